@@ -1,0 +1,789 @@
+//! Eligibility screening and triage priority.
+//!
+//! Both are driven by a [`Policy`]: versioned data, not constants, because
+//! the council sets and revises the INDES band the teams serve (default 3-4)
+//! and how an EHC plan or complicating factors count. Screening is advice:
+//! the team manager decides, and a decision against it needs a reason.
+
+use crate::codes::SenProvision;
+use crate::indes::{IndesArea, IndesProfile, IndesScale};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// A factor the council weighs when deciding priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplicatingFactor {
+    Engagement,
+    Attendance,
+    FamilyParenting,
+    LimitedProgressAtSenSupport,
+    RiskOfExclusion,
+    EscalatingNeed,
+    SchoolCapacity,
+}
+
+impl ComplicatingFactor {
+    /// Every factor.
+    pub const ALL: [ComplicatingFactor; 7] = [
+        Self::Engagement,
+        Self::Attendance,
+        Self::FamilyParenting,
+        Self::LimitedProgressAtSenSupport,
+        Self::RiskOfExclusion,
+        Self::EscalatingNeed,
+        Self::SchoolCapacity,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Engagement => "engagement",
+            Self::Attendance => "attendance",
+            Self::FamilyParenting => "family_parenting",
+            Self::LimitedProgressAtSenSupport => "limited_progress_at_sen_support",
+            Self::RiskOfExclusion => "risk_of_exclusion",
+            Self::EscalatingNeed => "escalating_need",
+            Self::SchoolCapacity => "school_capacity",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+    }
+}
+
+/// A plan already in place for the child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingPlan {
+    EarlyHelpPlan,
+    SenSupportPlan,
+    EhcPlan,
+}
+
+impl ExistingPlan {
+    /// Every plan kind.
+    pub const ALL: [ExistingPlan; 3] = [Self::EarlyHelpPlan, Self::SenSupportPlan, Self::EhcPlan];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EarlyHelpPlan => "early_help_plan",
+            Self::SenSupportPlan => "sen_support_plan",
+            Self::EhcPlan => "ehc_plan",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+    }
+}
+
+/// The screening outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Highest level inside the policy band.
+    Eligible,
+    /// Below the band: ordinarily available provision and SEN Support.
+    BelowThreshold,
+    /// Above the band: specialist assessment.
+    AboveThreshold,
+    /// Not enough to screen on.
+    InsufficientInformation,
+}
+
+impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 4] = [
+        Self::Eligible,
+        Self::BelowThreshold,
+        Self::AboveThreshold,
+        Self::InsufficientInformation,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eligible => "eligible",
+            Self::BelowThreshold => "below_threshold",
+            Self::AboveThreshold => "above_threshold",
+            Self::InsufficientInformation => "insufficient_information",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+    }
+
+    /// The pathway (signposting) that goes with the outcome.
+    pub fn pathway(self) -> Pathway {
+        match self {
+            Self::Eligible => Pathway::SchoolAndCommunityTeam,
+            Self::BelowThreshold => Pathway::OrdinarilyAvailableProvisionAndSenSupport,
+            Self::AboveThreshold => Pathway::SpecialistAssessment,
+            Self::InsufficientInformation => Pathway::CompleteIndesAssessment,
+        }
+    }
+}
+
+/// Where the screening points the referrer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pathway {
+    /// Early help from the School & Community Team.
+    SchoolAndCommunityTeam,
+    /// Ordinarily available provision and SEN Support in school.
+    OrdinarilyAvailableProvisionAndSenSupport,
+    /// Specialist assessment (e.g. towards an EHC needs assessment).
+    SpecialistAssessment,
+    /// Complete the INDES assessment and refer again.
+    CompleteIndesAssessment,
+}
+
+impl Pathway {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SchoolAndCommunityTeam => "school_and_community_team",
+            Self::OrdinarilyAvailableProvisionAndSenSupport => {
+                "ordinarily_available_provision_and_sen_support"
+            }
+            Self::SpecialistAssessment => "specialist_assessment",
+            Self::CompleteIndesAssessment => "complete_indes_assessment",
+        }
+    }
+}
+
+/// How an EHC plan counts in screening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EhcPlanRule {
+    /// Recorded as a reason, outcome unchanged.
+    NoEffect,
+    /// A child with an EHC plan is signposted to the plan's statutory
+    /// review (above threshold for early help).
+    AboveThreshold,
+}
+
+/// The INDES band the teams serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub low: u8,
+    pub high: u8,
+}
+
+/// How complicating factors lift a profile just under the band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorLift {
+    /// How many distinct complicating factors it takes.
+    pub min_factors: u8,
+    /// How many levels under the band's low end a profile may sit and still
+    /// be lifted into it (0 disables the lift).
+    pub levels_below_band: u8,
+}
+
+/// Weights of the triage priority score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityWeights {
+    /// Points per level of the highest area above the scale's minimum.
+    pub per_level_of_highest: u32,
+    /// Points for each further area inside the band.
+    pub per_further_area_in_band: u32,
+    /// Points for each complicating factor.
+    pub factors: BTreeMap<ComplicatingFactor, u32>,
+    /// Score from which a referral is `high` priority.
+    pub high_from: u32,
+    /// Score from which a referral is `urgent`.
+    pub urgent_from: u32,
+}
+
+/// An eligibility policy version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Version label, e.g. `2026.1`; stored with every decision.
+    pub version: String,
+    /// The INDES scale.
+    pub scale: IndesScale,
+    /// The band the teams serve.
+    pub band: Band,
+    /// How an EHC plan counts.
+    pub ehc_plan: EhcPlanRule,
+    /// How complicating factors count.
+    pub factor_lift: FactorLift,
+    /// Triage priority weights.
+    pub priority: PriorityWeights,
+    /// Days after closure during which a referral may be reopened.
+    pub reopen_window_days: u32,
+}
+
+/// Why a policy document was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PolicyError {
+    #[error("the policy needs a version label")]
+    NoVersion,
+    #[error("the scale's minimum must not exceed its maximum")]
+    Scale,
+    #[error("the band must lie on the scale with low <= high")]
+    Band,
+    #[error("urgent_from must not be below high_from")]
+    PriorityBands,
+}
+
+impl Policy {
+    /// The policy the service starts with: INDES levels 1-5, band 3-4 (MI
+    /// sheet 34/23), two complicating factors lift a level-2 profile.
+    pub fn default_v1() -> Self {
+        let factors = [
+            (ComplicatingFactor::RiskOfExclusion, 12),
+            (ComplicatingFactor::EscalatingNeed, 10),
+            (ComplicatingFactor::Attendance, 8),
+            (ComplicatingFactor::LimitedProgressAtSenSupport, 6),
+            (ComplicatingFactor::FamilyParenting, 6),
+            (ComplicatingFactor::Engagement, 5),
+            (ComplicatingFactor::SchoolCapacity, 3),
+        ]
+        .into_iter()
+        .collect();
+        Self {
+            version: "2023.1".into(),
+            scale: IndesScale { min: 1, max: 5 },
+            band: Band { low: 3, high: 4 },
+            ehc_plan: EhcPlanRule::NoEffect,
+            factor_lift: FactorLift {
+                min_factors: 2,
+                levels_below_band: 1,
+            },
+            priority: PriorityWeights {
+                per_level_of_highest: 10,
+                per_further_area_in_band: 5,
+                factors,
+                high_from: 40,
+                urgent_from: 55,
+            },
+            reopen_window_days: 90,
+        }
+    }
+
+    /// Checks that the policy is coherent.
+    ///
+    /// # Errors
+    /// A `PolicyError` naming the first incoherence.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        if self.version.trim().is_empty() {
+            return Err(PolicyError::NoVersion);
+        }
+        if self.scale.min > self.scale.max {
+            return Err(PolicyError::Scale);
+        }
+        if self.band.low > self.band.high
+            || !self.scale.contains(self.band.low)
+            || !self.scale.contains(self.band.high)
+        {
+            return Err(PolicyError::Band);
+        }
+        if self.priority.urgent_from < self.priority.high_from {
+            return Err(PolicyError::PriorityBands);
+        }
+        Ok(())
+    }
+
+    /// Screens a profile.
+    pub fn decide(&self, input: &EligibilityInput<'_>) -> Decision {
+        let mut reasons = Vec::new();
+        let has_ehc_plan = input.sen_provision == Some(SenProvision::EhcPlan)
+            || input.existing_plans.contains(&ExistingPlan::EhcPlan);
+        let factors = distinct(input.factors);
+
+        let outcome = match input.profile.highest() {
+            None => {
+                reasons.push(Reason::new(
+                    "no_indes_levels",
+                    "no INDES area was assessed",
+                    Vec::new(),
+                ));
+                Outcome::InsufficientInformation
+            }
+            Some(highest) => {
+                let driving = input.profile.areas_at(highest);
+                if highest > self.band.high {
+                    reasons.push(Reason::new(
+                        "above_band",
+                        format!(
+                            "highest level {highest} is above the band {}-{}",
+                            self.band.low, self.band.high
+                        ),
+                        driving,
+                    ));
+                    Outcome::AboveThreshold
+                } else if highest >= self.band.low {
+                    reasons.push(Reason::new(
+                        "in_band",
+                        format!(
+                            "highest level {highest} is inside the band {}-{}",
+                            self.band.low, self.band.high
+                        ),
+                        driving,
+                    ));
+                    Outcome::Eligible
+                } else if self.lifts(highest, factors.len()) {
+                    reasons.push(Reason::new(
+                        "complicating_factors_lift",
+                        format!(
+                            "highest level {highest} is just below the band, with {} complicating factors ({})",
+                            factors.len(),
+                            factors.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                        driving,
+                    ));
+                    Outcome::Eligible
+                } else {
+                    reasons.push(Reason::new(
+                        "below_band",
+                        format!(
+                            "highest level {highest} is below the band {}-{}",
+                            self.band.low, self.band.high
+                        ),
+                        driving,
+                    ));
+                    Outcome::BelowThreshold
+                }
+            }
+        };
+
+        let outcome = if has_ehc_plan {
+            match self.ehc_plan {
+                EhcPlanRule::AboveThreshold if outcome != Outcome::InsufficientInformation => {
+                    reasons.push(Reason::new(
+                        "ehc_plan_in_place",
+                        "the child has an EHC plan: its statutory review is the route",
+                        Vec::new(),
+                    ));
+                    Outcome::AboveThreshold
+                }
+                _ => {
+                    reasons.push(Reason::new(
+                        "ehc_plan_noted",
+                        "the child has an EHC plan; screening is unchanged by policy",
+                        Vec::new(),
+                    ));
+                    outcome
+                }
+            }
+        } else {
+            outcome
+        };
+
+        Decision {
+            outcome,
+            pathway: outcome.pathway(),
+            policy_version: self.version.clone(),
+            reasons,
+        }
+    }
+
+    fn lifts(&self, highest: u8, factor_count: usize) -> bool {
+        let lift = self.factor_lift;
+        lift.levels_below_band > 0
+            && lift.min_factors > 0
+            && highest.saturating_add(lift.levels_below_band) >= self.band.low
+            && factor_count >= usize::from(lift.min_factors)
+    }
+
+    /// Triage priority from the levels and complicating factors, with the
+    /// reasons that make up the score.
+    pub fn priority(&self, profile: &IndesProfile, factors: &[ComplicatingFactor]) -> Priority {
+        let w = &self.priority;
+        let mut score = 0u32;
+        let mut reasons = Vec::new();
+        if let Some(highest) = profile.highest() {
+            let points = u32::from(highest.saturating_sub(self.scale.min)) * w.per_level_of_highest;
+            score += points;
+            reasons.push(format!("highest INDES level {highest}: +{points}"));
+            let in_band = profile.areas_between(self.band.low, self.band.high).len();
+            if in_band > 1 {
+                let further = u32::try_from(in_band - 1).unwrap_or(0);
+                let points = further * w.per_further_area_in_band;
+                score += points;
+                reasons.push(format!("{in_band} areas inside the band: +{points}"));
+            }
+        }
+        for f in distinct(factors) {
+            let points = w.factors.get(&f).copied().unwrap_or(0);
+            if points > 0 {
+                score += points;
+                reasons.push(format!("{}: +{points}", f.as_str()));
+            }
+        }
+        let band = if score >= w.urgent_from {
+            PriorityBand::Urgent
+        } else if score >= w.high_from {
+            PriorityBand::High
+        } else {
+            PriorityBand::Routine
+        };
+        Priority {
+            band,
+            score,
+            reasons,
+        }
+    }
+}
+
+fn distinct(factors: &[ComplicatingFactor]) -> Vec<ComplicatingFactor> {
+    let mut v = factors.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// What screening looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct EligibilityInput<'a> {
+    pub profile: &'a IndesProfile,
+    pub sen_provision: Option<SenProvision>,
+    pub existing_plans: &'a [ExistingPlan],
+    pub factors: &'a [ComplicatingFactor],
+}
+
+/// One reason behind a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Stable machine code.
+    pub code: String,
+    /// For humans.
+    pub detail: String,
+    /// The areas that drove it.
+    pub areas: Vec<IndesArea>,
+}
+
+impl Reason {
+    fn new(code: &str, detail: impl Into<String>, areas: Vec<IndesArea>) -> Self {
+        Self {
+            code: code.into(),
+            detail: detail.into(),
+            areas,
+        }
+    }
+}
+
+/// A screening decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub pathway: Pathway,
+    pub policy_version: String,
+    pub reasons: Vec<Reason>,
+}
+
+/// Priority band of the triage queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityBand {
+    Routine,
+    High,
+    Urgent,
+}
+
+impl PriorityBand {
+    /// Every band, lowest first.
+    pub const ALL: [PriorityBand; 3] = [Self::Routine, Self::High, Self::Urgent];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Routine => "routine",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+    }
+}
+
+/// Triage priority with its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priority {
+    pub band: PriorityBand,
+    pub score: u32,
+    pub reasons: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indes::IndesEntry;
+    use proptest::prelude::*;
+
+    fn profile(levels: &[(IndesArea, u8)]) -> IndesProfile {
+        let entries: Vec<_> = levels
+            .iter()
+            .map(|&(area, level)| IndesEntry { area, level })
+            .collect();
+        IndesProfile::parse(&entries, IndesScale { min: 1, max: 5 }).expect("valid profile")
+    }
+
+    fn decide(p: &IndesProfile, factors: &[ComplicatingFactor]) -> Decision {
+        Policy::default_v1().decide(&EligibilityInput {
+            profile: p,
+            sen_provision: Some(SenProvision::SenSupport),
+            existing_plans: &[],
+            factors,
+        })
+    }
+
+    #[test]
+    fn the_default_policy_is_coherent() {
+        let p = Policy::default_v1();
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!((p.band.low, p.band.high), (3, 4));
+    }
+
+    #[test]
+    fn incoherent_policies_are_refused() {
+        let mut p = Policy::default_v1();
+        p.band = Band { low: 4, high: 3 };
+        assert_eq!(p.validate(), Err(PolicyError::Band));
+        let mut p = Policy::default_v1();
+        p.band = Band { low: 3, high: 7 };
+        assert_eq!(p.validate(), Err(PolicyError::Band));
+        let mut p = Policy::default_v1();
+        p.scale = IndesScale { min: 5, max: 1 };
+        assert_eq!(p.validate(), Err(PolicyError::Scale));
+        let mut p = Policy::default_v1();
+        p.version = " ".into();
+        assert_eq!(p.validate(), Err(PolicyError::NoVersion));
+        let mut p = Policy::default_v1();
+        p.priority.urgent_from = 1;
+        assert_eq!(p.validate(), Err(PolicyError::PriorityBands));
+    }
+
+    #[test]
+    fn the_highest_level_in_the_band_is_eligible_and_names_its_areas() {
+        let p = profile(&[
+            (IndesArea::SocialEmotionalMentalHealth, 4),
+            (IndesArea::SpeechAndLanguage, 2),
+        ]);
+        let d = decide(&p, &[]);
+        assert_eq!(d.outcome, Outcome::Eligible);
+        assert_eq!(d.pathway, Pathway::SchoolAndCommunityTeam);
+        assert_eq!(d.policy_version, "2023.1");
+        assert_eq!(d.reasons[0].code, "in_band");
+        assert_eq!(d.reasons[0].areas, vec![IndesArea::SocialEmotionalMentalHealth]);
+    }
+
+    #[test]
+    fn below_the_band_signposts_to_sen_support() {
+        let d = decide(&profile(&[(IndesArea::Deafness, 2)]), &[]);
+        assert_eq!(d.outcome, Outcome::BelowThreshold);
+        assert_eq!(d.pathway, Pathway::OrdinarilyAvailableProvisionAndSenSupport);
+        assert_eq!(d.reasons[0].code, "below_band");
+    }
+
+    #[test]
+    fn above_the_band_signposts_to_specialist_assessment() {
+        let d = decide(&profile(&[(IndesArea::Deafness, 5), (IndesArea::VisualImpairment, 3)]), &[]);
+        assert_eq!(d.outcome, Outcome::AboveThreshold);
+        assert_eq!(d.pathway, Pathway::SpecialistAssessment);
+        assert_eq!(d.reasons[0].areas, vec![IndesArea::Deafness]);
+    }
+
+    #[test]
+    fn no_levels_is_insufficient_information() {
+        let d = decide(&profile(&[]), &[ComplicatingFactor::Attendance]);
+        assert_eq!(d.outcome, Outcome::InsufficientInformation);
+        assert_eq!(d.pathway, Pathway::CompleteIndesAssessment);
+    }
+
+    #[test]
+    fn two_complicating_factors_lift_a_level_just_below_the_band() {
+        let p = profile(&[(IndesArea::LearningAndCognition, 2)]);
+        let one = decide(&p, &[ComplicatingFactor::Attendance]);
+        assert_eq!(one.outcome, Outcome::BelowThreshold);
+        let dup = decide(&p, &[ComplicatingFactor::Attendance, ComplicatingFactor::Attendance]);
+        assert_eq!(dup.outcome, Outcome::BelowThreshold, "duplicates count once");
+        let two = decide(&p, &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion]);
+        assert_eq!(two.outcome, Outcome::Eligible);
+        assert_eq!(two.reasons[0].code, "complicating_factors_lift");
+        let far = decide(
+            &profile(&[(IndesArea::LearningAndCognition, 1)]),
+            &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion],
+        );
+        assert_eq!(far.outcome, Outcome::BelowThreshold, "only one level below");
+    }
+
+    #[test]
+    fn the_lift_can_be_switched_off_by_policy() {
+        let mut policy = Policy::default_v1();
+        policy.factor_lift.levels_below_band = 0;
+        let p = profile(&[(IndesArea::LearningAndCognition, 2)]);
+        let d = policy.decide(&EligibilityInput {
+            profile: &p,
+            sen_provision: None,
+            existing_plans: &[],
+            factors: &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion],
+        });
+        assert_eq!(d.outcome, Outcome::BelowThreshold);
+    }
+
+    #[test]
+    fn an_ehc_plan_counts_as_policy_says() {
+        let p = profile(&[(IndesArea::Deafness, 3)]);
+        let input = EligibilityInput {
+            profile: &p,
+            sen_provision: Some(SenProvision::EhcPlan),
+            existing_plans: &[],
+            factors: &[],
+        };
+        let noted = Policy::default_v1().decide(&input);
+        assert_eq!(noted.outcome, Outcome::Eligible);
+        assert!(noted.reasons.iter().any(|r| r.code == "ehc_plan_noted"));
+
+        let mut strict = Policy::default_v1();
+        strict.ehc_plan = EhcPlanRule::AboveThreshold;
+        let via_plan_list = EligibilityInput {
+            sen_provision: Some(SenProvision::SenSupport),
+            existing_plans: &[ExistingPlan::EhcPlan],
+            ..input
+        };
+        let d = strict.decide(&via_plan_list);
+        assert_eq!(d.outcome, Outcome::AboveThreshold);
+        assert!(d.reasons.iter().any(|r| r.code == "ehc_plan_in_place"));
+    }
+
+    #[test]
+    fn a_moved_band_changes_the_outcome() {
+        let mut policy = Policy::default_v1();
+        policy.version = "2026.1".into();
+        policy.band = Band { low: 3, high: 3 };
+        let p = profile(&[(IndesArea::Deafness, 4)]);
+        let d = policy.decide(&EligibilityInput {
+            profile: &p,
+            sen_provision: None,
+            existing_plans: &[],
+            factors: &[],
+        });
+        assert_eq!(d.outcome, Outcome::AboveThreshold);
+        assert_eq!(d.policy_version, "2026.1");
+    }
+
+    #[test]
+    fn priority_adds_levels_areas_and_factors_with_reasons() {
+        let policy = Policy::default_v1();
+        let p = profile(&[
+            (IndesArea::SocialEmotionalMentalHealth, 4),
+            (IndesArea::SpeechAndLanguage, 3),
+        ]);
+        let routine = policy.priority(&profile(&[(IndesArea::Deafness, 2)]), &[]);
+        assert_eq!(routine.band, PriorityBand::Routine);
+        assert_eq!(routine.score, 10);
+        let pr = policy.priority(&p, &[ComplicatingFactor::RiskOfExclusion]);
+        // (4-1)*10 + 1*5 + 12 = 47
+        assert_eq!(pr.score, 47);
+        assert_eq!(pr.band, PriorityBand::High);
+        assert_eq!(pr.reasons.len(), 3);
+        let urgent = policy.priority(
+            &p,
+            &[ComplicatingFactor::RiskOfExclusion, ComplicatingFactor::EscalatingNeed],
+        );
+        assert_eq!(urgent.band, PriorityBand::Urgent);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in ComplicatingFactor::ALL {
+            assert_eq!(ComplicatingFactor::parse(f.as_str()), Some(f));
+        }
+        for p in ExistingPlan::ALL {
+            assert_eq!(ExistingPlan::parse(p.as_str()), Some(p));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+            let json = serde_json::to_string(&o.pathway()).expect("json");
+            assert_eq!(json, format!("\"{}\"", o.pathway().as_str()));
+        }
+        for b in PriorityBand::ALL {
+            assert_eq!(PriorityBand::parse(b.as_str()), Some(b));
+        }
+    }
+
+    #[test]
+    fn a_policy_round_trips_through_json() {
+        let p = Policy::default_v1();
+        let json = serde_json::to_string(&p).expect("json");
+        let back: Policy = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, p);
+    }
+
+    fn area() -> impl Strategy<Value = IndesArea> {
+        (0usize..7).prop_map(|i| IndesArea::ALL[i])
+    }
+
+    fn factor() -> impl Strategy<Value = ComplicatingFactor> {
+        (0usize..7).prop_map(|i| ComplicatingFactor::ALL[i])
+    }
+
+    fn any_profile() -> impl Strategy<Value = IndesProfile> {
+        proptest::collection::btree_map(area(), 1u8..=5, 0..=7).prop_map(|m| {
+            let entries: Vec<_> = m
+                .into_iter()
+                .map(|(area, level)| IndesEntry { area, level })
+                .collect();
+            IndesProfile::parse(&entries, IndesScale { min: 1, max: 5 }).expect("valid")
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_outcome_follows_the_highest_level(p in any_profile(), fs in proptest::collection::vec(factor(), 0..7)) {
+            let d = decide(&p, &fs);
+            let expected = match p.highest() {
+                None => Outcome::InsufficientInformation,
+                Some(h) if h > 4 => Outcome::AboveThreshold,
+                Some(h) if h >= 3 => Outcome::Eligible,
+                Some(2) if distinct(&fs).len() >= 2 => Outcome::Eligible,
+                Some(_) => Outcome::BelowThreshold,
+            };
+            prop_assert_eq!(d.outcome, expected);
+            prop_assert_eq!(d.pathway, d.outcome.pathway());
+            prop_assert!(!d.reasons.is_empty());
+        }
+
+        #[test]
+        fn raising_a_level_never_lowers_priority(p in any_profile(), fs in proptest::collection::vec(factor(), 0..7), pick in 0usize..7) {
+            let policy = Policy::default_v1();
+            let before = policy.priority(&p, &fs);
+            let mut entries = p.entries().to_vec();
+            if !entries.is_empty() {
+                let i = pick % entries.len();
+                entries[i].level = (entries[i].level + 1).min(5);
+            }
+            let raised = IndesProfile::parse(&entries, IndesScale { min: 1, max: 5 }).expect("valid");
+            let after = policy.priority(&raised, &fs);
+            prop_assert!(after.score >= before.score || raised.areas_between(3, 4).len() < p.areas_between(3, 4).len());
+        }
+
+        #[test]
+        fn adding_a_factor_never_lowers_priority_or_eligibility(p in any_profile(), fs in proptest::collection::vec(factor(), 0..7), extra in factor()) {
+            let policy = Policy::default_v1();
+            let mut more = fs.clone();
+            more.push(extra);
+            prop_assert!(policy.priority(&p, &more).score >= policy.priority(&p, &fs).score);
+            let before = decide(&p, &fs).outcome;
+            let after = decide(&p, &more).outcome;
+            prop_assert!(!(before == Outcome::Eligible && after != Outcome::Eligible));
+        }
+    }
+}

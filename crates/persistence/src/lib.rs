@@ -1,0 +1,211 @@
+//! PostgreSQL storage of the SCT platform.
+//!
+//! Diesel schema and rows, repositories that run inside the caller's
+//! connection or transaction, the diesel-async connection pool used on
+//! request paths, and the migrations embedded in the binary. Rows are turned
+//! into domain types here and nowhere else.
+
+pub mod catalogue;
+pub mod idempotency;
+pub mod models;
+pub mod policy;
+pub mod referrals;
+pub mod schema;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncMigrationHarness, AsyncPgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+use thiserror::Error;
+
+pub use diesel_async::AsyncPgConnection as Connection;
+
+/// The migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// A failure of the storage layer, already sorted into what the caller can
+/// do about it.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database cannot be reached or the pool is exhausted: retry later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// No row, or none in the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write.
+    #[error("constraint {constraint} refused the write")]
+    Constraint {
+        kind: ConstraintKind,
+        constraint: String,
+    },
+    /// Anything else: a bug or an unexpected database state.
+    #[error("database error: {0}")]
+    Database(DieselError),
+}
+
+/// The kind of constraint that refused a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    Unique,
+    ForeignKey,
+    Check,
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().unwrap_or_default().to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => StoreError::Constraint {
+                        kind: ConstraintKind::Unique,
+                        constraint,
+                    },
+                    DatabaseErrorKind::ForeignKeyViolation => StoreError::Constraint {
+                        kind: ConstraintKind::ForeignKey,
+                        constraint,
+                    },
+                    DatabaseErrorKind::CheckViolation => StoreError::Constraint {
+                        kind: ConstraintKind::Check,
+                        constraint,
+                    },
+                    DatabaseErrorKind::ClosedConnection => {
+                        StoreError::Unavailable("connection closed".into())
+                    }
+                    _ => StoreError::Database(DieselError::DatabaseError(kind, info)),
+                }
+            }
+            DieselError::BrokenTransactionManager => {
+                StoreError::Unavailable("broken transaction".into())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// Result alias of this crate.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The request-path connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl Db {
+    /// Builds a pool; connections are opened lazily.
+    ///
+    /// # Errors
+    /// `Unavailable` if the pool cannot be built from the URL.
+    pub fn connect(database_url: &str, max_size: usize) -> StoreResult<Self> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+        let pool = Pool::builder(manager)
+            .max_size(max_size)
+            .wait_timeout(Some(Duration::from_secs(2)))
+            .create_timeout(Some(Duration::from_secs(2)))
+            .recycle_timeout(Some(Duration::from_secs(2)))
+            .runtime(deadpool_runtime())
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// A pooled connection.
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be reached in time.
+    pub async fn conn(&self) -> StoreResult<Object<AsyncPgConnection>> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// Whether the database answers and every embedded migration is applied.
+    ///
+    /// # Errors
+    /// `Unavailable` when it does not answer; `Database` otherwise.
+    pub async fn ready(&self) -> StoreResult<bool> {
+        use diesel::sql_types::Text;
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = Text)]
+            version: String,
+        }
+        let mut conn = self.conn().await?;
+        let applied: Vec<Version> = diesel::sql_query(
+            "SELECT version FROM __diesel_schema_migrations ORDER BY version DESC LIMIT 1",
+        )
+        .load(&mut conn)
+        .await?;
+        Ok(applied.iter().next().map(|v| v.version.as_str()) == latest_migration().as_deref())
+    }
+}
+
+fn deadpool_runtime() -> deadpool::Runtime {
+    deadpool::Runtime::Tokio1
+}
+
+/// The version of the newest embedded migration.
+pub fn latest_migration() -> Option<String> {
+    use diesel::migration::MigrationSource;
+    let migrations: Vec<_> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).ok()?;
+    migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
+}
+
+/// Applies pending migrations and returns their versions.
+///
+/// # Errors
+/// `Unavailable` when the database cannot be reached, `Database` when a
+/// migration fails.
+pub async fn migrate(database_url: &str) -> StoreResult<Vec<String>> {
+    use diesel_async::AsyncConnection;
+    let conn = AsyncPgConnection::establish(database_url)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let applied = harness
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| StoreError::Database(DieselError::QueryBuilderError(e)))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// The current time at the database's precision (microseconds), so that a
+/// value written and read back compares equal.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// What part of the data a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything (council administrators).
+    All,
+    /// Referrals of these schools (schools, integration clients).
+    Schools(Vec<String>),
+    /// Referrals routed to this team (team managers).
+    Team(uuid::Uuid),
+    /// Referrals allocated to this worker (practitioners).
+    Worker(uuid::Uuid),
+}
+
+/// Who is acting, for history and audit rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub subject: String,
+    pub role: String,
+    pub request_id: Option<String>,
+}

@@ -1,0 +1,702 @@
+//! Referrals: submission with routing, reading in the caller's scope,
+//! keyset-paged lists, and every action of the state machine. Each change to
+//! a referral and its history row are written in one transaction.
+
+use crate::catalogue;
+use crate::models::{
+    ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
+};
+use crate::schema::{children, referral_history, referral_indes_levels, referrals, teams, workers, zones};
+use crate::{Actor, Scope, StoreError, StoreResult};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sct_domain::{
+    choose_worker, route, Action, AllocationChoice, AllocationError, ClosureOutcome, Outcome,
+    ReferralState, Route, Status, TeamId, TransitionError, TransitionRequest, WorkerId, ZoneId,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A referral with everything a reader needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralView {
+    pub referral: ReferralRow,
+    pub child: ChildRow,
+    pub indes: Vec<IndesRow>,
+    pub zone: Option<ZoneRow>,
+    pub team: Option<TeamRow>,
+    pub worker: Option<WorkerRow>,
+}
+
+/// The child as the referrer describes them.
+#[derive(Debug, Clone)]
+pub struct NewChild {
+    pub upn: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: NaiveDate,
+    pub year_group: String,
+    pub sen_provision: String,
+    pub primary_need: Option<String>,
+}
+
+/// A referral ready to store: already parsed and screened.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub school_urn: String,
+    pub external_reference: Option<String>,
+    pub child: NewChild,
+    pub indes: Vec<(String, i16)>,
+    pub complicating_factors: Vec<String>,
+    pub existing_plans: Vec<String>,
+    pub consent_given_by: String,
+    pub consent_given_on: NaiveDate,
+    pub reason: String,
+    pub eligibility_outcome: String,
+    pub eligibility: serde_json::Value,
+    pub policy_version: String,
+    pub priority_band: String,
+    pub priority_score: i32,
+    pub priority_reasons: serde_json::Value,
+}
+
+/// Why a submission was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("unknown school")]
+    UnknownSchool,
+    #[error("the school already referred this child under that external reference")]
+    Duplicate { existing: Uuid, reference: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for SubmitError {
+    fn from(e: diesel::result::Error) -> Self {
+        SubmitError::Store(e.into())
+    }
+}
+
+async fn find_duplicate(
+    conn: &mut AsyncPgConnection,
+    school: &str,
+    external: &str,
+) -> StoreResult<Option<(Uuid, String)>> {
+    Ok(referrals::table
+        .filter(referrals::school_urn.eq(school))
+        .filter(referrals::external_reference.eq(external))
+        .select((referrals::id, referrals::reference))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Stores a new referral: upserts the child by UPN, routes the referral to
+/// the team of the school's zone (or the council's triage queue), writes its
+/// INDES levels and the first history row, all in one transaction.
+pub async fn submit(
+    conn: &mut AsyncPgConnection,
+    new: NewReferral,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<ReferralView, SubmitError> {
+    let school_urn = new.school_urn.clone();
+    let external = new.external_reference.clone();
+    let result = conn
+        .transaction(async |c| submit_in_tx(c, new, actor, now).await)
+        .await;
+    match result {
+        // The unique constraint closes the race between two submissions
+        // with one external reference: name the one that won.
+        Err(SubmitError::Store(StoreError::Constraint { constraint, .. }))
+            if constraint == "referrals_school_urn_external_reference_key" =>
+        {
+            let ext = external.unwrap_or_default();
+            match find_duplicate(conn, &school_urn, &ext).await? {
+                Some((existing, reference)) => Err(SubmitError::Duplicate { existing, reference }),
+                None => Err(SubmitError::Store(StoreError::NotFound)),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn submit_in_tx(
+    c: &mut AsyncPgConnection,
+    new: NewReferral,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<ReferralView, SubmitError> {
+    let school = match catalogue::get_school(c, &new.school_urn).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Err(SubmitError::UnknownSchool),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(ext) = &new.external_reference {
+        if let Some((existing, reference)) = find_duplicate(c, &new.school_urn, ext).await? {
+            return Err(SubmitError::Duplicate { existing, reference });
+        }
+    }
+    let team = match school.zone_id {
+        Some(z) => catalogue::team_of_zone(c, z).await?,
+        None => None,
+    };
+    let routed = route(
+        school.zone_id.map(ZoneId),
+        team.as_ref().map(|t| (TeamId(t.id), t.operational_from)),
+        now.date_naive(),
+    );
+    let (zone_id, team_id, triage_reason) = match routed {
+        Route::Team { zone, team } => (Some(zone.0), Some(team.0), None),
+        Route::CouncilTriage { zone, reason } => (zone.map(|z| z.0), None, Some(reason.to_owned())),
+    };
+
+    let child = ChildRow {
+        id: Uuid::now_v7(),
+        upn: new.child.upn.clone(),
+        given_name: new.child.given_name.clone(),
+        family_name: new.child.family_name.clone(),
+        date_of_birth: new.child.date_of_birth,
+        year_group: new.child.year_group.clone(),
+        sen_provision: new.child.sen_provision.clone(),
+        primary_need: new.child.primary_need.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    // One record per UPN: a later referral brings the details up to date.
+    let child: ChildRow = diesel::insert_into(children::table)
+        .values(&child)
+        .on_conflict(children::upn)
+        .do_update()
+        .set((
+            children::given_name.eq(&child.given_name),
+            children::family_name.eq(&child.family_name),
+            children::date_of_birth.eq(child.date_of_birth),
+            children::year_group.eq(&child.year_group),
+            children::sen_provision.eq(&child.sen_provision),
+            children::primary_need.eq(&child.primary_need),
+            children::updated_at.eq(now),
+        ))
+        .returning(ChildRow::as_returning())
+        .get_result(c)
+        .await?;
+
+    let seq: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('referral_reference_seq')",
+    ))
+    .get_result(c)
+    .await?;
+    let row = ReferralRow {
+        id: Uuid::now_v7(),
+        reference: format!("SCT-{}-{seq:06}", now.year()),
+        school_urn: new.school_urn,
+        external_reference: new.external_reference,
+        child_id: child.id,
+        status: Status::Submitted.as_str().to_owned(),
+        zone_id,
+        team_id,
+        triage_reason: triage_reason.clone(),
+        worker_id: None,
+        eligibility_outcome: new.eligibility_outcome,
+        eligibility: new.eligibility,
+        policy_version: new.policy_version,
+        priority_band: new.priority_band,
+        priority_score: new.priority_score,
+        priority_reasons: new.priority_reasons,
+        complicating_factors: new.complicating_factors,
+        existing_plans: new.existing_plans,
+        sen_provision: new.child.sen_provision,
+        primary_need: new.child.primary_need,
+        year_group: new.child.year_group,
+        consent_given_by: new.consent_given_by,
+        consent_given_on: new.consent_given_on,
+        reason: new.reason,
+        decline_reason: None,
+        signposting: None,
+        closure_outcome: None,
+        closure_note: None,
+        closed_at: None,
+        closed_from: None,
+        submitted_by: actor.subject.clone(),
+        submitted_by_role: actor.role.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(referrals::table)
+        .values(&row)
+        .execute(c)
+        .await?;
+    let levels: Vec<IndesRow> = new
+        .indes
+        .into_iter()
+        .map(|(area, level)| IndesRow {
+            referral_id: row.id,
+            area,
+            level,
+        })
+        .collect();
+    if !levels.is_empty() {
+        diesel::insert_into(referral_indes_levels::table)
+            .values(&levels)
+            .execute(c)
+            .await?;
+    }
+    let details = match (team_id, &triage_reason) {
+        (Some(t), _) => json!({ "routed_to_team": t }),
+        (None, reason) => json!({ "council_triage": reason }),
+    };
+    insert_history(c, row.id, actor, "submit", None, Status::Submitted, Some(&row.reason), details, now).await?;
+    Ok(load(c, row.id, &Scope::All).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_history(
+    c: &mut AsyncPgConnection,
+    referral: Uuid,
+    actor: &Actor,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&str>,
+    details: serde_json::Value,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(referral_history::table)
+        .values(&NewHistoryRow {
+            referral_id: referral,
+            at,
+            actor: actor.subject.clone(),
+            actor_role: actor.role.clone(),
+            action: action.to_owned(),
+            from_status: from.map(|s| s.as_str().to_owned()),
+            to_status: to.as_str().to_owned(),
+            reason: reason.map(str::to_owned),
+            details,
+            request_id: actor.request_id.clone(),
+        })
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+type BoxedReferrals<'a> = referrals::BoxedQuery<'a, Pg>;
+
+fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals<'a> {
+    match scope {
+        Scope::All => q,
+        Scope::Schools(urns) => q.filter(referrals::school_urn.eq_any(urns.clone())),
+        Scope::Team(team) => q.filter(referrals::team_id.eq(*team)),
+        Scope::Worker(worker) => q.filter(referrals::worker_id.eq(*worker)),
+    }
+}
+
+/// The same rule as `scoped`, for a row already read (locked reads cannot
+/// use a boxed query).
+fn in_scope(row: &ReferralRow, scope: &Scope) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Schools(urns) => urns.contains(&row.school_urn),
+        Scope::Team(team) => row.team_id == Some(*team),
+        Scope::Worker(worker) => row.worker_id == Some(*worker),
+    }
+}
+
+async fn views(c: &mut AsyncPgConnection, rows: Vec<ReferralRow>) -> StoreResult<Vec<ReferralView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let child_ids: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
+    let zone_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.zone_id).collect();
+    let team_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.team_id).collect();
+    let worker_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.worker_id).collect();
+    let kids: Vec<ChildRow> = children::table
+        .filter(children::id.eq_any(&child_ids))
+        .select(ChildRow::as_select())
+        .load(c)
+        .await?;
+    let levels: Vec<IndesRow> = referral_indes_levels::table
+        .filter(referral_indes_levels::referral_id.eq_any(&ids))
+        .select(IndesRow::as_select())
+        .load(c)
+        .await?;
+    let zs: Vec<ZoneRow> = if zone_ids.is_empty() {
+        Vec::new()
+    } else {
+        zones::table
+            .filter(zones::id.eq_any(&zone_ids))
+            .select(ZoneRow::as_select())
+            .load(c)
+            .await?
+    };
+    let ts: Vec<TeamRow> = if team_ids.is_empty() {
+        Vec::new()
+    } else {
+        teams::table
+            .filter(teams::id.eq_any(&team_ids))
+            .select(TeamRow::as_select())
+            .load(c)
+            .await?
+    };
+    let ws: Vec<WorkerRow> = if worker_ids.is_empty() {
+        Vec::new()
+    } else {
+        workers::table
+            .filter(workers::id.eq_any(&worker_ids))
+            .select(WorkerRow::as_select())
+            .load(c)
+            .await?
+    };
+    rows.into_iter()
+        .map(|r| {
+            let child = kids
+                .iter()
+                .find(|k| k.id == r.child_id)
+                .cloned()
+                .ok_or(StoreError::NotFound)?;
+            let mut indes: Vec<IndesRow> = levels
+                .iter()
+                .filter(|l| l.referral_id == r.id)
+                .cloned()
+                .collect();
+            indes.sort_by_key(|l| {
+                sct_domain::IndesArea::parse(&l.area).map_or(usize::MAX, |a| a as usize)
+            });
+            Ok(ReferralView {
+                zone: r.zone_id.and_then(|z| zs.iter().find(|x| x.id == z).cloned()),
+                team: r.team_id.and_then(|t| ts.iter().find(|x| x.id == t).cloned()),
+                worker: r.worker_id.and_then(|w| ws.iter().find(|x| x.id == w).cloned()),
+                child,
+                indes,
+                referral: r,
+            })
+        })
+        .collect()
+}
+
+/// One referral, if it is in the caller's scope.
+pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<ReferralView> {
+    let row: ReferralRow = scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?;
+    views(c, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// The order of a list: by creation, or by last change for delta sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    Created,
+    Updated,
+}
+
+/// Filters of the referral list (all optional, combined with AND).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub team_id: Option<Uuid>,
+    pub school_urn: Option<String>,
+    pub eligibility: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub external_reference: Option<String>,
+    /// Only referrals waiting in the council's triage queue.
+    pub council_triage: bool,
+}
+
+/// Referrals in scope, `limit` of them after the keyset `after`.
+pub async fn list(
+    c: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> StoreResult<Vec<ReferralView>> {
+    let mut q = scoped(referrals::table.into_boxed(), scope);
+    if let Some(s) = &filter.status {
+        q = q.filter(referrals::status.eq(s.clone()));
+    }
+    if let Some(t) = filter.team_id {
+        q = q.filter(referrals::team_id.eq(t));
+    }
+    if let Some(s) = &filter.school_urn {
+        q = q.filter(referrals::school_urn.eq(s.clone()));
+    }
+    if let Some(e) = &filter.eligibility {
+        q = q.filter(referrals::eligibility_outcome.eq(e.clone()));
+    }
+    if let Some(x) = &filter.external_reference {
+        q = q.filter(referrals::external_reference.eq(x.clone()));
+    }
+    if filter.council_triage {
+        q = q.filter(referrals::team_id.is_null());
+    }
+    if let Some(since) = filter.updated_since {
+        q = q.filter(referrals::updated_at.ge(since));
+    }
+    q = match (order, after) {
+        (ListOrder::Created, Some((at, id))) => q.filter(
+            referrals::created_at
+                .gt(at)
+                .or(referrals::created_at.eq(at).and(referrals::id.gt(id))),
+        ),
+        (ListOrder::Updated, Some((at, id))) => q.filter(
+            referrals::updated_at
+                .gt(at)
+                .or(referrals::updated_at.eq(at).and(referrals::id.gt(id))),
+        ),
+        (_, None) => q,
+    };
+    q = match order {
+        ListOrder::Created => q.order((referrals::created_at.asc(), referrals::id.asc())),
+        ListOrder::Updated => q.order((referrals::updated_at.asc(), referrals::id.asc())),
+    };
+    let rows: Vec<ReferralRow> = q
+        .limit(limit)
+        .select(ReferralRow::as_select())
+        .load(c)
+        .await?;
+    views(c, rows).await
+}
+
+/// The history of a referral in scope, oldest first.
+pub async fn history(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<Vec<HistoryRow>> {
+    // Existence in scope first, so that out-of-scope answers "not found".
+    let _: Uuid = scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(referrals::id)
+        .first(c)
+        .await?;
+    Ok(referral_history::table
+        .filter(referral_history::referral_id.eq(id))
+        .order(referral_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(c)
+        .await?)
+}
+
+/// An action with its inputs.
+#[derive(Debug, Clone)]
+pub enum ActionInput {
+    Accept { note: Option<String> },
+    Decline { reason: String, signposting: String },
+    Redirect { team_id: Uuid, reason: String },
+    Allocate { choice: AllocationChoice },
+    Start { note: Option<String> },
+    Close { outcome: ClosureOutcome, note: Option<String> },
+    Withdraw { reason: String },
+    Reopen { reason: String },
+}
+
+impl ActionInput {
+    /// The domain action.
+    pub fn action(&self) -> Action {
+        match self {
+            Self::Accept { .. } => Action::Accept,
+            Self::Decline { .. } => Action::Decline,
+            Self::Redirect { .. } => Action::Redirect,
+            Self::Allocate { .. } => Action::Allocate,
+            Self::Start { .. } => Action::Start,
+            Self::Close { .. } => Action::Close,
+            Self::Withdraw { .. } => Action::Withdraw,
+            Self::Reopen { .. } => Action::Reopen,
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Accept { note } | Self::Start { note } | Self::Close { note, .. } => note.as_deref(),
+            Self::Decline { reason, .. }
+            | Self::Redirect { reason, .. }
+            | Self::Withdraw { reason }
+            | Self::Reopen { reason } => Some(reason),
+            Self::Allocate { .. } => None,
+        }
+    }
+}
+
+/// Why an action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    #[error("not found")]
+    NotFound,
+    #[error("the referral has changed since it was read (version {current})")]
+    VersionMismatch { current: i32 },
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Allocation(#[from] AllocationError),
+    #[error("the referral waits in the council's triage queue: redirect it to a team first")]
+    NotRouted,
+    #[error("no such team")]
+    UnknownTeam,
+    #[error("the referral is already with that team")]
+    SameTeam,
+    #[error("that team is not operational until {0}")]
+    TeamNotOperational(NaiveDate),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ActError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ActError::NotFound,
+            other => ActError::Store(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ActError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+/// Context of an action.
+#[derive(Debug, Clone)]
+pub struct ActContext<'a> {
+    pub actor: &'a Actor,
+    pub role: sct_domain::Role,
+    pub scope: &'a Scope,
+    pub expected_version: i32,
+    pub now: DateTime<Utc>,
+    pub reopen_window_days: u32,
+}
+
+/// Takes an action on a referral: locks it, checks the version, asks the
+/// domain whether the transition is allowed, applies it and records it in
+/// the history, in one transaction.
+pub async fn act(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    input: ActionInput,
+    ctx: &ActContext<'_>,
+) -> Result<ReferralView, ActError> {
+    conn.transaction(async |c| act_in_tx(c, id, &input, ctx).await)
+        .await
+}
+
+async fn act_in_tx(
+    c: &mut AsyncPgConnection,
+    id: Uuid,
+    input: &ActionInput,
+    ctx: &ActContext<'_>,
+) -> Result<ReferralView, ActError> {
+    let mut row: ReferralRow = referrals::table
+        .find(id)
+        .for_update()
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?;
+    if !in_scope(&row, ctx.scope) {
+        return Err(ActError::NotFound);
+    }
+    if row.version != ctx.expected_version {
+        return Err(ActError::VersionMismatch {
+            current: row.version,
+        });
+    }
+    let status = parse_status(&row.status)?;
+    let state = ReferralState {
+        status,
+        eligibility: Outcome::parse(&row.eligibility_outcome).unwrap_or(Outcome::InsufficientInformation),
+        closed_at: row.closed_at,
+        closed_from: row.closed_from.as_deref().and_then(Status::parse),
+    };
+    let closure = match input {
+        ActionInput::Close { outcome, .. } => Some(*outcome),
+        _ => None,
+    };
+    let transition = state.apply(&TransitionRequest {
+        action: input.action(),
+        role: ctx.role,
+        now: ctx.now,
+        reason: input.reason(),
+        closure,
+        reopen_window_days: ctx.reopen_window_days,
+    })?;
+
+    let mut details = json!({});
+    match input {
+        ActionInput::Accept { .. } | ActionInput::Start { .. } | ActionInput::Reopen { .. } => {}
+        ActionInput::Decline {
+            reason,
+            signposting,
+        } => {
+            row.decline_reason = Some(reason.clone());
+            row.signposting = Some(signposting.clone());
+        }
+        ActionInput::Redirect { team_id, .. } => {
+            let team = match catalogue::get_team(c, *team_id).await {
+                Ok(t) => t,
+                Err(StoreError::NotFound) => return Err(ActError::UnknownTeam),
+                Err(e) => return Err(e.into()),
+            };
+            if row.team_id == Some(team.id) {
+                return Err(ActError::SameTeam);
+            }
+            if team.operational_from > ctx.now.date_naive() {
+                return Err(ActError::TeamNotOperational(team.operational_from));
+            }
+            details = json!({ "from_team": row.team_id, "to_team": team.id });
+            row.team_id = Some(team.id);
+            row.zone_id = Some(team.zone_id);
+            row.triage_reason = None;
+            row.worker_id = None;
+        }
+        ActionInput::Allocate { choice } => {
+            let team = row.team_id.ok_or(ActError::NotRouted)?;
+            let loads = catalogue::lock_team_loads(c, team).await?;
+            let (worker, why) = choose_worker(*choice, &loads, row.worker_id.map(WorkerId))?;
+            details = json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
+            row.worker_id = Some(worker.0);
+        }
+        ActionInput::Close { outcome, note } => {
+            row.closure_outcome = Some(outcome.as_str().to_owned());
+            row.closure_note.clone_from(note);
+            row.closed_at = Some(ctx.now);
+            row.closed_from = Some(status.as_str().to_owned());
+            details = json!({ "outcome": outcome.as_str() });
+        }
+        ActionInput::Withdraw { .. } => {}
+    }
+    if matches!(input, ActionInput::Reopen { .. }) {
+        row.closure_outcome = None;
+        row.closure_note = None;
+        row.closed_at = None;
+        row.closed_from = None;
+    }
+    row.status = transition.to.as_str().to_owned();
+    row.version += 1;
+    row.updated_at = ctx.now;
+    diesel::update(referrals::table.find(row.id))
+        .set(&row)
+        .execute(c)
+        .await?;
+    insert_history(
+        c,
+        row.id,
+        ctx.actor,
+        input.action().as_str(),
+        Some(transition.from),
+        transition.to,
+        input.reason(),
+        details,
+        ctx.now,
+    )
+    .await?;
+    Ok(load(c, row.id, &Scope::All).await?)
+}
+
+fn parse_status(s: &str) -> Result<Status, ActError> {
+    Status::parse(s).ok_or_else(|| {
+        ActError::Store(StoreError::Database(diesel::result::Error::DeserializationError(
+            format!("unknown status {s}").into(),
+        )))
+    })
+}

@@ -1,0 +1,183 @@
+// @generated-style diesel schema, written to match migrations/ exactly.
+// A test (`schema_matches_database`) checks it against a migrated database.
+
+diesel::table! {
+    zones (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        zone_id -> Uuid,
+        name -> Text,
+        operational_from -> Date,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        subject -> Text,
+        name -> Text,
+        job_role -> Text,
+        caseload_cap -> Int4,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    schools (urn) {
+        urn -> Text,
+        name -> Text,
+        la_code -> Nullable<Text>,
+        establishment_number -> Nullable<Text>,
+        phase -> Nullable<Text>,
+        status -> Text,
+        postcode -> Nullable<Text>,
+        zone_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    children (id) {
+        id -> Uuid,
+        upn -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        date_of_birth -> Date,
+        year_group -> Text,
+        sen_provision -> Text,
+        primary_need -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    eligibility_policies (version) {
+        version -> Text,
+        document -> Jsonb,
+        active -> Bool,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Uuid,
+        reference -> Text,
+        school_urn -> Text,
+        external_reference -> Nullable<Text>,
+        child_id -> Uuid,
+        status -> Text,
+        zone_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        triage_reason -> Nullable<Text>,
+        worker_id -> Nullable<Uuid>,
+        eligibility_outcome -> Text,
+        eligibility -> Jsonb,
+        policy_version -> Text,
+        priority_band -> Text,
+        priority_score -> Int4,
+        priority_reasons -> Jsonb,
+        complicating_factors -> Array<Text>,
+        existing_plans -> Array<Text>,
+        sen_provision -> Text,
+        primary_need -> Nullable<Text>,
+        year_group -> Text,
+        consent_given_by -> Text,
+        consent_given_on -> Date,
+        reason -> Text,
+        decline_reason -> Nullable<Text>,
+        signposting -> Nullable<Text>,
+        closure_outcome -> Nullable<Text>,
+        closure_note -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_from -> Nullable<Text>,
+        submitted_by -> Text,
+        submitted_by_role -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    referral_indes_levels (referral_id, area) {
+        referral_id -> Uuid,
+        area -> Text,
+        level -> Int2,
+    }
+}
+
+diesel::table! {
+    referral_history (id) {
+        id -> Int8,
+        referral_id -> Uuid,
+        at -> Timestamptz,
+        actor -> Text,
+        actor_role -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        details -> Jsonb,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        response_status -> Nullable<Int4>,
+        response_headers -> Nullable<Jsonb>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(teams -> zones (zone_id));
+diesel::joinable!(workers -> teams (team_id));
+diesel::joinable!(schools -> zones (zone_id));
+diesel::joinable!(referrals -> schools (school_urn));
+diesel::joinable!(referrals -> children (child_id));
+diesel::joinable!(referrals -> zones (zone_id));
+diesel::joinable!(referrals -> teams (team_id));
+diesel::joinable!(referrals -> workers (worker_id));
+diesel::joinable!(referral_indes_levels -> referrals (referral_id));
+diesel::joinable!(referral_history -> referrals (referral_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    zones,
+    teams,
+    workers,
+    schools,
+    children,
+    eligibility_policies,
+    referrals,
+    referral_indes_levels,
+    referral_history,
+    idempotency_keys,
+);

@@ -1,0 +1,11 @@
+DROP TABLE idempotency_keys;
+DROP TABLE referral_history;
+DROP TABLE referral_indes_levels;
+DROP TABLE referrals;
+DROP SEQUENCE referral_reference_seq;
+DROP TABLE eligibility_policies;
+DROP TABLE children;
+DROP TABLE schools;
+DROP TABLE workers;
+DROP TABLE teams;
+DROP TABLE zones;
