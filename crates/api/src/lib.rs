@@ -1,1 +1,13 @@
-//! API.
+//! HTTP API of the School & Community Teams platform and the `sct` binary's
+//! building blocks: configuration, authentication, one error mapping,
+//! handlers, the OpenAPI document and demonstration data.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod seed;

@@ -1,1 +1,144 @@
-fn main() {}
+//! The `sct` binary: serve, migrate, seed, token, openapi.
+
+use clap::{Parser, Subcommand};
+use sct_api::app::{server, AppContext};
+use sct_api::auth::{JwtKeys, TokenSpec};
+use sct_api::config::Settings;
+use sct_domain::Role;
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "sct", version, about = "School & Community Teams platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API on SCT_BIND (default 127.0.0.1:8080).
+    Serve,
+    /// Apply pending database migrations and put the default policy in force.
+    Migrate,
+    /// Seed demonstration data into an empty database.
+    Seed,
+    /// Print a signed development token.
+    Token {
+        /// la_admin, team_manager, practitioner, school or integration.
+        #[arg(long)]
+        role: String,
+        /// A school URN the token acts for (repeatable).
+        #[arg(long = "school")]
+        schools: Vec<String>,
+        /// The team of a team_manager or practitioner.
+        #[arg(long)]
+        team: Option<uuid::Uuid>,
+        /// The subject (for a practitioner: the worker's subject).
+        #[arg(long)]
+        sub: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", sct_api::openapi::render());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Openapi => Ok(()),
+        Command::Migrate => {
+            let applied = sct_persistence::migrate(settings.database_url.expose()).await?;
+            let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
+            sct_persistence::policy::ensure_default(&mut *db.conn().await?).await?;
+            println!("migrations applied: {}", if applied.is_empty() { "none pending".to_owned() } else { applied.join(", ") });
+            Ok(())
+        }
+        Command::Seed => {
+            let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
+            match sct_api::seed::seed(&mut *db.conn().await?).await? {
+                Some(r) => println!("seeded {} zones with teams, {} workers, {} schools", r.zones, r.workers, r.schools),
+                None => println!("the database already has data: nothing seeded"),
+            }
+            Ok(())
+        }
+        Command::Token { role, schools, team, sub, name, ttl } => {
+            let role = Role::parse(&role).ok_or("unknown role: use la_admin, team_manager, practitioner, school or integration")?;
+            let keys = JwtKeys::load(&settings)?;
+            let token = keys.issue(&TokenSpec {
+                subject: sub.unwrap_or_else(|| format!("dev-{}", role.as_str())),
+                role,
+                name: name.unwrap_or_else(|| format!("Development {}", role.as_str())),
+                schools,
+                team_id: team,
+                ttl_seconds: ttl,
+            })?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Serve => {
+            let keys = JwtKeys::load(&settings)?;
+            let db = sct_persistence::Db::connect(settings.database_url.expose(), settings.pool_size)?;
+            let purge_db = db.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    if let Ok(mut c) = purge_db.conn().await {
+                        match sct_persistence::idempotency::purge_expired(&mut c).await {
+                            Ok(n) if n > 0 => log::info!("purged {n} expired idempotency keys"),
+                            Ok(_) => {}
+                            Err(e) => log::warn!("idempotency purge failed: {e}"),
+                        }
+                    }
+                }
+            });
+            let listener = TcpListener::bind(&settings.bind)?;
+            log::info!("serving on http://{} (Swagger UI at /swagger-ui/)", listener.local_addr()?);
+            let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            server(
+                AppContext { db, keys, cors_origins: settings.cors_origins.clone() },
+                listener,
+                workers,
+            )?
+            .await?;
+            Ok(())
+        }
+    }
+}

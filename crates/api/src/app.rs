@@ -1,0 +1,160 @@
+//! The actix-web application: state, middleware, error handlers, Swagger UI
+//! and the fallback that answers unknown routes and methods in problem+json.
+
+use crate::auth::JwtKeys;
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{sanitize_request_id, RequestId};
+use crate::openapi::{self, Document};
+use crate::routes::AppState;
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, DefaultHeaders, Logger, Next};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
+use sct_persistence::Db;
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+/// Everything a server needs, built once.
+pub struct AppContext {
+    pub db: Db,
+    pub keys: JwtKeys,
+    pub cors_origins: Vec<String>,
+}
+
+/// Path patterns and their methods, from the OpenAPI document, to tell an
+/// unknown path (404) from a known path with the wrong method (405).
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteTable {
+    fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let segments = path.split('/').map(str::to_owned).collect();
+            let mut methods = Vec::new();
+            let ops = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            for (m, present) in ops {
+                if present {
+                    methods.push(m.to_owned());
+                }
+            }
+            routes.push((segments, methods));
+        }
+        Self(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut found: Option<Vec<String>> = None;
+        for (pattern, methods) in &self.0 {
+            let matches = pattern.len() == segs.len()
+                && pattern
+                    .iter()
+                    .zip(&segs)
+                    .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s);
+            if matches {
+                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+            }
+        }
+        found
+    }
+}
+
+async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    match table.allowed(req.path()) {
+        Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => Err(ApiError {
+            allow: methods,
+            ..ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", req.method()))
+        }),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
+    }
+}
+
+async fn request_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = sanitize_request_id(req.headers().get("x-request-id").and_then(|v| v.to_str().ok()));
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.call(req).await?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"])
+        .expose_headers(["etag", "location", "x-request-id", "retry-after"])
+        .max_age(600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
+/// Starts the HTTP server on a bound listener (port 0 in tests).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    let doc = openapi::document();
+    let rendered = web::Data::new(Document(openapi::render()));
+    let table = web::Data::new(RouteTable::from_document(&doc));
+    let state = web::Data::new(AppState { db: ctx.db });
+    let keys = web::Data::new(ctx.keys);
+    let origins = Arc::new(ctx.cors_origins);
+    let server = HttpServer::new(move || {
+        let swagger = SwaggerUi::new("/swagger-ui/{_:.*}").config(
+            Config::new(["/api/v1/openapi.json"])
+                .validator_url("none")
+                .persist_authorization(true)
+                .try_it_out_enabled(true),
+        );
+        App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .app_data(keys.clone())
+            .app_data(rendered.clone())
+            .app_data(table.clone())
+            .app_data(web::JsonConfig::default().error_handler(|e, _| {
+                ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                ApiError::new(ErrorCode::InvalidParameter, e.to_string()).into()
+            }))
+            .configure(openapi::health_services)
+            .configure(openapi::api_services)
+            .split_for_parts()
+            .0
+            .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+            .service(swagger)
+            .default_service(web::to(fallback))
+            .wrap(cors(&origins))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("x-content-type-options", "nosniff"))
+                    .add(("referrer-policy", "no-referrer"))
+                    .add(("cache-control", "no-store")),
+            )
+            .wrap(
+                Logger::new("request_id=%{x-request-id}o %{method}xi \"%U\" %s %b %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string()),
+            )
+            .wrap(from_fn(request_id))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,265 @@
+//! Bearer-token authentication: JWT validation with a pinned algorithm, the
+//! caller it yields, and the development tokens `sct token` prints.
+
+use crate::config::{JwtSettings, Settings};
+use crate::error::{ApiError, ErrorCode};
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sct_domain::{Role, Urn};
+use serde::{Deserialize, Serialize};
+use std::future::{ready, Ready};
+use uuid::Uuid;
+
+/// The claims of an SCT token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schools: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+}
+
+/// Keys and rules for tokens.
+pub struct JwtKeys {
+    decoding: DecodingKey,
+    encoding: Option<EncodingKey>,
+    validation: Validation,
+    algorithm: Algorithm,
+    issuer: String,
+    audience: String,
+}
+
+/// Why keys could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot load the JWT keys: {0}")]
+pub struct KeyError(String);
+
+impl JwtKeys {
+    /// Loads the keys the settings name.
+    ///
+    /// # Errors
+    /// `KeyError` when a key file is missing or not a PEM key.
+    pub fn from_settings(jwt: &JwtSettings) -> Result<Self, KeyError> {
+        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())));
+        let (decoding, encoding) = match jwt.algorithm {
+            Algorithm::HS256 => {
+                let secret = jwt.secret.as_ref().ok_or_else(|| KeyError("no secret".into()))?;
+                let bytes = secret.expose().as_bytes();
+                (
+                    DecodingKey::from_secret(bytes).map_err(|e| KeyError(e.to_string()))?,
+                    Some(EncodingKey::from_secret(bytes).map_err(|e| KeyError(e.to_string()))?),
+                )
+            }
+            alg => {
+                let public = jwt
+                    .public_key_file
+                    .as_deref()
+                    .ok_or_else(|| KeyError("no public key file".into()))?;
+                let pem = read(public)?;
+                let decoding = if alg == Algorithm::ES256 {
+                    DecodingKey::from_ec_pem(&pem)
+                } else {
+                    DecodingKey::from_rsa_pem(&pem)
+                }
+                .map_err(|e| KeyError(e.to_string()))?;
+                let encoding = match &jwt.private_key_file {
+                    Some(p) => {
+                        let pem = read(p)?;
+                        Some(
+                            if alg == Algorithm::ES256 {
+                                EncodingKey::from_ec_pem(&pem)
+                            } else {
+                                EncodingKey::from_rsa_pem(&pem)
+                            }
+                            .map_err(|e| KeyError(e.to_string()))?,
+                        )
+                    }
+                    None => None,
+                };
+                (decoding, encoding)
+            }
+        };
+        let mut validation = Validation::new(jwt.algorithm);
+        validation.algorithms = vec![jwt.algorithm];
+        validation.set_issuer(&[&jwt.issuer]);
+        validation.set_audience(&[&jwt.audience]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        validation.required_spec_claims = ["exp", "nbf", "iss", "aud", "sub"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        Ok(Self {
+            decoding,
+            encoding,
+            validation,
+            algorithm: jwt.algorithm,
+            issuer: jwt.issuer.clone(),
+            audience: jwt.audience.clone(),
+        })
+    }
+
+    /// Loads the keys from full settings.
+    ///
+    /// # Errors
+    /// As `from_settings`.
+    pub fn load(settings: &Settings) -> Result<Self, KeyError> {
+        Self::from_settings(&settings.jwt)
+    }
+
+    /// Signs a token for the given identity.
+    ///
+    /// # Errors
+    /// `KeyError` when no signing key is configured.
+    pub fn issue(&self, spec: &TokenSpec) -> Result<String, KeyError> {
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or_else(|| KeyError("no signing key: set SCT_JWT_PRIVATE_KEY_FILE".into()))?;
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: spec.subject.clone(),
+            role: spec.role.as_str().to_owned(),
+            name: spec.name.clone(),
+            schools: spec.schools.clone(),
+            team_id: spec.team_id,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + spec.ttl_seconds,
+            nbf: now - 5,
+            iat: now,
+        };
+        encode(&Header::new(self.algorithm), &claims, key).map_err(|e| KeyError(e.to_string()))
+    }
+
+    /// Validates a token and returns the caller.
+    ///
+    /// # Errors
+    /// `InvalidToken` for any failure, without saying which check failed
+    /// beyond a short reason.
+    pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            ApiError::new(ErrorCode::InvalidToken, format!("the token was refused: {}", short_reason(&e)))
+        })?;
+        Caller::from_claims(data.claims)
+    }
+}
+
+fn short_reason(e: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::ExpiredSignature => "expired",
+        K::ImmatureSignature => "not yet valid",
+        K::InvalidIssuer => "wrong issuer",
+        K::InvalidAudience => "wrong audience",
+        K::InvalidSignature => "bad signature",
+        K::InvalidAlgorithm => "algorithm not accepted",
+        K::MissingRequiredClaim(_) => "a required claim is missing",
+        _ => "malformed",
+    }
+}
+
+/// What `issue` needs.
+#[derive(Debug, Clone)]
+pub struct TokenSpec {
+    pub subject: String,
+    pub role: Role,
+    pub name: String,
+    pub schools: Vec<String>,
+    pub team_id: Option<Uuid>,
+    pub ttl_seconds: i64,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub subject: String,
+    pub role: Role,
+    pub name: String,
+    pub schools: Vec<String>,
+    pub team_id: Option<Uuid>,
+}
+
+impl Caller {
+    /// Checks the claims hang together for the role.
+    ///
+    /// # Errors
+    /// `InvalidToken` for an unknown role, a school or integration token
+    /// without valid schools, or a team role without a team.
+    pub fn from_claims(c: Claims) -> Result<Self, ApiError> {
+        let invalid = |why: &str| ApiError::new(ErrorCode::InvalidToken, why.to_owned());
+        let role = Role::parse(&c.role).ok_or_else(|| invalid("the token's role is unknown"))?;
+        if c.sub.trim().is_empty() {
+            return Err(invalid("the token has no subject"));
+        }
+        if role.acts_for_schools() {
+            if c.schools.is_empty() {
+                return Err(invalid("a school or integration token must list its schools"));
+            }
+            if c.schools.iter().any(|u| Urn::parse(u).is_err()) {
+                return Err(invalid("the token lists a school that is not a URN"));
+            }
+        }
+        if role.belongs_to_team() && c.team_id.is_none() {
+            return Err(invalid("a team token must carry team_id"));
+        }
+        Ok(Self {
+            subject: c.sub,
+            role,
+            name: c.name,
+            schools: c.schools,
+            team_id: c.team_id,
+        })
+    }
+
+    /// Refuses the call unless the caller's role is one of `roles`.
+    ///
+    /// # Errors
+    /// `ForbiddenForRole`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(self.role.as_str()))
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "authentication is not configured"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "send Authorization: Bearer <token>"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::new(ErrorCode::InvalidToken, "the Authorization header is not text"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "use the Bearer scheme"))?;
+    keys.verify(token)
+}

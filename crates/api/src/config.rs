@@ -1,0 +1,234 @@
+//! Configuration from the environment (and an optional `.env`), read once at
+//! start and passed down; secrets never reach a log line.
+
+use jsonwebtoken::Algorithm;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// The development HS256 secret. Refused in production mode.
+pub const DEV_JWT_SECRET: &str = "sct-development-secret-change-me-before-production";
+/// Development issuer.
+pub const DEV_ISSUER: &str = "sct-dev";
+/// Development audience.
+pub const DEV_AUDIENCE: &str = "sct-api";
+
+/// A string that prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How tokens are signed and checked.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// The one algorithm accepted (pinned: no switching per token).
+    pub algorithm: Algorithm,
+    /// HS256 shared secret.
+    pub secret: Option<Secret>,
+    /// PEM public key for RS256/ES256 verification.
+    pub public_key_file: Option<PathBuf>,
+    /// PEM private key for `sct token` with RS256/ES256.
+    pub private_key_file: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Secret,
+    pub bind: String,
+    pub jwt: JwtSettings,
+    pub production: bool,
+    pub cors_origins: Vec<String>,
+    pub pool_size: usize,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("SCT_JWT_ALGORITHM must be HS256, RS256 or ES256, not {0}")]
+    Algorithm(String),
+    #[error("{0} must not be the development default in production (SCT_ENV=production)")]
+    DevDefaultInProduction(&'static str),
+    #[error("{0} is invalid: {1}")]
+    Invalid(&'static str, String),
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the first missing or refused variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(var)
+    }
+
+    /// Reads the settings through `get` (a test passes its own map).
+    ///
+    /// # Errors
+    /// As `from_env`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let production = get("SCT_ENV").is_some_and(|e| e.eq_ignore_ascii_case("production"));
+        let database_url = get("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        let algorithm = match get("SCT_JWT_ALGORITHM").as_deref().unwrap_or("HS256") {
+            "HS256" => Algorithm::HS256,
+            "RS256" => Algorithm::RS256,
+            "ES256" => Algorithm::ES256,
+            other => return Err(ConfigError::Algorithm(other.to_owned())),
+        };
+        let secret = get("SCT_JWT_SECRET");
+        let public_key_file = get("SCT_JWT_PUBLIC_KEY_FILE").map(PathBuf::from);
+        let private_key_file = get("SCT_JWT_PRIVATE_KEY_FILE").map(PathBuf::from);
+        let issuer = get("SCT_JWT_ISSUER").unwrap_or_else(|| DEV_ISSUER.to_owned());
+        let audience = get("SCT_JWT_AUDIENCE").unwrap_or_else(|| DEV_AUDIENCE.to_owned());
+        let secret = match algorithm {
+            Algorithm::HS256 => {
+                let s = secret.unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
+                if production && s == DEV_JWT_SECRET {
+                    return Err(ConfigError::DevDefaultInProduction("SCT_JWT_SECRET"));
+                }
+                if production && s.len() < 32 {
+                    return Err(ConfigError::Invalid(
+                        "SCT_JWT_SECRET",
+                        "use at least 32 characters".into(),
+                    ));
+                }
+                Some(Secret::new(s))
+            }
+            _ => {
+                if public_key_file.is_none() {
+                    return Err(ConfigError::Missing("SCT_JWT_PUBLIC_KEY_FILE"));
+                }
+                None
+            }
+        };
+        if production && (issuer == DEV_ISSUER || audience == DEV_AUDIENCE) {
+            return Err(ConfigError::DevDefaultInProduction(
+                "SCT_JWT_ISSUER / SCT_JWT_AUDIENCE",
+            ));
+        }
+        let pool_size = match get("SCT_DB_POOL_SIZE") {
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| ConfigError::Invalid("SCT_DB_POOL_SIZE", v.clone()))?,
+            None => 16,
+        };
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            bind: get("SCT_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            jwt: JwtSettings {
+                algorithm,
+                secret,
+                public_key_file,
+                private_key_file,
+                issuer,
+                audience,
+            },
+            production,
+            cors_origins: get("SCT_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            pool_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn development_defaults_are_safe_and_local() {
+        let s = settings(&[("DATABASE_URL", "postgres://x/y")]).expect("ok");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.jwt.algorithm, Algorithm::HS256);
+        assert!(s.cors_origins.is_empty());
+        assert!(!s.production);
+    }
+
+    #[test]
+    fn production_refuses_development_defaults() {
+        let err = settings(&[("DATABASE_URL", "postgres://x/y"), ("SCT_ENV", "production")])
+            .expect_err("refused");
+        assert!(matches!(err, ConfigError::DevDefaultInProduction("SCT_JWT_SECRET")));
+        let err = settings(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("SCT_ENV", "production"),
+            ("SCT_JWT_SECRET", "a-long-enough-production-secret-value-123"),
+        ])
+        .expect_err("refused");
+        assert!(matches!(err, ConfigError::DevDefaultInProduction(_)));
+        let ok = settings(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("SCT_ENV", "production"),
+            ("SCT_JWT_SECRET", "a-long-enough-production-secret-value-123"),
+            ("SCT_JWT_ISSUER", "https://idp.example"),
+            ("SCT_JWT_AUDIENCE", "sct"),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = settings(&[("DATABASE_URL", "postgres://user:pw@x/y")]).expect("ok");
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("pw@"));
+        assert!(!printed.contains(DEV_JWT_SECRET));
+    }
+
+    #[test]
+    fn asymmetric_algorithms_need_a_public_key_and_bad_values_are_refused() {
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_JWT_ALGORITHM", "RS256")]),
+            Err(ConfigError::Missing("SCT_JWT_PUBLIC_KEY_FILE"))
+        ));
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_JWT_ALGORITHM", "none")]),
+            Err(ConfigError::Algorithm(_))
+        ));
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_DB_POOL_SIZE", "0")]),
+            Err(ConfigError::Invalid(..))
+        ));
+        assert!(matches!(settings(&[]), Err(ConfigError::Missing("DATABASE_URL"))));
+    }
+}

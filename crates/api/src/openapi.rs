@@ -1,0 +1,128 @@
+//! The OpenAPI document: generated from the handlers' annotations, never
+//! written by hand. `sct openapi` prints it; a test compares it with the
+//! committed `openapi/openapi.json`.
+
+use crate::error::{FieldError, Problem};
+use crate::routes;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+/// The rendered document, shared with the handler that serves it.
+pub struct Document(pub String);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "School & Community Teams API",
+        version = "1.0.0",
+        description = "System of record and open API of the School & Community Teams: early-help SEND support for children at INDES levels 3-4. Schools and their MIS refer children; the platform screens eligibility against a versioned policy, routes each referral to the team of the school's zone and follows it to closure.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists use `limit` and an opaque `cursor`. Every single-resource read returns an `ETag`; updates and actions need `If-Match`. `Idempotency-Key` makes `POST /referrals` safe to retry (keys kept 24 hours).",
+        license(name = "MIT")
+    ),
+    servers((url = "/", description = "This server")),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            routes::BadRequest, routes::Unauthorized, routes::Forbidden, routes::NotFound,
+            routes::Conflict, routes::PreconditionFailed, routes::PayloadTooLarge,
+            routes::UnsupportedMediaType, routes::Unprocessable, routes::PreconditionRequired,
+            routes::ServiceUnavailable
+        )
+    ),
+    tags(
+        (name = "Referrals", description = "Submit, read and follow referrals"),
+        (name = "Referral actions", description = "Move a referral through its lifecycle (all need If-Match)"),
+        (name = "Eligibility", description = "Screening against the INDES policy"),
+        (name = "Zones and teams", description = "Zones and the team that serves each"),
+        (name = "Workers", description = "Practitioners and managers with caseload caps"),
+        (name = "Schools", description = "Schools keyed by URN, and their zone"),
+        (name = "Health", description = "Liveness, readiness and this document")
+    ),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT from the council's identity provider, `POST /api/v1/oauth/token` for integration clients, or `sct token` in development.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers every API operation under `/api/v1` (shared by the server and
+/// the document, so neither can list an operation the other lacks).
+pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_operations));
+}
+
+fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    use routes::{catalogue as c, referrals as r, system as s};
+    cfg.service(r::submit_referral)
+        .service(r::list_referrals)
+        .service(r::get_referral)
+        .service(r::referral_history)
+        .service(r::accept_referral)
+        .service(r::decline_referral)
+        .service(r::redirect_referral)
+        .service(r::allocate_referral)
+        .service(r::start_referral)
+        .service(r::close_referral)
+        .service(r::withdraw_referral)
+        .service(r::reopen_referral)
+        .service(s::check_eligibility)
+        .service(s::current_policy)
+        .service(s::openapi_json)
+        .service(c::list_zones)
+        .service(c::create_zone)
+        .service(c::get_zone)
+        .service(c::update_zone)
+        .service(c::list_teams)
+        .service(c::create_team)
+        .service(c::get_team)
+        .service(c::update_team)
+        .service(c::list_workers)
+        .service(c::create_worker)
+        .service(c::get_worker)
+        .service(c::update_worker)
+        .service(c::list_schools)
+        .service(c::create_school)
+        .service(c::get_school)
+        .service(c::set_school_zone);
+}
+
+/// Health endpoints, outside `/api/v1`.
+pub fn health_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(routes::system::live).service(routes::system::ready);
+}
+
+/// The document, built from the same registrations the server uses.
+pub fn document() -> OpenApiDoc {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(health_services)
+        .configure(api_services)
+        .split_for_parts();
+    doc
+}
+
+/// The document as pretty JSON with a trailing newline.
+pub fn render() -> String {
+    let mut s = document().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

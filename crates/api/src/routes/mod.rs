@@ -1,0 +1,145 @@
+//! HTTP handlers: parse, authorise, call the persistence layer with the
+//! domain's decision, map the answer. One module per resource family.
+
+pub mod catalogue;
+pub mod referrals;
+pub mod system;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorCode, FieldError};
+use sct_domain::Role;
+use sct_persistence::{catalogue as cat, Db, Scope};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use validator::Validate;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+}
+
+/// The data scope of a caller. A practitioner's scope is found through the
+/// worker record that carries the token's subject.
+pub async fn scope_of(caller: &Caller, db: &Db) -> Result<Scope, ApiError> {
+    Ok(match caller.role {
+        Role::LaAdmin => Scope::All,
+        Role::School | Role::Integration => Scope::Schools(caller.schools.clone()),
+        Role::TeamManager => Scope::Team(caller.team_id.unwrap_or_default()),
+        Role::Practitioner => {
+            let mut conn = db.conn().await?;
+            match cat::worker_by_subject(&mut conn, &caller.subject).await? {
+                Some(w) if Some(w.team_id) == caller.team_id => Scope::Worker(w.id),
+                // A token for no registered worker sees nothing.
+                _ => Scope::Worker(uuid::Uuid::nil()),
+            }
+        }
+    })
+}
+
+/// Runs `validator` rules and turns failures into field errors.
+///
+/// # Errors
+/// `ValidationFailed` listing every failing field.
+pub fn validate<T: Validate>(body: &T) -> Result<(), ApiError> {
+    match body.validate() {
+        Ok(()) => Ok(()),
+        Err(errors) => Err(ApiError::validation(field_errors("", &errors))),
+    }
+}
+
+fn field_errors(prefix: &str, errors: &validator::ValidationErrors) -> Vec<FieldError> {
+    use validator::ValidationErrorsKind as K;
+    let mut out = Vec::new();
+    let mut fields: Vec<_> = errors.errors().iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    for (field, kind) in fields {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            K::Field(errs) => {
+                for e in errs {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| describe(&path, e), ToString::to_string);
+                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                }
+            }
+            K::Struct(inner) => out.extend(field_errors(&path, inner)),
+            K::List(items) => {
+                for (i, inner) in items {
+                    out.extend(field_errors(&format!("{path}[{i}]"), inner));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn describe(path: &str, e: &validator::ValidationError) -> String {
+    let min = e.params.get("min").map(ToString::to_string);
+    let max = e.params.get("max").map(ToString::to_string);
+    match (e.code.as_ref(), min, max) {
+        ("length", Some(min), Some(max)) => format!("{path} must have {min} to {max} characters"),
+        ("length", None, Some(max)) => format!("{path} may have at most {max} characters"),
+        ("range", Some(min), Some(max)) => format!("{path} must be between {min} and {max}"),
+        (code, _, _) => format!("{path} is invalid ({code})"),
+    }
+}
+
+/// The caller's role must be one of `roles`.
+///
+/// # Errors
+/// `ForbiddenForRole`.
+pub fn only(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
+    caller.require(roles)
+}
+
+/// 412 for a stale If-Match on a guarded update whose row still exists.
+pub fn stale() -> ApiError {
+    ApiError::new(ErrorCode::VersionMismatch, "the resource has changed since you read it; read it again and retry")
+}
+
+macro_rules! problem_responses {
+    ($($name:ident => $desc:literal),+ $(,)?) => {
+        $(
+            #[doc = $desc]
+            pub struct $name;
+
+            impl<'r> utoipa::ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    (stringify!($name), problem_response($desc))
+                }
+            }
+        )+
+    };
+}
+
+fn problem_response(desc: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(desc)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+problem_responses!(
+    BadRequest => "Malformed JSON, or an invalid query parameter or cursor",
+    Unauthorized => "No bearer token, or the token was refused (see WWW-Authenticate)",
+    Forbidden => "The caller's role may never call this operation",
+    NotFound => "No such resource, or it is outside the caller's scope",
+    Conflict => "Conflict with the current state (for example invalid_transition)",
+    PreconditionFailed => "If-Match does not match the current ETag",
+    PayloadTooLarge => "The body is larger than 64 KiB",
+    UnsupportedMediaType => "The body is not application/json",
+    Unprocessable => "The body is well-formed but invalid; errors lists the fields",
+    PreconditionRequired => "If-Match is required",
+    ServiceUnavailable => "The database is unavailable; retry after Retry-After seconds",
+);
