@@ -1,1 +1,492 @@
-//! Test support.
+//! Support for the end-to-end tests: a throwaway PostgreSQL database per
+//! test, cloned from a template migrated once per migration set, and the
+//! real `sct` application served on port 0 against it.
+//!
+//! `DATABASE_URL` names a server where the tests may create databases
+//! (`make test` provides one). Every database a test creates is dropped when
+//! the test ends, pass or fail.
+
+use sct_api::app::{server, AppContext};
+use sct_api::auth::{JwtKeys, TokenSpec};
+use sct_api::config::Settings;
+use sct_domain::Role;
+use sct_persistence::catalogue::{self as cat, NewWorker};
+use sct_persistence::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
+use sct_persistence::Db;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::TcpListener;
+use uuid::Uuid;
+
+/// Prefix of every database the tests create (`make test` drops leftovers).
+pub const DB_PREFIX: &str = "sct_test_";
+
+/// The JWT secret of test servers.
+pub const TEST_SECRET: &str = "sct-test-secret-0123456789abcdef0123456789";
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must name a PostgreSQL server the tests may create databases on (run `make test`)")
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").expect("DATABASE_URL is a postgres:// URL");
+    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
+    format!("{scheme}://{host}/{db}{query}")
+}
+
+async fn admin_client(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test server");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+/// A hash of the migration files, so a changed migration gets a new template.
+fn migrations_fingerprint() -> String {
+    use std::hash::{Hash, Hasher};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = walk(&dir);
+    entries.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in entries {
+        p.to_string_lossy().hash(&mut h);
+        std::fs::read(&p).unwrap_or_default().hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin: String,
+}
+
+impl TestDb {
+    /// Creates a fresh, migrated database.
+    pub async fn new() -> Self {
+        let admin = admin_url();
+        let client = admin_client(&admin).await;
+        let template = format!("{DB_PREFIX}tpl_{}", migrations_fingerprint());
+        client
+            .execute("SELECT pg_advisory_lock(727274)", &[])
+            .await
+            .expect("lock");
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+            .await
+            .expect("query")
+            .is_some();
+        if !exists {
+            let building = format!("{template}_building");
+            client
+                .execute(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"), &[])
+                .await
+                .expect("drop stale");
+            client
+                .execute(&format!("CREATE DATABASE \"{building}\""), &[])
+                .await
+                .expect("create template");
+            let url = with_database(&admin, &building);
+            sct_persistence::migrate(&url).await.expect("migrate template");
+            {
+                let db = Db::connect(&url, 1).expect("pool");
+                let mut c = db.conn().await.expect("conn");
+                sct_persistence::policy::ensure_default(&mut c).await.expect("policy");
+            }
+            client
+                .execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""), &[])
+                .await
+                .expect("publish template");
+        }
+        let name = format!("{DB_PREFIX}{}", Uuid::new_v4().simple());
+        client
+            .execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""), &[])
+            .await
+            .expect("clone template");
+        client
+            .execute("SELECT pg_advisory_unlock(727274)", &[])
+            .await
+            .expect("unlock");
+        Self {
+            url: with_database(&admin, &name),
+            name,
+            admin,
+        }
+    }
+
+    /// Runs one SQL statement as the server's admin (for assertions and for
+    /// proving that the database refuses what the API refuses).
+    pub async fn sql(&self, statement: &str) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        let client = admin_client(&self.url).await;
+        client.query(statement, &[]).await
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let rows = self.sql(&format!("SELECT count(*) FROM {table}")).await.expect("count");
+        rows[0].get::<_, i64>(0)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        // Drop may run inside the test's runtime: use a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    if let Ok((client, conn)) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await {
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                        let _ = client
+                            .execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), &[])
+                            .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A zone with its team and workers, created for a test.
+pub struct TestTeam {
+    pub zone: ZoneRow,
+    pub team: TeamRow,
+    pub manager: WorkerRow,
+    pub practitioners: Vec<WorkerRow>,
+    pub schools: Vec<SchoolRow>,
+}
+
+/// The application served on a free port against a fresh database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    pub pool: Db,
+    keys: JwtKeys,
+    handle: actix_web::dev::ServerHandle,
+    urn_counter: std::sync::atomic::AtomicU32,
+}
+
+impl TestApp {
+    /// Boots the app with a fresh database.
+    pub async fn spawn() -> Self {
+        let db = TestDb::new().await;
+        let vars: HashMap<&str, String> = [
+            ("DATABASE_URL", db.url.clone()),
+            ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
+        let pool = Db::connect(&db.url, 8).expect("pool");
+        let keys = JwtKeys::load(&settings).expect("keys");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let srv = server(
+            AppContext {
+                db: pool.clone(),
+                keys: JwtKeys::load(&settings).expect("keys"),
+                cors_origins: vec!["https://frontend.example".into()],
+            },
+            listener,
+            1,
+        )
+        .expect("server");
+        let handle = srv.handle();
+        tokio::spawn(srv);
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            db,
+            pool,
+            keys,
+            handle,
+            urn_counter: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// A URL on the app.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A token for a role.
+    pub fn token(&self, role: Role, schools: &[&str], team: Option<Uuid>, sub: &str) -> String {
+        self.keys
+            .issue(&TokenSpec {
+                subject: sub.to_owned(),
+                role,
+                name: format!("Test {}", role.as_str()),
+                schools: schools.iter().map(|s| (*s).to_owned()).collect(),
+                team_id: team,
+                ttl_seconds: 600,
+            })
+            .expect("token")
+    }
+
+    /// An la_admin token.
+    pub fn admin(&self) -> String {
+        self.token(Role::LaAdmin, &[], None, "admin-1")
+    }
+
+    /// A school token for one URN.
+    pub fn school(&self, urn: &str) -> String {
+        self.token(Role::School, &[urn], None, &format!("school-{urn}"))
+    }
+
+    /// The manager token of a team.
+    pub fn manager(&self, t: &TestTeam) -> String {
+        self.token(Role::TeamManager, &[], Some(t.team.id), &t.manager.subject)
+    }
+
+    /// The token of a team's practitioner.
+    pub fn practitioner(&self, t: &TestTeam, i: usize) -> String {
+        self.token(Role::Practitioner, &[], Some(t.team.id), &t.practitioners[i].subject)
+    }
+
+    /// Creates a zone with a team (operational from `opens`), a manager,
+    /// practitioners with the given caps, and `schools` schools.
+    pub async fn team_with(&self, code: &str, opens: chrono::NaiveDate, caps: &[i32], schools: usize) -> TestTeam {
+        let mut c = self.pool.conn().await.expect("conn");
+        let zone = cat::create_zone(&mut c, code, &format!("Zone {code}")).await.expect("zone");
+        let team = cat::create_team(&mut c, zone.id, &format!("Team {code}"), opens).await.expect("team");
+        let lower = code.to_ascii_lowercase();
+        let manager = cat::create_worker(
+            &mut c,
+            &NewWorker {
+                team: team.id,
+                subject: &format!("{lower}-manager"),
+                name: "Manager",
+                job_role: "team_manager",
+                caseload_cap: 0,
+            },
+        )
+        .await
+        .expect("manager");
+        let mut practitioners = Vec::new();
+        for (i, cap) in caps.iter().enumerate() {
+            practitioners.push(
+                cat::create_worker(
+                    &mut c,
+                    &NewWorker {
+                        team: team.id,
+                        subject: &format!("{lower}-practitioner-{i}"),
+                        name: &format!("Practitioner {i}"),
+                        job_role: "practitioner",
+                        caseload_cap: *cap,
+                    },
+                )
+                .await
+                .expect("practitioner"),
+            );
+        }
+        let mut rows = Vec::new();
+        for _ in 0..schools {
+            let n = self.urn_counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let now = sct_persistence::now();
+            let prefix: u32 = code.bytes().map(u32::from).sum::<u32>() % 90 + 10;
+            rows.push(
+                cat::create_school(
+                    &mut c,
+                    &SchoolRow {
+                        urn: format!("{prefix}{n:04}"),
+                        name: format!("School {code} {n}"),
+                        la_code: Some("926".into()),
+                        establishment_number: Some(format!("{:04}", 2000 + n)),
+                        phase: Some("Primary".into()),
+                        status: "open".into(),
+                        postcode: None,
+                        zone_id: Some(zone.id),
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    },
+                )
+                .await
+                .expect("school"),
+            );
+        }
+        TestTeam {
+            zone,
+            team,
+            manager,
+            practitioners,
+            schools: rows,
+        }
+    }
+
+    /// An operational team (since 2023) with three practitioners and two schools.
+    pub async fn team(&self, code: &str) -> TestTeam {
+        let opens = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).expect("date");
+        self.team_with(code, opens, &[3, 5, 5], 2).await
+    }
+
+    /// Sends a request with a token and optional JSON body and headers.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        Reply::from(req.send().await.expect("request"))
+            .await
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(reqwest::Method::GET, path, Some(token), None, &[]).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call(reqwest::Method::POST, path, Some(token), Some(body), &[]).await
+    }
+
+    /// POST an action with If-Match.
+    pub async fn act(&self, id: &str, action: &str, token: &str, etag: &str, body: &Value) -> Reply {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/referrals/{id}/{action}"),
+            Some(token),
+            Some(body),
+            &[("if-match", etag)],
+        )
+        .await
+    }
+
+    /// Submits a valid referral for a school and returns the reply.
+    pub async fn submit(&self, urn: &str, upn: &str, level: u8) -> Reply {
+        self.post("/api/v1/referrals", &self.school(urn), &referral_body(urn, upn, level)).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+    }
+}
+
+/// A response with its body read.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    async fn from(res: reqwest::Response) -> Self {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The ETag.
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("etag").to_owned()
+    }
+
+    /// The `id` of the body.
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Asserts a problem+json answer with status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+    }
+}
+
+/// Valid UPNs with correct check letters, for distinct children.
+pub fn upn(n: u32) -> String {
+    let tail = format!("9262001{:02}{:03}", 26, n % 1000);
+    let letter = sct_domain::Upn::check_letter(&tail).expect("tail");
+    format!("{letter}{tail}")
+}
+
+/// A valid referral body.
+pub fn referral_body(urn: &str, upn: &str, level: u8) -> Value {
+    json!({
+        "school_urn": urn,
+        "child": {
+            "upn": upn,
+            "given_name": "Sam",
+            "family_name": "Example",
+            "date_of_birth": "2016-03-14",
+            "year_group": "5",
+            "sen_provision": "K",
+            "primary_need": "SEMH"
+        },
+        "indes": [
+            {"area": "social_emotional_mental_health", "level": level},
+            {"area": "speech_and_language", "level": 2}
+        ],
+        "complicating_factors": ["attendance", "risk_of_exclusion"],
+        "existing_plans": ["sen_support_plan"],
+        "consent": {"given_by": "parent_carer", "given_on": "2026-11-20"},
+        "reason": "Escalating anxiety, attendance falling"
+    })
+}

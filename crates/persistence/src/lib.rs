@@ -16,7 +16,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::{AsyncMigrationHarness, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 use thiserror::Error;
@@ -172,15 +172,21 @@ pub fn latest_migration() -> Option<String> {
 /// `Unavailable` when the database cannot be reached, `Database` when a
 /// migration fails.
 pub async fn migrate(database_url: &str) -> StoreResult<Vec<String>> {
-    use diesel_async::AsyncConnection;
-    let conn = AsyncPgConnection::establish(database_url)
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    let mut harness = AsyncMigrationHarness::new(conn);
-    let applied = harness
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| StoreError::Database(DieselError::QueryBuilderError(e)))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+    use diesel::Connection as _;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    let url = database_url.to_owned();
+    // Diesel's migration harness is synchronous: run it on a blocking thread
+    // so that it works under any tokio runtime flavour.
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| StoreError::Database(DieselError::QueryBuilderError(e)))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(e.to_string()))?
 }
 
 /// The current time at the database's precision (microseconds), so that a
