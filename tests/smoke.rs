@@ -5,7 +5,12 @@ use sct_e2e::{upn, TestApp};
 #[tokio::test]
 async fn health_and_request_ids() {
     let app = TestApp::spawn().await;
-    let live = app.client.get(app.url("/health/live")).send().await.expect("live");
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("live");
     assert_eq!(live.status(), 200);
     let ready = app
         .client
@@ -16,7 +21,12 @@ async fn health_and_request_ids() {
         .expect("ready");
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.headers()["x-request-id"], "trace-abc-123");
-    let generated = app.client.get(app.url("/health/live")).send().await.expect("live");
+    let generated = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("live");
     assert_eq!(generated.headers()["x-request-id"].len(), 36);
 }
 
@@ -28,12 +38,17 @@ async fn a_school_refers_a_child_and_reads_it_back() {
     let created = app.submit(urn, &upn(1), 4).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.id();
-    assert_eq!(created.header("location"), Some(format!("/api/v1/referrals/{id}").as_str()));
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/api/v1/referrals/{id}").as_str())
+    );
     assert_eq!(created.etag(), "\"v1\"");
     assert_eq!(created.body["status"], "submitted");
     assert_eq!(created.body["team"]["id"], t.team.id.to_string());
     assert_eq!(created.body["eligibility"]["outcome"], "eligible");
-    let read = app.get(&format!("/api/v1/referrals/{id}"), &app.school(urn)).await;
+    let read = app
+        .get(&format!("/api/v1/referrals/{id}"), &app.school(urn))
+        .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.body["reference"], created.body["reference"]);
     assert_eq!(app.db.count("referrals").await, 1);

@@ -34,7 +34,9 @@ fn with_database(url: &str, db: &str) -> String {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
     };
-    let (scheme, rest) = base.split_once("://").expect("DATABASE_URL is a postgres:// URL");
+    let (scheme, rest) = base
+        .split_once("://")
+        .expect("DATABASE_URL is a postgres:// URL");
     let host = rest.split_once('/').map_or(rest, |(h, _)| h);
     format!("{scheme}://{host}/{db}{query}")
 }
@@ -103,7 +105,10 @@ impl TestDb {
         if !exists {
             let building = format!("{template}_building");
             client
-                .execute(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"), &[])
+                .execute(
+                    &format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"),
+                    &[],
+                )
                 .await
                 .expect("drop stale");
             client
@@ -111,20 +116,30 @@ impl TestDb {
                 .await
                 .expect("create template");
             let url = with_database(&admin, &building);
-            sct_persistence::migrate(&url).await.expect("migrate template");
+            sct_persistence::migrate(&url)
+                .await
+                .expect("migrate template");
             {
                 let db = Db::connect(&url, 1).expect("pool");
                 let mut c = db.conn().await.expect("conn");
-                sct_persistence::policy::ensure_default(&mut c).await.expect("policy");
+                sct_persistence::policy::ensure_default(&mut c)
+                    .await
+                    .expect("policy");
             }
             client
-                .execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""), &[])
+                .execute(
+                    &format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""),
+                    &[],
+                )
                 .await
                 .expect("publish template");
         }
         let name = format!("{DB_PREFIX}{}", Uuid::new_v4().simple());
         client
-            .execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""), &[])
+            .execute(
+                &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""),
+                &[],
+            )
             .await
             .expect("clone template");
         client
@@ -140,14 +155,20 @@ impl TestDb {
 
     /// Runs one SQL statement as the server's admin (for assertions and for
     /// proving that the database refuses what the API refuses).
-    pub async fn sql(&self, statement: &str) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    pub async fn sql(
+        &self,
+        statement: &str,
+    ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
         let client = admin_client(&self.url).await;
         client.query(statement, &[]).await
     }
 
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
-        let rows = self.sql(&format!("SELECT count(*) FROM {table}")).await.expect("count");
+        let rows = self
+            .sql(&format!("SELECT count(*) FROM {table}"))
+            .await
+            .expect("count");
         rows[0].get::<_, i64>(0)
     }
 }
@@ -158,15 +179,22 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop may run inside the test's runtime: use a thread of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(rt) = rt {
                 rt.block_on(async move {
-                    if let Ok((client, conn)) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await {
+                    if let Ok((client, conn)) =
+                        tokio_postgres::connect(&admin, tokio_postgres::NoTls).await
+                    {
                         tokio::spawn(async move {
                             let _ = conn.await;
                         });
                         let _ = client
-                            .execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), &[])
+                            .execute(
+                                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                                &[],
+                            )
                             .await;
                     }
                 });
@@ -270,15 +298,30 @@ impl TestApp {
 
     /// The token of a team's practitioner.
     pub fn practitioner(&self, t: &TestTeam, i: usize) -> String {
-        self.token(Role::Practitioner, &[], Some(t.team.id), &t.practitioners[i].subject)
+        self.token(
+            Role::Practitioner,
+            &[],
+            Some(t.team.id),
+            &t.practitioners[i].subject,
+        )
     }
 
     /// Creates a zone with a team (operational from `opens`), a manager,
     /// practitioners with the given caps, and `schools` schools.
-    pub async fn team_with(&self, code: &str, opens: chrono::NaiveDate, caps: &[i32], schools: usize) -> TestTeam {
+    pub async fn team_with(
+        &self,
+        code: &str,
+        opens: chrono::NaiveDate,
+        caps: &[i32],
+        schools: usize,
+    ) -> TestTeam {
         let mut c = self.pool.conn().await.expect("conn");
-        let zone = cat::create_zone(&mut c, code, &format!("Zone {code}")).await.expect("zone");
-        let team = cat::create_team(&mut c, zone.id, &format!("Team {code}"), opens).await.expect("team");
+        let zone = cat::create_zone(&mut c, code, &format!("Zone {code}"))
+            .await
+            .expect("zone");
+        let team = cat::create_team(&mut c, zone.id, &format!("Team {code}"), opens)
+            .await
+            .expect("team");
         let lower = code.to_ascii_lowercase();
         let manager = cat::create_worker(
             &mut c,
@@ -311,7 +354,9 @@ impl TestApp {
         }
         let mut rows = Vec::new();
         for _ in 0..schools {
-            let n = self.urn_counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let n = self
+                .urn_counter
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let now = sct_persistence::now();
             let prefix: u32 = code.bytes().map(u32::from).sum::<u32>() % 90 + 10;
             rows.push(
@@ -369,22 +414,30 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(b);
         }
-        Reply::from(req.send().await.expect("request"))
-            .await
+        Reply::from(req.send().await.expect("request")).await
     }
 
     /// GET with a token.
     pub async fn get(&self, path: &str, token: &str) -> Reply {
-        self.call(reqwest::Method::GET, path, Some(token), None, &[]).await
+        self.call(reqwest::Method::GET, path, Some(token), None, &[])
+            .await
     }
 
     /// POST JSON with a token.
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
-        self.call(reqwest::Method::POST, path, Some(token), Some(body), &[]).await
+        self.call(reqwest::Method::POST, path, Some(token), Some(body), &[])
+            .await
     }
 
     /// POST an action with If-Match.
-    pub async fn act(&self, id: &str, action: &str, token: &str, etag: &str, body: &Value) -> Reply {
+    pub async fn act(
+        &self,
+        id: &str,
+        action: &str,
+        token: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Reply {
         self.call(
             reqwest::Method::POST,
             &format!("/api/v1/referrals/{id}/{action}"),
@@ -397,7 +450,12 @@ impl TestApp {
 
     /// Submits a valid referral for a school and returns the reply.
     pub async fn submit(&self, urn: &str, upn: &str, level: u8) -> Reply {
-        self.post("/api/v1/referrals", &self.school(urn), &referral_body(urn, upn, level)).await
+        self.post(
+            "/api/v1/referrals",
+            &self.school(urn),
+            &referral_body(urn, upn, level),
+        )
+        .await
     }
 }
 

@@ -63,29 +63,45 @@ impl RouteTable {
                     .zip(&segs)
                     .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s);
             if matches {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found
     }
 }
 
-async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
     match table.allowed(req.path()) {
         Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => Err(ApiError {
             allow: methods,
-            ..ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", req.method()))
+            ..ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed here", req.method()),
+            )
         }),
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such route")),
     }
 }
 
-async fn request_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = sanitize_request_id(req.headers().get("x-request-id").and_then(|v| v.to_str().ok()));
+async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = sanitize_request_id(
+        req.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+    );
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.call(req).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }
@@ -93,7 +109,13 @@ async fn request_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Result
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "idempotency-key",
+            "x-request-id",
+        ])
         .expose_headers(["etag", "location", "x-request-id", "retry-after"])
         .max_age(600);
     for o in origins {

@@ -50,10 +50,15 @@ impl JwtKeys {
     /// # Errors
     /// `KeyError` when a key file is missing or not a PEM key.
     pub fn from_settings(jwt: &JwtSettings) -> Result<Self, KeyError> {
-        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())));
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())))
+        };
         let (decoding, encoding) = match jwt.algorithm {
             Algorithm::HS256 => {
-                let secret = jwt.secret.as_ref().ok_or_else(|| KeyError("no secret".into()))?;
+                let secret = jwt
+                    .secret
+                    .as_ref()
+                    .ok_or_else(|| KeyError("no secret".into()))?;
                 let bytes = secret.expose().as_bytes();
                 (
                     DecodingKey::from_secret(bytes).map_err(|e| KeyError(e.to_string()))?,
@@ -149,7 +154,10 @@ impl JwtKeys {
     /// beyond a short reason.
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            ApiError::new(ErrorCode::InvalidToken, format!("the token was refused: {}", short_reason(&e)))
+            ApiError::new(
+                ErrorCode::InvalidToken,
+                format!("the token was refused: {}", short_reason(&e)),
+            )
         })?;
         Caller::from_claims(data.claims)
     }
@@ -204,7 +212,9 @@ impl Caller {
         }
         if role.acts_for_schools() {
             if c.schools.is_empty() {
-                return Err(invalid("a school or integration token must list its schools"));
+                return Err(invalid(
+                    "a school or integration token must list its schools",
+                ));
             }
             if c.schools.iter().any(|u| Urn::parse(u).is_err()) {
                 return Err(invalid("the token lists a school that is not a URN"));
@@ -248,13 +258,18 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "authentication is not configured"))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "send Authorization: Bearer <token>"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::new(ErrorCode::InvalidToken, "the Authorization header is not text"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::MissingToken,
+            "send Authorization: Bearer <token>",
+        )
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the Authorization header is not text",
+        )
+    })?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))

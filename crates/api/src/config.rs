@@ -104,26 +104,22 @@ impl Settings {
         let private_key_file = get("SCT_JWT_PRIVATE_KEY_FILE").map(PathBuf::from);
         let issuer = get("SCT_JWT_ISSUER").unwrap_or_else(|| DEV_ISSUER.to_owned());
         let audience = get("SCT_JWT_AUDIENCE").unwrap_or_else(|| DEV_AUDIENCE.to_owned());
-        let secret = match algorithm {
-            Algorithm::HS256 => {
-                let s = secret.unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
-                if production && s == DEV_JWT_SECRET {
-                    return Err(ConfigError::DevDefaultInProduction("SCT_JWT_SECRET"));
-                }
-                if production && s.len() < 32 {
-                    return Err(ConfigError::Invalid(
-                        "SCT_JWT_SECRET",
-                        "use at least 32 characters".into(),
-                    ));
-                }
-                Some(Secret::new(s))
+        let secret = if algorithm == Algorithm::HS256 {
+            let s = secret.unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
+            if production && s == DEV_JWT_SECRET {
+                return Err(ConfigError::DevDefaultInProduction("SCT_JWT_SECRET"));
             }
-            _ => {
-                if public_key_file.is_none() {
-                    return Err(ConfigError::Missing("SCT_JWT_PUBLIC_KEY_FILE"));
-                }
-                None
+            if production && s.len() < 32 {
+                return Err(ConfigError::Invalid(
+                    "SCT_JWT_SECRET",
+                    "use at least 32 characters".into(),
+                ));
             }
+            Some(Secret::new(s))
+        } else if public_key_file.is_none() {
+            return Err(ConfigError::Missing("SCT_JWT_PUBLIC_KEY_FILE"));
+        } else {
+            None
         };
         if production && (issuer == DEV_ISSUER || audience == DEV_AUDIENCE) {
             return Err(ConfigError::DevDefaultInProduction(
@@ -187,20 +183,32 @@ mod tests {
 
     #[test]
     fn production_refuses_development_defaults() {
-        let err = settings(&[("DATABASE_URL", "postgres://x/y"), ("SCT_ENV", "production")])
-            .expect_err("refused");
-        assert!(matches!(err, ConfigError::DevDefaultInProduction("SCT_JWT_SECRET")));
         let err = settings(&[
             ("DATABASE_URL", "postgres://x/y"),
             ("SCT_ENV", "production"),
-            ("SCT_JWT_SECRET", "a-long-enough-production-secret-value-123"),
+        ])
+        .expect_err("refused");
+        assert!(matches!(
+            err,
+            ConfigError::DevDefaultInProduction("SCT_JWT_SECRET")
+        ));
+        let err = settings(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("SCT_ENV", "production"),
+            (
+                "SCT_JWT_SECRET",
+                "a-long-enough-production-secret-value-123",
+            ),
         ])
         .expect_err("refused");
         assert!(matches!(err, ConfigError::DevDefaultInProduction(_)));
         let ok = settings(&[
             ("DATABASE_URL", "postgres://x/y"),
             ("SCT_ENV", "production"),
-            ("SCT_JWT_SECRET", "a-long-enough-production-secret-value-123"),
+            (
+                "SCT_JWT_SECRET",
+                "a-long-enough-production-secret-value-123",
+            ),
             ("SCT_JWT_ISSUER", "https://idp.example"),
             ("SCT_JWT_AUDIENCE", "sct"),
         ]);
@@ -229,6 +237,9 @@ mod tests {
             settings(&[("DATABASE_URL", "x"), ("SCT_DB_POOL_SIZE", "0")]),
             Err(ConfigError::Invalid(..))
         ));
-        assert!(matches!(settings(&[]), Err(ConfigError::Missing("DATABASE_URL"))));
+        assert!(matches!(
+            settings(&[]),
+            Err(ConfigError::Missing("DATABASE_URL"))
+        ));
     }
 }

@@ -157,7 +157,12 @@ pub struct IndesLevel {
 #[serde(deny_unknown_fields)]
 pub struct ChildInput {
     /// Unique pupil number with a valid DfE check letter.
-    #[schema(example = "B801200005001", pattern = "^[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]$", min_length = 13, max_length = 13)]
+    #[schema(
+        example = "B801200005001",
+        pattern = "^[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]$",
+        min_length = 13,
+        max_length = 13
+    )]
     #[validate(length(min = 13, max = 13))]
     pub upn: String,
     #[schema(example = "Sam", min_length = 1, max_length = 100)]
@@ -417,19 +422,23 @@ impl Referral {
     /// Builds the representation from a stored view.
     pub fn from_view(v: &ReferralView) -> Self {
         let r = &v.referral;
-        let eligibility: Eligibility = serde_json::from_value(r.eligibility.clone()).unwrap_or_else(|_| Eligibility {
-            outcome: domain::Outcome::parse(&r.eligibility_outcome)
-                .unwrap_or(domain::Outcome::InsufficientInformation)
-                .into(),
-            policy_version: r.policy_version.clone(),
-            reasons: Vec::new(),
-            pathway: Pathway::CompleteIndesAssessment,
-        });
-        let priority_reasons: Vec<String> = serde_json::from_value(r.priority_reasons.clone()).unwrap_or_default();
+        let eligibility: Eligibility = serde_json::from_value(r.eligibility.clone())
+            .unwrap_or_else(|_| Eligibility {
+                outcome: domain::Outcome::parse(&r.eligibility_outcome)
+                    .unwrap_or(domain::Outcome::InsufficientInformation)
+                    .into(),
+                policy_version: r.policy_version.clone(),
+                reasons: Vec::new(),
+                pathway: Pathway::CompleteIndesAssessment,
+            });
+        let priority_reasons: Vec<String> =
+            serde_json::from_value(r.priority_reasons.clone()).unwrap_or_default();
         Self {
             id: r.id,
             reference: r.reference.clone(),
-            status: domain::Status::parse(&r.status).unwrap_or(domain::Status::Submitted).into(),
+            status: domain::Status::parse(&r.status)
+                .unwrap_or(domain::Status::Submitted)
+                .into(),
             school_urn: r.school_urn.clone(),
             external_reference: r.external_reference.clone(),
             zone: v.zone.as_ref().map(|z| ZoneRef {

@@ -91,40 +91,160 @@ impl ErrorCode {
     pub fn describe(self) -> (StatusCode, &'static str, &'static str) {
         use StatusCode as S;
         match self {
-            Self::MalformedJson => (S::BAD_REQUEST, "malformed_json", "The request body is not valid JSON"),
-            Self::InvalidParameter => (S::BAD_REQUEST, "invalid_parameter", "A query or header parameter is invalid"),
-            Self::InvalidCursor => (S::BAD_REQUEST, "invalid_cursor", "The page cursor is not one this API issued"),
-            Self::InvalidIdempotencyKey => (S::BAD_REQUEST, "invalid_idempotency_key", "The Idempotency-Key header is invalid"),
-            Self::MissingToken => (S::UNAUTHORIZED, "missing_token", "A bearer token is required"),
-            Self::InvalidToken => (S::UNAUTHORIZED, "invalid_token", "The bearer token is not valid"),
-            Self::ForbiddenForRole => (S::FORBIDDEN, "forbidden_for_role", "Your role may not do this"),
+            Self::MalformedJson => (
+                S::BAD_REQUEST,
+                "malformed_json",
+                "The request body is not valid JSON",
+            ),
+            Self::InvalidParameter => (
+                S::BAD_REQUEST,
+                "invalid_parameter",
+                "A query or header parameter is invalid",
+            ),
+            Self::InvalidCursor => (
+                S::BAD_REQUEST,
+                "invalid_cursor",
+                "The page cursor is not one this API issued",
+            ),
+            Self::InvalidIdempotencyKey => (
+                S::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "The Idempotency-Key header is invalid",
+            ),
+            Self::MissingToken => (
+                S::UNAUTHORIZED,
+                "missing_token",
+                "A bearer token is required",
+            ),
+            Self::InvalidToken => (
+                S::UNAUTHORIZED,
+                "invalid_token",
+                "The bearer token is not valid",
+            ),
+            Self::ForbiddenForRole => (
+                S::FORBIDDEN,
+                "forbidden_for_role",
+                "Your role may not do this",
+            ),
             Self::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
-            Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
-            Self::InvalidTransition => (S::CONFLICT, "invalid_transition", "The action is not allowed from the referral's status"),
-            Self::DuplicateExternalReference => (S::CONFLICT, "duplicate_external_reference", "The school already sent a referral with this external reference"),
-            Self::IdempotencyKeyInProgress => (S::CONFLICT, "idempotency_key_in_progress", "A request with this Idempotency-Key is still being processed"),
-            Self::AlreadyExists => (S::CONFLICT, "already_exists", "A resource with this identity already exists"),
-            Self::NoWorkerCapacity => (S::CONFLICT, "no_worker_capacity", "No worker in the team has room under their caseload cap"),
-            Self::WorkerAtCapacity => (S::CONFLICT, "worker_at_capacity", "The worker is at their caseload cap"),
-            Self::AlreadyAllocatedToWorker => (S::CONFLICT, "already_allocated_to_worker", "The referral is already allocated to that worker"),
-            Self::ReopenWindowPassed => (S::CONFLICT, "reopen_window_passed", "The referral can no longer be reopened"),
-            Self::ReferralNotRouted => (S::CONFLICT, "referral_not_routed", "The referral waits in the council's triage queue"),
-            Self::AlreadyWithTeam => (S::CONFLICT, "already_with_team", "The referral is already with that team"),
-            Self::TeamNotOperational => (S::CONFLICT, "team_not_operational", "The team is not operational yet"),
-            Self::VersionMismatch => (S::PRECONDITION_FAILED, "version_mismatch", "The resource has changed since you read it"),
-            Self::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large"),
-            Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The request body must be application/json"),
-            Self::ValidationFailed => (S::UNPROCESSABLE_ENTITY, "validation_failed", "The request is not valid"),
-            Self::ReasonRequired => (S::UNPROCESSABLE_ENTITY, "reason_required", "A reason is required"),
-            Self::OutcomeRequired => (S::UNPROCESSABLE_ENTITY, "outcome_required", "An outcome is required"),
-            Self::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "The Idempotency-Key was used with another request"),
+            Self::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
+            Self::InvalidTransition => (
+                S::CONFLICT,
+                "invalid_transition",
+                "The action is not allowed from the referral's status",
+            ),
+            Self::DuplicateExternalReference => (
+                S::CONFLICT,
+                "duplicate_external_reference",
+                "The school already sent a referral with this external reference",
+            ),
+            Self::IdempotencyKeyInProgress => (
+                S::CONFLICT,
+                "idempotency_key_in_progress",
+                "A request with this Idempotency-Key is still being processed",
+            ),
+            Self::AlreadyExists => (
+                S::CONFLICT,
+                "already_exists",
+                "A resource with this identity already exists",
+            ),
+            Self::NoWorkerCapacity => (
+                S::CONFLICT,
+                "no_worker_capacity",
+                "No worker in the team has room under their caseload cap",
+            ),
+            Self::WorkerAtCapacity => (
+                S::CONFLICT,
+                "worker_at_capacity",
+                "The worker is at their caseload cap",
+            ),
+            Self::AlreadyAllocatedToWorker => (
+                S::CONFLICT,
+                "already_allocated_to_worker",
+                "The referral is already allocated to that worker",
+            ),
+            Self::ReopenWindowPassed => (
+                S::CONFLICT,
+                "reopen_window_passed",
+                "The referral can no longer be reopened",
+            ),
+            Self::ReferralNotRouted => (
+                S::CONFLICT,
+                "referral_not_routed",
+                "The referral waits in the council's triage queue",
+            ),
+            Self::AlreadyWithTeam => (
+                S::CONFLICT,
+                "already_with_team",
+                "The referral is already with that team",
+            ),
+            Self::TeamNotOperational => (
+                S::CONFLICT,
+                "team_not_operational",
+                "The team is not operational yet",
+            ),
+            Self::VersionMismatch => (
+                S::PRECONDITION_FAILED,
+                "version_mismatch",
+                "The resource has changed since you read it",
+            ),
+            Self::PayloadTooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large",
+            ),
+            Self::UnsupportedMediaType => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "The request body must be application/json",
+            ),
+            Self::ValidationFailed => (
+                S::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "The request is not valid",
+            ),
+            Self::ReasonRequired => (
+                S::UNPROCESSABLE_ENTITY,
+                "reason_required",
+                "A reason is required",
+            ),
+            Self::OutcomeRequired => (
+                S::UNPROCESSABLE_ENTITY,
+                "outcome_required",
+                "An outcome is required",
+            ),
+            Self::IdempotencyKeyReused => (
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "The Idempotency-Key was used with another request",
+            ),
             Self::UnknownSchool => (S::UNPROCESSABLE_ENTITY, "unknown_school", "Unknown school"),
             Self::UnknownTeam => (S::UNPROCESSABLE_ENTITY, "unknown_team", "Unknown team"),
             Self::UnknownZone => (S::UNPROCESSABLE_ENTITY, "unknown_zone", "Unknown zone"),
-            Self::WorkerNotInTeam => (S::UNPROCESSABLE_ENTITY, "worker_not_in_team", "The worker is not in the referral's team"),
-            Self::WorkerInactive => (S::UNPROCESSABLE_ENTITY, "worker_inactive", "The worker is not taking new work"),
-            Self::IfMatchRequired => (S::PRECONDITION_REQUIRED, "if_match_required", "An If-Match header is required"),
-            Self::DatabaseUnavailable => (S::SERVICE_UNAVAILABLE, "database_unavailable", "The service is temporarily unavailable"),
+            Self::WorkerNotInTeam => (
+                S::UNPROCESSABLE_ENTITY,
+                "worker_not_in_team",
+                "The worker is not in the referral's team",
+            ),
+            Self::WorkerInactive => (
+                S::UNPROCESSABLE_ENTITY,
+                "worker_inactive",
+                "The worker is not taking new work",
+            ),
+            Self::IfMatchRequired => (
+                S::PRECONDITION_REQUIRED,
+                "if_match_required",
+                "An If-Match header is required",
+            ),
+            Self::DatabaseUnavailable => (
+                S::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "The service is temporarily unavailable",
+            ),
             Self::Internal => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
     }
@@ -151,7 +271,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// A field error.
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -230,7 +354,10 @@ impl ApiError {
 
     /// 404 that does not say whether the object exists.
     pub fn not_found() -> Self {
-        Self::new(ErrorCode::NotFound, "no such resource, or it is outside your scope")
+        Self::new(
+            ErrorCode::NotFound,
+            "no such resource, or it is outside your scope",
+        )
     }
 
     /// 403 for a role that may never call the operation.
@@ -293,11 +420,17 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Unavailable(why) => {
                 log::warn!("database unavailable: {why}");
-                ApiError::new(ErrorCode::DatabaseUnavailable, "the database is unavailable; retry shortly")
+                ApiError::new(
+                    ErrorCode::DatabaseUnavailable,
+                    "the database is unavailable; retry shortly",
+                )
             }
             StoreError::Constraint { constraint, .. } => {
                 log::warn!("constraint {constraint} refused a write");
-                ApiError::new(ErrorCode::AlreadyExists, format!("the write conflicts with existing data ({constraint})"))
+                ApiError::new(
+                    ErrorCode::AlreadyExists,
+                    format!("the write conflicts with existing data ({constraint})"),
+                )
             }
             StoreError::Database(err) => {
                 log::error!("database error: {err}");
@@ -317,7 +450,10 @@ mod tests {
         let mut names = HashSet::new();
         for code in ErrorCode::ALL {
             let (status, name, title) = code.describe();
-            assert!(status.is_client_error() || status.is_server_error(), "{name}");
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{name}"
+            );
             assert!(names.insert(name), "duplicate {name}");
             assert!(!title.is_empty());
             assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));

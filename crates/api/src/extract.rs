@@ -64,7 +64,8 @@ impl FromRequest for RawJson {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::MalformedJson, e.to_string()))?;
+                let chunk =
+                    chunk.map_err(|e| ApiError::new(ErrorCode::MalformedJson, e.to_string()))?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large());
                 }
@@ -105,11 +106,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     };
                     let field = if path == "." { String::new() } else { path };
                     let field = match (code, msg.split('`').nth(1)) {
-                        ("unknown_field" | "required", Some(name)) if field.is_empty() => name.to_owned(),
-                        ("unknown_field" | "required", Some(name)) => format!("{field}.{name}"),
+                        // serde reports a missing field at its parent's path.
+                        ("required", Some(name)) if field.is_empty() => name.to_owned(),
+                        ("required", Some(name)) => format!("{field}.{name}"),
                         _ => field,
                     };
-                    Err(ApiError::validation(vec![FieldError::new(field, code, strip_position(&msg))]))
+                    Err(ApiError::validation(vec![FieldError::new(
+                        field,
+                        code,
+                        strip_position(&msg),
+                    )]))
                 }
                 _ => Err(ApiError::new(
                     ErrorCode::MalformedJson,
@@ -207,7 +213,12 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 /// # Errors
 /// `InvalidCursor`.
 pub fn decode_cursor(cursor: &str, n: usize) -> Result<Vec<String>, ApiError> {
-    let bad = || ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API issued");
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API issued",
+        )
+    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| bad())?;
@@ -244,7 +255,8 @@ pub fn sanitize_request_id(raw: Option<&str>) -> String {
         Some(s)
             if !s.is_empty()
                 && s.len() <= 128
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
         {
             s.to_owned()
         }
@@ -277,7 +289,8 @@ mod tests {
         let e = parse_json::<Outer>(br#"{"inner": {"level": "x"}}"#).expect_err("type");
         assert_eq!(e.code, ErrorCode::ValidationFailed);
         assert_eq!(e.errors[0].field, "inner.level");
-        let e = parse_json::<Outer>(br#"{"inner": {"level": 1, "extra": 2}}"#).expect_err("unknown");
+        let e =
+            parse_json::<Outer>(br#"{"inner": {"level": 1, "extra": 2}}"#).expect_err("unknown");
         assert_eq!(e.errors[0].code, "unknown_field");
         assert_eq!(e.errors[0].field, "inner.extra");
         let e = parse_json::<Outer>(b"{}").expect_err("missing");

@@ -64,7 +64,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -87,19 +90,38 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             let applied = sct_persistence::migrate(settings.database_url.expose()).await?;
             let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
             sct_persistence::policy::ensure_default(&mut *db.conn().await?).await?;
-            println!("migrations applied: {}", if applied.is_empty() { "none pending".to_owned() } else { applied.join(", ") });
+            println!(
+                "migrations applied: {}",
+                if applied.is_empty() {
+                    "none pending".to_owned()
+                } else {
+                    applied.join(", ")
+                }
+            );
             Ok(())
         }
         Command::Seed => {
             let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
             match sct_api::seed::seed(&mut *db.conn().await?).await? {
-                Some(r) => println!("seeded {} zones with teams, {} workers, {} schools", r.zones, r.workers, r.schools),
+                Some(r) => println!(
+                    "seeded {} zones with teams, {} workers, {} schools",
+                    r.zones, r.workers, r.schools
+                ),
                 None => println!("the database already has data: nothing seeded"),
             }
             Ok(())
         }
-        Command::Token { role, schools, team, sub, name, ttl } => {
-            let role = Role::parse(&role).ok_or("unknown role: use la_admin, team_manager, practitioner, school or integration")?;
+        Command::Token {
+            role,
+            schools,
+            team,
+            sub,
+            name,
+            ttl,
+        } => {
+            let role = Role::parse(&role).ok_or(
+                "unknown role: use la_admin, team_manager, practitioner, school or integration",
+            )?;
             let keys = JwtKeys::load(&settings)?;
             let token = keys.issue(&TokenSpec {
                 subject: sub.unwrap_or_else(|| format!("dev-{}", role.as_str())),
@@ -114,10 +136,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         }
         Command::Serve => {
             let keys = JwtKeys::load(&settings)?;
-            let db = sct_persistence::Db::connect(settings.database_url.expose(), settings.pool_size)?;
+            let db =
+                sct_persistence::Db::connect(settings.database_url.expose(), settings.pool_size)?;
             let purge_db = db.clone();
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                let mut tick = tokio::time::interval(Duration::from_hours(1));
                 loop {
                     tick.tick().await;
                     if let Ok(mut c) = purge_db.conn().await {
@@ -130,10 +153,18 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 }
             });
             let listener = TcpListener::bind(&settings.bind)?;
-            log::info!("serving on http://{} (Swagger UI at /swagger-ui/)", listener.local_addr()?);
-            let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            log::info!(
+                "serving on http://{} (Swagger UI at /swagger-ui/)",
+                listener.local_addr()?
+            );
+            let workers =
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
             server(
-                AppContext { db, keys, cors_origins: settings.cors_origins.clone() },
+                AppContext {
+                    db,
+                    keys,
+                    cors_origins: settings.cors_origins.clone(),
+                },
                 listener,
                 workers,
             )?

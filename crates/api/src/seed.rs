@@ -34,7 +34,13 @@ pub async fn seed(conn: &mut Connection) -> StoreResult<Option<SeedReport>> {
         let code = format!("Z{z:02}");
         let zone = cat::create_zone(conn, &code, &format!("Zone {z:02}")).await?;
         let opens = if z <= 5 { june } else { end_of_summer };
-        let team = cat::create_team(conn, zone.id, &format!("School & Community Team {code}"), opens).await?;
+        let team = cat::create_team(
+            conn,
+            zone.id,
+            &format!("School & Community Team {code}"),
+            opens,
+        )
+        .await?;
         let lower = code.to_ascii_lowercase();
         cat::create_worker(
             conn,

@@ -193,7 +193,11 @@ mod tests {
             Route::Team { zone, team }
         );
         assert_eq!(
-            route(Some(zone), Some((team, day(2026, 11, 28))), day(2026, 11, 28)),
+            route(
+                Some(zone),
+                Some((team, day(2026, 11, 28))),
+                day(2026, 11, 28)
+            ),
             Route::Team { zone, team },
             "operational from today"
         );
@@ -206,15 +210,24 @@ mod tests {
         let today = day(2023, 7, 1);
         assert_eq!(
             route(Some(zone), Some((team, day(2023, 8, 31))), today),
-            Route::CouncilTriage { zone: Some(zone), reason: "team_not_yet_operational" }
+            Route::CouncilTriage {
+                zone: Some(zone),
+                reason: "team_not_yet_operational"
+            }
         );
         assert_eq!(
             route(Some(zone), None, today),
-            Route::CouncilTriage { zone: Some(zone), reason: "zone_has_no_team" }
+            Route::CouncilTriage {
+                zone: Some(zone),
+                reason: "zone_has_no_team"
+            }
         );
         assert_eq!(
             route(None, None, today),
-            Route::CouncilTriage { zone: None, reason: "school_has_no_zone" }
+            Route::CouncilTriage {
+                zone: None,
+                reason: "school_has_no_zone"
+            }
         );
     }
 
@@ -231,9 +244,19 @@ mod tests {
     fn auto_breaks_ties_by_caseload_then_id() {
         let team = [load(3, 2, 4), load(2, 1, 2), load(1, 2, 4)];
         // 2/4 = 1/2 = 2/4; lowest caseload 1 wins.
-        assert_eq!(choose_worker(AllocationChoice::Auto, &team, None).expect("room").0, wid(2));
+        assert_eq!(
+            choose_worker(AllocationChoice::Auto, &team, None)
+                .expect("room")
+                .0,
+            wid(2)
+        );
         let team = [load(3, 2, 4), load(1, 2, 4)];
-        assert_eq!(choose_worker(AllocationChoice::Auto, &team, None).expect("room").0, wid(1));
+        assert_eq!(
+            choose_worker(AllocationChoice::Auto, &team, None)
+                .expect("room")
+                .0,
+            wid(1)
+        );
     }
 
     #[test]
@@ -251,7 +274,9 @@ mod tests {
     fn auto_reallocation_moves_to_someone_else() {
         let team = [load(1, 0, 10), load(2, 5, 10)];
         assert_eq!(
-            choose_worker(AllocationChoice::Auto, &team, Some(wid(1))).expect("room").0,
+            choose_worker(AllocationChoice::Auto, &team, Some(wid(1)))
+                .expect("room")
+                .0,
             wid(2)
         );
     }

@@ -431,7 +431,10 @@ mod tests {
 
     #[test]
     fn nsa_is_only_valid_with_sen_support() {
-        assert_eq!(SenType::check_with(SenProvision::SenSupport, Some(SenType::Nsa)), Ok(()));
+        assert_eq!(
+            SenType::check_with(SenProvision::SenSupport, Some(SenType::Nsa)),
+            Ok(())
+        );
         assert_eq!(
             SenType::check_with(SenProvision::EhcPlan, Some(SenType::Nsa)),
             Err(CodeError::NsaNeedsSenSupport)

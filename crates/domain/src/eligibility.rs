@@ -581,20 +581,29 @@ mod tests {
         assert_eq!(d.pathway, Pathway::SchoolAndCommunityTeam);
         assert_eq!(d.policy_version, "2023.1");
         assert_eq!(d.reasons[0].code, "in_band");
-        assert_eq!(d.reasons[0].areas, vec![IndesArea::SocialEmotionalMentalHealth]);
+        assert_eq!(
+            d.reasons[0].areas,
+            vec![IndesArea::SocialEmotionalMentalHealth]
+        );
     }
 
     #[test]
     fn below_the_band_signposts_to_sen_support() {
         let d = decide(&profile(&[(IndesArea::Deafness, 2)]), &[]);
         assert_eq!(d.outcome, Outcome::BelowThreshold);
-        assert_eq!(d.pathway, Pathway::OrdinarilyAvailableProvisionAndSenSupport);
+        assert_eq!(
+            d.pathway,
+            Pathway::OrdinarilyAvailableProvisionAndSenSupport
+        );
         assert_eq!(d.reasons[0].code, "below_band");
     }
 
     #[test]
     fn above_the_band_signposts_to_specialist_assessment() {
-        let d = decide(&profile(&[(IndesArea::Deafness, 5), (IndesArea::VisualImpairment, 3)]), &[]);
+        let d = decide(
+            &profile(&[(IndesArea::Deafness, 5), (IndesArea::VisualImpairment, 3)]),
+            &[],
+        );
         assert_eq!(d.outcome, Outcome::AboveThreshold);
         assert_eq!(d.pathway, Pathway::SpecialistAssessment);
         assert_eq!(d.reasons[0].areas, vec![IndesArea::Deafness]);
@@ -612,14 +621,33 @@ mod tests {
         let p = profile(&[(IndesArea::LearningAndCognition, 2)]);
         let one = decide(&p, &[ComplicatingFactor::Attendance]);
         assert_eq!(one.outcome, Outcome::BelowThreshold);
-        let dup = decide(&p, &[ComplicatingFactor::Attendance, ComplicatingFactor::Attendance]);
-        assert_eq!(dup.outcome, Outcome::BelowThreshold, "duplicates count once");
-        let two = decide(&p, &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion]);
+        let dup = decide(
+            &p,
+            &[
+                ComplicatingFactor::Attendance,
+                ComplicatingFactor::Attendance,
+            ],
+        );
+        assert_eq!(
+            dup.outcome,
+            Outcome::BelowThreshold,
+            "duplicates count once"
+        );
+        let two = decide(
+            &p,
+            &[
+                ComplicatingFactor::Attendance,
+                ComplicatingFactor::RiskOfExclusion,
+            ],
+        );
         assert_eq!(two.outcome, Outcome::Eligible);
         assert_eq!(two.reasons[0].code, "complicating_factors_lift");
         let far = decide(
             &profile(&[(IndesArea::LearningAndCognition, 1)]),
-            &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion],
+            &[
+                ComplicatingFactor::Attendance,
+                ComplicatingFactor::RiskOfExclusion,
+            ],
         );
         assert_eq!(far.outcome, Outcome::BelowThreshold, "only one level below");
     }
@@ -633,7 +661,10 @@ mod tests {
             profile: &p,
             sen_provision: None,
             existing_plans: &[],
-            factors: &[ComplicatingFactor::Attendance, ComplicatingFactor::RiskOfExclusion],
+            factors: &[
+                ComplicatingFactor::Attendance,
+                ComplicatingFactor::RiskOfExclusion,
+            ],
         });
         assert_eq!(d.outcome, Outcome::BelowThreshold);
     }
@@ -696,7 +727,10 @@ mod tests {
         assert_eq!(pr.reasons.len(), 3);
         let urgent = policy.priority(
             &p,
-            &[ComplicatingFactor::RiskOfExclusion, ComplicatingFactor::EscalatingNeed],
+            &[
+                ComplicatingFactor::RiskOfExclusion,
+                ComplicatingFactor::EscalatingNeed,
+            ],
         );
         assert_eq!(urgent.band, PriorityBand::Urgent);
     }

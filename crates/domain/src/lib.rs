@@ -14,9 +14,7 @@ pub mod indes;
 pub mod referral;
 pub mod role;
 
-pub use allocation::{
-    choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad,
-};
+pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
 pub use eligibility::{
     Band, ComplicatingFactor, Decision, EhcPlanRule, EligibilityInput, ExistingPlan, FactorLift,
@@ -34,6 +32,10 @@ pub use role::Role;
 ///
 /// Shared by every code enum so that the wire names are written once, in
 /// each type's `as_str`.
-pub(crate) fn parse_by_name<T: Copy>(all: &[T], name: &str, as_str: fn(T) -> &'static str) -> Option<T> {
+pub(crate) fn parse_by_name<T: Copy>(
+    all: &[T],
+    name: &str,
+    as_str: fn(T) -> &'static str,
+) -> Option<T> {
     all.iter().copied().find(|v| as_str(*v) == name)
 }

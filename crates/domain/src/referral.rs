@@ -233,7 +233,9 @@ pub enum TransitionError {
     },
     #[error("{0}")]
     ReasonRequired(&'static str),
-    #[error("a referral closed on {closed_at} can no longer be reopened: the policy allows {days} days")]
+    #[error(
+        "a referral closed on {closed_at} can no longer be reopened: the policy allows {days} days"
+    )]
     ReopenWindowPassed { closed_at: DateTime<Utc>, days: u32 },
     #[error("closing needs an outcome")]
     OutcomeRequired,
@@ -296,7 +298,9 @@ impl ReferralState {
             }
             Action::Redirect => {
                 if !reasoned {
-                    return Err(TransitionError::ReasonRequired("redirecting needs a reason"));
+                    return Err(TransitionError::ReasonRequired(
+                        "redirecting needs a reason",
+                    ));
                 }
                 // The receiving team triages it afresh.
                 Status::Submitted
@@ -314,7 +318,9 @@ impl ReferralState {
             }
             Action::Withdraw => {
                 if !reasoned {
-                    return Err(TransitionError::ReasonRequired("withdrawing needs a reason"));
+                    return Err(TransitionError::ReasonRequired(
+                        "withdrawing needs a reason",
+                    ));
                 }
                 Status::Withdrawn
             }
@@ -347,7 +353,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).single().expect("time")
+        Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+            .single()
+            .expect("time")
     }
 
     fn state(status: Status) -> ReferralState {
@@ -399,7 +407,11 @@ mod tests {
                     assert!(result.is_ok(), "{action:?} from {status:?}: {result:?}");
                 } else {
                     let err = result.expect_err("refused");
-                    assert_eq!(err.code(), "invalid_transition", "{action:?} from {status:?}");
+                    assert_eq!(
+                        err.code(),
+                        "invalid_transition",
+                        "{action:?} from {status:?}"
+                    );
                 }
             }
         }
@@ -458,7 +470,11 @@ mod tests {
             .expect_err("note needed");
         assert_eq!(err.code(), "reason_required");
         let t = s
-            .apply(&req(Action::Accept, Role::TeamManager, Some("school capacity is very low")))
+            .apply(&req(
+                Action::Accept,
+                Role::TeamManager,
+                Some("school capacity is very low"),
+            ))
             .expect("with a note");
         assert_eq!(t.to, Status::Accepted);
     }
@@ -466,7 +482,11 @@ mod tests {
     #[test]
     fn redirecting_returns_the_referral_to_triage() {
         let t = state(Status::Accepted)
-            .apply(&req(Action::Redirect, Role::LaAdmin, Some("school moved zone")))
+            .apply(&req(
+                Action::Redirect,
+                Role::LaAdmin,
+                Some("school moved zone"),
+            ))
             .expect("ok");
         assert_eq!(t.to, Status::Submitted);
     }
@@ -476,7 +496,13 @@ mod tests {
         let t = state(Status::Allocated)
             .apply(&req(Action::Allocate, Role::TeamManager, None))
             .expect("ok");
-        assert_eq!(t, Transition { from: Status::Allocated, to: Status::Allocated });
+        assert_eq!(
+            t,
+            Transition {
+                from: Status::Allocated,
+                to: Status::Allocated
+            }
+        );
     }
 
     #[test]
@@ -500,13 +526,21 @@ mod tests {
         closed.closed_from = Some(Status::Allocated);
         closed.closed_at = Some(now() - chrono::Duration::days(30));
         let t = closed
-            .apply(&req(Action::Reopen, Role::TeamManager, Some("needs returned")))
+            .apply(&req(
+                Action::Reopen,
+                Role::TeamManager,
+                Some("needs returned"),
+            ))
             .expect("within window");
         assert_eq!(t.to, Status::Allocated);
 
         closed.closed_at = Some(now() - chrono::Duration::days(91));
         let err = closed
-            .apply(&req(Action::Reopen, Role::TeamManager, Some("needs returned")))
+            .apply(&req(
+                Action::Reopen,
+                Role::TeamManager,
+                Some("needs returned"),
+            ))
             .expect_err("window passed");
         assert_eq!(err.code(), "reopen_window_passed");
     }

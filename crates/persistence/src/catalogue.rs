@@ -37,7 +37,11 @@ pub async fn get_zone(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Zon
 }
 
 /// Creates a zone.
-pub async fn create_zone(conn: &mut AsyncPgConnection, code: &str, name: &str) -> StoreResult<ZoneRow> {
+pub async fn create_zone(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    name: &str,
+) -> StoreResult<ZoneRow> {
     let t = now();
     let row = ZoneRow {
         id: Uuid::now_v7(),
@@ -61,16 +65,20 @@ pub async fn rename_zone(
     expected_version: i32,
     name: &str,
 ) -> StoreResult<Option<ZoneRow>> {
-    let updated = diesel::update(zones::table.find(id).filter(zones::version.eq(expected_version)))
-        .set((
-            zones::name.eq(name),
-            zones::updated_at.eq(now()),
-            zones::version.eq(zones::version + 1),
-        ))
-        .returning(ZoneRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
+    let updated = diesel::update(
+        zones::table
+            .find(id)
+            .filter(zones::version.eq(expected_version)),
+    )
+    .set((
+        zones::name.eq(name),
+        zones::updated_at.eq(now()),
+        zones::version.eq(zones::version + 1),
+    ))
+    .returning(ZoneRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
     Ok(updated)
 }
 
@@ -105,7 +113,10 @@ pub async fn get_team(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Tea
 }
 
 /// The team of a zone, if it has one.
-pub async fn team_of_zone(conn: &mut AsyncPgConnection, zone: Uuid) -> StoreResult<Option<TeamRow>> {
+pub async fn team_of_zone(
+    conn: &mut AsyncPgConnection,
+    zone: Uuid,
+) -> StoreResult<Option<TeamRow>> {
     Ok(teams::table
         .filter(teams::zone_id.eq(zone))
         .select(TeamRow::as_select())
@@ -146,17 +157,21 @@ pub async fn update_team(
     name: &str,
     operational_from: NaiveDate,
 ) -> StoreResult<Option<TeamRow>> {
-    Ok(diesel::update(teams::table.find(id).filter(teams::version.eq(expected_version)))
-        .set((
-            teams::name.eq(name),
-            teams::operational_from.eq(operational_from),
-            teams::updated_at.eq(now()),
-            teams::version.eq(teams::version + 1),
-        ))
-        .returning(TeamRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+    Ok(diesel::update(
+        teams::table
+            .find(id)
+            .filter(teams::version.eq(expected_version)),
+    )
+    .set((
+        teams::name.eq(name),
+        teams::operational_from.eq(operational_from),
+        teams::updated_at.eq(now()),
+        teams::version.eq(teams::version + 1),
+    ))
+    .returning(TeamRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// A worker with their current caseload.
@@ -199,7 +214,9 @@ pub async fn list_workers(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<WorkerWithLoad>> {
-    let mut q = workers::table.filter(workers::team_id.eq(team)).into_boxed();
+    let mut q = workers::table
+        .filter(workers::team_id.eq(team))
+        .into_boxed();
     if let Some(a) = after {
         q = q.filter(workers::id.gt(a));
     }
@@ -263,7 +280,10 @@ pub struct NewWorker<'a> {
 }
 
 /// Adds a worker to a team.
-pub async fn create_worker(conn: &mut AsyncPgConnection, new: &NewWorker<'_>) -> StoreResult<WorkerRow> {
+pub async fn create_worker(
+    conn: &mut AsyncPgConnection,
+    new: &NewWorker<'_>,
+) -> StoreResult<WorkerRow> {
     let t = now();
     let row = WorkerRow {
         id: Uuid::now_v7(),
@@ -315,7 +335,10 @@ pub async fn update_worker(
 
 /// Locks the practitioners of a team (so that concurrent allocations queue
 /// up behind each other) and returns their loads for the domain's choice.
-pub async fn lock_team_loads(conn: &mut AsyncPgConnection, team: Uuid) -> StoreResult<Vec<WorkerLoad>> {
+pub async fn lock_team_loads(
+    conn: &mut AsyncPgConnection,
+    team: Uuid,
+) -> StoreResult<Vec<WorkerLoad>> {
     let rows: Vec<WorkerRow> = workers::table
         .filter(workers::team_id.eq(team))
         .filter(workers::job_role.eq("practitioner"))
@@ -368,7 +391,10 @@ pub async fn get_school(conn: &mut AsyncPgConnection, urn: &str) -> StoreResult<
 }
 
 /// Registers a school.
-pub async fn create_school(conn: &mut AsyncPgConnection, row: &SchoolRow) -> StoreResult<SchoolRow> {
+pub async fn create_school(
+    conn: &mut AsyncPgConnection,
+    row: &SchoolRow,
+) -> StoreResult<SchoolRow> {
     Ok(diesel::insert_into(schools::table)
         .values(row)
         .returning(SchoolRow::as_returning())
@@ -383,16 +409,20 @@ pub async fn set_school_zone(
     expected_version: i32,
     zone: Option<Uuid>,
 ) -> StoreResult<Option<SchoolRow>> {
-    Ok(diesel::update(schools::table.find(urn).filter(schools::version.eq(expected_version)))
-        .set((
-            schools::zone_id.eq(zone),
-            schools::updated_at.eq(now()),
-            schools::version.eq(schools::version + 1),
-        ))
-        .returning(SchoolRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+    Ok(diesel::update(
+        schools::table
+            .find(urn)
+            .filter(schools::version.eq(expected_version)),
+    )
+    .set((
+        schools::zone_id.eq(zone),
+        schools::updated_at.eq(now()),
+        schools::version.eq(schools::version + 1),
+    ))
+    .returning(SchoolRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Whether any zone exists (used to seed only an empty database).

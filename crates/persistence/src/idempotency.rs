@@ -155,7 +155,9 @@ pub async fn release(conn: &mut AsyncPgConnection, scope: &str, key: &str) -> St
 
 /// Deletes expired keys; returns how many.
 pub async fn purge_expired(conn: &mut AsyncPgConnection) -> StoreResult<usize> {
-    Ok(diesel::delete(idempotency_keys::table.filter(idempotency_keys::expires_at.lt(now())))
-        .execute(conn)
-        .await?)
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::expires_at.lt(now())))
+            .execute(conn)
+            .await?,
+    )
 }

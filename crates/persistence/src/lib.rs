@@ -147,7 +147,7 @@ impl Db {
         )
         .load(&mut conn)
         .await?;
-        Ok(applied.iter().next().map(|v| v.version.as_str()) == latest_migration().as_deref())
+        Ok(applied.as_slice().first().map(|v| v.version.as_str()) == latest_migration().as_deref())
     }
 }
 
@@ -158,8 +158,7 @@ fn deadpool_runtime() -> deadpool::Runtime {
 /// The version of the newest embedded migration.
 pub fn latest_migration() -> Option<String> {
     use diesel::migration::MigrationSource;
-    let migrations: Vec<_> =
-        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).ok()?;
+    let migrations: Vec<_> = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).ok()?;
     migrations
         .iter()
         .map(|m| m.name().version().to_string())

@@ -9,9 +9,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::Policy;
 
 fn parse(row: &PolicyRow) -> StoreResult<Policy> {
-    serde_json::from_value(row.document.clone()).map_err(|e| {
-        StoreError::Database(diesel::result::Error::DeserializationError(Box::new(e)))
-    })
+    serde_json::from_value(row.document.clone())
+        .map_err(|e| StoreError::Database(diesel::result::Error::DeserializationError(Box::new(e))))
 }
 
 /// The policy in force.
@@ -41,7 +40,9 @@ pub async fn list(conn: &mut AsyncPgConnection) -> StoreResult<Vec<(Policy, bool
         .select(PolicyRow::as_select())
         .load(conn)
         .await?;
-    rows.iter().map(|r| parse(r).map(|p| (p, r.active))).collect()
+    rows.iter()
+        .map(|r| parse(r).map(|p| (p, r.active)))
+        .collect()
 }
 
 /// Stores a new version and puts it in force, in one transaction.

@@ -6,7 +6,9 @@ use crate::catalogue;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
 };
-use crate::schema::{children, referral_history, referral_indes_levels, referrals, teams, workers, zones};
+use crate::schema::{
+    children, referral_history, referral_indes_levels, referrals, teams, workers, zones,
+};
 use crate::{Actor, Scope, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
@@ -115,7 +117,10 @@ pub async fn submit(
         {
             let ext = external.unwrap_or_default();
             match find_duplicate(conn, &school_urn, &ext).await? {
-                Some((existing, reference)) => Err(SubmitError::Duplicate { existing, reference }),
+                Some((existing, reference)) => Err(SubmitError::Duplicate {
+                    existing,
+                    reference,
+                }),
                 None => Err(SubmitError::Store(StoreError::NotFound)),
             }
         }
@@ -136,7 +141,10 @@ async fn submit_in_tx(
     };
     if let Some(ext) = &new.external_reference {
         if let Some((existing, reference)) = find_duplicate(c, &new.school_urn, ext).await? {
-            return Err(SubmitError::Duplicate { existing, reference });
+            return Err(SubmitError::Duplicate {
+                existing,
+                reference,
+            });
         }
     }
     let team = match school.zone_id {
@@ -248,7 +256,18 @@ async fn submit_in_tx(
         (Some(t), _) => json!({ "routed_to_team": t }),
         (None, reason) => json!({ "council_triage": reason }),
     };
-    insert_history(c, row.id, actor, "submit", None, Status::Submitted, Some(&row.reason), details, now).await?;
+    insert_history(
+        c,
+        row.id,
+        actor,
+        "submit",
+        None,
+        Status::Submitted,
+        Some(&row.reason),
+        details,
+        now,
+    )
+    .await?;
     Ok(load(c, row.id, &Scope::All).await?)
 }
 
@@ -304,7 +323,10 @@ fn in_scope(row: &ReferralRow, scope: &Scope) -> bool {
     }
 }
 
-async fn views(c: &mut AsyncPgConnection, rows: Vec<ReferralRow>) -> StoreResult<Vec<ReferralView>> {
+async fn views(
+    c: &mut AsyncPgConnection,
+    rows: Vec<ReferralRow>,
+) -> StoreResult<Vec<ReferralView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -366,9 +388,15 @@ async fn views(c: &mut AsyncPgConnection, rows: Vec<ReferralRow>) -> StoreResult
                 sct_domain::IndesArea::parse(&l.area).map_or(usize::MAX, |a| a as usize)
             });
             Ok(ReferralView {
-                zone: r.zone_id.and_then(|z| zs.iter().find(|x| x.id == z).cloned()),
-                team: r.team_id.and_then(|t| ts.iter().find(|x| x.id == t).cloned()),
-                worker: r.worker_id.and_then(|w| ws.iter().find(|x| x.id == w).cloned()),
+                zone: r
+                    .zone_id
+                    .and_then(|z| zs.iter().find(|x| x.id == z).cloned()),
+                team: r
+                    .team_id
+                    .and_then(|t| ts.iter().find(|x| x.id == t).cloned()),
+                worker: r
+                    .worker_id
+                    .and_then(|w| ws.iter().find(|x| x.id == w).cloned()),
                 child,
                 indes,
                 referral: r,
@@ -464,7 +492,11 @@ pub async fn list(
 }
 
 /// The history of a referral in scope, oldest first.
-pub async fn history(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<Vec<HistoryRow>> {
+pub async fn history(
+    c: &mut AsyncPgConnection,
+    id: Uuid,
+    scope: &Scope,
+) -> StoreResult<Vec<HistoryRow>> {
     // Existence in scope first, so that out-of-scope answers "not found".
     let _: Uuid = scoped(referrals::table.into_boxed(), scope)
         .filter(referrals::id.eq(id))
@@ -482,14 +514,33 @@ pub async fn history(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> Stor
 /// An action with its inputs.
 #[derive(Debug, Clone)]
 pub enum ActionInput {
-    Accept { note: Option<String> },
-    Decline { reason: String, signposting: String },
-    Redirect { team_id: Uuid, reason: String },
-    Allocate { choice: AllocationChoice },
-    Start { note: Option<String> },
-    Close { outcome: ClosureOutcome, note: Option<String> },
-    Withdraw { reason: String },
-    Reopen { reason: String },
+    Accept {
+        note: Option<String>,
+    },
+    Decline {
+        reason: String,
+        signposting: String,
+    },
+    Redirect {
+        team_id: Uuid,
+        reason: String,
+    },
+    Allocate {
+        choice: AllocationChoice,
+    },
+    Start {
+        note: Option<String>,
+    },
+    Close {
+        outcome: ClosureOutcome,
+        note: Option<String>,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
 }
 
 impl ActionInput {
@@ -509,7 +560,9 @@ impl ActionInput {
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Self::Accept { note } | Self::Start { note } | Self::Close { note, .. } => note.as_deref(),
+            Self::Accept { note } | Self::Start { note } | Self::Close { note, .. } => {
+                note.as_deref()
+            }
             Self::Decline { reason, .. }
             | Self::Redirect { reason, .. }
             | Self::Withdraw { reason }
@@ -604,7 +657,8 @@ async fn act_in_tx(
     let status = parse_status(&row.status)?;
     let state = ReferralState {
         status,
-        eligibility: Outcome::parse(&row.eligibility_outcome).unwrap_or(Outcome::InsufficientInformation),
+        eligibility: Outcome::parse(&row.eligibility_outcome)
+            .unwrap_or(Outcome::InsufficientInformation),
         closed_at: row.closed_at,
         closed_from: row.closed_from.as_deref().and_then(Status::parse),
     };
@@ -623,7 +677,10 @@ async fn act_in_tx(
 
     let mut details = json!({});
     match input {
-        ActionInput::Accept { .. } | ActionInput::Start { .. } | ActionInput::Reopen { .. } => {}
+        ActionInput::Accept { .. }
+        | ActionInput::Start { .. }
+        | ActionInput::Reopen { .. }
+        | ActionInput::Withdraw { .. } => {}
         ActionInput::Decline {
             reason,
             signposting,
@@ -653,7 +710,8 @@ async fn act_in_tx(
             let team = row.team_id.ok_or(ActError::NotRouted)?;
             let loads = catalogue::lock_team_loads(c, team).await?;
             let (worker, why) = choose_worker(*choice, &loads, row.worker_id.map(WorkerId))?;
-            details = json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
+            details =
+                json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
             row.worker_id = Some(worker.0);
         }
         ActionInput::Close { outcome, note } => {
@@ -663,7 +721,6 @@ async fn act_in_tx(
             row.closed_from = Some(status.as_str().to_owned());
             details = json!({ "outcome": outcome.as_str() });
         }
-        ActionInput::Withdraw { .. } => {}
     }
     if matches!(input, ActionInput::Reopen { .. }) {
         row.closure_outcome = None;
@@ -671,7 +728,7 @@ async fn act_in_tx(
         row.closed_at = None;
         row.closed_from = None;
     }
-    row.status = transition.to.as_str().to_owned();
+    transition.to.as_str().clone_into(&mut row.status);
     row.version += 1;
     row.updated_at = ctx.now;
     diesel::update(referrals::table.find(row.id))
@@ -695,8 +752,8 @@ async fn act_in_tx(
 
 fn parse_status(s: &str) -> Result<Status, ActError> {
     Status::parse(s).ok_or_else(|| {
-        ActError::Store(StoreError::Database(diesel::result::Error::DeserializationError(
-            format!("unknown status {s}").into(),
-        )))
+        ActError::Store(StoreError::Database(
+            diesel::result::Error::DeserializationError(format!("unknown status {s}").into()),
+        ))
     })
 }

@@ -59,8 +59,12 @@ fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
         .as_deref()
         .map(|c| {
             let parts = decode_cursor(c, 1)?;
-            Uuid::parse_str(&parts[0])
-                .map_err(|_| ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API issued"))
+            Uuid::parse_str(&parts[0]).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor is not one this API issued",
+                )
+            })
         })
         .transpose()
 }
@@ -68,12 +72,21 @@ fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
 fn zone_code_errors(code: &str) -> Vec<FieldError> {
     let ok = !code.is_empty()
         && code.len() <= 32
-        && code.bytes().next().is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        && code
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Vec::new()
     } else {
-        vec![FieldError::new("code", "invalid_zone_code", "use 1 to 32 upper-case letters, digits and dashes")]
+        vec![FieldError::new(
+            "code",
+            "invalid_zone_code",
+            "use 1 to 32 upper-case letters, digits and dashes",
+        )]
     }
 }
 
@@ -92,11 +105,20 @@ fn zone_code_errors(code: &str) -> Vec<FieldError> {
     security(("bearer" = []))
 )]
 #[get("/zones")]
-pub async fn list_zones(state: web::Data<AppState>, _caller: Caller, p: web::Query<PageParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_zones(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    p: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
     let (limit, n) = page_size(&p)?;
-    let after = p.cursor.as_deref().map(|c| decode_cursor(c, 1)).transpose()?;
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, 1))
+        .transpose()?;
     let mut conn = state.db.conn().await?;
-    let mut rows = cat::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1).await?;
+    let mut rows =
+        cat::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1).await?;
     let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].code]));
     rows.truncate(n);
     Ok(HttpResponse::Ok().json(ZonePage {
@@ -120,7 +142,11 @@ pub async fn list_zones(state: web::Data<AppState>, _caller: Caller, p: web::Que
     security(("bearer" = []))
 )]
 #[get("/zones/{id}")]
-pub async fn get_zone(state: web::Data<AppState>, _caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_zone(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
     let z = cat::get_zone(&mut conn, id.into_inner()).await?;
     Ok(ok(z.version, &Zone::from(z)))
@@ -146,7 +172,11 @@ pub async fn get_zone(state: web::Data<AppState>, _caller: Caller, id: web::Path
     security(("bearer" = []))
 )]
 #[post("/zones")]
-pub async fn create_zone(state: web::Data<AppState>, caller: Caller, body: JsonBody<NewZone>) -> Result<HttpResponse, ApiError> {
+pub async fn create_zone(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<NewZone>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
@@ -158,7 +188,11 @@ pub async fn create_zone(state: web::Data<AppState>, caller: Caller, body: JsonB
     let z = cat::create_zone(&mut conn, &b.code, &b.name)
         .await
         .map_err(|e| conflict_on_unique(e, "a zone with this code"))?;
-    Ok(created(format!("/api/v1/zones/{}", z.id), z.version, &Zone::from(z)))
+    Ok(created(
+        format!("/api/v1/zones/{}", z.id),
+        z.version,
+        &Zone::from(z),
+    ))
 }
 
 /// Rename a zone.
@@ -184,7 +218,13 @@ pub async fn create_zone(state: web::Data<AppState>, caller: Caller, body: JsonB
     security(("bearer" = []))
 )]
 #[put("/zones/{id}")]
-pub async fn update_zone(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, if_match: IfMatch, body: JsonBody<ZoneUpdate>) -> Result<HttpResponse, ApiError> {
+pub async fn update_zone(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<ZoneUpdate>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
@@ -192,7 +232,9 @@ pub async fn update_zone(state: web::Data<AppState>, caller: Caller, id: web::Pa
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
     cat::get_zone(&mut conn, id).await?;
-    let z = cat::rename_zone(&mut conn, id, version, &b.name).await?.ok_or_else(stale)?;
+    let z = cat::rename_zone(&mut conn, id, version, &b.name)
+        .await?
+        .ok_or_else(stale)?;
     Ok(ok(z.version, &Zone::from(z)))
 }
 
@@ -226,9 +268,16 @@ pub struct TeamListParams {
     security(("bearer" = []))
 )]
 #[get("/teams")]
-pub async fn list_teams(state: web::Data<AppState>, _caller: Caller, p: web::Query<TeamListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    p: web::Query<TeamListParams>,
+) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let page = PageParams { limit: p.limit, cursor: p.cursor };
+    let page = PageParams {
+        limit: p.limit,
+        cursor: p.cursor,
+    };
     let (limit, n) = page_size(&page)?;
     let after = uuid_cursor(&page)?;
     let mut conn = state.db.conn().await?;
@@ -256,7 +305,11 @@ pub async fn list_teams(state: web::Data<AppState>, _caller: Caller, p: web::Que
     security(("bearer" = []))
 )]
 #[get("/teams/{id}")]
-pub async fn get_team(state: web::Data<AppState>, _caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_team(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
     let t = cat::get_team(&mut conn, id.into_inner()).await?;
     Ok(ok(t.version, &Team::from(t)))
@@ -282,18 +335,30 @@ pub async fn get_team(state: web::Data<AppState>, _caller: Caller, id: web::Path
     security(("bearer" = []))
 )]
 #[post("/teams")]
-pub async fn create_team(state: web::Data<AppState>, caller: Caller, body: JsonBody<NewTeam>) -> Result<HttpResponse, ApiError> {
+pub async fn create_team(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<NewTeam>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let mut conn = state.db.conn().await?;
     if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, b.zone_id).await {
-        return Err(ApiError::validation(vec![FieldError::new("zone_id", "unknown_zone", "no such zone")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "zone_id",
+            "unknown_zone",
+            "no such zone",
+        )]));
     }
     let t = cat::create_team(&mut conn, b.zone_id, &b.name, b.operational_from)
         .await
         .map_err(|e| conflict_on_unique(e, "a team for this zone"))?;
-    Ok(created(format!("/api/v1/teams/{}", t.id), t.version, &Team::from(t)))
+    Ok(created(
+        format!("/api/v1/teams/{}", t.id),
+        t.version,
+        &Team::from(t),
+    ))
 }
 
 /// Update a team.
@@ -319,7 +384,13 @@ pub async fn create_team(state: web::Data<AppState>, caller: Caller, body: JsonB
     security(("bearer" = []))
 )]
 #[put("/teams/{id}")]
-pub async fn update_team(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, if_match: IfMatch, body: JsonBody<TeamUpdate>) -> Result<HttpResponse, ApiError> {
+pub async fn update_team(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<TeamUpdate>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
@@ -327,7 +398,9 @@ pub async fn update_team(state: web::Data<AppState>, caller: Caller, id: web::Pa
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
     cat::get_team(&mut conn, id).await?;
-    let t = cat::update_team(&mut conn, id, version, &b.name, b.operational_from).await?.ok_or_else(stale)?;
+    let t = cat::update_team(&mut conn, id, version, &b.name, b.operational_from)
+        .await?
+        .ok_or_else(stale)?;
     Ok(ok(t.version, &Team::from(t)))
 }
 
@@ -357,7 +430,12 @@ fn team_in_scope(caller: &Caller, team: Uuid) -> Result<(), ApiError> {
     security(("bearer" = []))
 )]
 #[get("/teams/{id}/workers")]
-pub async fn list_workers(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, p: web::Query<PageParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_workers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    p: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
     let team = id.into_inner();
     team_in_scope(&caller, team)?;
     let (limit, n) = page_size(&p)?;
@@ -365,10 +443,14 @@ pub async fn list_workers(state: web::Data<AppState>, caller: Caller, id: web::P
     let mut conn = state.db.conn().await?;
     cat::get_team(&mut conn, team).await?;
     let mut rows = cat::list_workers(&mut conn, team, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].worker.id.to_string()]));
+    let next_cursor =
+        (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].worker.id.to_string()]));
     rows.truncate(n);
     Ok(HttpResponse::Ok().json(WorkerPage {
-        items: rows.into_iter().map(|w| Worker::from_row(w.worker, w.caseload)).collect(),
+        items: rows
+            .into_iter()
+            .map(|w| Worker::from_row(w.worker, w.caseload))
+            .collect(),
         next_cursor,
     }))
 }
@@ -389,12 +471,19 @@ pub async fn list_workers(state: web::Data<AppState>, caller: Caller, id: web::P
     security(("bearer" = []))
 )]
 #[get("/teams/{id}/workers/{worker_id}")]
-pub async fn get_worker(state: web::Data<AppState>, caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_worker(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     let (team, worker) = path.into_inner();
     team_in_scope(&caller, team)?;
     let mut conn = state.db.conn().await?;
     let w = cat::get_worker(&mut conn, team, worker).await?;
-    Ok(ok(w.worker.version, &Worker::from_row(w.worker, w.caseload)))
+    Ok(ok(
+        w.worker.version,
+        &Worker::from_row(w.worker, w.caseload),
+    ))
 }
 
 /// Add a worker.
@@ -419,7 +508,12 @@ pub async fn get_worker(state: web::Data<AppState>, caller: Caller, path: web::P
     security(("bearer" = []))
 )]
 #[post("/teams/{id}/workers")]
-pub async fn create_worker(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>, body: JsonBody<NewWorker>) -> Result<HttpResponse, ApiError> {
+pub async fn create_worker(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<NewWorker>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
@@ -438,7 +532,11 @@ pub async fn create_worker(state: web::Data<AppState>, caller: Caller, id: web::
     )
     .await
     .map_err(|e| conflict_on_unique(e, "a worker with this subject"))?;
-    Ok(created(format!("/api/v1/teams/{team}/workers/{}", w.id), w.version, &Worker::from_row(w, 0)))
+    Ok(created(
+        format!("/api/v1/teams/{team}/workers/{}", w.id),
+        w.version,
+        &Worker::from_row(w, 0),
+    ))
 }
 
 /// Update a worker.
@@ -464,7 +562,13 @@ pub async fn create_worker(state: web::Data<AppState>, caller: Caller, id: web::
     security(("bearer" = []))
 )]
 #[put("/teams/{id}/workers/{worker_id}")]
-pub async fn update_worker(state: web::Data<AppState>, caller: Caller, path: web::Path<(Uuid, Uuid)>, if_match: IfMatch, body: JsonBody<WorkerUpdate>) -> Result<HttpResponse, ApiError> {
+pub async fn update_worker(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: JsonBody<WorkerUpdate>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
@@ -472,9 +576,17 @@ pub async fn update_worker(state: web::Data<AppState>, caller: Caller, path: web
     let (team, worker) = path.into_inner();
     let mut conn = state.db.conn().await?;
     cat::get_worker(&mut conn, team, worker).await?;
-    let w = cat::update_worker(&mut conn, team, worker, version, &b.name, b.caseload_cap, b.active)
-        .await?
-        .ok_or_else(stale)?;
+    let w = cat::update_worker(
+        &mut conn,
+        team,
+        worker,
+        version,
+        &b.name,
+        b.caseload_cap,
+        b.active,
+    )
+    .await?
+    .ok_or_else(stale)?;
     let load = cat::get_worker(&mut conn, team, worker).await?.caseload;
     Ok(ok(w.version, &Worker::from_row(w, load)))
 }
@@ -513,11 +625,22 @@ fn school_visible(caller: &Caller, urn: &str) -> bool {
     security(("bearer" = []))
 )]
 #[get("/schools")]
-pub async fn list_schools(state: web::Data<AppState>, caller: Caller, p: web::Query<SchoolListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_schools(
+    state: web::Data<AppState>,
+    caller: Caller,
+    p: web::Query<SchoolListParams>,
+) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let page = PageParams { limit: p.limit, cursor: p.cursor };
+    let page = PageParams {
+        limit: p.limit,
+        cursor: p.cursor,
+    };
     let (limit, n) = page_size(&page)?;
-    let after = page.cursor.as_deref().map(|c| decode_cursor(c, 1)).transpose()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, 1))
+        .transpose()?;
     let mut conn = state.db.conn().await?;
     let mut items: Vec<School> = Vec::new();
     let mut next_cursor = None;
@@ -558,7 +681,11 @@ pub async fn list_schools(state: web::Data<AppState>, caller: Caller, p: web::Qu
     security(("bearer" = []))
 )]
 #[get("/schools/{urn}")]
-pub async fn get_school(state: web::Data<AppState>, caller: Caller, urn: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_school(
+    state: web::Data<AppState>,
+    caller: Caller,
+    urn: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let urn = urn.into_inner();
     if !school_visible(&caller, &urn) {
         return Err(ApiError::not_found());
@@ -588,20 +715,39 @@ pub async fn get_school(state: web::Data<AppState>, caller: Caller, urn: web::Pa
     security(("bearer" = []))
 )]
 #[post("/schools")]
-pub async fn create_school(state: web::Data<AppState>, caller: Caller, body: JsonBody<NewSchool>) -> Result<HttpResponse, ApiError> {
+pub async fn create_school(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<NewSchool>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let mut errors = Vec::new();
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_digit());
     if !digits(&b.urn, 6) {
-        errors.push(FieldError::new("urn", "invalid_urn", "a URN has exactly 6 digits"));
+        errors.push(FieldError::new(
+            "urn",
+            "invalid_urn",
+            "a URN has exactly 6 digits",
+        ));
     }
     if b.la_code.as_deref().is_some_and(|c| !digits(c, 3)) {
-        errors.push(FieldError::new("la_code", "invalid_la_code", "an LA code has 3 digits"));
+        errors.push(FieldError::new(
+            "la_code",
+            "invalid_la_code",
+            "an LA code has 3 digits",
+        ));
     }
-    if b.establishment_number.as_deref().is_some_and(|c| !digits(c, 4)) {
-        errors.push(FieldError::new("establishment_number", "invalid_establishment_number", "an establishment number has 4 digits"));
+    if b.establishment_number
+        .as_deref()
+        .is_some_and(|c| !digits(c, 4))
+    {
+        errors.push(FieldError::new(
+            "establishment_number",
+            "invalid_establishment_number",
+            "an establishment number has 4 digits",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -609,7 +755,11 @@ pub async fn create_school(state: web::Data<AppState>, caller: Caller, body: Jso
     let mut conn = state.db.conn().await?;
     if let Some(z) = b.zone_id {
         if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, z).await {
-            return Err(ApiError::validation(vec![FieldError::new("zone_id", "unknown_zone", "no such zone")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "zone_id",
+                "unknown_zone",
+                "no such zone",
+            )]));
         }
     }
     let now = sct_persistence::now();
@@ -619,7 +769,11 @@ pub async fn create_school(state: web::Data<AppState>, caller: Caller, body: Jso
         la_code: b.la_code,
         establishment_number: b.establishment_number,
         phase: b.phase,
-        status: b.status.unwrap_or(crate::dto::SchoolStatus::Open).as_str().to_owned(),
+        status: b
+            .status
+            .unwrap_or(crate::dto::SchoolStatus::Open)
+            .as_str()
+            .to_owned(),
         postcode: b.postcode,
         zone_id: b.zone_id,
         created_at: now,
@@ -629,7 +783,11 @@ pub async fn create_school(state: web::Data<AppState>, caller: Caller, body: Jso
     let s = cat::create_school(&mut conn, &row)
         .await
         .map_err(|e| conflict_on_unique(e, "a school with this URN"))?;
-    Ok(created(format!("/api/v1/schools/{}", s.urn), s.version, &School::from(s)))
+    Ok(created(
+        format!("/api/v1/schools/{}", s.urn),
+        s.version,
+        &School::from(s),
+    ))
 }
 
 /// Move a school to a zone.
@@ -655,7 +813,13 @@ pub async fn create_school(state: web::Data<AppState>, caller: Caller, body: Jso
     security(("bearer" = []))
 )]
 #[put("/schools/{urn}/zone")]
-pub async fn set_school_zone(state: web::Data<AppState>, caller: Caller, urn: web::Path<String>, if_match: IfMatch, body: JsonBody<SchoolZone>) -> Result<HttpResponse, ApiError> {
+pub async fn set_school_zone(
+    state: web::Data<AppState>,
+    caller: Caller,
+    urn: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<SchoolZone>,
+) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let urn = urn.into_inner();
@@ -663,9 +827,15 @@ pub async fn set_school_zone(state: web::Data<AppState>, caller: Caller, urn: we
     cat::get_school(&mut conn, &urn).await?;
     if let Some(z) = body.0.zone_id {
         if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, z).await {
-            return Err(ApiError::validation(vec![FieldError::new("zone_id", "unknown_zone", "no such zone")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "zone_id",
+                "unknown_zone",
+                "no such zone",
+            )]));
         }
     }
-    let s = cat::set_school_zone(&mut conn, &urn, version, body.0.zone_id).await?.ok_or_else(stale)?;
+    let s = cat::set_school_zone(&mut conn, &urn, version, body.0.zone_id)
+        .await?
+        .ok_or_else(stale)?;
     Ok(ok(s.version, &School::from(s)))
 }

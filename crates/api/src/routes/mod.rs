@@ -99,7 +99,10 @@ pub fn only(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
 
 /// 412 for a stale If-Match on a guarded update whose row still exists.
 pub fn stale() -> ApiError {
-    ApiError::new(ErrorCode::VersionMismatch, "the resource has changed since you read it; read it again and retry")
+    ApiError::new(
+        ErrorCode::VersionMismatch,
+        "the resource has changed since you read it; read it again and retry",
+    )
 }
 
 macro_rules! problem_responses {

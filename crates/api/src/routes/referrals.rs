@@ -9,11 +9,13 @@ use super::{
 use crate::auth::Caller;
 use crate::dto::{
     AcceptBody, AllocateBody, CloseBody, DeclineBody, EligibilityOutcome, History, HistoryEntry,
-    NoteBody, ReasonBody, RedirectBody, Referral, ReferralPage, ReferralStatus,
-    ReferralSubmission, TriageQueue,
+    NoteBody, ReasonBody, RedirectBody, Referral, ReferralPage, ReferralStatus, ReferralSubmission,
+    TriageQueue,
 };
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::{decode_cursor, encode_cursor, etag, parse_json, IfMatch, JsonBody, RawJson, RequestId};
+use crate::extract::{
+    decode_cursor, encode_cursor, etag, parse_json, IfMatch, JsonBody, RawJson, RequestId,
+};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -86,7 +88,11 @@ fn prepare(
 ) -> Result<NewReferral, ApiError> {
     let mut errors = Vec::new();
     if domain::Urn::parse(&body.school_urn).is_err() {
-        errors.push(FieldError::new("school_urn", "invalid_urn", "a URN has exactly 6 digits"));
+        errors.push(FieldError::new(
+            "school_urn",
+            "invalid_urn",
+            "a URN has exactly 6 digits",
+        ));
     } else if caller.role.acts_for_schools() && !caller.schools.contains(&body.school_urn) {
         errors.push(FieldError::new(
             "school_urn",
@@ -111,15 +117,31 @@ fn prepare(
     let provision: domain::SenProvision = body.child.sen_provision.into();
     let need = body.child.primary_need.map(crate::dto::SenType::code);
     if let Err(e) = domain::SenType::check_with(provision, need) {
-        errors.push(FieldError::new("child.primary_need", e.code(), e.to_string()));
+        errors.push(FieldError::new(
+            "child.primary_need",
+            e.code(),
+            e.to_string(),
+        ));
     }
     if body.child.date_of_birth > today {
-        errors.push(FieldError::new("child.date_of_birth", "in_future", "the date of birth is in the future"));
+        errors.push(FieldError::new(
+            "child.date_of_birth",
+            "in_future",
+            "the date of birth is in the future",
+        ));
     } else if body.child.date_of_birth < today - chrono::Duration::days(366 * 26) {
-        errors.push(FieldError::new("child.date_of_birth", "out_of_range", "the service supports children and young people up to 25"));
+        errors.push(FieldError::new(
+            "child.date_of_birth",
+            "out_of_range",
+            "the service supports children and young people up to 25",
+        ));
     }
     if body.consent.given_on > today {
-        errors.push(FieldError::new("consent.given_on", "in_future", "consent cannot be dated in the future"));
+        errors.push(FieldError::new(
+            "consent.given_on",
+            "in_future",
+            "consent cannot be dated in the future",
+        ));
     }
     let entries: Vec<domain::IndesEntry> = body
         .indes
@@ -138,17 +160,26 @@ fn prepare(
                     .iter()
                     .rposition(|l| domain::IndesArea::from(l.area).as_str() == e.area())
                     .unwrap_or(0);
-                errors.push(FieldError::new(format!("indes[{idx}]"), e.code(), e.to_string()));
+                errors.push(FieldError::new(
+                    format!("indes[{idx}]"),
+                    e.code(),
+                    e.to_string(),
+                ));
             }
             None
         }
     };
-    let (Some(upn), Some(year), Some(profile), true) = (upn, year, profile, errors.is_empty()) else {
+    let (Some(upn), Some(year), Some(profile), true) = (upn, year, profile, errors.is_empty())
+    else {
         return Err(ApiError::validation(errors));
     };
-    let factors: Vec<domain::ComplicatingFactor> =
-        body.complicating_factors.iter().map(|f| (*f).into()).collect();
-    let plans: Vec<domain::ExistingPlan> = body.existing_plans.iter().map(|p| (*p).into()).collect();
+    let factors: Vec<domain::ComplicatingFactor> = body
+        .complicating_factors
+        .iter()
+        .map(|f| (*f).into())
+        .collect();
+    let plans: Vec<domain::ExistingPlan> =
+        body.existing_plans.iter().map(|p| (*p).into()).collect();
     let decision = policy.decide(&domain::EligibilityInput {
         profile: &profile,
         sen_provision: Some(provision),
@@ -185,7 +216,8 @@ fn prepare(
         consent_given_on: body.consent.given_on,
         reason: body.reason,
         eligibility_outcome: decision.outcome.as_str().to_owned(),
-        eligibility: serde_json::to_value(crate::dto::Eligibility::from(&decision)).unwrap_or_default(),
+        eligibility: serde_json::to_value(crate::dto::Eligibility::from(&decision))
+            .unwrap_or_default(),
         policy_version: decision.policy_version.clone(),
         priority_band: priority.band.as_str().to_owned(),
         priority_score: i32::try_from(priority.score).unwrap_or(i32::MAX),
@@ -267,7 +299,10 @@ pub async fn submit_referral(
                     "unknown_school",
                     "the school is unknown or you may not refer for it",
                 )]),
-                SubmitError::Duplicate { existing, reference } => ApiError {
+                SubmitError::Duplicate {
+                    existing,
+                    reference,
+                } => ApiError {
                     existing: Some((existing, reference.clone())),
                     ..ApiError::new(
                         ErrorCode::DuplicateExternalReference,
@@ -284,7 +319,10 @@ pub async fn submit_referral(
         let stored = StoredResponse {
             status: 201,
             headers: vec![
-                ("location".into(), format!("/api/v1/referrals/{}", view.referral.id)),
+                (
+                    "location".into(),
+                    format!("/api/v1/referrals/{}", view.referral.id),
+                ),
                 ("etag".into(), etag(view.referral.version)),
             ],
             body: serde_json::to_vec(&Referral::from_view(&view)).unwrap_or_default(),
@@ -295,13 +333,15 @@ pub async fn submit_referral(
 }
 
 fn replay(stored: &StoredResponse) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
     let mut res = HttpResponse::build(status);
     for (k, v) in &stored.headers {
         res.insert_header((k.as_str(), v.as_str()));
     }
     res.insert_header(("idempotent-replayed", "true"));
-    res.content_type("application/json").body(stored.body.clone())
+    res.content_type("application/json")
+        .body(stored.body.clone())
 }
 
 /// Read a referral.
@@ -391,7 +431,10 @@ pub async fn list_referrals(
     .limit()?;
     if let Some(urn) = &p.school_urn {
         if domain::Urn::parse(urn).is_err() {
-            return Err(ApiError::new(ErrorCode::InvalidParameter, "school_urn must be 6 digits"));
+            return Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                "school_urn must be 6 digits",
+            ));
         }
     }
     let order = if p.updated_since.is_some() {
@@ -399,25 +442,40 @@ pub async fn list_referrals(
     } else {
         ListOrder::Created
     };
-    let order_tag = if order == ListOrder::Updated { "u" } else { "c" };
+    let order_tag = if order == ListOrder::Updated {
+        "u"
+    } else {
+        "c"
+    };
     let after = match &p.cursor {
         None => None,
         Some(c) => {
             let parts = decode_cursor(c, 3)?;
-            let bad = || ApiError::new(ErrorCode::InvalidCursor, "the cursor does not fit these parameters");
+            let bad = || {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor does not fit these parameters",
+                )
+            };
             if parts[0] != order_tag {
                 return Err(bad());
             }
-            let at = DateTime::parse_from_rfc3339(&parts[1]).map_err(|_| bad())?.with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc3339(&parts[1])
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
             let id = Uuid::parse_str(&parts[2]).map_err(|_| bad())?;
             Some((at, id))
         }
     };
     let filter = ListFilter {
-        status: p.status.map(|s| domain::Status::from(s).as_str().to_owned()),
+        status: p
+            .status
+            .map(|s| domain::Status::from(s).as_str().to_owned()),
         team_id: p.team_id,
         school_urn: p.school_urn,
-        eligibility: p.eligibility.map(|e| domain::Outcome::from(e).as_str().to_owned()),
+        eligibility: p
+            .eligibility
+            .map(|e| domain::Outcome::from(e).as_str().to_owned()),
         updated_since: p.updated_since,
         external_reference: p.external_reference,
         council_triage: matches!(p.queue, Some(TriageQueue::Council)),
@@ -507,7 +565,9 @@ async fn act(
         now: sct_persistence::now(),
         reopen_window_days: policy.reopen_window_days,
     };
-    let view = repo::act(&mut conn, id, input, &ctx).await.map_err(act_error)?;
+    let view = repo::act(&mut conn, id, input, &ctx)
+        .await
+        .map_err(act_error)?;
     audit(caller, rid, action.as_str(), id);
     Ok(referral_response(actix_web::http::StatusCode::OK, &view))
 }
@@ -540,9 +600,15 @@ fn act_error(e: ActError) -> ApiError {
             ApiError::new(code, a.to_string())
         }
         ActError::NotRouted => ApiError::new(ErrorCode::ReferralNotRouted, e.to_string()),
-        ActError::UnknownTeam => ApiError::validation(vec![FieldError::new("team_id", "unknown_team", "no such team")]),
+        ActError::UnknownTeam => ApiError::validation(vec![FieldError::new(
+            "team_id",
+            "unknown_team",
+            "no such team",
+        )]),
         ActError::SameTeam => ApiError::new(ErrorCode::AlreadyWithTeam, e.to_string()),
-        ActError::TeamNotOperational(_) => ApiError::new(ErrorCode::TeamNotOperational, e.to_string()),
+        ActError::TeamNotOperational(_) => {
+            ApiError::new(ErrorCode::TeamNotOperational, e.to_string())
+        }
         ActError::Store(s) => s.into(),
     }
 }
@@ -603,9 +669,15 @@ action_endpoint!(
     AcceptBody, |b| Ok(ActionInput::Accept { note: b.note })
 );
 action_endpoint!(
-    decline_referral, "/referrals/{id}/decline", "Decline a referral",
+    decline_referral,
+    "/referrals/{id}/decline",
+    "Decline a referral",
     "From `submitted` or `accepted`, with a reason and signposting for the school and family.",
-    DeclineBody, |b| Ok(ActionInput::Decline { reason: b.reason, signposting: b.signposting })
+    DeclineBody,
+    |b| Ok(ActionInput::Decline {
+        reason: b.reason,
+        signposting: b.signposting
+    })
 );
 action_endpoint!(
     redirect_referral, "/referrals/{id}/redirect", "Redirect a referral to another team",
@@ -622,14 +694,23 @@ action_endpoint!(
     }
 );
 action_endpoint!(
-    start_referral, "/referrals/{id}/start", "Start work on a referral",
+    start_referral,
+    "/referrals/{id}/start",
+    "Start work on a referral",
     "From `allocated` to `active`: the allocated practitioner, their manager or la_admin.",
-    NoteBody, |b| Ok(ActionInput::Start { note: b.note })
+    NoteBody,
+    |b| Ok(ActionInput::Start { note: b.note })
 );
 action_endpoint!(
-    close_referral, "/referrals/{id}/close", "Close a referral",
+    close_referral,
+    "/referrals/{id}/close",
+    "Close a referral",
     "From `allocated` or `active`, with an outcome (`other` needs a note).",
-    CloseBody, |b| Ok(ActionInput::Close { outcome: b.outcome.into(), note: b.note })
+    CloseBody,
+    |b| Ok(ActionInput::Close {
+        outcome: b.outcome.into(),
+        note: b.note
+    })
 );
 action_endpoint!(
     withdraw_referral, "/referrals/{id}/withdraw", "Withdraw a referral",

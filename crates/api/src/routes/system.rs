@@ -2,8 +2,8 @@
 //! document.
 
 use super::{
-    validate, AppState, BadRequest, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
+    validate, AppState, BadRequest, PayloadTooLarge, ServiceUnavailable, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::auth::Caller;
 use crate::dto::{Eligibility, EligibilityCheck, EligibilityResult, Health, Priority};
@@ -24,7 +24,9 @@ use utoipa::ToSchema;
 )]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into() })
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness.
@@ -41,11 +43,19 @@ pub async fn live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.db.ready().await {
-        Ok(true) => Ok(HttpResponse::Ok().json(Health { status: "ok".into() })),
-        Ok(false) => Err(ApiError::new(ErrorCode::DatabaseUnavailable, "migrations are not applied")),
+        Ok(true) => Ok(HttpResponse::Ok().json(Health {
+            status: "ok".into(),
+        })),
+        Ok(false) => Err(ApiError::new(
+            ErrorCode::DatabaseUnavailable,
+            "migrations are not applied",
+        )),
         Err(e) => {
             log::warn!("readiness check failed: {e}");
-            Err(ApiError::new(ErrorCode::DatabaseUnavailable, "the database is unavailable"))
+            Err(ApiError::new(
+                ErrorCode::DatabaseUnavailable,
+                "the database is unavailable",
+            ))
         }
     }
 }
@@ -92,7 +102,8 @@ pub async fn check_eligibility(
                 .collect(),
         )
     })?;
-    let factors: Vec<domain::ComplicatingFactor> = b.complicating_factors.iter().map(|f| (*f).into()).collect();
+    let factors: Vec<domain::ComplicatingFactor> =
+        b.complicating_factors.iter().map(|f| (*f).into()).collect();
     let plans: Vec<domain::ExistingPlan> = b.existing_plans.iter().map(|p| (*p).into()).collect();
     let decision = policy.decide(&domain::EligibilityInput {
         profile: &profile,
@@ -128,7 +139,10 @@ pub struct PolicyDocument {
     security(("bearer" = []))
 )]
 #[get("/eligibility/policy")]
-pub async fn current_policy(state: web::Data<AppState>, _caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn current_policy(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
     let p = policy::active(&mut conn).await?;
     Ok(HttpResponse::Ok().json(PolicyDocument {

@@ -1,0 +1,59 @@
+# SCT platform: the two commands a new user needs are `make run` and
+# `make test`. Both find or start PostgreSQL themselves (scripts/db.sh):
+# DATABASE_URL if set, else a local server that answers, else a private
+# cluster in .pgdata (or the system temp folder).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+DB := scripts/db.sh
+TEST_DB_PREFIX := sct_test_
+
+.PHONY: run test build lint fmt openapi db db-stop help
+
+help:
+	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
+	@echo "make test     start PostgreSQL if needed and run every test"
+	@echo "make lint     rustfmt --check and clippy -D warnings"
+	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
+
+build:
+	$(CARGO) build --release -p sct-api --bin sct
+
+run: build
+	@url="$$($(DB) url)"; export DATABASE_URL="$$url"; \
+	./target/release/sct migrate; \
+	./target/release/sct seed; \
+	echo ""; \
+	echo "SCT API on http://$${SCT_BIND:-127.0.0.1:8080}  (Swagger UI: /swagger-ui/)"; \
+	echo "A token: DATABASE_URL=$$url ./target/release/sct token --role la_admin"; \
+	echo ""; \
+	exec ./target/release/sct serve
+
+test:
+	@url="$$($(DB) url)"; export DATABASE_URL="$$url"; \
+	status=0; \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast --test-threads 4 || status=$$?; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast || status=$$?; \
+	fi; \
+	$(DB) drop-prefix "$$url" $(TEST_DB_PREFIX) >/dev/null || true; \
+	exit $$status
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+openapi:
+	$(CARGO) run -q -p sct-api --bin sct -- openapi > openapi/openapi.json
+
+db:
+	@$(DB) url
+
+db-stop:
+	@$(DB) stop
