@@ -23,10 +23,20 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
     pub iss: String,
-    pub aud: String,
+    /// One audience or several (RFC 7519 section 4.1.3); the validation
+    /// requires ours among them.
+    pub aud: Audience,
     pub exp: i64,
     pub nbf: i64,
     pub iat: i64,
+}
+
+/// The `aud` claim: a string or an array of strings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Keys and rules for tokens.
@@ -139,7 +149,7 @@ impl JwtKeys {
             schools: spec.schools.clone(),
             team_id: spec.team_id,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             exp: now + spec.ttl_seconds,
             nbf: now - 5,
             iat: now,

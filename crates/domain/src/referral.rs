@@ -205,6 +205,8 @@ pub struct Request<'a> {
     pub now: DateTime<Utc>,
     /// The reason or note given, if any (blank counts as none).
     pub reason: Option<&'a str>,
+    /// For `decline`: where the school and family are pointed instead.
+    pub signposting: Option<&'a str>,
     /// For `close`: the outcome.
     pub closure: Option<ClosureOutcome>,
     /// Days after closure during which reopening is allowed (policy data).
@@ -294,6 +296,11 @@ impl ReferralState {
                 if !reasoned {
                     return Err(TransitionError::ReasonRequired("declining needs a reason"));
                 }
+                if !has_text(req.signposting) {
+                    return Err(TransitionError::ReasonRequired(
+                        "declining needs signposting for the school and family",
+                    ));
+                }
                 Status::Declined
             }
             Action::Redirect => {
@@ -374,6 +381,7 @@ mod tests {
             now: now(),
             reason,
             closure: Some(ClosureOutcome::NeedsMet),
+            signposting: Some("ordinarily available provision"),
             reopen_window_days: 90,
         }
     }
@@ -459,6 +467,20 @@ mod tests {
             .apply(&req(Action::Reopen, Role::TeamManager, None))
             .expect_err("needs reason");
         assert_eq!(err.code(), "reason_required");
+    }
+
+    #[test]
+    fn declining_needs_signposting_as_well_as_a_reason() {
+        let mut r = req(
+            Action::Decline,
+            Role::TeamManager,
+            Some("needs met in school"),
+        );
+        r.signposting = Some("   ");
+        let err = state(Status::Submitted).apply(&r).expect_err("signposting");
+        assert_eq!(err.code(), "reason_required");
+        r.signposting = None;
+        assert!(state(Status::Submitted).apply(&r).is_err());
     }
 
     #[test]

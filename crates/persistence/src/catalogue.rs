@@ -360,14 +360,18 @@ pub async fn lock_team_loads(
         .collect())
 }
 
-/// Schools ordered by URN, optionally of one zone.
+/// Schools ordered by URN, optionally of one zone and only among `urns`.
 pub async fn list_schools(
     conn: &mut AsyncPgConnection,
     zone: Option<Uuid>,
+    urns: Option<&[String]>,
     after_urn: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<SchoolRow>> {
     let mut q = schools::table.into_boxed();
+    if let Some(urns) = urns {
+        q = q.filter(schools::urn.eq_any(urns.to_vec()));
+    }
     if let Some(z) = zone {
         q = q.filter(schools::zone_id.eq(z));
     }

@@ -431,8 +431,9 @@ pub struct ListFilter {
     pub eligibility: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub external_reference: Option<String>,
-    /// Only referrals waiting in the council's triage queue.
-    pub council_triage: bool,
+    /// `Some(true)`: only referrals waiting in the council's triage queue;
+    /// `Some(false)`: only referrals routed to a team.
+    pub council_triage: Option<bool>,
 }
 
 /// Referrals in scope, `limit` of them after the keyset `after`.
@@ -460,8 +461,10 @@ pub async fn list(
     if let Some(x) = &filter.external_reference {
         q = q.filter(referrals::external_reference.eq(x.clone()));
     }
-    if filter.council_triage {
-        q = q.filter(referrals::team_id.is_null());
+    match filter.council_triage {
+        Some(true) => q = q.filter(referrals::team_id.is_null()),
+        Some(false) => q = q.filter(referrals::team_id.is_not_null()),
+        None => {}
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(referrals::updated_at.ge(since));
@@ -671,6 +674,10 @@ async fn act_in_tx(
         role: ctx.role,
         now: ctx.now,
         reason: input.reason(),
+        signposting: match input {
+            ActionInput::Decline { signposting, .. } => Some(signposting),
+            _ => None,
+        },
         closure,
         reopen_window_days: ctx.reopen_window_days,
     })?;

@@ -642,27 +642,22 @@ pub async fn list_schools(
         .map(|c| decode_cursor(c, 1))
         .transpose()?;
     let mut conn = state.db.conn().await?;
-    let mut items: Vec<School> = Vec::new();
-    let mut next_cursor = None;
-    let mut after_urn = after.map(|a| a[0].clone());
-    // Schools see their own only; page through until the page is full.
-    loop {
-        let rows = cat::list_schools(&mut conn, p.zone_id, after_urn.as_deref(), limit + 1).await?;
-        let exhausted = rows.len() <= n;
-        for row in rows {
-            if items.len() == n {
-                next_cursor = items.last().map(|s| encode_cursor(&[&s.urn]));
-                break;
-            }
-            after_urn = Some(row.urn.clone());
-            if school_visible(&caller, &row.urn) {
-                items.push(School::from(row));
-            }
-        }
-        if next_cursor.is_some() || exhausted {
-            break;
-        }
-    }
+    // Schools and integration clients see their own schools only.
+    let own = caller
+        .role
+        .acts_for_schools()
+        .then_some(caller.schools.as_slice());
+    let mut rows = cat::list_schools(
+        &mut conn,
+        p.zone_id,
+        own,
+        after.as_ref().map(|a| a[0].as_str()),
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].urn]));
+    rows.truncate(n);
+    let items: Vec<School> = rows.into_iter().map(School::from).collect();
     Ok(HttpResponse::Ok().json(SchoolPage { items, next_cursor }))
 }
 

@@ -392,7 +392,7 @@ pub struct ReferralListParams {
     /// The MIS's own id of a referral.
     #[param(max_length = 100)]
     pub external_reference: Option<String>,
-    /// `council`: only referrals waiting in the council's triage queue.
+    /// `council`: only referrals waiting in the council's triage queue; `team`: only those routed to a team.
     pub queue: Option<TriageQueue>,
     /// Items per page (1 to 200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -478,7 +478,7 @@ pub async fn list_referrals(
             .map(|e| domain::Outcome::from(e).as_str().to_owned()),
         updated_since: p.updated_since,
         external_reference: p.external_reference,
-        council_triage: matches!(p.queue, Some(TriageQueue::Council)),
+        council_triage: p.queue.map(|q| matches!(q, TriageQueue::Council)),
     };
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
