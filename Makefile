@@ -60,6 +60,7 @@ lint-openapi:
 		npm ci --no-audit --no-fund --loglevel=error; fi
 	tools/openapi-lint/node_modules/.bin/spectral lint openapi/openapi.json \
 		--ruleset openapi/.spectral.yaml --fail-severity error --format text
+	@echo ""
 
 # Swagger UI in a real browser: Debian's chromium driven by playwright-core.
 portal-test:
