@@ -9,13 +9,15 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint fmt openapi db db-stop help
+.PHONY: run test build lint fmt openapi lint-openapi portal-test db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
 	@echo "make test     start PostgreSQL if needed and run every test"
 	@echo "make lint     rustfmt --check and clippy -D warnings"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make lint-openapi  Spectral (spectral:oas + openapi/.spectral.yaml) on openapi/openapi.json"
+	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
 
 build:
@@ -51,6 +53,18 @@ fmt:
 
 openapi:
 	$(CARGO) run -q -p sct-api --bin sct -- openapi > openapi/openapi.json
+
+# Spectral from npm (pinned in tools/openapi-lint); zero errors required.
+lint-openapi:
+	cd tools/openapi-lint && if [ ! -x node_modules/.bin/spectral ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
+	tools/openapi-lint/node_modules/.bin/spectral lint openapi/openapi.json \
+		--ruleset openapi/.spectral.yaml --fail-severity error --format text
+	@echo ""
+
+# Swagger UI in a real browser: Debian's chromium driven by playwright-core.
+portal-test:
+	tests/portal/run.sh
 
 db:
 	@$(DB) url

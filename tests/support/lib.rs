@@ -244,6 +244,7 @@ impl TestApp {
                 db: pool.clone(),
                 keys: JwtKeys::load(&settings).expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
+                waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
             },
             listener,
             1,

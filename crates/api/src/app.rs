@@ -4,17 +4,19 @@
 use crate::auth::JwtKeys;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{sanitize_request_id, RequestId};
+use crate::metrics::{Metrics, UNMATCHED};
 use crate::openapi::{self, Document};
 use crate::routes::AppState;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, DefaultHeaders, Logger, Next};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use sct_persistence::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Instant;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -23,6 +25,8 @@ pub struct AppContext {
     pub db: Db,
     pub keys: JwtKeys,
     pub cors_origins: Vec<String>,
+    /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
+    pub waiting_days: u32,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -88,7 +92,11 @@ async fn fallback(
     }
 }
 
-async fn request_id(
+/// The outermost middleware: gives the request its id (echoed from
+/// `x-request-id` or generated) for the handlers, the log lines written
+/// while it is handled and the response header; then records the request in
+/// the metrics by route pattern and writes the access log line.
+async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -98,7 +106,32 @@ async fn request_id(
             .and_then(|v| v.to_str().ok()),
     );
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.call(req).await?;
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().clone();
+    let started = Instant::now();
+    let result = crate::logging::REQUEST_ID
+        .scope(id.clone(), async move {
+            let result = next.call(req).await;
+            let seconds = started.elapsed().as_secs_f64();
+            let (status, route) = match &result {
+                Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+                Err(e) => (e.as_response_error().status_code().as_u16(), None),
+            };
+            let route = route.unwrap_or_else(|| UNMATCHED.to_owned());
+            if let Some(m) = &metrics {
+                m.observe(method.as_str(), &route, status, seconds);
+            }
+            // The route pattern, never the raw path or query: no identifiers
+            // or personal data in the access log.
+            log::info!(
+                target: "access",
+                "{method} {route} {status} {:.1}ms",
+                seconds * 1000.0
+            );
+            result
+        })
+        .await;
+    let mut res = result?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);
@@ -132,7 +165,11 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let doc = openapi::document();
     let rendered = web::Data::new(Document(openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
-    let state = web::Data::new(AppState { db: ctx.db });
+    let state = web::Data::new(AppState {
+        db: ctx.db,
+        waiting_days: ctx.waiting_days,
+    });
+    let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);
     let server = HttpServer::new(move || {
@@ -148,6 +185,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(keys.clone())
             .app_data(rendered.clone())
             .app_data(table.clone())
+            .app_data(metrics.clone())
             .app_data(web::JsonConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
             }))
@@ -169,11 +207,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
                     .add(("referrer-policy", "no-referrer"))
                     .add(("cache-control", "no-store")),
             )
-            .wrap(
-                Logger::new("request_id=%{x-request-id}o %{method}xi \"%U\" %s %b %Dms")
-                    .custom_request_replace("method", |req| req.method().to_string()),
-            )
-            .wrap(from_fn(request_id))
+            .wrap(from_fn(observe))
     })
     .workers(workers)
     .listen(listener)?

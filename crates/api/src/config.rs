@@ -12,6 +12,9 @@ pub const DEV_ISSUER: &str = "sct-dev";
 /// Development audience.
 pub const DEV_AUDIENCE: &str = "sct-api";
 
+/// Default of `SCT_REPORT_WAITING_DAYS`.
+pub const DEFAULT_WAITING_DAYS: u32 = 10;
+
 /// A string that prints as `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -58,6 +61,9 @@ pub struct Settings {
     pub production: bool,
     pub cors_origins: Vec<String>,
     pub pool_size: usize,
+    /// Days after submission beyond which a referral still waiting for
+    /// acceptance or allocation is flagged in the responsiveness report.
+    pub waiting_days: u32,
 }
 
 /// Why the configuration was refused.
@@ -134,7 +140,16 @@ impl Settings {
                 .ok_or_else(|| ConfigError::Invalid("SCT_DB_POOL_SIZE", v.clone()))?,
             None => 16,
         };
+        let waiting_days = match get("SCT_REPORT_WAITING_DAYS") {
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .ok_or_else(|| ConfigError::Invalid("SCT_REPORT_WAITING_DAYS", v.clone()))?,
+            None => DEFAULT_WAITING_DAYS,
+        };
         Ok(Self {
+            waiting_days,
             database_url: Secret::new(database_url),
             bind: get("SCT_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             jwt: JwtSettings {

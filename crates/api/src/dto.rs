@@ -146,6 +146,7 @@ impl ConsentGiver {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct IndesLevel {
+    /// The INDES area of need.
     pub area: IndesArea,
     /// Level on the scale of the policy in force (default 1-5).
     #[schema(minimum = 0, maximum = 20, example = 4)]
@@ -165,17 +166,21 @@ pub struct ChildInput {
     )]
     #[validate(length(min = 13, max = 13))]
     pub upn: String,
+    /// The child's given name.
     #[schema(example = "Sam", min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100))]
     pub given_name: String,
+    /// The child's family name.
     #[schema(example = "Example", min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100))]
     pub family_name: String,
+    /// Date of birth (not in the future; up to 25 years old).
     #[schema(example = "2016-03-14")]
     pub date_of_birth: NaiveDate,
     /// National curriculum year: N1, N2, R, 1-14 or X.
     #[schema(example = "5", pattern = "^(N1|N2|R|X|[1-9]|1[0-4])$")]
     pub year_group: String,
+    /// SEN provision from the school census: N, K or E.
     pub sen_provision: SenProvision,
     /// Required with K or E, absent with N; NSA only with K.
     pub primary_need: Option<SenType>,
@@ -185,6 +190,7 @@ pub struct ChildInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
+    /// Who gave consent: the parent or carer, or the young person.
     pub given_by: ConsentGiver,
     /// Not in the future.
     #[schema(example = "2026-11-20")]
@@ -218,20 +224,24 @@ pub struct ReferralSubmission {
     #[schema(min_length = 1, max_length = 100)]
     #[validate(length(min = 1, max = 100))]
     pub external_reference: Option<String>,
+    /// The child being referred.
     #[validate(nested)]
     pub child: ChildInput,
     /// At most one level per area.
     #[schema(max_items = 7)]
     #[validate(length(max = 7))]
     pub indes: Vec<IndesLevel>,
+    /// Complicating factors the school sees (each at most once).
     #[serde(default)]
     #[schema(max_items = 7)]
     #[validate(length(max = 7))]
     pub complicating_factors: Vec<ComplicatingFactor>,
+    /// Plans already in place for the child.
     #[serde(default)]
     #[schema(max_items = 3)]
     #[validate(length(max = 3))]
     pub existing_plans: Vec<ExistingPlan>,
+    /// The family's consent (required).
     #[validate(nested)]
     pub consent: Consent,
     /// Why the school is referring.
@@ -249,14 +259,18 @@ pub struct ReferralSubmission {
     "complicating_factors": ["attendance"]
 }))]
 pub struct EligibilityCheck {
+    /// INDES levels, at most one per area.
     #[schema(max_items = 7)]
     #[validate(length(max = 7))]
     pub indes: Vec<IndesLevel>,
+    /// SEN provision from the school census, if known.
     pub sen_provision: Option<SenProvision>,
+    /// Complicating factors weighed in screening and priority.
     #[serde(default)]
     #[schema(max_items = 7)]
     #[validate(length(max = 7))]
     pub complicating_factors: Vec<ComplicatingFactor>,
+    /// Plans already in place for the child.
     #[serde(default)]
     #[schema(max_items = 3)]
     #[validate(length(max = 3))]
@@ -268,6 +282,7 @@ pub struct EligibilityCheck {
 pub struct EligibilityReason {
     /// Stable machine code, e.g. `in_band`.
     pub code: String,
+    /// The reason, for humans.
     pub detail: String,
     /// The areas that drove it.
     pub areas: Vec<IndesArea>,
@@ -276,9 +291,13 @@ pub struct EligibilityReason {
 /// A screening decision (advice: the team manager decides).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct Eligibility {
+    /// The screening outcome.
     pub outcome: EligibilityOutcome,
+    /// Version of the eligibility policy that screened it.
     pub policy_version: String,
+    /// Why, in order of weight.
     pub reasons: Vec<EligibilityReason>,
+    /// Where the screening points the referrer.
     pub pathway: Pathway,
 }
 
@@ -304,8 +323,11 @@ impl From<&domain::Decision> for Eligibility {
 /// Triage priority with the reasons behind its score.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct Priority {
+    /// Triage priority band.
     pub band: PriorityBand,
+    /// Priority score (higher is more urgent).
     pub score: u32,
+    /// What raised the score.
     pub reasons: Vec<String>,
 }
 
@@ -322,42 +344,59 @@ impl From<&domain::Priority> for Priority {
 /// Answer of `/eligibility/check`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EligibilityResult {
+    /// The screening decision.
     pub eligibility: Eligibility,
+    /// The triage priority.
     pub priority: Priority,
 }
 
 /// A zone as a referral names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ZoneRef {
+    /// Zone id.
     pub id: Uuid,
+    /// Zone code.
     pub code: String,
+    /// Zone name.
     pub name: String,
 }
 
 /// A team as a referral names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamRef {
+    /// Team id.
     pub id: Uuid,
+    /// Team name.
     pub name: String,
 }
 
 /// A worker as a referral names them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkerRef {
+    /// Worker id.
     pub id: Uuid,
+    /// The worker's name.
     pub name: String,
 }
 
 /// The referred child.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Child {
+    /// Child id (one record per UPN).
     pub id: Uuid,
+    /// Unique pupil number.
     pub upn: String,
+    /// The child's given name.
     pub given_name: String,
+    /// The child's family name.
     pub family_name: String,
+    /// Date of birth.
     pub date_of_birth: NaiveDate,
+    /// National curriculum year: N1, N2, R, 1-14 or X.
     pub year_group: String,
+    /// SEN provision from the school census: N, K or E.
     pub sen_provision: String,
+    /// SEN type of the primary need (census code), if any.
     pub primary_need: Option<String>,
 }
 
@@ -374,47 +413,72 @@ pub enum TriageQueue {
 /// Why a referral was declined.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeclineInfo {
+    /// Why the team declined.
     pub reason: String,
+    /// Where the school or family was pointed instead.
     pub signposting: String,
 }
 
 /// How a referral was closed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClosureInfo {
+    /// How the referral ended.
     pub outcome: ClosureOutcome,
+    /// The closing note, if any.
     pub note: Option<String>,
+    /// When it was closed.
     pub closed_at: DateTime<Utc>,
 }
 
 /// A referral.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Referral {
+    /// Referral id.
     pub id: Uuid,
     /// Human-readable reference.
     #[schema(example = "SCT-2026-000123")]
     pub reference: String,
+    /// Where the referral is in its lifecycle.
     pub status: ReferralStatus,
+    /// URN of the referring school.
     pub school_urn: String,
+    /// The MIS's own id, unique per school.
     pub external_reference: Option<String>,
+    /// The zone it is routed to (the school's, or another after a redirect).
     pub zone: Option<ZoneRef>,
+    /// The team it is routed to; null while it waits in the council's triage queue.
     pub team: Option<TeamRef>,
+    /// Which queue it waits in.
     pub triage_queue: TriageQueue,
     /// Why it waits in the council's queue, if it does.
     pub triage_reason: Option<String>,
+    /// The practitioner it is allocated to, if any.
     pub worker: Option<WorkerRef>,
+    /// The referred child.
     pub child: Child,
+    /// INDES levels, one per assessed area.
     pub indes: Vec<IndesLevel>,
+    /// Complicating factors the school gave.
     pub complicating_factors: Vec<String>,
+    /// Plans already in place.
     pub existing_plans: Vec<String>,
+    /// The family's consent.
     pub consent: Consent,
+    /// Why the school referred.
     pub reason: String,
+    /// The screening decision (advice: the team manager decides).
     pub eligibility: Eligibility,
+    /// Triage priority.
     pub priority: Priority,
+    /// Why it was declined, when it was.
     pub decline: Option<DeclineInfo>,
+    /// How it was closed, when it was.
     pub closure: Option<ClosureInfo>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
+    /// When it was submitted.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -524,19 +588,26 @@ impl Referral {
 /// One change in a referral's life.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryEntry {
+    /// Position in the history (increasing).
     pub id: i64,
+    /// When the change happened.
     pub at: DateTime<Utc>,
     /// Subject of the actor's token.
     pub actor: String,
+    /// The actor's role.
     pub actor_role: String,
     /// `submit` or the action taken.
     pub action: String,
+    /// Status before the change (null for the submission).
     pub from_status: Option<String>,
+    /// Status after the change.
     pub to_status: String,
+    /// The reason or note given, if any.
     pub reason: Option<String>,
     /// Routing and allocation details.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The x-request-id of the request that made the change.
     pub request_id: Option<String>,
 }
 
@@ -560,6 +631,7 @@ impl From<HistoryRow> for HistoryEntry {
 /// The history of a referral, oldest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct History {
+    /// Every change, oldest first.
     pub items: Vec<HistoryEntry>,
 }
 
@@ -568,6 +640,7 @@ pub struct History {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Fits the team's SEMH offer"}))]
 pub struct AcceptBody {
+    /// Why the team accepts (required when screening advised otherwise).
     #[schema(max_length = 4000)]
     #[validate(length(max = 4000))]
     pub note: Option<String>,
@@ -578,6 +651,7 @@ pub struct AcceptBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Needs are met by SEN Support", "signposting": "Ordinarily available provision guidance"}))]
 pub struct DeclineBody {
+    /// Why the team declines.
     #[schema(min_length = 1, max_length = 4000)]
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
@@ -592,7 +666,9 @@ pub struct DeclineBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"team_id": "0192f1c2-3d4e-7f00-8000-000000000000", "reason": "School sits in the neighbouring zone"}))]
 pub struct RedirectBody {
+    /// The team to send the referral to.
     pub team_id: Uuid,
+    /// Why it goes to that team.
     #[schema(min_length = 1, max_length = 4000)]
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
@@ -614,6 +690,7 @@ pub struct AllocateBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "First session booked"}))]
 pub struct NoteBody {
+    /// A note for the history.
     #[schema(max_length = 4000)]
     #[validate(length(max = 4000))]
     pub note: Option<String>,
@@ -624,6 +701,7 @@ pub struct NoteBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "needs_met", "note": "Goals achieved"}))]
 pub struct CloseBody {
+    /// How the referral ends.
     pub outcome: ClosureOutcome,
     /// Required when the outcome is `other`.
     #[schema(max_length = 4000)]
@@ -636,6 +714,7 @@ pub struct CloseBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Family moved out of county"}))]
 pub struct ReasonBody {
+    /// Why (recorded in the history).
     #[schema(min_length = 1, max_length = 4000)]
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
@@ -644,6 +723,7 @@ pub struct ReasonBody {
 /// A page of referrals.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReferralPage {
+    /// Referrals of this page.
     pub items: Vec<Referral>,
     /// Absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -653,12 +733,18 @@ pub struct ReferralPage {
 /// A zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Zone {
+    /// Zone id.
     pub id: Uuid,
+    /// Zone code, unique.
     #[schema(example = "Z01")]
     pub code: String,
+    /// Zone name.
     pub name: String,
+    /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -678,7 +764,9 @@ impl From<ZoneRow> for Zone {
 /// A page of zones.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ZonePage {
+    /// Zones of this page.
     pub items: Vec<Zone>,
+    /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -691,6 +779,7 @@ pub struct NewZone {
     /// Upper-case letters, digits and dashes.
     #[schema(pattern = "^[A-Z0-9][A-Z0-9-]{0,31}$")]
     pub code: String,
+    /// Zone name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
@@ -701,6 +790,7 @@ pub struct NewZone {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Zone 16 (Thetford)"}))]
 pub struct ZoneUpdate {
+    /// New zone name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
@@ -709,13 +799,19 @@ pub struct ZoneUpdate {
 /// A team.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Team {
+    /// Team id.
     pub id: Uuid,
+    /// The zone the team serves.
     pub zone_id: Uuid,
+    /// Team name.
     pub name: String,
     /// Referrals route to the team from this date; before it they wait in the council's queue.
     pub operational_from: NaiveDate,
+    /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -736,7 +832,9 @@ impl From<TeamRow> for Team {
 /// A page of teams.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamPage {
+    /// Teams of this page.
     pub items: Vec<Team>,
+    /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -746,10 +844,13 @@ pub struct TeamPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"zone_id": "0192f1c2-3d4e-7f00-8000-000000000000", "name": "SCT Zone 16", "operational_from": "2027-01-04"}))]
 pub struct NewTeam {
+    /// The zone the team serves (one team per zone).
     pub zone_id: Uuid,
+    /// Team name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
+    /// Referrals route to the team from this date.
     pub operational_from: NaiveDate,
 }
 
@@ -758,9 +859,11 @@ pub struct NewTeam {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "SCT Zone 16", "operational_from": "2027-01-04"}))]
 pub struct TeamUpdate {
+    /// Team name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
+    /// Referrals route to the team from this date.
     pub operational_from: NaiveDate,
 }
 
@@ -785,19 +888,27 @@ impl JobRole {
 /// A worker with their caseload.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Worker {
+    /// Worker id.
     pub id: Uuid,
+    /// The team the worker belongs to.
     pub team_id: Uuid,
     /// The identity provider's subject of the worker's tokens.
     pub subject: String,
+    /// The worker's name.
     pub name: String,
+    /// Practitioner or team manager.
     pub job_role: JobRole,
     /// The most referrals the worker may carry (allocated or active).
     pub caseload_cap: i32,
     /// Referrals allocated or active now.
     pub caseload: i64,
+    /// Whether the worker takes new work.
     pub active: bool,
+    /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -827,7 +938,9 @@ impl Worker {
 /// A page of workers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkerPage {
+    /// Workers of this page.
     pub items: Vec<Worker>,
+    /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -837,13 +950,17 @@ pub struct WorkerPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"subject": "worker-z01-5", "name": "Alex Practitioner", "job_role": "practitioner", "caseload_cap": 15}))]
 pub struct NewWorker {
+    /// The identity provider's subject (`sub`) of the worker's tokens, unique.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub subject: String,
+    /// The worker's name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
+    /// Practitioner or team manager.
     pub job_role: JobRole,
+    /// The most referrals the worker may carry (allocated or active).
     #[schema(minimum = 0, maximum = 200)]
     #[validate(range(min = 0, max = 200))]
     pub caseload_cap: i32,
@@ -854,12 +971,15 @@ pub struct NewWorker {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Alex Practitioner", "caseload_cap": 12, "active": true}))]
 pub struct WorkerUpdate {
+    /// The worker's name.
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(min = 1, max = 200))]
     pub name: String,
+    /// The most referrals the worker may carry (allocated or active).
     #[schema(minimum = 0, maximum = 200)]
     #[validate(range(min = 0, max = 200))]
     pub caseload_cap: i32,
+    /// Whether the worker takes new work.
     pub active: bool,
 }
 
@@ -897,18 +1017,28 @@ impl SchoolStatus {
 /// A school, keyed by URN.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct School {
+    /// Unique reference number (DfE), 6 digits.
     #[schema(example = "121234")]
     pub urn: String,
+    /// Establishment name.
     pub name: String,
+    /// Local authority code (3 digits).
     pub la_code: Option<String>,
+    /// Establishment number within the LA (4 digits).
     pub establishment_number: Option<String>,
+    /// Phase of education, as GIAS names it.
     pub phase: Option<String>,
+    /// Establishment status (GIAS).
     pub status: SchoolStatus,
+    /// Postcode.
     pub postcode: Option<String>,
     /// The zone whose team serves the school.
     pub zone_id: Option<Uuid>,
+    /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
+    /// When it was registered.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -933,7 +1063,9 @@ impl From<SchoolRow> for School {
 /// A page of schools.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchoolPage {
+    /// Schools of this page.
     pub items: Vec<School>,
+    /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
@@ -943,22 +1075,30 @@ pub struct SchoolPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"urn": "121234", "name": "Example Primary School", "la_code": "926", "establishment_number": "2001", "phase": "Primary", "postcode": "NR1 1AA"}))]
 pub struct NewSchool {
+    /// Unique reference number (DfE), 6 digits.
     #[schema(pattern = "^[0-9]{6}$")]
     pub urn: String,
+    /// Establishment name.
     #[schema(min_length = 1, max_length = 300)]
     #[validate(length(min = 1, max = 300))]
     pub name: String,
+    /// Local authority code (3 digits).
     #[schema(pattern = "^[0-9]{3}$")]
     pub la_code: Option<String>,
+    /// Establishment number within the LA (4 digits).
     #[schema(pattern = "^[0-9]{4}$")]
     pub establishment_number: Option<String>,
+    /// Phase of education, as GIAS names it.
     #[schema(max_length = 100)]
     #[validate(length(max = 100))]
     pub phase: Option<String>,
+    /// Establishment status (GIAS); default open.
     pub status: Option<SchoolStatus>,
+    /// Postcode.
     #[schema(max_length = 10)]
     #[validate(length(max = 10))]
     pub postcode: Option<String>,
+    /// The zone whose team serves the school, if known.
     pub zone_id: Option<Uuid>,
 }
 
@@ -967,12 +1107,14 @@ pub struct NewSchool {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"zone_id": "0192f1c2-3d4e-7f00-8000-000000000000"}))]
 pub struct SchoolZone {
+    /// The new zone, or null for none.
     pub zone_id: Option<Uuid>,
 }
 
 /// Liveness or readiness.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok` when live or ready.
     #[schema(example = "ok")]
     pub status: String,
 }

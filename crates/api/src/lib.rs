@@ -8,6 +8,8 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod seed;

@@ -51,7 +51,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    sct_api::logging::init();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         print!("{}", sct_api::openapi::render());
@@ -164,6 +164,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     db,
                     keys,
                     cors_origins: settings.cors_origins.clone(),
+                    waiting_days: settings.waiting_days,
                 },
                 listener,
                 workers,

@@ -37,7 +37,8 @@ pub struct Document(pub String);
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
-        (name = "Health", description = "Liveness, readiness and this document")
+        (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
+        (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
     modifiers(&BearerScheme)
 )]
@@ -70,7 +71,7 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 }
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::{catalogue as c, referrals as r, system as s};
+    use routes::{catalogue as c, referrals as r, reports as rep, system as s};
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
         .service(r::get_referral)
@@ -101,13 +102,19 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(c::list_schools)
         .service(c::create_school)
         .service(c::get_school)
-        .service(c::set_school_zone);
+        .service(c::set_school_zone)
+        .service(rep::referrals_report)
+        .service(rep::responsiveness_report)
+        .service(rep::caseloads_report)
+        .service(rep::outcomes_report)
+        .service(rep::shift_left_report);
 }
 
 /// Health endpoints, outside `/api/v1`.
 pub fn health_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(routes::system::live)
-        .service(routes::system::ready);
+        .service(routes::system::ready)
+        .service(routes::system::metrics);
 }
 
 /// The document, built from the same registrations the server uses.
@@ -175,7 +182,9 @@ mod tests {
                     let described = r.get("description").is_some() || r.get("$ref").is_some();
                     assert!(described, "{name} {status} has no description");
                 }
-                let public = path.starts_with("/health") || path.ends_with("/openapi.json");
+                let public = path.starts_with("/health")
+                    || path.ends_with("/openapi.json")
+                    || path == "/metrics";
                 if public {
                     assert_eq!(
                         op["security"],

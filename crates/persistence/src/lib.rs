@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod models;
 pub mod policy;
 pub mod referrals;
+pub mod reports;
 pub mod schema;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -129,6 +130,17 @@ impl Db {
         Ok(self.pool.get().await?)
     }
 
+    /// The pool's size, idle connections and waiting callers, for metrics.
+    pub fn status(&self) -> PoolStatus {
+        let s = self.pool.status();
+        PoolStatus {
+            max_size: s.max_size,
+            size: s.size,
+            available: s.available,
+            waiting: s.waiting,
+        }
+    }
+
     /// Whether the database answers and every embedded migration is applied.
     ///
     /// # Errors
@@ -148,6 +160,26 @@ impl Db {
         .load(&mut conn)
         .await?;
         Ok(applied.as_slice().first().map(|v| v.version.as_str()) == latest_migration().as_deref())
+    }
+}
+
+/// A snapshot of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not lent out.
+    pub available: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
+}
+
+impl PoolStatus {
+    /// Connections lent out to requests.
+    pub fn in_use(&self) -> usize {
+        self.size.saturating_sub(self.available)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod referrals;
+pub mod reports;
 pub mod system;
 
 use crate::auth::Caller;
@@ -15,6 +16,8 @@ use validator::Validate;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    /// Default threshold of the responsiveness report, in days.
+    pub waiting_days: u32,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the

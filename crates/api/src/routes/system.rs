@@ -164,3 +164,34 @@ pub async fn openapi_json(doc: web::Data<crate::openapi::Document>) -> HttpRespo
         .content_type("application/json")
         .body(doc.0.clone())
 }
+
+/// Prometheus metrics.
+#[utoipa::path(
+    tag = "Health",
+    summary = "Prometheus metrics",
+    description = "Metrics in the Prometheus text exposition format: `sct_http_requests_total` and the `sct_http_request_duration_seconds` histogram by method, route pattern and status; the database pool (`sct_db_pool_connections_in_use`, `_idle`, `_max`, `sct_db_pool_waiting`); `sct_database_up`; and `sct_referrals` by status. Labels never carry identifiers or personal data. No authentication, like the health endpoints: restrict it to the scraper at the network edge in production.",
+    responses((status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String,
+        example = "# TYPE sct_referrals gauge\nsct_referrals{status=\"submitted\"} 4\n")),
+    security(())
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    registry: web::Data<crate::metrics::Metrics>,
+) -> HttpResponse {
+    // Before this scrape borrows a connection of its own.
+    let pool = state.db.status();
+    let counts = match state.db.conn().await {
+        Ok(mut conn) => sct_persistence::reports::referrals_by_status(&mut conn)
+            .await
+            .map_err(|e| log::warn!("metrics: referral counts failed: {e}"))
+            .ok(),
+        Err(e) => {
+            log::warn!("metrics: the database is unavailable: {e}");
+            None
+        }
+    };
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(registry.render(pool, counts.as_deref()))
+}

@@ -1,0 +1,910 @@
+//! Management reports under `/api/v1/reports/...`: the evidence Local First
+//! Inclusion is run on. Every report is an aggregate computed by PostgreSQL
+//! (see `sct_persistence::reports`), filtered by a period and a zone, and
+//! answered as JSON or, with `Accept: text/csv`, as CSV with a header row
+//! whose columns are the JSON row fields.
+//!
+//! Who may read them: `la_admin` for every zone; `team_manager` for the zone
+//! of their team only (another zone answers 404, as any object outside a
+//! caller's scope does); every other role 403.
+//!
+//! Reports that wait for resources other issues add, at paths kept free for
+//! them: `/reports/programmes` (enrolment, attendance, completion),
+//! `/reports/termly-conversations` (coverage of schools per term) and
+//! `/reports/interventions` (goal distance travelled per intervention).
+//! Each follows the same shape: `ReportParams` in, `{scope, rows}` out.
+
+use super::{only, AppState, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
+use crate::auth::Caller;
+use crate::dto::{ClosureOutcome, EligibilityOutcome, IndesArea, ReferralStatus};
+use crate::error::{ApiError, ErrorCode};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use sct_domain::Role;
+use sct_persistence::reports::{self as repo, Dimension, Period};
+use sct_persistence::{catalogue as cat, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+const READERS: &[Role] = &[Role::LaAdmin, Role::TeamManager];
+/// The longest period a report may cover.
+const MAX_PERIOD_DAYS: i64 = 3660;
+
+/// Period and zone, shared by every report.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// First day of the period, inclusive (UTC). Default: 364 days before `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, inclusive (UTC). Default: today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<NaiveDate>,
+    /// Limit the report to one zone, by code. A team manager may name only the zone of their team (another answers 404) and is limited to it by default.
+    #[param(pattern = "^[A-Z0-9][A-Z0-9-]{0,31}$", example = "Z01")]
+    pub zone: Option<String>,
+}
+
+/// Parameters of the referrals report.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReferralReportParams {
+    /// First day of the period, inclusive (UTC). Default: 364 days before `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, inclusive (UTC). Default: today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<NaiveDate>,
+    /// Limit the report to one zone, by code (team managers: their own zone only).
+    #[param(pattern = "^[A-Z0-9][A-Z0-9-]{0,31}$", example = "Z01")]
+    pub zone: Option<String>,
+    /// Comma-separated dimensions to count by, at most four of `zone`, `month`, `status`, `eligibility`, `indes_area`, `indes_level`, `school_phase`. Default `zone`.
+    #[param(example = "zone,status")]
+    pub by: Option<String>,
+}
+
+/// Parameters of the responsiveness report.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResponsivenessParams {
+    /// First day of the period of submission, inclusive (UTC). Default: 364 days before `to`.
+    #[param(example = "2026-01-01")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period of submission, inclusive (UTC). Default: today.
+    #[param(example = "2026-12-31")]
+    pub to: Option<NaiveDate>,
+    /// Limit the report to one zone, by code (team managers: their own zone only).
+    #[param(pattern = "^[A-Z0-9][A-Z0-9-]{0,31}$", example = "Z01")]
+    pub zone: Option<String>,
+    /// Days after submission beyond which a referral still waiting is counted in `waiting_beyond_threshold`. Default: `SCT_REPORT_WAITING_DAYS` (10).
+    #[param(minimum = 1, maximum = 365, example = 10)]
+    pub waiting_days: Option<u32>,
+}
+
+/// The period and zone a report covers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportScope {
+    /// First day of the period, inclusive (UTC).
+    #[schema(example = "2026-01-01")]
+    pub from: NaiveDate,
+    /// Last day of the period, inclusive (UTC).
+    #[schema(example = "2026-12-31")]
+    pub to: NaiveDate,
+    /// The zone the report is limited to; absent when it covers every zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Z01")]
+    pub zone: Option<String>,
+    /// When the report was computed.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// A dimension the referrals report counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportDimension {
+    /// The zone the referral is routed to.
+    Zone,
+    /// Month of submission, `YYYY-MM` (UTC).
+    Month,
+    /// Current status.
+    Status,
+    /// Screening outcome.
+    Eligibility,
+    /// INDES area of need (a referral counts once per area it scores).
+    IndesArea,
+    /// INDES level (a referral counts once per level among its areas).
+    IndesLevel,
+    /// Phase of education of the referring school.
+    SchoolPhase,
+}
+
+impl From<Dimension> for ReportDimension {
+    fn from(d: Dimension) -> Self {
+        match d {
+            Dimension::Zone => Self::Zone,
+            Dimension::Month => Self::Month,
+            Dimension::Status => Self::Status,
+            Dimension::Eligibility => Self::Eligibility,
+            Dimension::IndesArea => Self::IndesArea,
+            Dimension::IndesLevel => Self::IndesLevel,
+            Dimension::SchoolPhase => Self::SchoolPhase,
+        }
+    }
+}
+
+/// One group of referrals. Only the fields of the dimensions the report is
+/// grouped by are present (null when the value is unknown, e.g. a school
+/// without a zone or a phase), followed by the count.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReferralCount {
+    /// Zone code (grouped by `zone`).
+    #[schema(example = "Z01")]
+    pub zone_code: Option<String>,
+    /// Month of submission, `YYYY-MM` (grouped by `month`).
+    #[schema(example = "2026-11")]
+    pub month: Option<String>,
+    /// Current status (grouped by `status`).
+    pub status: Option<ReferralStatus>,
+    /// Screening outcome (grouped by `eligibility`).
+    pub eligibility_outcome: Option<EligibilityOutcome>,
+    /// INDES area of need (grouped by `indes_area`).
+    pub indes_area: Option<IndesArea>,
+    /// INDES level (grouped by `indes_level`).
+    #[schema(example = 4)]
+    pub indes_level: Option<i16>,
+    /// Phase of education of the school, as GIAS names it (grouped by `school_phase`).
+    #[schema(example = "Primary")]
+    pub school_phase: Option<String>,
+    /// Referrals submitted in the period in this group.
+    #[schema(example = 12)]
+    pub referrals: i64,
+}
+
+/// Referrals submitted in the period, counted by the requested dimensions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReferralReport {
+    /// The period and zone covered.
+    pub scope: ReportScope,
+    /// The dimensions the rows are grouped by, in column order.
+    pub by: Vec<ReportDimension>,
+    /// One row per group, ordered by the grouping columns.
+    pub rows: Vec<ReferralCount>,
+}
+
+/// How fast a zone's referrals were accepted and allocated.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResponsivenessRow {
+    /// Zone code; null with `all_zones` false for schools without a zone, null with `all_zones` true on the total row.
+    #[schema(example = "Z01")]
+    pub zone_code: Option<String>,
+    /// Whether this row totals every zone in scope.
+    pub all_zones: bool,
+    /// Referrals submitted in the period.
+    pub submitted: i64,
+    /// Of those, accepted at least once.
+    pub accepted: i64,
+    /// Of those, allocated to a practitioner at least once.
+    pub allocated: i64,
+    /// Median hours from submission to first acceptance.
+    pub acceptance_median_hours: Option<f64>,
+    /// 90th percentile of hours from submission to first acceptance.
+    pub acceptance_p90_hours: Option<f64>,
+    /// Median hours from submission to first allocation.
+    pub allocation_median_hours: Option<f64>,
+    /// 90th percentile of hours from submission to first allocation.
+    pub allocation_p90_hours: Option<f64>,
+    /// Referrals still waiting for acceptance or allocation (status submitted or accepted).
+    pub waiting: i64,
+    /// Of those, submitted more than `waiting_days` days ago.
+    pub waiting_beyond_threshold: i64,
+}
+
+/// Submission to acceptance and to allocation, and referrals waiting too long.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResponsivenessReport {
+    /// The period of submission and zone covered.
+    pub scope: ReportScope,
+    /// The threshold, in days since submission, of `waiting_beyond_threshold`.
+    pub waiting_days: u32,
+    /// One row per zone, then the total over all zones in scope.
+    pub rows: Vec<ResponsivenessRow>,
+}
+
+/// A practitioner's caseload against their cap, or a team's totals.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseloadRow {
+    /// Zone code of the team.
+    #[schema(example = "Z01")]
+    pub zone_code: String,
+    /// The team.
+    pub team_id: Uuid,
+    /// The team's name.
+    pub team_name: String,
+    /// Whether this row totals the team (worker fields are then null).
+    pub team_total: bool,
+    /// The practitioner (null on a team total).
+    pub worker_id: Option<Uuid>,
+    /// The practitioner's name (null on a team total).
+    pub worker_name: Option<String>,
+    /// Whether the practitioner takes new work (null on a team total).
+    pub active: Option<bool>,
+    /// Practitioners counted (1 on a worker row).
+    pub practitioners: i64,
+    /// Referrals allocated or active now.
+    pub caseload: i64,
+    /// Caseload cap (a team's cap sums its active practitioners' caps).
+    pub cap: i64,
+    /// Caseload as a share of the cap (null when the cap is 0).
+    #[schema(example = 0.8)]
+    pub utilisation: Option<f64>,
+    /// Practitioners at or over their cap.
+    pub at_or_over_cap: i64,
+    /// Referrals the practitioner (or team) closed in the period.
+    pub closed_in_period: i64,
+}
+
+/// Caseloads against caps now, per team and practitioner.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseloadReport {
+    /// The period (for `closed_in_period`) and zone covered.
+    pub scope: ReportScope,
+    /// Per team: the team's total, then its practitioners by name.
+    pub rows: Vec<CaseloadRow>,
+}
+
+/// Closures with one outcome in a zone.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeRow {
+    /// Zone code; null with `all_zones` true on the totals.
+    #[schema(example = "Z01")]
+    pub zone_code: Option<String>,
+    /// Whether this row totals every zone in scope.
+    pub all_zones: bool,
+    /// How the referrals ended.
+    pub outcome: ClosureOutcome,
+    /// Referrals closed in the period with this outcome.
+    pub closed: i64,
+    /// Median days from submission to closure.
+    pub median_days_open: Option<f64>,
+}
+
+/// Outcomes at closure.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeReport {
+    /// The period of closure and zone covered.
+    pub scope: ReportScope,
+    /// Per zone and outcome, then per outcome over all zones.
+    pub rows: Vec<OutcomeRow>,
+}
+
+/// Stepped down against stepped up in a zone.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShiftLeftRow {
+    /// Zone code; null with `all_zones` true on the total row.
+    #[schema(example = "Z01")]
+    pub zone_code: Option<String>,
+    /// Whether this row totals every zone in scope.
+    pub all_zones: bool,
+    /// Referrals closed in the period.
+    pub closed: i64,
+    /// Closed with needs met.
+    pub needs_met: i64,
+    /// Closed stepping down to universal or SEN Support provision.
+    pub stepped_down: i64,
+    /// Closed stepping up towards specialist provision (escalation).
+    pub stepped_up: i64,
+    /// `stepped_down - stepped_up`: positive is the shift left the programme aims for.
+    pub net_shift_left: i64,
+    /// Share of closures that stepped down (null with no closures).
+    pub stepped_down_share: Option<f64>,
+    /// Share of closures that stepped up (null with no closures).
+    pub stepped_up_share: Option<f64>,
+}
+
+/// Escalation against stepping down among closures: the "shift left".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShiftLeftReport {
+    /// The period of closure and zone covered.
+    pub scope: ReportScope,
+    /// One row per zone, then the total over all zones in scope.
+    pub rows: Vec<ShiftLeftRow>,
+}
+
+fn bad(detail: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, detail)
+}
+
+/// The period `[from, to]` as dates and as instants.
+fn period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate, Period), ApiError> {
+    let to = to.unwrap_or_else(|| Utc::now().date_naive());
+    let from = match from {
+        Some(f) => f,
+        None => to
+            .checked_sub_days(Days::new(364))
+            .ok_or_else(|| bad("to is out of range"))?,
+    };
+    if from > to {
+        return Err(bad("from must not be after to"));
+    }
+    if (to - from).num_days() > MAX_PERIOD_DAYS {
+        return Err(bad("the period may cover at most ten years"));
+    }
+    let until = to
+        .checked_add_days(Days::new(1))
+        .ok_or_else(|| bad("to is out of range"))?;
+    Ok((
+        from,
+        to,
+        Period {
+            from: from.and_time(NaiveTime::MIN).and_utc(),
+            until: until.and_time(NaiveTime::MIN).and_utc(),
+        },
+    ))
+}
+
+/// The zone a caller's report covers: `None` for every zone.
+async fn report_zone(
+    state: &AppState,
+    caller: &Caller,
+    zone: Option<&str>,
+) -> Result<Option<(Uuid, String)>, ApiError> {
+    only(caller, READERS)?;
+    let mut conn = state.db.conn().await?;
+    let named = match zone {
+        Some(code) => match repo::zone_id_by_code(&mut conn, code).await? {
+            Some(id) => Some((id, code.to_owned())),
+            None => return Err(ApiError::not_found()),
+        },
+        None => None,
+    };
+    if caller.role == Role::LaAdmin {
+        return Ok(named);
+    }
+    // A team manager: the zone of their team, and nothing else.
+    let team = match caller.team_id {
+        Some(t) => cat::get_team(&mut conn, t).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found(),
+            other => other.into(),
+        })?,
+        None => return Err(ApiError::not_found()),
+    };
+    match named {
+        Some((id, code)) if id == team.zone_id => Ok(Some((id, code))),
+        Some(_) => Err(ApiError::not_found()),
+        None => {
+            let z = cat::get_zone(&mut conn, team.zone_id).await?;
+            Ok(Some((z.id, z.code)))
+        }
+    }
+}
+
+fn scope(from: NaiveDate, to: NaiveDate, zone: Option<&(Uuid, String)>) -> ReportScope {
+    ReportScope {
+        from,
+        to,
+        zone: zone.map(|z| z.1.clone()),
+        generated_at: sct_persistence::now(),
+    }
+}
+
+fn parse_dimensions(by: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
+    let Some(by) = by else {
+        return Ok(vec![Dimension::Zone]);
+    };
+    let mut out = Vec::new();
+    for name in by.split(',').map(str::trim) {
+        let d = Dimension::parse(name).ok_or_else(|| {
+            bad(format!(
+                "by: unknown dimension {name:?}; use zone, month, status, eligibility, indes_area, indes_level or school_phase"
+            ))
+        })?;
+        if out.contains(&d) {
+            return Err(bad(format!("by: {name} is given twice")));
+        }
+        out.push(d);
+    }
+    if out.len() > 4 {
+        return Err(bad("by: at most four dimensions"));
+    }
+    Ok(out)
+}
+
+/// Whether the client asked for CSV.
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|m| m.split(';').next())
+        .any(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+}
+
+/// One CSV cell: quoted when needed, and a leading formula character
+/// neutralised so that a spreadsheet never runs a cell.
+fn csv_cell(v: &Value) -> String {
+    let s = match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let s = if v.is_string() && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The rows as CSV: a header row of `columns`, then one line per row.
+fn to_csv(columns: &[&str], rows: &[Value]) -> String {
+    let mut out = columns.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| csv_cell(row.get(*c).unwrap_or(&Value::Null)))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Answers JSON, or CSV of `rows` with `columns` when the client asked.
+fn respond<T: Serialize>(
+    req: &HttpRequest,
+    name: &str,
+    report: &T,
+    columns: &[&str],
+    rows: &[Value],
+) -> HttpResponse {
+    if wants_csv(req) {
+        HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::VARY, "Accept"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"sct-{name}.csv\""),
+            ))
+            .body(to_csv(columns, rows))
+    } else {
+        HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(report)
+    }
+}
+
+fn values<T: Serialize>(rows: &[T]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect()
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+fn parse_wire<T: for<'de> Deserialize<'de>>(s: Option<String>) -> Option<T> {
+    s.and_then(|s| serde_json::from_value(Value::String(s)).ok())
+}
+
+/// Referrals by dimension.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Referrals by zone, month, status, eligibility, INDES and school phase",
+    description = "Counts the referrals submitted in the period, grouped by up to four dimensions given in `by` (default `zone`). Grouped by `indes_area` or `indes_level`, a referral counts once in each area it scores, so those groups add up to more than the referrals. `la_admin` sees every zone; a `team_manager` sees the zone of their team only (naming another zone answers 404); other roles get 403. JSON by default; `Accept: text/csv` answers CSV with a header row of the grouped columns and `referrals`.",
+    params(ReferralReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (ReferralReport = "application/json"),
+            (String = "text/csv", example = "zone_code,status,referrals\r\nZ01,submitted,4\r\nZ01,accepted,2\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/referrals")]
+pub async fn referrals_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReferralReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let by = parse_dimensions(p.by.as_deref())?;
+    let (from, to, period) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let found = repo::referral_counts(&mut conn, period, zone.as_ref().map(|z| z.0), &by).await?;
+    let rows: Vec<ReferralCount> = found
+        .into_iter()
+        .map(|r| ReferralCount {
+            zone_code: r.zone_code,
+            month: r.month,
+            status: parse_wire(r.status),
+            eligibility_outcome: parse_wire(r.eligibility_outcome),
+            indes_area: parse_wire(r.indes_area),
+            indes_level: r.indes_level,
+            school_phase: r.school_phase,
+            referrals: r.referrals,
+        })
+        .collect();
+    let columns: Vec<&str> = by
+        .iter()
+        .map(|d| match d {
+            Dimension::Zone => "zone_code",
+            Dimension::Eligibility => "eligibility_outcome",
+            other => other.as_str(),
+        })
+        .chain(["referrals"])
+        .collect();
+    // Only the grouped columns appear in a row.
+    let shown: Vec<Value> = values(&rows)
+        .into_iter()
+        .map(|v| match v {
+            Value::Object(mut m) => {
+                m.retain(|k, _| columns.contains(&k.as_str()));
+                Value::Object(m)
+            }
+            other => other,
+        })
+        .collect();
+    let report = serde_json::json!({
+        "scope": scope(from, to, zone.as_ref()),
+        "by": by.iter().map(|d| ReportDimension::from(*d)).collect::<Vec<_>>(),
+        "rows": shown,
+    });
+    Ok(respond(&req, "referrals", &report, &columns, &shown))
+}
+
+/// Responsiveness.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Responsiveness: submission to acceptance and allocation",
+    description = "For referrals submitted in the period, per zone and in total: how many were accepted and allocated, the median and 90th percentile of hours from submission to first acceptance and to first allocation (from the referral history), and how many still wait (submitted or accepted), of which how many were submitted more than `waiting_days` days ago. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ResponsivenessParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (ResponsivenessReport = "application/json"),
+            (String = "text/csv", example = "zone_code,all_zones,submitted,accepted,allocated,acceptance_median_hours,acceptance_p90_hours,allocation_median_hours,allocation_p90_hours,waiting,waiting_beyond_threshold\r\nZ01,false,10,8,6,20.5,70.1,49,120.3,2,1\r\n,true,10,8,6,20.5,70.1,49,120.3,2,1\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/responsiveness")]
+pub async fn responsiveness_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ResponsivenessParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let waiting_days = p.waiting_days.unwrap_or(state.waiting_days);
+    if !(1..=365).contains(&waiting_days) {
+        return Err(bad("waiting_days must be between 1 and 365"));
+    }
+    let (from, to, period) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let since = Utc::now() - chrono::Duration::days(i64::from(waiting_days));
+    let mut conn = state.db.conn().await?;
+    let found = repo::responsiveness(&mut conn, period, zone.as_ref().map(|z| z.0), since).await?;
+    let rows: Vec<ResponsivenessRow> = found
+        .into_iter()
+        .map(|r| ResponsivenessRow {
+            zone_code: r.zone_code,
+            all_zones: r.all_zones,
+            submitted: r.submitted,
+            accepted: r.accepted,
+            allocated: r.allocated,
+            acceptance_median_hours: r.acceptance_median_hours.map(round2),
+            acceptance_p90_hours: r.acceptance_p90_hours.map(round2),
+            allocation_median_hours: r.allocation_median_hours.map(round2),
+            allocation_p90_hours: r.allocation_p90_hours.map(round2),
+            waiting: r.waiting,
+            waiting_beyond_threshold: r.waiting_beyond_threshold,
+        })
+        .collect();
+    let report = ResponsivenessReport {
+        scope: scope(from, to, zone.as_ref()),
+        waiting_days,
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "responsiveness",
+        &report,
+        &RESPONSIVENESS_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+const RESPONSIVENESS_COLUMNS: [&str; 11] = [
+    "zone_code",
+    "all_zones",
+    "submitted",
+    "accepted",
+    "allocated",
+    "acceptance_median_hours",
+    "acceptance_p90_hours",
+    "allocation_median_hours",
+    "allocation_p90_hours",
+    "waiting",
+    "waiting_beyond_threshold",
+];
+
+const CASELOAD_COLUMNS: [&str; 13] = [
+    "zone_code",
+    "team_id",
+    "team_name",
+    "team_total",
+    "worker_id",
+    "worker_name",
+    "active",
+    "practitioners",
+    "caseload",
+    "cap",
+    "utilisation",
+    "at_or_over_cap",
+    "closed_in_period",
+];
+
+const OUTCOME_COLUMNS: [&str; 5] = [
+    "zone_code",
+    "all_zones",
+    "outcome",
+    "closed",
+    "median_days_open",
+];
+
+const SHIFT_LEFT_COLUMNS: [&str; 9] = [
+    "zone_code",
+    "all_zones",
+    "closed",
+    "needs_met",
+    "stepped_down",
+    "stepped_up",
+    "net_shift_left",
+    "stepped_down_share",
+    "stepped_up_share",
+];
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Caseloads against caps.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Caseloads against caps per team and practitioner",
+    description = "Now: each practitioner's caseload (referrals allocated or active) against their cap, with utilisation and whether they are at or over it, and per team the totals (a team's cap sums its active practitioners' caps). Also how many referrals each closed in the period. `la_admin` sees every zone; a `team_manager` their team only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (CaseloadReport = "application/json"),
+            (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,active,practitioners,caseload,cap,utilisation,at_or_over_cap,closed_in_period\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/caseloads")]
+pub async fn caseloads_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let (from, to, period) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let found = repo::caseloads(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let rows: Vec<CaseloadRow> = found
+        .into_iter()
+        .map(|r| CaseloadRow {
+            zone_code: r.zone_code,
+            team_id: r.team_id,
+            team_name: r.team_name,
+            team_total: r.worker_id.is_none(),
+            worker_id: r.worker_id,
+            worker_name: r.worker_name,
+            active: r.active,
+            practitioners: r.practitioners,
+            caseload: r.caseload,
+            cap: r.cap,
+            utilisation: ratio(r.caseload, r.cap).map(round2),
+            at_or_over_cap: r.at_or_over_cap,
+            closed_in_period: r.closed_in_period,
+        })
+        .collect();
+    let report = CaseloadReport {
+        scope: scope(from, to, zone.as_ref()),
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "caseloads",
+        &report,
+        &CASELOAD_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+/// Outcomes at closure.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Outcomes at closure",
+    description = "Referrals closed in the period, per zone and outcome (`needs_met`, `stepped_down`, `stepped_up`, `disengaged`, `moved_away`, `other`) and per outcome over all zones in scope, with the median days from submission to closure. Goal distance travelled per intervention joins this report when interventions exist. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (OutcomeReport = "application/json"),
+            (String = "text/csv", example = "zone_code,all_zones,outcome,closed,median_days_open\r\nZ01,false,needs_met,5,61.5\r\n,true,needs_met,5,61.5\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/outcomes")]
+pub async fn outcomes_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let (from, to, period) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let found = repo::outcomes(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let rows: Vec<OutcomeRow> = found
+        .into_iter()
+        .filter_map(|r| {
+            Some(OutcomeRow {
+                outcome: parse_wire(Some(r.outcome))?,
+                zone_code: r.zone_code,
+                all_zones: r.all_zones,
+                closed: r.closed,
+                median_days_open: r.median_days_open.map(round2),
+            })
+        })
+        .collect();
+    let report = OutcomeReport {
+        scope: scope(from, to, zone.as_ref()),
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "outcomes",
+        &report,
+        &OUTCOME_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+/// Shift left.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Shift left: stepped down against stepped up",
+    description = "Among referrals closed in the period, per zone and in total: how many stepped down to universal or SEN Support provision against how many stepped up towards specialist provision (escalation), with the net shift left and each as a share of closures. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (ShiftLeftReport = "application/json"),
+            (String = "text/csv", example = "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_shift_left,stepped_down_share,stepped_up_share\r\nZ01,false,10,5,3,1,2,0.3,0.1\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/shift-left")]
+pub async fn shift_left_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let (from, to, period) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let found = repo::shift_left(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let rows: Vec<ShiftLeftRow> = found
+        .into_iter()
+        .map(|r| ShiftLeftRow {
+            zone_code: r.zone_code,
+            all_zones: r.all_zones,
+            closed: r.closed,
+            needs_met: r.needs_met,
+            stepped_down: r.stepped_down,
+            stepped_up: r.stepped_up,
+            net_shift_left: r.stepped_down - r.stepped_up,
+            stepped_down_share: ratio(r.stepped_down, r.closed).map(round2),
+            stepped_up_share: ratio(r.stepped_up, r.closed).map(round2),
+        })
+        .collect();
+    let report = ShiftLeftReport {
+        scope: scope(from, to, zone.as_ref()),
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "shift-left",
+        &report,
+        &SHIFT_LEFT_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn csv_quotes_and_neutralises_formulas() {
+        let rows = vec![json!({"a": "x,y", "b": "=SUM(A1)", "c": null, "d": 3})];
+        let csv = to_csv(&["a", "b", "c", "d"], &rows);
+        assert_eq!(csv, "a,b,c,d\r\n\"x,y\",'=SUM(A1),,3\r\n");
+        assert_eq!(csv_cell(&json!("say \"hi\"")), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell(&json!(-1)), "-1");
+    }
+
+    #[test]
+    fn periods_default_to_a_year_and_refuse_inverted_ranges() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let (from, to, p) = period(None, Some(d("2026-12-31"))).expect("ok");
+        assert_eq!(from, d("2026-01-01"));
+        assert_eq!(to, d("2026-12-31"));
+        assert_eq!(p.until.date_naive(), d("2027-01-01"));
+        assert!(period(Some(d("2026-02-01")), Some(d("2026-01-01"))).is_err());
+        assert!(period(Some(d("1990-01-01")), Some(d("2026-01-01"))).is_err());
+    }
+
+    #[test]
+    fn dimensions_parse_and_refuse_unknown_or_repeated_names() {
+        assert_eq!(parse_dimensions(None).expect("ok"), vec![Dimension::Zone]);
+        assert_eq!(
+            parse_dimensions(Some("month, status")).expect("ok"),
+            vec![Dimension::Month, Dimension::Status]
+        );
+        assert!(parse_dimensions(Some("zone,zone")).is_err());
+        assert!(parse_dimensions(Some("child_name")).is_err());
+        assert!(parse_dimensions(Some("zone,month,status,eligibility,school_phase")).is_err());
+    }
+}

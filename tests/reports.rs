@@ -1,0 +1,455 @@
+//! Management reports over HTTP: what each counts, JSON and CSV, and who
+//! may read which zone.
+
+use sct_domain::Role;
+use sct_e2e::{upn, Reply, TestApp, TestTeam};
+use serde_json::{json, Value};
+
+/// Submits a referral (INDES level `level`) and returns its id and ETag.
+async fn referral(app: &TestApp, t: &TestTeam, n: u32, level: u8) -> (String, String) {
+    let r = app.submit(&t.schools[0].urn, &upn(n), level).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    (r.id(), r.etag())
+}
+
+/// Runs actions in order as the team's manager; returns the last ETag.
+async fn walk(
+    app: &TestApp,
+    t: &TestTeam,
+    id: &str,
+    etag: &str,
+    steps: &[(&str, Value)],
+) -> String {
+    let mgr = app.manager(t);
+    let mut etag = etag.to_owned();
+    for (action, body) in steps {
+        let r = app.act(id, action, &mgr, &etag, body).await;
+        assert_eq!(r.status, 200, "{action}: {}", r.text);
+        etag = r.etag();
+    }
+    etag
+}
+
+async fn get_csv(app: &TestApp, path: &str, token: &str) -> Reply {
+    app.call(
+        reqwest::Method::GET,
+        path,
+        Some(token),
+        None,
+        &[("accept", "text/csv")],
+    )
+    .await
+}
+
+fn rows(r: &Reply) -> Vec<Value> {
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["rows"].as_array().expect("rows").clone()
+}
+
+fn row(rows: &[Value], pred: impl Fn(&Value) -> bool) -> &Value {
+    rows.iter()
+        .find(|r| pred(r))
+        .unwrap_or_else(|| panic!("no such row in {rows:?}"))
+}
+
+#[tokio::test]
+async fn referrals_are_counted_by_each_dimension_as_json_and_csv() {
+    let app = TestApp::spawn().await;
+    let a = app.team("RA").await;
+    let b = app.team("RB").await;
+    referral(&app, &a, 1, 4).await;
+    referral(&app, &a, 2, 4).await;
+    referral(&app, &a, 3, 5).await;
+    referral(&app, &b, 4, 4).await;
+    let admin = app.admin();
+
+    let r = app
+        .get("/api/v1/reports/referrals?by=zone,status", &admin)
+        .await;
+    let rs = rows(&r);
+    assert_eq!(r.body["by"], json!(["zone", "status"]));
+    assert_eq!(rs.len(), 2, "{rs:?}");
+    assert_eq!(
+        rs[0],
+        json!({"zone_code": "RA", "status": "submitted", "referrals": 3})
+    );
+    assert_eq!(
+        rs[1],
+        json!({"zone_code": "RB", "status": "submitted", "referrals": 1})
+    );
+    assert!(r.body["scope"]["zone"].is_null());
+    assert!(r.header("vary").is_some_and(|v| v.starts_with("Accept")));
+
+    let r = app
+        .get("/api/v1/reports/referrals?by=eligibility&zone=RA", &admin)
+        .await;
+    let rs = rows(&r);
+    assert_eq!(r.body["scope"]["zone"], "RA");
+    assert_eq!(
+        rs,
+        vec![
+            json!({"eligibility_outcome": "above_threshold", "referrals": 1}),
+            json!({"eligibility_outcome": "eligible", "referrals": 2}),
+        ]
+    );
+
+    // Every referral scores two areas: each area counts all four.
+    let r = app
+        .get("/api/v1/reports/referrals?by=indes_area", &admin)
+        .await;
+    let rs = rows(&r);
+    assert_eq!(rs.len(), 2);
+    assert!(rs.iter().all(|r| r["referrals"] == 4), "{rs:?}");
+    let r = app
+        .get(
+            "/api/v1/reports/referrals?by=indes_area,indes_level&zone=RA",
+            &admin,
+        )
+        .await;
+    let rs = rows(&r);
+    let semh4 = row(&rs, |r| {
+        r["indes_area"] == "social_emotional_mental_health" && r["indes_level"] == 4
+    });
+    assert_eq!(semh4["referrals"], 2);
+
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let r = app
+        .get("/api/v1/reports/referrals?by=month,school_phase", &admin)
+        .await;
+    assert_eq!(
+        rows(&r),
+        vec![json!({"month": month, "school_phase": "Primary", "referrals": 4})]
+    );
+
+    // A period before any submission is empty.
+    let r = app
+        .get(
+            "/api/v1/reports/referrals?from=2020-01-01&to=2020-12-31",
+            &admin,
+        )
+        .await;
+    assert_eq!(rows(&r), Vec::<Value>::new());
+    assert_eq!(r.body["scope"]["from"], "2020-01-01");
+    assert_eq!(r.body["scope"]["to"], "2020-12-31");
+
+    // CSV: a header row of the grouped columns, then the same rows.
+    let csv = get_csv(&app, "/api/v1/reports/referrals?by=zone,status", &admin).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/csv")));
+    assert_eq!(
+        csv.text,
+        "zone_code,status,referrals\r\nRA,submitted,3\r\nRB,submitted,1\r\n"
+    );
+}
+
+#[tokio::test]
+async fn reports_are_for_council_admins_and_managers_of_the_zone() {
+    let app = TestApp::spawn().await;
+    let a = app.team("QA").await;
+    let b = app.team("QB").await;
+    referral(&app, &a, 1, 4).await;
+    referral(&app, &b, 2, 4).await;
+    let reports = [
+        "referrals",
+        "responsiveness",
+        "caseloads",
+        "outcomes",
+        "shift-left",
+    ];
+
+    for name in reports {
+        let path = format!("/api/v1/reports/{name}");
+        // No token: 401; schools, integrations and practitioners: 403.
+        app.call(reqwest::Method::GET, &path, None, None, &[])
+            .await
+            .assert_problem(401, "missing_token");
+        let school = app.school(&a.schools[0].urn);
+        app.get(&path, &school)
+            .await
+            .assert_problem(403, "forbidden_for_role");
+        let integration = app.token(Role::Integration, &[&a.schools[0].urn], None, "mis");
+        app.get(&path, &integration)
+            .await
+            .assert_problem(403, "forbidden_for_role");
+        app.get(&path, &app.practitioner(&a, 0))
+            .await
+            .assert_problem(403, "forbidden_for_role");
+        // Another zone's manager: 404, as for any object outside their scope.
+        app.get(&format!("{path}?zone=QA"), &app.manager(&b))
+            .await
+            .assert_problem(404, "not_found");
+        // An unknown zone: 404.
+        app.get(&format!("{path}?zone=NOPE"), &app.admin())
+            .await
+            .assert_problem(404, "not_found");
+        // Bad periods and parameters: 400.
+        for bad in [
+            "from=2026-02-01&to=2026-01-01",
+            "from=2026-13-01",
+            "to=yesterday",
+            "from=1990-01-01&to=2026-01-01",
+            "colour=blue",
+        ] {
+            app.get(&format!("{path}?{bad}"), &app.admin())
+                .await
+                .assert_problem(400, "invalid_parameter");
+        }
+        // A manager sees their own zone, named or not.
+        let own = app.get(&path, &app.manager(&a)).await;
+        assert_eq!(own.status, 200, "{name}: {}", own.text);
+        assert_eq!(own.body["scope"]["zone"], "QA", "{name}");
+        let named = app.get(&format!("{path}?zone=QA"), &app.manager(&a)).await;
+        assert_eq!(named.status, 200, "{name}: {}", named.text);
+        for r in own.body["rows"].as_array().expect("rows") {
+            assert_ne!(r["zone_code"], "QB", "{name}: {r}");
+        }
+    }
+
+    let r = app
+        .get("/api/v1/reports/referrals?by=zone", &app.manager(&a))
+        .await;
+    assert_eq!(rows(&r), vec![json!({"zone_code": "QA", "referrals": 1})]);
+    for bad in ["by=child_name", "by=zone,zone", "by="] {
+        app.get(&format!("/api/v1/reports/referrals?{bad}"), &app.admin())
+            .await
+            .assert_problem(400, "invalid_parameter");
+    }
+    app.get(
+        "/api/v1/reports/responsiveness?waiting_days=0",
+        &app.admin(),
+    )
+    .await
+    .assert_problem(400, "invalid_parameter");
+    // A manager token for a team that does not exist sees nothing.
+    let stray = app.token(
+        Role::TeamManager,
+        &[],
+        Some(uuid::Uuid::now_v7()),
+        "stray-manager",
+    );
+    app.get("/api/v1/reports/referrals", &stray)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn responsiveness_measures_acceptance_allocation_and_waiting() {
+    let app = TestApp::spawn().await;
+    let t = app.team("TA").await;
+    let (r1, e1) = referral(&app, &t, 1, 4).await;
+    let (r2, e2) = referral(&app, &t, 2, 4).await;
+    let (r3, _) = referral(&app, &t, 3, 4).await;
+    walk(
+        &app,
+        &t,
+        &r1,
+        &e1,
+        &[("accept", json!({})), ("allocate", json!({"auto": true}))],
+    )
+    .await;
+    walk(&app, &t, &r2, &e2, &[("accept", json!({}))]).await;
+    // Fix the clock of the history: r1 accepted after 10 hours and
+    // allocated after 40, r2 accepted after 30; r3 waits since 30 days ago.
+    for (id, action, hours) in [
+        (&r1, "accept", 10),
+        (&r1, "allocate", 40),
+        (&r2, "accept", 30),
+    ] {
+        app.db
+            .sql(&format!(
+                "UPDATE referral_history h SET at = r.created_at + interval '{hours} hours'
+                 FROM referrals r WHERE r.id = h.referral_id AND h.referral_id = '{id}'
+                   AND h.action = '{action}'"
+            ))
+            .await
+            .expect("backdate");
+    }
+    app.db
+        .sql(&format!(
+            "UPDATE referrals SET created_at = now() - interval '30 days' WHERE id = '{r3}'"
+        ))
+        .await
+        .expect("backdate");
+
+    let r = app
+        .get("/api/v1/reports/responsiveness", &app.admin())
+        .await;
+    let rs = rows(&r);
+    assert_eq!(r.body["waiting_days"], 10);
+    let zone = row(&rs, |r| r["zone_code"] == "TA");
+    assert_eq!(zone["all_zones"], false);
+    assert_eq!(zone["submitted"], 3);
+    assert_eq!(zone["accepted"], 2);
+    assert_eq!(zone["allocated"], 1);
+    assert_eq!(zone["acceptance_median_hours"], 20.0);
+    assert_eq!(zone["acceptance_p90_hours"], 28.0);
+    assert_eq!(zone["allocation_median_hours"], 40.0);
+    // r2 (accepted, not allocated) and r3 (submitted) still wait; r3 too long.
+    assert_eq!(zone["waiting"], 2);
+    assert_eq!(zone["waiting_beyond_threshold"], 1);
+    let total = row(&rs, |r| r["all_zones"] == true);
+    assert_eq!(total["submitted"], 3);
+    assert!(total["zone_code"].is_null());
+
+    let r = app
+        .get(
+            "/api/v1/reports/responsiveness?waiting_days=60",
+            &app.manager(&t),
+        )
+        .await;
+    let rs = rows(&r);
+    assert_eq!(
+        row(&rs, |r| r["zone_code"] == "TA")["waiting_beyond_threshold"],
+        0
+    );
+
+    let csv = get_csv(&app, "/api/v1/reports/responsiveness", &app.admin()).await;
+    assert_eq!(csv.status, 200);
+    let mut lines = csv.text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("zone_code,all_zones,submitted,accepted,allocated,acceptance_median_hours,acceptance_p90_hours,allocation_median_hours,allocation_p90_hours,waiting,waiting_beyond_threshold")
+    );
+    assert_eq!(lines.next(), Some("TA,false,3,2,1,20.0,28.0,40.0,40.0,2,1"));
+}
+
+#[tokio::test]
+async fn caseloads_stand_against_caps_per_worker_and_team() {
+    let app = TestApp::spawn().await;
+    let t = app.team("CA").await;
+    let other = app.team("CB").await;
+    let busy = t.practitioners[0].id.to_string();
+    let mut etags = Vec::new();
+    for n in 1..=3 {
+        let (id, e) = referral(&app, &t, n, 4).await;
+        let e = walk(
+            &app,
+            &t,
+            &id,
+            &e,
+            &[
+                ("accept", json!({})),
+                ("allocate", json!({"worker_id": busy})),
+            ],
+        )
+        .await;
+        etags.push((id, e));
+    }
+    let (id, e) = &etags[0];
+    walk(
+        &app,
+        &t,
+        id,
+        e,
+        &[("close", json!({"outcome": "needs_met"}))],
+    )
+    .await;
+
+    let r = app
+        .get("/api/v1/reports/caseloads?zone=CA", &app.admin())
+        .await;
+    let rs = rows(&r);
+    assert_eq!(rs.len(), 4, "a team row and three practitioners: {rs:?}");
+    let team = &rs[0];
+    assert_eq!(team["team_total"], true);
+    assert_eq!(team["team_id"], t.team.id.to_string());
+    assert_eq!(team["practitioners"], 3);
+    assert_eq!(team["caseload"], 2);
+    assert_eq!(team["cap"], 13);
+    assert_eq!(team["at_or_over_cap"], 0);
+    assert_eq!(team["closed_in_period"], 1);
+    assert!(team["worker_id"].is_null());
+    let w = row(&rs, |r| r["worker_id"] == busy.as_str());
+    assert_eq!(w["caseload"], 2);
+    assert_eq!(w["cap"], 3);
+    assert_eq!(w["utilisation"], 0.67);
+    assert_eq!(w["closed_in_period"], 1);
+    assert_eq!(w["team_total"], false);
+
+    // Every zone for la_admin; the manager's own team otherwise.
+    let all = app.get("/api/v1/reports/caseloads", &app.admin()).await;
+    assert_eq!(rows(&all).len(), 8);
+    let mine = app
+        .get("/api/v1/reports/caseloads", &app.manager(&other))
+        .await;
+    let rs = rows(&mine);
+    assert_eq!(rs.len(), 4);
+    assert!(rs.iter().all(|r| r["zone_code"] == "CB"));
+
+    let csv = get_csv(&app, "/api/v1/reports/caseloads?zone=CA", &app.admin()).await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines[0], "zone_code,team_id,team_name,team_total,worker_id,worker_name,active,practitioners,caseload,cap,utilisation,at_or_over_cap,closed_in_period");
+    assert_eq!(lines.len(), 5);
+    assert!(lines[1].starts_with(&format!("CA,{},Team CA,true,,,,3,2,13,", t.team.id)));
+}
+
+#[tokio::test]
+async fn outcomes_at_closure_and_the_shift_left() {
+    let app = TestApp::spawn().await;
+    let t = app.team("OA").await;
+    let outcomes = ["stepped_down", "stepped_down", "stepped_up", "needs_met"];
+    for (n, outcome) in (1..).zip(outcomes) {
+        let (id, e) = referral(&app, &t, n, 4).await;
+        walk(
+            &app,
+            &t,
+            &id,
+            &e,
+            &[
+                ("accept", json!({})),
+                ("allocate", json!({"auto": true})),
+                ("close", json!({"outcome": outcome})),
+            ],
+        )
+        .await;
+    }
+    // One referral still open does not count.
+    referral(&app, &t, 9, 4).await;
+
+    let r = app.get("/api/v1/reports/outcomes", &app.admin()).await;
+    let rs = rows(&r);
+    let down = row(&rs, |r| {
+        r["zone_code"] == "OA" && r["outcome"] == "stepped_down"
+    });
+    assert_eq!(down["closed"], 2);
+    assert!(down["median_days_open"].as_f64().is_some_and(|d| d >= 0.0));
+    let up_all = row(&rs, |r| {
+        r["all_zones"] == true && r["outcome"] == "stepped_up"
+    });
+    assert_eq!(up_all["closed"], 1);
+
+    let r = app
+        .get("/api/v1/reports/shift-left", &app.manager(&t))
+        .await;
+    let rs = rows(&r);
+    let zone = row(&rs, |r| r["zone_code"] == "OA");
+    assert_eq!(zone["closed"], 4);
+    assert_eq!(zone["needs_met"], 1);
+    assert_eq!(zone["stepped_down"], 2);
+    assert_eq!(zone["stepped_up"], 1);
+    assert_eq!(zone["net_shift_left"], 1);
+    assert_eq!(zone["stepped_down_share"], 0.5);
+    assert_eq!(zone["stepped_up_share"], 0.25);
+
+    // Closures outside the period are not counted.
+    let r = app
+        .get(
+            "/api/v1/reports/shift-left?from=2020-01-01&to=2020-12-31",
+            &app.admin(),
+        )
+        .await;
+    let rs = rows(&r);
+    assert!(rs.iter().all(|r| r["closed"] == 0), "{rs:?}");
+
+    let csv = get_csv(&app, "/api/v1/reports/shift-left?zone=OA", &app.admin()).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.text,
+        "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_shift_left,stepped_down_share,stepped_up_share\r\n\
+         OA,false,4,1,2,1,1,0.5,0.25\r\n\
+         ,true,4,1,2,1,1,0.5,0.25\r\n"
+    );
+}
