@@ -9,7 +9,7 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint fmt openapi db db-stop help
+.PHONY: run test build lint fmt openapi db db-stop bench help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint     rustfmt --check and clippy -D warnings"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
+	@echo "make bench    benchmark against pgbench and HTTP ceilings (BENCH_SCALE=small|national); see docs/performance.md"
 
 build:
 	$(CARGO) build --release -p sct-api --bin sct
@@ -51,6 +52,11 @@ fmt:
 
 openapi:
 	$(CARGO) run -q -p sct-api --bin sct -- openapi > openapi/openapi.json
+
+# Not part of `make test`: seeds a large dataset (once per scale) and loads the
+# machine for a few minutes. BENCH_SCALE=small (10k referrals) or national (default).
+bench:
+	bench/run.sh
 
 db:
 	@$(DB) url
