@@ -6,8 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sct_domain::{
-    choose_worker, AllocationChoice, ComplicatingFactor, EligibilityInput, ExistingPlan,
-    IndesArea, IndesEntry, IndesProfile, Policy, SenProvision, Upn, WorkerId, WorkerLoad,
+    choose_worker, AllocationChoice, ComplicatingFactor, EligibilityInput, ExistingPlan, IndesArea,
+    IndesEntry, IndesProfile, Policy, SenProvision, Upn, WorkerId, WorkerLoad,
 };
 use std::hint::black_box;
 
