@@ -122,8 +122,9 @@ for who in ("school", "manager"):
     for k in range(1, SAMPLES + 1):
         if who == "school":
             n = 1 + random.randint(0, (R - 1) // S) * S
-            scope_sql, first = "school_urn = ANY('{100001}')", f'{REF} WHERE (("referrals"."school_urn" = ANY(:scope)) AND ("referrals"."id" = :id{k})) LIMIT :one;'
-            defs.append("scope={100001}")
+            # a scope of one school binds school_urn = $1 (see referrals::scoped)
+            scope_sql, first = "school_urn = '100001'", f'{REF} WHERE (("referrals"."school_urn" = :scope) AND ("referrals"."id" = :id{k})) LIMIT :one;'
+            defs.append("scope=100001")
         else:
             n = 1 + random.randint(0, (S - 1) // Z) * Z + random.randint(0, (R - S) // S) * S
             scope_sql, first = f"team_id = '{TEAM1}'", f'{REF} WHERE (("referrals"."team_id" = :scope) AND ("referrals"."id" = :id{k})) LIMIT :one;'
@@ -143,13 +144,13 @@ first = (f'{REF} WHERE ((("referrals"."team_id" = :team) AND ("referrals"."statu
 write("list_team_submitted", [[first] + follow_ups(1, *v, defs)], defs, [PING])
 
 # GET /referrals?updated_since=T&limit=50 as school 1 (bench/delta.lua draws T over the period)
-cases, defs = [], ["scope={100001}", "limit=51"]
+cases, defs = [], ["scope=100001", "limit=51"]
 for k in range(1, SAMPLES + 1):
     t = psql(f"SELECT to_char(timestamptz '2023-09-04 08:00Z' + {random.randint(0, 1180 * 86400)} * interval '1 second', "
              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0][0]
     defs.append(f"since{k}={t}")
-    v = views_for(f"WHERE school_urn = ANY('{{100001}}') AND updated_at >= '{t}'", "ORDER BY updated_at, id LIMIT 51")
-    first = (f'{REF} WHERE (("referrals"."school_urn" = ANY(:scope)) AND ("referrals"."updated_at" >= :since{k})) '
+    v = views_for(f"WHERE school_urn = '100001' AND updated_at >= '{t}'", "ORDER BY updated_at, id LIMIT 51")
+    first = (f'{REF} WHERE (("referrals"."school_urn" = :scope) AND ("referrals"."updated_at" >= :since{k})) '
              'ORDER BY "referrals"."updated_at" ASC, "referrals"."id" ASC LIMIT :limit;')
     cases.append([first] + follow_ups(k, *v, defs))
 write("delta_sync", cases, defs, [PING])
