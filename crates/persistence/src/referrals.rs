@@ -306,6 +306,12 @@ type BoxedReferrals<'a> = referrals::BoxedQuery<'a, Pg>;
 fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals<'a> {
     match scope {
         Scope::All => q,
+        // One school (a school's own token, most MIS clients): equality, so
+        // that the (school_urn, created_at | updated_at, id) indexes give
+        // the page's order; `= ANY($1)` hides the count from a generic plan.
+        Scope::Schools(urns) if urns.len() == 1 => {
+            q.filter(referrals::school_urn.eq(urns[0].clone()))
+        }
         Scope::Schools(urns) => q.filter(referrals::school_urn.eq_any(urns.clone())),
         Scope::Team(team) => q.filter(referrals::team_id.eq(*team)),
         Scope::Worker(worker) => q.filter(referrals::worker_id.eq(*worker)),
@@ -436,15 +442,15 @@ pub struct ListFilter {
     pub council_triage: Option<bool>,
 }
 
-/// Referrals in scope, `limit` of them after the keyset `after`.
-pub async fn list(
-    c: &mut AsyncPgConnection,
+/// The statement of a list page: referrals in scope, filtered, in keyset
+/// order, `limit` of them after `after`.
+fn list_query<'a>(
     scope: &Scope,
     filter: &ListFilter,
     order: ListOrder,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
-) -> StoreResult<Vec<ReferralView>> {
+) -> BoxedReferrals<'a> {
     let mut q = scoped(referrals::table.into_boxed(), scope);
     if let Some(s) = &filter.status {
         q = q.filter(referrals::status.eq(s.clone()));
@@ -469,29 +475,78 @@ pub async fn list(
     if let Some(since) = filter.updated_since {
         q = q.filter(referrals::updated_at.ge(since));
     }
+    // The keyset as a row comparison, `(at, id) > ($n, $m)`: PostgreSQL
+    // uses it as an index bound, where `at > $n OR (at = $n AND id > $m)`
+    // is only a filter and a later page reads every row before it.
     q = match (order, after) {
-        (ListOrder::Created, Some((at, id))) => q.filter(
-            referrals::created_at
-                .gt(at)
-                .or(referrals::created_at.eq(at).and(referrals::id.gt(id))),
-        ),
-        (ListOrder::Updated, Some((at, id))) => q.filter(
-            referrals::updated_at
-                .gt(at)
-                .or(referrals::updated_at.eq(at).and(referrals::id.gt(id))),
-        ),
+        (ListOrder::Created, Some((at, id))) => q.filter(keyset_after(
+            r#"("referrals"."created_at", "referrals"."id")"#,
+            at,
+            id,
+        )),
+        (ListOrder::Updated, Some((at, id))) => q.filter(keyset_after(
+            r#"("referrals"."updated_at", "referrals"."id")"#,
+            at,
+            id,
+        )),
         (_, None) => q,
     };
     q = match order {
         ListOrder::Created => q.order((referrals::created_at.asc(), referrals::id.asc())),
         ListOrder::Updated => q.order((referrals::updated_at.asc(), referrals::id.asc())),
     };
-    let rows: Vec<ReferralRow> = q
-        .limit(limit)
+    q.limit(limit)
+}
+
+fn keyset_after(
+    columns: &'static str,
+    at: DateTime<Utc>,
+    id: Uuid,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<Pg> + Send,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(columns)
+        .sql(" > (")
+        .bind::<diesel::sql_types::Timestamptz, _>(at)
+        .sql(", ")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .sql(")")
+}
+
+/// Referrals in scope, `limit` of them after the keyset `after`.
+pub async fn list(
+    c: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> StoreResult<Vec<ReferralView>> {
+    let rows: Vec<ReferralRow> = list_query(scope, filter, order, after, limit)
         .select(ReferralRow::as_select())
         .load(c)
         .await?;
     views(c, rows).await
+}
+
+/// The SQL text `list` sends for these arguments, with `$n` placeholders
+/// in the order the values are bound, so that tests can EXPLAIN the very
+/// statement (see `tests/indexes.rs`).
+pub fn list_sql(
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> String {
+    let q = list_query(scope, filter, order, after, limit).select(ReferralRow::as_select());
+    let text = diesel::debug_query::<Pg, _>(&q).to_string();
+    // debug_query appends " -- binds: [...]"
+    match text.rfind(" -- binds: ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
 }
 
 /// The history of a referral in scope, oldest first.

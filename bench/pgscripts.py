@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""bench/pgscripts.py: pgbench scripts that send the very statements each
+endpoint sends, captured from the server's log (log_statement = all) and
+copied here verbatim, in the same order, as prepared statements.
+
+The statements that follow the first one in a read (children, INDES levels,
+zones, teams, workers of the rows read) take arrays of ids that the server
+computes from the first result. pgbench has no string operations, so for
+each endpoint this script draws SAMPLES cases from the seeded database,
+runs the first statement itself (psql) to learn the ids that follow, and
+passes everything as pgbench variables (-D); the script picks one case per
+transaction with \\if. Writes RUN/pg_<name>.sql and RUN/pg_<name>.args
+(one -D argument per line).
+
+Usage: pgscripts.py URL RUN SCHOOLS ZONES REFERRALS TARGETS
+"""
+
+import random
+import subprocess
+import sys
+
+URL, RUN = sys.argv[1], sys.argv[2]
+S, Z, R, TARGETS = (int(x) for x in sys.argv[3:7])
+SAMPLES = 16
+TEAM1 = "a2000000-0000-4000-8000-000000000001"
+random.seed(20261128)
+
+COLS = ", ".join(f'"referrals"."{c}"' for c in (
+    "id reference school_urn external_reference child_id status zone_id team_id triage_reason "
+    "worker_id eligibility_outcome eligibility policy_version priority_band priority_score "
+    "priority_reasons complicating_factors existing_plans sen_provision primary_need year_group "
+    "consent_given_by consent_given_on reason decline_reason signposting closure_outcome "
+    "closure_note closed_at closed_from submitted_by submitted_by_role version created_at "
+    "updated_at").split())
+REF = f'SELECT {COLS} FROM "referrals"'
+CHILDREN = ('SELECT "children"."id", "children"."upn", "children"."given_name", "children"."family_name", '
+            '"children"."date_of_birth", "children"."year_group", "children"."sen_provision", '
+            '"children"."primary_need", "children"."created_at", "children"."updated_at" FROM "children" '
+            'WHERE ("children"."id" = ANY({}))')
+INDES = ('SELECT "referral_indes_levels"."referral_id", "referral_indes_levels"."area", '
+         '"referral_indes_levels"."level" FROM "referral_indes_levels" '
+         'WHERE ("referral_indes_levels"."referral_id" = ANY({}))')
+ZONES = ('SELECT "zones"."id", "zones"."code", "zones"."name", "zones"."created_at", "zones"."updated_at", '
+         '"zones"."version" FROM "zones" WHERE ("zones"."id" = ANY({}))')
+TEAMS = ('SELECT "teams"."id", "teams"."zone_id", "teams"."name", "teams"."operational_from", '
+         '"teams"."created_at", "teams"."updated_at", "teams"."version" FROM "teams" '
+         'WHERE ("teams"."id" = ANY({}))')
+WORKERS = ('SELECT "workers"."id", "workers"."team_id", "workers"."subject", "workers"."name", '
+           '"workers"."job_role", "workers"."caseload_cap", "workers"."active", "workers"."created_at", '
+           '"workers"."updated_at", "workers"."version" FROM "workers" WHERE ("workers"."id" = ANY({}))')
+# deadpool's recycle check on every pool checkout (diesel-async)
+PING = "SELECT :one;"
+POLICY = ('SELECT "eligibility_policies"."version", "eligibility_policies"."document", '
+          '"eligibility_policies"."active", "eligibility_policies"."created_at", '
+          '"eligibility_policies"."created_by" FROM "eligibility_policies" '
+          'WHERE ("eligibility_policies"."active" = :yes) LIMIT :one;')
+
+
+def psql(sql):
+    out = subprocess.run(["psql", "-X", "-At", "-F", "\t", URL, "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def arr(values):
+    return "{" + ",".join(values) + "}"
+
+
+def uid(prefix, n):
+    return f"{prefix}-0000-4000-8000-{n:012x}"
+
+
+def views_for(where_sql, args_sql):
+    """Runs the first statement (as SQL with literals) and returns the
+    arrays the follow-up statements bind, exactly as `views` builds them
+    (duplicates kept, NULLs skipped, a query skipped when its list is empty)."""
+    rows = psql(f"SELECT id, child_id, zone_id, team_id, worker_id FROM referrals {where_sql} {args_sql}")
+    ids = [r[0] for r in rows]
+    kids = [r[1] for r in rows]
+    zones = [r[2] for r in rows if r[2]]
+    teams = [r[3] for r in rows if r[3]]
+    workers = [r[4] for r in rows if r[4]]
+    return ids, kids, zones, teams, workers
+
+
+def follow_ups(k, ids, kids, zones, teams, workers, defs):
+    """Statements of `views` for case k; their arrays become -D variables."""
+    if not ids:
+        return []
+    lines = []
+    for name, values, stmt in (("c", kids, CHILDREN), ("i", ids, INDES), ("z", zones, ZONES),
+                               ("t", teams, TEAMS), ("w", workers, WORKERS)):
+        if name != "c" and name != "i" and not values:
+            continue
+        defs.append(f"{name}{k}={arr(values)}")
+        lines.append(stmt.format(f":{name}{k}") + ";")
+    return lines
+
+
+def write(name, body_cases, defs, prefix_lines=(), suffix_lines=()):
+    lines = [f"-- {name}: generated by bench/pgscripts.py; the statements the endpoint sends"]
+    lines += prefix_lines
+    if len(body_cases) == 1:
+        lines += body_cases[0]
+    else:
+        lines.append(f"\\set k random(1, {len(body_cases)})")
+        for k, case in enumerate(body_cases, 1):
+            lines.append(("\\if" if k == 1 else "\\elif") + f" :k = {k}")
+            lines += case
+        lines.append("\\endif")
+    lines += suffix_lines
+    with open(f"{RUN}/pg_{name}.sql", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(f"{RUN}/pg_{name}.args", "w", encoding="utf-8") as f:
+        for d in ["one=1", "yes=t"] + defs:
+            f.write(d + "\n")
+
+
+# GET /referrals/{id} as school 1 and as zone 1's manager (as bench/get_referral.lua picks)
+for who in ("school", "manager"):
+    cases, defs = [], []
+    for k in range(1, SAMPLES + 1):
+        if who == "school":
+            n = 1 + random.randint(0, (R - 1) // S) * S
+            # a scope of one school binds school_urn = $1 (see referrals::scoped)
+            scope_sql, first = "school_urn = '100001'", f'{REF} WHERE (("referrals"."school_urn" = :scope) AND ("referrals"."id" = :id{k})) LIMIT :one;'
+            defs.append("scope=100001")
+        else:
+            n = 1 + random.randint(0, (S - 1) // Z) * Z + random.randint(0, (R - S) // S) * S
+            scope_sql, first = f"team_id = '{TEAM1}'", f'{REF} WHERE (("referrals"."team_id" = :scope) AND ("referrals"."id" = :id{k})) LIMIT :one;'
+            defs.append(f"scope={TEAM1}")
+        rid = uid("00000000", n)
+        defs.append(f"id{k}={rid}")
+        v = views_for(f"WHERE {scope_sql} AND id = '{rid}'", "LIMIT 1")
+        cases.append([first] + follow_ups(k, *v, defs))
+    write(f"get_referral_{who}", cases, sorted(set(defs)), [PING])
+
+# GET /referrals?team_id=T&status=submitted&limit=50 (a page is 51 rows: one more tells if there is a next)
+defs = [f"team={TEAM1}", "status=submitted", "limit=51"]
+v = views_for(f"WHERE team_id = '{TEAM1}' AND status = 'submitted' AND team_id = '{TEAM1}'",
+              "ORDER BY created_at, id LIMIT 51")
+first = (f'{REF} WHERE ((("referrals"."team_id" = :team) AND ("referrals"."status" = :status)) '
+         'AND ("referrals"."team_id" = :team)) ORDER BY "referrals"."created_at" ASC, "referrals"."id" ASC LIMIT :limit;')
+write("list_team_submitted", [[first] + follow_ups(1, *v, defs)], defs, [PING])
+
+# GET /referrals?updated_since=T&limit=50 as school 1 (bench/delta.lua draws T over the period)
+cases, defs = [], ["scope=100001", "limit=51"]
+for k in range(1, SAMPLES + 1):
+    t = psql(f"SELECT to_char(timestamptz '2023-09-04 08:00Z' + {random.randint(0, 1180 * 86400)} * interval '1 second', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0][0]
+    defs.append(f"since{k}={t}")
+    v = views_for(f"WHERE school_urn = '100001' AND updated_at >= '{t}'", "ORDER BY updated_at, id LIMIT 51")
+    first = (f'{REF} WHERE (("referrals"."school_urn" = :scope) AND ("referrals"."updated_at" >= :since{k})) '
+             'ORDER BY "referrals"."updated_at" ASC, "referrals"."id" ASC LIMIT :limit;')
+    cases.append([first] + follow_ups(k, *v, defs))
+write("delta_sync", cases, defs, [PING])
+
+# POST /referrals: a new child each time. Ids the server makes client-side
+# (uuid v7) come from pgbench's random u and from the sequence value.
+ZONE1, CHILD = uid("a1000000", 1), "('c00000ee-0000-4000-8000-' || lpad(to_hex(:u::bigint), 12, '0'))::uuid"
+RID = "('0000000c-0000-4000-8000-' || lpad(to_hex(:seq::bigint), 12, '0'))::uuid"
+ELIG = ('{"outcome": "eligible", "pathway": "school_and_community_team", "reasons": [{"code": "in_band", '
+        '"areas": ["social_emotional_mental_health"], "detail": "highest level 4 is inside the band 3-4"}], '
+        '"policy_version": "2023.1"}')
+PRIO = '["highest INDES level 4: +30", "attendance: +8", "risk_of_exclusion: +12"]'
+# pgbench takes ":name" as a variable even inside quotes: values with colons go in -D
+defs = [f"zone={ZONE1}", f"team={TEAM1}", "urn=100001", f"elig={ELIG}", f"prio={PRIO}", "idem_scope=integration:mis-vendor"]
+submit = [
+    "\\set u random(1, 100000000000)",
+    PING,
+    POLICY,
+    'INSERT INTO "idempotency_keys" ("scope", "key", "fingerprint", "state", "created_at", "expires_at") '
+    "VALUES (:idem_scope, 'pgbench-' || :u::text, 'f411eda06837c62f599cfda887092d033271d9a337ca27470eac58d67925ef0f', "
+    "'in_progress', now(), now() + interval '24 hours') ON CONFLICT DO NOTHING;",
+    "BEGIN;",
+    'SELECT "schools"."urn", "schools"."name", "schools"."la_code", "schools"."establishment_number", '
+    '"schools"."phase", "schools"."status", "schools"."postcode", "schools"."zone_id", "schools"."created_at", '
+    '"schools"."updated_at", "schools"."version" FROM "schools" WHERE ("schools"."urn" = :urn) LIMIT :one;',
+    'SELECT "referrals"."id", "referrals"."reference" FROM "referrals" WHERE (("referrals"."school_urn" = :urn) '
+    'AND ("referrals"."external_reference" = \'PGBENCH-\' || :u::text)) LIMIT :one;',
+    'SELECT "teams"."id", "teams"."zone_id", "teams"."name", "teams"."operational_from", "teams"."created_at", '
+    '"teams"."updated_at", "teams"."version" FROM "teams" WHERE ("teams"."zone_id" = :zone) LIMIT :one;',
+    'INSERT INTO "children" ("id", "upn", "given_name", "family_name", "date_of_birth", "year_group", '
+    '"sen_provision", "primary_need", "created_at", "updated_at") VALUES '
+    f"({CHILD}, 'A' || lpad(:u::text, 12, '0'), 'Sam', 'Example', '2016-03-14', '5', 'K', 'SEMH', now(), now()) "
+    'ON CONFLICT ("upn") DO UPDATE SET "given_name" = \'Sam\', "family_name" = \'Example\', '
+    '"date_of_birth" = \'2016-03-14\', "year_group" = \'5\', "sen_provision" = \'K\', "primary_need" = \'SEMH\', '
+    '"updated_at" = now() RETURNING "children"."id", "children"."upn", "children"."given_name", '
+    '"children"."family_name", "children"."date_of_birth", "children"."year_group", "children"."sen_provision", '
+    '"children"."primary_need", "children"."created_at", "children"."updated_at";',
+    "SELECT nextval('referral_reference_seq') AS seq \\gset",
+    'INSERT INTO "referrals" ("id", "reference", "school_urn", "external_reference", "child_id", "status", '
+    '"zone_id", "team_id", "triage_reason", "worker_id", "eligibility_outcome", "eligibility", "policy_version", '
+    '"priority_band", "priority_score", "priority_reasons", "complicating_factors", "existing_plans", '
+    '"sen_provision", "primary_need", "year_group", "consent_given_by", "consent_given_on", "reason", '
+    '"decline_reason", "signposting", "closure_outcome", "closure_note", "closed_at", "closed_from", '
+    '"submitted_by", "submitted_by_role", "version", "created_at", "updated_at") VALUES '
+    f"({RID}, 'SCT-2026-' || :seq::text, :urn, 'PGBENCH-' || :u::text, {CHILD}, 'submitted', :zone, :team, DEFAULT, DEFAULT, "
+    "'eligible', :elig, '2023.1', 'high', 50, :prio, '{attendance,risk_of_exclusion}', '{sen_support_plan}', "
+    "'K', 'SEMH', '5', 'parent_carer', '2026-11-20', 'Escalating anxiety, attendance falling', DEFAULT, DEFAULT, "
+    "DEFAULT, DEFAULT, DEFAULT, DEFAULT, 'mis-vendor', 'integration', 1, now(), now());",
+    f'INSERT INTO "referral_indes_levels" ("referral_id", "area", "level") VALUES ({RID}, \'speech_and_language\', 2), '
+    f"({RID}, 'social_emotional_mental_health', 4);",
+    'INSERT INTO "referral_history" ("referral_id", "at", "actor", "actor_role", "action", "from_status", '
+    '"to_status", "reason", "details", "request_id") VALUES '
+    f"({RID}, now(), 'mis-vendor', 'integration', 'submit', DEFAULT, 'submitted', "
+    "'Escalating anxiety, attendance falling', '{\"routed_to_team\": \"" + TEAM1 + "\"}', 'pgbench');",
+    f'{REF} WHERE ("referrals"."id" = {RID}) LIMIT :one;',
+    CHILDREN.format(f"ARRAY[{CHILD}]") + ";",
+    INDES.format(f"ARRAY[{RID}]") + ";",
+    ZONES.format(":zones") + ";",
+    TEAMS.format(":teams") + ";",
+    "COMMIT;",
+    'UPDATE "idempotency_keys" SET "state" = \'completed\', "response_status" = 201, '
+    "\"response_headers\" = '[[\"location\", \"/api/v1/referrals/x\"], [\"etag\", \"\\\"v1\\\"\"]]', "
+    "\"response_body\" = convert_to(:elig, 'UTF8') "
+    "WHERE ((\"idempotency_keys\".\"scope\" = :idem_scope) AND (\"idempotency_keys\".\"key\" = 'pgbench-' || :u::text));",
+]
+defs += [f"zones={{{ZONE1}}}", f"teams={{{TEAM1}}}"]
+write("submit_referral", [submit], defs)
+
+# POST /referrals/{id}/accept: targets 0000000b-...-n (bench/targets.sql), If-Match v1
+TID = "('0000000b-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid"
+accept = [
+    f"\\set n random(1, {TARGETS})",
+    PING,
+    POLICY,
+    "BEGIN;",
+    f'{REF} WHERE ("referrals"."id" = {TID}) LIMIT :one FOR UPDATE;',
+    'UPDATE "referrals" SET "reference" = \'SCT-BENCH-0000000b-\' || :n::text, "school_urn" = :urn, '
+    '"external_reference" = NULL, "child_id" = ' + "('c0000000-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid"
+    + ', "status" = \'accepted\', "zone_id" = :zone, "team_id" = :team, "triage_reason" = NULL, "worker_id" = NULL, '
+    '"eligibility_outcome" = \'eligible\', "eligibility" = :elig, "policy_version" = \'2023.1\', '
+    '"priority_band" = \'high\', "priority_score" = 48, "priority_reasons" = :prio, '
+    '"complicating_factors" = \'{attendance,risk_of_exclusion}\', "existing_plans" = \'{sen_support_plan}\', '
+    '"sen_provision" = \'K\', "primary_need" = \'SEMH\', "year_group" = \'5\', "consent_given_by" = \'parent_carer\', '
+    '"consent_given_on" = \'2026-11-20\', "reason" = \'Escalating anxiety, attendance falling\', '
+    '"decline_reason" = NULL, "signposting" = NULL, "closure_outcome" = NULL, "closure_note" = NULL, '
+    '"closed_at" = NULL, "closed_from" = NULL, "submitted_by" = \'mis-1\', "submitted_by_role" = \'integration\', '
+    '"version" = 2, "created_at" = now(), "updated_at" = now() WHERE ("referrals"."id" = ' + TID + ");",
+    'INSERT INTO "referral_history" ("referral_id", "at", "actor", "actor_role", "action", "from_status", '
+    f'"to_status", "reason", "details", "request_id") VALUES ({TID}, now(), \'z001-manager\', \'team_manager\', '
+    "'accept', 'submitted', 'accepted', DEFAULT, '{}', 'pgbench');",
+    f'{REF} WHERE ("referrals"."id" = {TID}) LIMIT :one;',
+    CHILDREN.format("ARRAY[('c0000000-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid]") + ";",
+    INDES.format(f"ARRAY[{TID}]") + ";",
+    ZONES.format(":zones") + ";",
+    TEAMS.format(":teams") + ";",
+    "COMMIT;",
+]
+write("accept_referral", [accept], defs)
