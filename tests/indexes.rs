@@ -297,7 +297,7 @@ async fn every_list_query_is_index_backed() {
             name: "council triage queue (la_admin)",
             scope: Scope::All,
             filter: ListFilter {
-                council_triage: true,
+                council_triage: Some(true),
                 ..ListFilter::default()
             },
             order: ListOrder::Created,

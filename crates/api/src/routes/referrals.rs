@@ -500,8 +500,17 @@ pub async fn list_referrals(
     } else {
         None
     };
-    for v in &views {
-        audit(&caller, &rid, "list", v.referral.id);
+    if !views.is_empty() {
+        // One audit line per page, naming every referral it showed.
+        let ids: Vec<String> = views.iter().map(|v| v.referral.id.to_string()).collect();
+        log::info!(
+            target: "audit",
+            "request_id={} actor={} role={} action=list referrals={}",
+            rid.0,
+            caller.subject,
+            caller.role.as_str(),
+            ids.join(",")
+        );
     }
     Ok(HttpResponse::Ok().json(ReferralPage {
         items: views.iter().map(Referral::from_view).collect(),
