@@ -244,6 +244,7 @@ impl TestApp {
                 db: pool.clone(),
                 keys: JwtKeys::load(&settings).expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
+                integration: settings.integration,
             },
             listener,
             1,
@@ -277,6 +278,7 @@ impl TestApp {
                 schools: schools.iter().map(|s| (*s).to_owned()).collect(),
                 team_id: team,
                 ttl_seconds: 600,
+                client_version: None,
             })
             .expect("token")
     }
@@ -446,6 +448,20 @@ impl TestApp {
             &[("if-match", etag)],
         )
         .await
+    }
+
+    /// POSTs a form (`application/x-www-form-urlencoded`), with HTTP Basic
+    /// credentials when given: the OAuth token endpoint's way.
+    pub async fn form(&self, path: &str, form: &str, basic: Option<(&str, &str)>) -> Reply {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        Reply::from(req.send().await.expect("request")).await
     }
 
     /// Submits a valid referral for a school and returns the reply.

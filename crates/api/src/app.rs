@@ -2,6 +2,7 @@
 //! and the fallback that answers unknown routes and methods in problem+json.
 
 use crate::auth::JwtKeys;
+use crate::config::IntegrationSettings;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{sanitize_request_id, RequestId};
 use crate::openapi::{self, Document};
@@ -23,6 +24,7 @@ pub struct AppContext {
     pub db: Db,
     pub keys: JwtKeys,
     pub cors_origins: Vec<String>,
+    pub integration: IntegrationSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -132,7 +134,10 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let doc = openapi::document();
     let rendered = web::Data::new(Document(openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
-    let state = web::Data::new(AppState { db: ctx.db });
+    let state = web::Data::new(AppState {
+        db: ctx.db,
+        integration: ctx.integration,
+    });
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);
     let server = HttpServer::new(move || {

@@ -130,6 +130,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 schools,
                 team_id: team,
                 ttl_seconds: ttl,
+                client_version: None,
             })?;
             println!("{token}");
             Ok(())
@@ -164,6 +165,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     db,
                     keys,
                     cors_origins: settings.cors_origins.clone(),
+                    integration: settings.integration,
                 },
                 listener,
                 workers,

@@ -22,7 +22,7 @@ pub struct Document(pub String);
     ),
     servers((url = "/", description = "This server")),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, crate::dto::OAuthErrorBody),
         responses(
             routes::BadRequest, routes::Unauthorized, routes::Forbidden, routes::NotFound,
             routes::Conflict, routes::PreconditionFailed, routes::PayloadTooLarge,
@@ -37,6 +37,8 @@ pub struct Document(pub String);
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
+        (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
+        (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Health", description = "Liveness, readiness and this document")
     ),
     modifiers(&BearerScheme)
@@ -70,7 +72,7 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 }
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::{catalogue as c, referrals as r, system as s};
+    use routes::{catalogue as c, integration as i, oauth as o, referrals as r, system as s};
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
         .service(r::get_referral)
@@ -101,7 +103,14 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(c::list_schools)
         .service(c::create_school)
         .service(c::get_school)
-        .service(c::set_school_zone);
+        .service(c::set_school_zone)
+        .service(i::register_client)
+        .service(i::list_clients)
+        .service(i::get_client)
+        .service(i::set_client_schools)
+        .service(i::rotate_client_secret)
+        .service(i::revoke_client)
+        .service(o::issue_token);
 }
 
 /// Health endpoints, outside `/api/v1`.
@@ -175,7 +184,17 @@ mod tests {
                     let described = r.get("description").is_some() || r.get("$ref").is_some();
                     assert!(described, "{name} {status} has no description");
                 }
-                let public = path.starts_with("/health") || path.ends_with("/openapi.json");
+                // The token endpoint answers in OAuth's error format
+                // (RFC 6749 section 5.2): every refusal of its form is a 400
+                // `invalid_request`, and a bad client a 401.
+                let oauth = path.ends_with("/oauth/token");
+                if oauth {
+                    for s in ["200", "400", "401"] {
+                        assert!(responses.contains_key(s), "{name} lacks {s}");
+                    }
+                }
+                let public =
+                    oauth || path.starts_with("/health") || path.ends_with("/openapi.json");
                 if public {
                     assert_eq!(
                         op["security"],
@@ -191,7 +210,7 @@ mod tests {
                     assert!(responses.contains_key("401"), "{name} lacks 401");
                 }
                 let body = op.get("requestBody").is_some();
-                if body {
+                if body && !oauth {
                     for s in ["400", "413", "415", "422"] {
                         assert!(
                             responses.contains_key(s),

@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod idempotency;
+pub mod integration;
 pub mod models;
 pub mod policy;
 pub mod referrals;

@@ -181,3 +181,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_history,
     idempotency_keys,
 );
+
+diesel::table! {
+    integration_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        schools -> Array<Text>,
+        secret_hash -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        token_version -> Int4,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}

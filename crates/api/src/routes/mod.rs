@@ -2,10 +2,13 @@
 //! domain's decision, map the answer. One module per resource family.
 
 pub mod catalogue;
+pub mod integration;
+pub mod oauth;
 pub mod referrals;
 pub mod system;
 
 use crate::auth::Caller;
+use crate::config::IntegrationSettings;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use sct_domain::Role;
 use sct_persistence::{catalogue as cat, Db, Scope};
@@ -15,6 +18,7 @@ use validator::Validate;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    pub integration: IntegrationSettings,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the
