@@ -464,6 +464,23 @@ impl TestApp {
         Reply::from(req.send().await.expect("request")).await
     }
 
+    /// POSTs raw bytes with a content type and a bearer token.
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body);
+        Reply::from(req.send().await.expect("request")).await
+    }
+
     /// Submits a valid referral for a school and returns the reply.
     pub async fn submit(&self, urn: &str, upn: &str, level: u8) -> Reply {
         self.post(

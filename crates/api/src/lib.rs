@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod gias;
 pub mod openapi;
 pub mod routes;
 pub mod seed;

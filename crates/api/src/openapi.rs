@@ -72,7 +72,9 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 }
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::{catalogue as c, integration as i, oauth as o, referrals as r, system as s};
+    use routes::{
+        catalogue as c, gias as g, integration as i, oauth as o, referrals as r, system as s,
+    };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
         .service(r::get_referral)
@@ -101,6 +103,7 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(c::get_worker)
         .service(c::update_worker)
         .service(c::list_schools)
+        .service(g::import_schools)
         .service(c::create_school)
         .service(c::get_school)
         .service(c::set_school_zone)

@@ -12,6 +12,7 @@ pub mod models;
 pub mod policy;
 pub mod referrals;
 pub mod schema;
+pub mod schools_import;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

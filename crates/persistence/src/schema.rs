@@ -52,6 +52,14 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        la_name -> Nullable<Text>,
+        type_name -> Nullable<Text>,
+        district_code -> Nullable<Text>,
+        district_name -> Nullable<Text>,
+        pupil_count -> Nullable<Int4>,
+        open_date -> Nullable<Date>,
+        close_date -> Nullable<Date>,
+        missing_from_extract_at -> Nullable<Timestamptz>,
     }
 }
 
