@@ -374,3 +374,66 @@ async fn only_the_council_manages_clients_and_bodies_are_checked() {
         .await
         .assert_problem(404, "not_found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_retries_of_a_client_create_one_referral_and_keys_are_per_client() {
+    let app = TestApp::spawn().await;
+    let a = app.team("IJ").await;
+    let b = app.team("IK").await;
+    let (mine, theirs) = (&a.schools[0].urn, &b.schools[0].urn);
+    let (id, secret, _) = register(&app, &[mine]).await;
+    let token = access_token(&token_basic(&app, &id, &secret).await);
+    let body = referral_body(mine, &upn(7), 3);
+    let headers = [("idempotency-key", "mis-burst-1")];
+
+    let replies = futures_util::future::join_all((0..50).map(|_| {
+        app.call(
+            reqwest::Method::POST,
+            "/api/v1/referrals",
+            Some(&token),
+            Some(&body),
+            &headers,
+        )
+    }))
+    .await;
+    let mut ids = Vec::new();
+    for reply in &replies {
+        match reply.status {
+            201 => ids.push(reply.id()),
+            409 => reply.assert_problem(409, "idempotency_key_in_progress"),
+            other => panic!("unexpected status {other}: {}", reply.text),
+        }
+    }
+    assert!(!ids.is_empty(), "at least one request must succeed");
+    assert!(ids.iter().all(|i| *i == ids[0]), "one referral: {ids:?}");
+    assert_eq!(app.db.count("referrals").await, 1);
+
+    // A later retry replays the first answer.
+    let replay = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/referrals",
+            Some(&token),
+            Some(&body),
+            &headers,
+        )
+        .await;
+    assert_eq!(replay.status, 201, "{}", replay.text);
+    assert_eq!(replay.id(), ids[0]);
+
+    // Another client's key space is its own: the same key is a new request.
+    let (other_id, other_secret, _) = register(&app, &[theirs]).await;
+    let other = access_token(&token_form(&app, &other_id, &other_secret).await);
+    let theirs_reply = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/referrals",
+            Some(&other),
+            Some(&referral_body(theirs, &upn(8), 3)),
+            &headers,
+        )
+        .await;
+    assert_eq!(theirs_reply.status, 201, "{}", theirs_reply.text);
+    assert_ne!(theirs_reply.id(), ids[0]);
+    assert_eq!(app.db.count("referrals").await, 2);
+}
