@@ -57,6 +57,12 @@ async fn an_extract_imports_once_and_a_rerun_changes_nothing() {
     );
     assert_eq!(school.body["la_code"], "926");
     assert_eq!(school.body["phase"], "Primary");
+    assert_eq!(school.body["type_name"], "Voluntary aided school");
+    assert_eq!(school.body["district_code"], "E07000148");
+    assert_eq!(school.body["district_name"], "Norwich");
+    assert_eq!(school.body["pupil_count"], 212);
+    assert_eq!(school.body["open_date"], "1995-09-01");
+    assert!(school.body["missing_from_extract_at"].is_null());
     let statuses = app
         .db
         .sql("SELECT urn, status, type_name, district_code, pupil_count, close_date::text FROM schools ORDER BY urn")

@@ -909,6 +909,20 @@ pub struct School {
     pub postcode: Option<String>,
     /// The zone whose team serves the school.
     pub zone_id: Option<Uuid>,
+    /// From GIAS `LA (name)`.
+    pub la_name: Option<String>,
+    /// From GIAS `TypeOfEstablishment (name)`.
+    pub type_name: Option<String>,
+    /// GSS code of the district (GIAS `DistrictAdministrative (code)`).
+    #[schema(example = "E07000148")]
+    pub district_code: Option<String>,
+    pub district_name: Option<String>,
+    /// From GIAS `NumberOfPupils`.
+    pub pupil_count: Option<i32>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    /// Set when the newest GIAS extract of the school's LA no longer lists it.
+    pub missing_from_extract_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -925,6 +939,14 @@ impl From<SchoolRow> for School {
             phase: s.phase,
             postcode: s.postcode,
             zone_id: s.zone_id,
+            la_name: s.la_name,
+            type_name: s.type_name,
+            district_code: s.district_code,
+            district_name: s.district_name,
+            pupil_count: s.pupil_count,
+            open_date: s.open_date,
+            close_date: s.close_date,
+            missing_from_extract_at: s.missing_from_extract_at,
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

@@ -61,6 +61,15 @@ pub struct SchoolRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    // Recorded by the GIAS import.
+    pub la_name: Option<String>,
+    pub type_name: Option<String>,
+    pub district_code: Option<String>,
+    pub district_name: Option<String>,
+    pub pupil_count: Option<i32>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub missing_from_extract_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]

@@ -778,6 +778,14 @@ pub async fn create_school(
         created_at: now,
         updated_at: now,
         version: 1,
+        la_name: None,
+        type_name: None,
+        district_code: None,
+        district_name: None,
+        pupil_count: None,
+        open_date: None,
+        close_date: None,
+        missing_from_extract_at: None,
     };
     let s = cat::create_school(&mut conn, &row)
         .await
