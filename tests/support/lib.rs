@@ -245,6 +245,7 @@ impl TestApp {
                 keys: JwtKeys::load(&settings).expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
+                integration: settings.integration,
             },
             listener,
             1,
@@ -278,6 +279,7 @@ impl TestApp {
                 schools: schools.iter().map(|s| (*s).to_owned()).collect(),
                 team_id: team,
                 ttl_seconds: 600,
+                client_version: None,
             })
             .expect("token")
     }
@@ -375,6 +377,14 @@ impl TestApp {
                         created_at: now,
                         updated_at: now,
                         version: 1,
+                        la_name: None,
+                        type_name: None,
+                        district_code: None,
+                        district_name: None,
+                        pupil_count: None,
+                        open_date: None,
+                        close_date: None,
+                        missing_from_extract_at: None,
                     },
                 )
                 .await
@@ -447,6 +457,37 @@ impl TestApp {
             &[("if-match", etag)],
         )
         .await
+    }
+
+    /// POSTs a form (`application/x-www-form-urlencoded`), with HTTP Basic
+    /// credentials when given: the OAuth token endpoint's way.
+    pub async fn form(&self, path: &str, form: &str, basic: Option<(&str, &str)>) -> Reply {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// POSTs raw bytes with a content type and a bearer token.
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body);
+        Reply::from(req.send().await.expect("request")).await
     }
 
     /// Submits a valid referral for a school and returns the reply.

@@ -2,6 +2,7 @@
 //! and the fallback that answers unknown routes and methods in problem+json.
 
 use crate::auth::JwtKeys;
+use crate::config::IntegrationSettings;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{sanitize_request_id, RequestId};
 use crate::metrics::{Metrics, UNMATCHED};
@@ -27,6 +28,7 @@ pub struct AppContext {
     pub cors_origins: Vec<String>,
     /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
     pub waiting_days: u32,
+    pub integration: IntegrationSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -168,6 +170,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,
+        integration: ctx.integration,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

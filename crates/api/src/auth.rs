@@ -3,12 +3,14 @@
 
 use crate::config::{JwtSettings, Settings};
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::AppState;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sct_domain::{Role, Urn};
+use sct_persistence::{integration, Db};
 use serde::{Deserialize, Serialize};
-use std::future::{ready, Ready};
 use uuid::Uuid;
 
 /// The claims of an SCT token.
@@ -22,6 +24,10 @@ pub struct Claims {
     pub schools: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// The token version of the integration client the token was issued to
+    /// by `POST /oauth/token`; checked against the client on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_version: Option<i32>,
     pub iss: String,
     /// One audience or several (RFC 7519 section 4.1.3); the validation
     /// requires ours among them.
@@ -148,6 +154,7 @@ impl JwtKeys {
             name: spec.name.clone(),
             schools: spec.schools.clone(),
             team_id: spec.team_id,
+            client_version: spec.client_version,
             iss: self.issuer.clone(),
             aud: Audience::One(self.audience.clone()),
             exp: now + spec.ttl_seconds,
@@ -196,6 +203,8 @@ pub struct TokenSpec {
     pub schools: Vec<String>,
     pub team_id: Option<Uuid>,
     pub ttl_seconds: i64,
+    /// Set for tokens of a registered integration client.
+    pub client_version: Option<i32>,
 }
 
 /// An authenticated caller.
@@ -206,6 +215,9 @@ pub struct Caller {
     pub name: String,
     pub schools: Vec<String>,
     pub team_id: Option<Uuid>,
+    /// The integration client's token version, for tokens from
+    /// `POST /oauth/token`.
+    pub client_version: Option<i32>,
 }
 
 impl Caller {
@@ -239,6 +251,7 @@ impl Caller {
             name: c.name,
             schools: c.schools,
             team_id: c.team_id,
+            client_version: c.client_version,
         })
     }
 
@@ -255,12 +268,50 @@ impl Caller {
     }
 }
 
+/// Resolving the caller here, rather than in `scope_of`, covers every
+/// operation: each handler that needs a caller extracts one, while some never
+/// compute a scope. A token of a registered integration client costs one
+/// primary-key lookup that refuses it once the client is revoked (its token
+/// version moved on) and takes the client's schools as they are now.
+/// Integration tokens without `client_version` were signed directly by the
+/// identity provider (or `sct token`) and are trusted like any other token.
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let caller = authenticate(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let caller = caller?;
+            match (caller.role, caller.client_version) {
+                (Role::Integration, Some(version)) => {
+                    let state = state.ok_or_else(|| {
+                        ApiError::new(ErrorCode::Internal, "authentication is not configured")
+                    })?;
+                    check_client(caller, version, &state.db).await
+                }
+                _ => Ok(caller),
+            }
+        })
+    }
+}
+
+async fn check_client(caller: Caller, version: i32, db: &Db) -> Result<Caller, ApiError> {
+    let refused = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the token was refused: the integration client was revoked",
+        )
+    };
+    let id = Uuid::parse_str(&caller.subject).map_err(|_| refused())?;
+    let mut conn = db.conn().await?;
+    match integration::token_state(&mut conn, id).await? {
+        Some(state) if state.revoked_at.is_none() && state.token_version == version => Ok(Caller {
+            schools: state.schools,
+            ..caller
+        }),
+        _ => Err(refused()),
     }
 }
 

@@ -64,6 +64,45 @@ pub struct Settings {
     /// Days after submission beyond which a referral still waiting for
     /// acceptance or allocation is flagged in the responsiveness report.
     pub waiting_days: u32,
+    pub integration: IntegrationSettings,
+}
+
+/// Lifetimes around integration clients' credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntegrationSettings {
+    /// Lifetime of a token from `POST /oauth/token`
+    /// (`SCT_INTEGRATION_TOKEN_TTL_SECONDS`, default 900).
+    pub token_ttl_seconds: i64,
+    /// How long a rotated-out secret keeps working
+    /// (`SCT_SECRET_ROTATION_GRACE_SECONDS`, default 86400; 0 ends it at once).
+    pub secret_rotation_grace_seconds: i64,
+}
+
+impl Default for IntegrationSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl_seconds: 900,
+            secret_rotation_grace_seconds: 86_400,
+        }
+    }
+}
+
+/// A whole number of seconds within `range`, or `default` when unset.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
+    match get(name) {
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or(ConfigError::Invalid(name, v)),
+        None => Ok(default),
+    }
 }
 
 /// Why the configuration was refused.
@@ -148,6 +187,21 @@ impl Settings {
                 .ok_or_else(|| ConfigError::Invalid("SCT_REPORT_WAITING_DAYS", v.clone()))?,
             None => DEFAULT_WAITING_DAYS,
         };
+        let defaults = IntegrationSettings::default();
+        let integration = IntegrationSettings {
+            token_ttl_seconds: seconds(
+                &get,
+                "SCT_INTEGRATION_TOKEN_TTL_SECONDS",
+                defaults.token_ttl_seconds,
+                60..=86_400,
+            )?,
+            secret_rotation_grace_seconds: seconds(
+                &get,
+                "SCT_SECRET_ROTATION_GRACE_SECONDS",
+                defaults.secret_rotation_grace_seconds,
+                0..=30 * 86_400,
+            )?,
+        };
         Ok(Self {
             waiting_days,
             database_url: Secret::new(database_url),
@@ -170,6 +224,7 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             pool_size,
+            integration,
         })
     }
 }
@@ -194,6 +249,33 @@ mod tests {
         assert_eq!(s.jwt.algorithm, Algorithm::HS256);
         assert!(s.cors_origins.is_empty());
         assert!(!s.production);
+        assert_eq!(s.integration, IntegrationSettings::default());
+    }
+
+    #[test]
+    fn integration_lifetimes_are_read_and_bounded() {
+        let s = settings(&[
+            ("DATABASE_URL", "x"),
+            ("SCT_SECRET_ROTATION_GRACE_SECONDS", "0"),
+            ("SCT_INTEGRATION_TOKEN_TTL_SECONDS", "300"),
+        ])
+        .expect("ok");
+        assert_eq!(s.integration.secret_rotation_grace_seconds, 0);
+        assert_eq!(s.integration.token_ttl_seconds, 300);
+        assert!(matches!(
+            settings(&[
+                ("DATABASE_URL", "x"),
+                ("SCT_INTEGRATION_TOKEN_TTL_SECONDS", "0")
+            ]),
+            Err(ConfigError::Invalid("SCT_INTEGRATION_TOKEN_TTL_SECONDS", _))
+        ));
+        assert!(matches!(
+            settings(&[
+                ("DATABASE_URL", "x"),
+                ("SCT_SECRET_ROTATION_GRACE_SECONDS", "soon")
+            ]),
+            Err(ConfigError::Invalid("SCT_SECRET_ROTATION_GRACE_SECONDS", _))
+        ));
     }
 
     #[test]

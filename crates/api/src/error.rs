@@ -43,13 +43,14 @@ pub enum ErrorCode {
     WorkerNotInTeam,
     WorkerInactive,
     IfMatchRequired,
+    ClientRevoked,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 36] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -83,6 +84,7 @@ impl ErrorCode {
         Self::WorkerNotInTeam,
         Self::WorkerInactive,
         Self::IfMatchRequired,
+        Self::ClientRevoked,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -239,6 +241,11 @@ impl ErrorCode {
                 S::PRECONDITION_REQUIRED,
                 "if_match_required",
                 "An If-Match header is required",
+            ),
+            Self::ClientRevoked => (
+                S::CONFLICT,
+                "client_revoked",
+                "The integration client is revoked",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

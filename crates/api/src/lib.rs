@@ -5,9 +5,11 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod credentials;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod gias;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;

@@ -45,6 +45,18 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Import the register of schools from a GIAS extract (CSV, UTF-8 or
+    /// Windows-1252); prints the summary as JSON.
+    ImportSchools {
+        /// The extract.
+        file: std::path::PathBuf,
+        /// Keep only the schools of this LA code (e.g. 926).
+        #[arg(long)]
+        la: Option<String>,
+        /// A `URN,zone_code` map that assigns schools to zones.
+        #[arg(long)]
+        zones: Option<std::path::PathBuf>,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -111,6 +123,32 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             }
             Ok(())
         }
+        Command::ImportSchools { file, la, zones } => {
+            use std::io::IsTerminal;
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let zones = match zones {
+                Some(p) => Some(sct_api::gias::parse_zone_map(
+                    &std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                )?),
+                None => None,
+            };
+            let bar = if std::io::stdout().is_terminal() {
+                indicatif::ProgressBar::no_length()
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
+            let summary = sct_api::gias::import(
+                &mut *db.conn().await?,
+                &bytes,
+                &sct_api::gias::ImportOptions { la, zones },
+                &|n| bar.inc(n),
+            )
+            .await?;
+            bar.finish_and_clear();
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
         Command::Token {
             role,
             schools,
@@ -130,6 +168,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 schools,
                 team_id: team,
                 ttl_seconds: ttl,
+                client_version: None,
             })?;
             println!("{token}");
             Ok(())
@@ -165,6 +204,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     keys,
                     cors_origins: settings.cors_origins.clone(),
                     waiting_days: settings.waiting_days,
+                    integration: settings.integration,
                 },
                 listener,
                 workers,

@@ -22,7 +22,7 @@ pub struct Document(pub String);
     ),
     servers((url = "/", description = "This server")),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, crate::dto::OAuthErrorBody),
         responses(
             routes::BadRequest, routes::Unauthorized, routes::Forbidden, routes::NotFound,
             routes::Conflict, routes::PreconditionFailed, routes::PayloadTooLarge,
@@ -38,6 +38,8 @@ pub struct Document(pub String);
         (name = "Workers", description = "Practitioners and managers with caseload caps"),
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
+        (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
+        (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
     modifiers(&BearerScheme)
@@ -71,7 +73,10 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 }
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::{catalogue as c, referrals as r, reports as rep, system as s};
+    use routes::{
+        catalogue as c, gias as g, integration as i, oauth as o, referrals as r, reports as rep,
+        system as s,
+    };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
         .service(r::get_referral)
@@ -100,6 +105,7 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(c::get_worker)
         .service(c::update_worker)
         .service(c::list_schools)
+        .service(g::import_schools)
         .service(c::create_school)
         .service(c::get_school)
         .service(c::set_school_zone)
@@ -107,7 +113,14 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(rep::responsiveness_report)
         .service(rep::caseloads_report)
         .service(rep::outcomes_report)
-        .service(rep::shift_left_report);
+        .service(rep::shift_left_report)
+        .service(i::register_client)
+        .service(i::list_clients)
+        .service(i::get_client)
+        .service(i::set_client_schools)
+        .service(i::rotate_client_secret)
+        .service(i::revoke_client)
+        .service(o::issue_token);
 }
 
 /// Health endpoints, outside `/api/v1`.
@@ -182,7 +195,17 @@ mod tests {
                     let described = r.get("description").is_some() || r.get("$ref").is_some();
                     assert!(described, "{name} {status} has no description");
                 }
-                let public = path.starts_with("/health")
+                // The token endpoint answers in OAuth's error format
+                // (RFC 6749 section 5.2): every refusal of its form is a 400
+                // `invalid_request`, and a bad client a 401.
+                let oauth = path.ends_with("/oauth/token");
+                if oauth {
+                    for s in ["200", "400", "401"] {
+                        assert!(responses.contains_key(s), "{name} lacks {s}");
+                    }
+                }
+                let public = oauth
+                    || path.starts_with("/health")
                     || path.ends_with("/openapi.json")
                     || path == "/metrics";
                 if public {
@@ -200,7 +223,7 @@ mod tests {
                     assert!(responses.contains_key("401"), "{name} lacks 401");
                 }
                 let body = op.get("requestBody").is_some();
-                if body {
+                if body && !oauth {
                     for s in ["400", "413", "415", "422"] {
                         assert!(
                             responses.contains_key(s),

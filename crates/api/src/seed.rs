@@ -84,6 +84,14 @@ pub async fn seed(conn: &mut Connection) -> StoreResult<Option<SeedReport>> {
                     created_at: now,
                     updated_at: now,
                     version: 1,
+                    la_name: None,
+                    type_name: None,
+                    district_code: None,
+                    district_name: None,
+                    pupil_count: None,
+                    open_date: None,
+                    close_date: None,
+                    missing_from_extract_at: None,
                 },
             )
             .await?;

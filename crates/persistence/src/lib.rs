@@ -7,11 +7,13 @@
 
 pub mod catalogue;
 pub mod idempotency;
+pub mod integration;
 pub mod models;
 pub mod policy;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
+pub mod schools_import;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -255,4 +257,26 @@ pub struct Actor {
     pub subject: String,
     pub role: String,
     pub request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use diesel::migration::MigrationSource;
+
+    #[test]
+    fn migration_versions_are_unique() {
+        // Two folders with one version (say two branches each adding
+        // `…-000002_…`) would silently skip one of them.
+        let migrations =
+            MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).expect("migrations");
+        let mut versions: Vec<String> = migrations
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+        let n = versions.len();
+        versions.sort();
+        versions.dedup();
+        assert_eq!(versions.len(), n, "two migrations share a version");
+    }
 }

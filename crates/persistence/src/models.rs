@@ -2,8 +2,8 @@
 //! border of this crate.
 
 use crate::schema::{
-    children, eligibility_policies, referral_history, referral_indes_levels, referrals, schools,
-    teams, workers, zones,
+    children, eligibility_policies, integration_clients, referral_history, referral_indes_levels,
+    referrals, schools, teams, workers, zones,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -61,6 +61,15 @@ pub struct SchoolRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    // Recorded by the GIAS import.
+    pub la_name: Option<String>,
+    pub type_name: Option<String>,
+    pub district_code: Option<String>,
+    pub district_name: Option<String>,
+    pub pupil_count: Option<i32>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub missing_from_extract_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -165,4 +174,22 @@ pub struct NewHistoryRow {
     pub reason: Option<String>,
     pub details: serde_json::Value,
     pub request_id: Option<String>,
+}
+
+/// An integration client. The hashes never leave the API crate's
+/// credential checks.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = integration_clients)]
+pub struct IntegrationClientRow {
+    pub id: Uuid,
+    pub name: String,
+    pub schools: Vec<String>,
+    pub secret_hash: String,
+    pub previous_secret_hash: Option<String>,
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub token_version: i32,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
 }

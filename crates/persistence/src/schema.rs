@@ -52,6 +52,14 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        la_name -> Nullable<Text>,
+        type_name -> Nullable<Text>,
+        district_code -> Nullable<Text>,
+        district_name -> Nullable<Text>,
+        pupil_count -> Nullable<Int4>,
+        open_date -> Nullable<Date>,
+        close_date -> Nullable<Date>,
+        missing_from_extract_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -181,3 +189,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_history,
     idempotency_keys,
 );
+
+diesel::table! {
+    integration_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        schools -> Array<Text>,
+        secret_hash -> Text,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        token_version -> Int4,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}

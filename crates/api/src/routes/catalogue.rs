@@ -26,14 +26,18 @@ use uuid::Uuid;
 const ADMIN: &[Role] = &[Role::LaAdmin];
 const TEAM_READERS: &[Role] = &[Role::LaAdmin, Role::TeamManager];
 
-fn created<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+pub(crate) fn created<T: serde::Serialize>(
+    location: String,
+    version: i32,
+    body: &T,
+) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, etag(version)))
         .json(body)
 }
 
-fn ok<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
+pub(crate) fn ok<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))
         .json(body)
@@ -49,12 +53,12 @@ fn conflict_on_unique(e: StoreError, what: &str) -> ApiError {
     }
 }
 
-fn page_size(p: &PageParams) -> Result<(i64, usize), ApiError> {
+pub(crate) fn page_size(p: &PageParams) -> Result<(i64, usize), ApiError> {
     let limit = p.limit()?;
     Ok((limit, usize::try_from(limit).unwrap_or(50)))
 }
 
-fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
+pub(crate) fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
     p.cursor
         .as_deref()
         .map(|c| {
@@ -774,6 +778,14 @@ pub async fn create_school(
         created_at: now,
         updated_at: now,
         version: 1,
+        la_name: None,
+        type_name: None,
+        district_code: None,
+        district_name: None,
+        pupil_count: None,
+        open_date: None,
+        close_date: None,
+        missing_from_extract_at: None,
     };
     let s = cat::create_school(&mut conn, &row)
         .await

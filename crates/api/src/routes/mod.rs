@@ -2,11 +2,15 @@
 //! domain's decision, map the answer. One module per resource family.
 
 pub mod catalogue;
+pub mod gias;
+pub mod integration;
+pub mod oauth;
 pub mod referrals;
 pub mod reports;
 pub mod system;
 
 use crate::auth::Caller;
+use crate::config::IntegrationSettings;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use sct_domain::Role;
 use sct_persistence::{catalogue as cat, Db, Scope};
@@ -18,6 +22,7 @@ pub struct AppState {
     pub db: Db,
     /// Default threshold of the responsiveness report, in days.
     pub waiting_days: u32,
+    pub integration: IntegrationSettings,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the
