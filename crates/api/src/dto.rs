@@ -115,14 +115,24 @@ pub enum SenType {
     Nsa,
 }
 
-impl SenType {
-    /// The census code.
-    pub fn code(self) -> domain::SenType {
-        let json = serde_json::to_value(self).ok();
-        json.as_ref()
-            .and_then(|v| v.as_str())
-            .and_then(|s| domain::SenType::parse(s).ok())
-            .unwrap_or(domain::SenType::Oth)
+impl From<SenType> for domain::SenType {
+    fn from(v: SenType) -> Self {
+        match v {
+            SenType::Spld => Self::Spld,
+            SenType::Mld => Self::Mld,
+            SenType::Sld => Self::Sld,
+            SenType::Pmld => Self::Pmld,
+            SenType::Semh => Self::Semh,
+            SenType::Slcn => Self::Slcn,
+            SenType::Hi => Self::Hi,
+            SenType::Vi => Self::Vi,
+            SenType::Msi => Self::Msi,
+            SenType::Pd => Self::Pd,
+            SenType::Asd => Self::Asd,
+            SenType::Ds => Self::Ds,
+            SenType::Oth => Self::Oth,
+            SenType::Nsa => Self::Nsa,
+        }
     }
 }
 

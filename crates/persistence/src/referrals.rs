@@ -337,10 +337,18 @@ async fn views(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let child_ids: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
-    let zone_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.zone_id).collect();
-    let team_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.team_id).collect();
-    let worker_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.worker_id).collect();
+    // A page of one team's referrals names that team (and zone) fifty
+    // times: send each id once.
+    let distinct = |ids: Vec<Uuid>| -> Vec<Uuid> {
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let child_ids = distinct(rows.iter().map(|r| r.child_id).collect());
+    let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
+    let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
+    let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
     let kids: Vec<ChildRow> = children::table
         .filter(children::id.eq_any(&child_ids))
         .select(ChildRow::as_select())

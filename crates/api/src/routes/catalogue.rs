@@ -579,7 +579,9 @@ pub async fn update_worker(
     let version = if_match.required()?;
     let (team, worker) = path.into_inner();
     let mut conn = state.db.conn().await?;
-    cat::get_worker(&mut conn, team, worker).await?;
+    // Existence first (404 rather than 412); the caseload does not change
+    // with the update, so it is read once here.
+    let caseload = cat::get_worker(&mut conn, team, worker).await?.caseload;
     let w = cat::update_worker(
         &mut conn,
         team,
@@ -591,8 +593,7 @@ pub async fn update_worker(
     )
     .await?
     .ok_or_else(stale)?;
-    let load = cat::get_worker(&mut conn, team, worker).await?.caseload;
-    Ok(ok(w.version, &Worker::from_row(w, load)))
+    Ok(ok(w.version, &Worker::from_row(w, caseload)))
 }
 
 /// Filters of the school list.

@@ -115,7 +115,7 @@ fn prepare(
         }
     };
     let provision: domain::SenProvision = body.child.sen_provision.into();
-    let need = body.child.primary_need.map(crate::dto::SenType::code);
+    let need = body.child.primary_need.map(domain::SenType::from);
     if let Err(e) = domain::SenType::check_with(provision, need) {
         errors.push(FieldError::new(
             "child.primary_need",
