@@ -322,9 +322,9 @@ impl From<&domain::Decision> for Eligibility {
                 .reasons
                 .iter()
                 .map(|r| EligibilityReason {
-                    code: r.code.clone(),
-                    detail: r.detail.clone(),
-                    areas: r.areas.iter().map(|a| (*a).into()).collect(),
+                    code: r.code.as_str().to_owned(),
+                    detail: r.detail(),
+                    areas: r.areas.iter().map(Into::into).collect(),
                 })
                 .collect(),
             pathway: d.pathway.into(),

@@ -299,83 +299,46 @@ impl Policy {
 
     /// Screens a profile.
     pub fn decide(&self, input: &EligibilityInput<'_>) -> Decision {
-        let mut reasons = Vec::new();
+        let mut reasons = Reasons::default();
         let has_ehc_plan = input.sen_provision == Some(SenProvision::EhcPlan)
             || input.existing_plans.contains(&ExistingPlan::EhcPlan);
-        let factors = distinct(input.factors);
+        let factors = FactorSet::of(input.factors);
+        let band = self.band;
 
         let outcome = match input.profile.highest() {
             None => {
-                reasons.push(Reason::new(
-                    "no_indes_levels",
-                    "no INDES area was assessed",
-                    Vec::new(),
-                ));
+                reasons.push(Reason::plain(ReasonCode::NoIndesLevels));
                 Outcome::InsufficientInformation
             }
             Some(highest) => {
-                let driving = input.profile.areas_at(highest);
-                if highest > self.band.high {
-                    reasons.push(Reason::new(
-                        "above_band",
-                        format!(
-                            "highest level {highest} is above the band {}-{}",
-                            self.band.low, self.band.high
-                        ),
-                        driving,
-                    ));
-                    Outcome::AboveThreshold
-                } else if highest >= self.band.low {
-                    reasons.push(Reason::new(
-                        "in_band",
-                        format!(
-                            "highest level {highest} is inside the band {}-{}",
-                            self.band.low, self.band.high
-                        ),
-                        driving,
-                    ));
-                    Outcome::Eligible
+                let (code, outcome) = if highest > band.high {
+                    (ReasonCode::AboveBand, Outcome::AboveThreshold)
+                } else if highest >= band.low {
+                    (ReasonCode::InBand, Outcome::Eligible)
                 } else if self.lifts(highest, factors.len()) {
-                    reasons.push(Reason::new(
-                        "complicating_factors_lift",
-                        format!(
-                            "highest level {highest} is just below the band, with {} complicating factors ({})",
-                            factors.len(),
-                            factors.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                        driving,
-                    ));
-                    Outcome::Eligible
+                    (ReasonCode::ComplicatingFactorsLift, Outcome::Eligible)
                 } else {
-                    reasons.push(Reason::new(
-                        "below_band",
-                        format!(
-                            "highest level {highest} is below the band {}-{}",
-                            self.band.low, self.band.high
-                        ),
-                        driving,
-                    ));
-                    Outcome::BelowThreshold
-                }
+                    (ReasonCode::BelowBand, Outcome::BelowThreshold)
+                };
+                reasons.push(Reason {
+                    code,
+                    areas: AreaSet::at_level(input.profile, highest),
+                    highest,
+                    band,
+                    factors,
+                });
+                outcome
             }
         };
 
         let outcome = if has_ehc_plan {
             match self.ehc_plan {
                 EhcPlanRule::AboveThreshold if outcome != Outcome::InsufficientInformation => {
-                    reasons.push(Reason::new(
-                        "ehc_plan_in_place",
-                        "the child has an EHC plan: its statutory review is the route",
-                        Vec::new(),
-                    ));
+                    reasons.push(Reason::plain(ReasonCode::EhcPlanInPlace));
                     Outcome::AboveThreshold
                 }
                 _ => {
-                    reasons.push(Reason::new(
-                        "ehc_plan_noted",
-                        "the child has an EHC plan; screening is unchanged by policy",
-                        Vec::new(),
-                    ));
+                    reasons.push(Reason::plain(ReasonCode::EhcPlanNoted));
                     outcome
                 }
             }
@@ -417,7 +380,7 @@ impl Policy {
                 reasons.push(format!("{in_band} areas inside the band: +{points}"));
             }
         }
-        for f in distinct(factors) {
+        for f in FactorSet::of(factors).iter() {
             let points = w.factors.get(&f).copied().unwrap_or(0);
             if points > 0 {
                 score += points;
@@ -439,13 +402,6 @@ impl Policy {
     }
 }
 
-fn distinct(factors: &[ComplicatingFactor]) -> Vec<ComplicatingFactor> {
-    let mut v = factors.to_vec();
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// What screening looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct EligibilityInput<'a> {
@@ -455,34 +411,207 @@ pub struct EligibilityInput<'a> {
     pub factors: &'a [ComplicatingFactor],
 }
 
-/// One reason behind a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    /// Stable machine code.
-    pub code: String,
-    /// For humans.
-    pub detail: String,
-    /// The areas that drove it.
-    pub areas: Vec<IndesArea>,
+/// The complicating factors of a referral as a set: duplicates count once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorSet(u8);
+
+impl FactorSet {
+    /// The distinct factors of a list.
+    pub fn of(factors: &[ComplicatingFactor]) -> Self {
+        Self(factors.iter().fold(0, |bits, f| bits | (1 << *f as u8)))
+    }
+
+    /// How many distinct factors.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// No factor at all.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The factors in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = ComplicatingFactor> {
+        ComplicatingFactor::ALL
+            .into_iter()
+            .filter(move |f| self.0 & (1 << *f as u8) != 0)
+    }
 }
 
-impl Reason {
-    fn new(code: &str, detail: impl Into<String>, areas: Vec<IndesArea>) -> Self {
-        Self {
-            code: code.into(),
-            detail: detail.into(),
-            areas,
+/// A set of INDES areas, iterated in section order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AreaSet(u8);
+
+impl AreaSet {
+    /// The areas of a profile assessed at `level`.
+    pub fn at_level(profile: &IndesProfile, level: u8) -> Self {
+        Self(
+            profile
+                .entries()
+                .iter()
+                .filter(|e| e.level == level)
+                .fold(0, |bits, e| bits | (1 << e.area as u8)),
+        )
+    }
+
+    /// The areas in section order.
+    pub fn iter(self) -> impl Iterator<Item = IndesArea> {
+        IndesArea::ALL
+            .into_iter()
+            .filter(move |a| self.0 & (1 << *a as u8) != 0)
+    }
+
+    /// The areas in section order, as a vector.
+    pub fn to_vec(self) -> Vec<IndesArea> {
+        self.iter().collect()
+    }
+
+    /// No area.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// The stable machine code of a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReasonCode {
+    NoIndesLevels,
+    AboveBand,
+    InBand,
+    ComplicatingFactorsLift,
+    BelowBand,
+    EhcPlanInPlace,
+    EhcPlanNoted,
+}
+
+impl ReasonCode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoIndesLevels => "no_indes_levels",
+            Self::AboveBand => "above_band",
+            Self::InBand => "in_band",
+            Self::ComplicatingFactorsLift => "complicating_factors_lift",
+            Self::BelowBand => "below_band",
+            Self::EhcPlanInPlace => "ehc_plan_in_place",
+            Self::EhcPlanNoted => "ehc_plan_noted",
         }
     }
 }
 
+impl PartialEq<&str> for ReasonCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One reason behind a decision. It holds the facts; [`Reason::detail`]
+/// words them for humans only when asked, so screening allocates nothing
+/// but the policy version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason {
+    /// Stable machine code.
+    pub code: ReasonCode,
+    /// The areas that drove it.
+    pub areas: AreaSet,
+    /// The highest level assessed (0 when the reason is not about levels).
+    pub highest: u8,
+    /// The band of the policy that screened.
+    pub band: Band,
+    /// The distinct complicating factors considered.
+    pub factors: FactorSet,
+}
+
+impl Reason {
+    fn plain(code: ReasonCode) -> Self {
+        Self {
+            code,
+            areas: AreaSet::default(),
+            highest: 0,
+            band: Band { low: 0, high: 0 },
+            factors: FactorSet::default(),
+        }
+    }
+
+    /// For humans.
+    pub fn detail(&self) -> String {
+        let (h, low, high) = (self.highest, self.band.low, self.band.high);
+        match self.code {
+            ReasonCode::NoIndesLevels => "no INDES area was assessed".to_owned(),
+            ReasonCode::AboveBand => {
+                format!("highest level {h} is above the band {low}-{high}")
+            }
+            ReasonCode::InBand => format!("highest level {h} is inside the band {low}-{high}"),
+            ReasonCode::ComplicatingFactorsLift => format!(
+                "highest level {h} is just below the band, with {} complicating factors ({})",
+                self.factors.len(),
+                self.factors
+                    .iter()
+                    .map(ComplicatingFactor::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ReasonCode::BelowBand => {
+                format!("highest level {h} is below the band {low}-{high}")
+            }
+            ReasonCode::EhcPlanInPlace => {
+                "the child has an EHC plan: its statutory review is the route".to_owned()
+            }
+            ReasonCode::EhcPlanNoted => {
+                "the child has an EHC plan; screening is unchanged by policy".to_owned()
+            }
+        }
+    }
+}
+
+/// The reasons of a decision, in order of weight: at most one about the
+/// levels and one about an EHC plan, held inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reasons {
+    items: [Option<Reason>; 2],
+}
+
+impl Reasons {
+    fn push(&mut self, reason: Reason) {
+        let slot = self
+            .items
+            .iter_mut()
+            .find(|slot| slot.is_none())
+            .expect("a decision has at most two reasons");
+        *slot = Some(reason);
+    }
+
+    /// The reasons in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Reason> {
+        self.items.iter().flatten()
+    }
+
+    /// How many reasons.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// No reason (never the case for a decision).
+    pub fn is_empty(&self) -> bool {
+        self.items[0].is_none()
+    }
+}
+
+impl std::ops::Index<usize> for Reasons {
+    type Output = Reason;
+    fn index(&self, i: usize) -> &Reason {
+        self.items[i].as_ref().expect("no reason at that index")
+    }
+}
+
 /// A screening decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub outcome: Outcome,
     pub pathway: Pathway,
     pub policy_version: String,
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 /// Priority band of the triage queue.
@@ -582,9 +711,43 @@ mod tests {
         assert_eq!(d.policy_version, "2023.1");
         assert_eq!(d.reasons[0].code, "in_band");
         assert_eq!(
-            d.reasons[0].areas,
+            d.reasons[0].areas.to_vec(),
             vec![IndesArea::SocialEmotionalMentalHealth]
         );
+    }
+
+    #[test]
+    fn each_reason_is_worded_for_humans() {
+        let d = decide(&profile(&[(IndesArea::Deafness, 4)]), &[]);
+        assert_eq!(
+            d.reasons[0].detail(),
+            "highest level 4 is inside the band 3-4"
+        );
+        let d = decide(&profile(&[(IndesArea::Deafness, 5)]), &[]);
+        assert_eq!(
+            d.reasons[0].detail(),
+            "highest level 5 is above the band 3-4"
+        );
+        let d = decide(&profile(&[(IndesArea::Deafness, 1)]), &[]);
+        assert_eq!(
+            d.reasons[0].detail(),
+            "highest level 1 is below the band 3-4"
+        );
+        let d = decide(&profile(&[]), &[]);
+        assert_eq!(d.reasons[0].detail(), "no INDES area was assessed");
+        let d = decide(
+            &profile(&[(IndesArea::Deafness, 2)]),
+            &[
+                ComplicatingFactor::RiskOfExclusion,
+                ComplicatingFactor::Attendance,
+                ComplicatingFactor::RiskOfExclusion,
+            ],
+        );
+        assert_eq!(
+            d.reasons[0].detail(),
+            "highest level 2 is just below the band, with 2 complicating factors (attendance, risk_of_exclusion)"
+        );
+        assert_eq!(d.reasons.len(), 1);
     }
 
     #[test]
@@ -606,7 +769,7 @@ mod tests {
         );
         assert_eq!(d.outcome, Outcome::AboveThreshold);
         assert_eq!(d.pathway, Pathway::SpecialistAssessment);
-        assert_eq!(d.reasons[0].areas, vec![IndesArea::Deafness]);
+        assert_eq!(d.reasons[0].areas.to_vec(), vec![IndesArea::Deafness]);
     }
 
     #[test]
@@ -783,11 +946,12 @@ mod tests {
         #[test]
         fn the_outcome_follows_the_highest_level(p in any_profile(), fs in proptest::collection::vec(factor(), 0..7)) {
             let d = decide(&p, &fs);
+            let distinct: std::collections::BTreeSet<_> = fs.iter().collect();
             let expected = match p.highest() {
                 None => Outcome::InsufficientInformation,
                 Some(h) if h > 4 => Outcome::AboveThreshold,
                 Some(h) if h >= 3 => Outcome::Eligible,
-                Some(2) if distinct(&fs).len() >= 2 => Outcome::Eligible,
+                Some(2) if distinct.len() >= 2 => Outcome::Eligible,
                 Some(_) => Outcome::BelowThreshold,
             };
             prop_assert_eq!(d.outcome, expected);

@@ -17,8 +17,9 @@ pub mod role;
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
 pub use eligibility::{
-    Band, ComplicatingFactor, Decision, EhcPlanRule, EligibilityInput, ExistingPlan, FactorLift,
-    Outcome, Pathway, Policy, PolicyError, Priority, PriorityBand, PriorityWeights, Reason,
+    AreaSet, Band, ComplicatingFactor, Decision, EhcPlanRule, EligibilityInput, ExistingPlan,
+    FactorLift, FactorSet, Outcome, Pathway, Policy, PolicyError, Priority, PriorityBand,
+    PriorityWeights, Reason, ReasonCode, Reasons,
 };
 pub use ids::{ChildId, ReferralId, TeamId, WorkerId, ZoneId};
 pub use indes::{IndesArea, IndesEntry, IndesError, IndesProfile, IndesScale};
