@@ -29,7 +29,7 @@ struct Sent {
 async fn acknowledged_referrals_survive_a_database_outage() {
     let cluster = Arc::new(PrivateCluster::start_new());
     let db = TestDb::create_on(&cluster.admin_url(), "sct_fault").await;
-    let app = TestApp::spawn_on(db).await;
+    let app = TestApp::spawn_on(db);
     let team = app.team("F01").await;
     let urn = team.schools[0].urn.clone();
     let token = app.school(&urn);
@@ -56,7 +56,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
                             .headers()
                             .get("content-type")
                             .is_some_and(|v| v == "application/problem+json");
-                        let took = start.elapsed() - at;
+                        let took = start.elapsed().saturating_sub(at);
                         let json: serde_json::Value = res.json().await.unwrap_or_default();
                         Sent {
                             at,
@@ -69,7 +69,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
                     }
                     Ok(Err(_)) => Sent {
                         at,
-                        took: Some(start.elapsed() - at),
+                        took: Some(start.elapsed().saturating_sub(at)),
                         status: 0,
                         id: None,
                         retry_after: false,
@@ -122,7 +122,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
     let mut ready_back = None;
     while start.elapsed() < up + Duration::from_secs(10) {
         if ready(client.clone(), ready_url.clone()).await == 200 {
-            ready_back = Some(start.elapsed() - up);
+            ready_back = Some(start.elapsed().saturating_sub(up));
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -169,7 +169,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
         .map(|s| s.at + s.took.unwrap_or_default())
         .min()
         .expect("a 201 after the database came back");
-    let recovery = resumed - up;
+    let recovery = resumed.saturating_sub(up);
     assert!(
         recovery < Duration::from_secs(5),
         "recovered in {recovery:?}"
@@ -229,7 +229,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
 #[tokio::test]
 async fn two_servers_racing_on_one_referral_have_one_winner() {
     let first = TestApp::spawn().await;
-    let second = TestApp::spawn_on(first.db.shared()).await;
+    let second = TestApp::spawn_on(first.db.shared());
     let team = first.team("R01").await;
     let urn = team.schools[0].urn.clone();
     let manager = first.manager(&team);

@@ -183,6 +183,7 @@ impl TestDb {
 
     /// Another handle on the same database, which does not drop it (for a
     /// second server on one database).
+    #[must_use]
     pub fn shared(&self) -> Self {
         Self {
             name: self.name.clone(),
@@ -269,11 +270,11 @@ pub struct TestApp {
 impl TestApp {
     /// Boots the app with a fresh database.
     pub async fn spawn() -> Self {
-        Self::spawn_on(TestDb::new().await).await
+        Self::spawn_on(TestDb::new().await)
     }
 
-    /// Boots the app on a given database.
-    pub async fn spawn_on(db: TestDb) -> Self {
+    /// Boots the app on a given database (inside a tokio runtime).
+    pub fn spawn_on(db: TestDb) -> Self {
         let vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),

@@ -66,12 +66,13 @@ struct Subjects(Vec<(&'static str, String)>);
 struct Recorded;
 
 /// Names a subject of this request (e.g. the referral a `POST` created).
-pub fn note(req: &HttpRequest, kind: &'static str, id: impl ToString) {
+pub fn note(req: &HttpRequest, kind: &'static str, id: &impl ToString) {
+    let id = id.to_string();
     let mut ext = req.extensions_mut();
     match ext.get_mut::<Subjects>() {
-        Some(s) => s.0.push((kind, id.to_string())),
+        Some(s) => s.0.push((kind, id)),
         None => {
-            ext.insert(Subjects(vec![(kind, id.to_string())]));
+            ext.insert(Subjects(vec![(kind, id)]));
         }
     }
 }

@@ -33,7 +33,8 @@ async fn referral_ends(
     c: &mut AsyncPgConnection,
     child: Uuid,
 ) -> StoreResult<Vec<(Uuid, ReferralEnd)>> {
-    let rows: Vec<(Uuid, String, Option<DateTime<Utc>>, DateTime<Utc>)> = referrals::table
+    type EndRow = (Uuid, String, Option<DateTime<Utc>>, DateTime<Utc>);
+    let rows: Vec<EndRow> = referrals::table
         .filter(referrals::child_id.eq(child))
         .order(referrals::id.asc())
         .select((
@@ -200,8 +201,10 @@ pub async fn run_retention(
     });
     loop {
         let batch = expired_batch(c, cutoff, after, 500).await?;
-        let Some(last) = batch.last() else { break };
-        after = *last;
+        let Some(batch_end) = batch.last() else {
+            break;
+        };
+        after = *batch_end;
         for child in batch {
             if dry_run {
                 let ends = referral_ends(c, child).await?;

@@ -267,7 +267,7 @@ pub async fn submit_referral(
             Claim::Replay(stored) => {
                 if let Some((_, loc)) = stored.headers.iter().find(|(k, _)| k == "location") {
                     if let Some(id) = loc.rsplit('/').next() {
-                        crate::audit::note(&req, "referral", id);
+                        crate::audit::note(&req, "referral", &id);
                     }
                 }
                 return Ok(replay(&stored));
@@ -508,7 +508,7 @@ pub async fn list_referrals(
     };
     // The audit trail records every referral the page showed.
     for v in &views {
-        crate::audit::note(&req, "referral", v.referral.id);
+        crate::audit::note(&req, "referral", &v.referral.id);
     }
     if !views.is_empty() {
         // One audit line per page, naming every referral it showed.
