@@ -14,11 +14,12 @@ use sct_persistence::Scope;
 use serde_json::Value;
 use uuid::Uuid;
 
-const BIG_TABLES: [&str; 4] = [
+const BIG_TABLES: [&str; 5] = [
     "referrals",
     "children",
     "referral_history",
     "referral_indes_levels",
+    "audit_events",
 ];
 /// Rows a plan may read and discard on a big table: a page is 51 rows, the
 /// table 20,000; a plan that walks a tenth of it is not index-backed.
@@ -402,6 +403,187 @@ async fn every_list_query_is_index_backed() {
     assert!(
         failures.is_empty(),
         "list statements that are not index-backed:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// 60,000 audit rows over a week: 200 actors, 6,000 subjects, five actions.
+const AUDIT_SEED: &str = r"
+INSERT INTO audit_events (occurred_at, request_id, actor, actor_role, action, method, route,
+    subject_type, subject_id, outcome)
+SELECT timestamptz '2026-01-01 00:00Z' + n * interval '10 seconds', 'req-' || n,
+       'actor-' || (n % 200), 'team_manager',
+       (ARRAY['get_referral', 'list_referrals', 'accept_referral', 'submit_referral',
+              'referral_history'])[1 + n % 5],
+       'GET', '/api/v1/referrals/{id}', 'referral', 'ref-' || (n % 6000), 200
+FROM generate_series(1, 60000) n;
+ANALYZE audit_events;
+";
+
+/// Runs one statement with both plan modes and returns what reads badly.
+async fn plan_offences(
+    client: &tokio_postgres::Client,
+    i: usize,
+    name: &str,
+    sql: &str,
+    args: &[String],
+) -> Vec<String> {
+    let placeholders = (1..=20).filter(|n| sql.contains(&format!("${n}"))).count();
+    assert_eq!(
+        placeholders,
+        args.len(),
+        "{name}: the statement binds {placeholders} values, the test gives {}: {sql}",
+        args.len()
+    );
+    client
+        .batch_execute(&format!("PREPARE a{i} AS {sql}"))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: PREPARE failed: {e}\n{sql}"));
+    let mut failures = Vec::new();
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        client
+            .batch_execute(&format!("SET plan_cache_mode = {mode}"))
+            .await
+            .expect("set");
+        let explain = format!(
+            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE a{i}({})",
+            args.join(", ")
+        );
+        let rows = client
+            .simple_query(&explain)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{explain}"));
+        let text = rows
+            .iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .expect("plan");
+        let plan: Value = serde_json::from_str(&text).expect("json plan");
+        let mut found = Vec::new();
+        offences(&plan[0]["Plan"], &mut found);
+        if !found.is_empty() {
+            failures.push(format!("{name} [{mode}]: {}\n  {sql}", found.join("; ")));
+        }
+    }
+    failures
+}
+
+/// A list shape of the audit trail: name, filter, keyset, bound values.
+type AuditShape = (
+    &'static str,
+    sct_persistence::audit::AuditFilter,
+    Option<(DateTime<Utc>, i64)>,
+    Vec<String>,
+);
+
+#[tokio::test]
+async fn every_audit_list_query_is_index_backed() {
+    use sct_persistence::audit::{list_sql, AuditFilter};
+    let db = TestDb::new().await;
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client.batch_execute(AUDIT_SEED).await.expect("seed");
+    let page = 51_i64;
+    let mid = Utc
+        .with_ymd_and_hms(2026, 1, 4, 12, 0, 0)
+        .single()
+        .expect("time");
+    let end = mid + chrono::Duration::hours(6);
+    let cursor = Some((mid, 30_000_i64));
+    let keyset = [lit_time(mid), "30000".to_owned()];
+    let shapes: Vec<AuditShape> = vec![
+        ("the whole trail", AuditFilter::default(), None, vec![]),
+        (
+            "the whole trail, a later page",
+            AuditFilter::default(),
+            cursor,
+            keyset.to_vec(),
+        ),
+        (
+            "one actor",
+            AuditFilter {
+                actor: Some("actor-7".into()),
+                ..AuditFilter::default()
+            },
+            None,
+            vec!["'actor-7'".into()],
+        ),
+        (
+            "one actor, a later page",
+            AuditFilter {
+                actor: Some("actor-7".into()),
+                ..AuditFilter::default()
+            },
+            cursor,
+            [vec!["'actor-7'".to_owned()], keyset.to_vec()].concat(),
+        ),
+        (
+            "one subject (who saw this referral)",
+            AuditFilter {
+                subject_id: Some("ref-42".into()),
+                ..AuditFilter::default()
+            },
+            None,
+            vec!["'ref-42'".into()],
+        ),
+        (
+            "one subject of a type",
+            AuditFilter {
+                subject_id: Some("ref-42".into()),
+                subject_type: Some("referral".into()),
+                ..AuditFilter::default()
+            },
+            None,
+            vec!["'ref-42'".into(), "'referral'".into()],
+        ),
+        (
+            "one action since a time",
+            AuditFilter {
+                action: Some("accept_referral".into()),
+                from: Some(mid),
+                ..AuditFilter::default()
+            },
+            None,
+            vec!["'accept_referral'".into(), lit_time(mid)],
+        ),
+        (
+            "a time range",
+            AuditFilter {
+                from: Some(mid),
+                to: Some(end),
+                ..AuditFilter::default()
+            },
+            None,
+            vec![lit_time(mid), lit_time(end)],
+        ),
+        (
+            "one actor in a time range",
+            AuditFilter {
+                actor: Some("actor-7".into()),
+                from: Some(mid),
+                to: Some(end),
+                ..AuditFilter::default()
+            },
+            None,
+            vec!["'actor-7'".into(), lit_time(mid), lit_time(end)],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (name, filter, after, args)) in shapes.into_iter().enumerate() {
+        let sql = list_sql(&filter, after, page);
+        let mut args = args;
+        args.push(page.to_string());
+        failures.extend(plan_offences(&client, i, name, &sql, &args).await);
+    }
+    assert!(
+        failures.is_empty(),
+        "audit list statements that are not index-backed:\n{}",
         failures.join("\n")
     );
 }

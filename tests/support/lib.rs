@@ -85,6 +85,8 @@ pub struct TestDb {
     pub name: String,
     pub url: String,
     admin: String,
+    /// Whether dropping this handle drops the database.
+    owned: bool,
 }
 
 impl TestDb {
@@ -150,6 +152,44 @@ impl TestDb {
             url: with_database(&admin, &name),
             name,
             admin,
+            owned: true,
+        }
+    }
+
+    /// Creates and migrates database `name` on another server (a private
+    /// cluster of a fault test), given its admin URL.
+    pub async fn create_on(admin: &str, name: &str) -> Self {
+        let client = admin_client(admin).await;
+        client
+            .execute(&format!("CREATE DATABASE \"{name}\""), &[])
+            .await
+            .expect("create database");
+        let url = with_database(admin, name);
+        sct_persistence::migrate(&url).await.expect("migrate");
+        {
+            let db = Db::connect(&url, 1).expect("pool");
+            let mut c = db.conn().await.expect("conn");
+            sct_persistence::policy::ensure_default(&mut c)
+                .await
+                .expect("policy");
+        }
+        Self {
+            url,
+            name: name.to_owned(),
+            admin: admin.to_owned(),
+            owned: true,
+        }
+    }
+
+    /// Another handle on the same database, which does not drop it (for a
+    /// second server on one database).
+    #[must_use]
+    pub fn shared(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            admin: self.admin.clone(),
+            owned: false,
         }
     }
 
@@ -175,6 +215,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let admin = self.admin.clone();
         let name = self.name.clone();
         // Drop may run inside the test's runtime: use a thread of its own.
@@ -227,7 +270,11 @@ pub struct TestApp {
 impl TestApp {
     /// Boots the app with a fresh database.
     pub async fn spawn() -> Self {
-        let db = TestDb::new().await;
+        Self::spawn_on(TestDb::new().await)
+    }
+
+    /// Boots the app on a given database (inside a tokio runtime).
+    pub fn spawn_on(db: TestDb) -> Self {
         let vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
@@ -246,6 +293,7 @@ impl TestApp {
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
                 integration: settings.integration,
+                retention_closed_years: sct_api::config::DEFAULT_RETENTION_CLOSED_YEARS,
             },
             listener,
             1,
@@ -589,4 +637,133 @@ pub fn referral_body(urn: &str, upn: &str, level: u8) -> Value {
         "consent": {"given_by": "parent_carer", "given_on": "2026-11-20"},
         "reason": "Escalating anxiety, attendance falling"
     })
+}
+
+/// A PostgreSQL cluster of a test's own, in a temporary folder, that the
+/// test may stop and start (fault tests must never stop the shared test
+/// server). Run as the `postgres` OS user when the tests run as root, like
+/// `scripts/db.sh`. Stopped and removed when dropped.
+pub struct PrivateCluster {
+    pub dir: std::path::PathBuf,
+    pub port: u16,
+    bindir: std::path::PathBuf,
+}
+
+impl PrivateCluster {
+    fn command(&self, program: &str) -> std::process::Command {
+        let bin = self.bindir.join(program);
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(bin);
+            c
+        } else {
+            std::process::Command::new(bin)
+        };
+        // A daemon must not hold the test's output pipes open.
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Creates (initdb) and starts a cluster on a free port.
+    pub fn start_new() -> Self {
+        let bindir = std::process::Command::new("pg_config")
+            .arg("--bindir")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .expect("pg_config --bindir");
+        let dir = std::env::temp_dir().join(format!("sct-fault-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if root {
+            let ok = std::process::Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "chown the cluster folder to postgres");
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let cluster = Self {
+            dir,
+            port,
+            bindir: bindir.into(),
+        };
+        let ok = cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(cluster.dir.join("data"))
+            .args([
+                "--username=postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "initdb of the private cluster");
+        cluster.start();
+        cluster
+    }
+
+    /// The admin URL.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the cluster and waits until it accepts connections.
+    pub fn start(&self) {
+        let opts = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {}",
+            self.port,
+            self.dir.display()
+        );
+        let ok = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-t", "60", "-o", &opts, "start"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pg_ctl start");
+    }
+
+    /// Stops the cluster (`fast`: open connections are terminated).
+    pub fn stop(&self) {
+        let ok = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-t", "60", "-m", "fast", "stop"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pg_ctl stop");
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-m", "immediate", "stop"])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

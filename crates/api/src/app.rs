@@ -29,6 +29,8 @@ pub struct AppContext {
     /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
+    /// Years a child's records are kept after their last referral ended.
+    pub retention_closed_years: u32,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -167,10 +169,12 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let doc = openapi::document();
     let rendered = web::Data::new(Document(openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
+    let operations = web::Data::new(crate::audit::Operations::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
+        retention_closed_years: ctx.retention_closed_years,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
@@ -189,6 +193,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(rendered.clone())
             .app_data(table.clone())
             .app_data(metrics.clone())
+            .app_data(operations.clone())
             .app_data(web::JsonConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
             }))
@@ -203,6 +208,8 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .service(swagger)
             .default_service(web::to(fallback))
+            // Innermost: the request id is set and the route is matched.
+            .wrap(from_fn(crate::audit::record))
             .wrap(cors(&origins))
             .wrap(
                 DefaultHeaders::new()

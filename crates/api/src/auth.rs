@@ -5,7 +5,7 @@ use crate::config::{JwtSettings, Settings};
 use crate::error::{ApiError, ErrorCode};
 use crate::routes::AppState;
 use actix_web::dev::Payload;
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sct_domain::{Role, Urn};
@@ -282,17 +282,22 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let caller = authenticate(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let caller = caller?;
-            match (caller.role, caller.client_version) {
+            let caller = match (caller.role, caller.client_version) {
                 (Role::Integration, Some(version)) => {
                     let state = state.ok_or_else(|| {
                         ApiError::new(ErrorCode::Internal, "authentication is not configured")
                     })?;
-                    check_client(caller, version, &state.db).await
+                    check_client(caller, version, &state.db).await?
                 }
-                _ => Ok(caller),
-            }
+                _ => caller,
+            };
+            // For the audit middleware: who made this request.
+            req.extensions_mut()
+                .insert(crate::audit::AuditCaller::of(&caller));
+            Ok(caller)
         })
     }
 }

@@ -15,6 +15,11 @@ pub const DEV_AUDIENCE: &str = "sct-api";
 /// Default of `SCT_REPORT_WAITING_DAYS`.
 pub const DEFAULT_WAITING_DAYS: u32 = 10;
 
+/// Default of `SCT_RETENTION_CLOSED_YEARS`: a child's records are kept six
+/// years after their last referral ended (see docs/architecture.md, "Data
+/// protection", for the source and its limits).
+pub const DEFAULT_RETENTION_CLOSED_YEARS: u32 = 6;
+
 /// A string that prints as `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -65,6 +70,12 @@ pub struct Settings {
     /// acceptance or allocation is flagged in the responsiveness report.
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
+    /// Whole years a child's records are kept after their last referral
+    /// ended (closed, declined or withdrawn): `SCT_RETENTION_CLOSED_YEARS`.
+    pub retention_closed_years: u32,
+    /// `statement_timeout` of the server's connections
+    /// (`SCT_DB_STATEMENT_TIMEOUT_MS`, default 15000).
+    pub statement_timeout_ms: u64,
 }
 
 /// Lifetimes around integration clients' credentials.
@@ -187,6 +198,14 @@ impl Settings {
                 .ok_or_else(|| ConfigError::Invalid("SCT_REPORT_WAITING_DAYS", v.clone()))?,
             None => DEFAULT_WAITING_DAYS,
         };
+        let retention_closed_years = seconds(
+            &get,
+            "SCT_RETENTION_CLOSED_YEARS",
+            i64::from(DEFAULT_RETENTION_CLOSED_YEARS),
+            1..=100,
+        )?;
+        let statement_timeout_ms =
+            seconds(&get, "SCT_DB_STATEMENT_TIMEOUT_MS", 15_000, 100..=600_000)?;
         let defaults = IntegrationSettings::default();
         let integration = IntegrationSettings {
             token_ttl_seconds: seconds(
@@ -225,6 +244,9 @@ impl Settings {
                 .unwrap_or_default(),
             pool_size,
             integration,
+            retention_closed_years: u32::try_from(retention_closed_years)
+                .unwrap_or(DEFAULT_RETENTION_CLOSED_YEARS),
+            statement_timeout_ms: u64::try_from(statement_timeout_ms).unwrap_or(15_000),
         })
     }
 }
@@ -250,6 +272,21 @@ mod tests {
         assert!(s.cors_origins.is_empty());
         assert!(!s.production);
         assert_eq!(s.integration, IntegrationSettings::default());
+        assert_eq!(s.retention_closed_years, 6);
+        assert_eq!(s.statement_timeout_ms, 15_000);
+    }
+
+    #[test]
+    fn retention_years_are_read_and_bounded() {
+        let s =
+            settings(&[("DATABASE_URL", "x"), ("SCT_RETENTION_CLOSED_YEARS", "25")]).expect("ok");
+        assert_eq!(s.retention_closed_years, 25);
+        for bad in ["0", "101", "six"] {
+            assert!(
+                settings(&[("DATABASE_URL", "x"), ("SCT_RETENTION_CLOSED_YEARS", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -1282,3 +1282,125 @@ pub struct OAuthErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
 }
+
+/// One row of the audit trail: who did what to which subject, when, with
+/// what outcome. Identifiers only, never personal data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEvent {
+    /// Position in the trail (increasing).
+    pub id: i64,
+    /// When it was recorded.
+    pub occurred_at: DateTime<Utc>,
+    /// The x-request-id of the request (or of a `sct retention` run).
+    pub request_id: Option<String>,
+    /// Subject (`sub`) of the actor's token; `sct-retention` for the retention job.
+    #[schema(example = "z01-manager")]
+    pub actor: String,
+    /// The actor's role: la_admin, team_manager, practitioner, school, integration or system.
+    #[schema(example = "team_manager")]
+    pub actor_role: String,
+    /// The integration client, for tokens from `POST /oauth/token`.
+    pub client_id: Option<String>,
+    /// The operation id (e.g. `accept_referral`), `retention_anonymise` or `erase_child`.
+    #[schema(example = "get_referral")]
+    pub action: String,
+    /// HTTP method of the request (absent for the retention job).
+    pub method: Option<String>,
+    /// Route pattern of the request, e.g. `/api/v1/referrals/{id}`.
+    pub route: Option<String>,
+    /// What kind of record the subject is: `referral`, `child`, `team`, `school`, ...
+    #[schema(example = "referral")]
+    pub subject_type: Option<String>,
+    /// Id (or URN) of the subject.
+    pub subject_id: Option<String>,
+    /// The HTTP status answered.
+    #[schema(example = 200)]
+    pub outcome: i16,
+    /// Identifiers and counts the action recorded (an erasure's override and justification).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
+    fn from(r: sct_persistence::audit::AuditEventRow) -> Self {
+        Self {
+            id: r.id,
+            occurred_at: r.occurred_at,
+            request_id: r.request_id,
+            actor: r.actor,
+            actor_role: r.actor_role,
+            client_id: r.client_id,
+            action: r.action,
+            method: r.method,
+            route: r.route,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
+            outcome: r.outcome,
+            details: r.details,
+        }
+    }
+}
+
+/// A page of the audit trail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEventPage {
+    /// Rows of this page, oldest first.
+    pub items: Vec<AuditEvent>,
+    /// Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A referral with its history, in a subject access bundle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExportedReferral {
+    /// The referral as the API shows it.
+    pub referral: Referral,
+    /// Every change of the referral, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Everything held about a child: a subject access bundle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildExport {
+    /// When the bundle was made.
+    pub generated_at: DateTime<Utc>,
+    /// The child's record.
+    pub child: Child,
+    /// When the child's personal data was anonymised (retention or erasure), if it was.
+    pub anonymised_at: Option<DateTime<Utc>>,
+    /// Every referral of the child, with its history.
+    pub referrals: Vec<ExportedReferral>,
+    /// Who accessed or changed the child's data: every audit row about the child or any of their referrals, oldest first.
+    pub access: Vec<AuditEvent>,
+}
+
+/// An erasure request.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"override": true, "justification": "Court order 2026/123 requires erasure despite the retention period"}))]
+pub struct ErasureBody {
+    /// Erase although a legal retention applies (an open referral, or one
+    /// that ended less than the retention period ago). Needs a justification.
+    #[serde(default, rename = "override")]
+    #[schema(default = false)]
+    pub override_retention: bool,
+    /// Why the retention is overridden; recorded in the audit trail.
+    #[schema(min_length = 10, max_length = 2000)]
+    #[validate(length(min = 10, max = 2000))]
+    pub justification: Option<String>,
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErasureResult {
+    /// The child.
+    pub child_id: Uuid,
+    /// When the personal data was anonymised.
+    pub anonymised_at: DateTime<Utc>,
+    /// How many of the child's referrals had their free text anonymised.
+    pub referrals_anonymised: usize,
+    /// Whether a legal retention was overridden.
+    #[serde(rename = "override")]
+    pub override_retention: bool,
+}

@@ -44,13 +44,15 @@ pub enum ErrorCode {
     WorkerInactive,
     IfMatchRequired,
     ClientRevoked,
+    RetentionApplies,
+    AlreadyErased,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -85,6 +87,8 @@ impl ErrorCode {
         Self::WorkerInactive,
         Self::IfMatchRequired,
         Self::ClientRevoked,
+        Self::RetentionApplies,
+        Self::AlreadyErased,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -246,6 +250,16 @@ impl ErrorCode {
                 S::CONFLICT,
                 "client_revoked",
                 "The integration client is revoked",
+            ),
+            Self::RetentionApplies => (
+                S::CONFLICT,
+                "retention_applies",
+                "A legal retention period applies to the child's records",
+            ),
+            Self::AlreadyErased => (
+                S::CONFLICT,
+                "already_erased",
+                "The child's personal data was already erased",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

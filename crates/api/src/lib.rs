@@ -3,6 +3,7 @@
 //! handlers, the OpenAPI document and demonstration data.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod credentials;

@@ -57,6 +57,15 @@ enum Command {
         #[arg(long)]
         zones: Option<std::path::PathBuf>,
     },
+    /// Anonymise the children whose records are past retention
+    /// (SCT_RETENTION_CLOSED_YEARS after their last referral ended): names,
+    /// dates of birth (the school cohort stays), UPN and free text; counts
+    /// for reports stay. Each child is one transaction with its audit rows.
+    Retention {
+        /// Count what has expired; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -109,6 +118,37 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 } else {
                     applied.join(", ")
                 }
+            );
+            Ok(())
+        }
+        Command::Retention { dry_run } => {
+            let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
+            let policy = sct_domain::RetentionPolicy {
+                closed_years: settings.retention_closed_years,
+            };
+            let actor = sct_persistence::Actor {
+                subject: "sct-retention".into(),
+                role: "system".into(),
+                request_id: Some(format!("retention-{}", uuid::Uuid::now_v7())),
+                client_id: None,
+            };
+            let report = sct_persistence::protection::run_retention(
+                &mut *db.conn().await?,
+                policy,
+                sct_persistence::now(),
+                dry_run,
+                &actor,
+            )
+            .await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "dry_run": report.dry_run,
+                    "retention_closed_years": policy.closed_years,
+                    "cutoff": policy.cutoff(sct_persistence::now()),
+                    "children": report.children,
+                    "referrals": report.referrals,
+                })
             );
             Ok(())
         }
@@ -175,8 +215,15 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
         }
         Command::Serve => {
             let keys = JwtKeys::load(&settings)?;
-            let db =
-                sct_persistence::Db::connect(settings.database_url.expose(), settings.pool_size)?;
+            let timeouts = sct_persistence::Timeouts {
+                statement: Duration::from_millis(settings.statement_timeout_ms),
+                ..sct_persistence::Timeouts::default()
+            };
+            let db = sct_persistence::Db::connect_with(
+                settings.database_url.expose(),
+                settings.pool_size,
+                &timeouts,
+            )?;
             let purge_db = db.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_hours(1));
@@ -205,6 +252,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     cors_origins: settings.cors_origins.clone(),
                     waiting_days: settings.waiting_days,
                     integration: settings.integration,
+                    retention_closed_years: settings.retention_closed_years,
                 },
                 listener,
                 workers,

@@ -40,6 +40,8 @@ pub struct Document(pub String);
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
+        (name = "Audit", description = "Who read or changed what: the append-only audit trail (la_admin)"),
+        (name = "Data protection", description = "Subject access and erasure of a child's personal data (la_admin)"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
     modifiers(&BearerScheme)
@@ -74,8 +76,8 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        catalogue as c, gias as g, integration as i, oauth as o, referrals as r, reports as rep,
-        system as s,
+        audit as au, catalogue as c, children as ch, gias as g, integration as i, oauth as o,
+        referrals as r, reports as rep, system as s,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -120,7 +122,10 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(i::set_client_schools)
         .service(i::rotate_client_secret)
         .service(i::revoke_client)
-        .service(o::issue_token);
+        .service(o::issue_token)
+        .service(au::list_audit_events)
+        .service(ch::export_child)
+        .service(ch::erase_child);
 }
 
 /// Health endpoints, outside `/api/v1`.

@@ -12,6 +12,7 @@ pub mod eligibility;
 pub mod ids;
 pub mod indes;
 pub mod referral;
+pub mod retention;
 pub mod role;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
@@ -27,6 +28,7 @@ pub use referral::{
     Action, ClosureOutcome, ReferralState, Request as TransitionRequest, Status, Transition,
     TransitionError,
 };
+pub use retention::{ReferralEnd, Retention, RetentionPolicy};
 pub use role::Role;
 
 /// Parses a snake_case wire name into an enum by looking it up in `ALL`.

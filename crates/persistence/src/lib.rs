@@ -5,11 +5,13 @@
 //! request paths, and the migrations embedded in the binary. Rows are turned
 //! into domain types here and nowhere else.
 
+pub mod audit;
 pub mod catalogue;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
 pub mod policy;
+pub mod protection;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
@@ -79,8 +81,12 @@ impl From<DieselError> for StoreError {
                         kind: ConstraintKind::Check,
                         constraint,
                     },
-                    DatabaseErrorKind::ClosedConnection => {
-                        StoreError::Unavailable("connection closed".into())
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand => {
+                        StoreError::Unavailable(info.message().to_owned())
+                    }
+                    DatabaseErrorKind::Unknown if is_transient(info.message()) => {
+                        StoreError::Unavailable(info.message().to_owned())
                     }
                     _ => StoreError::Database(DieselError::DatabaseError(kind, info)),
                 }
@@ -91,6 +97,24 @@ impl From<DieselError> for StoreError {
             other => StoreError::Database(other),
         }
     }
+}
+
+/// Messages of the server errors that mean "the database is going away,
+/// starting or overloaded; retry later" (SQLSTATE 57P01-57P03, 53300,
+/// 57014 statement timeout, 55P03 lock timeout). diesel does not expose
+/// the SQLSTATE, so the server's (stable, English) messages are matched.
+fn is_transient(message: &str) -> bool {
+    const TRANSIENT: [&str; 8] = [
+        "terminating connection due to administrator command",
+        "terminating connection due to crash of another server process",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "sorry, too many clients already",
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+    ];
+    TRANSIENT.iter().any(|t| message.starts_with(t))
 }
 
 impl From<PoolError> for StoreError {
@@ -114,20 +138,51 @@ impl Db {
     /// # Errors
     /// `Unavailable` if the pool cannot be built from the URL.
     pub fn connect(database_url: &str, max_size: usize) -> StoreResult<Self> {
+        Self::connect_with(database_url, max_size, &Timeouts::default())
+    }
+
+    /// Builds a pool with explicit timeouts.
+    ///
+    /// # Errors
+    /// `Unavailable` if the pool cannot be built from the URL.
+    pub fn connect_with(
+        database_url: &str,
+        max_size: usize,
+        timeouts: &Timeouts,
+    ) -> StoreResult<Self> {
         // Fast recycling: no `SELECT 1` round trip each time a connection is
         // taken. A connection the server dropped fails its next query, which
-        // answers 503, and is then discarded as broken.
+        // answers 503, and is then discarded as broken (its client is closed).
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
+        let setup = format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}; \
+             SET idle_in_transaction_session_timeout = {}",
+            timeouts.statement.as_millis(),
+            timeouts.lock.as_millis(),
+            timeouts.idle_in_transaction.as_millis()
+        );
+        config.custom_setup = Box::new(move |url| {
+            let setup = setup.clone();
+            let url = url.to_owned();
+            Box::pin(async move {
+                use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                conn.batch_execute(&setup)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
             database_url,
             config,
         );
         let pool = Pool::builder(manager)
             .max_size(max_size)
-            .wait_timeout(Some(Duration::from_secs(2)))
-            .create_timeout(Some(Duration::from_secs(2)))
-            .recycle_timeout(Some(Duration::from_secs(2)))
+            .wait_timeout(Some(timeouts.pool))
+            .create_timeout(Some(timeouts.pool))
+            .recycle_timeout(Some(timeouts.pool))
             .runtime(deadpool_runtime())
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -172,6 +227,34 @@ impl Db {
         .load(&mut conn)
         .await?;
         Ok(applied.as_slice().first().map(|v| v.version.as_str()) == latest_migration().as_deref())
+    }
+}
+
+/// How long the database may take before a request gives up with 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Waiting for a pooled connection, or opening a new one.
+    pub pool: Duration,
+    /// One statement (`statement_timeout`).
+    pub statement: Duration,
+    /// Waiting for a row lock (`lock_timeout`).
+    pub lock: Duration,
+    /// A transaction left idle (`idle_in_transaction_session_timeout`).
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for Timeouts {
+    /// 800 ms for a connection (so that a stopped database answers 503
+    /// within a second), 15 s per statement (`SCT_DB_STATEMENT_TIMEOUT_MS`
+    /// changes it for `sct serve`), 5 s for a row lock, 30 s idle in a
+    /// transaction.
+    fn default() -> Self {
+        Self {
+            pool: Duration::from_millis(800),
+            statement: Duration::from_secs(15),
+            lock: Duration::from_secs(5),
+            idle_in_transaction: Duration::from_secs(30),
+        }
     }
 }
 
@@ -257,6 +340,8 @@ pub struct Actor {
     pub subject: String,
     pub role: String,
     pub request_id: Option<String>,
+    /// The integration client acting, if any.
+    pub client_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! keyset-paged lists, and every action of the state machine. Each change to
 //! a referral and its history row are written in one transaction.
 
+use crate::audit::NewAuditEvent;
 use crate::catalogue;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
@@ -266,6 +267,30 @@ async fn submit_in_tx(
         Some(&row.reason),
         details,
         now,
+    )
+    .await?;
+    // The audit rows commit with the referral, or neither does.
+    let route = "/api/v1/referrals";
+    crate::audit::record(
+        c,
+        &[
+            NewAuditEvent::new(
+                actor,
+                "submit_referral",
+                Some(("referral", row.id.to_string())),
+                201,
+                now,
+            )
+            .via("POST", route),
+            NewAuditEvent::new(
+                actor,
+                "submit_referral",
+                Some(("child", child.id.to_string())),
+                201,
+                now,
+            )
+            .via("POST", route),
+        ],
     )
     .await?;
     Ok(load(c, row.id, &Scope::All).await?)
@@ -815,6 +840,20 @@ async fn act_in_tx(
         input.reason(),
         details,
         ctx.now,
+    )
+    .await?;
+    // The audit row commits with the change, or neither does.
+    let action = input.action().as_str();
+    crate::audit::record(
+        c,
+        &[NewAuditEvent::new(
+            ctx.actor,
+            &format!("{action}_referral"),
+            Some(("referral", row.id.to_string())),
+            200,
+            ctx.now,
+        )
+        .via("POST", &format!("/api/v1/referrals/{{id}}/{action}"))],
     )
     .await?;
     Ok(load(c, row.id, &Scope::All).await?)

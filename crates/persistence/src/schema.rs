@@ -75,6 +75,7 @@ diesel::table! {
         primary_need -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -125,6 +126,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -203,5 +205,23 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        request_id -> Nullable<Text>,
+        actor -> Text,
+        actor_role -> Text,
+        client_id -> Nullable<Text>,
+        action -> Text,
+        method -> Nullable<Text>,
+        route -> Nullable<Text>,
+        subject_type -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        outcome -> Int2,
+        details -> Jsonb,
     }
 }

@@ -1,7 +1,9 @@
 //! HTTP handlers: parse, authorise, call the persistence layer with the
 //! domain's decision, map the answer. One module per resource family.
 
+pub mod audit;
 pub mod catalogue;
+pub mod children;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
@@ -23,6 +25,8 @@ pub struct AppState {
     /// Default threshold of the responsiveness report, in days.
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
+    /// Years a child's records are kept after their last referral ended.
+    pub retention_closed_years: u32,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the

@@ -34,11 +34,7 @@ use uuid::Uuid;
 const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
 
 fn actor(caller: &Caller, rid: &RequestId) -> Actor {
-    Actor {
-        subject: caller.subject.clone(),
-        role: caller.role.as_str().to_owned(),
-        request_id: Some(rid.0.clone()),
-    }
+    crate::audit::actor(caller, rid)
 }
 
 fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
@@ -268,7 +264,14 @@ pub async fn submit_referral(
         let fingerprint = format!("{:x}", Sha256::digest(&raw.0));
         match idempotency::claim(&mut conn, &scope_key, key, &fingerprint).await? {
             Claim::Fresh => {}
-            Claim::Replay(stored) => return Ok(replay(&stored)),
+            Claim::Replay(stored) => {
+                if let Some((_, loc)) = stored.headers.iter().find(|(k, _)| k == "location") {
+                    if let Some(id) = loc.rsplit('/').next() {
+                        crate::audit::note(&req, "referral", &id);
+                    }
+                }
+                return Ok(replay(&stored));
+            }
             Claim::Mismatch => {
                 return Err(ApiError::new(
                     ErrorCode::IdempotencyKeyReused,
@@ -313,6 +316,8 @@ pub async fn submit_referral(
             });
         }
     };
+    // Its audit rows were stored in the submission's transaction.
+    crate::audit::mark_recorded(&req);
     audit(&caller, &rid, "submit", view.referral.id);
     let res = referral_response(actix_web::http::StatusCode::CREATED, &view);
     if let Some(key) = &key {
@@ -421,6 +426,7 @@ pub async fn list_referrals(
     state: web::Data<AppState>,
     caller: Caller,
     rid: RequestId,
+    req: HttpRequest,
     params: web::Query<ReferralListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
@@ -500,6 +506,10 @@ pub async fn list_referrals(
     } else {
         None
     };
+    // The audit trail records every referral the page showed.
+    for v in &views {
+        crate::audit::note(&req, "referral", &v.referral.id);
+    }
     if !views.is_empty() {
         // One audit line per page, naming every referral it showed.
         let ids: Vec<String> = views.iter().map(|v| v.referral.id.to_string()).collect();
@@ -553,6 +563,7 @@ async fn act(
     state: &AppState,
     caller: &Caller,
     rid: &RequestId,
+    req: &HttpRequest,
     id: Uuid,
     if_match: IfMatch,
     input: ActionInput,
@@ -577,6 +588,8 @@ async fn act(
     let view = repo::act(&mut conn, id, input, &ctx)
         .await
         .map_err(act_error)?;
+    // Its audit row was stored in the action's transaction.
+    crate::audit::mark_recorded(req);
     audit(caller, rid, action.as_str(), id);
     Ok(referral_response(actix_web::http::StatusCode::OK, &view))
 }
@@ -660,6 +673,7 @@ macro_rules! action_endpoint {
             state: web::Data<AppState>,
             caller: Caller,
             rid: RequestId,
+            req: HttpRequest,
             id: web::Path<Uuid>,
             if_match: IfMatch,
             body: JsonBody<$body>,
@@ -667,7 +681,7 @@ macro_rules! action_endpoint {
             let $b = body.0;
             validate(&$b)?;
             let input: Result<ActionInput, ApiError> = $input;
-            act(&state, &caller, &rid, id.into_inner(), if_match, input?).await
+            act(&state, &caller, &rid, &req, id.into_inner(), if_match, input?).await
         }
     };
 }
