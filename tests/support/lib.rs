@@ -220,6 +220,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub pool: Db,
     keys: JwtKeys,
+    /// The webhook settings the app was configured with.
+    pub webhooks: sct_api::config::WebhookSettings,
     handle: actix_web::dev::ServerHandle,
     urn_counter: std::sync::atomic::AtomicU32,
 }
@@ -227,13 +229,22 @@ pub struct TestApp {
 impl TestApp {
     /// Boots the app with a fresh database.
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Boots the app with extra configuration variables (`SCT_...`).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        sct_api::webhooks::install_crypto_provider();
         let db = TestDb::new().await;
-        let vars: HashMap<&str, String> = [
+        let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
         ]
         .into_iter()
         .collect();
+        for (k, v) in extra {
+            vars.insert(k, (*v).to_owned());
+        }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
         let pool = Db::connect(&db.url, 8).expect("pool");
         let keys = JwtKeys::load(&settings).expect("keys");
@@ -246,6 +257,7 @@ impl TestApp {
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
                 integration: settings.integration,
+                webhooks: settings.webhooks,
             },
             listener,
             1,
@@ -259,9 +271,17 @@ impl TestApp {
             db,
             pool,
             keys,
+            webhooks: settings.webhooks,
             handle,
             urn_counter: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// A webhook delivery worker on a pool of its own, as another `sct
+    /// serve` process on the same database would run.
+    pub fn webhook_worker(&self) -> sct_api::webhooks::Worker {
+        let pool = Db::connect(&self.db.url, 2).expect("pool");
+        sct_api::webhooks::Worker::new(pool, self.webhooks).expect("worker")
     }
 
     /// A URL on the app.

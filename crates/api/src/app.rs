@@ -2,7 +2,7 @@
 //! and the fallback that answers unknown routes and methods in problem+json.
 
 use crate::auth::JwtKeys;
-use crate::config::IntegrationSettings;
+use crate::config::{IntegrationSettings, WebhookSettings};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{sanitize_request_id, RequestId};
 use crate::metrics::{Metrics, UNMATCHED};
@@ -29,6 +29,8 @@ pub struct AppContext {
     /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
+    /// URL rules of webhook subscriptions (the worker is started by `sct serve`).
+    pub webhooks: WebhookSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -171,6 +173,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
         db: ctx.db,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
+        webhooks: ctx.webhooks,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

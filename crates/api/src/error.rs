@@ -44,13 +44,14 @@ pub enum ErrorCode {
     WorkerInactive,
     IfMatchRequired,
     ClientRevoked,
+    SubscriptionDisabled,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 37] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -85,6 +86,7 @@ impl ErrorCode {
         Self::WorkerInactive,
         Self::IfMatchRequired,
         Self::ClientRevoked,
+        Self::SubscriptionDisabled,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -246,6 +248,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "client_revoked",
                 "The integration client is revoked",
+            ),
+            Self::SubscriptionDisabled => (
+                S::CONFLICT,
+                "subscription_disabled",
+                "The webhook subscription is disabled",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

@@ -39,6 +39,7 @@ pub struct Document(pub String);
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
+        (name = "Webhooks", description = "Signed push notifications of referral changes (Standard Webhooks) for integration clients and the council"),
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
@@ -75,7 +76,7 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
         catalogue as c, gias as g, integration as i, oauth as o, referrals as r, reports as rep,
-        system as s,
+        system as s, webhooks as w,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -120,7 +121,14 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(i::set_client_schools)
         .service(i::rotate_client_secret)
         .service(i::revoke_client)
-        .service(o::issue_token);
+        .service(o::issue_token)
+        .service(w::create_subscription)
+        .service(w::list_subscriptions)
+        .service(w::get_subscription)
+        .service(w::update_subscription)
+        .service(w::delete_subscription)
+        .service(w::list_deliveries)
+        .service(w::replay_delivery);
 }
 
 /// Health endpoints, outside `/api/v1`.

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod indes;
 pub mod referral;
 pub mod role;
+pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
@@ -27,6 +28,7 @@ pub use referral::{
     TransitionError,
 };
 pub use role::Role;
+pub use webhook::{AddressRefusal, AfterFailure, EventType, PrivateAddresses, RetryPolicy};
 
 /// Parses a snake_case wire name into an enum by looking it up in `ALL`.
 ///

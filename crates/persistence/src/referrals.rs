@@ -2,21 +2,22 @@
 //! keyset-paged lists, and every action of the state machine. Each change to
 //! a referral and its history row are written in one transaction.
 
-use crate::catalogue;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
 };
 use crate::schema::{
     children, referral_history, referral_indes_levels, referrals, teams, workers, zones,
 };
+use crate::{catalogue, outbox};
 use crate::{Actor, Scope, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::{
-    choose_worker, route, Action, AllocationChoice, AllocationError, ClosureOutcome, Outcome,
-    ReferralState, Route, Status, TeamId, TransitionError, TransitionRequest, WorkerId, ZoneId,
+    choose_worker, route, Action, AllocationChoice, AllocationError, ClosureOutcome, EventType,
+    Outcome, ReferralState, Route, Status, TeamId, TransitionError, TransitionRequest, WorkerId,
+    ZoneId,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -268,7 +269,34 @@ async fn submit_in_tx(
         now,
     )
     .await?;
+    outbox::emit(
+        c,
+        EventType::ReferralSubmitted,
+        &row.school_urn,
+        row.id,
+        event_data(&row, None),
+        now,
+    )
+    .await?;
     Ok(load(c, row.id, &Scope::All).await?)
+}
+
+/// The `data` of a referral's webhook events: identifiers, codes and
+/// timestamps only (never the child's name or date of birth).
+fn event_data(row: &ReferralRow, previous_status: Option<Status>) -> serde_json::Value {
+    json!({
+        "referral_id": row.id,
+        "reference": row.reference,
+        "school_urn": row.school_urn,
+        "external_reference": row.external_reference,
+        "status": row.status,
+        "previous_status": previous_status.map(Status::as_str),
+        "team_id": row.team_id,
+        "worker_id": row.worker_id,
+        "closure_outcome": row.closure_outcome,
+        "version": row.version,
+        "updated_at": row.updated_at,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -817,6 +845,27 @@ async fn act_in_tx(
         ctx.now,
     )
     .await?;
+    // In the same transaction: the events exist exactly when the change does.
+    let mut events = Vec::new();
+    if transition.from != transition.to {
+        events.push(EventType::ReferralStatusChanged);
+    }
+    match input {
+        ActionInput::Allocate { .. } => events.push(EventType::ReferralAllocated),
+        ActionInput::Close { .. } => events.push(EventType::ReferralClosed),
+        _ => {}
+    }
+    for event in events {
+        outbox::emit(
+            c,
+            event,
+            &row.school_urn,
+            row.id,
+            event_data(&row, Some(transition.from)),
+            ctx.now,
+        )
+        .await?;
+    }
     Ok(load(c, row.id, &Scope::All).await?)
 }
 

@@ -8,9 +8,10 @@ pub mod oauth;
 pub mod referrals;
 pub mod reports;
 pub mod system;
+pub mod webhooks;
 
 use crate::auth::Caller;
-use crate::config::IntegrationSettings;
+use crate::config::{IntegrationSettings, WebhookSettings};
 use crate::error::{ApiError, ErrorCode, FieldError};
 use sct_domain::Role;
 use sct_persistence::{catalogue as cat, Db, Scope};
@@ -23,6 +24,7 @@ pub struct AppState {
     /// Default threshold of the responsiveness report, in days.
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
+    pub webhooks: WebhookSettings,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the
