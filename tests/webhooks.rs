@@ -52,7 +52,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    async fn start(plan: &[u16], default: u16) -> Self {
+    fn start(plan: &[u16], default: u16) -> Self {
         let state = Arc::new(Mutex::new(ReceiverState {
             seen: Vec::new(),
             plan: plan.iter().copied().collect(),
@@ -240,7 +240,7 @@ async fn signed_events_arrive_in_order_with_retries_and_no_personal_data() {
     let (_, token) = client(&app, &[urn.as_str()]).await;
     // The first two answers are 500: the first event is retried, and the
     // later events of the same referral wait for it.
-    let rx = Receiver::start(&[500, 500], 204).await;
+    let rx = Receiver::start(&[500, 500], 204);
     let (sub, secret) = subscribe(&app, &token, &rx.url, ALL_EVENTS).await;
 
     let started = Instant::now();
@@ -343,7 +343,7 @@ async fn repeated_failure_disables_the_subscription_and_replay_resends_the_same_
     let t = app.team("HK2").await;
     let urn = t.schools[0].urn.clone();
     let (_, token) = client(&app, &[urn.as_str()]).await;
-    let rx = Receiver::start(&[], 503).await;
+    let rx = Receiver::start(&[], 503);
     let (sub, secret) = subscribe(&app, &token, &rx.url, &["referral.submitted"]).await;
     for n in 1..=2 {
         assert_eq!(app.submit(&urn, &upn(n), 4).await.status, 201);
@@ -423,12 +423,12 @@ async fn a_client_only_hears_about_its_schools_even_after_losing_one() {
         ("SCT_WEBHOOK_BACKOFF_CAP_MS", "800"),
     ])
     .await;
-    let a = app.team("HK3").await;
-    let b = app.team("HK4").await;
-    let (x, y) = (a.schools[0].urn.clone(), b.schools[0].urn.clone());
+    let team_a = app.team("HK3").await;
+    let team_b = app.team("HK4").await;
+    let (x, y) = (team_a.schools[0].urn.clone(), team_b.schools[0].urn.clone());
     let (client_id, token) = client(&app, &[x.as_str()]).await;
-    let rx_client = Receiver::start(&[500], 204).await;
-    let rx_council = Receiver::start(&[], 204).await;
+    let rx_client = Receiver::start(&[500], 204);
+    let rx_council = Receiver::start(&[], 204);
     let (_, _) = subscribe(&app, &token, &rx_client.url, &["referral.submitted"]).await;
     let (_, council_secret) =
         subscribe(&app, &app.admin(), &rx_council.url, &["referral.submitted"]).await;
@@ -440,7 +440,7 @@ async fn a_client_only_hears_about_its_schools_even_after_losing_one() {
     })
     .await;
     // The client's first attempt failed; before the retry, it loses school x.
-    let c = app
+    let current = app
         .get(
             &format!("/api/v1/integration-clients/{client_id}"),
             &app.admin(),
@@ -452,7 +452,7 @@ async fn a_client_only_hears_about_its_schools_even_after_losing_one() {
             &format!("/api/v1/integration-clients/{client_id}/schools"),
             Some(&app.admin()),
             Some(&json!({"schools": [y]})),
-            &[("if-match", &c.etag())],
+            &[("if-match", &current.etag())],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -674,7 +674,7 @@ async fn two_workers_on_one_database_deliver_each_event_once_in_order() {
     let t = app.team("HK8").await;
     let urn = t.schools[0].urn.clone();
     let (_, token) = client(&app, &[urn.as_str()]).await;
-    let rx = Receiver::start(&[], 204).await;
+    let rx = Receiver::start(&[], 204);
     let (_, secret) = subscribe(
         &app,
         &token,

@@ -64,7 +64,7 @@ CREATE TABLE webhook_deliveries (
     updated_at       TIMESTAMPTZ NOT NULL,
     UNIQUE (subscription_id, event_id)
 );
-CREATE INDEX webhook_deliveries_subscription_idx ON webhook_deliveries (subscription_id, id);
+CREATE INDEX webhook_deliveries_subscription_idx ON webhook_deliveries (subscription_id, event_seq);
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_order_idx ON webhook_deliveries (subscription_id, subject_id, event_seq) WHERE status = 'pending';
 

@@ -242,6 +242,8 @@ impl TestApp {
         ]
         .into_iter()
         .collect();
+        // Immediate delta sync in tests; tests/delta_sync.rs sets a horizon.
+        vars.insert("SCT_SYNC_SETTLE_MS", "0".to_owned());
         for (k, v) in extra {
             vars.insert(k, (*v).to_owned());
         }

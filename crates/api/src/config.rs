@@ -102,7 +102,7 @@ impl WebhookSettings {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy {
                 base: Duration::from_secs(10),
-                cap: Duration::from_secs(3600),
+                cap: Duration::from_hours(1),
                 max_attempts: 10,
             },
             disable_after: 20,
@@ -179,6 +179,10 @@ pub struct IntegrationSettings {
     /// How long a rotated-out secret keeps working
     /// (`SCT_SECRET_ROTATION_GRACE_SECONDS`, default 86400; 0 ends it at once).
     pub secret_rotation_grace_seconds: i64,
+    /// Delta sync's settling horizon: a list with `updated_since` only shows
+    /// changes older than this, so that a change committed late never lands
+    /// behind a cursor already handed out (`SCT_SYNC_SETTLE_MS`, default 2000).
+    pub sync_settle_ms: i64,
 }
 
 impl Default for IntegrationSettings {
@@ -186,6 +190,7 @@ impl Default for IntegrationSettings {
         Self {
             token_ttl_seconds: 900,
             secret_rotation_grace_seconds: 86_400,
+            sync_settle_ms: 2_000,
         }
     }
 }
@@ -303,6 +308,12 @@ impl Settings {
                 "SCT_SECRET_ROTATION_GRACE_SECONDS",
                 defaults.secret_rotation_grace_seconds,
                 0..=30 * 86_400,
+            )?,
+            sync_settle_ms: seconds(
+                &get,
+                "SCT_SYNC_SETTLE_MS",
+                defaults.sync_settle_ms,
+                0..=600_000,
             )?,
         };
         Ok(Self {

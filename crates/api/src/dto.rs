@@ -1537,3 +1537,148 @@ pub struct WebhookDeliveryPage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+
+/// Where a UPN conflict stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictStatus {
+    /// Waiting for an la_admin.
+    Open,
+    /// Resolved.
+    Resolved,
+}
+
+/// How a UPN conflict is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictResolution {
+    /// The recorded details stand (the referral's details were wrong).
+    KeepRecorded,
+    /// The referral's name and date of birth replace the recorded ones (with history).
+    UseSubmitted,
+}
+
+/// A referral that named a known UPN with another date of birth: it was
+/// linked to the recorded child, not merged, and waits for review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildConflict {
+    /// The conflict's id.
+    pub id: Uuid,
+    /// The recorded child.
+    pub child_id: Uuid,
+    /// The UPN both share.
+    pub upn: String,
+    /// The referral that brought the other date of birth.
+    pub referral_id: Uuid,
+    /// Open or resolved.
+    pub status: ConflictStatus,
+    /// The date of birth on record.
+    pub recorded_date_of_birth: NaiveDate,
+    /// The given name the referral sent.
+    pub submitted_given_name: String,
+    /// The family name the referral sent.
+    pub submitted_family_name: String,
+    /// The date of birth the referral sent.
+    pub submitted_date_of_birth: NaiveDate,
+    /// How it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ConflictResolution>,
+    /// The reviewer's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_note: Option<String>,
+    /// Who resolved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
+    /// When it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When it was flagged.
+    pub created_at: DateTime<Utc>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+}
+
+impl From<sct_persistence::children::ConflictView> for ChildConflict {
+    fn from((c, upn): sct_persistence::children::ConflictView) -> Self {
+        Self {
+            id: c.id,
+            child_id: c.child_id,
+            upn,
+            referral_id: c.referral_id,
+            status: if c.status == "open" {
+                ConflictStatus::Open
+            } else {
+                ConflictStatus::Resolved
+            },
+            recorded_date_of_birth: c.recorded_date_of_birth,
+            submitted_given_name: c.submitted_given_name,
+            submitted_family_name: c.submitted_family_name,
+            submitted_date_of_birth: c.submitted_date_of_birth,
+            resolution: c.resolution.as_deref().map(|r| {
+                if r == "use_submitted" {
+                    ConflictResolution::UseSubmitted
+                } else {
+                    ConflictResolution::KeepRecorded
+                }
+            }),
+            resolution_note: c.resolution_note,
+            resolved_by: c.resolved_by,
+            resolved_at: c.resolved_at,
+            created_at: c.created_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A page of UPN conflicts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildConflictPage {
+    /// The conflicts on this page.
+    pub items: Vec<ChildConflict>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The decision on a UPN conflict.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"resolution": "keep_recorded", "note": "Checked with the school: the referral had a typing error"}))]
+pub struct ResolveChildConflict {
+    /// Keep the recorded details, or take the referral's.
+    pub resolution: ConflictResolution,
+    /// Why (optional, at most 2000 characters).
+    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+/// A change to a child's record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildHistoryEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (the token subject of the referrer or reviewer).
+    pub actor: String,
+    /// The referral whose details brought the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral_id: Option<Uuid>,
+    /// Every changed field: `{field: {from, to}}`.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// Query of the conflict list.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConflictQuery {
+    /// Only conflicts with this status.
+    pub status: Option<ConflictStatus>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}

@@ -45,13 +45,14 @@ pub enum ErrorCode {
     IfMatchRequired,
     ClientRevoked,
     SubscriptionDisabled,
+    AlreadyResolved,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 37] = [
+    pub const ALL: [ErrorCode; 38] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -87,6 +88,7 @@ impl ErrorCode {
         Self::IfMatchRequired,
         Self::ClientRevoked,
         Self::SubscriptionDisabled,
+        Self::AlreadyResolved,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -253,6 +255,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "subscription_disabled",
                 "The webhook subscription is disabled",
+            ),
+            Self::AlreadyResolved => (
+                S::CONFLICT,
+                "already_resolved",
+                "The conflict is already resolved",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

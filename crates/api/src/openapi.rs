@@ -39,6 +39,7 @@ pub struct Document(pub String);
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
+        (name = "Children", description = "One record per UPN across referrals: history of changes and UPN conflicts for review (la_admin)"),
         (name = "Webhooks", description = "Signed push notifications of referral changes (Standard Webhooks) for integration clients and the council"),
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
@@ -75,8 +76,8 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        catalogue as c, gias as g, integration as i, oauth as o, referrals as r, reports as rep,
-        system as s, webhooks as w,
+        catalogue as c, children as ch, gias as g, integration as i, oauth as o, referrals as r,
+        reports as rep, system as s, webhooks as w,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -128,7 +129,11 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(w::update_subscription)
         .service(w::delete_subscription)
         .service(w::list_deliveries)
-        .service(w::replay_delivery);
+        .service(w::replay_delivery)
+        .service(ch::list_conflicts)
+        .service(ch::get_conflict)
+        .service(ch::resolve_conflict)
+        .service(ch::child_history);
 }
 
 /// Health endpoints, outside `/api/v1`.

@@ -6,6 +6,7 @@
 //! into domain types here and nowhere else.
 
 pub mod catalogue;
+pub mod children;
 pub mod idempotency;
 pub mod integration;
 pub mod models;

@@ -280,3 +280,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     integration_clients,
 );
+
+diesel::table! {
+    child_history (id) {
+        id -> Int8,
+        child_id -> Uuid,
+        referral_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        actor -> Text,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    child_conflicts (id) {
+        id -> Uuid,
+        child_id -> Uuid,
+        referral_id -> Uuid,
+        status -> Text,
+        recorded_date_of_birth -> Date,
+        submitted_given_name -> Text,
+        submitted_family_name -> Text,
+        submitted_date_of_birth -> Date,
+        resolution -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(child_conflicts -> children (child_id));
+diesel::joinable!(child_history -> children (child_id));
+diesel::allow_tables_to_appear_in_same_query!(child_conflicts, child_history, children);

@@ -82,7 +82,7 @@ pub enum Owner {
 
 type BoxedSubscriptions<'a> = webhook_subscriptions::BoxedQuery<'a, diesel::pg::Pg>;
 
-fn owned<'a>(q: BoxedSubscriptions<'a>, owner: Owner) -> BoxedSubscriptions<'a> {
+fn owned(q: BoxedSubscriptions<'_>, owner: Owner) -> BoxedSubscriptions<'_> {
     match owner {
         Owner::Council => q,
         Owner::Client(c) => q.filter(webhook_subscriptions::client_id.eq(c)),

@@ -2,6 +2,7 @@
 //! domain's decision, map the answer. One module per resource family.
 
 pub mod catalogue;
+pub mod children;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
