@@ -263,6 +263,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub pool: Db,
     keys: JwtKeys,
+    /// The webhook settings the app was configured with.
+    pub webhooks: sct_api::config::WebhookSettings,
     handle: actix_web::dev::ServerHandle,
     urn_counter: std::sync::atomic::AtomicU32,
 }
@@ -270,17 +272,33 @@ pub struct TestApp {
 impl TestApp {
     /// Boots the app with a fresh database.
     pub async fn spawn() -> Self {
-        Self::spawn_on(TestDb::new().await)
+        Self::spawn_with(&[]).await
+    }
+
+    /// Boots the app with extra configuration variables (`SCT_...`).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        Self::spawn_on_with(TestDb::new().await, extra)
     }
 
     /// Boots the app on a given database (inside a tokio runtime).
     pub fn spawn_on(db: TestDb) -> Self {
-        let vars: HashMap<&str, String> = [
+        Self::spawn_on_with(db, &[])
+    }
+
+    /// Boots the app on a given database with extra configuration variables.
+    pub fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
+        sct_api::webhooks::install_crypto_provider();
+        let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
         ]
         .into_iter()
         .collect();
+        // Immediate delta sync in tests; tests/delta_sync.rs sets a horizon.
+        vars.insert("SCT_SYNC_SETTLE_MS", "0".to_owned());
+        for (k, v) in extra {
+            vars.insert(k, (*v).to_owned());
+        }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
         let pool = Db::connect(&db.url, 8).expect("pool");
         let keys = JwtKeys::load(&settings).expect("keys");
@@ -294,6 +312,7 @@ impl TestApp {
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
                 integration: settings.integration,
                 retention_closed_years: sct_api::config::DEFAULT_RETENTION_CLOSED_YEARS,
+                webhooks: settings.webhooks,
             },
             listener,
             1,
@@ -307,9 +326,17 @@ impl TestApp {
             db,
             pool,
             keys,
+            webhooks: settings.webhooks,
             handle,
             urn_counter: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// A webhook delivery worker on a pool of its own, as another `sct
+    /// serve` process on the same database would run.
+    pub fn webhook_worker(&self) -> sct_api::webhooks::Worker {
+        let pool = Db::connect(&self.db.url, 2).expect("pool");
+        sct_api::webhooks::Worker::new(pool, self.webhooks).expect("worker")
     }
 
     /// A URL on the app.

@@ -2,7 +2,7 @@
 //! and the fallback that answers unknown routes and methods in problem+json.
 
 use crate::auth::JwtKeys;
-use crate::config::IntegrationSettings;
+use crate::config::{IntegrationSettings, WebhookSettings};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{sanitize_request_id, RequestId};
 use crate::metrics::{Metrics, UNMATCHED};
@@ -31,6 +31,8 @@ pub struct AppContext {
     pub integration: IntegrationSettings,
     /// Years a child's records are kept after their last referral ended.
     pub retention_closed_years: u32,
+    /// URL rules of webhook subscriptions (the worker is started by `sct serve`).
+    pub webhooks: WebhookSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -175,6 +177,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
+        webhooks: ctx.webhooks,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

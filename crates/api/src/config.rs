@@ -2,7 +2,9 @@
 //! start and passed down; secrets never reach a log line.
 
 use jsonwebtoken::Algorithm;
+use sct_domain::{PrivateAddresses, RetryPolicy};
 use std::path::PathBuf;
+use std::time::Duration;
 use thiserror::Error;
 
 /// The development HS256 secret. Refused in production mode.
@@ -76,6 +78,107 @@ pub struct Settings {
     /// `statement_timeout` of the server's connections
     /// (`SCT_DB_STATEMENT_TIMEOUT_MS`, default 15000).
     pub statement_timeout_ms: u64,
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook delivery worker and the rules for subscription URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Which non-public addresses URLs may reach (`SCT_WEBHOOK_ALLOW_PRIVATE`
+    /// = `none`, `loopback` or `all`; default `loopback` in development,
+    /// `none` in production).
+    pub allow_private: PrivateAddresses,
+    /// Run the delivery worker in `sct serve` (`SCT_WEBHOOK_WORKER`, default on).
+    pub worker: bool,
+    /// Pause between polls of the outbox when idle (`SCT_WEBHOOK_POLL_MS`, default 1000).
+    pub poll_interval: Duration,
+    /// Time limit of one delivery attempt (`SCT_WEBHOOK_TIMEOUT_MS`, default 10000).
+    pub timeout: Duration,
+    /// Backoff: first wait `SCT_WEBHOOK_BACKOFF_BASE_MS` (default 10000),
+    /// doubled up to `SCT_WEBHOOK_BACKOFF_CAP_MS` (default 3600000), at most
+    /// `SCT_WEBHOOK_MAX_ATTEMPTS` attempts (default 10).
+    pub retry: RetryPolicy,
+    /// Consecutive failed attempts that disable a subscription
+    /// (`SCT_WEBHOOK_DISABLE_AFTER`, default 20).
+    pub disable_after: i32,
+}
+
+impl WebhookSettings {
+    /// The development defaults.
+    pub fn development() -> Self {
+        Self {
+            allow_private: PrivateAddresses::AllowLoopback,
+            worker: true,
+            poll_interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy {
+                base: Duration::from_secs(10),
+                cap: Duration::from_hours(1),
+                max_attempts: 10,
+            },
+            disable_after: 20,
+        }
+    }
+
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        production: bool,
+    ) -> Result<Self, ConfigError> {
+        let d = Self::development();
+        let millis =
+            |name: &'static str, default: Duration, range: std::ops::RangeInclusive<i64>| {
+                let default = i64::try_from(default.as_millis()).unwrap_or(i64::MAX);
+                seconds(get, name, default, range)
+                    .map(|n| Duration::from_millis(u64::try_from(n).unwrap_or(0)))
+            };
+        let allow_private = match get("SCT_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None if production => PrivateAddresses::Refuse,
+            None => d.allow_private,
+            Some("none") => PrivateAddresses::Refuse,
+            Some("loopback") => PrivateAddresses::AllowLoopback,
+            Some("all") => PrivateAddresses::AllowAll,
+            Some(other) => {
+                return Err(ConfigError::Invalid(
+                    "SCT_WEBHOOK_ALLOW_PRIVATE",
+                    format!("{other} (use none, loopback or all)"),
+                ))
+            }
+        };
+        let worker = match get("SCT_WEBHOOK_WORKER").as_deref() {
+            None | Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid(
+                    "SCT_WEBHOOK_WORKER",
+                    format!("{other} (use on or off)"),
+                ))
+            }
+        };
+        Ok(Self {
+            allow_private,
+            worker,
+            poll_interval: millis("SCT_WEBHOOK_POLL_MS", d.poll_interval, 10..=60_000)?,
+            timeout: millis("SCT_WEBHOOK_TIMEOUT_MS", d.timeout, 100..=120_000)?,
+            retry: RetryPolicy {
+                base: millis("SCT_WEBHOOK_BACKOFF_BASE_MS", d.retry.base, 10..=3_600_000)?,
+                cap: millis("SCT_WEBHOOK_BACKOFF_CAP_MS", d.retry.cap, 10..=86_400_000)?,
+                max_attempts: u32::try_from(seconds(
+                    get,
+                    "SCT_WEBHOOK_MAX_ATTEMPTS",
+                    i64::from(d.retry.max_attempts),
+                    1..=100,
+                )?)
+                .unwrap_or(d.retry.max_attempts),
+            },
+            disable_after: i32::try_from(seconds(
+                get,
+                "SCT_WEBHOOK_DISABLE_AFTER",
+                i64::from(d.disable_after),
+                1..=10_000,
+            )?)
+            .unwrap_or(d.disable_after),
+        })
+    }
 }
 
 /// Lifetimes around integration clients' credentials.
@@ -87,6 +190,10 @@ pub struct IntegrationSettings {
     /// How long a rotated-out secret keeps working
     /// (`SCT_SECRET_ROTATION_GRACE_SECONDS`, default 86400; 0 ends it at once).
     pub secret_rotation_grace_seconds: i64,
+    /// Delta sync's settling horizon: a list with `updated_since` only shows
+    /// changes older than this, so that a change committed late never lands
+    /// behind a cursor already handed out (`SCT_SYNC_SETTLE_MS`, default 2000).
+    pub sync_settle_ms: i64,
 }
 
 impl Default for IntegrationSettings {
@@ -94,6 +201,7 @@ impl Default for IntegrationSettings {
         Self {
             token_ttl_seconds: 900,
             secret_rotation_grace_seconds: 86_400,
+            sync_settle_ms: 2_000,
         }
     }
 }
@@ -220,6 +328,12 @@ impl Settings {
                 defaults.secret_rotation_grace_seconds,
                 0..=30 * 86_400,
             )?,
+            sync_settle_ms: seconds(
+                &get,
+                "SCT_SYNC_SETTLE_MS",
+                defaults.sync_settle_ms,
+                0..=600_000,
+            )?,
         };
         Ok(Self {
             waiting_days,
@@ -247,6 +361,7 @@ impl Settings {
             retention_closed_years: u32::try_from(retention_closed_years)
                 .unwrap_or(DEFAULT_RETENTION_CLOSED_YEARS),
             statement_timeout_ms: u64::try_from(statement_timeout_ms).unwrap_or(15_000),
+            webhooks: WebhookSettings::from_lookup(&get, production)?,
         })
     }
 }
@@ -274,6 +389,7 @@ mod tests {
         assert_eq!(s.integration, IntegrationSettings::default());
         assert_eq!(s.retention_closed_years, 6);
         assert_eq!(s.statement_timeout_ms, 15_000);
+        assert_eq!(s.webhooks, WebhookSettings::development());
     }
 
     #[test]
@@ -287,6 +403,44 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn webhook_settings_are_read_bounded_and_strict_in_production() {
+        let s = settings(&[
+            ("DATABASE_URL", "x"),
+            ("SCT_WEBHOOK_ALLOW_PRIVATE", "all"),
+            ("SCT_WEBHOOK_POLL_MS", "50"),
+            ("SCT_WEBHOOK_MAX_ATTEMPTS", "3"),
+            ("SCT_WEBHOOK_DISABLE_AFTER", "4"),
+            ("SCT_WEBHOOK_WORKER", "off"),
+        ])
+        .expect("ok");
+        assert_eq!(s.webhooks.allow_private, PrivateAddresses::AllowAll);
+        assert_eq!(s.webhooks.poll_interval, Duration::from_millis(50));
+        assert_eq!(s.webhooks.retry.max_attempts, 3);
+        assert_eq!(s.webhooks.disable_after, 4);
+        assert!(!s.webhooks.worker);
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_WEBHOOK_ALLOW_PRIVATE", "some")]),
+            Err(ConfigError::Invalid("SCT_WEBHOOK_ALLOW_PRIVATE", _))
+        ));
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_WEBHOOK_POLL_MS", "0")]),
+            Err(ConfigError::Invalid("SCT_WEBHOOK_POLL_MS", _))
+        ));
+        let prod = settings(&[
+            ("DATABASE_URL", "postgres://x/y"),
+            ("SCT_ENV", "production"),
+            (
+                "SCT_JWT_SECRET",
+                "a-long-enough-production-secret-value-123",
+            ),
+            ("SCT_JWT_ISSUER", "https://idp.example"),
+            ("SCT_JWT_AUDIENCE", "sct"),
+        ])
+        .expect("ok");
+        assert_eq!(prod.webhooks.allow_private, PrivateAddresses::Refuse);
     }
 
     #[test]

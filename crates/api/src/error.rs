@@ -46,13 +46,15 @@ pub enum ErrorCode {
     ClientRevoked,
     RetentionApplies,
     AlreadyErased,
+    SubscriptionDisabled,
+    AlreadyResolved,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 38] = [
+    pub const ALL: [ErrorCode; 40] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -89,6 +91,8 @@ impl ErrorCode {
         Self::ClientRevoked,
         Self::RetentionApplies,
         Self::AlreadyErased,
+        Self::SubscriptionDisabled,
+        Self::AlreadyResolved,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -260,6 +264,16 @@ impl ErrorCode {
                 S::CONFLICT,
                 "already_erased",
                 "The child's personal data was already erased",
+            ),
+            Self::SubscriptionDisabled => (
+                S::CONFLICT,
+                "subscription_disabled",
+                "The webhook subscription is disabled",
+            ),
+            Self::AlreadyResolved => (
+                S::CONFLICT,
+                "already_resolved",
+                "The conflict is already resolved",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

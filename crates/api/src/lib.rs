@@ -16,3 +16,4 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod seed;
+pub mod webhooks;

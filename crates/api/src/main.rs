@@ -238,6 +238,12 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     }
                 }
             });
+            // The webhook worker has a small pool of its own, so that a
+            // burst of deliveries never starves requests of connections.
+            sct_api::webhooks::spawn(
+                sct_persistence::Db::connect(settings.database_url.expose(), 2)?,
+                settings.webhooks,
+            );
             let listener = TcpListener::bind(&settings.bind)?;
             log::info!(
                 "serving on http://{} (Swagger UI at /swagger-ui/)",
@@ -253,6 +259,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     waiting_days: settings.waiting_days,
                     integration: settings.integration,
                     retention_closed_years: settings.retention_closed_years,
+                    webhooks: settings.webhooks,
                 },
                 listener,
                 workers,

@@ -39,6 +39,8 @@ pub struct Document(pub String);
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
+        (name = "Children", description = "One record per UPN across referrals: history of changes and UPN conflicts for review (la_admin)"),
+        (name = "Webhooks", description = "Signed push notifications of referral changes (Standard Webhooks) for integration clients and the council"),
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Audit", description = "Who read or changed what: the append-only audit trail (la_admin)"),
         (name = "Data protection", description = "Subject access and erasure of a child's personal data (la_admin)"),
@@ -76,8 +78,8 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        audit as au, catalogue as c, children as ch, gias as g, integration as i, oauth as o,
-        referrals as r, reports as rep, system as s,
+        audit as au, catalogue as c, child_conflicts as cc, children as ch, gias as g,
+        integration as i, oauth as o, referrals as r, reports as rep, system as s, webhooks as w,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -125,7 +127,18 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(o::issue_token)
         .service(au::list_audit_events)
         .service(ch::export_child)
-        .service(ch::erase_child);
+        .service(ch::erase_child)
+        .service(w::create_subscription)
+        .service(w::list_subscriptions)
+        .service(w::get_subscription)
+        .service(w::update_subscription)
+        .service(w::delete_subscription)
+        .service(w::list_deliveries)
+        .service(w::replay_delivery)
+        .service(cc::list_conflicts)
+        .service(cc::get_conflict)
+        .service(cc::resolve_conflict)
+        .service(cc::child_history);
 }
 
 /// Health endpoints, outside `/api/v1`.

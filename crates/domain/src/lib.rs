@@ -14,6 +14,7 @@ pub mod indes;
 pub mod referral;
 pub mod retention;
 pub mod role;
+pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
@@ -30,6 +31,7 @@ pub use referral::{
 };
 pub use retention::{ReferralEnd, Retention, RetentionPolicy};
 pub use role::Role;
+pub use webhook::{AddressRefusal, AfterFailure, EventType, PrivateAddresses, RetryPolicy};
 
 /// Parses a snake_case wire name into an enum by looking it up in `ALL`.
 ///

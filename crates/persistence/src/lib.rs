@@ -7,15 +7,18 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod children;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
+pub mod outbox;
 pub mod policy;
 pub mod protection;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -3,21 +3,23 @@
 //! a referral and its history row are written in one transaction.
 
 use crate::audit::NewAuditEvent;
-use crate::catalogue;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
 };
 use crate::schema::{
-    children, referral_history, referral_indes_levels, referrals, teams, workers, zones,
+    children as children_table, referral_history, referral_indes_levels, referrals, teams, workers,
+    zones,
 };
+use crate::{catalogue, children, outbox};
 use crate::{Actor, Scope, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::{
-    choose_worker, route, Action, AllocationChoice, AllocationError, ClosureOutcome, Outcome,
-    ReferralState, Route, Status, TeamId, TransitionError, TransitionRequest, WorkerId, ZoneId,
+    choose_worker, route, Action, AllocationChoice, AllocationError, ClosureOutcome, EventType,
+    Outcome, ReferralState, Route, Status, TeamId, TransitionError, TransitionRequest, WorkerId,
+    ZoneId,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -162,35 +164,10 @@ async fn submit_in_tx(
         Route::CouncilTriage { zone, reason } => (zone.map(|z| z.0), None, Some(reason.to_owned())),
     };
 
-    let child = ChildRow {
-        id: Uuid::now_v7(),
-        upn: new.child.upn.clone(),
-        given_name: new.child.given_name.clone(),
-        family_name: new.child.family_name.clone(),
-        date_of_birth: new.child.date_of_birth,
-        year_group: new.child.year_group.clone(),
-        sen_provision: new.child.sen_provision.clone(),
-        primary_need: new.child.primary_need.clone(),
-        created_at: now,
-        updated_at: now,
-    };
-    // One record per UPN: a later referral brings the details up to date.
-    let child: ChildRow = diesel::insert_into(children::table)
-        .values(&child)
-        .on_conflict(children::upn)
-        .do_update()
-        .set((
-            children::given_name.eq(&child.given_name),
-            children::family_name.eq(&child.family_name),
-            children::date_of_birth.eq(child.date_of_birth),
-            children::year_group.eq(&child.year_group),
-            children::sen_provision.eq(&child.sen_provision),
-            children::primary_need.eq(&child.primary_need),
-            children::updated_at.eq(now),
-        ))
-        .returning(ChildRow::as_returning())
-        .get_result(c)
-        .await?;
+    // One record per UPN: a later referral brings the details up to date
+    // (with history) or, with another date of birth, is flagged for review.
+    let (child, child_outcome) = children::upsert(c, &new.child, now).await?;
+    let submitted_child = new.child.clone();
 
     let seq: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "nextval('referral_reference_seq')",
@@ -238,6 +215,16 @@ async fn submit_in_tx(
         .values(&row)
         .execute(c)
         .await?;
+    crate::children::record(
+        c,
+        &child,
+        &child_outcome,
+        &submitted_child,
+        row.id,
+        &actor.subject,
+        now,
+    )
+    .await?;
     let levels: Vec<IndesRow> = new
         .indes
         .into_iter()
@@ -269,7 +256,7 @@ async fn submit_in_tx(
         now,
     )
     .await?;
-    // The audit rows commit with the referral, or neither does.
+    // The audit rows and the event commit with the referral, or none does.
     let route = "/api/v1/referrals";
     crate::audit::record(
         c,
@@ -293,7 +280,34 @@ async fn submit_in_tx(
         ],
     )
     .await?;
+    outbox::emit(
+        c,
+        EventType::ReferralSubmitted,
+        &row.school_urn,
+        row.id,
+        event_data(&row, None),
+        now,
+    )
+    .await?;
     Ok(load(c, row.id, &Scope::All).await?)
+}
+
+/// The `data` of a referral's webhook events: identifiers, codes and
+/// timestamps only (never the child's name or date of birth).
+fn event_data(row: &ReferralRow, previous_status: Option<Status>) -> serde_json::Value {
+    json!({
+        "referral_id": row.id,
+        "reference": row.reference,
+        "school_urn": row.school_urn,
+        "external_reference": row.external_reference,
+        "status": row.status,
+        "previous_status": previous_status.map(Status::as_str),
+        "team_id": row.team_id,
+        "worker_id": row.worker_id,
+        "closure_outcome": row.closure_outcome,
+        "version": row.version,
+        "updated_at": row.updated_at,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -374,8 +388,8 @@ async fn views(
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
-    let kids: Vec<ChildRow> = children::table
-        .filter(children::id.eq_any(&child_ids))
+    let kids: Vec<ChildRow> = children_table::table
+        .filter(children_table::id.eq_any(&child_ids))
         .select(ChildRow::as_select())
         .load(c)
         .await?;
@@ -473,6 +487,9 @@ pub struct ListFilter {
     /// `Some(true)`: only referrals waiting in the council's triage queue;
     /// `Some(false)`: only referrals routed to a team.
     pub council_triage: Option<bool>,
+    /// Only rows last changed before this instant: the settling horizon of
+    /// delta sync (see the referral list's description).
+    pub settled_before: Option<DateTime<Utc>>,
 }
 
 /// The statement of a list page: referrals in scope, filtered, in keyset
@@ -507,6 +524,9 @@ fn list_query<'a>(
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(referrals::updated_at.ge(since));
+    }
+    if let Some(before) = filter.settled_before {
+        q = q.filter(referrals::updated_at.lt(before));
     }
     // The keyset as a row comparison, `(at, id) > ($n, $m)`: PostgreSQL
     // uses it as an index bound, where `at > $n OR (at = $n AND id > $m)`
@@ -825,7 +845,9 @@ async fn act_in_tx(
     }
     transition.to.as_str().clone_into(&mut row.status);
     row.version += 1;
-    row.updated_at = ctx.now;
+    // Stamped after the row lock was granted, so that the time between the
+    // stamp and the commit stays short (delta sync's settling horizon).
+    row.updated_at = crate::now().max(ctx.now);
     diesel::update(referrals::table.find(row.id))
         .set(&row)
         .execute(c)
@@ -856,6 +878,27 @@ async fn act_in_tx(
         .via("POST", &format!("/api/v1/referrals/{{id}}/{action}"))],
     )
     .await?;
+    // In the same transaction: the events exist exactly when the change does.
+    let mut events = Vec::new();
+    if transition.from != transition.to {
+        events.push(EventType::ReferralStatusChanged);
+    }
+    match input {
+        ActionInput::Allocate { .. } => events.push(EventType::ReferralAllocated),
+        ActionInput::Close { .. } => events.push(EventType::ReferralClosed),
+        _ => {}
+    }
+    for event in events {
+        outbox::emit(
+            c,
+            event,
+            &row.school_urn,
+            row.id,
+            event_data(&row, Some(transition.from)),
+            ctx.now,
+        )
+        .await?;
+    }
     Ok(load(c, row.id, &Scope::All).await?)
 }
 

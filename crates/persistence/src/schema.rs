@@ -225,3 +225,113 @@ diesel::table! {
         details -> Jsonb,
     }
 }
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        client_id -> Nullable<Uuid>,
+        created_by -> Text,
+        url -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        active -> Bool,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        consecutive_failures -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Uuid,
+        seq -> Int8,
+        event_type -> Text,
+        school_urn -> Text,
+        subject_id -> Uuid,
+        data -> Jsonb,
+        occurred_at -> Timestamptz,
+        fanned_out_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event_seq -> Int8,
+        subject_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+        succeeded -> Bool,
+    }
+}
+
+diesel::joinable!(webhook_subscriptions -> integration_clients (client_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> outbox_events (event_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    webhook_subscriptions,
+    outbox_events,
+    webhook_deliveries,
+    webhook_attempts,
+    integration_clients,
+);
+
+diesel::table! {
+    child_history (id) {
+        id -> Int8,
+        child_id -> Uuid,
+        referral_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        actor -> Text,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    child_conflicts (id) {
+        id -> Uuid,
+        child_id -> Uuid,
+        referral_id -> Uuid,
+        status -> Text,
+        recorded_date_of_birth -> Date,
+        submitted_given_name -> Text,
+        submitted_family_name -> Text,
+        submitted_date_of_birth -> Date,
+        resolution -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(child_conflicts -> children (child_id));
+diesel::joinable!(child_history -> children (child_id));
+diesel::allow_tables_to_appear_in_same_query!(child_conflicts, child_history, children);

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod child_conflicts;
 pub mod children;
 pub mod gias;
 pub mod integration;
@@ -10,9 +11,10 @@ pub mod oauth;
 pub mod referrals;
 pub mod reports;
 pub mod system;
+pub mod webhooks;
 
 use crate::auth::Caller;
-use crate::config::IntegrationSettings;
+use crate::config::{IntegrationSettings, WebhookSettings};
 use crate::error::{ApiError, ErrorCode, FieldError};
 use sct_domain::Role;
 use sct_persistence::{catalogue as cat, Db, Scope};
@@ -27,6 +29,7 @@ pub struct AppState {
     pub integration: IntegrationSettings,
     /// Years a child's records are kept after their last referral ended.
     pub retention_closed_years: u32,
+    pub webhooks: WebhookSettings,
 }
 
 /// The data scope of a caller. A practitioner's scope is found through the

@@ -411,7 +411,7 @@ pub struct ReferralListParams {
 #[utoipa::path(
     tag = "Referrals",
     summary = "List referrals",
-    description = "Referrals in the caller's scope: a school's own, a team's, a practitioner's allocated caseload, or all for la_admin. Ordered by (created_at, id), or by (updated_at, id) with `updated_since` for delta sync; the cursor stays correct while rows change.",
+    description = "Referrals in the caller's scope: a school's own, a team's, a practitioner's allocated caseload, or all for la_admin. Ordered by (created_at, id), or by (updated_at, id) with `updated_since` for delta sync; the cursor stays correct while rows change.\n\nDelta sync rule: with `updated_since`, the list only shows changes older than a settling horizon (SCT_SYNC_SETTLE_MS, 2 seconds by default), because a change is stamped a moment before its transaction commits: without the horizon a change committed late could land behind a cursor already handed out and be missed. Follow `next_cursor` to the last page; for the next poll send `updated_since` = the `updated_at` of the last item you processed (items at that instant come again: de-duplicate by `id` and `version`). A change is visible within the horizon of being made.",
     params(ReferralListParams),
     responses(
         (status = 200, description = "A page of referrals", body = ReferralPage),
@@ -485,6 +485,12 @@ pub async fn list_referrals(
         updated_since: p.updated_since,
         external_reference: p.external_reference,
         council_triage: p.queue.map(|q| matches!(q, TriageQueue::Council)),
+        settled_before: (order == ListOrder::Updated && state.integration.sync_settle_ms > 0).then(
+            || {
+                sct_persistence::now()
+                    - chrono::Duration::milliseconds(state.integration.sync_settle_ms)
+            },
+        ),
     };
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;

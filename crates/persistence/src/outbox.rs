@@ -1,0 +1,54 @@
+//! The transactional outbox: an event is written in the same transaction as
+//! the change it reports, so that it exists exactly when the change does.
+//! The webhook worker (`crate::webhooks`) fans each event out to the
+//! subscriptions that may hear it and delivers it.
+//!
+//! Another part of the platform publishes a new event type by adding a
+//! variant to `sct_domain::EventType` (and to the CHECK constraints of
+//! `outbox_events.event_type` and `webhook_subscriptions.events` in a
+//! migration) and calling [`emit`] inside its own transaction.
+
+use crate::schema::outbox_events;
+use crate::StoreResult;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sct_domain::EventType;
+use uuid::Uuid;
+
+/// Records an event for webhook delivery. Call it on the connection of the
+/// transaction that makes the change: if that transaction rolls back, the
+/// event is gone too.
+///
+/// `school_urn` decides who may hear the event (a subscription of an
+/// integration client only hears about its schools); `subject` is the object
+/// the event is about (a referral's id): deliveries of one subject to one
+/// subscription keep the order of `emit` calls. `data` goes out as the
+/// body's `data` member, so it must carry identifiers, codes and timestamps
+/// only, never a child's name or date of birth.
+///
+/// # Errors
+/// `Constraint` when the school is unknown or the type is not allowed by the
+/// table's CHECK; `Unavailable` or `Database`.
+pub async fn emit(
+    conn: &mut AsyncPgConnection,
+    event: EventType,
+    school_urn: &str,
+    subject: Uuid,
+    data: serde_json::Value,
+    at: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(outbox_events::table)
+        .values((
+            outbox_events::id.eq(id),
+            outbox_events::event_type.eq(event.as_str()),
+            outbox_events::school_urn.eq(school_urn),
+            outbox_events::subject_id.eq(subject),
+            outbox_events::data.eq(data),
+            outbox_events::occurred_at.eq(at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}

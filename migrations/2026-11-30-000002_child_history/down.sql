@@ -1,0 +1,2 @@
+DROP TABLE child_conflicts;
+DROP TABLE child_history;
