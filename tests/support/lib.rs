@@ -225,15 +225,26 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Boots the app with a fresh database.
+    /// Boots the app with a fresh database. The rate limit is set high
+    /// enough that no test is throttled unless it asks (`spawn_with`).
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Boots the app with extra configuration (`SCT_...` variables).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
-        let vars: HashMap<&str, String> = [
+        let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
+            ("SCT_RATE_LIMIT_PER_MINUTE", "600000".to_owned()),
+            ("SCT_RATE_LIMIT_BURST", "100000".to_owned()),
         ]
         .into_iter()
         .collect();
+        for (k, v) in extra {
+            vars.insert(k, (*v).to_owned());
+        }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
         let pool = Db::connect(&db.url, 8).expect("pool");
         let keys = JwtKeys::load(&settings).expect("keys");
@@ -242,10 +253,11 @@ impl TestApp {
         let srv = server(
             AppContext {
                 db: pool.clone(),
-                keys: JwtKeys::load(&settings).expect("keys"),
+                keys: JwtKeys::load_with_jwks(&settings).await.expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
                 integration: settings.integration,
+                limits: settings.limits,
             },
             listener,
             1,

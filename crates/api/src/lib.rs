@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod gias;
+pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;

@@ -174,7 +174,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             Ok(())
         }
         Command::Serve => {
-            let keys = JwtKeys::load(&settings)?;
+            let keys = JwtKeys::load_with_jwks(&settings).await?;
             let db =
                 sct_persistence::Db::connect(settings.database_url.expose(), settings.pool_size)?;
             let purge_db = db.clone();
@@ -205,6 +205,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     cors_origins: settings.cors_origins.clone(),
                     waiting_days: settings.waiting_days,
                     integration: settings.integration,
+                    limits: settings.limits,
                 },
                 listener,
                 workers,
