@@ -9,7 +9,7 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint fmt openapi lint-openapi portal-test bench db db-stop help
+.PHONY: run test build lint fmt openapi lint-openapi portal-test fuzz bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
@@ -18,6 +18,7 @@ help:
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make lint-openapi  Spectral (spectral:oas + openapi/.spectral.yaml) on openapi/openapi.json"
 	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
+	@echo "make fuzz     Schemathesis (PyPI, pinned, in .fuzz/venv) against the contract with every role's token"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
 	@echo "make bench    benchmark against pgbench and HTTP ceilings (BENCH_SCALE=small|national); see docs/performance.md"
 
@@ -66,6 +67,11 @@ lint-openapi:
 # Swagger UI in a real browser: Debian's chromium driven by playwright-core.
 portal-test:
 	tests/portal/run.sh
+
+# Contract fuzzing: Schemathesis with every check, a token of each role, on a
+# migrated and seeded database; FUZZ_EXAMPLES bounds the cases per operation.
+fuzz:
+	scripts/fuzz.sh
 
 # Not part of `make test`: seeds a large dataset (once per scale) and loads the
 # machine for a few minutes. BENCH_SCALE=small (10k referrals) or national (default).

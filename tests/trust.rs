@@ -319,6 +319,19 @@ async fn oversized_deep_and_long_bodies_are_refused_in_problem_json() {
     reply.assert_problem(422, "string_too_long");
     let page = app.get("/api/v1/zones?limit=100000", &admin).await;
     page.assert_problem(400, "invalid_parameter");
+    // Found by Schemathesis: a filter longer than the contract allows.
+    let long_filter = format!("/api/v1/referrals?external_reference={}", "0".repeat(101));
+    app.get(&long_filter, &admin)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    // Found by Schemathesis: NUL reached PostgreSQL and answered 500.
+    let nul = json!({"code": "Z98", "name": "Zone\u{0}"});
+    let reply = app.post("/api/v1/zones", &admin, &nul).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["code"], "nul_character");
+    app.get("/api/v1/referrals?external_reference=a%00b", &admin)
+        .await
+        .assert_problem(400, "invalid_parameter");
     assert_eq!(app.db.count("zones").await, zones_before, "nothing stored");
 }
 
@@ -465,4 +478,25 @@ async fn logs_carry_no_child_names_and_no_tokens() {
         }
     }
     eprintln!("{} log lines searched", lines.len());
+}
+
+/// Found by Schemathesis: `GET /schools/import` reached the school reader
+/// (404) and `OPTIONS` listed GET in `Allow`; both now say POST only.
+#[tokio::test]
+async fn the_import_resource_allows_post_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    for method in [Method::GET, Method::OPTIONS] {
+        let reply = app
+            .call(
+                method.clone(),
+                "/api/v1/schools/import",
+                Some(&admin),
+                None,
+                &[],
+            )
+            .await;
+        reply.assert_problem(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some("POST"), "{method}");
+    }
 }

@@ -209,7 +209,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     if let Ok(rt) = tokio::runtime::Handle::try_current() {
         let pruned = Arc::downgrade(&limiter);
         rt.spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut tick = tokio::time::interval(std::time::Duration::from_mins(1));
             loop {
                 tick.tick().await;
                 match pruned.upgrade() {

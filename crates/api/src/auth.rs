@@ -169,8 +169,7 @@ impl Jwks {
         let due = self
             .last_load
             .lock()
-            .map(|l| l.is_none_or(|t| t.elapsed() >= MIN_RELOAD))
-            .unwrap_or(false);
+            .is_ok_and(|l| l.is_none_or(|t| t.elapsed() >= MIN_RELOAD));
         if due {
             if let Err(e) = self.reload().await {
                 log::warn!("{e}");

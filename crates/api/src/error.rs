@@ -356,7 +356,7 @@ pub struct ApiError {
     /// Methods to list in `Allow` (405 only).
     pub allow: Vec<String>,
     /// Seconds to send in `Retry-After` (429 and 503).
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u16>,
 }
 
 impl std::fmt::Display for ApiError {

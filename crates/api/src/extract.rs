@@ -29,7 +29,15 @@ pub fn check_json_shape(bytes: &[u8]) -> Result<(), ApiError> {
     let mut in_string = false;
     let mut escaped = false;
     let mut string_len = 0usize;
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string && escaped && b == b'u' && bytes.get(i + 1..i + 5) == Some(b"0000") {
+            // PostgreSQL text cannot hold NUL: refuse it here, not as a 500.
+            return Err(ApiError::validation(vec![FieldError::new(
+                "",
+                "nul_character",
+                "strings may not contain the NUL character (\\u0000)",
+            )]));
+        }
         if in_string {
             string_len += 1;
             if string_len > MAX_JSON_STRING_BYTES {
@@ -368,6 +376,14 @@ mod tests {
         assert_eq!(e.code, ErrorCode::StringTooLong);
         let escaped = r#"{"a": "quote \" then [[[[[[[[[[[[[[[[[[ inside"}"#;
         assert!(check_json_shape(escaped.as_bytes()).is_ok());
+        let nul = r#"{"a": "x\u0000"}"#;
+        let e = check_json_shape(nul.as_bytes()).expect_err("nul");
+        assert_eq!(e.errors[0].code, "nul_character");
+        let literal = r#"{"a": "x\\u0000"}"#;
+        assert!(
+            check_json_shape(literal.as_bytes()).is_ok(),
+            "an escaped backslash"
+        );
     }
 
     #[test]

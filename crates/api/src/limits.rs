@@ -74,13 +74,14 @@ impl Limiter {
     }
 
     /// `Err(seconds to wait)` when the key is over its rate.
-    fn check(&self, key: &str) -> Result<(), u64> {
+    fn check(&self, key: &str) -> Result<(), u16> {
         let Some(l) = &self.limiter else {
             return Ok(());
         };
         l.check_key(&key.to_owned()).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            u16::try_from(secs).unwrap_or(u16::MAX)
         })
     }
 }
@@ -121,8 +122,18 @@ pub async fn enforce(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let limited = !req.path().starts_with("/health");
-    if limited {
+    // PostgreSQL text cannot hold NUL: a `%00` in the path or query would
+    // reach it as a parameter and fail there, so it is refused here.
+    let raw = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    if raw.to_ascii_lowercase().contains("%00") {
+        let res = ApiError::new(
+            ErrorCode::InvalidParameter,
+            "the path or query contains a NUL character (%00)",
+        )
+        .error_response();
+        return Ok(req.into_response(res));
+    }
+    if !req.path().starts_with("/health") {
         if let Err(wait) = limiter.check(&key_of(&req)) {
             let err = ApiError {
                 retry_after: Some(wait.max(1)),
@@ -138,22 +149,20 @@ pub async fn enforce(
             return Ok(req.into_response(res));
         }
     }
-    match tokio::time::timeout(limiter.timeout, next.call(req)).await {
-        Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
-        Err(_) => {
-            // The request was moved into the abandoned call, so the answer
-            // travels as an error, rendered by `ApiError`'s `error_response`.
-            log::warn!("request abandoned after {:?}", limiter.timeout);
-            Err(ApiError {
-                retry_after: Some(5),
-                ..ApiError::new(
-                    ErrorCode::RequestTimeout,
-                    "the request took too long and was abandoned; retry shortly",
-                )
-            }
-            .into())
-        }
+    if let Ok(res) = tokio::time::timeout(limiter.timeout, next.call(req)).await {
+        return res.map(ServiceResponse::map_into_boxed_body);
     }
+    // The request was moved into the abandoned call, so the answer travels
+    // as an error, rendered by `ApiError`'s `error_response`.
+    log::warn!("request abandoned after {:?}", limiter.timeout);
+    Err(ApiError {
+        retry_after: Some(5),
+        ..ApiError::new(
+            ErrorCode::RequestTimeout,
+            "the request took too long and was abandoned; retry shortly",
+        )
+    }
+    .into())
 }
 
 #[cfg(test)]
