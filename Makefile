@@ -10,6 +10,7 @@ DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
 .PHONY: run test build lint fmt openapi lint-openapi portal-test client-test bench db db-stop help
+.PHONY: run test build lint fmt openapi lint-openapi portal-test fuzz bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
@@ -19,6 +20,7 @@ help:
 	@echo "make lint-openapi  Spectral (spectral:oas + openapi/.spectral.yaml) on openapi/openapi.json"
 	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
 	@echo "make client-test   generate a Python client (openapi-python-client) and use it against a server"
+	@echo "make fuzz     Schemathesis (PyPI, pinned, in .fuzz/venv) against the contract with every role's token"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
 	@echo "make bench    benchmark against pgbench and HTTP ceilings (BENCH_SCALE=small|national); see docs/performance.md"
 
@@ -72,6 +74,10 @@ portal-test:
 # referral and reads it back against a real server (venv in .client-test/).
 client-test:
 	scripts/client-test.sh
+# Contract fuzzing: Schemathesis with every check, a token of each role, on a
+# migrated and seeded database; FUZZ_EXAMPLES bounds the cases per operation.
+fuzz:
+	scripts/fuzz.sh
 
 # Not part of `make test`: seeds a large dataset (once per scale) and loads the
 # machine for a few minutes. BENCH_SCALE=small (10k referrals) or national (default).

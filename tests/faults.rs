@@ -29,7 +29,7 @@ struct Sent {
 async fn acknowledged_referrals_survive_a_database_outage() {
     let cluster = Arc::new(PrivateCluster::start_new());
     let db = TestDb::create_on(&cluster.admin_url(), "sct_fault").await;
-    let app = TestApp::spawn_on(db);
+    let app = TestApp::spawn_on(db).await;
     let team = app.team("F01").await;
     let urn = team.schools[0].urn.clone();
     let token = app.school(&urn);
@@ -229,7 +229,7 @@ async fn acknowledged_referrals_survive_a_database_outage() {
 #[tokio::test]
 async fn two_servers_racing_on_one_referral_have_one_winner() {
     let first = TestApp::spawn().await;
-    let second = TestApp::spawn_on(first.db.shared());
+    let second = TestApp::spawn_on(first.db.shared()).await;
     let team = first.team("R01").await;
     let urn = team.schools[0].urn.clone();
     let manager = first.manager(&team);

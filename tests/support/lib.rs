@@ -270,27 +270,30 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Boots the app with a fresh database.
+    /// Boots the app with a fresh database. The rate limit is set high
+    /// enough that no test is throttled unless it asks (`spawn_with`).
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
 
     /// Boots the app with extra configuration variables (`SCT_...`).
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        Self::spawn_on_with(TestDb::new().await, extra)
+        Self::spawn_on_with(TestDb::new().await, extra).await
     }
 
     /// Boots the app on a given database (inside a tokio runtime).
-    pub fn spawn_on(db: TestDb) -> Self {
-        Self::spawn_on_with(db, &[])
+    pub async fn spawn_on(db: TestDb) -> Self {
+        Self::spawn_on_with(db, &[]).await
     }
 
     /// Boots the app on a given database with extra configuration variables.
-    pub fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
+    pub async fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
         sct_api::webhooks::install_crypto_provider();
         let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
+            ("SCT_RATE_LIMIT_PER_MINUTE", "600000".to_owned()),
+            ("SCT_RATE_LIMIT_BURST", "100000".to_owned()),
         ]
         .into_iter()
         .collect();
@@ -307,12 +310,13 @@ impl TestApp {
         let srv = server(
             AppContext {
                 db: pool.clone(),
-                keys: JwtKeys::load(&settings).expect("keys"),
+                keys: JwtKeys::load_with_jwks(&settings).await.expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,
                 integration: settings.integration,
                 retention_closed_years: sct_api::config::DEFAULT_RETENTION_CLOSED_YEARS,
                 webhooks: settings.webhooks,
+                limits: settings.limits,
             },
             listener,
             1,

@@ -33,6 +33,8 @@ pub struct AppContext {
     pub retention_closed_years: u32,
     /// URL rules of webhook subscriptions (the worker is started by `sct serve`).
     pub webhooks: WebhookSettings,
+    /// Rate and time limits, and whether to send HSTS.
+    pub limits: crate::limits::LimitSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -63,22 +65,29 @@ impl RouteTable {
         Self(routes)
     }
 
+    /// The methods of the path's most specific patterns: a literal segment
+    /// beats a template (`/schools/import` is not `/schools/{urn}`), as in
+    /// the router.
     fn allowed(&self, path: &str) -> Option<Vec<String>> {
         let segs: Vec<&str> = path.split('/').collect();
-        let mut found: Option<Vec<String>> = None;
+        let mut found: Option<(usize, Vec<String>)> = None;
         for (pattern, methods) in &self.0 {
             let matches = pattern.len() == segs.len()
                 && pattern
                     .iter()
                     .zip(&segs)
                     .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s);
-            if matches {
-                found
-                    .get_or_insert_with(Vec::new)
-                    .extend(methods.iter().cloned());
+            if !matches {
+                continue;
+            }
+            let templated = pattern.iter().filter(|p| p.starts_with('{')).count();
+            match &mut found {
+                Some((best, ms)) if *best == templated => ms.extend(methods.iter().cloned()),
+                Some((best, _)) if *best < templated => {}
+                _ => found = Some((templated, methods.clone())),
             }
         }
-        found
+        found.map(|(_, ms)| ms)
     }
 }
 
@@ -145,6 +154,26 @@ async fn observe(
     Ok(res)
 }
 
+/// Headers on every response: no sniffing, no caching of personal data, no
+/// framing (Swagger UI is served top-level, so `frame-ancestors 'none'` does
+/// not hinder it), no referrer, and HSTS when configured behind TLS.
+fn security_headers(hsts: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("x-content-type-options", "nosniff"))
+        .add(("referrer-policy", "no-referrer"))
+        .add(("cache-control", "no-store"))
+        .add(("x-frame-options", "DENY"))
+        .add(("content-security-policy", "frame-ancestors 'none'"));
+    if hsts {
+        headers.add((
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -182,6 +211,22 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);
+    let hsts = ctx.limits.hsts;
+    let limiter = crate::limits::Limiter::new(ctx.limits);
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let pruned = Arc::downgrade(&limiter);
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_mins(1));
+            loop {
+                tick.tick().await;
+                match pruned.upgrade() {
+                    Some(l) => l.prune(),
+                    None => break,
+                }
+            }
+        });
+    }
+    let limiter = web::Data::new(limiter);
     let server = HttpServer::new(move || {
         let swagger = SwaggerUi::new("/swagger-ui/{_:.*}").config(
             Config::new(["/api/v1/openapi.json"])
@@ -197,6 +242,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(table.clone())
             .app_data(metrics.clone())
             .app_data(operations.clone())
+            .app_data(limiter.clone())
             .app_data(web::JsonConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
             }))
@@ -214,14 +260,12 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             // Innermost: the request id is set and the route is matched.
             .wrap(from_fn(crate::audit::record))
             .wrap(cors(&origins))
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("x-content-type-options", "nosniff"))
-                    .add(("referrer-policy", "no-referrer"))
-                    .add(("cache-control", "no-store")),
-            )
+            .wrap(from_fn(crate::limits::enforce))
+            .wrap(security_headers(hsts))
             .wrap(from_fn(observe))
     })
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    .client_disconnect_timeout(std::time::Duration::from_secs(5))
     .workers(workers)
     .listen(listener)?
     .run();

@@ -7,10 +7,16 @@ use crate::routes::AppState;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use sct_domain::{Role, Urn};
 use sct_persistence::{integration, Db};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// The claims of an SCT token.
@@ -53,6 +59,146 @@ pub struct JwtKeys {
     algorithm: Algorithm,
     issuer: String,
     audience: String,
+    /// The identity provider's RS256/ES256 keys by `kid`, if configured.
+    jwks: Option<Arc<Jwks>>,
+}
+
+/// Where the identity provider publishes its keys.
+#[derive(Debug, Clone)]
+pub enum JwksSource {
+    File(std::path::PathBuf),
+    Url(String),
+}
+
+/// A JSON Web Key Set (RFC 7517) held in memory: RS256 and ES256 keys by
+/// `kid`, reloaded every `refresh` and when a token names an unknown `kid`
+/// (at most once per `MIN_RELOAD`), so that the identity provider can rotate
+/// its keys without a restart.
+pub struct Jwks {
+    source: JwksSource,
+    keys: RwLock<HashMap<String, (Algorithm, DecodingKey)>>,
+    refresh: Duration,
+    last_load: Mutex<Option<Instant>>,
+}
+
+/// Shortest interval between two reloads forced by unknown `kid`s.
+const MIN_RELOAD: Duration = Duration::from_secs(10);
+
+impl Jwks {
+    /// A set that loads from `source`; call `reload` before use.
+    pub fn new(source: JwksSource, refresh: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            source,
+            keys: RwLock::new(HashMap::new()),
+            refresh,
+            last_load: Mutex::new(None),
+        })
+    }
+
+    /// Parses a JWKS document into the keys this API accepts: RSA keys for
+    /// RS256 and P-256 keys for ES256, each with a `kid`. Others are skipped.
+    ///
+    /// # Errors
+    /// `KeyError` when the document is not a JWKS.
+    pub fn parse(text: &[u8]) -> Result<HashMap<String, (Algorithm, DecodingKey)>, KeyError> {
+        let set: JwkSet =
+            serde_json::from_slice(text).map_err(|e| KeyError(format!("JWKS: {e}")))?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let Some(kid) = jwk.common.key_id.clone() else {
+                continue;
+            };
+            let alg = match &jwk.algorithm {
+                AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+                _ => continue,
+            };
+            if let Some(declared) = jwk.common.key_algorithm {
+                if Algorithm::try_from(declared).ok() != Some(alg) {
+                    continue;
+                }
+            }
+            if let Ok(key) = DecodingKey::from_jwk(jwk) {
+                keys.insert(kid, (alg, key));
+            }
+        }
+        Ok(keys)
+    }
+
+    async fn fetch(&self) -> Result<Vec<u8>, KeyError> {
+        match &self.source {
+            JwksSource::File(p) => {
+                std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())))
+            }
+            JwksSource::Url(u) => {
+                let res = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .map_err(|e| KeyError(e.to_string()))?
+                    .get(u)
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .map_err(|e| KeyError(format!("JWKS {u}: {e}")))?;
+                res.bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| KeyError(format!("JWKS {u}: {e}")))
+            }
+        }
+    }
+
+    /// Loads the keys again; on failure the keys held stay in use.
+    ///
+    /// # Errors
+    /// `KeyError` when the source cannot be read or parsed.
+    pub async fn reload(&self) -> Result<usize, KeyError> {
+        if let Ok(mut last) = self.last_load.lock() {
+            *last = Some(Instant::now());
+        }
+        let keys = Self::parse(&self.fetch().await?)?;
+        let n = keys.len();
+        if let Ok(mut held) = self.keys.write() {
+            *held = keys;
+        }
+        Ok(n)
+    }
+
+    /// Reloads if the last load is older than `MIN_RELOAD` (an unknown kid).
+    async fn reload_for_unknown_kid(&self) {
+        let due = self
+            .last_load
+            .lock()
+            .is_ok_and(|l| l.is_none_or(|t| t.elapsed() >= MIN_RELOAD));
+        if due {
+            if let Err(e) = self.reload().await {
+                log::warn!("{e}");
+            }
+        }
+    }
+
+    fn key(&self, kid: &str) -> Option<(Algorithm, DecodingKey)> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    /// Reloads every `refresh` until the set is dropped.
+    pub fn spawn_refresh(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let period = self.refresh;
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let mut tick = tokio::time::interval(period);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let Some(set) = weak.upgrade() else { break };
+                    if let Err(e) = set.reload().await {
+                        log::warn!("{e}");
+                    }
+                }
+            });
+        }
+    }
 }
 
 /// Why keys could not be loaded.
@@ -127,7 +273,38 @@ impl JwtKeys {
             algorithm: jwt.algorithm,
             issuer: jwt.issuer.clone(),
             audience: jwt.audience.clone(),
+            jwks: None,
         })
+    }
+
+    /// Adds the identity provider's key set (RS256/ES256 by `kid`),
+    /// accepted alongside the pinned algorithm.
+    #[must_use]
+    pub fn with_jwks(mut self, jwks: Arc<Jwks>) -> Self {
+        self.jwks = Some(jwks);
+        self
+    }
+
+    /// The key set the settings name (`SCT_JWKS_FILE` or `SCT_JWKS_URL`),
+    /// loaded once and refreshed in the background.
+    ///
+    /// # Errors
+    /// `KeyError` when the first load fails.
+    pub async fn load_with_jwks(settings: &Settings) -> Result<Self, KeyError> {
+        let keys = Self::load(settings)?;
+        let source = match (&settings.jwt.jwks_file, &settings.jwt.jwks_url) {
+            (Some(f), _) => JwksSource::File(f.clone()),
+            (None, Some(u)) => JwksSource::Url(u.clone()),
+            (None, None) => return Ok(keys),
+        };
+        let jwks = Jwks::new(
+            source,
+            Duration::from_secs(settings.jwt.jwks_refresh_seconds),
+        );
+        let n = jwks.reload().await?;
+        log::info!("loaded {n} identity provider keys");
+        jwks.spawn_refresh();
+        Ok(keys.with_jwks(jwks))
     }
 
     /// Loads the keys from full settings.
@@ -170,12 +347,57 @@ impl JwtKeys {
     /// `InvalidToken` for any failure, without saying which check failed
     /// beyond a short reason.
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        self.verify_with(token)
+    }
+
+    /// As `verify`, reloading the key set first when the token names a
+    /// `kid` it does not hold (the identity provider rotated its keys).
+    ///
+    /// # Errors
+    /// As `verify`.
+    pub async fn verify_fresh(&self, token: &str) -> Result<Caller, ApiError> {
+        if let (Some(jwks), Ok(header)) = (&self.jwks, decode_header(token)) {
+            if let Some(kid) = header.kid.as_deref() {
+                if jwks.key(kid).is_none() {
+                    jwks.reload_for_unknown_kid().await;
+                }
+            }
+        }
+        self.verify_with(token)
+    }
+
+    fn verify_with(&self, token: &str) -> Result<Caller, ApiError> {
+        let refuse = |e: &jsonwebtoken::errors::Error| {
             ApiError::new(
                 ErrorCode::InvalidToken,
-                format!("the token was refused: {}", short_reason(&e)),
+                format!("the token was refused: {}", short_reason(e)),
             )
-        })?;
+        };
+        // A token of the identity provider: an asymmetric algorithm and a
+        // kid from its key set. The key decides the algorithm, never the
+        // token: an HS256 header naming an RSA key's kid is refused.
+        if let Some(jwks) = &self.jwks {
+            let header = decode_header(token).map_err(|e| refuse(&e))?;
+            if let Some(kid) = header.kid.as_deref() {
+                if matches!(header.alg, Algorithm::RS256 | Algorithm::ES256)
+                    || self.algorithm != header.alg
+                {
+                    let (alg, key) = jwks.key(kid).ok_or_else(|| {
+                        ApiError::new(
+                            ErrorCode::InvalidToken,
+                            "the token was refused: unknown key id",
+                        )
+                    })?;
+                    let mut validation = self.validation.clone();
+                    validation.algorithms = vec![alg];
+                    let data =
+                        decode::<Claims>(token, &key, &validation).map_err(|e| refuse(&e))?;
+                    return Caller::from_claims(data.claims);
+                }
+            }
+        }
+        let data =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| refuse(&e))?;
         Caller::from_claims(data.claims)
     }
 }
@@ -280,11 +502,15 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let caller = authenticate(req);
+        let token = bearer(req);
+        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let req = req.clone();
         Box::pin(async move {
-            let caller = caller?;
+            let keys = keys.ok_or_else(|| {
+                ApiError::new(ErrorCode::Internal, "authentication is not configured")
+            })?;
+            let caller = keys.verify_fresh(&token?).await?;
             let caller = match (caller.role, caller.client_version) {
                 (Role::Integration, Some(version)) => {
                     let state = state.ok_or_else(|| {
@@ -320,10 +546,8 @@ async fn check_client(caller: Caller, version: i32, db: &Db) -> Result<Caller, A
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "authentication is not configured"))?;
+/// The bearer token of a request.
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::new(
             ErrorCode::MissingToken,
@@ -342,5 +566,5 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "use the Bearer scheme"))?;
-    keys.verify(token)
+    Ok(token.to_owned())
 }

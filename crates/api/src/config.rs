@@ -57,6 +57,15 @@ pub struct JwtSettings {
     pub private_key_file: Option<PathBuf>,
     pub issuer: String,
     pub audience: String,
+    /// The identity provider's keys as a JWKS document in a file
+    /// (`SCT_JWKS_FILE`): RS256/ES256 tokens are verified with the key their
+    /// `kid` names, alongside the pinned algorithm above.
+    pub jwks_file: Option<PathBuf>,
+    /// The same, fetched from a URL (`SCT_JWKS_URL`).
+    pub jwks_url: Option<String>,
+    /// How often the JWKS is reloaded (`SCT_JWKS_REFRESH_SECONDS`, default
+    /// 300); an unknown `kid` also reloads it, at most every 10 seconds.
+    pub jwks_refresh_seconds: u64,
 }
 
 /// Everything the service reads from its environment.
@@ -79,6 +88,8 @@ pub struct Settings {
     /// (`SCT_DB_STATEMENT_TIMEOUT_MS`, default 15000).
     pub statement_timeout_ms: u64,
     pub webhooks: WebhookSettings,
+    /// Rate and time limits, and whether to send HSTS.
+    pub limits: crate::limits::LimitSettings,
 }
 
 /// The webhook delivery worker and the rules for subscription URLs.
@@ -290,6 +301,40 @@ impl Settings {
                 "SCT_JWT_ISSUER / SCT_JWT_AUDIENCE",
             ));
         }
+        let limit_defaults = crate::limits::LimitSettings::default();
+        let whole = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            match get(name) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or(ConfigError::Invalid(name, v)),
+                None => Ok(default),
+            }
+        };
+        let limits = crate::limits::LimitSettings {
+            per_minute: u32::try_from(whole(
+                "SCT_RATE_LIMIT_PER_MINUTE",
+                u64::from(limit_defaults.per_minute),
+                0..=1_000_000,
+            )?)
+            .unwrap_or(u32::MAX),
+            burst: u32::try_from(whole(
+                "SCT_RATE_LIMIT_BURST",
+                u64::from(limit_defaults.burst),
+                1..=1_000_000,
+            )?)
+            .unwrap_or(u32::MAX),
+            request_timeout_seconds: whole(
+                "SCT_REQUEST_TIMEOUT_SECONDS",
+                limit_defaults.request_timeout_seconds,
+                1..=600,
+            )?,
+            hsts: get("SCT_HSTS").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        };
+        let jwks_file = get("SCT_JWKS_FILE").map(PathBuf::from);
+        let jwks_url = get("SCT_JWKS_URL");
+        let jwks_refresh_seconds = whole("SCT_JWKS_REFRESH_SECONDS", 300, 10..=86_400)?;
         let pool_size = match get("SCT_DB_POOL_SIZE") {
             Some(v) => v
                 .parse::<usize>()
@@ -346,6 +391,9 @@ impl Settings {
                 private_key_file,
                 issuer,
                 audience,
+                jwks_file,
+                jwks_url,
+                jwks_refresh_seconds,
             },
             production,
             cors_origins: get("SCT_CORS_ORIGINS")
@@ -362,6 +410,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_RETENTION_CLOSED_YEARS),
             statement_timeout_ms: u64::try_from(statement_timeout_ms).unwrap_or(15_000),
             webhooks: WebhookSettings::from_lookup(&get, production)?,
+            limits,
         })
     }
 }

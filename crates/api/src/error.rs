@@ -49,12 +49,16 @@ pub enum ErrorCode {
     SubscriptionDisabled,
     AlreadyResolved,
     DatabaseUnavailable,
+    RateLimited,
+    RequestTimeout,
+    TooDeep,
+    StringTooLong,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 44] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -94,6 +98,10 @@ impl ErrorCode {
         Self::SubscriptionDisabled,
         Self::AlreadyResolved,
         Self::DatabaseUnavailable,
+        Self::RateLimited,
+        Self::RequestTimeout,
+        Self::TooDeep,
+        Self::StringTooLong,
         Self::Internal,
     ];
 
@@ -280,6 +288,26 @@ impl ErrorCode {
                 "database_unavailable",
                 "The service is temporarily unavailable",
             ),
+            Self::RateLimited => (
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests: slow down and retry after Retry-After seconds",
+            ),
+            Self::RequestTimeout => (
+                S::SERVICE_UNAVAILABLE,
+                "request_timeout",
+                "The request took too long and was abandoned",
+            ),
+            Self::TooDeep => (
+                S::BAD_REQUEST,
+                "json_too_deep",
+                "The JSON body is nested too deeply",
+            ),
+            Self::StringTooLong => (
+                S::UNPROCESSABLE_ENTITY,
+                "string_too_long",
+                "A string in the body is too long",
+            ),
             Self::Internal => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
     }
@@ -355,6 +383,8 @@ pub struct ApiError {
     pub existing: Option<(uuid::Uuid, String)>,
     /// Methods to list in `Allow` (405 only).
     pub allow: Vec<String>,
+    /// Seconds to send in `Retry-After` (429 and 503).
+    pub retry_after: Option<u16>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -372,6 +402,7 @@ impl ApiError {
             errors: Vec::new(),
             existing: None,
             allow: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -431,14 +462,21 @@ impl ResponseError for ApiError {
             ErrorCode::MissingToken => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"sct\""));
             }
+            ErrorCode::ForbiddenForRole => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"sct\", error=\"insufficient_scope\"",
+                ));
+            }
             ErrorCode::InvalidToken => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
                     "Bearer realm=\"sct\", error=\"invalid_token\"",
                 ));
             }
-            ErrorCode::DatabaseUnavailable => {
-                res.insert_header((header::RETRY_AFTER, "2"));
+            ErrorCode::DatabaseUnavailable | ErrorCode::RateLimited | ErrorCode::RequestTimeout => {
+                let seconds = self.retry_after.unwrap_or(2).max(1);
+                res.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             ErrorCode::MethodNotAllowed => {
                 res.insert_header((header::ALLOW, self.allow.join(", ")));

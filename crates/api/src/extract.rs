@@ -13,6 +13,68 @@ use utoipa::IntoParams;
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Deepest nesting of arrays and objects accepted in a JSON body.
+pub const MAX_JSON_DEPTH: usize = 16;
+/// Longest string (in bytes, as sent) accepted anywhere in a JSON body.
+pub const MAX_JSON_STRING_BYTES: usize = 8 * 1024;
+
+/// Refuses bodies nested deeper than `MAX_JSON_DEPTH` or holding a string
+/// longer than `MAX_JSON_STRING_BYTES`, before any parsing: one pass over the
+/// bytes, so a hostile body costs no more than its size.
+///
+/// # Errors
+/// `TooDeep` (400) or `StringTooLong` (422).
+pub fn check_json_shape(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut string_len = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string && escaped && b == b'u' && bytes.get(i + 1..i + 5) == Some(b"0000") {
+            // PostgreSQL text cannot hold NUL: refuse it here, not as a 500.
+            return Err(ApiError::validation(vec![FieldError::new(
+                "",
+                "nul_character",
+                "strings may not contain the NUL character (\\u0000)",
+            )]));
+        }
+        if in_string {
+            string_len += 1;
+            if string_len > MAX_JSON_STRING_BYTES {
+                return Err(ApiError::new(
+                    ErrorCode::StringTooLong,
+                    format!("a string in the body is longer than {MAX_JSON_STRING_BYTES} bytes"),
+                ));
+            }
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                string_len = 0;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(ApiError::new(
+                        ErrorCode::TooDeep,
+                        format!("the body is nested deeper than {MAX_JSON_DEPTH} levels"),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 /// A JSON body, parsed with the path of any bad field kept for the answer.
 #[derive(Debug)]
@@ -88,6 +150,7 @@ fn too_large() -> ApiError {
 /// # Errors
 /// `MalformedJson` or `ValidationFailed` with the field's path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    check_json_shape(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -296,6 +359,31 @@ mod tests {
         let e = parse_json::<Outer>(b"{}").expect_err("missing");
         assert_eq!(e.errors[0].code, "required");
         assert_eq!(e.errors[0].field, "inner");
+    }
+
+    #[test]
+    fn deep_nesting_and_long_strings_are_refused_before_parsing() {
+        let deep = format!("{}{}", "[".repeat(17), "]".repeat(17));
+        let e = check_json_shape(deep.as_bytes()).expect_err("deep");
+        assert_eq!(e.code, ErrorCode::TooDeep);
+        let fine = format!("{}{}", "[".repeat(16), "]".repeat(16));
+        assert!(check_json_shape(fine.as_bytes()).is_ok());
+        // Brackets inside strings do not count.
+        let quoted = format!("{{\"a\": \"{}\"}}", "[".repeat(100));
+        assert!(check_json_shape(quoted.as_bytes()).is_ok());
+        let long = format!("{{\"a\": \"{}\"}}", "x".repeat(MAX_JSON_STRING_BYTES + 1));
+        let e = check_json_shape(long.as_bytes()).expect_err("long");
+        assert_eq!(e.code, ErrorCode::StringTooLong);
+        let escaped = r#"{"a": "quote \" then [[[[[[[[[[[[[[[[[[ inside"}"#;
+        assert!(check_json_shape(escaped.as_bytes()).is_ok());
+        let nul = r#"{"a": "x\u0000"}"#;
+        let e = check_json_shape(nul.as_bytes()).expect_err("nul");
+        assert_eq!(e.errors[0].code, "nul_character");
+        let literal = r#"{"a": "x\\u0000"}"#;
+        assert!(
+            check_json_shape(literal.as_bytes()).is_ok(),
+            "an escaped backslash"
+        );
     }
 
     #[test]

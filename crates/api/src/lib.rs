@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod gias;
+pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;

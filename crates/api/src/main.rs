@@ -214,7 +214,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             Ok(())
         }
         Command::Serve => {
-            let keys = JwtKeys::load(&settings)?;
+            let keys = JwtKeys::load_with_jwks(&settings).await?;
             let timeouts = sct_persistence::Timeouts {
                 statement: Duration::from_millis(settings.statement_timeout_ms),
                 ..sct_persistence::Timeouts::default()
@@ -260,6 +260,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     integration: settings.integration,
                     retention_closed_years: settings.retention_closed_years,
                     webhooks: settings.webhooks,
+                    limits: settings.limits,
                 },
                 listener,
                 workers,

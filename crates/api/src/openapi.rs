@@ -50,6 +50,69 @@ pub struct Document(pub String);
 )]
 struct ApiDoc;
 
+/// Adds 429 (rate limited) and 503 (database unavailable or request timed
+/// out), both with `Retry-After`, to every operation: the middleware answers
+/// them for any route, so no handler lists them itself. Applied to the
+/// finished document, after every operation is registered.
+struct Throttling;
+
+impl Modify for Throttling {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let retry_after = || {
+            HeaderBuilder::new()
+                .schema(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer)
+                        .minimum(Some(1)),
+                )
+                .description(Some("Seconds to wait before retrying"))
+                .build()
+        };
+        let problem = |desc: &str| {
+            ResponseBuilder::new()
+                .description(desc)
+                .header("Retry-After", retry_after())
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.responses.insert(
+            "TooManyRequests".into(),
+            problem("Too many requests from this client; retry after Retry-After seconds").into(),
+        );
+        components.responses.insert(
+            "ServiceUnavailable".into(),
+            problem("The database is unavailable or the request took too long; retry after Retry-After seconds").into(),
+        );
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, name) in [("429", "TooManyRequests"), ("503", "ServiceUnavailable")] {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| Ref::from_response_name(name).into());
+                }
+            }
+        }
+    }
+}
+
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -150,12 +213,13 @@ pub fn health_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig
 
 /// The document, built from the same registrations the server uses.
 pub fn document() -> OpenApiDoc {
-    let (_, doc) = actix_web::App::new()
+    let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(health_services)
         .configure(api_services)
         .split_for_parts();
+    Throttling.modify(&mut doc);
     doc
 }
 
@@ -239,6 +303,9 @@ mod tests {
                         "{name} needs the bearer scheme"
                     );
                     assert!(responses.contains_key("401"), "{name} lacks 401");
+                }
+                for s in ["429", "503"] {
+                    assert!(responses.contains_key(s), "{name} lacks {s}");
                 }
                 let body = op.get("requestBody").is_some();
                 if body && !oauth {

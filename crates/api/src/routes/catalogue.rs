@@ -687,6 +687,14 @@ pub async fn get_school(
     urn: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let urn = urn.into_inner();
+    // `/schools/import` is its own resource (POST only); the router hands
+    // its GET to this handler because `{urn}` matches any segment.
+    if urn == "import" {
+        return Err(ApiError {
+            allow: vec!["POST".into()],
+            ..ApiError::new(ErrorCode::MethodNotAllowed, "GET is not allowed here")
+        });
+    }
     if !school_visible(&caller, &urn) {
         return Err(ApiError::not_found());
     }

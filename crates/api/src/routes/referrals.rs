@@ -443,6 +443,15 @@ pub async fn list_referrals(
             ));
         }
     }
+    if p.external_reference
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 100)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "external_reference may have at most 100 characters",
+        ));
+    }
     let order = if p.updated_since.is_some() {
         ListOrder::Updated
     } else {
