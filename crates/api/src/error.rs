@@ -44,13 +44,15 @@ pub enum ErrorCode {
     WorkerInactive,
     IfMatchRequired,
     ClientRevoked,
+    ReferralNotOpen,
+    NoSupportPlan,
     DatabaseUnavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -85,6 +87,8 @@ impl ErrorCode {
         Self::WorkerInactive,
         Self::IfMatchRequired,
         Self::ClientRevoked,
+        Self::ReferralNotOpen,
+        Self::NoSupportPlan,
         Self::DatabaseUnavailable,
         Self::Internal,
     ];
@@ -246,6 +250,16 @@ impl ErrorCode {
                 S::CONFLICT,
                 "client_revoked",
                 "The integration client is revoked",
+            ),
+            Self::ReferralNotOpen => (
+                S::CONFLICT,
+                "referral_not_open",
+                "The referral's status does not allow this record",
+            ),
+            Self::NoSupportPlan => (
+                S::CONFLICT,
+                "no_support_plan",
+                "The referral has no support plan yet",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

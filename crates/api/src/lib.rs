@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod credentials;
+pub mod delivery_dto;
 pub mod dto;
 pub mod error;
 pub mod extract;

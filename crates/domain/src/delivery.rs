@@ -130,6 +130,16 @@ pub fn final_ratings_required(outcome: ClosureOutcome, plan_has_goals: bool) -> 
     plan_has_goals && !matches!(outcome, ClosureOutcome::MovedAway | ClosureOutcome::Disengaged)
 }
 
+/// A session marked `attended` names at least one person who attended
+/// (child, parent/carer or school staff); `did_not_attend` and `cancelled`
+/// may name school staff who were there, but not the child.
+pub fn attendance_consistent(status: Attendance, child: bool, parent_carer: bool, staff: bool) -> bool {
+    match status {
+        Attendance::Attended => child || parent_carer || staff,
+        Attendance::DidNotAttend | Attendance::Cancelled => !child,
+    }
+}
+
 /// A goal as a practitioner drafts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GoalDraft<'a> {
@@ -491,6 +501,16 @@ mod tests {
             assert_eq!(final_ratings_required(o, true), !gone, "{o:?}");
             assert!(!final_ratings_required(o, false));
         }
+    }
+
+    #[test]
+    fn attendance_names_who_came() {
+        assert!(attendance_consistent(Attendance::Attended, true, false, false));
+        assert!(attendance_consistent(Attendance::Attended, false, false, true));
+        assert!(!attendance_consistent(Attendance::Attended, false, false, false));
+        assert!(attendance_consistent(Attendance::DidNotAttend, false, false, true));
+        assert!(!attendance_consistent(Attendance::DidNotAttend, true, false, false));
+        assert!(!attendance_consistent(Attendance::Cancelled, true, true, false));
     }
 
     #[test]

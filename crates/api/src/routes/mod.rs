@@ -2,11 +2,13 @@
 //! domain's decision, map the answer. One module per resource family.
 
 pub mod catalogue;
+pub mod delivery;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
 pub mod referrals;
 pub mod reports;
+pub mod supervision;
 pub mod system;
 
 use crate::auth::Caller;
