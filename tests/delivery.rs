@@ -28,7 +28,13 @@ fn items(reply: &Reply) -> &Vec<Value> {
     reply.body["items"].as_array().expect("items")
 }
 
-async fn put(app: &TestApp, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Reply {
+async fn put(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> Reply {
     let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
     app.call(Method::PUT, path, Some(token), Some(body), &headers)
         .await
@@ -47,9 +53,19 @@ fn intervention(name: &str, mode: &str, areas: &[&str], active: bool) -> Value {
     })
 }
 
-async fn add_intervention(app: &TestApp, name: &str, mode: &str, areas: &[&str], active: bool) -> String {
+async fn add_intervention(
+    app: &TestApp,
+    name: &str,
+    mode: &str,
+    areas: &[&str],
+    active: bool,
+) -> String {
     let r = app
-        .post("/api/v1/interventions", &app.admin(), &intervention(name, mode, areas, active))
+        .post(
+            "/api/v1/interventions",
+            &app.admin(),
+            &intervention(name, mode, areas, active),
+        )
         .await;
     assert_status(&r, 201);
     r.id()
@@ -57,12 +73,19 @@ async fn add_intervention(app: &TestApp, name: &str, mode: &str, areas: &[&str],
 
 /// A referral of the team's school `school`, accepted, allocated to the
 /// first practitioner and started: (id, etag).
-async fn active_referral(app: &TestApp, t: &TestTeam, school: usize, child: u32) -> (String, String) {
+async fn active_referral(
+    app: &TestApp,
+    t: &TestTeam,
+    school: usize,
+    child: u32,
+) -> (String, String) {
     let created = app.submit(&t.schools[school].urn, &upn(child), 4).await;
     assert_status(&created, 201);
     let id = created.id();
     let manager = app.manager(t);
-    let accepted = app.act(&id, "accept", &manager, &created.etag(), &json!({})).await;
+    let accepted = app
+        .act(&id, "accept", &manager, &created.etag(), &json!({}))
+        .await;
     assert_status(&accepted, 200);
     let allocated = app
         .act(
@@ -75,7 +98,13 @@ async fn active_referral(app: &TestApp, t: &TestTeam, school: usize, child: u32)
         .await;
     assert_status(&allocated, 200);
     let started = app
-        .act(&id, "start", &app.practitioner(t, 0), &allocated.etag(), &json!({}))
+        .act(
+            &id,
+            "start",
+            &app.practitioner(t, 0),
+            &allocated.etag(),
+            &json!({}),
+        )
         .await;
     assert_status(&started, 200);
     (id, started.etag())
@@ -110,7 +139,12 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
         .post(
             "/api/v1/interventions",
             &admin,
-            &intervention("ELSA", "individual", &["social_emotional_mental_health"], true),
+            &intervention(
+                "ELSA",
+                "individual",
+                &["social_emotional_mental_health"],
+                true,
+            ),
         )
         .await;
     assert_status(&created, 201);
@@ -121,10 +155,17 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
         Some(format!("/api/v1/interventions/{elsa}").as_str())
     );
     assert_eq!(created.body["mode"], "individual");
-    assert_eq!(created.body["areas"], json!(["social_emotional_mental_health"]));
+    assert_eq!(
+        created.body["areas"],
+        json!(["social_emotional_mental_health"])
+    );
     assert_eq!(created.body["typical_sessions"], 8);
 
-    for token in [app.manager(&t), app.practitioner(&t, 0), app.school(&t.schools[0].urn)] {
+    for token in [
+        app.manager(&t),
+        app.practitioner(&t, 0),
+        app.school(&t.schools[0].urn),
+    ] {
         app.post(
             "/api/v1/interventions",
             &token,
@@ -189,10 +230,15 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
     let all = app.get("/api/v1/interventions", &practitioner).await;
     assert_status(&all, 200);
     assert_eq!(names(&all), ["ELSA", "Talk boost", "Old parenting course"]);
-    let groups = app.get("/api/v1/interventions?mode=group", &practitioner).await;
+    let groups = app
+        .get("/api/v1/interventions?mode=group", &practitioner)
+        .await;
     assert_eq!(names(&groups), ["Talk boost"]);
     let semh = app
-        .get("/api/v1/interventions?area=social_emotional_mental_health", &practitioner)
+        .get(
+            "/api/v1/interventions?area=social_emotional_mental_health",
+            &practitioner,
+        )
         .await;
     assert_eq!(names(&semh), ["ELSA", "Old parenting course"]);
     let inactive = app.get("/api/v1/interventions?active=false", &admin).await;
@@ -208,7 +254,8 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
         .await
         .assert_problem(404, "not_found");
     assert_status(
-        &app.get(&format!("/api/v1/interventions/{retired}"), &practitioner).await,
+        &app.get(&format!("/api/v1/interventions/{retired}"), &practitioner)
+            .await,
         200,
     );
 
@@ -216,13 +263,21 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
     assert_eq!(items(&first).len(), 2);
     let cursor = first.body["next_cursor"].as_str().expect("cursor");
     let second = app
-        .get(&format!("/api/v1/interventions?limit=2&cursor={cursor}"), &admin)
+        .get(
+            &format!("/api/v1/interventions?limit=2&cursor={cursor}"),
+            &admin,
+        )
         .await;
     assert_eq!(names(&second), ["Old parenting course"]);
     assert!(second.body.get("next_cursor").is_none());
 
     let path = format!("/api/v1/interventions/{elsa}");
-    let change = intervention("ELSA (revised)", "individual", &["social_emotional_mental_health"], true);
+    let change = intervention(
+        "ELSA (revised)",
+        "individual",
+        &["social_emotional_mental_health"],
+        true,
+    );
     put(&app, &path, &admin, None, &change)
         .await
         .assert_problem(428, "if_match_required");
@@ -233,9 +288,15 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
     assert_status(&updated, 200);
     assert_eq!(updated.etag(), "\"v2\"");
     assert_eq!(updated.body["name"], "ELSA (revised)");
-    put(&app, &path, &admin, Some("\"v1\""), &intervention("stale", "group", &["deafness"], true))
-        .await
-        .assert_problem(412, "version_mismatch");
+    put(
+        &app,
+        &path,
+        &admin,
+        Some("\"v1\""),
+        &intervention("stale", "group", &["deafness"], true),
+    )
+    .await
+    .assert_problem(412, "version_mismatch");
     let read = app.get(&path, &admin).await;
     assert_eq!(read.body["name"], "ELSA (revised)");
     put(
@@ -254,14 +315,23 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
     let app = TestApp::spawn().await;
     let t = app.team("D02").await;
     let other = app.team("D03").await;
-    let elsa = add_intervention(&app, "ELSA", "individual", &["social_emotional_mental_health"], true).await;
+    let elsa = add_intervention(
+        &app,
+        "ELSA",
+        "individual",
+        &["social_emotional_mental_health"],
+        true,
+    )
+    .await;
     let retired = add_intervention(&app, "Retired", "group", &["deafness"], false).await;
     let (id, _) = active_referral(&app, &t, 0, 1).await;
     let path = format!("/api/v1/referrals/{id}/plan");
     // A colleague of the allocated practitioner, in the same team.
     let colleague = app.practitioner(&t, 1);
 
-    app.get(&path, &colleague).await.assert_problem(404, "not_found");
+    app.get(&path, &colleague)
+        .await
+        .assert_problem(404, "not_found");
     assert_field_error(
         &put(&app, &path, &colleague, None, &plan_body(5, 5, &[])).await,
         "goals[0].target",
@@ -273,7 +343,14 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         "off_gbo_scale",
     );
     assert_field_error(
-        &put(&app, &path, &colleague, None, &json!({"goals": [], "intervention_ids": []})).await,
+        &put(
+            &app,
+            &path,
+            &colleague,
+            None,
+            &json!({"goals": [], "intervention_ids": []}),
+        )
+        .await,
         "goals",
         "goal_count",
     );
@@ -295,9 +372,15 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         "goals[0].owner",
         "unknown_field",
     );
-    put(&app, &path, &app.school(&t.schools[0].urn), None, &plan_body(2, 7, &[]))
-        .await
-        .assert_problem(403, "forbidden_for_role");
+    put(
+        &app,
+        &path,
+        &app.school(&t.schools[0].urn),
+        None,
+        &plan_body(2, 7, &[]),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
     for token in [app.manager(&other), app.practitioner(&other, 0)] {
         put(&app, &path, &token, None, &plan_body(2, 7, &[]))
             .await
@@ -362,7 +445,10 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
     let v = items(&versions);
     assert_eq!(v.len(), 2);
     assert_eq!(v[0]["version"], 1);
-    assert_eq!(v[0]["plan"]["goals"][1]["description"], "Asks for help when stuck");
+    assert_eq!(
+        v[0]["plan"]["goals"][1]["description"],
+        "Asks for help when stuck"
+    );
     assert_eq!(v[1]["plan"]["goals"][1]["area"], "learning_and_cognition");
 
     let submitted = app.submit(&t.schools[0].urn, &upn(2), 4).await;
@@ -382,10 +468,17 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     let app = TestApp::spawn().await;
     let t = app.team("D04").await;
     let other = app.team("D05").await;
-    let elsa = add_intervention(&app, "ELSA", "individual", &["social_emotional_mental_health"], true).await;
-    let (a, _) = active_referral(&app, &t, 0, 10).await;
-    let (b, _) = active_referral(&app, &t, 1, 11).await;
-    let (c, _) = active_referral(&app, &other, 0, 12).await;
+    let elsa = add_intervention(
+        &app,
+        "ELSA",
+        "individual",
+        &["social_emotional_mental_health"],
+        true,
+    )
+    .await;
+    let (ref_a, _) = active_referral(&app, &t, 0, 10).await;
+    let (ref_b, _) = active_referral(&app, &t, 1, 11).await;
+    let (ref_c, _) = active_referral(&app, &other, 0, 12).await;
     let practitioner = app.practitioner(&t, 0);
     let school = app.school(&t.schools[0].urn);
 
@@ -398,7 +491,7 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
         "attendees": {"child": true, "parent_carer": false, "school_staff": true},
         "notes": "Practised the calm-down plan"
     });
-    let sessions = format!("/api/v1/referrals/{a}/sessions");
+    let sessions = format!("/api/v1/referrals/{ref_a}/sessions");
     let recorded = app.post(&sessions, &practitioner, &session).await;
     assert_status(&recorded, 201);
     assert_eq!(recorded.body["format"], "individual");
@@ -412,7 +505,11 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     );
     let mut future = session.clone();
     future["held_on"] = json!("2999-01-01");
-    assert_field_error(&app.post(&sessions, &practitioner, &future).await, "held_on", "in_future");
+    assert_field_error(
+        &app.post(&sessions, &practitioner, &future).await,
+        "held_on",
+        "in_future",
+    );
     let mut unknown = session.clone();
     unknown["intervention_id"] = json!(uuid::Uuid::nil());
     assert_field_error(
@@ -422,7 +519,11 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     );
     let mut long = session.clone();
     long["duration_minutes"] = json!(601);
-    assert_field_error(&app.post(&sessions, &practitioner, &long).await, "duration_minutes", "range");
+    assert_field_error(
+        &app.post(&sessions, &practitioner, &long).await,
+        "duration_minutes",
+        "range",
+    );
     app.post(&sessions, &school, &session)
         .await
         .assert_problem(403, "forbidden_for_role");
@@ -432,30 +533,38 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     assert_eq!(app.db.count("delivery_sessions").await, 1);
 
     // Group session: a referral of another team is named, nothing stored.
-    let participant = |id: &str, status: &str, child: bool| {
-        json!({"referral_id": id, "attendance": status, "attendees": {"child": child, "parent_carer": false, "school_staff": false}})
-    };
+    let participant = |id: &str, status: &str, child: bool| json!({"referral_id": id, "attendance": status, "attendees": {"child": child, "parent_carer": false, "school_staff": false}});
     let group = json!({
         "held_on": "2026-11-21",
         "duration_minutes": 60,
-        "participants": [participant(&a, "attended", true), participant(&b, "did_not_attend", false), participant(&c, "attended", true)]
+        "participants": [participant(&ref_a, "attended", true), participant(&ref_b, "did_not_attend", false), participant(&ref_c, "attended", true)]
     });
     assert_field_error(
-        &app.post("/api/v1/group-sessions", &app.manager(&t), &group).await,
+        &app.post("/api/v1/group-sessions", &app.manager(&t), &group)
+            .await,
         "participants[2].referral_id",
         "unknown_referral",
     );
     let mut twice = group.clone();
-    twice["participants"] = json!([participant(&a, "attended", true), participant(&a, "attended", true)]);
+    twice["participants"] = json!([
+        participant(&ref_a, "attended", true),
+        participant(&ref_a, "attended", true)
+    ]);
     assert_field_error(
-        &app.post("/api/v1/group-sessions", &app.manager(&t), &twice).await,
+        &app.post("/api/v1/group-sessions", &app.manager(&t), &twice)
+            .await,
         "participants[1].referral_id",
         "duplicate_referral",
     );
     assert_eq!(app.db.count("delivery_sessions").await, 1);
     let mut ok_group = group.clone();
-    ok_group["participants"] = json!([participant(&a, "attended", true), participant(&b, "did_not_attend", false)]);
-    let grouped = app.post("/api/v1/group-sessions", &practitioner, &ok_group).await;
+    ok_group["participants"] = json!([
+        participant(&ref_a, "attended", true),
+        participant(&ref_b, "did_not_attend", false)
+    ]);
+    let grouped = app
+        .post("/api/v1/group-sessions", &practitioner, &ok_group)
+        .await;
     assert_status(&grouped, 201);
     assert_eq!(grouped.body["format"], "group");
     assert_eq!(grouped.body["participants"].as_array().expect("p").len(), 2);
@@ -472,12 +581,20 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     assert_eq!(list[0]["format"], "group", "newest first");
     assert_eq!(list[0]["participants"], 2);
     assert_eq!(list[1]["attendees"]["school_staff"], true);
-    let b_list = app.get(&format!("/api/v1/referrals/{b}/sessions"), &practitioner).await;
+    let b_list = app
+        .get(
+            &format!("/api/v1/referrals/{ref_b}/sessions"),
+            &practitioner,
+        )
+        .await;
     assert_eq!(items(&b_list)[0]["attendance"], "did_not_attend");
     let paged = app.get(&format!("{sessions}?limit=1"), &practitioner).await;
     let cursor = paged.body["next_cursor"].as_str().expect("cursor");
     let rest = app
-        .get(&format!("{sessions}?limit=1&cursor={cursor}"), &practitioner)
+        .get(
+            &format!("{sessions}?limit=1&cursor={cursor}"),
+            &practitioner,
+        )
         .await;
     assert_eq!(items(&rest)[0]["format"], "individual");
     app.get(&sessions, &school)
@@ -487,8 +604,8 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
         .await
         .assert_problem(404, "not_found");
 
-    // Reviews need a plan, and rate every goal once.
-    let reviews = format!("/api/v1/referrals/{a}/reviews");
+    // Reviews need ref_a plan, and rate every goal once.
+    let reviews = format!("/api/v1/referrals/{ref_a}/reviews");
     app.post(
         &reviews,
         &practitioner,
@@ -496,7 +613,14 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     )
     .await
     .assert_problem(409, "no_support_plan");
-    let plan = put(&app, &format!("/api/v1/referrals/{a}/plan"), &practitioner, None, &plan_body(2, 7, &[&elsa])).await;
+    let plan = put(
+        &app,
+        &format!("/api/v1/referrals/{ref_a}/plan"),
+        &practitioner,
+        None,
+        &plan_body(2, 7, &[&elsa]),
+    )
+    .await;
     assert_status(&plan, 201);
     let goals = goal_ids(&plan);
     assert_field_error(
@@ -538,23 +662,34 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     assert_eq!(review.body["kind"], "interim");
     assert_eq!(review.body["ratings"][0]["distance_travelled"], 3);
     assert_eq!(review.body["ratings"][1]["distance_travelled"], -1);
-    let read = app.get(&format!("/api/v1/referrals/{a}/plan"), &school).await;
+    let read = app
+        .get(&format!("/api/v1/referrals/{ref_a}/plan"), &school)
+        .await;
     assert_eq!(read.body["goals"][0]["latest_rating"], 5);
     assert_eq!(read.body["goals"][0]["distance_travelled"], 3);
     assert_eq!(read.body["goals"][1]["distance_travelled"], -1);
     assert_eq!(read.body["goals"][0]["latest_rated_on"], "2026-11-22");
 
     // Closing needs the final ratings of every goal; nothing changes without them.
-    let current = app.get(&format!("/api/v1/referrals/{a}"), &practitioner).await;
+    let current = app
+        .get(&format!("/api/v1/referrals/{ref_a}"), &practitioner)
+        .await;
     let etag = current.etag();
     assert_field_error(
-        &app.act(&a, "close", &practitioner, &etag, &json!({"outcome": "needs_met"})).await,
+        &app.act(
+            &ref_a,
+            "close",
+            &practitioner,
+            &etag,
+            &json!({"outcome": "needs_met"}),
+        )
+        .await,
         "final_ratings",
         "final_ratings_required",
     );
     assert_field_error(
         &app.act(
-            &a,
+            &ref_a,
             "close",
             &practitioner,
             &etag,
@@ -564,12 +699,14 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
         "final_ratings",
         "goal_not_rated",
     );
-    let still = app.get(&format!("/api/v1/referrals/{a}"), &practitioner).await;
+    let still = app
+        .get(&format!("/api/v1/referrals/{ref_a}"), &practitioner)
+        .await;
     assert_eq!(still.body["status"], "active");
     assert_eq!(still.etag(), etag);
     let closed = app
         .act(
-            &a,
+            &ref_a,
             "close",
             &practitioner,
             &etag,
@@ -580,16 +717,20 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     assert_eq!(closed.body["status"], "closed");
     let all_reviews = app.get(&reviews, &school).await;
     assert_status(&all_reviews, 200);
-    let r = items(&all_reviews);
-    assert_eq!(r.len(), 2);
-    assert_eq!(r[1]["kind"], "final");
-    assert_eq!(r[1]["ratings"][0]["rating"], 9);
-    let final_plan = app.get(&format!("/api/v1/referrals/{a}/plan"), &school).await;
+    let all = items(&all_reviews);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["kind"], "final");
+    assert_eq!(all[1]["ratings"][0]["rating"], 9);
+    let final_plan = app
+        .get(&format!("/api/v1/referrals/{ref_a}/plan"), &school)
+        .await;
     assert_eq!(final_plan.body["goals"][0]["distance_travelled"], 7);
     assert_eq!(final_plan.body["goals"][1]["distance_travelled"], 3);
-    let history = app.get(&format!("/api/v1/referrals/{a}/history"), &practitioner).await;
-    let last = items(&history).last().expect("close").clone();
-    assert_eq!(last["details"]["final_review"], r[1]["id"]);
+    let history = app
+        .get(&format!("/api/v1/referrals/{ref_a}/history"), &practitioner)
+        .await;
+    let close_entry = items(&history).last().expect("close").clone();
+    assert_eq!(close_entry["details"]["final_review"], all[1]["id"]);
 
     // Once closed, no more sessions or reviews.
     app.post(&sessions, &practitioner, &session)
@@ -605,12 +746,27 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
 
     // A family that moved away closes without final ratings.
     assert_status(
-        &put(&app, &format!("/api/v1/referrals/{b}/plan"), &practitioner, None, &plan_body(2, 7, &[])).await,
+        &put(
+            &app,
+            &format!("/api/v1/referrals/{ref_b}/plan"),
+            &practitioner,
+            None,
+            &plan_body(2, 7, &[]),
+        )
+        .await,
         201,
     );
-    let b_now = app.get(&format!("/api/v1/referrals/{b}"), &practitioner).await;
+    let b_now = app
+        .get(&format!("/api/v1/referrals/{ref_b}"), &practitioner)
+        .await;
     let moved = app
-        .act(&b, "close", &practitioner, &b_now.etag(), &json!({"outcome": "moved_away"}))
+        .act(
+            &ref_b,
+            "close",
+            &practitioner,
+            &b_now.etag(),
+            &json!({"outcome": "moved_away"}),
+        )
         .await;
     assert_status(&moved, 200);
 }

@@ -28,13 +28,19 @@ fn items(reply: &Reply) -> &Vec<Value> {
     reply.body["items"].as_array().expect("items")
 }
 
-async fn put(app: &TestApp, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Reply {
+async fn put(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> Reply {
     let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
     app.call(Method::PUT, path, Some(token), Some(body), &headers)
         .await
 }
 
-fn partner(name: &str, zones: &[String]) -> Value {
+fn partner(name: &str, zones: &[&str]) -> Value {
     json!({
         "name": name,
         "kind": "health",
@@ -49,40 +55,60 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     let app = TestApp::spawn().await;
     let a = app.team("S01").await;
     let b = app.team("S02").await;
-    let za = a.zone.id.to_string();
-    let zb = b.zone.id.to_string();
+    let zone_a = a.zone.id.to_string();
+    let zone_b = b.zone.id.to_string();
     let manager = app.manager(&a);
 
     let created = app
-        .post("/api/v1/partners", &manager, &partner("School nursing", &[za.clone()]))
+        .post(
+            "/api/v1/partners",
+            &manager,
+            &partner("School nursing", &[&zone_a]),
+        )
         .await;
     assert_status(&created, 201);
     let id = created.id();
-    assert_eq!(created.body["zone_ids"], json!([za]));
+    assert_eq!(created.body["zone_ids"], json!([zone_a]));
     assert_eq!(created.body["kind"], "health");
     assert_field_error(
-        &app.post("/api/v1/partners", &manager, &partner("Wide", &[za.clone(), zb.clone()]))
-            .await,
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("Wide", &[&zone_a, &zone_b]),
+        )
+        .await,
         "zone_ids",
         "zone_not_yours",
     );
     assert_field_error(
-        &app.post("/api/v1/partners", &manager, &partner("Elsewhere", &[zb.clone()]))
-            .await,
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("Elsewhere", &[&zone_b]),
+        )
+        .await,
         "zone_ids",
         "zone_not_yours",
     );
-    let mut bad_mail = partner("X", &[za.clone()]);
+    let mut bad_mail = partner("X", &[&zone_a]);
     bad_mail["email"] = json!("not an email");
-    assert_field_error(&app.post("/api/v1/partners", &manager, &bad_mail).await, "email", "email");
     assert_field_error(
-        &app.post("/api/v1/partners", &manager, &partner("X", &[uuid::Uuid::nil().to_string()]))
-            .await,
+        &app.post("/api/v1/partners", &manager, &bad_mail).await,
+        "email",
+        "email",
+    );
+    assert_field_error(
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("X", &[&uuid::Uuid::nil().to_string()]),
+        )
+        .await,
         "zone_ids[0]",
         "unknown_zone",
     );
     for token in [app.practitioner(&a, 0), app.school(&a.schools[0].urn)] {
-        app.post("/api/v1/partners", &token, &partner("X", &[za.clone()]))
+        app.post("/api/v1/partners", &token, &partner("X", &[&zone_a]))
             .await
             .assert_problem(403, "forbidden_for_role");
     }
@@ -93,28 +119,51 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
 
     let path = format!("/api/v1/partners/{id}");
     assert_status(&app.get(&path, &app.practitioner(&a, 1)).await, 200);
-    app.get(&path, &app.manager(&b)).await.assert_problem(404, "not_found");
-    assert_eq!(items(&app.get("/api/v1/partners", &app.practitioner(&a, 0)).await).len(), 1);
-    assert_eq!(items(&app.get("/api/v1/partners", &app.practitioner(&b, 0)).await).len(), 0);
-    let foreign = app
-        .get(&format!("/api/v1/partners?zone_id={zb}"), &app.practitioner(&a, 0))
-        .await;
-    assert_eq!(items(&foreign).len(), 0);
-    put(&app, &path, &app.manager(&b), Some("\"v1\""), &partner("Taken", &[zb.clone()]))
+    app.get(&path, &app.manager(&b))
         .await
         .assert_problem(404, "not_found");
+    assert_eq!(
+        items(&app.get("/api/v1/partners", &app.practitioner(&a, 0)).await).len(),
+        1
+    );
+    assert_eq!(
+        items(&app.get("/api/v1/partners", &app.practitioner(&b, 0)).await).len(),
+        0
+    );
+    let foreign = app
+        .get(
+            &format!("/api/v1/partners?zone_id={zone_b}"),
+            &app.practitioner(&a, 0),
+        )
+        .await;
+    assert_eq!(items(&foreign).len(), 0);
+    put(
+        &app,
+        &path,
+        &app.manager(&b),
+        Some("\"v1\""),
+        &partner("Taken", &[&zone_b]),
+    )
+    .await
+    .assert_problem(404, "not_found");
 
     // la_admin widens the partner to zone B; then B's team reads it.
     let admin = app.admin();
-    put(&app, &path, &admin, None, &partner("School nursing", &[za.clone(), zb.clone()]))
-        .await
-        .assert_problem(428, "if_match_required");
+    put(
+        &app,
+        &path,
+        &admin,
+        None,
+        &partner("School nursing", &[&zone_a, &zone_b]),
+    )
+    .await
+    .assert_problem(428, "if_match_required");
     let widened = put(
         &app,
         &path,
         &admin,
         Some("\"v1\""),
-        &partner("School nursing", &[za.clone(), zb.clone()]),
+        &partner("School nursing", &[&zone_a, &zone_b]),
     )
     .await;
     assert_status(&widened, 200);
@@ -122,7 +171,11 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     assert_eq!(widened.body["zone_ids"].as_array().expect("zones").len(), 2);
     assert_status(&app.get(&path, &app.manager(&b)).await, 200);
     assert_eq!(
-        items(&app.get("/api/v1/partners?kind=health", &app.practitioner(&b, 0)).await).len(),
+        items(
+            &app.get("/api/v1/partners?kind=health", &app.practitioner(&b, 0))
+                .await
+        )
+        .len(),
         1
     );
     assert_eq!(
@@ -131,7 +184,14 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     );
     // A's manager may rename it but not drop B's zone.
     assert_field_error(
-        &put(&app, &path, &manager, Some("\"v2\""), &partner("Mine now", &[za.clone()])).await,
+        &put(
+            &app,
+            &path,
+            &manager,
+            Some("\"v2\""),
+            &partner("Mine now", &[&zone_a]),
+        )
+        .await,
         "zone_ids",
         "zone_not_yours",
     );
@@ -140,7 +200,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
         &path,
         &manager,
         Some("\"v1\""),
-        &partner("Renamed", &[za.clone(), zb.clone()]),
+        &partner("Renamed", &[&zone_a, &zone_b]),
     )
     .await
     .assert_problem(412, "version_mismatch");
@@ -149,7 +209,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
         &path,
         &manager,
         Some("\"v2\""),
-        &partner("School nursing (North)", &[zb.clone(), za.clone()]),
+        &partner("School nursing (North)", &[&zone_b, &zone_a]),
     )
     .await;
     assert_status(&renamed, 200);
@@ -166,7 +226,7 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
         .post(
             "/api/v1/partners",
             &admin,
-            &partner("School nursing", &[a.zone.id.to_string()]),
+            &partner("School nursing", &[&a.zone.id.to_string()]),
         )
         .await;
     assert_status(&nursing, 201);
@@ -190,30 +250,45 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     };
     let practitioner = app.practitioner(&a, 0);
     assert_field_error(
-        &app.post("/api/v1/practice-sessions", &practitioner, &body(&theirs)).await,
+        &app.post("/api/v1/practice-sessions", &practitioner, &body(&theirs))
+            .await,
         "case_discussions[0].referral_id",
         "referral_not_in_zone",
     );
     let mut wrong_facilitator = body(&ours);
     wrong_facilitator["facilitator_id"] = json!(b.manager.id);
     assert_field_error(
-        &app.post("/api/v1/practice-sessions", &practitioner, &wrong_facilitator).await,
+        &app.post(
+            "/api/v1/practice-sessions",
+            &practitioner,
+            &wrong_facilitator,
+        )
+        .await,
         "facilitator_id",
         "worker_not_in_team",
     );
     let mut kind = body(&ours);
     kind["kind"] = json!("coffee_morning");
     assert_field_error(
-        &app.post("/api/v1/practice-sessions", &practitioner, &kind).await,
+        &app.post("/api/v1/practice-sessions", &practitioner, &kind)
+            .await,
         "kind",
         "invalid_value",
     );
-    app.post("/api/v1/practice-sessions", &app.practitioner(&b, 0), &body(&ours))
-        .await
-        .assert_problem(422, "validation_failed");
-    app.post("/api/v1/practice-sessions", &app.school(&a.schools[0].urn), &body(&ours))
-        .await
-        .assert_problem(403, "forbidden_for_role");
+    app.post(
+        "/api/v1/practice-sessions",
+        &app.practitioner(&b, 0),
+        &body(&ours),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(
+        "/api/v1/practice-sessions",
+        &app.school(&a.schools[0].urn),
+        &body(&ours),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
     assert_eq!(app.db.count("practice_sessions").await, 0);
 
     let created = app
@@ -224,7 +299,10 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     assert_eq!(created.body["case_discussions"][0]["referral_id"], ours);
     assert_eq!(created.body["actions"][0]["done"], false);
     let path = created.header("location").expect("location").to_owned();
-    let action = created.body["actions"][0]["id"].as_str().expect("id").to_owned();
+    let action = created.body["actions"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
 
     assert_status(&app.get(&path, &app.manager(&a)).await, 200);
     app.get(&path, &app.practitioner(&b, 0))
@@ -233,29 +311,74 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     app.get(&path, &app.school(&a.schools[0].urn))
         .await
         .assert_problem(403, "forbidden_for_role");
-    assert_eq!(items(&app.get("/api/v1/practice-sessions", &app.manager(&a)).await).len(), 1);
-    assert_eq!(items(&app.get("/api/v1/practice-sessions", &app.manager(&b)).await).len(), 0);
     assert_eq!(
-        items(&app.get("/api/v1/practice-sessions?kind=community_of_practice", &admin).await).len(),
+        items(&app.get("/api/v1/practice-sessions", &app.manager(&a)).await).len(),
+        1
+    );
+    assert_eq!(
+        items(&app.get("/api/v1/practice-sessions", &app.manager(&b)).await).len(),
+        0
+    );
+    assert_eq!(
+        items(
+            &app.get(
+                "/api/v1/practice-sessions?kind=community_of_practice",
+                &admin
+            )
+            .await
+        )
+        .len(),
         0
     );
 
     let done_path = format!("{path}/actions/{action}");
-    put(&app, &done_path, &practitioner, None, &json!({"done": true}))
-        .await
-        .assert_problem(428, "if_match_required");
-    put(&app, &done_path, &practitioner, Some("\"v9\""), &json!({"done": true}))
-        .await
-        .assert_problem(412, "version_mismatch");
-    put(&app, &done_path, &app.manager(&b), Some("\"v1\""), &json!({"done": true}))
-        .await
-        .assert_problem(404, "not_found");
+    put(
+        &app,
+        &done_path,
+        &practitioner,
+        None,
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(428, "if_match_required");
+    put(
+        &app,
+        &done_path,
+        &practitioner,
+        Some("\"v9\""),
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(412, "version_mismatch");
+    put(
+        &app,
+        &done_path,
+        &app.manager(&b),
+        Some("\"v1\""),
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(404, "not_found");
     assert_field_error(
-        &put(&app, &done_path, &practitioner, Some("\"v1\""), &json!({"done": "yes"})).await,
+        &put(
+            &app,
+            &done_path,
+            &practitioner,
+            Some("\"v1\""),
+            &json!({"done": "yes"}),
+        )
+        .await,
         "done",
         "invalid_value",
     );
-    let done = put(&app, &done_path, &practitioner, Some("\"v1\""), &json!({"done": true})).await;
+    let done = put(
+        &app,
+        &done_path,
+        &practitioner,
+        Some("\"v1\""),
+        &json!({"done": true}),
+    )
+    .await;
     assert_status(&done, 200);
     assert_eq!(done.etag(), "\"v2\"");
     assert_eq!(done.body["actions"][0]["done"], true);

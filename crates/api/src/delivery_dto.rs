@@ -132,7 +132,7 @@ impl From<InterventionRow> for Intervention {
             description: r.description,
             approach: r.approach,
             mode: InterventionMode::from_code(&r.mode),
-            areas: r.areas.iter().map(|a| area(a)).collect(),
+            areas: r.areas.iter().map(String::as_str).map(area).collect(),
             evidence_base: r.evidence_base,
             typical_sessions: r.typical_sessions,
             active: r.active,

@@ -79,8 +79,8 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        catalogue as c, delivery as d, gias as g, supervision as sv, integration as i, oauth as o, referrals as r, reports as rep,
-        system as s,
+        catalogue as c, delivery as d, gias as g, integration as i, oauth as o, referrals as r,
+        reports as rep, supervision as sv, system as s,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)

@@ -127,13 +127,22 @@ pub fn may_record_delivery(status: Status) -> bool {
 /// A family that moved away or disengaged cannot be rated afresh: their
 /// last review stands.
 pub fn final_ratings_required(outcome: ClosureOutcome, plan_has_goals: bool) -> bool {
-    plan_has_goals && !matches!(outcome, ClosureOutcome::MovedAway | ClosureOutcome::Disengaged)
+    plan_has_goals
+        && !matches!(
+            outcome,
+            ClosureOutcome::MovedAway | ClosureOutcome::Disengaged
+        )
 }
 
 /// A session marked `attended` names at least one person who attended
 /// (child, parent/carer or school staff); `did_not_attend` and `cancelled`
 /// may name school staff who were there, but not the child.
-pub fn attendance_consistent(status: Attendance, child: bool, parent_carer: bool, staff: bool) -> bool {
+pub fn attendance_consistent(
+    status: Attendance,
+    child: bool,
+    parent_carer: bool,
+    staff: bool,
+) -> bool {
     match status {
         Attendance::Attended => child || parent_carer || staff,
         Attendance::DidNotAttend | Attendance::Cancelled => !child,
@@ -336,8 +345,9 @@ impl DeliveryOp {
         use Role::{Integration, LaAdmin, Practitioner, School, TeamManager};
         match self {
             Self::ManageInterventions => &[LaAdmin],
-            Self::ReadInterventions => &[LaAdmin, TeamManager, Practitioner, School, Integration],
-            Self::ReadPlan => &[LaAdmin, TeamManager, Practitioner, School, Integration],
+            Self::ReadInterventions | Self::ReadPlan => {
+                &[LaAdmin, TeamManager, Practitioner, School, Integration]
+            }
             Self::WritePlan
             | Self::RecordDelivery
             | Self::ReadSessions
@@ -418,7 +428,10 @@ mod tests {
 
     #[test]
     fn a_valid_plan_passes() {
-        assert_eq!(check_plan(&[goal(2, 8), goal(0, 10)], &[id(1), id(2)]), Ok(()));
+        assert_eq!(
+            check_plan(&[goal(2, 8), goal(0, 10)], &[id(1), id(2)]),
+            Ok(())
+        );
     }
 
     #[test]
@@ -441,8 +454,14 @@ mod tests {
         assert_eq!(
             err,
             vec![
-                PlanError::OffScale { index: 0, field: "baseline" },
-                PlanError::OffScale { index: 0, field: "target" }
+                PlanError::OffScale {
+                    index: 0,
+                    field: "baseline"
+                },
+                PlanError::OffScale {
+                    index: 0,
+                    field: "target"
+                }
             ]
         );
         assert_eq!(err[1].field(), "goals[0].target");
@@ -470,8 +489,8 @@ mod tests {
     fn ratings_cover_every_goal_once_on_the_scale() {
         let goals = [id(1), id(2)];
         assert_eq!(check_ratings(&goals, &[(id(2), 5), (id(1), 10)]), Ok(()));
-        let err = check_ratings(&goals, &[(id(1), 11), (id(1), 3), (id(9), 2)])
-            .expect_err("refused");
+        let err =
+            check_ratings(&goals, &[(id(1), 11), (id(1), 3), (id(9), 2)]).expect_err("refused");
         assert_eq!(
             err,
             vec![
@@ -489,7 +508,11 @@ mod tests {
     #[test]
     fn plans_are_written_while_allocated_or_active_and_sessions_only_while_active() {
         for s in Status::ALL {
-            assert_eq!(may_plan(s), matches!(s, Status::Allocated | Status::Active), "{s:?}");
+            assert_eq!(
+                may_plan(s),
+                matches!(s, Status::Allocated | Status::Active),
+                "{s:?}"
+            );
             assert_eq!(may_record_delivery(s), s == Status::Active, "{s:?}");
         }
     }
@@ -505,12 +528,42 @@ mod tests {
 
     #[test]
     fn attendance_names_who_came() {
-        assert!(attendance_consistent(Attendance::Attended, true, false, false));
-        assert!(attendance_consistent(Attendance::Attended, false, false, true));
-        assert!(!attendance_consistent(Attendance::Attended, false, false, false));
-        assert!(attendance_consistent(Attendance::DidNotAttend, false, false, true));
-        assert!(!attendance_consistent(Attendance::DidNotAttend, true, false, false));
-        assert!(!attendance_consistent(Attendance::Cancelled, true, true, false));
+        assert!(attendance_consistent(
+            Attendance::Attended,
+            true,
+            false,
+            false
+        ));
+        assert!(attendance_consistent(
+            Attendance::Attended,
+            false,
+            false,
+            true
+        ));
+        assert!(!attendance_consistent(
+            Attendance::Attended,
+            false,
+            false,
+            false
+        ));
+        assert!(attendance_consistent(
+            Attendance::DidNotAttend,
+            false,
+            false,
+            true
+        ));
+        assert!(!attendance_consistent(
+            Attendance::DidNotAttend,
+            true,
+            false,
+            false
+        ));
+        assert!(!attendance_consistent(
+            Attendance::Cancelled,
+            true,
+            true,
+            false
+        ));
     }
 
     #[test]
@@ -536,12 +589,22 @@ mod tests {
         assert!(may_set_partner_zones(m, Some(own), &[], &[own]));
         assert!(!may_set_partner_zones(m, Some(own), &[], &[own, other]));
         assert!(!may_set_partner_zones(m, Some(own), &[], &[other]));
-        assert!(may_set_partner_zones(m, Some(own), &[own, other], &[other, own]));
+        assert!(may_set_partner_zones(
+            m,
+            Some(own),
+            &[own, other],
+            &[other, own]
+        ));
         assert!(!may_set_partner_zones(m, Some(own), &[own, other], &[own]));
         assert!(!may_set_partner_zones(m, Some(own), &[own], &[]));
         assert!(may_set_partner_zones(Role::LaAdmin, None, &[own], &[other]));
         assert!(!may_set_partner_zones(Role::LaAdmin, None, &[own], &[]));
-        assert!(!may_set_partner_zones(Role::Practitioner, Some(own), &[], &[own]));
+        assert!(!may_set_partner_zones(
+            Role::Practitioner,
+            Some(own),
+            &[],
+            &[own]
+        ));
     }
 
     #[test]

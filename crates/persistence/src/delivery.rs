@@ -6,8 +6,8 @@
 
 use crate::referrals::lock_in_scope;
 use crate::schema::{
-    delivery_sessions, interventions, plan_goals, plan_interventions, plan_reviews,
-    review_ratings, session_attendance, support_plan_versions, support_plans,
+    delivery_sessions, interventions, plan_goals, plan_interventions, plan_reviews, review_ratings,
+    session_attendance, support_plan_versions, support_plans,
 };
 use crate::{Actor, Scope, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -302,6 +302,7 @@ fn snapshot(view: &PlanView) -> serde_json::Value {
 /// `None`) or replaces it (the version must match). Goals named by id keep
 /// their id (and their ratings); goals left out are retired. The new
 /// version's snapshot is kept. Returns the plan and whether it was created.
+#[allow(clippy::too_many_arguments)]
 pub async fn put_plan(
     conn: &mut AsyncPgConnection,
     referral: Uuid,
@@ -462,7 +463,9 @@ pub async fn put_plan(
                 .execute(c)
                 .await?;
         }
-        let view = load_plan(c, referral).await?.ok_or(DeliveryError::NotFound)?;
+        let view = load_plan(c, referral)
+            .await?
+            .ok_or(DeliveryError::NotFound)?;
         diesel::insert_into(support_plan_versions::table)
             .values((
                 support_plan_versions::referral_id.eq(referral),
@@ -696,9 +699,11 @@ pub async fn list_sessions(
         .into_boxed();
     if let Some((d, id)) = before {
         q = q.filter(
-            session_attendance::held_on.lt(d).or(session_attendance::held_on
-                .eq(d)
-                .and(session_attendance::session_id.lt(id))),
+            session_attendance::held_on
+                .lt(d)
+                .or(session_attendance::held_on
+                    .eq(d)
+                    .and(session_attendance::session_id.lt(id))),
         );
     }
     let rows: Vec<AttendanceRow> = q
@@ -783,6 +788,7 @@ pub struct ReviewView {
 /// Rates every current goal of the plan: checks the ratings with the domain
 /// and writes the review. Runs inside the caller's transaction (a review or
 /// the closure of the referral).
+#[allow(clippy::too_many_arguments)]
 async fn rate_in_tx(
     c: &mut AsyncPgConnection,
     referral: Uuid,
@@ -842,6 +848,7 @@ async fn rate_in_tx(
 }
 
 /// Records an interim review of an active referral's plan.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_review(
     conn: &mut AsyncPgConnection,
     referral: Uuid,
@@ -870,7 +877,17 @@ pub async fn record_review(
         if has_plan.is_none() {
             return Err(DeliveryError::NoPlan);
         }
-        rate_in_tx(c, referral, "interim", reviewed_on, notes, &ratings, actor, now).await
+        rate_in_tx(
+            c,
+            referral,
+            "interim",
+            reviewed_on,
+            notes,
+            &ratings,
+            actor,
+            now,
+        )
+        .await
     })
     .await
 }

@@ -39,7 +39,10 @@ pub struct PartnerView {
 async fn zones_of(c: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<(Uuid, Uuid)>> {
     Ok(partner_zones::table
         .filter(partner_zones::partner_id.eq_any(ids))
-        .order((partner_zones::partner_id.asc(), partner_zones::zone_id.asc()))
+        .order((
+            partner_zones::partner_id.asc(),
+            partner_zones::zone_id.asc(),
+        ))
         .select((partner_zones::partner_id, partner_zones::zone_id))
         .load(c)
         .await?)
@@ -295,10 +298,11 @@ pub async fn create_practice(
     conn.transaction(async |c| {
         let team = catalogue::team_of_zone(c, new.zone_id).await?;
         let facilitator = load_workers(c, &[new.facilitator_id]).await?;
-        if !facilitator
+        let team_id = team.as_ref().map(|t| t.id);
+        if facilitator
             .as_slice()
             .first()
-            .is_some_and(|w| Some(w.team_id) == team.as_ref().map(|t| t.id))
+            .is_none_or(|w| Some(w.team_id) != team_id)
         {
             return Err(bad(
                 "facilitator_id".into(),
@@ -350,9 +354,8 @@ pub async fn create_practice(
                 .first(c)
                 .await
                 .optional()?;
-            let with_team = row.is_some_and(|r| {
-                r.team_id.is_some() && r.team_id == team.as_ref().map(|t| t.id)
-            });
+            let with_team = row
+                .is_some_and(|r| r.team_id.is_some() && r.team_id == team.as_ref().map(|t| t.id));
             if !with_team {
                 return Err(bad(
                     format!("case_discussions[{i}].referral_id"),
@@ -388,13 +391,17 @@ pub async fn create_practice(
                 representative_name: None,
             })
             .collect();
-        attendees.extend(new.partner_attendees.into_iter().map(|(p, name)| AttendeeRow {
-            id: Uuid::now_v7(),
-            practice_session_id: session.id,
-            worker_id: None,
-            partner_id: Some(p),
-            representative_name: Some(name),
-        }));
+        attendees.extend(
+            new.partner_attendees
+                .into_iter()
+                .map(|(p, name)| AttendeeRow {
+                    id: Uuid::now_v7(),
+                    practice_session_id: session.id,
+                    worker_id: None,
+                    partner_id: Some(p),
+                    representative_name: Some(name),
+                }),
+        );
         if !attendees.is_empty() {
             diesel::insert_into(practice_attendees::table)
                 .values(&attendees)
@@ -517,13 +524,18 @@ pub async fn list_practice(
     }
     if let Some((d, id)) = before {
         q = q.filter(
-            practice_sessions::held_on.lt(d).or(practice_sessions::held_on
-                .eq(d)
-                .and(practice_sessions::id.lt(id))),
+            practice_sessions::held_on
+                .lt(d)
+                .or(practice_sessions::held_on
+                    .eq(d)
+                    .and(practice_sessions::id.lt(id))),
         );
     }
     let rows: Vec<PracticeRow> = q
-        .order((practice_sessions::held_on.desc(), practice_sessions::id.desc()))
+        .order((
+            practice_sessions::held_on.desc(),
+            practice_sessions::id.desc(),
+        ))
         .limit(limit)
         .select(PracticeRow::as_select())
         .load(c)

@@ -25,7 +25,7 @@ use sct_domain::delivery::{attendance_consistent, check_plan, GoalDraft, PlanErr
 use sct_domain::{self as domain, DeliveryOp, Role};
 use sct_persistence::delivery::{
     self as repo, DeliveryError, GoalInput, InterventionFilter, InterventionRow, NewSession,
-    ParticipantProblem, Participant, SessionError,
+    Participant, ParticipantProblem, SessionError,
 };
 use sct_persistence::referrals as referrals_repo;
 use sct_persistence::{catalogue as cat, Actor, Db, Scope};
@@ -50,10 +50,12 @@ pub async fn delivery_scope(caller: &Caller, db: &Db) -> Result<Scope, ApiError>
         return scope_of(caller, db).await;
     }
     let mut conn = db.conn().await?;
-    Ok(match cat::worker_by_subject(&mut conn, &caller.subject).await? {
-        Some(w) if Some(w.team_id) == caller.team_id => Scope::Team(w.team_id),
-        _ => Scope::Worker(Uuid::nil()),
-    })
+    Ok(
+        match cat::worker_by_subject(&mut conn, &caller.subject).await? {
+            Some(w) if Some(w.team_id) == caller.team_id => Scope::Team(w.team_id),
+            _ => Scope::Worker(Uuid::nil()),
+        },
+    )
 }
 
 fn actor(caller: &Caller, rid: &RequestId) -> Actor {
@@ -174,7 +176,9 @@ pub async fn list_interventions(
     let filter = InterventionFilter {
         active,
         mode: p.mode.map(|m| m.as_str().to_owned()),
-        area: p.area.map(|a| domain::IndesArea::from(a).as_str().to_owned()),
+        area: p
+            .area
+            .map(|a| domain::IndesArea::from(a).as_str().to_owned()),
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_interventions(&mut conn, &filter, after, limit + 1).await?;
@@ -216,7 +220,11 @@ pub async fn get_intervention(
     Ok(ok(row.version, &Intervention::from(row)))
 }
 
-fn intervention_row(b: InterventionInput, id: Uuid, now: DateTime<Utc>) -> Result<InterventionRow, ApiError> {
+fn intervention_row(
+    b: InterventionInput,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<InterventionRow, ApiError> {
     let mut errors = Vec::new();
     for (i, a) in b.areas.iter().enumerate() {
         if b.areas[..i].contains(a) {
@@ -234,7 +242,11 @@ fn intervention_row(b: InterventionInput, id: Uuid, now: DateTime<Utc>) -> Resul
         ("evidence_base", &b.evidence_base),
     ] {
         if text.trim().is_empty() {
-            errors.push(FieldError::new(field, "required", format!("{field} may not be blank")));
+            errors.push(FieldError::new(
+                field,
+                "required",
+                format!("{field} may not be blank"),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -463,7 +475,11 @@ pub async fn put_plan(
     audit(&caller, &rid, "write_plan", id);
     let body = SupportPlan::from(&plan);
     Ok(if fresh {
-        created(format!("/api/v1/referrals/{id}/plan"), plan.plan.version, &body)
+        created(
+            format!("/api/v1/referrals/{id}/plan"),
+            plan.plan.version,
+            &body,
+        )
     } else {
         ok(plan.plan.version, &body)
     })
@@ -521,12 +537,15 @@ fn session_error(e: SessionError, group: bool) -> ApiError {
         SessionError::Participant { index, problem } if group => {
             let field = format!("participants[{index}].referral_id");
             let (code, message) = match problem {
-                ParticipantProblem::NotFound => ("unknown_referral", "no such referral in your team"),
-                ParticipantProblem::NotOpen(_) => ("referral_not_open", "the referral is not active"),
-                ParticipantProblem::OtherTeam => (
-                    "other_team",
-                    "a group session covers referrals of one team",
-                ),
+                ParticipantProblem::NotFound => {
+                    ("unknown_referral", "no such referral in your team")
+                }
+                ParticipantProblem::NotOpen(_) => {
+                    ("referral_not_open", "the referral is not active")
+                }
+                ParticipantProblem::OtherTeam => {
+                    ("other_team", "a group session covers referrals of one team")
+                }
                 ParticipantProblem::Duplicate => ("duplicate_referral", "listed twice"),
             };
             ApiError::validation(vec![FieldError::new(field, code, message)])
@@ -747,14 +766,19 @@ pub async fn list_sessions(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadSessions)?;
     let (limit, n) = page_size(&p)?;
-    let bad = || ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API issued");
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API issued",
+        )
+    };
     let before = match &p.cursor {
         None => None,
-        Some(c) => {
-            let parts = decode_cursor(c, 2)?;
-            let d = NaiveDate::parse_from_str(&parts[0], "%Y-%m-%d").map_err(|_| bad())?;
-            let s = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
-            Some((d, s))
+        Some(cursor) => {
+            let parts = decode_cursor(cursor, 2)?;
+            let day = NaiveDate::parse_from_str(&parts[0], "%Y-%m-%d").map_err(|_| bad())?;
+            let session = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
+            Some((day, session))
         }
     };
     let id = id.into_inner();
@@ -861,16 +885,21 @@ pub async fn list_reviews(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
     let (limit, n) = page_size(&p)?;
-    let bad = || ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API issued");
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API issued",
+        )
+    };
     let after = match &p.cursor {
         None => None,
-        Some(c) => {
-            let parts = decode_cursor(c, 2)?;
+        Some(cursor) => {
+            let parts = decode_cursor(cursor, 2)?;
             let at = DateTime::parse_from_rfc3339(&parts[0])
                 .map_err(|_| bad())?
                 .with_timezone(&Utc);
-            let r = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
-            Some((at, r))
+            let review = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
+            Some((at, review))
         }
     };
     let id = id.into_inner();
@@ -894,4 +923,3 @@ pub async fn list_reviews(
         next_cursor,
     }))
 }
-

@@ -476,7 +476,12 @@ pub async fn list_practice_sessions(
         cursor: p.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let bad = || ApiError::new(ErrorCode::InvalidCursor, "the cursor is not one this API issued");
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API issued",
+        )
+    };
     let before = match &page.cursor {
         None => None,
         Some(c) => {
