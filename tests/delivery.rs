@@ -604,7 +604,7 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
         .await
         .assert_problem(404, "not_found");
 
-    // Reviews need ref_a plan, and rate every goal once.
+    // Reviews need a plan, and rate every goal once.
     let reviews = format!("/api/v1/referrals/{ref_a}/reviews");
     app.post(
         &reviews,
