@@ -711,7 +711,7 @@ pub struct NoteBody {
 /// Close a referral.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"outcome": "needs_met", "note": "Goals achieved"}))]
+#[schema(example = json!({"outcome": "needs_met", "note": "Goals achieved", "final_ratings": [{"goal_id": "0192f1c2-3d4e-7f00-8000-000000000000", "rating": 8}]}))]
 pub struct CloseBody {
     /// How the referral ends.
     pub outcome: ClosureOutcome,
@@ -719,6 +719,11 @@ pub struct CloseBody {
     #[schema(max_length = 4000)]
     #[validate(length(max = 4000))]
     pub note: Option<String>,
+    /// The final rating (0-10) of every current goal of the support plan,
+    /// recorded as a final review. Required when the referral has a plan,
+    /// unless the outcome is `moved_away` or `disengaged` (then optional).
+    #[schema(max_items = 20)]
+    pub final_ratings: Option<Vec<crate::delivery_dto::RatingInput>>,
 }
 
 /// An action that needs a reason (withdraw, reopen).

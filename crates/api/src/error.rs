@@ -48,6 +48,8 @@ pub enum ErrorCode {
     AlreadyErased,
     SubscriptionDisabled,
     AlreadyResolved,
+    ReferralNotOpen,
+    NoSupportPlan,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -58,7 +60,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 44] = [
+    pub const ALL: [ErrorCode; 46] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -97,6 +99,8 @@ impl ErrorCode {
         Self::AlreadyErased,
         Self::SubscriptionDisabled,
         Self::AlreadyResolved,
+        Self::ReferralNotOpen,
+        Self::NoSupportPlan,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -282,6 +286,16 @@ impl ErrorCode {
                 S::CONFLICT,
                 "already_resolved",
                 "The conflict is already resolved",
+            ),
+            Self::ReferralNotOpen => (
+                S::CONFLICT,
+                "referral_not_open",
+                "The referral's status does not allow this record",
+            ),
+            Self::NoSupportPlan => (
+                S::CONFLICT,
+                "no_support_plan",
+                "The referral has no support plan yet",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod credentials;
+pub mod delivery_dto;
 pub mod dto;
 pub mod error;
 pub mod extract;

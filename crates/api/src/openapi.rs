@@ -37,6 +37,11 @@ pub struct Document(pub String);
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),
         (name = "Schools", description = "Schools keyed by URN, and their zone"),
+        (name = "Interventions", description = "The catalogue of evidence-based interventions (la_admin writes; staff read; schools read active ones)"),
+        (name = "Support plans", description = "A referral's support plan: goals on the 0-10 goal-based-outcome scale, interventions chosen, versions, reviews and distance travelled"),
+        (name = "Sessions", description = "Sessions delivered for referrals, individual or group, with attendance"),
+        (name = "Partners", description = "Partner organisations (health, social care, voluntary sector) and the zones they work in"),
+        (name = "Supervision", description = "Community-of-practice and group-supervision meetings: attendees, case discussions, actions"),
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
         (name = "Children", description = "One record per UPN across referrals: history of changes and UPN conflicts for review (la_admin)"),
@@ -141,8 +146,9 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        audit as au, catalogue as c, child_conflicts as cc, children as ch, gias as g,
-        integration as i, oauth as o, referrals as r, reports as rep, system as s, webhooks as w,
+        audit as au, catalogue as c, child_conflicts as cc, children as ch, delivery as d,
+        gias as g, integration as i, oauth as o, referrals as r, reports as rep, supervision as sv,
+        system as s, webhooks as w,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -201,7 +207,28 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(cc::list_conflicts)
         .service(cc::get_conflict)
         .service(cc::resolve_conflict)
-        .service(cc::child_history);
+        .service(cc::child_history)
+        .service(d::list_interventions)
+        .service(d::create_intervention)
+        .service(d::get_intervention)
+        .service(d::update_intervention)
+        .service(d::get_plan)
+        .service(d::put_plan)
+        .service(d::plan_versions)
+        .service(d::record_session)
+        .service(d::list_sessions)
+        .service(d::record_group_session)
+        .service(d::get_session)
+        .service(d::record_review)
+        .service(d::list_reviews)
+        .service(sv::list_partners)
+        .service(sv::create_partner)
+        .service(sv::get_partner)
+        .service(sv::update_partner)
+        .service(sv::list_practice_sessions)
+        .service(sv::create_practice_session)
+        .service(sv::get_practice_session)
+        .service(sv::set_action_done);
 }
 
 /// Health endpoints, outside `/api/v1`.

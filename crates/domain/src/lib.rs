@@ -8,6 +8,7 @@
 
 pub mod allocation;
 pub mod codes;
+pub mod delivery;
 pub mod eligibility;
 pub mod ids;
 pub mod indes;
@@ -18,6 +19,9 @@ pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
+pub use delivery::{
+    Attendance, DeliveryOp, InterventionMode, PartnerKind, PracticeKind, ReviewKind, SessionFormat,
+};
 pub use eligibility::{
     AreaSet, Band, ComplicatingFactor, Decision, EhcPlanRule, EligibilityInput, ExistingPlan,
     FactorLift, FactorSet, Outcome, Pathway, Policy, PolicyError, Priority, PriorityBand,

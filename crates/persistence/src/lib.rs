@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod catalogue;
 pub mod children;
+pub mod delivery;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
@@ -18,6 +19,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod supervision;
 pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -458,6 +458,35 @@ async fn views(
         .collect()
 }
 
+/// Locks a referral for the rest of the transaction and returns it, if it
+/// is in the caller's scope (`NotFound` otherwise).
+pub async fn lock_in_scope(
+    c: &mut AsyncPgConnection,
+    id: Uuid,
+    scope: &Scope,
+) -> StoreResult<ReferralRow> {
+    let row: ReferralRow = referrals::table
+        .find(id)
+        .for_update()
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?;
+    if in_scope(&row, scope) {
+        Ok(row)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// The bare referral row, if it is in the caller's scope.
+pub async fn find(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<ReferralRow> {
+    Ok(scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?)
+}
+
 /// One referral, if it is in the caller's scope.
 pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<ReferralView> {
     let row: ReferralRow = scoped(referrals::table.into_boxed(), scope)
@@ -645,6 +674,8 @@ pub enum ActionInput {
     Close {
         outcome: ClosureOutcome,
         note: Option<String>,
+        /// Final rating (goal id, 0-10) of every goal of the support plan.
+        final_ratings: Option<Vec<(Uuid, i64)>>,
     },
     Withdraw {
         reason: String,
@@ -702,8 +733,35 @@ pub enum ActError {
     SameTeam,
     #[error("that team is not operational until {0}")]
     TeamNotOperational(NaiveDate),
+    /// Invalid fields of the body: (field, code, message).
+    #[error("the body is invalid")]
+    Fields(Vec<(String, &'static str, String)>),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<crate::delivery::DeliveryError> for ActError {
+    fn from(e: crate::delivery::DeliveryError) -> Self {
+        use crate::delivery::DeliveryError as D;
+        match e {
+            D::Field {
+                field,
+                code,
+                message,
+            } => ActError::Fields(vec![(field, code, message)]),
+            D::Ratings(errors) => ActError::Fields(
+                errors
+                    .into_iter()
+                    .map(|r| (r.field("final_ratings"), r.code(), r.to_string()))
+                    .collect(),
+            ),
+            D::NotFound => ActError::NotFound,
+            D::Store(s) => ActError::Store(s),
+            other => ActError::Store(StoreError::Database(
+                diesel::result::Error::QueryBuilderError(other.to_string().into()),
+            )),
+        }
+    }
 }
 
 impl From<StoreError> for ActError {
@@ -829,12 +887,28 @@ async fn act_in_tx(
                 json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
             row.worker_id = Some(worker.0);
         }
-        ActionInput::Close { outcome, note } => {
+        ActionInput::Close {
+            outcome,
+            note,
+            final_ratings,
+        } => {
+            let review = crate::delivery::record_final_ratings(
+                c,
+                row.id,
+                *outcome,
+                final_ratings.as_deref(),
+                ctx.actor,
+                ctx.now,
+            )
+            .await?;
             row.closure_outcome = Some(outcome.as_str().to_owned());
             row.closure_note.clone_from(note);
             row.closed_at = Some(ctx.now);
             row.closed_from = Some(status.as_str().to_owned());
-            details = json!({ "outcome": outcome.as_str() });
+            details = json!({
+                "outcome": outcome.as_str(),
+                "final_review": review.map(|r| r.review.id),
+            });
         }
     }
     if matches!(input, ActionInput::Reopen { .. }) {

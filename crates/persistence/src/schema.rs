@@ -335,3 +335,198 @@ diesel::table! {
 diesel::joinable!(child_conflicts -> children (child_id));
 diesel::joinable!(child_history -> children (child_id));
 diesel::allow_tables_to_appear_in_same_query!(child_conflicts, child_history, children);
+
+diesel::table! {
+    interventions (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        approach -> Text,
+        mode -> Text,
+        areas -> Array<Text>,
+        evidence_base -> Text,
+        typical_sessions -> Nullable<Int4>,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    support_plans (referral_id) {
+        referral_id -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    plan_goals (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        position -> Int2,
+        area -> Text,
+        description -> Text,
+        baseline -> Int2,
+        target -> Int2,
+        current -> Bool,
+    }
+}
+
+diesel::table! {
+    plan_interventions (referral_id, intervention_id) {
+        referral_id -> Uuid,
+        intervention_id -> Uuid,
+        position -> Int2,
+    }
+}
+
+diesel::table! {
+    support_plan_versions (referral_id, version) {
+        referral_id -> Uuid,
+        version -> Int4,
+        document -> Jsonb,
+        recorded_at -> Timestamptz,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    delivery_sessions (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        held_on -> Date,
+        intervention_id -> Nullable<Uuid>,
+        format -> Text,
+        duration_minutes -> Int4,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    session_attendance (session_id, referral_id) {
+        session_id -> Uuid,
+        referral_id -> Uuid,
+        status -> Text,
+        child_attended -> Bool,
+        parent_carer_attended -> Bool,
+        school_staff_attended -> Bool,
+        held_on -> Date,
+    }
+}
+
+diesel::table! {
+    plan_reviews (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        kind -> Text,
+        reviewed_on -> Date,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_ratings (review_id, goal_id) {
+        review_id -> Uuid,
+        goal_id -> Uuid,
+        rating -> Int2,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        website -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    partner_zones (partner_id, zone_id) {
+        partner_id -> Uuid,
+        zone_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    practice_sessions (id) {
+        id -> Uuid,
+        kind -> Text,
+        zone_id -> Uuid,
+        held_on -> Date,
+        facilitator_id -> Uuid,
+        themes -> Array<Text>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    practice_attendees (id) {
+        id -> Uuid,
+        practice_session_id -> Uuid,
+        worker_id -> Nullable<Uuid>,
+        partner_id -> Nullable<Uuid>,
+        representative_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_discussions (id) {
+        id -> Uuid,
+        practice_session_id -> Uuid,
+        referral_id -> Uuid,
+        summary -> Text,
+    }
+}
+
+diesel::table! {
+    practice_actions (id) {
+        id -> Uuid,
+        practice_session_id -> Uuid,
+        position -> Int2,
+        description -> Text,
+        owner_id -> Uuid,
+        due_on -> Date,
+        done -> Bool,
+    }
+}
+
+diesel::joinable!(session_attendance -> delivery_sessions (session_id));
+diesel::joinable!(review_ratings -> plan_reviews (review_id));
+diesel::joinable!(review_ratings -> plan_goals (goal_id));
+diesel::joinable!(partner_zones -> partners (partner_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    interventions,
+    support_plans,
+    plan_goals,
+    plan_interventions,
+    support_plan_versions,
+    delivery_sessions,
+    session_attendance,
+    plan_reviews,
+    review_ratings,
+    partners,
+    partner_zones,
+    practice_sessions,
+    practice_attendees,
+    case_discussions,
+    practice_actions,
+);

@@ -5,11 +5,13 @@ pub mod audit;
 pub mod catalogue;
 pub mod child_conflicts;
 pub mod children;
+pub mod delivery;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
 pub mod referrals;
 pub mod reports;
+pub mod supervision;
 pub mod system;
 pub mod webhooks;
 

@@ -646,6 +646,12 @@ fn act_error(e: ActError) -> ApiError {
         ActError::TeamNotOperational(_) => {
             ApiError::new(ErrorCode::TeamNotOperational, e.to_string())
         }
+        ActError::Fields(fields) => ApiError::validation(
+            fields
+                .into_iter()
+                .map(|(f, code, message)| FieldError::new(f, code, message))
+                .collect(),
+        ),
         ActError::Store(s) => s.into(),
     }
 }
@@ -743,11 +749,14 @@ action_endpoint!(
     close_referral,
     "/referrals/{id}/close",
     "Close a referral",
-    "From `allocated` or `active`, with an outcome (`other` needs a note).",
+    "From `allocated` or `active`, with an outcome (`other` needs a note). When the referral has a support plan, `final_ratings` rates every current goal (0-10) and is recorded as the final review; it is required unless the outcome is `moved_away` or `disengaged`.",
     CloseBody,
     |b| Ok(ActionInput::Close {
         outcome: b.outcome.into(),
-        note: b.note
+        note: b.note,
+        final_ratings: b
+            .final_ratings
+            .map(|r| r.iter().map(|x| (x.goal_id, x.rating)).collect())
     })
 );
 action_endpoint!(

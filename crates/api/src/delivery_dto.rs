@@ -1,0 +1,1003 @@
+//! Request and response bodies of service delivery (interventions, support
+//! plans, sessions, reviews) and of advice and supervision (partners,
+//! practice sessions), with their OpenAPI schemas.
+
+use crate::dto::IndesArea;
+use chrono::{DateTime, NaiveDate, Utc};
+use sct_domain as domain;
+use sct_persistence::delivery::{
+    GoalView, InterventionRow, PlanVersionRow, PlanView, ReferralSession, ReviewView, SessionView,
+};
+use sct_persistence::supervision::{PartnerView, PracticeView};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident => $domain:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl From<$name> for $domain {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => <$domain>::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self {
+                match v { $(<$domain>::$variant => $name::$variant),+ }
+            }
+        }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                <$domain>::from(self).as_str()
+            }
+
+            /// From a stored wire name (unknown names fall back to the first value).
+            pub fn from_code(s: &str) -> Self {
+                <$domain>::parse(s).map_or(Self::ALL_FIRST, Self::from)
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// How an intervention is delivered: `individual` (one child), `group`, `family` or `setting` (the school or early-years setting).
+    InterventionMode => domain::InterventionMode { Individual, Group, Family, Setting }
+);
+wire_enum!(
+    /// `individual` (one referral) or `group` (several referrals of one team at once).
+    SessionFormat => domain::SessionFormat { Individual, Group }
+);
+wire_enum!(
+    /// Whether the child or family took part: `attended`, `did_not_attend` or `cancelled`.
+    AttendanceStatus => domain::Attendance { Attended, DidNotAttend, Cancelled }
+);
+wire_enum!(
+    /// `interim` (during the work) or `final` (recorded when the referral closes).
+    ReviewKind => domain::ReviewKind { Interim, Final }
+);
+wire_enum!(
+    /// Kind of partner organisation: `health`, `social_care`, `voluntary` (voluntary sector) or `other`.
+    PartnerKind => domain::PartnerKind { Health, SocialCare, Voluntary, Other }
+);
+wire_enum!(
+    /// `community_of_practice` or `group_supervision`.
+    PracticeKind => domain::PracticeKind { CommunityOfPractice, GroupSupervision }
+);
+
+impl InterventionMode {
+    const ALL_FIRST: Self = Self::Individual;
+}
+impl SessionFormat {
+    const ALL_FIRST: Self = Self::Individual;
+}
+impl AttendanceStatus {
+    const ALL_FIRST: Self = Self::Attended;
+}
+impl ReviewKind {
+    const ALL_FIRST: Self = Self::Interim;
+}
+impl PartnerKind {
+    const ALL_FIRST: Self = Self::Other;
+}
+impl PracticeKind {
+    const ALL_FIRST: Self = Self::CommunityOfPractice;
+}
+
+fn area(s: &str) -> IndesArea {
+    domain::IndesArea::parse(s).map_or(IndesArea::LearningAndCognition, IndesArea::from)
+}
+
+/// An intervention of the catalogue.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Intervention {
+    /// Intervention id.
+    pub id: Uuid,
+    /// Name, e.g. "Emotional literacy support".
+    pub name: String,
+    /// What it is and who it is for.
+    pub description: String,
+    /// The approach or model it follows.
+    pub approach: String,
+    /// How it is delivered.
+    pub mode: InterventionMode,
+    /// The INDES areas of need it addresses.
+    pub areas: Vec<IndesArea>,
+    /// The evidence it rests on (studies, guidance, accreditation).
+    pub evidence_base: String,
+    /// Typical number of sessions, if there is one.
+    pub typical_sessions: Option<i32>,
+    /// Whether it is offered now (retired entries stay on old plans).
+    pub active: bool,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<InterventionRow> for Intervention {
+    fn from(r: InterventionRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            approach: r.approach,
+            mode: InterventionMode::from_code(&r.mode),
+            areas: r.areas.iter().map(String::as_str).map(area).collect(),
+            evidence_base: r.evidence_base,
+            typical_sessions: r.typical_sessions,
+            active: r.active,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A page of interventions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterventionPage {
+    /// Interventions of this page.
+    pub items: Vec<Intervention>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// An intervention as la_admin writes it (create, or full replacement).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Emotional literacy support",
+    "description": "Weekly one-to-one sessions building the child's vocabulary for feelings and strategies to manage them.",
+    "approach": "ELSA model, delivered by a trained practitioner with termly supervision",
+    "mode": "individual",
+    "areas": ["social_emotional_mental_health"],
+    "evidence_base": "ELSA network evaluations; EEF guidance on social and emotional learning",
+    "typical_sessions": 8,
+    "active": true
+}))]
+pub struct InterventionInput {
+    /// Name.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// What it is and who it is for.
+    #[schema(min_length = 1, max_length = 4000)]
+    #[validate(length(min = 1, max = 4000))]
+    pub description: String,
+    /// The approach or model it follows.
+    #[schema(min_length = 1, max_length = 2000)]
+    #[validate(length(min = 1, max = 2000))]
+    pub approach: String,
+    /// How it is delivered.
+    pub mode: InterventionMode,
+    /// The INDES areas it addresses: 1 to 7, each once.
+    #[schema(min_items = 1, max_items = 7)]
+    #[validate(length(min = 1, max = 7))]
+    pub areas: Vec<IndesArea>,
+    /// The evidence it rests on.
+    #[schema(min_length = 1, max_length = 4000)]
+    #[validate(length(min = 1, max = 4000))]
+    pub evidence_base: String,
+    /// Typical number of sessions (1 to 200).
+    #[schema(minimum = 1, maximum = 200)]
+    #[validate(range(min = 1, max = 200))]
+    pub typical_sessions: Option<i32>,
+    /// Whether it is offered (default true).
+    pub active: Option<bool>,
+}
+
+/// A goal of a support plan as written. Give `id` to keep an existing goal
+/// (and its ratings); leave it out for a new goal.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    /// An existing current goal of this plan, to keep it.
+    pub id: Option<Uuid>,
+    /// The INDES area the goal addresses.
+    pub area: IndesArea,
+    /// The goal in the family's words, without names.
+    #[schema(min_length = 1, max_length = 2000)]
+    #[validate(length(min = 1, max = 2000))]
+    pub description: String,
+    /// Where things stand now on the goal-based-outcome scale (0 = no progress, 10 = goal met).
+    #[schema(minimum = 0, maximum = 10, example = 2)]
+    pub baseline: i64,
+    /// Where the family hopes to get to; above the baseline.
+    #[schema(minimum = 0, maximum = 10, example = 7)]
+    pub target: i64,
+}
+
+/// A support plan as written (create or full replacement).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "goals": [
+        {"area": "social_emotional_mental_health", "description": "Comes into class calmly each morning", "baseline": 2, "target": 7},
+        {"area": "speech_and_language", "description": "Asks an adult for help when stuck", "baseline": 3, "target": 8}
+    ],
+    "intervention_ids": ["0192f1c2-3d4e-7f00-8000-000000000000"]
+}))]
+pub struct PlanInput {
+    /// 1 to 20 goals, in plan order.
+    #[schema(min_items = 1, max_items = 20)]
+    #[validate(nested)]
+    pub goals: Vec<GoalInput>,
+    /// The interventions chosen from the catalogue (active ones; a retired one may stay), each once.
+    #[schema(max_items = 20)]
+    #[serde(default)]
+    pub intervention_ids: Vec<Uuid>,
+}
+
+/// A goal of the plan with its progress.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Goal {
+    /// Goal id (kept across plan versions).
+    pub id: Uuid,
+    /// The INDES area the goal addresses.
+    pub area: IndesArea,
+    /// The goal.
+    pub description: String,
+    /// Baseline on the 0-10 goal-based-outcome scale.
+    pub baseline: i16,
+    /// Target on the 0-10 scale.
+    pub target: i16,
+    /// The latest rating from a review (or the final ratings), if rated yet.
+    pub latest_rating: Option<i16>,
+    /// When the latest rating was given.
+    pub latest_rated_on: Option<NaiveDate>,
+    /// Latest rating minus baseline (negative when things got worse); null until rated.
+    pub distance_travelled: Option<i16>,
+}
+
+impl From<&GoalView> for Goal {
+    fn from(g: &GoalView) -> Self {
+        let latest = g.latest.map(|l| l.0);
+        Self {
+            id: g.goal.id,
+            area: area(&g.goal.area),
+            description: g.goal.description.clone(),
+            baseline: g.goal.baseline,
+            target: g.goal.target,
+            latest_rating: latest,
+            latest_rated_on: g.latest.map(|l| l.1),
+            distance_travelled: latest.map(|l| {
+                domain::delivery::distance_travelled(
+                    u8::try_from(g.goal.baseline).unwrap_or(0),
+                    u8::try_from(l).unwrap_or(0),
+                )
+            }),
+        }
+    }
+}
+
+/// The support plan of a referral.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SupportPlan {
+    /// The referral the plan belongs to.
+    pub referral_id: Uuid,
+    /// The current goals with distance travelled.
+    pub goals: Vec<Goal>,
+    /// The interventions chosen, in plan order.
+    pub intervention_ids: Vec<Uuid>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+    /// Who last changed the plan (token subject).
+    pub updated_by: String,
+    /// When the plan was first written.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&PlanView> for SupportPlan {
+    fn from(v: &PlanView) -> Self {
+        Self {
+            referral_id: v.plan.referral_id,
+            goals: v.goals.iter().map(Goal::from).collect(),
+            intervention_ids: v.interventions.clone(),
+            version: v.plan.version,
+            updated_by: v.plan.updated_by.clone(),
+            created_at: v.plan.created_at,
+            updated_at: v.plan.updated_at,
+        }
+    }
+}
+
+/// A goal as a plan version recorded it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GoalSnapshot {
+    /// Goal id.
+    pub id: Uuid,
+    /// The INDES area.
+    pub area: IndesArea,
+    /// The goal.
+    pub description: String,
+    /// Baseline (0-10).
+    pub baseline: i16,
+    /// Target (0-10).
+    pub target: i16,
+}
+
+/// The content of a plan version.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+pub struct PlanSnapshot {
+    /// The goals of that version.
+    pub goals: Vec<GoalSnapshot>,
+    /// The interventions of that version.
+    pub intervention_ids: Vec<Uuid>,
+}
+
+/// One kept version of a support plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanVersion {
+    /// The version number.
+    pub version: i32,
+    /// When it was written.
+    pub recorded_at: DateTime<Utc>,
+    /// Who wrote it (token subject).
+    pub recorded_by: String,
+    /// What it said.
+    pub plan: PlanSnapshot,
+}
+
+impl From<PlanVersionRow> for PlanVersion {
+    fn from(r: PlanVersionRow) -> Self {
+        Self {
+            version: r.version,
+            recorded_at: r.recorded_at,
+            recorded_by: r.recorded_by,
+            plan: serde_json::from_value(r.document).unwrap_or_default(),
+        }
+    }
+}
+
+/// Every version of a support plan, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanVersions {
+    /// The versions, oldest first.
+    pub items: Vec<PlanVersion>,
+}
+
+/// Who attended a session.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attendees {
+    /// The child or young person.
+    pub child: bool,
+    /// A parent or carer.
+    pub parent_carer: bool,
+    /// School or setting staff.
+    pub school_staff: bool,
+}
+
+/// An individual session delivered for one referral.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "held_on": "2026-11-24",
+    "intervention_id": "0192f1c2-3d4e-7f00-8000-000000000000",
+    "duration_minutes": 45,
+    "attendance": "attended",
+    "attendees": {"child": true, "parent_carer": false, "school_staff": true},
+    "notes": "Practised the calm-down plan; used it twice unprompted"
+}))]
+pub struct SessionInput {
+    /// The day of the session (not in the future).
+    pub held_on: NaiveDate,
+    /// The catalogue intervention delivered, if any.
+    pub intervention_id: Option<Uuid>,
+    /// Length in minutes (1 to 600).
+    #[schema(minimum = 1, maximum = 600)]
+    #[validate(range(min = 1, max = 600))]
+    pub duration_minutes: i32,
+    /// Whether the child or family took part.
+    pub attendance: AttendanceStatus,
+    /// Who attended (`attended` names at least one; the child cannot attend a missed or cancelled session).
+    pub attendees: Attendees,
+    /// What happened, without names of other children.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub notes: Option<String>,
+}
+
+/// One referral's part in a group session.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct GroupParticipantInput {
+    /// An active referral of the caller's team.
+    pub referral_id: Uuid,
+    /// Whether this child or family took part.
+    pub attendance: AttendanceStatus,
+    /// Who attended for this referral.
+    pub attendees: Attendees,
+}
+
+/// A group session covering several referrals of one team at once.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "held_on": "2026-11-25",
+    "intervention_id": "0192f1c2-3d4e-7f00-8000-000000000000",
+    "duration_minutes": 60,
+    "notes": "Friendship group, week 3",
+    "participants": [
+        {"referral_id": "0192f1c2-3d4e-7f00-8000-000000000001", "attendance": "attended", "attendees": {"child": true, "parent_carer": false, "school_staff": true}},
+        {"referral_id": "0192f1c2-3d4e-7f00-8000-000000000002", "attendance": "did_not_attend", "attendees": {"child": false, "parent_carer": false, "school_staff": false}}
+    ]
+}))]
+pub struct GroupSessionInput {
+    /// The day of the session (not in the future).
+    pub held_on: NaiveDate,
+    /// The catalogue intervention delivered, if any.
+    pub intervention_id: Option<Uuid>,
+    /// Length in minutes (1 to 600).
+    #[schema(minimum = 1, maximum = 600)]
+    #[validate(range(min = 1, max = 600))]
+    pub duration_minutes: i32,
+    /// What happened, without names of children.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub notes: Option<String>,
+    /// 2 to 30 referrals of one team, each once.
+    #[schema(min_items = 2, max_items = 30)]
+    #[validate(length(min = 2, max = 30))]
+    pub participants: Vec<GroupParticipantInput>,
+}
+
+/// A session as one referral sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Session {
+    /// Session id (shared by every referral of a group session).
+    pub id: Uuid,
+    /// The day of the session.
+    pub held_on: NaiveDate,
+    /// Individual or group.
+    pub format: SessionFormat,
+    /// The catalogue intervention delivered, if any.
+    pub intervention_id: Option<Uuid>,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// Whether this referral's child or family took part.
+    pub attendance: AttendanceStatus,
+    /// Who attended for this referral.
+    pub attendees: Attendees,
+    /// How many referrals the session covered (1 for individual sessions).
+    pub participants: i64,
+    /// What happened.
+    pub notes: Option<String>,
+    /// Who recorded it (token subject).
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&ReferralSession> for Session {
+    fn from(s: &ReferralSession) -> Self {
+        Self {
+            id: s.session.id,
+            held_on: s.session.held_on,
+            format: SessionFormat::from_code(&s.session.format),
+            intervention_id: s.session.intervention_id,
+            duration_minutes: s.session.duration_minutes,
+            attendance: AttendanceStatus::from_code(&s.attendance.status),
+            attendees: Attendees {
+                child: s.attendance.child_attended,
+                parent_carer: s.attendance.parent_carer_attended,
+                school_staff: s.attendance.school_staff_attended,
+            },
+            participants: s.participants,
+            notes: s.session.notes.clone(),
+            recorded_by: s.session.recorded_by.clone(),
+            created_at: s.session.created_at,
+        }
+    }
+}
+
+/// A page of a referral's sessions, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionPage {
+    /// Sessions of this page.
+    pub items: Vec<Session>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// One referral's part in a group session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupParticipant {
+    /// The referral.
+    pub referral_id: Uuid,
+    /// Whether this child or family took part.
+    pub attendance: AttendanceStatus,
+    /// Who attended for this referral.
+    pub attendees: Attendees,
+}
+
+/// A session with every referral it covered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupSession {
+    /// Session id.
+    pub id: Uuid,
+    /// The team that delivered it.
+    pub team_id: Uuid,
+    /// The day of the session.
+    pub held_on: NaiveDate,
+    /// Individual or group.
+    pub format: SessionFormat,
+    /// The catalogue intervention delivered, if any.
+    pub intervention_id: Option<Uuid>,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// What happened.
+    pub notes: Option<String>,
+    /// The referrals covered, with attendance.
+    pub participants: Vec<GroupParticipant>,
+    /// Who recorded it (token subject).
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&SessionView> for GroupSession {
+    fn from(v: &SessionView) -> Self {
+        Self {
+            id: v.session.id,
+            team_id: v.session.team_id,
+            held_on: v.session.held_on,
+            format: SessionFormat::from_code(&v.session.format),
+            intervention_id: v.session.intervention_id,
+            duration_minutes: v.session.duration_minutes,
+            notes: v.session.notes.clone(),
+            participants: v
+                .attendance
+                .iter()
+                .map(|a| GroupParticipant {
+                    referral_id: a.referral_id,
+                    attendance: AttendanceStatus::from_code(&a.status),
+                    attendees: Attendees {
+                        child: a.child_attended,
+                        parent_carer: a.parent_carer_attended,
+                        school_staff: a.school_staff_attended,
+                    },
+                })
+                .collect(),
+            recorded_by: v.session.recorded_by.clone(),
+            created_at: v.session.created_at,
+        }
+    }
+}
+
+/// A goal's rating as given.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    /// A current goal of the referral's plan.
+    pub goal_id: Uuid,
+    /// The rating on the 0-10 goal-based-outcome scale.
+    #[schema(minimum = 0, maximum = 10, example = 6)]
+    pub rating: i64,
+}
+
+/// A review of the plan: every current goal rated again.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "reviewed_on": "2026-12-08",
+    "ratings": [{"goal_id": "0192f1c2-3d4e-7f00-8000-000000000000", "rating": 5}],
+    "notes": "Mornings much calmer; help-seeking still hard"
+}))]
+pub struct ReviewInput {
+    /// The day of the review (not in the future).
+    pub reviewed_on: NaiveDate,
+    /// One rating for every current goal of the plan.
+    #[schema(min_items = 1, max_items = 20)]
+    pub ratings: Vec<RatingInput>,
+    /// What the review found.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub notes: Option<String>,
+}
+
+/// A goal's rating in a review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GoalRating {
+    /// The goal rated.
+    pub goal_id: Uuid,
+    /// The rating (0-10).
+    pub rating: i16,
+    /// This rating minus the goal's baseline.
+    pub distance_travelled: i16,
+}
+
+/// A review of a support plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Review {
+    /// Review id.
+    pub id: Uuid,
+    /// Interim, or final (at closure).
+    pub kind: ReviewKind,
+    /// The day of the review.
+    pub reviewed_on: NaiveDate,
+    /// What the review found.
+    pub notes: Option<String>,
+    /// The rating of every goal.
+    pub ratings: Vec<GoalRating>,
+    /// Who recorded it (token subject).
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&ReviewView> for Review {
+    fn from(v: &ReviewView) -> Self {
+        Self {
+            id: v.review.id,
+            kind: ReviewKind::from_code(&v.review.kind),
+            reviewed_on: v.review.reviewed_on,
+            notes: v.review.notes.clone(),
+            ratings: v
+                .ratings
+                .iter()
+                .map(|(g, r, baseline)| GoalRating {
+                    goal_id: *g,
+                    rating: *r,
+                    distance_travelled: r - baseline,
+                })
+                .collect(),
+            recorded_by: v.review.recorded_by.clone(),
+            created_at: v.review.created_at,
+        }
+    }
+}
+
+/// A page of reviews, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewPage {
+    /// Reviews of this page.
+    pub items: Vec<Review>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A partner organisation as written (create, or full replacement).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Norfolk Community Health and Care: school nursing",
+    "kind": "health",
+    "email": "schoolnursing@example.nhs.uk",
+    "phone": "01603 000000",
+    "address": "Example House, Norwich NR1 1AA",
+    "website": "https://www.example.nhs.uk/school-nursing",
+    "zone_ids": ["0192f1c2-3d4e-7f00-8000-000000000000"]
+}))]
+pub struct PartnerInput {
+    /// The organisation's name.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// Health, social care, voluntary sector or other.
+    pub kind: PartnerKind,
+    /// The organisation's contact email (not a person's).
+    #[schema(max_length = 200)]
+    #[validate(length(max = 200), email)]
+    pub email: Option<String>,
+    /// The organisation's phone number.
+    #[schema(max_length = 50)]
+    #[validate(length(max = 50))]
+    pub phone: Option<String>,
+    /// The organisation's address.
+    #[schema(max_length = 500)]
+    #[validate(length(max = 500))]
+    pub address: Option<String>,
+    /// The organisation's website.
+    #[schema(max_length = 300)]
+    #[validate(length(max = 300), url)]
+    pub website: Option<String>,
+    /// The zones it works in (1 to 50). A team manager may only add or keep their own zone.
+    #[schema(min_items = 1, max_items = 50)]
+    #[validate(length(min = 1, max = 50))]
+    pub zone_ids: Vec<Uuid>,
+}
+
+/// A partner organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Partner {
+    /// Partner id.
+    pub id: Uuid,
+    /// The organisation's name.
+    pub name: String,
+    /// Kind of organisation.
+    pub kind: PartnerKind,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Website.
+    pub website: Option<String>,
+    /// The zones it works in.
+    pub zone_ids: Vec<Uuid>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PartnerView> for Partner {
+    fn from(v: PartnerView) -> Self {
+        Self {
+            id: v.partner.id,
+            name: v.partner.name,
+            kind: PartnerKind::from_code(&v.partner.kind),
+            email: v.partner.email,
+            phone: v.partner.phone,
+            address: v.partner.address,
+            website: v.partner.website,
+            zone_ids: v.zones,
+            version: v.partner.version,
+            created_at: v.partner.created_at,
+            updated_at: v.partner.updated_at,
+        }
+    }
+}
+
+/// A page of partners.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartnerPage {
+    /// Partners of this page.
+    pub items: Vec<Partner>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A partner organisation's representative at a meeting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerAttendeeInput {
+    /// A partner working in the meeting's zone.
+    pub partner_id: Uuid,
+    /// The representative's name (a professional, never a child or family member).
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+}
+
+/// Who attended a practice session.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AttendeesInput {
+    /// Workers who attended.
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100))]
+    #[serde(default)]
+    pub worker_ids: Vec<Uuid>,
+    /// Partner representatives who attended.
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100), nested)]
+    #[serde(default)]
+    pub partners: Vec<PartnerAttendeeInput>,
+}
+
+/// A case discussed, summarised without names.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CaseDiscussionInput {
+    /// A referral of the zone's team (another zone's referral is refused with 422).
+    pub referral_id: Uuid,
+    /// The discussion, summarised without names of the child or family. The
+    /// API does not screen the text: practitioners are responsible for it.
+    #[schema(min_length = 1, max_length = 4000)]
+    #[validate(length(min = 1, max = 4000))]
+    pub summary: String,
+}
+
+/// An action agreed at a practice session.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeActionInput {
+    /// What is to be done.
+    #[schema(min_length = 1, max_length = 2000)]
+    #[validate(length(min = 1, max = 2000))]
+    pub description: String,
+    /// The worker who owns it.
+    pub owner_id: Uuid,
+    /// When it is due.
+    pub due_on: NaiveDate,
+}
+
+/// A community-of-practice or group-supervision meeting.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "group_supervision",
+    "zone_id": "0192f1c2-3d4e-7f00-8000-000000000000",
+    "held_on": "2026-11-26",
+    "facilitator_id": "0192f1c2-3d4e-7f00-8000-000000000001",
+    "themes": ["emotionally based school avoidance", "transition to secondary"],
+    "attendees": {
+        "worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000002"],
+        "partners": [{"partner_id": "0192f1c2-3d4e-7f00-8000-000000000003", "name": "Jo Nurse"}]
+    },
+    "case_discussions": [{"referral_id": "0192f1c2-3d4e-7f00-8000-000000000004", "summary": "Year 5 pupil, mornings improving; agreed joint visit with school nursing"}],
+    "actions": [{"description": "Share the EBSA toolkit with the cluster SENCOs", "owner_id": "0192f1c2-3d4e-7f00-8000-000000000002", "due_on": "2026-12-10"}]
+}))]
+pub struct PracticeSessionInput {
+    /// Community of practice or group supervision.
+    pub kind: PracticeKind,
+    /// The zone (a team member's own zone).
+    pub zone_id: Uuid,
+    /// The day of the meeting.
+    pub held_on: NaiveDate,
+    /// The facilitating worker, of the zone's team.
+    pub facilitator_id: Uuid,
+    /// Themes discussed (up to 20).
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20))]
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// Who attended.
+    #[validate(nested)]
+    #[serde(default)]
+    pub attendees: AttendeesInput,
+    /// Cases discussed (referrals of the zone's team), up to 50.
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
+    #[serde(default)]
+    pub case_discussions: Vec<CaseDiscussionInput>,
+    /// Actions agreed, up to 50.
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
+    #[serde(default)]
+    pub actions: Vec<PracticeActionInput>,
+}
+
+/// An attendee of a practice session: a worker, or a partner's representative.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeAttendee {
+    /// The worker, for a worker.
+    pub worker_id: Option<Uuid>,
+    /// The partner organisation, for a representative.
+    pub partner_id: Option<Uuid>,
+    /// The representative's name, for a representative.
+    pub representative_name: Option<String>,
+}
+
+/// A case discussed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseDiscussion {
+    /// Discussion id.
+    pub id: Uuid,
+    /// The referral discussed.
+    pub referral_id: Uuid,
+    /// The summary, without names.
+    pub summary: String,
+}
+
+/// An action agreed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeAction {
+    /// Action id.
+    pub id: Uuid,
+    /// What is to be done.
+    pub description: String,
+    /// The worker who owns it.
+    pub owner_id: Uuid,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// Whether it is done.
+    pub done: bool,
+}
+
+/// A practice session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeSession {
+    /// Practice session id.
+    pub id: Uuid,
+    /// Community of practice or group supervision.
+    pub kind: PracticeKind,
+    /// The zone.
+    pub zone_id: Uuid,
+    /// The day of the meeting.
+    pub held_on: NaiveDate,
+    /// The facilitating worker.
+    pub facilitator_id: Uuid,
+    /// Themes discussed.
+    pub themes: Vec<String>,
+    /// Who attended.
+    pub attendees: Vec<PracticeAttendee>,
+    /// Cases discussed.
+    pub case_discussions: Vec<CaseDiscussion>,
+    /// Actions agreed.
+    pub actions: Vec<PracticeAction>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+    /// Who recorded it (token subject).
+    pub created_by: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PracticeView> for PracticeSession {
+    fn from(v: PracticeView) -> Self {
+        Self {
+            id: v.session.id,
+            kind: PracticeKind::from_code(&v.session.kind),
+            zone_id: v.session.zone_id,
+            held_on: v.session.held_on,
+            facilitator_id: v.session.facilitator_id,
+            themes: v.session.themes,
+            attendees: v
+                .attendees
+                .into_iter()
+                .map(|a| PracticeAttendee {
+                    worker_id: a.worker_id,
+                    partner_id: a.partner_id,
+                    representative_name: a.representative_name,
+                })
+                .collect(),
+            case_discussions: v
+                .discussions
+                .into_iter()
+                .map(|d| CaseDiscussion {
+                    id: d.id,
+                    referral_id: d.referral_id,
+                    summary: d.summary,
+                })
+                .collect(),
+            actions: v
+                .actions
+                .into_iter()
+                .map(|a| PracticeAction {
+                    id: a.id,
+                    description: a.description,
+                    owner_id: a.owner_id,
+                    due_on: a.due_on,
+                    done: a.done,
+                })
+                .collect(),
+            version: v.session.version,
+            created_by: v.session.created_by,
+            created_at: v.session.created_at,
+            updated_at: v.session.updated_at,
+        }
+    }
+}
+
+/// A page of practice sessions, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeSessionPage {
+    /// Practice sessions of this page.
+    pub items: Vec<PracticeSession>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Marks an action done or not done.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"done": true}))]
+pub struct ActionDoneInput {
+    /// Whether the action is done.
+    pub done: bool,
+}

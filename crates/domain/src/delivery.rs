@@ -1,0 +1,632 @@
+//! Service delivery: the interventions catalogue's codes, the support plan
+//! and its goals on the goal-based-outcome (GBO) scale, sessions and their
+//! attendance, reviews and distance travelled, partners and practice
+//! sessions, and who may do what with each.
+//!
+//! The GBO scale runs 0 (no progress towards the goal) to 10 (goal fully
+//! met). A goal's target must lie above its baseline: a goal that aims for
+//! no movement is not a goal. Distance travelled is the latest rating minus
+//! the baseline (negative when things got worse).
+
+use crate::indes::IndesArea;
+use crate::referral::{ClosureOutcome, Status};
+use crate::role::Role;
+use crate::ZoneId;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// Lowest point of the goal-based-outcome scale.
+pub const GBO_MIN: u8 = 0;
+/// Highest point of the goal-based-outcome scale.
+pub const GBO_MAX: u8 = 10;
+/// Most goals a plan may carry.
+pub const MAX_GOALS: usize = 20;
+/// Most interventions a plan may choose.
+pub const MAX_PLAN_INTERVENTIONS: usize = 20;
+
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// Parses a wire name.
+            pub fn parse(name: &str) -> Option<Self> {
+                crate::parse_by_name(Self::ALL, name, Self::as_str)
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// How an intervention is delivered.
+    InterventionMode {
+        Individual => "individual",
+        Group => "group",
+        Family => "family",
+        Setting => "setting",
+    }
+);
+
+code_enum!(
+    /// Whether a session served one referral or several at once.
+    SessionFormat {
+        Individual => "individual",
+        Group => "group",
+    }
+);
+
+code_enum!(
+    /// Whether a referral's child or family took part in a session.
+    Attendance {
+        Attended => "attended",
+        DidNotAttend => "did_not_attend",
+        Cancelled => "cancelled",
+    }
+);
+
+code_enum!(
+    /// Kind of a plan review.
+    ReviewKind {
+        Interim => "interim",
+        Final => "final",
+    }
+);
+
+code_enum!(
+    /// Kind of a partner organisation.
+    PartnerKind {
+        Health => "health",
+        SocialCare => "social_care",
+        Voluntary => "voluntary",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// Kind of a practice meeting.
+    PracticeKind {
+        CommunityOfPractice => "community_of_practice",
+        GroupSupervision => "group_supervision",
+    }
+);
+
+/// Whether a GBO score lies on the scale.
+pub fn on_gbo_scale(score: i64) -> bool {
+    (i64::from(GBO_MIN)..=i64::from(GBO_MAX)).contains(&score)
+}
+
+/// Distance travelled on a goal: the latest rating minus the baseline.
+pub fn distance_travelled(baseline: u8, latest: u8) -> i16 {
+    i16::from(latest) - i16::from(baseline)
+}
+
+/// A plan may be written while the referral is allocated (planning before
+/// the first session) or active.
+pub fn may_plan(status: Status) -> bool {
+    matches!(status, Status::Allocated | Status::Active)
+}
+
+/// Sessions and reviews are recorded only while work is under way.
+pub fn may_record_delivery(status: Status) -> bool {
+    status == Status::Active
+}
+
+/// Whether closing with this outcome needs final ratings of every goal.
+/// A family that moved away or disengaged cannot be rated afresh: their
+/// last review stands.
+pub fn final_ratings_required(outcome: ClosureOutcome, plan_has_goals: bool) -> bool {
+    plan_has_goals
+        && !matches!(
+            outcome,
+            ClosureOutcome::MovedAway | ClosureOutcome::Disengaged
+        )
+}
+
+/// A session marked `attended` names at least one person who attended
+/// (child, parent/carer or school staff); `did_not_attend` and `cancelled`
+/// may name school staff who were there, but not the child.
+pub fn attendance_consistent(
+    status: Attendance,
+    child: bool,
+    parent_carer: bool,
+    staff: bool,
+) -> bool {
+    match status {
+        Attendance::Attended => child || parent_carer || staff,
+        Attendance::DidNotAttend | Attendance::Cancelled => !child,
+    }
+}
+
+/// A goal as a practitioner drafts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoalDraft<'a> {
+    pub area: IndesArea,
+    pub description: &'a str,
+    pub baseline: i64,
+    pub target: i64,
+}
+
+/// Why a plan was refused. `index` is the position of the goal or the
+/// intervention in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanError {
+    #[error("a plan needs 1 to {MAX_GOALS} goals")]
+    GoalCount,
+    #[error("a plan may choose at most {MAX_PLAN_INTERVENTIONS} interventions")]
+    InterventionCount,
+    #[error("the goal needs a description")]
+    BlankDescription { index: usize },
+    #[error("{field} must be on the goal-based-outcome scale 0 to 10")]
+    OffScale { index: usize, field: &'static str },
+    #[error("the target must be above the baseline")]
+    TargetNotAboveBaseline { index: usize },
+    #[error("the intervention is chosen twice")]
+    DuplicateIntervention { index: usize },
+}
+
+impl PlanError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::GoalCount => "goal_count",
+            Self::InterventionCount => "intervention_count",
+            Self::BlankDescription { .. } => "required",
+            Self::OffScale { .. } => "off_gbo_scale",
+            Self::TargetNotAboveBaseline { .. } => "target_not_above_baseline",
+            Self::DuplicateIntervention { .. } => "duplicate_intervention",
+        }
+    }
+
+    /// Path of the offending field in the plan body.
+    pub fn field(&self) -> String {
+        match self {
+            Self::GoalCount => "goals".into(),
+            Self::InterventionCount => "intervention_ids".into(),
+            Self::BlankDescription { index } => format!("goals[{index}].description"),
+            Self::OffScale { index, field } => format!("goals[{index}].{field}"),
+            Self::TargetNotAboveBaseline { index } => format!("goals[{index}].target"),
+            Self::DuplicateIntervention { index } => format!("intervention_ids[{index}]"),
+        }
+    }
+}
+
+/// Checks a plan: 1 to 20 goals, each with a description, baseline and
+/// target on the GBO scale and the target above the baseline; interventions
+/// chosen at most once. Reports every problem.
+///
+/// # Errors
+/// Every `PlanError` found, in input order.
+pub fn check_plan(goals: &[GoalDraft<'_>], interventions: &[Uuid]) -> Result<(), Vec<PlanError>> {
+    let mut errors = Vec::new();
+    if goals.is_empty() || goals.len() > MAX_GOALS {
+        errors.push(PlanError::GoalCount);
+    }
+    if interventions.len() > MAX_PLAN_INTERVENTIONS {
+        errors.push(PlanError::InterventionCount);
+    }
+    for (index, g) in goals.iter().enumerate() {
+        if g.description.trim().is_empty() {
+            errors.push(PlanError::BlankDescription { index });
+        }
+        let mut on_scale = true;
+        for (field, v) in [("baseline", g.baseline), ("target", g.target)] {
+            if !on_gbo_scale(v) {
+                on_scale = false;
+                errors.push(PlanError::OffScale { index, field });
+            }
+        }
+        if on_scale && g.target <= g.baseline {
+            errors.push(PlanError::TargetNotAboveBaseline { index });
+        }
+    }
+    for (index, id) in interventions.iter().enumerate() {
+        if interventions[..index].contains(id) {
+            errors.push(PlanError::DuplicateIntervention { index });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Why a set of ratings (a review, or the final ratings at closure) was
+/// refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RatingError {
+    #[error("the plan has no goals to rate")]
+    NoGoals,
+    #[error("goal {0} of the plan is not rated")]
+    Missing(Uuid),
+    #[error("the goal is not a current goal of the referral's plan")]
+    UnknownGoal { index: usize },
+    #[error("the goal is rated twice")]
+    Duplicate { index: usize },
+    #[error("the rating must be on the goal-based-outcome scale 0 to 10")]
+    OffScale { index: usize },
+}
+
+impl RatingError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoGoals => "plan_has_no_goals",
+            Self::Missing(_) => "goal_not_rated",
+            Self::UnknownGoal { .. } => "unknown_goal",
+            Self::Duplicate { .. } => "duplicate_goal",
+            Self::OffScale { .. } => "off_gbo_scale",
+        }
+    }
+
+    /// Path of the offending field, under the list named `list`.
+    pub fn field(&self, list: &str) -> String {
+        match self {
+            Self::NoGoals | Self::Missing(_) => list.to_owned(),
+            Self::UnknownGoal { index } | Self::Duplicate { index } => {
+                format!("{list}[{index}].goal_id")
+            }
+            Self::OffScale { index } => format!("{list}[{index}].rating"),
+        }
+    }
+}
+
+/// Checks that `ratings` rate every goal of `goals` exactly once, on the
+/// GBO scale, and nothing else.
+///
+/// # Errors
+/// Every `RatingError` found.
+pub fn check_ratings(goals: &[Uuid], ratings: &[(Uuid, i64)]) -> Result<(), Vec<RatingError>> {
+    if goals.is_empty() {
+        return Err(vec![RatingError::NoGoals]);
+    }
+    let mut errors = Vec::new();
+    for (index, (goal, rating)) in ratings.iter().enumerate() {
+        if !goals.contains(goal) {
+            errors.push(RatingError::UnknownGoal { index });
+        } else if ratings[..index].iter().any(|(g, _)| g == goal) {
+            errors.push(RatingError::Duplicate { index });
+        }
+        if !on_gbo_scale(*rating) {
+            errors.push(RatingError::OffScale { index });
+        }
+    }
+    for goal in goals {
+        if !ratings.iter().any(|(g, _)| g == goal) {
+            errors.push(RatingError::Missing(*goal));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Operations on delivery records, for the role check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOp {
+    /// Create or change catalogue entries.
+    ManageInterventions,
+    /// Read the catalogue (schools: active entries only).
+    ReadInterventions,
+    /// Write a referral's support plan.
+    WritePlan,
+    /// Read a referral's plan and reviews.
+    ReadPlan,
+    /// Record sessions and reviews.
+    RecordDelivery,
+    /// Read sessions (notes may speak of the family: staff only).
+    ReadSessions,
+    /// Create or change partner organisations.
+    WritePartners,
+    /// Read partner organisations.
+    ReadPartners,
+    /// Record and read practice sessions.
+    Practice,
+}
+
+impl DeliveryOp {
+    /// The roles that may ever take the operation; scope (the referral's
+    /// team, the zone, the school) is checked on the object.
+    pub fn allowed_roles(self) -> &'static [Role] {
+        use Role::{Integration, LaAdmin, Practitioner, School, TeamManager};
+        match self {
+            Self::ManageInterventions => &[LaAdmin],
+            Self::ReadInterventions | Self::ReadPlan => {
+                &[LaAdmin, TeamManager, Practitioner, School, Integration]
+            }
+            Self::WritePlan
+            | Self::RecordDelivery
+            | Self::ReadSessions
+            | Self::ReadPartners
+            | Self::Practice => &[LaAdmin, TeamManager, Practitioner],
+            Self::WritePartners => &[LaAdmin, TeamManager],
+        }
+    }
+
+    /// Whether a role may ever take the operation.
+    pub fn permits(self, role: Role) -> bool {
+        self.allowed_roles().contains(&role)
+    }
+}
+
+/// Whether a caller may give a partner the zones `after` when it had
+/// `before` (empty for a new partner). la_admin sets any non-empty list; a
+/// team manager only adds or keeps their own zone and leaves every other
+/// zone as it was (a new partner of theirs works in their zone only).
+pub fn may_set_partner_zones(
+    role: Role,
+    own_zone: Option<ZoneId>,
+    before: &[ZoneId],
+    after: &[ZoneId],
+) -> bool {
+    if after.is_empty() {
+        return false;
+    }
+    match role {
+        Role::LaAdmin => true,
+        Role::TeamManager => {
+            let Some(own) = own_zone else { return false };
+            let others = |zs: &[ZoneId]| {
+                let mut v: Vec<ZoneId> = zs.iter().copied().filter(|z| *z != own).collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            after.contains(&own)
+                && (before.is_empty() || before.contains(&own))
+                && others(before) == others(after)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn goal(baseline: i64, target: i64) -> GoalDraft<'static> {
+        GoalDraft {
+            area: IndesArea::SocialEmotionalMentalHealth,
+            description: "Attends school every morning",
+            baseline,
+            target,
+        }
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn the_gbo_scale_runs_from_0_to_10() {
+        assert!(on_gbo_scale(0));
+        assert!(on_gbo_scale(10));
+        assert!(!on_gbo_scale(-1));
+        assert!(!on_gbo_scale(11));
+    }
+
+    #[test]
+    fn distance_travelled_is_latest_minus_baseline_and_may_be_negative() {
+        assert_eq!(distance_travelled(2, 7), 5);
+        assert_eq!(distance_travelled(4, 4), 0);
+        assert_eq!(distance_travelled(5, 3), -2);
+    }
+
+    #[test]
+    fn a_valid_plan_passes() {
+        assert_eq!(
+            check_plan(&[goal(2, 8), goal(0, 10)], &[id(1), id(2)]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_target_must_be_above_the_baseline() {
+        let err = check_plan(&[goal(2, 8), goal(5, 5), goal(6, 3)], &[]).expect_err("refused");
+        assert_eq!(
+            err,
+            vec![
+                PlanError::TargetNotAboveBaseline { index: 1 },
+                PlanError::TargetNotAboveBaseline { index: 2 }
+            ]
+        );
+        assert_eq!(err[0].field(), "goals[1].target");
+        assert_eq!(err[0].code(), "target_not_above_baseline");
+    }
+
+    #[test]
+    fn scores_off_the_scale_are_named_and_not_compared() {
+        let err = check_plan(&[goal(-1, 11)], &[]).expect_err("refused");
+        assert_eq!(
+            err,
+            vec![
+                PlanError::OffScale {
+                    index: 0,
+                    field: "baseline"
+                },
+                PlanError::OffScale {
+                    index: 0,
+                    field: "target"
+                }
+            ]
+        );
+        assert_eq!(err[1].field(), "goals[0].target");
+    }
+
+    #[test]
+    fn a_plan_needs_goals_with_descriptions_and_distinct_interventions() {
+        assert_eq!(check_plan(&[], &[]), Err(vec![PlanError::GoalCount]));
+        let many: Vec<GoalDraft<'_>> = (0..=MAX_GOALS).map(|_| goal(1, 2)).collect();
+        assert_eq!(check_plan(&many, &[]), Err(vec![PlanError::GoalCount]));
+        let mut blank = goal(1, 2);
+        blank.description = "  ";
+        let err = check_plan(&[blank], &[id(1), id(2), id(1)]).expect_err("refused");
+        assert_eq!(
+            err,
+            vec![
+                PlanError::BlankDescription { index: 0 },
+                PlanError::DuplicateIntervention { index: 2 }
+            ]
+        );
+        assert_eq!(err[1].field(), "intervention_ids[2]");
+    }
+
+    #[test]
+    fn ratings_cover_every_goal_once_on_the_scale() {
+        let goals = [id(1), id(2)];
+        assert_eq!(check_ratings(&goals, &[(id(2), 5), (id(1), 10)]), Ok(()));
+        let err =
+            check_ratings(&goals, &[(id(1), 11), (id(1), 3), (id(9), 2)]).expect_err("refused");
+        assert_eq!(
+            err,
+            vec![
+                RatingError::OffScale { index: 0 },
+                RatingError::Duplicate { index: 1 },
+                RatingError::UnknownGoal { index: 2 },
+                RatingError::Missing(id(2)),
+            ]
+        );
+        assert_eq!(err[0].field("ratings"), "ratings[0].rating");
+        assert_eq!(err[2].field("final_ratings"), "final_ratings[2].goal_id");
+        assert_eq!(check_ratings(&[], &[]), Err(vec![RatingError::NoGoals]));
+    }
+
+    #[test]
+    fn plans_are_written_while_allocated_or_active_and_sessions_only_while_active() {
+        for s in Status::ALL {
+            assert_eq!(
+                may_plan(s),
+                matches!(s, Status::Allocated | Status::Active),
+                "{s:?}"
+            );
+            assert_eq!(may_record_delivery(s), s == Status::Active, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn closing_needs_final_ratings_unless_the_family_is_gone_or_there_are_no_goals() {
+        for o in ClosureOutcome::ALL {
+            let gone = matches!(o, ClosureOutcome::MovedAway | ClosureOutcome::Disengaged);
+            assert_eq!(final_ratings_required(o, true), !gone, "{o:?}");
+            assert!(!final_ratings_required(o, false));
+        }
+    }
+
+    #[test]
+    fn attendance_names_who_came() {
+        assert!(attendance_consistent(
+            Attendance::Attended,
+            true,
+            false,
+            false
+        ));
+        assert!(attendance_consistent(
+            Attendance::Attended,
+            false,
+            false,
+            true
+        ));
+        assert!(!attendance_consistent(
+            Attendance::Attended,
+            false,
+            false,
+            false
+        ));
+        assert!(attendance_consistent(
+            Attendance::DidNotAttend,
+            false,
+            false,
+            true
+        ));
+        assert!(!attendance_consistent(
+            Attendance::DidNotAttend,
+            true,
+            false,
+            false
+        ));
+        assert!(!attendance_consistent(
+            Attendance::Cancelled,
+            true,
+            true,
+            false
+        ));
+    }
+
+    #[test]
+    fn who_may_do_what() {
+        assert!(DeliveryOp::ManageInterventions.permits(Role::LaAdmin));
+        assert!(!DeliveryOp::ManageInterventions.permits(Role::TeamManager));
+        assert!(DeliveryOp::ReadInterventions.permits(Role::School));
+        assert!(DeliveryOp::WritePlan.permits(Role::Practitioner));
+        assert!(!DeliveryOp::WritePlan.permits(Role::School));
+        assert!(DeliveryOp::ReadPlan.permits(Role::School));
+        assert!(!DeliveryOp::ReadSessions.permits(Role::School));
+        assert!(DeliveryOp::WritePartners.permits(Role::TeamManager));
+        assert!(!DeliveryOp::WritePartners.permits(Role::Practitioner));
+        assert!(DeliveryOp::ReadPartners.permits(Role::Practitioner));
+        assert!(!DeliveryOp::Practice.permits(Role::Integration));
+    }
+
+    #[test]
+    fn managers_change_only_their_own_zone_of_a_partner() {
+        let own = ZoneId(id(1));
+        let other = ZoneId(id(2));
+        let m = Role::TeamManager;
+        assert!(may_set_partner_zones(m, Some(own), &[], &[own]));
+        assert!(!may_set_partner_zones(m, Some(own), &[], &[own, other]));
+        assert!(!may_set_partner_zones(m, Some(own), &[], &[other]));
+        assert!(may_set_partner_zones(
+            m,
+            Some(own),
+            &[own, other],
+            &[other, own]
+        ));
+        assert!(!may_set_partner_zones(m, Some(own), &[own, other], &[own]));
+        assert!(!may_set_partner_zones(m, Some(own), &[own], &[]));
+        assert!(may_set_partner_zones(Role::LaAdmin, None, &[own], &[other]));
+        assert!(!may_set_partner_zones(Role::LaAdmin, None, &[own], &[]));
+        assert!(!may_set_partner_zones(
+            Role::Practitioner,
+            Some(own),
+            &[],
+            &[own]
+        ));
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for m in InterventionMode::ALL {
+            assert_eq!(InterventionMode::parse(m.as_str()), Some(*m));
+        }
+        for a in Attendance::ALL {
+            assert_eq!(Attendance::parse(a.as_str()), Some(*a));
+        }
+        for k in PartnerKind::ALL {
+            assert_eq!(PartnerKind::parse(k.as_str()), Some(*k));
+        }
+        for k in PracticeKind::ALL {
+            assert_eq!(PracticeKind::parse(k.as_str()), Some(*k));
+        }
+        for f in SessionFormat::ALL {
+            assert_eq!(SessionFormat::parse(f.as_str()), Some(*f));
+        }
+        for k in ReviewKind::ALL {
+            assert_eq!(ReviewKind::parse(k.as_str()), Some(*k));
+        }
+        assert_eq!(Attendance::parse("present"), None);
+    }
+}

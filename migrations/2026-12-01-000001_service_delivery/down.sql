@@ -1,0 +1,15 @@
+DROP TABLE practice_actions;
+DROP TABLE case_discussions;
+DROP TABLE practice_attendees;
+DROP TABLE practice_sessions;
+DROP TABLE partner_zones;
+DROP TABLE partners;
+DROP TABLE review_ratings;
+DROP TABLE plan_reviews;
+DROP TABLE session_attendance;
+DROP TABLE delivery_sessions;
+DROP TABLE support_plan_versions;
+DROP TABLE plan_interventions;
+DROP TABLE plan_goals;
+DROP TABLE support_plans;
+DROP TABLE interventions;

@@ -1,0 +1,385 @@
+//! Advice and supervision over HTTP: partner organisations and their zones,
+//! community-of-practice and group-supervision meetings with case
+//! discussions limited to the zone's referrals, and actions marked done.
+
+use reqwest::Method;
+use sct_e2e::{upn, Reply, TestApp};
+use serde_json::{json, Value};
+
+#[track_caller]
+fn assert_status(reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "body: {}", reply.text);
+}
+
+#[track_caller]
+fn assert_field_error(reply: &Reply, field: &str, code: &str) {
+    reply.assert_problem(422, "validation_failed");
+    let errors = reply.body["errors"].as_array().expect("errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["code"] == code),
+        "expected {field}/{code}: {}",
+        reply.text
+    );
+}
+
+fn items(reply: &Reply) -> &Vec<Value> {
+    reply.body["items"].as_array().expect("items")
+}
+
+async fn put(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> Reply {
+    let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
+    app.call(Method::PUT, path, Some(token), Some(body), &headers)
+        .await
+}
+
+fn partner(name: &str, zones: &[&str]) -> Value {
+    json!({
+        "name": name,
+        "kind": "health",
+        "email": "team@example.nhs.uk",
+        "phone": "01603 000000",
+        "zone_ids": zones
+    })
+}
+
+#[tokio::test]
+async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
+    let app = TestApp::spawn().await;
+    let a = app.team("S01").await;
+    let b = app.team("S02").await;
+    let zone_a = a.zone.id.to_string();
+    let zone_b = b.zone.id.to_string();
+    let manager = app.manager(&a);
+
+    let created = app
+        .post(
+            "/api/v1/partners",
+            &manager,
+            &partner("School nursing", &[&zone_a]),
+        )
+        .await;
+    assert_status(&created, 201);
+    let id = created.id();
+    assert_eq!(created.body["zone_ids"], json!([zone_a]));
+    assert_eq!(created.body["kind"], "health");
+    assert_field_error(
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("Wide", &[&zone_a, &zone_b]),
+        )
+        .await,
+        "zone_ids",
+        "zone_not_yours",
+    );
+    assert_field_error(
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("Elsewhere", &[&zone_b]),
+        )
+        .await,
+        "zone_ids",
+        "zone_not_yours",
+    );
+    let mut bad_mail = partner("X", &[&zone_a]);
+    bad_mail["email"] = json!("not an email");
+    assert_field_error(
+        &app.post("/api/v1/partners", &manager, &bad_mail).await,
+        "email",
+        "email",
+    );
+    assert_field_error(
+        &app.post(
+            "/api/v1/partners",
+            &manager,
+            &partner("X", &[&uuid::Uuid::nil().to_string()]),
+        )
+        .await,
+        "zone_ids[0]",
+        "unknown_zone",
+    );
+    for token in [app.practitioner(&a, 0), app.school(&a.schools[0].urn)] {
+        app.post("/api/v1/partners", &token, &partner("X", &[&zone_a]))
+            .await
+            .assert_problem(403, "forbidden_for_role");
+    }
+    app.get("/api/v1/partners", &app.school(&a.schools[0].urn))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    assert_eq!(app.db.count("partners").await, 1);
+
+    let path = format!("/api/v1/partners/{id}");
+    assert_status(&app.get(&path, &app.practitioner(&a, 1)).await, 200);
+    app.get(&path, &app.manager(&b))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        items(&app.get("/api/v1/partners", &app.practitioner(&a, 0)).await).len(),
+        1
+    );
+    assert_eq!(
+        items(&app.get("/api/v1/partners", &app.practitioner(&b, 0)).await).len(),
+        0
+    );
+    let foreign = app
+        .get(
+            &format!("/api/v1/partners?zone_id={zone_b}"),
+            &app.practitioner(&a, 0),
+        )
+        .await;
+    assert_eq!(items(&foreign).len(), 0);
+    put(
+        &app,
+        &path,
+        &app.manager(&b),
+        Some("\"v1\""),
+        &partner("Taken", &[&zone_b]),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    // la_admin widens the partner to zone B; then B's team reads it.
+    let admin = app.admin();
+    put(
+        &app,
+        &path,
+        &admin,
+        None,
+        &partner("School nursing", &[&zone_a, &zone_b]),
+    )
+    .await
+    .assert_problem(428, "if_match_required");
+    let widened = put(
+        &app,
+        &path,
+        &admin,
+        Some("\"v1\""),
+        &partner("School nursing", &[&zone_a, &zone_b]),
+    )
+    .await;
+    assert_status(&widened, 200);
+    assert_eq!(widened.etag(), "\"v2\"");
+    assert_eq!(widened.body["zone_ids"].as_array().expect("zones").len(), 2);
+    assert_status(&app.get(&path, &app.manager(&b)).await, 200);
+    assert_eq!(
+        items(
+            &app.get("/api/v1/partners?kind=health", &app.practitioner(&b, 0))
+                .await
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        items(&app.get("/api/v1/partners?kind=voluntary", &admin).await).len(),
+        0
+    );
+    // A's manager may rename it but not drop B's zone.
+    assert_field_error(
+        &put(
+            &app,
+            &path,
+            &manager,
+            Some("\"v2\""),
+            &partner("Mine now", &[&zone_a]),
+        )
+        .await,
+        "zone_ids",
+        "zone_not_yours",
+    );
+    put(
+        &app,
+        &path,
+        &manager,
+        Some("\"v1\""),
+        &partner("Renamed", &[&zone_a, &zone_b]),
+    )
+    .await
+    .assert_problem(412, "version_mismatch");
+    let renamed = put(
+        &app,
+        &path,
+        &manager,
+        Some("\"v2\""),
+        &partner("School nursing (North)", &[&zone_b, &zone_a]),
+    )
+    .await;
+    assert_status(&renamed, 200);
+    assert_eq!(renamed.body["name"], "School nursing (North)");
+}
+
+#[tokio::test]
+async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
+    let app = TestApp::spawn().await;
+    let a = app.team("S03").await;
+    let b = app.team("S04").await;
+    let admin = app.admin();
+    let nursing = app
+        .post(
+            "/api/v1/partners",
+            &admin,
+            &partner("School nursing", &[&a.zone.id.to_string()]),
+        )
+        .await;
+    assert_status(&nursing, 201);
+    let ours = app.submit(&a.schools[0].urn, &upn(1), 4).await.id();
+    let theirs = app.submit(&b.schools[0].urn, &upn(2), 4).await.id();
+
+    let body = |referral: &str| {
+        json!({
+            "kind": "group_supervision",
+            "zone_id": a.zone.id,
+            "held_on": "2026-11-26",
+            "facilitator_id": a.manager.id,
+            "themes": ["emotionally based school avoidance"],
+            "attendees": {
+                "worker_ids": [a.practitioners[0].id, a.practitioners[1].id],
+                "partners": [{"partner_id": nursing.id(), "name": "Jo Nurse"}]
+            },
+            "case_discussions": [{"referral_id": referral, "summary": "Year 5 pupil, mornings improving"}],
+            "actions": [{"description": "Share the EBSA toolkit", "owner_id": a.practitioners[0].id, "due_on": "2026-12-10"}]
+        })
+    };
+    let practitioner = app.practitioner(&a, 0);
+    assert_field_error(
+        &app.post("/api/v1/practice-sessions", &practitioner, &body(&theirs))
+            .await,
+        "case_discussions[0].referral_id",
+        "referral_not_in_zone",
+    );
+    let mut wrong_facilitator = body(&ours);
+    wrong_facilitator["facilitator_id"] = json!(b.manager.id);
+    assert_field_error(
+        &app.post(
+            "/api/v1/practice-sessions",
+            &practitioner,
+            &wrong_facilitator,
+        )
+        .await,
+        "facilitator_id",
+        "worker_not_in_team",
+    );
+    let mut kind = body(&ours);
+    kind["kind"] = json!("coffee_morning");
+    assert_field_error(
+        &app.post("/api/v1/practice-sessions", &practitioner, &kind)
+            .await,
+        "kind",
+        "invalid_value",
+    );
+    app.post(
+        "/api/v1/practice-sessions",
+        &app.practitioner(&b, 0),
+        &body(&ours),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(
+        "/api/v1/practice-sessions",
+        &app.school(&a.schools[0].urn),
+        &body(&ours),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
+    assert_eq!(app.db.count("practice_sessions").await, 0);
+
+    let created = app
+        .post("/api/v1/practice-sessions", &practitioner, &body(&ours))
+        .await;
+    assert_status(&created, 201);
+    assert_eq!(created.body["attendees"].as_array().expect("a").len(), 3);
+    assert_eq!(created.body["case_discussions"][0]["referral_id"], ours);
+    assert_eq!(created.body["actions"][0]["done"], false);
+    let path = created.header("location").expect("location").to_owned();
+    let action = created.body["actions"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    assert_status(&app.get(&path, &app.manager(&a)).await, 200);
+    app.get(&path, &app.practitioner(&b, 0))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&path, &app.school(&a.schools[0].urn))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    assert_eq!(
+        items(&app.get("/api/v1/practice-sessions", &app.manager(&a)).await).len(),
+        1
+    );
+    assert_eq!(
+        items(&app.get("/api/v1/practice-sessions", &app.manager(&b)).await).len(),
+        0
+    );
+    assert_eq!(
+        items(
+            &app.get(
+                "/api/v1/practice-sessions?kind=community_of_practice",
+                &admin
+            )
+            .await
+        )
+        .len(),
+        0
+    );
+
+    let done_path = format!("{path}/actions/{action}");
+    put(
+        &app,
+        &done_path,
+        &practitioner,
+        None,
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(428, "if_match_required");
+    put(
+        &app,
+        &done_path,
+        &practitioner,
+        Some("\"v9\""),
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(412, "version_mismatch");
+    put(
+        &app,
+        &done_path,
+        &app.manager(&b),
+        Some("\"v1\""),
+        &json!({"done": true}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_field_error(
+        &put(
+            &app,
+            &done_path,
+            &practitioner,
+            Some("\"v1\""),
+            &json!({"done": "yes"}),
+        )
+        .await,
+        "done",
+        "invalid_value",
+    );
+    let done = put(
+        &app,
+        &done_path,
+        &practitioner,
+        Some("\"v1\""),
+        &json!({"done": true}),
+    )
+    .await;
+    assert_status(&done, 200);
+    assert_eq!(done.etag(), "\"v2\"");
+    assert_eq!(done.body["actions"][0]["done"], true);
+}
