@@ -8,11 +8,13 @@
 
 pub mod allocation;
 pub mod codes;
+pub mod community;
 pub mod eligibility;
 pub mod ids;
 pub mod indes;
 pub mod referral;
 pub mod role;
+pub mod termly;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
