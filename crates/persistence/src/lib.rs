@@ -6,6 +6,8 @@
 //! into domain types here and nowhere else.
 
 pub mod catalogue;
+pub mod community;
+pub mod consultations;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
@@ -14,6 +16,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod termly;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
