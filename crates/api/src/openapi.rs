@@ -40,6 +40,7 @@ pub struct Document(pub String);
         (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
+        (name = "Termly conversations", description = "One conversation per school per term: offered by the zone's team, booked or declined by the school, recorded when held"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
     modifiers(&BearerScheme)
@@ -75,7 +76,7 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
         catalogue as c, gias as g, integration as i, oauth as o, referrals as r, reports as rep,
-        system as s,
+        system as s, termly as t,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -120,7 +121,17 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(i::set_client_schools)
         .service(i::rotate_client_secret)
         .service(i::revoke_client)
-        .service(o::issue_token);
+        .service(o::issue_token)
+        .service(t::list_termly_conversations)
+        .service(t::offer_termly_conversations)
+        .service(t::create_termly_conversation)
+        .service(t::get_termly_conversation)
+        .service(t::schedule_termly_conversation)
+        .service(t::decline_termly_conversation)
+        .service(t::hold_termly_conversation)
+        .service(t::reoffer_termly_conversation)
+        .service(t::link_termly_conversation_referral)
+        .service(t::termly_coverage_report);
 }
 
 /// Health endpoints, outside `/api/v1`.

@@ -503,7 +503,9 @@ pub async fn update_programme(
                 .returning(ProgrammeRow::as_returning())
                 .get_result(c)
                 .await?;
-            if rules::ProgrammeStatus::parse(&row.status).is_some_and(ProgrammeStatus::takes_enrolments) {
+            if rules::ProgrammeStatus::parse(&row.status)
+                .is_some_and(ProgrammeStatus::takes_enrolments)
+            {
                 promote(c, &row, now).await?;
             }
             Ok::<_, CommunityError>(row)
@@ -557,7 +559,10 @@ pub async fn set_programme_status(
 ///
 /// # Errors
 /// Database failures.
-pub async fn add_session(conn: &mut AsyncPgConnection, row: &SessionRow) -> StoreResult<SessionRow> {
+pub async fn add_session(
+    conn: &mut AsyncPgConnection,
+    row: &SessionRow,
+) -> StoreResult<SessionRow> {
     Ok(diesel::insert_into(programme_sessions::table)
         .values(row)
         .returning(SessionRow::as_returning())
@@ -757,10 +762,7 @@ pub async fn waiting_positions(
         .select(programme_enrolments::id)
         .load(conn)
         .await?;
-    Ok(ids
-        .into_iter()
-        .zip(1..)
-        .collect())
+    Ok(ids.into_iter().zip(1..).collect())
 }
 
 /// An enrolment action.

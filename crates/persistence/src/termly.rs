@@ -3,7 +3,9 @@
 //! reach, the referrals and consultations that came out of them, and the
 //! coverage report.
 
-use crate::schema::{consultations, referrals, termly_conversation_referrals, termly_conversations};
+use crate::schema::{
+    consultations, referrals, termly_conversation_referrals, termly_conversations,
+};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

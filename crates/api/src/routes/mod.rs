@@ -8,6 +8,7 @@ pub mod oauth;
 pub mod referrals;
 pub mod reports;
 pub mod system;
+pub mod termly;
 
 use crate::auth::Caller;
 use crate::config::IntegrationSettings;
