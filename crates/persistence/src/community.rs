@@ -942,3 +942,20 @@ pub async fn hubs_by_id(
         .await?;
     Ok(rows.into_iter().map(|h| (h.id, h)).collect())
 }
+
+/// The zone and team of a referral, to check it belongs to a zone's team.
+///
+/// # Errors
+/// Database failures; `Ok(None)` for an unknown referral.
+pub async fn referral_zone(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> StoreResult<Option<(Option<Uuid>, Option<Uuid>)>> {
+    use crate::schema::referrals;
+    Ok(referrals::table
+        .find(id)
+        .select((referrals::zone_id, referrals::team_id))
+        .first(conn)
+        .await
+        .optional()?)
+}

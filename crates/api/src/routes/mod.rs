@@ -2,9 +2,12 @@
 //! domain's decision, map the answer. One module per resource family.
 
 pub mod catalogue;
+pub mod community;
+pub mod consultations;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
+pub mod oruk;
 pub mod referrals;
 pub mod reports;
 pub mod system;
