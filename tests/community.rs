@@ -56,13 +56,13 @@ async fn with_if_match(
 }
 
 /// An open programme of the team's zone with one session; returns its id.
-async fn open_programme(app: &TestApp, t: &TestTeam, capacity: i32) -> String {
-    let token = app.manager(t);
+async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String {
+    let token = app.manager(team);
     let p = app
         .post(
             "/api/v1/programmes",
             &token,
-            &programme(&t.zone.id.to_string(), None, capacity),
+            &programme(&team.zone.id.to_string(), None, capacity),
         )
         .await;
     assert_status(&p, 201);
@@ -96,10 +96,10 @@ async fn enrol(app: &TestApp, id: &str, token: &str, name: &str) -> Reply {
 #[tokio::test]
 async fn family_hubs_are_written_by_la_admin_with_uk_postcodes() {
     let app = TestApp::spawn().await;
-    let t = app.team("FH1").await;
-    let zone = t.zone.id.to_string();
+    let team = app.team("FH1").await;
+    let zone = team.zone.id.to_string();
     let r = app
-        .post("/api/v1/family-hubs", &app.manager(&t), &hub(&zone))
+        .post("/api/v1/family-hubs", &app.manager(&team), &hub(&zone))
         .await;
     r.assert_problem(403, "forbidden_for_role");
     let mut bad = hub(&zone);
@@ -131,18 +131,18 @@ async fn family_hubs_are_written_by_la_admin_with_uk_postcodes() {
     assert_status(
         &app.get(
             &format!("/api/v1/family-hubs/{id}"),
-            &app.practitioner(&t, 0),
+            &app.practitioner(&team, 0),
         )
         .await,
         200,
     );
-    app.get("/api/v1/family-hubs", &app.school(&t.schools[0].urn))
+    app.get("/api/v1/family-hubs", &app.school(&team.schools[0].urn))
         .await
         .assert_problem(403, "forbidden_for_role");
     let list = app
         .get(
             &format!("/api/v1/family-hubs?zone_id={zone}"),
-            &app.manager(&t),
+            &app.manager(&team),
         )
         .await;
     assert_eq!(list.body["items"].as_array().expect("items").len(), 1);
@@ -179,24 +179,24 @@ async fn family_hubs_are_written_by_la_admin_with_uk_postcodes() {
 #[tokio::test]
 async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
     let app = TestApp::spawn().await;
-    let t = app.team("PR1").await;
+    let team = app.team("PR1").await;
     let other = app.team("PR2").await;
-    let zone = t.zone.id.to_string();
-    let h = app
+    let zone = team.zone.id.to_string();
+    let foreign_hub = app
         .post(
             "/api/v1/family-hubs",
             &app.admin(),
             &hub(&other.zone.id.to_string()),
         )
         .await;
-    let token = app.practitioner(&t, 0);
+    let token = app.practitioner(&team, 0);
 
     // Another zone's hub, another zone, bad dates, a school: refused.
     assert_field_error(
         &app.post(
             "/api/v1/programmes",
             &token,
-            &programme(&zone, Some(&h.id()), 5),
+            &programme(&zone, Some(&foreign_hub.id()), 5),
         )
         .await,
         "hub_id",
@@ -227,7 +227,7 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
     );
     app.post(
         "/api/v1/programmes",
-        &app.school(&t.schools[0].urn),
+        &app.school(&team.schools[0].urn),
         &programme(&zone, None, 5),
     )
     .await
@@ -328,14 +328,14 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
     let read = app
         .get(
             &format!("/api/v1/programmes/{id}"),
-            &app.school(&t.schools[0].urn),
+            &app.school(&team.schools[0].urn),
         )
         .await;
     assert_status(&read, 200);
     let sessions = app
         .get(
             &format!("/api/v1/programmes/{id}/sessions"),
-            &app.school(&t.schools[0].urn),
+            &app.school(&team.schools[0].urn),
         )
         .await;
     assert_eq!(sessions.body["items"][0]["date"], "2027-01-18");
@@ -372,9 +372,9 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
 #[tokio::test]
 async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
     let app = TestApp::spawn().await;
-    let t = app.team("EN1").await;
-    let token = app.manager(&t);
-    let id = open_programme(&app, &t, 2).await;
+    let team = app.team("EN1").await;
+    let token = app.manager(&team);
+    let id = open_programme(&app, &team, 2).await;
     let mut ids = Vec::new();
     for name in ["A", "B", "C", "D"] {
         let r = enrol(&app, &id, &token, name).await;
@@ -396,7 +396,7 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
     assert_eq!(p.body["waiting"], 2);
 
     // Enrolments are personal data: schools may not read them; other teams 404.
-    let school = app.school(&t.schools[0].urn);
+    let school = app.school(&team.schools[0].urn);
     app.get(&format!("/api/v1/programmes/{id}/enrolments"), &school)
         .await
         .assert_problem(403, "forbidden_for_role");
@@ -456,7 +456,7 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
 
     // Capacity cannot drop below the families enrolled; raising it promotes D.
     let p = app.get(&format!("/api/v1/programmes/{id}"), &token).await;
-    let mut change = programme(&t.zone.id.to_string(), None, 1);
+    let mut change = programme(&team.zone.id.to_string(), None, 1);
     change.as_object_mut().expect("object").remove("zone_id");
     let path = format!("/api/v1/programmes/{id}");
     let r = with_if_match(
@@ -505,7 +505,7 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
     app.get(&att, &school)
         .await
         .assert_problem(403, "forbidden_for_role");
-    let read = app.get(&att, &app.practitioner(&t, 1)).await;
+    let read = app.get(&att, &app.practitioner(&team, 1)).await;
     assert_eq!(read.body["records"].as_array().expect("records").len(), 2);
 
     let complete = format!("/api/v1/programmes/{id}/enrolments/{}/complete", ids[0].0);
@@ -530,9 +530,9 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
 #[tokio::test]
 async fn concurrent_enrolments_never_exceed_capacity() {
     let app = TestApp::spawn().await;
-    let t = app.team("EC1").await;
-    let token = app.manager(&t);
-    let id = open_programme(&app, &t, 5).await;
+    let team = app.team("EC1").await;
+    let token = app.manager(&team);
+    let id = open_programme(&app, &team, 5).await;
     let calls = (0..20).map(|i| {
         let token = token.clone();
         let id = id.clone();

@@ -46,19 +46,22 @@ impl Postcode {
             && inw[1..]
                 .iter()
                 .all(|b| b.is_ascii_uppercase() && !b"CIKMOV".contains(b));
-        let o = outward.as_bytes();
+        let out = outward.as_bytes();
         let alpha = |b: u8| b.is_ascii_uppercase();
         let digit = |b: u8| b.is_ascii_digit();
-        let outward_ok = match o {
-            [a, d] => alpha(*a) && digit(*d),
-            [a, d, e] => {
-                alpha(*a) && digit(*d) && (digit(*e) || alpha(*e))
-                    || alpha(*a) && alpha(*d) && digit(*e)
+        // A9, A99, AA9, AA99, A9A, AA9A.
+        let outward_ok = match *out {
+            [first, second] => alpha(first) && digit(second),
+            [first, second, third] => {
+                alpha(first) && digit(second) && (digit(third) || alpha(third))
+                    || alpha(first) && alpha(second) && digit(third)
             }
-            [a, b, d, e] => alpha(*a) && alpha(*b) && digit(*d) && (digit(*e) || alpha(*e)),
+            [first, second, third, fourth] => {
+                alpha(first) && alpha(second) && digit(third) && (digit(fourth) || alpha(fourth))
+            }
             _ => false,
         };
-        if inward_ok && outward_ok && !b"QVX".contains(&o[0]) {
+        if inward_ok && outward_ok && !b"QVX".contains(&out[0]) {
             Ok(Self(format!("{outward} {inward}")))
         } else {
             Err(PostcodeError)

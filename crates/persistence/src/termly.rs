@@ -124,7 +124,7 @@ async fn links(
         ))
         .load(conn)
         .await?;
-    let cons: Vec<(Option<Uuid>, Uuid)> = consultations::table
+    let consults: Vec<(Option<Uuid>, Uuid)> = consultations::table
         .filter(consultations::termly_conversation_id.eq_any(ids))
         .order((consultations::termly_conversation_id, consultations::id))
         .select((consultations::termly_conversation_id, consultations::id))
@@ -134,10 +134,11 @@ async fn links(
     for (c, r) in refs {
         out.entry(c).or_default().0.push(r);
     }
-    for (c, id) in cons {
-        if let Some(c) = c {
-            out.entry(c).or_default().1.push(id);
-        }
+    for (c, id) in consults
+        .into_iter()
+        .filter_map(|(c, id)| c.map(|c| (c, id)))
+    {
+        out.entry(c).or_default().1.push(id);
     }
     Ok(out)
 }

@@ -643,12 +643,12 @@ async fn check_programme(
 fn community_error(e: CommunityError) -> ApiError {
     match e {
         CommunityError::Stale => stale(),
-        CommunityError::Rule(r) => rule_error(r),
+        CommunityError::Rule(r) => rule_error(&r),
         CommunityError::Store(s) => s.into(),
     }
 }
 
-fn rule_error(r: ProgrammeError) -> ApiError {
+fn rule_error(r: &ProgrammeError) -> ApiError {
     match r {
         ProgrammeError::CapacityBelowEnrolled { .. } => {
             ApiError::validation(vec![FieldError::new(

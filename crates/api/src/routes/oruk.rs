@@ -310,7 +310,7 @@ pub struct OrukListParams {
 fn paging(p: &OrukListParams) -> Result<(i64, i64), ApiError> {
     let page = p.page.unwrap_or(1);
     let size = p.per_page.unwrap_or(50);
-    if page < 1 || page > 1_000_000 {
+    if !(1..=1_000_000).contains(&page) {
         return Err(ApiError::new(
             ErrorCode::InvalidParameter,
             "page starts at 1",

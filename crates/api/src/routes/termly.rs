@@ -365,7 +365,7 @@ fn parse_year(raw: &str, field: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::validation(vec![FieldError::new(field, e.code(), e.to_string())]))
 }
 
-fn conversation_error(e: ConversationError, caller: &Caller) -> ApiError {
+fn conversation_error(e: &ConversationError, caller: &Caller) -> ApiError {
     match e {
         ConversationError::RoleNotAllowed { .. } => ApiError::forbidden(caller.role.as_str()),
         ConversationError::InvalidTransition { .. } => {
@@ -657,10 +657,10 @@ async fn act(
     let from = rules::ConversationStatus::parse(&current.status)
         .unwrap_or(rules::ConversationStatus::Offered);
     let to =
-        rules::transition(from, action, caller.role).map_err(|e| conversation_error(e, caller))?;
+        rules::transition(from, action, caller.role).map_err(|e| conversation_error(&e, caller))?;
     let version = if_match.required()?;
     let mut state_now = current.state();
-    state_now.status = to.as_str().to_owned();
+    to.as_str().clone_into(&mut state_now.status);
     change(&mut state_now);
     let v = repo::save(&mut conn, id, version, &state_now, sct_persistence::now())
         .await?
@@ -906,10 +906,10 @@ pub async fn link_termly_conversation_referral(
     only(&caller, STAFF)?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
-    let conv = repo::get_row(&mut conn, id.into_inner(), &reach).await?;
+    let conversation = repo::get_row(&mut conn, id.into_inner(), &reach).await?;
     let v = repo::link_referral(
         &mut conn,
-        &conv,
+        &conversation,
         body.0.referral_id,
         &caller.subject,
         sct_persistence::now(),
