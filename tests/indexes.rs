@@ -587,3 +587,157 @@ async fn every_audit_list_query_is_index_backed() {
         failures.join("\n")
     );
 }
+
+/// The service-delivery lists (termly conversations, consultations,
+/// programmes, enrolments and the waiting list) over seeded tables: the
+/// statements the persistence layer sends, written out, each checked as
+/// above. 20,000 conversations, 20,000 consultations, 2,000 programmes and
+/// 20,000 enrolments.
+#[tokio::test]
+async fn service_delivery_lists_are_index_backed() {
+    const DELIVERY_SEED: &str = r"
+SET session_replication_role = replica;
+INSERT INTO zones (id, code, name)
+SELECT ('a1000000-0000-4000-8000-' || lpad(to_hex(z), 12, '0'))::uuid, 'Z' || z, 'Zone ' || z
+FROM generate_series(1, 15) z;
+INSERT INTO schools (urn, name, zone_id)
+SELECT (100000 + s)::text, 'School ' || s, ('a1000000-0000-4000-8000-' || lpad(to_hex(1 + (s - 1) % 15), 12, '0'))::uuid
+FROM generate_series(1, 2000) s;
+INSERT INTO termly_conversations (id, school_urn, zone_id, academic_year, term, status, offered_by, created_at, updated_at)
+SELECT ('b0000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, (100000 + 1 + (n - 1) % 2000)::text,
+       ('a1000000-0000-4000-8000-' || lpad(to_hex(1 + ((n - 1) % 2000) % 15), 12, '0'))::uuid,
+       (2020 + (n - 1) / 6000) || '/' || lpad(((21 + (n - 1) / 6000) % 100)::text, 2, '0'),
+       (ARRAY['autumn', 'spring', 'summer'])[1 + ((n - 1) / 2000) % 3], 'offered', 'x', now(), now()
+FROM generate_series(1, 20000) n;
+INSERT INTO consultations (id, school_urn, zone_id, held_on, topic, subject, advice, recorded_by, created_at, updated_at)
+SELECT ('b1000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, (100000 + 1 + (n - 1) % 2000)::text,
+       ('a1000000-0000-4000-8000-' || lpad(to_hex(1 + ((n - 1) % 2000) % 15), 12, '0'))::uuid,
+       date '2026-01-01', 'Topic', 'cohort', 'Advice', 'x', now(), now()
+FROM generate_series(1, 20000) n;
+INSERT INTO programmes (id, programme_type, title, description, zone_id, capacity, starts_on, ends_on,
+    age_from, age_to, status, created_by, created_at, updated_at)
+SELECT ('b2000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'workshop', 'P', 'D',
+       ('a1000000-0000-4000-8000-' || lpad(to_hex(1 + n % 15), 12, '0'))::uuid, 10,
+       date '2026-01-01', date '2026-02-01', 0, 10,
+       (ARRAY['draft', 'open', 'running', 'completed', 'completed', 'completed', 'cancelled'])[1 + n % 7], 'x', now(), now()
+FROM generate_series(1, 2000) n;
+INSERT INTO programme_enrolments (id, programme_id, parent_carer_name, contact_consent, status,
+    waiting_since, enrolled_at, enrolled_by, created_at, updated_at)
+SELECT ('b3000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('b2000000-0000-4000-8000-' || lpad(to_hex(1 + n % 2000), 12, '0'))::uuid, 'Name', true,
+       CASE WHEN n % 4 = 0 THEN 'waiting' ELSE 'enrolled' END,
+       CASE WHEN n % 4 = 0 THEN now() END, now(), 'x', now(), now()
+FROM generate_series(1, 20000) n;
+SET session_replication_role = origin;
+ANALYZE;
+";
+    let db = TestDb::new().await;
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client.batch_execute(DELIVERY_SEED).await.expect("seed");
+    let zone = "'a1000000-0000-4000-8000-000000000003'";
+    let programme = "'b2000000-0000-4000-8000-000000000007'";
+    let after = "'b0000000-0000-4000-8000-000000002710'";
+    let shapes: Vec<(&str, &str, String)> = vec![
+        (
+            "termly conversations of a zone (team)",
+            "termly_conversations",
+            format!("SELECT id FROM termly_conversations WHERE zone_id = {zone} AND id > {after} ORDER BY id LIMIT 51"),
+        ),
+        (
+            "termly conversations of a school (school)",
+            "termly_conversations",
+            "SELECT id FROM termly_conversations WHERE school_urn = ANY(ARRAY['100007']) ORDER BY id LIMIT 51".into(),
+        ),
+        (
+            "termly conversations of a zone and term (team)",
+            "termly_conversations",
+            format!("SELECT id FROM termly_conversations WHERE zone_id = {zone} AND academic_year = '2022/23' AND term = 'spring' ORDER BY id LIMIT 51"),
+        ),
+        (
+            "termly coverage of a term (la_admin)",
+            "termly_conversations",
+            "SELECT count(*) FROM termly_conversations WHERE academic_year = '2022/23' AND term = 'spring'".into(),
+        ),
+        (
+            "consultations of a zone (team)",
+            "consultations",
+            format!("SELECT id FROM consultations WHERE zone_id = {zone} ORDER BY id LIMIT 51"),
+        ),
+        (
+            "consultations of a school (school)",
+            "consultations",
+            "SELECT id FROM consultations WHERE school_urn = ANY(ARRAY['100007']) ORDER BY id LIMIT 51".into(),
+        ),
+        (
+            "enrolments of a programme",
+            "programme_enrolments",
+            format!("SELECT id FROM programme_enrolments WHERE programme_id = {programme} ORDER BY id LIMIT 51"),
+        ),
+        (
+            "waiting list of a programme, in order",
+            "programme_enrolments",
+            format!("SELECT id FROM programme_enrolments WHERE programme_id = {programme} AND status = 'waiting' ORDER BY waiting_since, id"),
+        ),
+        (
+            "programmes of a zone",
+            "programmes",
+            format!("SELECT id FROM programmes WHERE zone_id = {zone} ORDER BY id LIMIT 51"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, table, sql) in &shapes {
+        let rows = client
+            .simple_query(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{sql}"));
+        let text = rows
+            .iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .expect("plan");
+        let plan: Value = serde_json::from_str(&text).expect("json plan");
+        let mut found = Vec::new();
+        delivery_offences(&plan[0]["Plan"], table, &mut found);
+        // With 15 zones the planner walks the primary key in id order and
+        // filters by zone (about 15 rows read per row returned, bounded by
+        // the page) rather than zones' (zone_id, id) index: reported, not
+        // failed, like KNOWN above.
+        let zone_walk = name.ends_with("of a zone (team)") || *name == "programmes of a zone";
+        if !found.is_empty() && zone_walk {
+            eprintln!("known, not failed: {name}: {}", found.join("; "));
+        } else if !found.is_empty() {
+            failures.push(format!("{name}: {}\n  {sql}", found.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "service-delivery lists that are not index-backed:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn delivery_offences(node: &Value, table: &str, out: &mut Vec<String>) {
+    let kind = node["Node Type"].as_str().unwrap_or_default();
+    let relation = node["Relation Name"].as_str().unwrap_or_default();
+    if relation == table {
+        let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0)
+            * node["Actual Loops"].as_f64().unwrap_or(1.0);
+        if kind == "Seq Scan" {
+            out.push(format!("Seq Scan on {relation}"));
+        } else if removed > MAX_ROWS_REMOVED {
+            out.push(format!("{kind} on {relation} discards {removed} rows"));
+        }
+    }
+    if let Some(children) = node["Plans"].as_array() {
+        for c in children {
+            delivery_offences(c, table, out);
+        }
+    }
+}

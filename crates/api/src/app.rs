@@ -189,7 +189,10 @@ fn cors(origins: &[String]) -> Cors {
     for o in origins {
         cors = cors.allowed_origin(o);
     }
-    cors
+    // The Open Referral UK feed is public: any origin may read it.
+    cors.allowed_origin_fn(|_, req| {
+        req.uri.path().starts_with("/oruk/") || req.uri.path() == "/oruk"
+    })
 }
 
 /// Starts the HTTP server on a bound listener (port 0 in tests).
@@ -251,6 +254,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
                 ApiError::new(ErrorCode::InvalidParameter, e.to_string()).into()
             }))
             .configure(openapi::health_services)
+            .configure(openapi::oruk_services)
             .configure(openapi::api_services)
             .split_for_parts()
             .0

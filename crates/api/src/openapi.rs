@@ -49,6 +49,10 @@ pub struct Document(pub String);
         (name = "OAuth", description = "Tokens for integration clients (client credentials grant)"),
         (name = "Audit", description = "Who read or changed what: the append-only audit trail (la_admin)"),
         (name = "Data protection", description = "Subject access and erasure of a child's personal data (la_admin)"),
+        (name = "Termly conversations", description = "One conversation per school per term: offered by the zone's team, booked or declined by the school, recorded when held"),
+        (name = "Consultations", description = "Advice to a school about a child (by UPN) or a cohort without a referral; can become a referral in one call"),
+        (name = "Community", description = "Family Hubs and group programmes: sessions, enrolments with a waiting list, attendance and completion"),
+        (name = "Open Referral UK", description = "Public, read-only directory feed (HSDS 3.0, ORUK profile): published programmes as services, Family Hubs as locations, programme types as a taxonomy. No token, no personal data"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),
     modifiers(&BearerScheme)
@@ -146,9 +150,9 @@ pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_
 
 fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use routes::{
-        audit as au, catalogue as c, child_conflicts as cc, children as ch, delivery as d,
-        gias as g, integration as i, oauth as o, referrals as r, reports as rep, supervision as sv,
-        system as s, webhooks as w,
+        audit as au, catalogue as c, child_conflicts as cc, children as ch, community as cm,
+        consultations as cs, delivery as d, gias as g, integration as i, oauth as o,
+        referrals as r, reports as rep, supervision as sv, system as s, termly as t, webhooks as w,
     };
     cfg.service(r::submit_referral)
         .service(r::list_referrals)
@@ -228,7 +232,53 @@ fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>)
         .service(sv::list_practice_sessions)
         .service(sv::create_practice_session)
         .service(sv::get_practice_session)
-        .service(sv::set_action_done);
+        .service(sv::set_action_done)
+        .service(t::list_termly_conversations)
+        .service(t::offer_termly_conversations)
+        .service(t::create_termly_conversation)
+        .service(t::get_termly_conversation)
+        .service(t::schedule_termly_conversation)
+        .service(t::decline_termly_conversation)
+        .service(t::hold_termly_conversation)
+        .service(t::reoffer_termly_conversation)
+        .service(t::link_termly_conversation_referral)
+        .service(t::termly_coverage_report)
+        .service(cs::list_consultations)
+        .service(cs::create_consultation)
+        .service(cs::get_consultation)
+        .service(cs::update_consultation)
+        .service(cs::refer_consultation)
+        .service(cm::list_family_hubs)
+        .service(cm::create_family_hub)
+        .service(cm::get_family_hub)
+        .service(cm::update_family_hub)
+        .service(cm::list_programmes)
+        .service(cm::create_programme)
+        .service(cm::get_programme)
+        .service(cm::update_programme)
+        .service(cm::set_programme_status)
+        .service(cm::list_programme_sessions)
+        .service(cm::create_programme_session)
+        .service(cm::list_enrolments)
+        .service(cm::create_enrolment)
+        .service(cm::get_enrolment)
+        .service(cm::cancel_enrolment)
+        .service(cm::complete_enrolment)
+        .service(cm::get_attendance)
+        .service(cm::record_attendance);
+}
+
+/// The public Open Referral UK feed, outside `/api/v1` (no token).
+pub fn oruk_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    use routes::oruk as k;
+    cfg.service(
+        utoipa_actix_web::scope("/oruk")
+            .service(k::oruk_service_info)
+            .service(k::oruk_list_services)
+            .service(k::oruk_get_service)
+            .service(k::oruk_list_service_at_locations)
+            .service(k::oruk_list_taxonomies),
+    );
 }
 
 /// Health endpoints, outside `/api/v1`.
@@ -244,6 +294,7 @@ pub fn document() -> OpenApiDoc {
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(health_services)
+        .configure(oruk_services)
         .configure(api_services)
         .split_for_parts();
     Throttling.modify(&mut doc);
@@ -315,6 +366,7 @@ mod tests {
                 }
                 let public = oauth
                     || path.starts_with("/health")
+                    || path.starts_with("/oruk")
                     || path.ends_with("/openapi.json")
                     || path == "/metrics";
                 if public {

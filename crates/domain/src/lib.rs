@@ -8,6 +8,7 @@
 
 pub mod allocation;
 pub mod codes;
+pub mod community;
 pub mod delivery;
 pub mod eligibility;
 pub mod ids;
@@ -15,6 +16,7 @@ pub mod indes;
 pub mod referral;
 pub mod retention;
 pub mod role;
+pub mod termly;
 pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};

@@ -8,6 +8,8 @@
 pub mod audit;
 pub mod catalogue;
 pub mod children;
+pub mod community;
+pub mod consultations;
 pub mod delivery;
 pub mod idempotency;
 pub mod integration;
@@ -20,6 +22,7 @@ pub mod reports;
 pub mod schema;
 pub mod schools_import;
 pub mod supervision;
+pub mod termly;
 pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -131,7 +131,7 @@ pub async fn submit(
     }
 }
 
-async fn submit_in_tx(
+pub(crate) async fn submit_in_tx(
     c: &mut AsyncPgConnection,
     new: NewReferral,
     actor: &Actor,

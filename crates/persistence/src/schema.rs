@@ -530,3 +530,151 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_discussions,
     practice_actions,
 );
+
+diesel::table! {
+    termly_conversations (id) {
+        id -> Uuid,
+        school_urn -> Text,
+        zone_id -> Uuid,
+        academic_year -> Text,
+        term -> Text,
+        status -> Text,
+        scheduled_for -> Nullable<Date>,
+        held_on -> Nullable<Date>,
+        attendees -> Array<Text>,
+        children_discussed -> Nullable<Int4>,
+        actions -> Jsonb,
+        notes -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        offered_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    termly_conversation_referrals (conversation_id, referral_id) {
+        conversation_id -> Uuid,
+        referral_id -> Uuid,
+        linked_at -> Timestamptz,
+        linked_by -> Text,
+    }
+}
+
+diesel::table! {
+    consultations (id) {
+        id -> Uuid,
+        school_urn -> Text,
+        zone_id -> Uuid,
+        held_on -> Date,
+        topic -> Text,
+        subject -> Text,
+        upn -> Nullable<Text>,
+        cohort -> Nullable<Text>,
+        indes_areas -> Array<Text>,
+        advice -> Text,
+        follow_up -> Nullable<Text>,
+        termly_conversation_id -> Nullable<Uuid>,
+        referral_id -> Nullable<Uuid>,
+        recorded_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    family_hubs (id) {
+        id -> Uuid,
+        name -> Text,
+        address -> Text,
+        postcode -> Text,
+        zone_id -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programmes (id) {
+        id -> Uuid,
+        programme_type -> Text,
+        title -> Text,
+        description -> Text,
+        intervention_id -> Nullable<Uuid>,
+        hub_id -> Nullable<Uuid>,
+        zone_id -> Uuid,
+        capacity -> Int4,
+        starts_on -> Date,
+        ends_on -> Date,
+        age_from -> Int4,
+        age_to -> Int4,
+        needs -> Array<Text>,
+        status -> Text,
+        created_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programme_sessions (id) {
+        id -> Uuid,
+        programme_id -> Uuid,
+        session_date -> Date,
+        starts_at -> Nullable<Time>,
+        ends_at -> Nullable<Time>,
+        topic -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programme_enrolments (id) {
+        id -> Uuid,
+        programme_id -> Uuid,
+        parent_carer_name -> Text,
+        contact_consent -> Bool,
+        referral_id -> Nullable<Uuid>,
+        status -> Text,
+        waiting_since -> Nullable<Timestamptz>,
+        enrolled_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        enrolled_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programme_attendance (session_id, enrolment_id) {
+        session_id -> Uuid,
+        enrolment_id -> Uuid,
+        status -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(termly_conversations -> schools (school_urn));
+diesel::joinable!(termly_conversation_referrals -> termly_conversations (conversation_id));
+diesel::joinable!(consultations -> schools (school_urn));
+diesel::joinable!(programmes -> family_hubs (hub_id));
+diesel::joinable!(programme_sessions -> programmes (programme_id));
+diesel::joinable!(programme_enrolments -> programmes (programme_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    termly_conversations,
+    termly_conversation_referrals,
+    consultations,
+    family_hubs,
+    programmes,
+    programme_sessions,
+    programme_enrolments,
+    programme_attendance,
+);

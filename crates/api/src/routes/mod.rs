@@ -5,14 +5,18 @@ pub mod audit;
 pub mod catalogue;
 pub mod child_conflicts;
 pub mod children;
+pub mod community;
+pub mod consultations;
 pub mod delivery;
 pub mod gias;
 pub mod integration;
 pub mod oauth;
+pub mod oruk;
 pub mod referrals;
 pub mod reports;
 pub mod supervision;
 pub mod system;
+pub mod termly;
 pub mod webhooks;
 
 use crate::auth::Caller;

@@ -33,11 +33,11 @@ use uuid::Uuid;
 
 const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
 
-fn actor(caller: &Caller, rid: &RequestId) -> Actor {
+pub(crate) fn actor(caller: &Caller, rid: &RequestId) -> Actor {
     crate::audit::actor(caller, rid)
 }
 
-fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
+pub(crate) fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
     // Identifiers only: no names, dates of birth or free text in logs.
     log::info!(
         target: "audit",
@@ -50,7 +50,10 @@ fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
     );
 }
 
-fn referral_response(status: actix_web::http::StatusCode, view: &ReferralView) -> HttpResponse {
+pub(crate) fn referral_response(
+    status: actix_web::http::StatusCode,
+    view: &ReferralView,
+) -> HttpResponse {
     let body = Referral::from_view(view);
     let mut res = HttpResponse::build(status);
     res.insert_header((header::ETAG, etag(body.version)));
@@ -76,7 +79,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// Parses a submission into a stored-ready referral, screening it against
 /// the policy in force. Every invalid field is reported at once.
-fn prepare(
+pub(crate) fn prepare(
     body: ReferralSubmission,
     caller: &Caller,
     policy: &domain::Policy,

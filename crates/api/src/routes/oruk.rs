@@ -1,0 +1,668 @@
+//! The Open Referral UK feed: public, read-only, no personal data. Published
+//! programmes (open or running) are HSDS services, Family Hubs are locations,
+//! programme types are the terms of one taxonomy, and each programme's dated
+//! sessions are its schedules, so a Family Hub directory can import them.
+//!
+//! Shapes follow HSDS 3.0 and the ORUK API profile: the `service` object
+//! (`id`, `name`, `description`, `status` in `active | inactive | defunct |
+//! temporarily closed`, `minimum_age`, `maximum_age`,
+//! `eligibility_description`, `last_modified`, with nested `organization`,
+//! `service_at_locations`, `taxonomy_terms` and `schedules`), `location` with
+//! `addresses` (`address_1`, `city`, `state_province`, `postal_code`,
+//! `country`, `address_type`), `taxonomy` and `taxonomy_term`, and the page
+//! envelope (`total_items`, `total_pages`, `page_number`, `size`,
+//! `first_page`, `last_page`, `empty`, `contents`). Sources:
+//! openreferral/specification `schema/compiled/service_list.json`,
+//! `schema/compiled/service.json`, `schema/service_at_location.json`,
+//! `schema/location.json`, `schema/address.json`, `schema/schedule.json`,
+//! `schema/taxonomy.json`, `schema/taxonomy_term.json` and
+//! `schema/openapi.json` (the API's `/` answers `version`, `profile`,
+//! `openapi_url`); the profile of Open Referral UK (openreferraluk.org).
+
+use super::{BadRequest, NotFound, ServiceUnavailable};
+use crate::error::{ApiError, ErrorCode};
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use sct_domain::community::{ProgrammeStatus, ProgrammeType};
+use sct_persistence::community::{
+    self as repo, HubRow, ProgrammeFilter, ProgrammeView, SessionRow,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::AppState;
+
+/// The HSDS version served.
+const HSDS_VERSION: &str = "3.0";
+/// The council service as the one HSDS organization of the feed.
+const ORGANIZATION_ID: Uuid = Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0001);
+/// The taxonomy of programme types.
+const TAXONOMY_ID: Uuid = Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0002);
+
+fn term_id(t: ProgrammeType) -> Uuid {
+    let n = match t {
+        ProgrammeType::ParentingProgramme => 0x11,
+        ProgrammeType::SupportGroup => 0x12,
+        ProgrammeType::Workshop => 0x13,
+    };
+    Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0000 | n)
+}
+
+/// What the feed is (`GET /oruk/`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukServiceInfo {
+    /// The HSDS version.
+    #[schema(example = "3.0")]
+    pub version: String,
+    /// The profile the feed follows.
+    pub profile: String,
+    /// Where the OpenAPI document is.
+    pub openapi_url: String,
+}
+
+/// The organization that provides the services.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukOrganization {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A taxonomy (HSDS `taxonomy`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukTaxonomy {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// URI of the taxonomy.
+    pub uri: Option<String>,
+    /// Version.
+    pub version: Option<String>,
+}
+
+/// A term of the taxonomy (HSDS `taxonomy_term`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukTaxonomyTerm {
+    /// Identifier.
+    pub id: Uuid,
+    /// Code of the term in its taxonomy.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Parent term (none: the taxonomy is flat).
+    pub parent_id: Option<Uuid>,
+    /// Name of the taxonomy.
+    pub taxonomy: String,
+    /// The taxonomy.
+    pub taxonomy_id: Uuid,
+    /// Language of the term.
+    pub language: String,
+}
+
+/// A postal address of a location (HSDS `address`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukAddress {
+    /// Identifier.
+    pub id: Uuid,
+    /// The location.
+    pub location_id: Uuid,
+    /// First line of the address.
+    pub address_1: String,
+    /// City (not recorded separately: empty).
+    pub city: String,
+    /// County or region (not recorded separately: empty).
+    pub state_province: String,
+    /// Postcode.
+    pub postal_code: String,
+    /// ISO 3166-1 country code.
+    pub country: String,
+    /// `physical`.
+    pub address_type: String,
+}
+
+/// A Family Hub as a location (HSDS `location`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukLocation {
+    /// Identifier (the hub's id).
+    pub id: Uuid,
+    /// `physical`.
+    pub location_type: String,
+    /// Name.
+    pub name: String,
+    /// Latitude (not recorded).
+    pub latitude: Option<f64>,
+    /// Longitude (not recorded).
+    pub longitude: Option<f64>,
+    /// Addresses.
+    pub addresses: Vec<OrukAddress>,
+}
+
+/// A dated session as a schedule (HSDS `schedule`; one-off, no recurrence).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukSchedule {
+    /// Identifier (the session's id).
+    pub id: Uuid,
+    /// The service.
+    pub service_id: Uuid,
+    /// First day it applies.
+    pub valid_from: NaiveDate,
+    /// Last day it applies.
+    pub valid_to: NaiveDate,
+    /// The date of the session (iCalendar DTSTART).
+    pub dtstart: NaiveDate,
+    /// Opening time (local, `HH:MM:SS`).
+    pub opens_at: Option<String>,
+    /// Closing time (local).
+    pub closes_at: Option<String>,
+    /// What the session is about.
+    pub description: Option<String>,
+}
+
+/// A service delivered at a location (HSDS `service_at_location`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukServiceAtLocation {
+    /// Identifier (a programme runs at one hub, so this is the programme's id).
+    pub id: Uuid,
+    /// The service.
+    pub service_id: Uuid,
+    /// The location.
+    pub location_id: Uuid,
+    /// The location.
+    pub location: OrukLocation,
+}
+
+/// A service at a location, listed with a summary of the service.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukServiceAtLocationListed {
+    /// Identifier (the programme's id).
+    pub id: Uuid,
+    /// The service.
+    pub service_id: Uuid,
+    /// The location.
+    pub location_id: Uuid,
+    /// The service, summarised.
+    pub service: OrukServiceSummary,
+    /// The location.
+    pub location: OrukLocation,
+}
+
+/// A service named in a service-at-location list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukServiceSummary {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Status.
+    pub status: String,
+}
+
+/// A programme as a service (HSDS `service`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrukService {
+    /// Identifier (the programme's id).
+    pub id: Uuid,
+    /// The organization that provides it.
+    pub organization_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// `active` for an open or running programme.
+    #[schema(example = "active")]
+    pub status: String,
+    /// Youngest age served.
+    pub minimum_age: i32,
+    /// Oldest age served.
+    pub maximum_age: i32,
+    /// Who it is for.
+    pub eligibility_description: String,
+    /// How to join.
+    pub application_process: String,
+    /// When it last changed.
+    pub last_modified: DateTime<Utc>,
+    /// The organization.
+    pub organization: OrukOrganization,
+    /// Where it runs.
+    pub service_at_locations: Vec<OrukServiceAtLocation>,
+    /// Its programme type.
+    pub taxonomy_terms: Vec<OrukTaxonomyTerm>,
+    /// Its dated sessions.
+    pub schedules: Vec<OrukSchedule>,
+}
+
+macro_rules! oruk_page {
+    ($name:ident, $item:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, " in the Open Referral UK envelope.")]
+        #[derive(Debug, Clone, Serialize, ToSchema)]
+        pub struct $name {
+            /// Items over all pages.
+            pub total_items: i64,
+            /// Pages.
+            pub total_pages: i64,
+            /// This page's number (from 1).
+            pub page_number: i64,
+            /// Items per page.
+            pub size: i64,
+            /// Whether this is the first page.
+            pub first_page: bool,
+            /// Whether this is the last page.
+            pub last_page: bool,
+            /// Whether this page is empty.
+            pub empty: bool,
+            /// The items.
+            pub contents: Vec<$item>,
+        }
+
+        impl $name {
+            fn new(contents: Vec<$item>, total_items: i64, page: i64, size: i64) -> Self {
+                let total_pages = (total_items + size - 1) / size;
+                Self {
+                    total_items,
+                    total_pages,
+                    page_number: page,
+                    size,
+                    first_page: page == 1,
+                    last_page: page >= total_pages,
+                    empty: contents.is_empty(),
+                    contents,
+                }
+            }
+        }
+    };
+}
+
+oruk_page!(OrukServicePage, OrukService, "services");
+oruk_page!(
+    OrukServiceAtLocationPage,
+    OrukServiceAtLocationListed,
+    "services at locations"
+);
+oruk_page!(OrukTaxonomyPage, OrukTaxonomy, "taxonomies");
+
+/// Paging and filters of the feed's lists (combined with AND).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrukListParams {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<i64>,
+    /// Only services of this taxonomy term (a programme type).
+    pub taxonomy_term_id: Option<Uuid>,
+    /// Only services changed at or after this time (RFC 3339).
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+fn paging(p: &OrukListParams) -> Result<(i64, i64), ApiError> {
+    let page = p.page.unwrap_or(1);
+    let size = p.per_page.unwrap_or(50);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "page starts at 1",
+        ));
+    }
+    if !(1..=200).contains(&size) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "per_page must be between 1 and 200",
+        ));
+    }
+    Ok((page, size))
+}
+
+fn public(body: impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("access-control-allow-origin", "*"))
+        .insert_header(("cache-control", "public, max-age=300"))
+        .json(body)
+}
+
+fn organization() -> OrukOrganization {
+    OrukOrganization {
+        id: ORGANIZATION_ID,
+        name: "School & Community Teams".into(),
+        description: "The council's early-help SEND teams, one per zone, with the Family Hubs."
+            .into(),
+    }
+}
+
+fn taxonomy() -> OrukTaxonomy {
+    OrukTaxonomy {
+        id: TAXONOMY_ID,
+        name: "SCT programme types".into(),
+        description: "Kinds of group offer the School & Community Teams run for families.".into(),
+        uri: None,
+        version: Some("1".into()),
+    }
+}
+
+fn term(t: ProgrammeType) -> OrukTaxonomyTerm {
+    OrukTaxonomyTerm {
+        id: term_id(t),
+        code: t.as_str().to_owned(),
+        name: t.label().to_owned(),
+        description: t.label().to_owned(),
+        parent_id: None,
+        taxonomy: "SCT programme types".into(),
+        taxonomy_id: TAXONOMY_ID,
+        language: "en".into(),
+    }
+}
+
+fn location(h: &HubRow) -> OrukLocation {
+    OrukLocation {
+        id: h.id,
+        location_type: "physical".into(),
+        name: h.name.clone(),
+        latitude: None,
+        longitude: None,
+        addresses: vec![OrukAddress {
+            id: h.id,
+            location_id: h.id,
+            address_1: h.address.clone(),
+            city: String::new(),
+            state_province: String::new(),
+            postal_code: h.postcode.clone(),
+            country: "GB".into(),
+            address_type: "physical".into(),
+        }],
+    }
+}
+
+fn service(
+    v: &ProgrammeView,
+    hubs: &HashMap<Uuid, HubRow>,
+    sessions: &HashMap<Uuid, Vec<SessionRow>>,
+) -> OrukService {
+    let r = &v.row;
+    let kind = ProgrammeType::parse(&r.programme_type).unwrap_or(ProgrammeType::Workshop);
+    let needs = if r.needs.is_empty() {
+        String::new()
+    } else {
+        format!("; needs: {}", r.needs.join(", "))
+    };
+    OrukService {
+        id: r.id,
+        organization_id: ORGANIZATION_ID,
+        name: r.title.clone(),
+        description: r.description.clone(),
+        status: status(r).into(),
+        minimum_age: r.age_from,
+        maximum_age: r.age_to,
+        eligibility_description: format!(
+            "Families of children aged {} to {}{needs}",
+            r.age_from, r.age_to
+        ),
+        application_process: "Ask your school or the School & Community Team of your zone.".into(),
+        last_modified: r.updated_at,
+        organization: organization(),
+        service_at_locations: r
+            .hub_id
+            .and_then(|h| hubs.get(&h))
+            .map(|h| OrukServiceAtLocation {
+                id: r.id,
+                service_id: r.id,
+                location_id: h.id,
+                location: location(h),
+            })
+            .into_iter()
+            .collect(),
+        taxonomy_terms: vec![term(kind)],
+        schedules: sessions
+            .get(&r.id)
+            .map(|ss| {
+                ss.iter()
+                    .map(|s| OrukSchedule {
+                        id: s.id,
+                        service_id: r.id,
+                        valid_from: s.session_date,
+                        valid_to: s.session_date,
+                        dtstart: s.session_date,
+                        opens_at: s.starts_at.map(|t| t.format("%H:%M:%S").to_string()),
+                        closes_at: s.ends_at.map(|t| t.format("%H:%M:%S").to_string()),
+                        description: s.topic.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn status(r: &sct_persistence::community::ProgrammeRow) -> &'static str {
+    match ProgrammeStatus::parse(&r.status) {
+        Some(s) if s.is_published() => "active",
+        Some(ProgrammeStatus::Draft) => "inactive",
+        _ => "defunct",
+    }
+}
+
+fn type_of_term(id: Option<Uuid>) -> Result<Option<String>, ()> {
+    match id {
+        None => Ok(None),
+        Some(id) => ProgrammeType::ALL
+            .iter()
+            .find(|t| term_id(**t) == id)
+            .map(|t| Some(t.as_str().to_owned()))
+            .ok_or(()),
+    }
+}
+
+/// Service information.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Open Referral UK service information",
+    operation_id = "oruk_service_info",
+    description = "Public, no key. The HSDS version, the profile and where the OpenAPI document is.",
+    responses(
+        (status = 200, description = "Service information", body = OrukServiceInfo),
+    ),
+    security(())
+)]
+#[get("/")]
+pub async fn oruk_service_info() -> HttpResponse {
+    public(OrukServiceInfo {
+        version: HSDS_VERSION.into(),
+        profile: "https://openreferraluk.org/".into(),
+        openapi_url: "/api/v1/openapi.json".into(),
+    })
+}
+
+async fn published_page(
+    state: &AppState,
+    p: &OrukListParams,
+) -> Result<
+    Option<(
+        Vec<ProgrammeView>,
+        i64,
+        i64,
+        i64,
+        HashMap<Uuid, HubRow>,
+        HashMap<Uuid, Vec<SessionRow>>,
+    )>,
+    ApiError,
+> {
+    let (page, size) = paging(p)?;
+    let Ok(kind) = type_of_term(p.taxonomy_term_id) else {
+        return Ok(None);
+    };
+    let f = ProgrammeFilter {
+        published: true,
+        programme_type: kind,
+        modified_after: p.modified_after,
+        ..ProgrammeFilter::default()
+    };
+    let mut conn = state.db.conn().await?;
+    let (rows, total) = repo::page_programmes(&mut conn, &f, (page - 1) * size, size).await?;
+    let hub_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.row.hub_id).collect();
+    let hubs = repo::hubs_by_id(&mut conn, &hub_ids).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.row.id).collect();
+    let sessions = repo::sessions_of(&mut conn, &ids).await?;
+    Ok(Some((rows, total, page, size, hubs, sessions)))
+}
+
+/// List services.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List services (published programmes)",
+    operation_id = "oruk_list_services",
+    description = "Public, no key. Open and running programmes as HSDS services, paged by number in the ORUK envelope. No personal data.",
+    params(OrukListParams),
+    responses(
+        (status = 200, description = "A page of services", body = OrukServicePage),
+        (status = 400, response = BadRequest),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/services")]
+pub async fn oruk_list_services(
+    state: web::Data<AppState>,
+    p: web::Query<OrukListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, size) = paging(&p)?;
+    let Some((rows, total, page, size, hubs, sessions)) = published_page(&state, &p).await? else {
+        return Ok(public(OrukServicePage::new(Vec::new(), 0, page, size)));
+    };
+    let contents = rows.iter().map(|v| service(v, &hubs, &sessions)).collect();
+    Ok(public(OrukServicePage::new(contents, total, page, size)))
+}
+
+/// Read a service.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Read a service",
+    operation_id = "oruk_get_service",
+    description = "Public, no key. One published programme as an HSDS service, with its location, taxonomy term and schedules. Unpublished programmes answer 404.",
+    params(("id" = Uuid, Path, description = "Service id")),
+    responses(
+        (status = 200, description = "The service", body = OrukService),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/services/{id}")]
+pub async fn oruk_get_service(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let v = repo::get_programme(&mut conn, id.into_inner()).await?;
+    if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
+        return Err(ApiError::not_found());
+    }
+    let hubs = repo::hubs_by_id(&mut conn, &v.row.hub_id.into_iter().collect::<Vec<_>>()).await?;
+    let sessions = repo::sessions_of(&mut conn, &[v.row.id]).await?;
+    Ok(public(service(&v, &hubs, &sessions)))
+}
+
+/// List services at locations.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List services at locations",
+    operation_id = "oruk_list_service_at_locations",
+    description = "Public, no key. Each published programme that runs at a Family Hub, with the hub as its location. Paged over the published programmes; those without a hub are left out of a page's contents.",
+    params(OrukListParams),
+    responses(
+        (status = 200, description = "A page of services at locations", body = OrukServiceAtLocationPage),
+        (status = 400, response = BadRequest),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/service_at_locations")]
+pub async fn oruk_list_service_at_locations(
+    state: web::Data<AppState>,
+    p: web::Query<OrukListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, size) = paging(&p)?;
+    let Some((rows, total, page, size, hubs, _)) = published_page(&state, &p).await? else {
+        return Ok(public(OrukServiceAtLocationPage::new(
+            Vec::new(),
+            0,
+            page,
+            size,
+        )));
+    };
+    let contents = rows
+        .iter()
+        .filter_map(|v| {
+            let h = v.row.hub_id.and_then(|h| hubs.get(&h))?;
+            Some(OrukServiceAtLocationListed {
+                id: v.row.id,
+                service_id: v.row.id,
+                location_id: h.id,
+                service: OrukServiceSummary {
+                    id: v.row.id,
+                    name: v.row.title.clone(),
+                    status: status(&v.row).into(),
+                },
+                location: location(h),
+            })
+        })
+        .collect();
+    Ok(public(OrukServiceAtLocationPage::new(
+        contents, total, page, size,
+    )))
+}
+
+/// Paging of the taxonomy list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrukPageParams {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<i64>,
+}
+
+/// List taxonomies.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List taxonomies",
+    operation_id = "oruk_list_taxonomies",
+    description = "Public, no key. The one taxonomy of the feed: programme types (parenting programme, support group, workshop); services carry their term in `taxonomy_terms`.",
+    params(OrukPageParams),
+    responses(
+        (status = 200, description = "A page of taxonomies", body = OrukTaxonomyPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(())
+)]
+#[get("/taxonomies")]
+pub async fn oruk_list_taxonomies(p: web::Query<OrukPageParams>) -> Result<HttpResponse, ApiError> {
+    let params = OrukListParams {
+        page: p.page,
+        per_page: p.per_page,
+        taxonomy_term_id: None,
+        modified_after: None,
+    };
+    let (page, size) = paging(&params)?;
+    let all = [taxonomy()];
+    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
+    let contents: Vec<OrukTaxonomy> = all
+        .iter()
+        .skip(start)
+        .take(usize::try_from(size).unwrap_or(50))
+        .cloned()
+        .collect();
+    Ok(public(OrukTaxonomyPage::new(contents, 1, page, size)))
+}
