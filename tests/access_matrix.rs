@@ -166,10 +166,9 @@ async fn world(app: &TestApp, n: u32) -> World {
         ("manager", Some(app.manager(&a))),
         ("practitioner", Some(app.practitioner(&a, 0))),
         ("school", Some(app.school(&urn))),
-        (
-            "integration",
-            Some(app.token(Role::Integration, &[&urn], None, "matrix-mis")),
-        ),
+        // A real OAuth token of a second client of the school, as an MIS
+        // holds: the world's own client may be revoked by the operation.
+        ("integration", Some(client_token(app, &[&urn]).await)),
         ("anonymous", None),
     ]);
     World {
@@ -185,6 +184,12 @@ async fn world(app: &TestApp, n: u32) -> World {
         a,
         tokens,
     }
+}
+
+/// The OpenAPI document, parsed once.
+fn spec() -> &'static Value {
+    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SPEC.get_or_init(document)
 }
 
 /// A value for a path or query parameter: a seeded id where the resource is
@@ -215,6 +220,15 @@ fn parameter_value(w: &World, path: &str, param: &Value) -> String {
         return e.as_str().map_or_else(|| e.to_string(), str::to_owned);
     }
     if let Some(first) = schema["enum"].get(0).and_then(Value::as_str) {
+        return first.to_owned();
+    }
+    // A named enum: `{"$ref": "#/components/schemas/Term"}`.
+    if let Some(first) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .and_then(|name| spec()["components"]["schemas"][name]["enum"].get(0))
+        .and_then(Value::as_str)
+    {
         return first.to_owned();
     }
     match (schema["type"].as_str(), schema["format"].as_str()) {

@@ -862,6 +862,9 @@ pub async fn reoffer_termly_conversation(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only the team offers again: refuse other roles before looking the
+    // conversation up, as every staff-only operation does.
+    only(&caller, STAFF)?;
     act(
         &state,
         &caller,
