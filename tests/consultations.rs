@@ -66,6 +66,21 @@ async fn the_zone_team_records_consultations_and_schools_read_their_own() {
     assert!(r.body["referral_id"].is_null());
     let id = r.id();
 
+    // The school's MIS hears of it: one `consultation.recorded` event in
+    // the outbox, with identifiers only (no UPN, topic or advice).
+    let events = app
+        .db
+        .sql(&format!(
+            "SELECT data::text FROM outbox_events WHERE event_type = 'consultation.recorded' AND subject_id = '{id}'"
+        ))
+        .await
+        .expect("outbox");
+    assert_eq!(events.len(), 1);
+    let data: String = events[0].get(0);
+    assert!(data.contains(&urn), "{data}");
+    assert!(!data.contains(upn(7).as_str()), "{data}");
+    assert!(!data.contains("advice"), "{data}");
+
     // Refusals: school (403), other zone's team (422), names (unknown field),
     // bad UPN, UPN with a cohort, duplicate areas, future date.
     let school = app.school(&urn);

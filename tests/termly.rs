@@ -308,6 +308,21 @@ async fn schools_book_their_own_and_the_team_records_it_held() {
     assert_eq!(r.body["scheduled_for"], "2027-01-20");
     let etag = r.etag();
 
+    // Booking tells the school's MIS once, in the same transaction; the
+    // refused attempts before it told nobody.
+    let booked = app
+        .db
+        .sql(&format!(
+            "SELECT data->>'scheduled_for' FROM outbox_events WHERE event_type = 'termly_conversation.scheduled' AND subject_id = '{id}'"
+        ))
+        .await
+        .expect("outbox");
+    assert_eq!(booked.len(), 1);
+    assert_eq!(
+        booked[0].get::<_, Option<String>>(0).as_deref(),
+        Some("2027-01-20")
+    );
+
     // Only the team records the conversation held.
     let held = json!({
         "held_on": "2026-11-20",

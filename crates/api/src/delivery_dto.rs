@@ -580,13 +580,14 @@ impl From<&SessionView> for GroupSession {
 }
 
 /// A goal's rating as given.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RatingInput {
     /// A current goal of the referral's plan.
     pub goal_id: Uuid,
     /// The rating on the 0-10 goal-based-outcome scale.
     #[schema(minimum = 0, maximum = 10, example = 6)]
+    #[validate(range(min = 0, max = 10))]
     pub rating: i64,
 }
 

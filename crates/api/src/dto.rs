@@ -723,6 +723,7 @@ pub struct CloseBody {
     /// recorded as a final review. Required when the referral has a plan,
     /// unless the outcome is `moved_away` or `disengaged` (then optional).
     #[schema(max_items = 20)]
+    #[validate(length(max = 20), nested)]
     pub final_ratings: Option<Vec<crate::delivery_dto::RatingInput>>,
 }
 
@@ -1425,6 +1426,12 @@ pub enum WebhookEventType {
     /// A referral was closed with an outcome.
     #[serde(rename = "referral.closed")]
     ReferralClosed,
+    /// A termly conversation was booked (or its date moved).
+    #[serde(rename = "termly_conversation.scheduled")]
+    TermlyConversationScheduled,
+    /// A consultation was recorded for a school.
+    #[serde(rename = "consultation.recorded")]
+    ConsultationRecorded,
 }
 
 impl From<WebhookEventType> for domain::EventType {
@@ -1434,6 +1441,8 @@ impl From<WebhookEventType> for domain::EventType {
             WebhookEventType::ReferralStatusChanged => Self::ReferralStatusChanged,
             WebhookEventType::ReferralAllocated => Self::ReferralAllocated,
             WebhookEventType::ReferralClosed => Self::ReferralClosed,
+            WebhookEventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
+            WebhookEventType::ConsultationRecorded => Self::ConsultationRecorded,
         }
     }
 }
@@ -1445,6 +1454,8 @@ impl From<domain::EventType> for WebhookEventType {
             domain::EventType::ReferralStatusChanged => Self::ReferralStatusChanged,
             domain::EventType::ReferralAllocated => Self::ReferralAllocated,
             domain::EventType::ReferralClosed => Self::ReferralClosed,
+            domain::EventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
+            domain::EventType::ConsultationRecorded => Self::ConsultationRecorded,
         }
     }
 }

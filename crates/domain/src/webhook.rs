@@ -24,15 +24,23 @@ pub enum EventType {
     /// A referral was closed with an outcome.
     #[serde(rename = "referral.closed")]
     ReferralClosed,
+    /// A termly conversation was booked (or its date moved).
+    #[serde(rename = "termly_conversation.scheduled")]
+    TermlyConversationScheduled,
+    /// A consultation was recorded for a school.
+    #[serde(rename = "consultation.recorded")]
+    ConsultationRecorded,
 }
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 6] = [
         EventType::ReferralSubmitted,
         EventType::ReferralStatusChanged,
         EventType::ReferralAllocated,
         EventType::ReferralClosed,
+        EventType::TermlyConversationScheduled,
+        EventType::ConsultationRecorded,
     ];
 
     /// The wire name.
@@ -42,6 +50,8 @@ impl EventType {
             EventType::ReferralStatusChanged => "referral.status_changed",
             EventType::ReferralAllocated => "referral.allocated",
             EventType::ReferralClosed => "referral.closed",
+            EventType::TermlyConversationScheduled => "termly_conversation.scheduled",
+            EventType::ConsultationRecorded => "consultation.recorded",
         }
     }
 

@@ -118,11 +118,32 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     row: &ConsultationRow,
 ) -> StoreResult<ConsultationRow> {
-    Ok(diesel::insert_into(consultations::table)
-        .values(row)
-        .returning(ConsultationRow::as_returning())
-        .get_result(conn)
-        .await?)
+    conn.transaction(async |c| {
+        let saved: ConsultationRow = diesel::insert_into(consultations::table)
+            .values(row)
+            .returning(ConsultationRow::as_returning())
+            .get_result(c)
+            .await?;
+        // The event commits with the consultation: identifiers and dates
+        // only, never the topic, advice or a UPN.
+        crate::outbox::emit(
+            c,
+            sct_domain::EventType::ConsultationRecorded,
+            &saved.school_urn,
+            saved.id,
+            serde_json::json!({
+                "consultation_id": saved.id,
+                "school_urn": saved.school_urn,
+                "zone_id": saved.zone_id,
+                "held_on": saved.held_on,
+                "termly_conversation_id": saved.termly_conversation_id,
+            }),
+            crate::now(),
+        )
+        .await?;
+        Ok::<_, StoreError>(saved)
+    })
+    .await
 }
 
 /// Changes a consultation if its version matches.

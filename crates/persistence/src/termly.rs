@@ -300,20 +300,60 @@ pub async fn save(
     state: &TermlyState,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<TermlyView>> {
-    let row: Option<TermlyRow> = diesel::update(
-        termly_conversations::table
-            .find(id)
-            .filter(termly_conversations::version.eq(expected_version)),
-    )
-    .set((
-        state,
-        termly_conversations::updated_at.eq(now),
-        termly_conversations::version.eq(termly_conversations::version + 1),
-    ))
-    .returning(TermlyRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?;
+    let row: Option<TermlyRow> = conn
+        .transaction(async |c| {
+            let before: Option<(String, Option<NaiveDate>)> = termly_conversations::table
+                .find(id)
+                .select((
+                    termly_conversations::status,
+                    termly_conversations::scheduled_for,
+                ))
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
+            let row: Option<TermlyRow> = diesel::update(
+                termly_conversations::table
+                    .find(id)
+                    .filter(termly_conversations::version.eq(expected_version)),
+            )
+            .set((
+                state,
+                termly_conversations::updated_at.eq(now),
+                termly_conversations::version.eq(termly_conversations::version + 1),
+            ))
+            .returning(TermlyRow::as_returning())
+            .get_result(c)
+            .await
+            .optional()?;
+            // Booked, or its date moved: the school's MIS hears of it in
+            // the same transaction (identifiers, term and dates only).
+            if let Some(r) = &row {
+                let was = before.as_ref().map(|(s, d)| (s.as_str(), *d));
+                if r.status == "scheduled" && was != Some(("scheduled", r.scheduled_for)) {
+                    crate::outbox::emit(
+                        c,
+                        sct_domain::EventType::TermlyConversationScheduled,
+                        &r.school_urn,
+                        r.id,
+                        serde_json::json!({
+                            "termly_conversation_id": r.id,
+                            "school_urn": r.school_urn,
+                            "academic_year": r.academic_year,
+                            "term": r.term,
+                            "status": r.status,
+                            "scheduled_for": r.scheduled_for,
+                            "version": r.version,
+                            "updated_at": r.updated_at,
+                        }),
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            Ok::<_, StoreError>(row)
+        })
+        .await?;
     match row {
         Some(r) => Ok(Some(view(conn, r).await?)),
         None => Ok(None),

@@ -350,6 +350,7 @@ pub async fn list_consultations(
     p: web::Query<ConsultationListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
+    super::check_urn_filter(p.school_urn.as_deref())?;
     let page = PageParams {
         limit: p.limit,
         cursor: p.cursor,

@@ -167,3 +167,17 @@ problem_responses!(
     PreconditionRequired => "If-Match is required",
     ServiceUnavailable => "The database is unavailable; retry after Retry-After seconds",
 );
+
+/// Refuses a `school_urn` query filter that is not a six-digit URN (400),
+/// as the contract's pattern says, instead of answering an empty page.
+pub(crate) fn check_urn_filter(urn: Option<&str>) -> Result<(), crate::error::ApiError> {
+    match urn {
+        Some(u) if u.len() != 6 || !u.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(crate::error::ApiError::new(
+                crate::error::ErrorCode::InvalidParameter,
+                "school_urn must be a six-digit URN",
+            ))
+        }
+        _ => Ok(()),
+    }
+}

@@ -426,6 +426,7 @@ pub async fn list_termly_conversations(
     p: web::Query<TermlyListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
+    super::check_urn_filter(p.school_urn.as_deref())?;
     let page = PageParams {
         limit: p.limit,
         cursor: p.cursor,
@@ -479,11 +480,21 @@ pub async fn list_termly_conversations(
 pub async fn get_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    // `/termly-conversations/offer` is its own resource (POST only); the
+    // router hands its GET to this handler because `{id}` matches any segment.
+    let id = id.into_inner();
+    if id == "offer" {
+        return Err(ApiError {
+            allow: vec!["POST".into()],
+            ..ApiError::new(ErrorCode::MethodNotAllowed, "GET is not allowed here")
+        });
+    }
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
-    Ok(reply(repo::get(&mut conn, id.into_inner(), &reach).await?))
+    Ok(reply(repo::get(&mut conn, id, &reach).await?))
 }
 
 /// Offer one school its conversation.
