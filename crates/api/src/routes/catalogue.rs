@@ -58,6 +58,24 @@ pub(crate) fn page_size(p: &PageParams) -> Result<(i64, usize), ApiError> {
     Ok((limit, usize::try_from(limit).unwrap_or(50)))
 }
 
+/// Limit, rows to show and position of a page of a list keyed by uuid.
+pub(crate) fn uuid_page(
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<(i64, usize, Option<Uuid>), ApiError> {
+    let page = PageParams { limit, cursor };
+    let (limit, n) = page_size(&page)?;
+    Ok((limit, n, uuid_cursor(&page)?))
+}
+
+/// Drops the look-ahead row of a page read with `limit + 1` and answers the
+/// next page's cursor (the last shown row's id), if there is a next page.
+pub(crate) fn uuid_next<T>(rows: &mut Vec<T>, n: usize, id: impl Fn(&T) -> Uuid) -> Option<String> {
+    let next = (rows.len() > n).then(|| encode_cursor(&[&id(&rows[n - 1]).to_string()]));
+    rows.truncate(n);
+    next
+}
+
 pub(crate) fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
     p.cursor
         .as_deref()
@@ -278,16 +296,10 @@ pub async fn list_teams(
     p: web::Query<TeamListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = cat::list_teams(&mut conn, p.zone_id, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(TeamPage {
         items: rows.into_iter().map(Team::from).collect(),
         next_cursor,

@@ -4,7 +4,8 @@
 //! completion. The zone's team (managers and practitioners) and la_admin
 //! write; enrolments are personal data, never shown to schools.
 
-use super::catalogue::{created, ok, page_size, uuid_cursor};
+use super::catalogue::{created, ok, page_size};
+use super::catalogue::{uuid_next, uuid_page};
 use super::termly::{reach_of, STAFF};
 use super::{
     only, stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
@@ -171,16 +172,10 @@ pub async fn list_family_hubs(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_hubs(&mut conn, p.zone_id, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(FamilyHubPage {
         items: rows.into_iter().map(FamilyHub::from).collect(),
         next_cursor,
@@ -704,12 +699,7 @@ pub async fn list_programmes(
     p: web::Query<ProgrammeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let f = ProgrammeFilter {
         zone_id: p.zone_id,
         hub_id: p.hub_id,
@@ -1367,12 +1357,7 @@ pub async fn list_enrolments(
     let id = id.into_inner();
     writable_programme(&state, &caller, id).await?;
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_enrolments(
         &mut conn,
@@ -1382,8 +1367,7 @@ pub async fn list_enrolments(
         limit + 1,
     )
     .await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     let positions = repo::waiting_positions(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(EnrolmentPage {
         items: rows.into_iter().map(|r| enrolment(r, &positions)).collect(),

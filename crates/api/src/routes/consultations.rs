@@ -3,7 +3,8 @@
 //! One call turns a consultation into a referral through the ordinary
 //! submission path (screening, routing, allocation queue, history).
 
-use super::catalogue::{created, ok, page_size, uuid_cursor};
+use super::catalogue::{created, ok};
+use super::catalogue::{uuid_next, uuid_page};
 use super::referrals::{actor, audit, prepare, referral_response};
 use super::termly::{reach_of, school_in_reach, STAFF};
 use super::{
@@ -14,7 +15,7 @@ use super::{
 use crate::auth::Caller;
 use crate::dto::{IndesArea, Referral, ReferralSubmission};
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::{encode_cursor, IfMatch, JsonBody, PageParams, RequestId};
+use crate::extract::{IfMatch, JsonBody, RequestId};
 use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use sct_domain as domain;
@@ -351,12 +352,7 @@ pub async fn list_consultations(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     super::check_urn_filter(p.school_urn.as_deref())?;
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let reach = reach_of(&caller, &state.db).await?;
     let f = ConsultationFilter {
         school_urn: p.school_urn,
@@ -364,8 +360,7 @@ pub async fn list_consultations(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &reach, &f, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(ConsultationPage {
         items: rows.into_iter().map(Consultation::from).collect(),
         next_cursor,

@@ -4,7 +4,8 @@
 //! (not only those allocated to them), managers their team's, la_admin all;
 //! schools read their own children's plans and reviews.
 
-use super::catalogue::{created, ok, page_size, uuid_cursor};
+use super::catalogue::{created, ok, page_size};
+use super::catalogue::{uuid_next, uuid_page};
 use super::{
     scope_of, stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound,
     PayloadTooLarge, PreconditionFailed, PreconditionRequired, ServiceUnavailable, Unauthorized,
@@ -152,12 +153,7 @@ pub async fn list_interventions(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadInterventions)?;
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let active = if caller.role.acts_for_schools() {
         if p.active == Some(false) {
             return Ok(HttpResponse::Ok().json(InterventionPage {
@@ -178,8 +174,7 @@ pub async fn list_interventions(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_interventions(&mut conn, &filter, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(InterventionPage {
         items: rows.into_iter().map(Intervention::from).collect(),
         next_cursor,

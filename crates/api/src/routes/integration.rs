@@ -3,6 +3,7 @@
 //! secret with a grace period, revoke. Secrets are shown once and kept only
 //! as Argon2id hashes.
 
+use super::catalogue::uuid_next;
 use super::catalogue::{created, ok, page_size, uuid_cursor};
 use super::{
     only, stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
@@ -16,7 +17,7 @@ use crate::dto::{
     NewIntegrationClient,
 };
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::{encode_cursor, IfMatch, JsonBody, PageParams};
+use crate::extract::{IfMatch, JsonBody, PageParams};
 use actix_web::{get, post, put, web, HttpResponse};
 use sct_domain::{Role, Urn};
 use sct_persistence::integration::{self as ic, NewClient};
@@ -163,8 +164,7 @@ pub async fn list_clients(
     let after = uuid_cursor(&p)?;
     let mut conn = state.db.conn().await?;
     let mut rows = ic::list_clients(&mut conn, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(IntegrationClientPage {
         items: rows.into_iter().map(IntegrationClient::from).collect(),
         next_cursor,

@@ -2,7 +2,8 @@
 //! and community-of-practice / group-supervision meetings. A team's
 //! practitioners and manager see what concerns their zone; la_admin all.
 
-use super::catalogue::{created, ok, page_size, uuid_cursor};
+use super::catalogue::uuid_page;
+use super::catalogue::{created, ok, page_size};
 use super::{
     stale, validate, AppState, BadRequest, Forbidden, NotFound, PayloadTooLarge,
     PreconditionFailed, PreconditionRequired, ServiceUnavailable, Unauthorized, Unprocessable,
@@ -121,12 +122,7 @@ pub async fn list_partners(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPartners)?;
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let scope = zone_scope(&caller, &mut conn).await?;
     let zone = match (scope, p.zone_id) {

@@ -4,7 +4,8 @@
 //! referrals and consultations that came out of it; the coverage report says
 //! per zone how far the term has got.
 
-use super::catalogue::{created, ok, page_size, uuid_cursor};
+use super::catalogue::uuid_page;
+use super::catalogue::{created, ok};
 use super::{
     only, stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
     PreconditionFailed, PreconditionRequired, ServiceUnavailable, Unauthorized, Unprocessable,
@@ -12,7 +13,7 @@ use super::{
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::extract::{encode_cursor, IfMatch, JsonBody, PageParams};
+use crate::extract::{encode_cursor, IfMatch, JsonBody};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use sct_domain::termly::{self as rules, AcademicYear, ConversationAction, ConversationError};
@@ -427,12 +428,7 @@ pub async fn list_termly_conversations(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     super::check_urn_filter(p.school_urn.as_deref())?;
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = uuid_cursor(&page)?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let year = match &p.academic_year {
         Some(y) => Some(
             AcademicYear::parse(y)

@@ -10,6 +10,7 @@
 //! subscription (support). Other roles: 403. Another client's subscription
 //! answers 404.
 
+use super::catalogue::uuid_next;
 use super::catalogue::{created, ok, page_size, uuid_cursor};
 use super::{
     stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
@@ -158,8 +159,7 @@ pub async fn list_subscriptions(
     let after = uuid_cursor(&p)?;
     let mut conn = state.db.conn().await?;
     let mut rows = wh::list_subscriptions(&mut conn, owner, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(WebhookSubscriptionPage {
         items: rows.into_iter().map(WebhookSubscription::from).collect(),
         next_cursor,
