@@ -34,7 +34,7 @@ SET max_parallel_maintenance_workers = 2;
 BEGIN;
 -- Empty every table the seed fills (a re-seed starts from scratch).
 TRUNCATE referral_history, referral_indes_levels, referrals, children, idempotency_keys,
-         schools, workers, teams, zones;
+         schools, workers, teams, zones CASCADE;
 
 INSERT INTO zones (id, code, name, created_at, updated_at)
 SELECT pg_temp.bid('a1000000', z), 'Z' || lpad(z::text, 3, '0'), 'Zone ' || lpad(z::text, 3, '0'),
