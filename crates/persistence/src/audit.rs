@@ -101,7 +101,7 @@ impl NewAuditEvent {
 /// # Errors
 /// `Unavailable` for any failure: the caller must then not acknowledge
 /// what it audits.
-pub async fn record(c: &mut AsyncPgConnection, events: &[NewAuditEvent]) -> StoreResult<()> {
+pub async fn record(mut c: &AsyncPgConnection, events: &[NewAuditEvent]) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -109,7 +109,7 @@ pub async fn record(c: &mut AsyncPgConnection, events: &[NewAuditEvent]) -> Stor
     // later" to the caller (503), never a conflict or a bug report.
     diesel::insert_into(audit_events::table)
         .values(events)
-        .execute(c)
+        .execute(&mut c)
         .await
         .map_err(|e| crate::StoreError::Unavailable(format!("audit trail: {e}")))?;
     Ok(())

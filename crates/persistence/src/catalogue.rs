@@ -114,13 +114,13 @@ pub async fn get_team(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Tea
 
 /// The team of a zone, if it has one.
 pub async fn team_of_zone(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     zone: Uuid,
 ) -> StoreResult<Option<TeamRow>> {
     Ok(teams::table
         .filter(teams::zone_id.eq(zone))
         .select(TeamRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }

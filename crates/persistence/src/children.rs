@@ -94,7 +94,7 @@ fn changes(old: &ChildRow, new: &NewChild) -> Map<String, Value> {
 /// # Errors
 /// `Unavailable` or `Database`.
 pub async fn upsert(
-    c: &mut AsyncPgConnection,
+    mut c: &AsyncPgConnection,
     new: &NewChild,
     now: DateTime<Utc>,
 ) -> StoreResult<(ChildRow, ChildOutcome)> {
@@ -115,7 +115,7 @@ pub async fn upsert(
         .on_conflict(children::upn)
         .do_nothing()
         .returning(ChildRow::as_returning())
-        .get_result(c)
+        .get_result(&mut c)
         .await
         .optional()?;
     if let Some(row) = inserted {
@@ -126,7 +126,7 @@ pub async fn upsert(
         .filter(children::upn.eq(&new.upn))
         .for_update()
         .select(ChildRow::as_select())
-        .first(c)
+        .first(&mut c)
         .await?;
     if current.date_of_birth != new.date_of_birth {
         return Ok((current, ChildOutcome::Conflict));
@@ -145,7 +145,7 @@ pub async fn upsert(
             children::updated_at.eq(now),
         ))
         .returning(ChildRow::as_returning())
-        .get_result(c)
+        .get_result(&mut c)
         .await?;
     Ok((row, ChildOutcome::Updated(Value::Object(diff))))
 }
@@ -156,7 +156,7 @@ pub async fn upsert(
 /// # Errors
 /// `Unavailable` or `Database`.
 pub async fn record(
-    c: &mut AsyncPgConnection,
+    mut c: &AsyncPgConnection,
     child: &ChildRow,
     outcome: &ChildOutcome,
     submitted: &NewChild,
@@ -175,7 +175,7 @@ pub async fn record(
                     child_history::actor.eq(actor),
                     child_history::changes.eq(diff),
                 ))
-                .execute(c)
+                .execute(&mut c)
                 .await?;
         }
         ChildOutcome::Conflict => {
@@ -197,7 +197,7 @@ pub async fn record(
                     updated_at: now,
                     version: 1,
                 })
-                .execute(c)
+                .execute(&mut c)
                 .await?;
         }
     }

@@ -31,7 +31,7 @@ use uuid::Uuid;
 /// `Constraint` when the school is unknown or the type is not allowed by the
 /// table's CHECK; `Unavailable` or `Database`.
 pub async fn emit(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     event: EventType,
     school_urn: &str,
     subject: Uuid,
@@ -48,7 +48,7 @@ pub async fn emit(
             outbox_events::data.eq(data),
             outbox_events::occurred_at.eq(at),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(id)
 }

@@ -85,7 +85,7 @@ impl From<diesel::result::Error> for SubmitError {
 }
 
 async fn find_duplicate(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     school: &str,
     external: &str,
 ) -> StoreResult<Option<(Uuid, String)>> {
@@ -93,7 +93,7 @@ async fn find_duplicate(
         .filter(referrals::school_urn.eq(school))
         .filter(referrals::external_reference.eq(external))
         .select((referrals::id, referrals::reference))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
@@ -142,18 +142,39 @@ pub(crate) async fn submit_in_tx(
         Err(StoreError::NotFound) => return Err(SubmitError::UnknownSchool),
         Err(e) => return Err(e.into()),
     };
-    if let Some(ext) = &new.external_reference {
-        if let Some((existing, reference)) = find_duplicate(c, &new.school_urn, ext).await? {
-            return Err(SubmitError::Duplicate {
-                existing,
-                reference,
-            });
+    // Independent reads share one round trip (pipelined on a shared
+    // reference to the connection; see `views`).
+    let conn: &AsyncPgConnection = c;
+    let duplicate = async {
+        match &new.external_reference {
+            Some(ext) => find_duplicate(conn, &new.school_urn, ext).await,
+            None => Ok(None),
         }
-    }
-    let team = match school.zone_id {
-        Some(z) => catalogue::team_of_zone(c, z).await?,
-        None => None,
     };
+    let team = async {
+        match school.zone_id {
+            Some(z) => catalogue::team_of_zone(conn, z).await,
+            None => Ok(None),
+        }
+    };
+    let zone = async {
+        match school.zone_id {
+            Some(z) => Ok(zones::table
+                .find(z)
+                .select(ZoneRow::as_select())
+                .first::<ZoneRow>(&mut &*conn)
+                .await
+                .optional()?),
+            None => Ok(None),
+        }
+    };
+    let (duplicate, team, zone) = futures_util::try_join!(duplicate, team, zone)?;
+    if let Some((existing, reference)) = duplicate {
+        return Err(SubmitError::Duplicate {
+            existing,
+            reference,
+        });
+    }
     let routed = route(
         school.zone_id.map(ZoneId),
         team.as_ref().map(|t| (TeamId(t.id), t.operational_from)),
@@ -166,14 +187,19 @@ pub(crate) async fn submit_in_tx(
 
     // One record per UPN: a later referral brings the details up to date
     // (with history) or, with another date of birth, is flagged for review.
-    let (child, child_outcome) = children::upsert(c, &new.child, now).await?;
+    let seq = async {
+        Ok::<i64, StoreError>(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "nextval('referral_reference_seq')",
+            ))
+            .get_result(&mut &*conn)
+            .await?,
+        )
+    };
+    let ((child, child_outcome), seq) =
+        futures_util::try_join!(children::upsert(conn, &new.child, now), seq)?;
     let submitted_child = new.child.clone();
 
-    let seq: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "nextval('referral_reference_seq')",
-    ))
-    .get_result(c)
-    .await?;
     let row = ReferralRow {
         id: Uuid::now_v7(),
         reference: format!("SCT-{}-{seq:06}", now.year()),
@@ -213,19 +239,11 @@ pub(crate) async fn submit_in_tx(
     };
     diesel::insert_into(referrals::table)
         .values(&row)
-        .execute(c)
+        .execute(&mut &*conn)
         .await?;
-    crate::children::record(
-        c,
-        &child,
-        &child_outcome,
-        &submitted_child,
-        row.id,
-        &actor.subject,
-        now,
-    )
-    .await?;
-    let levels: Vec<IndesRow> = new
+    // Everything else names the referral: once it exists, the five writes
+    // are independent and share one round trip.
+    let mut levels: Vec<IndesRow> = new
         .indes
         .into_iter()
         .map(|(area, level)| IndesRow {
@@ -234,62 +252,89 @@ pub(crate) async fn submit_in_tx(
             level,
         })
         .collect();
-    if !levels.is_empty() {
-        diesel::insert_into(referral_indes_levels::table)
-            .values(&levels)
-            .execute(c)
-            .await?;
-    }
     let details = match (team_id, &triage_reason) {
         (Some(t), _) => json!({ "routed_to_team": t }),
         (None, reason) => json!({ "council_triage": reason }),
     };
-    insert_history(
-        c,
-        row.id,
-        actor,
-        "submit",
-        None,
-        Status::Submitted,
-        Some(&row.reason),
-        details,
-        now,
-    )
-    .await?;
     // The audit rows and the event commit with the referral, or none does.
     let route = "/api/v1/referrals";
-    crate::audit::record(
-        c,
-        &[
-            NewAuditEvent::new(
-                actor,
-                "submit_referral",
-                Some(("referral", row.id.to_string())),
-                201,
-                now,
-            )
-            .via("POST", route),
-            NewAuditEvent::new(
-                actor,
-                "submit_referral",
-                Some(("child", child.id.to_string())),
-                201,
-                now,
-            )
-            .via("POST", route),
-        ],
-    )
-    .await?;
-    outbox::emit(
-        c,
-        EventType::ReferralSubmitted,
-        &row.school_urn,
-        row.id,
-        event_data(&row, None),
-        now,
-    )
-    .await?;
-    Ok(load(c, row.id, &Scope::All).await?)
+    let audit_rows = [
+        NewAuditEvent::new(
+            actor,
+            "submit_referral",
+            Some(("referral", row.id.to_string())),
+            201,
+            now,
+        )
+        .via("POST", route),
+        NewAuditEvent::new(
+            actor,
+            "submit_referral",
+            Some(("child", child.id.to_string())),
+            201,
+            now,
+        )
+        .via("POST", route),
+    ];
+    let indes_insert = async {
+        if levels.is_empty() {
+            return Ok(());
+        }
+        diesel::insert_into(referral_indes_levels::table)
+            .values(&levels)
+            .execute(&mut &*conn)
+            .await?;
+        Ok::<(), StoreError>(())
+    };
+    futures_util::try_join!(
+        crate::children::record(
+            conn,
+            &child,
+            &child_outcome,
+            &submitted_child,
+            row.id,
+            &actor.subject,
+            now,
+        ),
+        indes_insert,
+        insert_history(
+            conn,
+            row.id,
+            actor,
+            "submit",
+            None,
+            Status::Submitted,
+            Some(&row.reason),
+            details,
+            now,
+        ),
+        crate::audit::record(conn, &audit_rows),
+        outbox::emit(
+            conn,
+            EventType::ReferralSubmitted,
+            &row.school_urn,
+            row.id,
+            event_data(&row, None),
+            now,
+        ),
+    )?;
+    // The view from what this transaction wrote: no second read.
+    sort_levels(&mut levels);
+    Ok(ReferralView {
+        zone,
+        // The zone's team only when the referral was routed to it (not
+        // while the team is not yet operational).
+        team: team.filter(|t| Some(t.id) == team_id),
+        worker: None,
+        child,
+        indes: levels,
+        referral: row,
+    })
+}
+
+fn sort_levels(levels: &mut [IndesRow]) {
+    levels
+        .sort_by_key(|l| sct_domain::IndesArea::parse(&l.area).map_or(usize::MAX, |a| a as usize));
 }
 
 /// The `data` of a referral's webhook events: identifiers, codes and
@@ -312,7 +357,7 @@ fn event_data(row: &ReferralRow, previous_status: Option<Status>) -> serde_json:
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_history(
-    c: &mut AsyncPgConnection,
+    mut c: &AsyncPgConnection,
     referral: Uuid,
     actor: &Actor,
     action: &str,
@@ -335,7 +380,7 @@ async fn insert_history(
             details,
             request_id: actor.request_id.clone(),
         })
-        .execute(c)
+        .execute(&mut c)
         .await?;
     Ok(())
 }
@@ -388,43 +433,55 @@ async fn views(
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
-    let kids: Vec<ChildRow> = children_table::table
-        .filter(children_table::id.eq_any(&child_ids))
-        .select(ChildRow::as_select())
-        .load(c)
-        .await?;
-    let levels: Vec<IndesRow> = referral_indes_levels::table
-        .filter(referral_indes_levels::referral_id.eq_any(&ids))
-        .select(IndesRow::as_select())
-        .load(c)
-        .await?;
-    let zs: Vec<ZoneRow> = if zone_ids.is_empty() {
-        Vec::new()
-    } else {
+    // The five statements are independent: sent together, they share one
+    // round trip (diesel-async pipelines futures polled concurrently on a
+    // shared reference to the connection).
+    let conn: &AsyncPgConnection = c;
+    let kids = async {
+        children_table::table
+            .filter(children_table::id.eq_any(&child_ids))
+            .select(ChildRow::as_select())
+            .load::<ChildRow>(&mut &*conn)
+            .await
+    };
+    let levels = async {
+        referral_indes_levels::table
+            .filter(referral_indes_levels::referral_id.eq_any(&ids))
+            .select(IndesRow::as_select())
+            .load::<IndesRow>(&mut &*conn)
+            .await
+    };
+    let zs = async {
+        if zone_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         zones::table
             .filter(zones::id.eq_any(&zone_ids))
             .select(ZoneRow::as_select())
-            .load(c)
-            .await?
+            .load::<ZoneRow>(&mut &*conn)
+            .await
     };
-    let ts: Vec<TeamRow> = if team_ids.is_empty() {
-        Vec::new()
-    } else {
+    let ts = async {
+        if team_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         teams::table
             .filter(teams::id.eq_any(&team_ids))
             .select(TeamRow::as_select())
-            .load(c)
-            .await?
+            .load::<TeamRow>(&mut &*conn)
+            .await
     };
-    let ws: Vec<WorkerRow> = if worker_ids.is_empty() {
-        Vec::new()
-    } else {
+    let ws = async {
+        if worker_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         workers::table
             .filter(workers::id.eq_any(&worker_ids))
             .select(WorkerRow::as_select())
-            .load(c)
-            .await?
+            .load::<WorkerRow>(&mut &*conn)
+            .await
     };
+    let (kids, levels, zs, ts, ws) = futures_util::try_join!(kids, levels, zs, ts, ws)?;
     rows.into_iter()
         .map(|r| {
             let child = kids
@@ -437,9 +494,7 @@ async fn views(
                 .filter(|l| l.referral_id == r.id)
                 .cloned()
                 .collect();
-            indes.sort_by_key(|l| {
-                sct_domain::IndesArea::parse(&l.area).map_or(usize::MAX, |a| a as usize)
-            });
+            sort_levels(&mut indes);
             Ok(ReferralView {
                 zone: r
                     .zone_id
@@ -926,33 +981,18 @@ async fn act_in_tx(
         .set(&row)
         .execute(c)
         .await?;
-    insert_history(
-        c,
-        row.id,
+    // The history row, the audit row and the events name the updated
+    // referral and not each other: one round trip for all of them.
+    let conn: &AsyncPgConnection = c;
+    let action = input.action().as_str();
+    let audit_rows = [NewAuditEvent::new(
         ctx.actor,
-        input.action().as_str(),
-        Some(transition.from),
-        transition.to,
-        input.reason(),
-        details,
+        &format!("{action}_referral"),
+        Some(("referral", row.id.to_string())),
+        200,
         ctx.now,
     )
-    .await?;
-    // The audit row commits with the change, or neither does.
-    let action = input.action().as_str();
-    crate::audit::record(
-        c,
-        &[NewAuditEvent::new(
-            ctx.actor,
-            &format!("{action}_referral"),
-            Some(("referral", row.id.to_string())),
-            200,
-            ctx.now,
-        )
-        .via("POST", &format!("/api/v1/referrals/{{id}}/{action}"))],
-    )
-    .await?;
-    // In the same transaction: the events exist exactly when the change does.
+    .via("POST", &format!("/api/v1/referrals/{{id}}/{action}"))];
     let mut events = Vec::new();
     if transition.from != transition.to {
         events.push(EventType::ReferralStatusChanged);
@@ -962,18 +1002,34 @@ async fn act_in_tx(
         ActionInput::Close { .. } => events.push(EventType::ReferralClosed),
         _ => {}
     }
-    for event in events {
-        outbox::emit(
-            c,
-            event,
-            &row.school_urn,
+    let data = event_data(&row, Some(transition.from));
+    // In the same transaction: the events exist exactly when the change does.
+    let emits = async {
+        for event in events {
+            outbox::emit(conn, event, &row.school_urn, row.id, data.clone(), ctx.now).await?;
+        }
+        Ok::<(), StoreError>(())
+    };
+    futures_util::try_join!(
+        insert_history(
+            conn,
             row.id,
-            event_data(&row, Some(transition.from)),
+            ctx.actor,
+            action,
+            Some(transition.from),
+            transition.to,
+            input.reason(),
+            details,
             ctx.now,
-        )
-        .await?;
-    }
-    Ok(load(c, row.id, &Scope::All).await?)
+        ),
+        // The audit row commits with the change, or neither does.
+        crate::audit::record(conn, &audit_rows),
+        emits,
+    )?;
+    Ok(views(c, vec![row])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?)
 }
 
 fn parse_status(s: &str) -> Result<Status, ActError> {

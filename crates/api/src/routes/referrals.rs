@@ -428,7 +428,6 @@ pub struct ReferralListParams {
 pub async fn list_referrals(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     req: HttpRequest,
     params: web::Query<ReferralListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -527,18 +526,6 @@ pub async fn list_referrals(
     // The audit trail records every referral the page showed.
     for v in &views {
         crate::audit::note(&req, "referral", &v.referral.id);
-    }
-    if !views.is_empty() {
-        // One audit line per page, naming every referral it showed.
-        let ids: Vec<String> = views.iter().map(|v| v.referral.id.to_string()).collect();
-        log::info!(
-            target: "audit",
-            "request_id={} actor={} role={} action=list referrals={}",
-            rid.0,
-            caller.subject,
-            caller.role.as_str(),
-            ids.join(",")
-        );
     }
     Ok(HttpResponse::Ok().json(ReferralPage {
         items: views.iter().map(Referral::from_view).collect(),
