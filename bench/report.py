@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("delta_sync", "GET /referrals?updated_since&limit=50 (school MIS)", "read"),
     ("submit_referral", "POST /referrals (integration, new child)", "write"),
     ("accept_referral", "POST /referrals/{id}/accept with If-Match", "write"),
+    ("report_referrals", "GET /reports/referrals?by=status (a zone, 1 year)", "read"),
 ]
 
 TARGETS = {

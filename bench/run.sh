@@ -143,6 +143,7 @@ log "sct serve (pid $SERVER_PID) ready in ${READY_MS} ms on $BASE"
 TEAM1=a2000000-0000-4000-8000-000000000001
 SCHOOL_TOKEN=$("$SCT" token --role school --school 100001 --sub school-100001 --ttl 7200)
 MANAGER_TOKEN=$("$SCT" token --role team_manager --team "$TEAM1" --sub z001-manager --ttl 7200)
+MANAGER2_TOKEN=$("$SCT" token --role team_manager --team a2000000-0000-4000-8000-000000000002 --sub z002-manager --ttl 7200)
 mis_schools=()
 for s in $(seq 100001 100016); do mis_schools+=(--school "$s"); done
 MIS_TOKEN=$("$SCT" token --role integration "${mis_schools[@]}" --sub mis-vendor --ttl 7200)
@@ -192,6 +193,8 @@ measure list_team_submitted pgbench static.lua \
 measure delta_sync pgbench delta.lua TOKEN="$SCHOOL_TOKEN"
 measure submit_referral pgbench submit.lua TOKEN="$MIS_TOKEN"
 measure accept_referral pgbench accept.lua TOKEN="$MANAGER_TOKEN"
+measure report_referrals pgbench static.lua \
+    BENCH_PATH="/api/v1/reports/referrals?by=status" TOKEN="$MANAGER2_TOKEN"
 
 RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
 cleanup

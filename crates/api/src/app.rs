@@ -210,6 +210,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
         webhooks: ctx.webhooks,
+        policy: crate::routes::ActivePolicy::default(),
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

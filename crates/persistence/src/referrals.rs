@@ -842,6 +842,7 @@ pub struct ActContext<'a> {
     pub scope: &'a Scope,
     pub expected_version: i32,
     pub now: DateTime<Utc>,
+    /// The policy's reopen window; only a reopen reads it.
     pub reopen_window_days: u32,
 }
 

@@ -257,8 +257,8 @@ pub async fn submit_referral(
     let key = idempotency_key(&req)?;
     let body: ReferralSubmission = parse_json(&raw.0)?;
     validate(&body)?;
+    let policy = state.policy.get(&state.db).await?;
     let mut conn = state.db.conn().await?;
-    let policy = policy::active(&mut conn).await?;
     let now = sct_persistence::now();
     let new = prepare(body, &caller, &policy, now.date_naive())?;
 
@@ -580,7 +580,13 @@ async fn act(
     let expected = if_match.required()?;
     let scope: Scope = scope_of(caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
-    let policy = policy::active(&mut conn).await?;
+    // Only a reopen depends on the policy (its window): the other actions
+    // do not read it.
+    let reopen_window_days = if matches!(input, ActionInput::Reopen { .. }) {
+        policy::active(&mut conn).await?.reopen_window_days
+    } else {
+        0
+    };
     let actor = actor(caller, rid);
     let ctx = ActContext {
         actor: &actor,
@@ -588,7 +594,7 @@ async fn act(
         scope: &scope,
         expected_version: expected,
         now: sct_persistence::now(),
-        reopen_window_days: policy.reopen_window_days,
+        reopen_window_days,
     };
     let view = repo::act(&mut conn, id, input, &ctx)
         .await
