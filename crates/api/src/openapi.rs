@@ -283,7 +283,10 @@ pub fn oruk_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'
             .service(k::oruk_list_services)
             .service(k::oruk_get_service)
             .service(k::oruk_list_service_at_locations)
-            .service(k::oruk_list_taxonomies),
+            .service(k::oruk_get_service_at_location)
+            .service(k::oruk_list_taxonomies)
+            .service(k::oruk_list_taxonomy_terms)
+            .service(k::oruk_get_taxonomy_term),
     );
 }
 

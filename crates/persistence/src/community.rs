@@ -300,6 +300,19 @@ pub struct ProgrammeFilter {
     pub published: bool,
     /// Only programmes changed at or after this time.
     pub modified_after: Option<DateTime<Utc>>,
+    /// Only programmes whose title or description contains this text
+    /// (case-insensitive).
+    pub text: Option<String>,
+    /// Only programmes at a hub whose postcode has this outward code
+    /// (`IP24` of `IP24 1AA`), upper case.
+    pub outward_code: Option<String>,
+}
+
+/// `s` as a LIKE pattern matching itself literally.
+fn like_literal(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn filtered<'a>(f: &ProgrammeFilter) -> programmes::BoxedQuery<'a, diesel::pg::Pg> {
@@ -321,6 +334,23 @@ fn filtered<'a>(f: &ProgrammeFilter) -> programmes::BoxedQuery<'a, diesel::pg::P
     }
     if let Some(m) = f.modified_after {
         q = q.filter(programmes::updated_at.ge(m));
+    }
+    if let Some(t) = &f.text {
+        let pattern = format!("%{}%", like_literal(t));
+        q = q.filter(
+            programmes::title
+                .ilike(pattern.clone())
+                .or(programmes::description.ilike(pattern)),
+        );
+    }
+    if let Some(o) = &f.outward_code {
+        q = q.filter(
+            programmes::hub_id.eq_any(
+                family_hubs::table
+                    .filter(family_hubs::postcode.like(format!("{} %", like_literal(o))))
+                    .select(family_hubs::id.nullable()),
+            ),
+        );
     }
     q
 }
