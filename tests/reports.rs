@@ -481,7 +481,7 @@ async fn programmes_report_enrolment_waiting_and_attendance() {
     let a = app.team("RP1").await;
     let b = app.team("RP2").await;
     let mgr = app.manager(&a);
-    let p = app
+    let prog = app
         .post(
             "/api/v1/programmes",
             &mgr,
@@ -497,23 +497,23 @@ async fn programmes_report_enrolment_waiting_and_attendance() {
             }),
         )
         .await;
-    assert_eq!(p.status, 201, "{}", p.text);
-    let id = p.id();
-    let s = app
+    assert_eq!(prog.status, 201, "{}", prog.text);
+    let id = prog.id();
+    let session = app
         .post(
             &format!("/api/v1/programmes/{id}/sessions"),
             &mgr,
             &json!({"date": "2027-01-11"}),
         )
         .await;
-    assert_eq!(s.status, 201, "{}", s.text);
+    assert_eq!(session.status, 201, "{}", session.text);
     let opened = app
         .call(
             reqwest::Method::POST,
             &format!("/api/v1/programmes/{id}/status"),
             Some(&mgr),
             Some(&json!({"status": "open"})),
-            &[("if-match", &p.etag())],
+            &[("if-match", &prog.etag())],
         )
         .await;
     assert_eq!(opened.status, 200, "{}", opened.text);
@@ -532,7 +532,10 @@ async fn programmes_report_enrolment_waiting_and_attendance() {
     let marked = app
         .call(
             reqwest::Method::PUT,
-            &format!("/api/v1/programmes/{id}/sessions/{}/attendance", s.id()),
+            &format!(
+                "/api/v1/programmes/{id}/sessions/{}/attendance",
+                session.id()
+            ),
             Some(&mgr),
             Some(&json!({"records": [
                 {"enrolment_id": enrolments[0], "status": "attended"},
@@ -634,7 +637,7 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
         ], "intervention_ids": [elsa]})
     };
     let mut goals = Vec::new();
-    for (r, token, baseline) in [
+    for (referral_id, token, baseline) in [
         (&ref_a, practitioner.clone(), 2),
         (&ref_b, practitioner.clone(), 4),
         (&ref_c, app.practitioner(&b, 0), 1),
@@ -642,7 +645,7 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
         let p = app
             .call(
                 reqwest::Method::PUT,
-                &format!("/api/v1/referrals/{r}/plan"),
+                &format!("/api/v1/referrals/{referral_id}/plan"),
                 Some(&token),
                 Some(&plan(baseline)),
                 &[],
@@ -680,13 +683,13 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
         .await;
     assert_eq!(single.status, 201, "{}", single.text);
     // Goals of ref_a rated 5 and 4 (distance 3 and 1); ref_b's not rated; ref_c (other zone) 7 and 3.
-    for (r, g, ratings, token) in [
+    for (referral_id, g, ratings, token) in [
         (&ref_a, &goals[0], [5, 4], practitioner.clone()),
         (&ref_c, &goals[2], [7, 3], app.practitioner(&b, 0)),
     ] {
         let rv = app
             .post(
-                &format!("/api/v1/referrals/{r}/reviews"),
+                &format!("/api/v1/referrals/{referral_id}/reviews"),
                 &token,
                 &json!({"reviewed_on": "2026-11-28", "ratings": [
                     {"goal_id": g[0], "rating": ratings[0]}, {"goal_id": g[1], "rating": ratings[1]}
@@ -698,34 +701,34 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
 
     let path = "/api/v1/reports/interventions?from=2026-11-01&to=2026-11-30";
     let mgr = app.manager(&a);
-    let r = app.get(path, &mgr).await;
-    assert_eq!(r.body["scope"]["zone"], "RI1");
-    let rs = rows(&r);
+    let report = app.get(path, &mgr).await;
+    assert_eq!(report.body["scope"]["zone"], "RI1");
+    let rs = rows(&report);
     assert_eq!(rs.len(), 2, "{rs:?}");
-    let e = row(&rs, |r| r["intervention_id"] == elsa);
-    assert_eq!(e["name"], "ELSA");
-    assert_eq!(e["mode"], "individual");
-    assert_eq!(e["active"], true);
-    assert_eq!(e["referrals"], 2);
-    assert_eq!(e["sessions"], 2);
-    assert_eq!(e["attended"], 1);
-    assert_eq!(e["did_not_attend"], 1);
-    assert_eq!(e["cancelled"], 1);
-    assert_eq!(e["goals_reviewed"], 2);
-    assert_eq!(e["mean_baseline"], 2.5);
-    assert_eq!(e["mean_latest_rating"], 4.5);
-    assert_eq!(e["mean_distance_travelled"], 2.0);
-    let z = row(&rs, |r| r["intervention_id"] == unused);
+    let elsa_row = row(&rs, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["name"], "ELSA");
+    assert_eq!(elsa_row["mode"], "individual");
+    assert_eq!(elsa_row["active"], true);
+    assert_eq!(elsa_row["referrals"], 2);
+    assert_eq!(elsa_row["sessions"], 2);
+    assert_eq!(elsa_row["attended"], 1);
+    assert_eq!(elsa_row["did_not_attend"], 1);
+    assert_eq!(elsa_row["cancelled"], 1);
+    assert_eq!(elsa_row["goals_reviewed"], 2);
+    assert_eq!(elsa_row["mean_baseline"], 2.5);
+    assert_eq!(elsa_row["mean_latest_rating"], 4.5);
+    assert_eq!(elsa_row["mean_distance_travelled"], 2.0);
+    let z = row(&rs, |x| x["intervention_id"] == unused);
     assert_eq!(z["referrals"], 0);
     assert_eq!(z["sessions"], 0);
     assert!(z["mean_distance_travelled"].is_null());
 
     // Every zone for la_admin: ref_c joins (baseline 1 and 3, rated 7 and 3).
     let all = rows(&app.get(path, &admin).await);
-    let e = row(&all, |r| r["intervention_id"] == elsa);
-    assert_eq!(e["referrals"], 3);
-    assert_eq!(e["goals_reviewed"], 4);
-    assert_eq!(e["mean_distance_travelled"], 2.5);
+    let elsa_row = row(&all, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["referrals"], 3);
+    assert_eq!(elsa_row["goals_reviewed"], 4);
+    assert_eq!(elsa_row["mean_distance_travelled"], 2.5);
     // A period without reviews or sessions.
     let before = rows(
         &app.get(
@@ -734,10 +737,10 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
         )
         .await,
     );
-    let e = row(&before, |r| r["intervention_id"] == elsa);
-    assert_eq!(e["sessions"], 0);
-    assert_eq!(e["goals_reviewed"], 0);
-    assert!(e["mean_baseline"].is_null());
+    let elsa_row = row(&before, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["sessions"], 0);
+    assert_eq!(elsa_row["goals_reviewed"], 0);
+    assert!(elsa_row["mean_baseline"].is_null());
 
     app.get(&format!("{path}&zone=RI1"), &app.manager(&b))
         .await
@@ -751,8 +754,8 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(csv
         .text
-        .starts_with("intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n"));
+        .starts_with("intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\report\n"));
     assert!(csv.text.contains(&format!(
-        "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\r\n"
+        "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\report\n"
     )));
 }
