@@ -754,8 +754,8 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(csv
         .text
-        .starts_with("intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\report\n"));
+        .starts_with("intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n"));
     assert!(csv.text.contains(&format!(
-        "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\report\n"
+        "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\r\n"
     )));
 }
