@@ -82,6 +82,18 @@ pub struct SessionRow {
     pub ends_at: Option<NaiveTime>,
     pub topic: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub version: i32,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The fields a session correction changes.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = programme_sessions, treat_none_as_null = true)]
+pub struct SessionChange {
+    pub session_date: NaiveDate,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+    pub topic: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -647,6 +659,63 @@ pub async fn get_session(
         .select(SessionRow::as_select())
         .first(conn)
         .await?)
+}
+
+/// Moves or corrects a session of a programme if its version matches. The
+/// session row is locked first, and whether attendance is recorded at it is
+/// read in the same transaction, so the rule of
+/// [`rules::check_session_move`] sees the attendance as it stands.
+///
+/// # Errors
+/// `Stale`, `Rule(AttendedSessionRescheduled)`, `Store(NotFound)`.
+pub async fn update_session(
+    conn: &mut AsyncPgConnection,
+    programme: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    change: &SessionChange,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<SessionRow, CommunityError> {
+    conn.transaction(async |c| {
+        let current: SessionRow = programme_sessions::table
+            .filter(programme_sessions::programme_id.eq(programme))
+            .filter(programme_sessions::id.eq(id))
+            .select(SessionRow::as_select())
+            .for_update()
+            .first(c)
+            .await?;
+        if current.version != expected_version {
+            return Err(CommunityError::Stale);
+        }
+        let attended: bool = diesel::select(diesel::dsl::exists(
+            programme_attendance::table.filter(programme_attendance::session_id.eq(id)),
+        ))
+        .get_result(c)
+        .await?;
+        let when = |date, starts_at, ends_at| rules::SessionTime {
+            date,
+            starts_at,
+            ends_at,
+        };
+        rules::check_session_move(
+            attended,
+            when(current.session_date, current.starts_at, current.ends_at),
+            when(change.session_date, change.starts_at, change.ends_at),
+            today,
+        )?;
+        let row: SessionRow = diesel::update(programme_sessions::table.find(id))
+            .set((
+                change,
+                programme_sessions::updated_at.eq(Some(now)),
+                programme_sessions::version.eq(programme_sessions::version + 1),
+            ))
+            .returning(SessionRow::as_returning())
+            .get_result(c)
+            .await?;
+        Ok(row)
+    })
+    .await
 }
 
 /// Sessions of several programmes (for the public feed's schedules).
