@@ -622,6 +622,17 @@ pub async fn list_sessions(
     after: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions_query(programme, after, limit)
+        .select(SessionRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+fn sessions_query<'a>(
+    programme: Uuid,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> programme_sessions::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = programme_sessions::table
         .filter(programme_sessions::programme_id.eq(programme))
         .into_boxed();
@@ -634,14 +645,17 @@ pub async fn list_sessions(
                     .and(programme_sessions::id.gt(id))),
         );
     }
-    Ok(q.order((
+    q.order((
         programme_sessions::session_date.asc(),
         programme_sessions::id.asc(),
     ))
     .limit(limit)
-    .select(SessionRow::as_select())
-    .load(conn)
-    .await?)
+}
+
+/// The SQL text `list_sessions` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_sessions_sql(programme: Uuid, after: Option<(NaiveDate, Uuid)>, limit: i64) -> String {
+    crate::statement_sql(&sessions_query(programme, after, limit).select(SessionRow::as_select()))
 }
 
 /// One session of a programme.
@@ -810,6 +824,18 @@ pub async fn list_enrolments(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<EnrolmentRow>> {
+    Ok(enrolments_query(programme, status, after, limit)
+        .select(EnrolmentRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+fn enrolments_query<'a>(
+    programme: Uuid,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> programme_enrolments::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = programme_enrolments::table
         .filter(programme_enrolments::programme_id.eq(programme))
         .into_boxed();
@@ -819,11 +845,20 @@ pub async fn list_enrolments(
     if let Some(a) = after {
         q = q.filter(programme_enrolments::id.gt(a));
     }
-    Ok(q.order(programme_enrolments::id.asc())
-        .limit(limit)
-        .select(EnrolmentRow::as_select())
-        .load(conn)
-        .await?)
+    q.order(programme_enrolments::id.asc()).limit(limit)
+}
+
+/// The SQL text `list_enrolments` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_enrolments_sql(
+    programme: Uuid,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> String {
+    crate::statement_sql(
+        &enrolments_query(programme, status, after, limit).select(EnrolmentRow::as_select()),
+    )
 }
 
 /// One enrolment of a programme.

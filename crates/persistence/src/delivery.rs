@@ -697,24 +697,7 @@ pub async fn list_sessions(
     before: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<ReferralSession>> {
-    let mut q = session_attendance::table
-        .filter(session_attendance::referral_id.eq(referral))
-        .into_boxed();
-    if let Some((d, id)) = before {
-        q = q.filter(
-            session_attendance::held_on
-                .lt(d)
-                .or(session_attendance::held_on
-                    .eq(d)
-                    .and(session_attendance::session_id.lt(id))),
-        );
-    }
-    let rows: Vec<AttendanceRow> = q
-        .order((
-            session_attendance::held_on.desc(),
-            session_attendance::session_id.desc(),
-        ))
-        .limit(limit)
+    let rows: Vec<AttendanceRow> = sessions_query(referral, before, limit)
         .select(AttendanceRow::as_select())
         .load(c)
         .await?;
@@ -941,19 +924,7 @@ pub async fn list_reviews(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<ReviewView>> {
-    let mut q = plan_reviews::table
-        .filter(plan_reviews::referral_id.eq(referral))
-        .into_boxed();
-    if let Some((at, id)) = after {
-        q = q.filter(
-            plan_reviews::created_at
-                .gt(at)
-                .or(plan_reviews::created_at.eq(at).and(plan_reviews::id.gt(id))),
-        );
-    }
-    let reviews: Vec<ReviewRow> = q
-        .order((plan_reviews::created_at.asc(), plan_reviews::id.asc()))
-        .limit(limit)
+    let reviews: Vec<ReviewRow> = reviews_query(referral, after, limit)
         .select(ReviewRow::as_select())
         .load(c)
         .await?;
@@ -982,6 +953,68 @@ pub async fn list_reviews(
             review: r,
         })
         .collect())
+}
+
+fn sessions_query<'a>(
+    referral: Uuid,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> session_attendance::BoxedQuery<'a, diesel::pg::Pg> {
+    let mut q = session_attendance::table
+        .filter(session_attendance::referral_id.eq(referral))
+        .into_boxed();
+    if let Some((d, id)) = before {
+        q = q.filter(
+            session_attendance::held_on
+                .lt(d)
+                .or(session_attendance::held_on
+                    .eq(d)
+                    .and(session_attendance::session_id.lt(id))),
+        );
+    }
+    q.order((
+        session_attendance::held_on.desc(),
+        session_attendance::session_id.desc(),
+    ))
+    .limit(limit)
+}
+
+/// The SQL text `list_sessions` sends for its page of a referral's
+/// attendance, with `$n` placeholders in bind order (see
+/// `tests/indexes.rs`).
+pub fn list_sessions_sql(referral: Uuid, before: Option<(NaiveDate, Uuid)>, limit: i64) -> String {
+    crate::statement_sql(
+        &sessions_query(referral, before, limit).select(AttendanceRow::as_select()),
+    )
+}
+
+/// The SQL text `list_reviews` sends for its page of a referral's reviews,
+/// with `$n` placeholders in bind order (see `tests/indexes.rs`).
+pub fn list_reviews_sql(
+    referral: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> String {
+    crate::statement_sql(&reviews_query(referral, after, limit).select(ReviewRow::as_select()))
+}
+
+fn reviews_query<'a>(
+    referral: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> plan_reviews::BoxedQuery<'a, diesel::pg::Pg> {
+    let mut q = plan_reviews::table
+        .filter(plan_reviews::referral_id.eq(referral))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            plan_reviews::created_at
+                .gt(at)
+                .or(plan_reviews::created_at.eq(at).and(plan_reviews::id.gt(id))),
+        );
+    }
+    q.order((plan_reviews::created_at.asc(), plan_reviews::id.asc()))
+        .limit(limit)
 }
 
 /// A correction of a recorded session: its shared fields and the

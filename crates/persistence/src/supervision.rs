@@ -521,6 +521,19 @@ pub async fn list_practice(
     before: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<PracticeView>> {
+    let rows: Vec<PracticeRow> = practice_query(zone, kind, before, limit)
+        .select(PracticeRow::as_select())
+        .load(c)
+        .await?;
+    complete(c, rows).await
+}
+
+fn practice_query<'a>(
+    zone: Option<Uuid>,
+    kind: Option<&str>,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> practice_sessions::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = practice_sessions::table.into_boxed();
     if let Some(z) = zone {
         q = q.filter(practice_sessions::zone_id.eq(z));
@@ -537,16 +550,24 @@ pub async fn list_practice(
                     .and(practice_sessions::id.lt(id))),
         );
     }
-    let rows: Vec<PracticeRow> = q
-        .order((
-            practice_sessions::held_on.desc(),
-            practice_sessions::id.desc(),
-        ))
-        .limit(limit)
-        .select(PracticeRow::as_select())
-        .load(c)
-        .await?;
-    complete(c, rows).await
+    q.order((
+        practice_sessions::held_on.desc(),
+        practice_sessions::id.desc(),
+    ))
+    .limit(limit)
+}
+
+/// The SQL text `list_practice` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_practice_sql(
+    zone: Option<Uuid>,
+    kind: Option<&str>,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> String {
+    crate::statement_sql(
+        &practice_query(zone, kind, before, limit).select(PracticeRow::as_select()),
+    )
 }
 
 /// Sets an action's done flag if the session's version matches; the
