@@ -489,3 +489,54 @@ async fn a_practice_session_is_corrected_with_if_match_and_the_zone_rule() {
         200,
     );
 }
+
+#[tokio::test]
+async fn practice_sessions_page_newest_first_across_equal_dates() {
+    let app = TestApp::spawn().await;
+    let a = app.team("S07").await;
+    let practitioner = app.practitioner(&a, 0);
+    for held_on in [
+        "2026-11-20",
+        "2026-11-26",
+        "2026-11-26",
+        "2026-11-10",
+        "2026-11-26",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/practice-sessions",
+                &practitioner,
+                &json!({
+                    "kind": "community_of_practice",
+                    "zone_id": a.zone.id,
+                    "held_on": held_on,
+                    "facilitator_id": a.manager.id,
+                }),
+            )
+            .await;
+        assert_status(&r, 201);
+    }
+    // One a page: the keyset (held_on, id) carries across equal dates.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut path = "/api/v1/practice-sessions?limit=1".to_owned();
+    loop {
+        let page = app.get(&path, &app.manager(&a)).await;
+        assert_status(&page, 200);
+        for s in items(&page) {
+            seen.push((
+                s["held_on"].as_str().expect("held_on").to_owned(),
+                s["id"].as_str().expect("id").to_owned(),
+            ));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/practice-sessions?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut expected = seen.clone();
+    expected.sort();
+    expected.reverse();
+    expected.dedup();
+    assert_eq!(seen, expected, "newest first, each once");
+    assert_eq!(seen.len(), 5);
+}

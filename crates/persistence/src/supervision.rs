@@ -542,12 +542,17 @@ fn practice_query<'a>(
         q = q.filter(practice_sessions::kind.eq(k.to_owned()));
     }
     if let Some((d, id)) = before {
+        // A row comparison, not `held_on < d OR (held_on = d AND id < id)`:
+        // the planner bounds the (held_on DESC, id DESC) indexes with it,
+        // where the OR form reads and discards every newer session.
         q = q.filter(
-            practice_sessions::held_on
-                .lt(d)
-                .or(practice_sessions::held_on
-                    .eq(d)
-                    .and(practice_sessions::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                r#"("practice_sessions"."held_on", "practice_sessions"."id") < ("#,
+            )
+            .bind::<diesel::sql_types::Date, _>(d)
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .sql(")"),
         );
     }
     q.order((
