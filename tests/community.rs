@@ -600,3 +600,178 @@ async fn concurrent_enrolments_never_exceed_capacity() {
     assert_eq!(p.body["enrolled"], 5);
     assert_eq!(p.body["waiting"], 10);
 }
+
+#[tokio::test]
+async fn a_session_is_read_with_its_etag_and_moved_with_if_match() {
+    let app = TestApp::spawn().await;
+    let team = app.team("PS1").await;
+    let other = app.team("PS2").await;
+    let token = app.manager(&team);
+    // Dates around today, so that "after today" means the same whenever
+    // the test runs.
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let mut body = programme(&team.zone.id.to_string(), None, 5);
+    body["starts_on"] = json!(day(-60));
+    body["ends_on"] = json!(day(60));
+    let p = app.post("/api/v1/programmes", &token, &body).await;
+    assert_status(&p, 201);
+    let id = p.id();
+    let created = app
+        .post(
+            &format!("/api/v1/programmes/{id}/sessions"),
+            &token,
+            &json!({"date": day(-7), "starts_at": "10:00:00", "ends_at": "12:00:00", "topic": "Welcome"}),
+        )
+        .await;
+    assert_status(&created, 201);
+    assert_eq!(created.etag(), "\"v1\"");
+    let sid = created.id();
+    let path = format!("/api/v1/programmes/{id}/sessions/{sid}");
+
+    // Read: any authenticated caller, as the list; with its ETag.
+    let read = app.get(&path, &app.school(&team.schools[0].urn)).await;
+    assert_status(&read, 200);
+    assert_eq!(read.etag(), "\"v1\"");
+    assert_eq!(read.body["version"], 1);
+    assert_eq!(read.body["date"], json!(day(-7)));
+    app.get(
+        &format!("/api/v1/programmes/{id}/sessions/{}", uuid::Uuid::nil()),
+        &token,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let other_programme = app
+        .post(
+            "/api/v1/programmes",
+            &app.manager(&other),
+            &programme(&other.zone.id.to_string(), None, 5),
+        )
+        .await;
+    assert_status(&other_programme, 201);
+    app.get(
+        &format!("/api/v1/programmes/{}/sessions/{sid}", other_programme.id()),
+        &token,
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    let put = |token: String, etag: Option<&'static str>, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move { with_if_match(app, Method::PUT, &path, &token, etag, Some(&body)).await }
+    };
+    let moved = json!({"date": day(7), "starts_at": "13:00:00", "ends_at": "15:00:00", "topic": "Welcome back"});
+    // Roles and scope: schools 403; another zone's team 404.
+    put(
+        app.school(&team.schools[0].urn),
+        Some("\"v1\""),
+        moved.clone(),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
+    put(app.manager(&other), Some("\"v1\""), moved.clone())
+        .await
+        .assert_problem(404, "not_found");
+    // The payload is checked before If-Match.
+    let mut unknown = moved.clone();
+    unknown["location"] = json!("Hall");
+    assert_field_error(
+        &put(token.clone(), None, unknown).await,
+        "location",
+        "unknown_field",
+    );
+    let mut invalid = moved.clone();
+    invalid["date"] = json!("2027-02-30");
+    assert_field_error(
+        &put(token.clone(), None, invalid).await,
+        "date",
+        "invalid_value",
+    );
+    let mut outside = moved.clone();
+    outside["date"] = json!(day(61));
+    assert_field_error(
+        &put(token.clone(), None, outside).await,
+        "date",
+        "outside_programme",
+    );
+    let mut backwards = moved.clone();
+    backwards["ends_at"] = json!("12:00:00");
+    assert_field_error(
+        &put(token.clone(), None, backwards).await,
+        "ends_at",
+        "before_start",
+    );
+    put(token.clone(), None, moved.clone())
+        .await
+        .assert_problem(428, "if_match_required");
+    put(token.clone(), Some("\"v7\""), moved.clone())
+        .await
+        .assert_problem(412, "version_mismatch");
+    assert_eq!(app.get(&path, &token).await.body["date"], json!(day(-7)));
+
+    // No attendance yet: a practitioner of the team moves it into the future.
+    let r = put(app.practitioner(&team, 0), Some("\"v1\""), moved.clone()).await;
+    assert_status(&r, 200);
+    assert_eq!(r.etag(), "\"v2\"");
+    assert_eq!(r.body["date"], json!(day(7)));
+    assert_eq!(r.body["starts_at"], "13:00:00");
+    assert_eq!(r.body["topic"], "Welcome back");
+    assert!(r.body["updated_at"].is_string());
+    put(token.clone(), Some("\"v1\""), moved.clone())
+        .await
+        .assert_problem(412, "version_mismatch");
+
+    // Attendance recorded: the session took place. Correcting it to a past
+    // day stands; moving it to a day after today does not.
+    let status = format!("/api/v1/programmes/{id}/status");
+    let r = with_if_match(
+        &app,
+        Method::POST,
+        &status,
+        &token,
+        Some(&p.etag()),
+        Some(&json!({"status": "open"})),
+    )
+    .await;
+    assert_status(&r, 200);
+    let e = enrol(&app, &id, &token, "A").await;
+    assert_status(&e, 201);
+    let r = with_if_match(
+        &app,
+        Method::PUT,
+        &format!("{path}/attendance"),
+        &token,
+        None,
+        Some(&json!({"records": [{"enrolment_id": e.id(), "status": "attended"}]})),
+    )
+    .await;
+    assert_status(&r, 200);
+    let mut later = moved.clone();
+    later["date"] = json!(day(14));
+    assert_field_error(
+        &put(token.clone(), Some("\"v2\""), later).await,
+        "date",
+        "session_attended",
+    );
+    let mut retimed = moved.clone();
+    retimed["starts_at"] = json!("14:00:00");
+    assert_field_error(
+        &put(token.clone(), Some("\"v2\""), retimed).await,
+        "date",
+        "session_attended",
+    );
+    let mut topic = moved.clone();
+    topic["topic"] = json!("Welcome (corrected)");
+    let r = put(token.clone(), Some("\"v2\""), topic).await;
+    assert_status(&r, 200);
+    assert_eq!(r.etag(), "\"v3\"");
+    let mut back = moved.clone();
+    back["date"] = json!(day(-6));
+    let r = put(app.admin(), Some("\"v3\""), back).await;
+    assert_status(&r, 200);
+    assert_eq!(r.body["date"], json!(day(-6)));
+    assert_eq!(r.etag(), "\"v4\"");
+    let att = app.get(&format!("{path}/attendance"), &token).await;
+    assert_eq!(att.body["records"][0]["status"], "attended");
+}

@@ -770,3 +770,244 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
         .await;
     assert_status(&moved, 200);
 }
+
+#[tokio::test]
+async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D06").await;
+    let other = app.team("D07").await;
+    let elsa = add_intervention(
+        &app,
+        "ELSA",
+        "individual",
+        &["social_emotional_mental_health"],
+        true,
+    )
+    .await;
+    let (ref_a, _) = active_referral(&app, &t, 0, 20).await;
+    let (ref_b, _) = active_referral(&app, &t, 1, 21).await;
+    let (ref_c, _) = active_referral(&app, &other, 0, 22).await;
+    let practitioner = app.practitioner(&t, 0);
+    let school = app.school(&t.schools[0].urn);
+    let attended = json!({"child": true, "parent_carer": false, "school_staff": false});
+    let nobody = json!({"child": false, "parent_carer": false, "school_staff": false});
+
+    // A group session of two referrals.
+    let grouped = app
+        .post(
+            "/api/v1/group-sessions",
+            &practitioner,
+            &json!({
+                "held_on": "2026-11-21",
+                "duration_minutes": 60,
+                "participants": [
+                    {"referral_id": ref_a, "attendance": "attended", "attendees": attended},
+                    {"referral_id": ref_b, "attendance": "attended", "attendees": attended}
+                ]
+            }),
+        )
+        .await;
+    assert_status(&grouped, 201);
+    assert_eq!(grouped.etag(), "\"v1\"");
+    assert_eq!(grouped.body["version"], 1);
+    let path = grouped.header("location").expect("location").to_owned();
+    let fix = json!({
+        "held_on": "2026-11-20",
+        "intervention_id": elsa,
+        "duration_minutes": 45,
+        "notes": "Friendship group, week 2 (date corrected)",
+        "participants": [
+            {"referral_id": ref_a, "attendance": "attended", "attendees": {"child": true, "parent_carer": true, "school_staff": false}},
+            {"referral_id": ref_b, "attendance": "did_not_attend", "attendees": nobody}
+        ]
+    });
+
+    // Refusals: role, other team, bad payload, participants changed, no or stale If-Match.
+    put(&app, &path, &school, Some("\"v1\""), &fix)
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    put(&app, &path, &app.manager(&other), Some("\"v1\""), &fix)
+        .await
+        .assert_problem(404, "not_found");
+    let mut future = fix.clone();
+    future["held_on"] = json!("2999-01-01");
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v1\""), &future).await,
+        "held_on",
+        "in_future",
+    );
+    let mut unknown = fix.clone();
+    unknown["format"] = json!("individual");
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v1\""), &unknown).await,
+        "format",
+        "unknown_field",
+    );
+    let mut inconsistent = fix.clone();
+    inconsistent["participants"][1]["attendees"] = attended.clone();
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v1\""), &inconsistent).await,
+        "participants[1].attendees",
+        "inconsistent_attendance",
+    );
+    let mut moved = fix.clone();
+    moved["participants"][1]["referral_id"] = json!(ref_c);
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v9\""), &moved).await,
+        "participants",
+        "participants_changed",
+    );
+    let mut dropped = fix.clone();
+    dropped["participants"] = json!([fix["participants"][0]]);
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v1\""), &dropped).await,
+        "participants",
+        "participants_changed",
+    );
+    put(&app, &path, &practitioner, None, &fix)
+        .await
+        .assert_problem(428, "if_match_required");
+    put(&app, &path, &practitioner, Some("\"v9\""), &fix)
+        .await
+        .assert_problem(412, "version_mismatch");
+    let unchanged = app.get(&path, &practitioner).await;
+    assert_eq!(unchanged.etag(), "\"v1\"");
+    assert_eq!(unchanged.body["held_on"], "2026-11-21");
+
+    let fixed = put(&app, &path, &practitioner, Some("\"v1\""), &fix).await;
+    assert_status(&fixed, 200);
+    assert_eq!(fixed.etag(), "\"v2\"");
+    assert_eq!(fixed.body["held_on"], "2026-11-20");
+    assert_eq!(fixed.body["duration_minutes"], 45);
+    assert_eq!(fixed.body["intervention_id"], json!(elsa));
+    assert_eq!(fixed.body["format"], "group");
+    let b_list = app
+        .get(
+            &format!("/api/v1/referrals/{ref_b}/sessions"),
+            &practitioner,
+        )
+        .await;
+    assert_eq!(items(&b_list)[0]["attendance"], "did_not_attend");
+    assert_eq!(items(&b_list)[0]["held_on"], "2026-11-20");
+    assert_eq!(items(&b_list)[0]["version"], 2);
+    let a_list = app
+        .get(
+            &format!("/api/v1/referrals/{ref_a}/sessions"),
+            &practitioner,
+        )
+        .await;
+    assert_eq!(items(&a_list)[0]["attendees"]["parent_carer"], true);
+
+    // Reviews: read one, re-rate its goals; the plan's distance travelled follows.
+    let plan = put(
+        &app,
+        &format!("/api/v1/referrals/{ref_a}/plan"),
+        &practitioner,
+        None,
+        &plan_body(2, 7, &[&elsa]),
+    )
+    .await;
+    assert_status(&plan, 201);
+    let goals = goal_ids(&plan);
+    let reviews = format!("/api/v1/referrals/{ref_a}/reviews");
+    let review = app
+        .post(
+            &reviews,
+            &practitioner,
+            &json!({"reviewed_on": "2026-11-22", "ratings": [{"goal_id": goals[0], "rating": 5}, {"goal_id": goals[1], "rating": 4}]}),
+        )
+        .await;
+    assert_status(&review, 201);
+    let review_path = review.header("location").expect("location").to_owned();
+    assert_eq!(review_path, format!("{reviews}/{}", review.id()));
+    let read = app.get(&review_path, &school).await;
+    assert_status(&read, 200);
+    assert_eq!(read.etag(), "\"v1\"");
+    assert_eq!(read.body["ratings"][0]["rating"], 5);
+    app.get(&review_path, &app.manager(&other))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/referrals/{ref_b}/reviews/{}", review.id()),
+        &practitioner,
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    let rerate = json!({"reviewed_on": "2026-11-23", "ratings": [{"goal_id": goals[0], "rating": 8}, {"goal_id": goals[1], "rating": 1}], "notes": "Corrected after checking with school"});
+    put(&app, &review_path, &school, Some("\"v1\""), &rerate)
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    put(
+        &app,
+        &review_path,
+        &app.practitioner(&other, 0),
+        Some("\"v1\""),
+        &rerate,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_field_error(
+        &put(
+            &app,
+            &review_path,
+            &practitioner,
+            Some("\"v1\""),
+            &json!({"reviewed_on": "2026-11-23", "ratings": [{"goal_id": goals[0], "rating": 8}]}),
+        )
+        .await,
+        "ratings",
+        "goal_not_rated",
+    );
+    assert_field_error(
+        &put(
+            &app,
+            &review_path,
+            &practitioner,
+            Some("\"v1\""),
+            &json!({"reviewed_on": "2026-11-23", "ratings": [{"goal_id": goals[0], "rating": 12}, {"goal_id": goals[1], "rating": 1}]}),
+        )
+        .await,
+        "ratings[0].rating",
+        "off_gbo_scale",
+    );
+    put(&app, &review_path, &practitioner, None, &rerate)
+        .await
+        .assert_problem(428, "if_match_required");
+    put(&app, &review_path, &practitioner, Some("\"v7\""), &rerate)
+        .await
+        .assert_problem(412, "version_mismatch");
+    let rerated = put(&app, &review_path, &practitioner, Some("\"v1\""), &rerate).await;
+    assert_status(&rerated, 200);
+    assert_eq!(rerated.etag(), "\"v2\"");
+    assert_eq!(rerated.body["reviewed_on"], "2026-11-23");
+    assert_eq!(rerated.body["ratings"][0]["distance_travelled"], 6);
+    assert_eq!(rerated.body["ratings"][1]["distance_travelled"], -2);
+    let plan_now = app
+        .get(&format!("/api/v1/referrals/{ref_a}/plan"), &school)
+        .await;
+    assert_eq!(plan_now.body["goals"][0]["latest_rating"], 8);
+    assert_eq!(plan_now.body["goals"][0]["distance_travelled"], 6);
+    assert_eq!(plan_now.body["goals"][1]["distance_travelled"], -2);
+
+    // Once a referral closes, its sessions and reviews stand.
+    let current = app
+        .get(&format!("/api/v1/referrals/{ref_a}"), &practitioner)
+        .await;
+    let closed = app
+        .act(
+            &ref_a,
+            "close",
+            &practitioner,
+            &current.etag(),
+            &json!({"outcome": "needs_met", "final_ratings": [{"goal_id": goals[0], "rating": 9}, {"goal_id": goals[1], "rating": 6}]}),
+        )
+        .await;
+    assert_status(&closed, 200);
+    put(&app, &review_path, &practitioner, Some("\"v2\""), &rerate)
+        .await
+        .assert_problem(409, "referral_not_open");
+    put(&app, &path, &practitioner, Some("\"v2\""), &fix)
+        .await
+        .assert_problem(409, "referral_not_open");
+}

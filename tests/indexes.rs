@@ -93,10 +93,10 @@ ANALYZE;
 ";
 
 /// Nodes of a plan (JSON) that read a big table badly.
-fn offences(node: &Value, out: &mut Vec<String>) {
+fn offences(node: &Value, tables: &[&str], out: &mut Vec<String>) {
     let kind = node["Node Type"].as_str().unwrap_or_default();
     let relation = node["Relation Name"].as_str().unwrap_or_default();
-    if BIG_TABLES.contains(&relation) {
+    if tables.contains(&relation) {
         let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0)
             * node["Actual Loops"].as_f64().unwrap_or(1.0);
         if kind == "Seq Scan" {
@@ -111,7 +111,7 @@ fn offences(node: &Value, out: &mut Vec<String>) {
     }
     if let Some(children) = node["Plans"].as_array() {
         for c in children {
-            offences(c, out);
+            offences(c, tables, out);
         }
     }
 }
@@ -379,7 +379,7 @@ async fn every_list_query_is_index_backed() {
                 .expect("plan");
             let plan: Value = serde_json::from_str(&text).expect("json plan");
             let mut found = Vec::new();
-            offences(&plan[0]["Plan"], &mut found);
+            offences(&plan[0]["Plan"], &BIG_TABLES, &mut found);
             let known = KNOWN.iter().find(|(n, _)| *n == s.name);
             if let (false, Some((_, why))) = (found.is_empty(), known) {
                 if mode == "force_generic_plan" {
@@ -425,6 +425,7 @@ async fn plan_offences(
     client: &tokio_postgres::Client,
     i: usize,
     name: &str,
+    tables: &[&str],
     sql: &str,
     args: &[String],
 ) -> Vec<String> {
@@ -462,7 +463,7 @@ async fn plan_offences(
             .expect("plan");
         let plan: Value = serde_json::from_str(&text).expect("json plan");
         let mut found = Vec::new();
-        offences(&plan[0]["Plan"], &mut found);
+        offences(&plan[0]["Plan"], tables, &mut found);
         if !found.is_empty() {
             failures.push(format!("{name} [{mode}]: {}\n  {sql}", found.join("; ")));
         }
@@ -579,7 +580,7 @@ async fn every_audit_list_query_is_index_backed() {
         let sql = list_sql(&filter, after, page);
         let mut args = args;
         args.push(page.to_string());
-        failures.extend(plan_offences(&client, i, name, &sql, &args).await);
+        failures.extend(plan_offences(&client, i, name, &BIG_TABLES, &sql, &args).await);
     }
     assert!(
         failures.is_empty(),
@@ -588,11 +589,16 @@ async fn every_audit_list_query_is_index_backed() {
     );
 }
 
-/// The service-delivery lists (termly conversations, consultations,
-/// programmes, enrolments and the waiting list) over seeded tables: the
-/// statements the persistence layer sends, written out, each checked as
-/// above. 20,000 conversations, 20,000 consultations, 2,000 programmes and
-/// 20,000 enrolments.
+/// The service-delivery lists over seeded tables, each checked as above.
+/// Termly conversations, consultations, programmes and the waiting list:
+/// the statements the persistence layer sends, written out. The sessions
+/// and reviews of a referral, practice sessions, a programme's sessions
+/// and its enrolments: the very statements, from the persistence layer's
+/// `*_sql` functions, prepared and explained with the custom and the
+/// generic plan (first page and a later page). 20,000 conversations,
+/// 20,000 consultations, 2,000 programmes with 16,000 sessions and 20,000
+/// enrolments, 20,000 delivery sessions over 2,000 referrals with 8,000
+/// reviews, 6,000 practice sessions over 15 zones.
 #[tokio::test]
 async fn service_delivery_lists_are_index_backed() {
     const DELIVERY_SEED: &str = r"
@@ -628,6 +634,33 @@ SELECT ('b3000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
        CASE WHEN n % 4 = 0 THEN 'waiting' ELSE 'enrolled' END,
        CASE WHEN n % 4 = 0 THEN now() END, now(), 'x', now(), now()
 FROM generate_series(1, 20000) n;
+INSERT INTO programme_sessions (id, programme_id, session_date, created_at)
+SELECT ('b4000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('b2000000-0000-4000-8000-' || lpad(to_hex(1 + n % 2000), 12, '0'))::uuid,
+       date '2026-01-01' + (n / 2000) * 7, now()
+FROM generate_series(1, 16000) n;
+INSERT INTO delivery_sessions (id, team_id, held_on, format, duration_minutes, recorded_by)
+SELECT ('b5000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('a2000000-0000-4000-8000-' || lpad(to_hex(1 + n % 15), 12, '0'))::uuid,
+       date '2024-01-01' + n / 20, 'individual', 60, 'x'
+FROM generate_series(1, 20000) n;
+INSERT INTO session_attendance (session_id, referral_id, status, child_attended,
+    parent_carer_attended, school_staff_attended, held_on)
+SELECT ('b5000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('00000000-0000-4000-8000-' || lpad(to_hex(1 + n % 2000), 12, '0'))::uuid,
+       'attended', true, true, false, date '2024-01-01' + n / 20
+FROM generate_series(1, 20000) n;
+INSERT INTO plan_reviews (id, referral_id, kind, reviewed_on, recorded_by, created_at)
+SELECT ('b6000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('00000000-0000-4000-8000-' || lpad(to_hex(1 + n % 2000), 12, '0'))::uuid,
+       'interim', date '2024-01-01' + n / 10, 'x', timestamptz '2024-01-01 09:00Z' + n * interval '1 hour'
+FROM generate_series(1, 8000) n;
+INSERT INTO practice_sessions (id, kind, zone_id, held_on, facilitator_id, created_by)
+SELECT ('b7000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       (ARRAY['community_of_practice', 'group_supervision'])[1 + n % 2],
+       ('a1000000-0000-4000-8000-' || lpad(to_hex(1 + n % 15), 12, '0'))::uuid,
+       date '2020-01-01' + n / 3, ('a3000000-0000-4000-8000-' || lpad(to_hex(100 + n % 15), 12, '0'))::uuid, 'x'
+FROM generate_series(1, 6000) n;
 SET session_replication_role = origin;
 ANALYZE;
 ";
@@ -704,7 +737,7 @@ ANALYZE;
             .expect("plan");
         let plan: Value = serde_json::from_str(&text).expect("json plan");
         let mut found = Vec::new();
-        delivery_offences(&plan[0]["Plan"], table, &mut found);
+        offences(&plan[0]["Plan"], &[table], &mut found);
         // With 15 zones the planner walks the primary key in id order and
         // filters by zone (about 15 rows read per row returned, bounded by
         // the page) rather than zones' (zone_id, id) index: reported, not
@@ -716,6 +749,7 @@ ANALYZE;
             failures.push(format!("{name}: {}\n  {sql}", found.join("; ")));
         }
     }
+    failures.extend(delivery_statements(&client).await);
     assert!(
         failures.is_empty(),
         "service-delivery lists that are not index-backed:\n{}",
@@ -723,21 +757,143 @@ ANALYZE;
     );
 }
 
-fn delivery_offences(node: &Value, table: &str, out: &mut Vec<String>) {
-    let kind = node["Node Type"].as_str().unwrap_or_default();
-    let relation = node["Relation Name"].as_str().unwrap_or_default();
-    if relation == table {
-        let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0)
-            * node["Actual Loops"].as_f64().unwrap_or(1.0);
-        if kind == "Seq Scan" {
-            out.push(format!("Seq Scan on {relation}"));
-        } else if removed > MAX_ROWS_REMOVED {
-            out.push(format!("{kind} on {relation} discards {removed} rows"));
+/// The lists of recorded delivery and of programmes, as the persistence
+/// layer builds them: name, table, statement, bound values (the page size
+/// last).
+async fn delivery_statements(client: &tokio_postgres::Client) -> Vec<String> {
+    use chrono::NaiveDate;
+    use sct_persistence::{community, delivery, supervision};
+    let page = 51_i64;
+    let referral = id("00000000", 7);
+    let zone = id("a1000000", 3);
+    let programme = id("b2000000", 7);
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let lit_day = |d: NaiveDate| format!("'{d}'");
+    // Cursors part-way down each list.
+    let held = (day(2024, 11, 15), id("b5000000", 7007));
+    let reviewed = (
+        Utc.with_ymd_and_hms(2024, 6, 1, 9, 0, 0)
+            .single()
+            .expect("time"),
+        id("b6000000", 3607),
+    );
+    let practice = (day(2022, 9, 27), id("b7000000", 3000));
+    let programme_day = (day(2026, 2, 12), id("b4000000", 8007));
+    let enrolment = id("b3000000", 10007);
+    let shapes: Vec<(&str, &str, String, Vec<String>)> = vec![
+        (
+            "sessions of a referral",
+            "session_attendance",
+            delivery::list_sessions_sql(referral, None, page),
+            vec![lit_uuid(referral)],
+        ),
+        (
+            "sessions of a referral, a later page",
+            "session_attendance",
+            delivery::list_sessions_sql(referral, Some(held), page),
+            vec![
+                lit_uuid(referral),
+                lit_day(held.0),
+                lit_day(held.0),
+                lit_uuid(held.1),
+            ],
+        ),
+        (
+            "reviews of a referral",
+            "plan_reviews",
+            delivery::list_reviews_sql(referral, None, page),
+            vec![lit_uuid(referral)],
+        ),
+        (
+            "reviews of a referral, a later page",
+            "plan_reviews",
+            delivery::list_reviews_sql(referral, Some(reviewed), page),
+            vec![
+                lit_uuid(referral),
+                lit_time(reviewed.0),
+                lit_time(reviewed.0),
+                lit_uuid(reviewed.1),
+            ],
+        ),
+        (
+            "practice sessions of a zone (team)",
+            "practice_sessions",
+            supervision::list_practice_sql(Some(zone), None, None, page),
+            vec![lit_uuid(zone)],
+        ),
+        (
+            "practice sessions of a zone, one kind (team)",
+            "practice_sessions",
+            supervision::list_practice_sql(Some(zone), Some("group_supervision"), None, page),
+            vec![lit_uuid(zone), "'group_supervision'".into()],
+        ),
+        (
+            "practice sessions of a zone, a later page (team)",
+            "practice_sessions",
+            supervision::list_practice_sql(Some(zone), None, Some(practice), page),
+            vec![lit_uuid(zone), lit_day(practice.0), lit_uuid(practice.1)],
+        ),
+        (
+            "practice sessions of every zone (la_admin)",
+            "practice_sessions",
+            supervision::list_practice_sql(None, None, None, page),
+            vec![],
+        ),
+        (
+            "practice sessions of every zone, a later page (la_admin)",
+            "practice_sessions",
+            supervision::list_practice_sql(None, None, Some(practice), page),
+            vec![lit_day(practice.0), lit_uuid(practice.1)],
+        ),
+        (
+            "sessions of a programme",
+            "programme_sessions",
+            community::list_sessions_sql(programme, None, page),
+            vec![lit_uuid(programme)],
+        ),
+        (
+            "sessions of a programme, a later page",
+            "programme_sessions",
+            community::list_sessions_sql(programme, Some(programme_day), page),
+            vec![
+                lit_uuid(programme),
+                lit_day(programme_day.0),
+                lit_day(programme_day.0),
+                lit_uuid(programme_day.1),
+            ],
+        ),
+        (
+            "enrolments of a programme (as sent)",
+            "programme_enrolments",
+            community::list_enrolments_sql(programme, None, None, page),
+            vec![lit_uuid(programme)],
+        ),
+        (
+            "enrolments of a programme, one status, a later page",
+            "programme_enrolments",
+            community::list_enrolments_sql(programme, Some("waiting"), Some(enrolment), page),
+            vec![lit_uuid(programme), "'waiting'".into(), lit_uuid(enrolment)],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (name, table, sql, args)) in shapes.into_iter().enumerate() {
+        let mut args = args;
+        args.push(page.to_string());
+        for f in plan_offences(client, i, name, &[table], &sql, &args).await {
+            // The zone walk of the lists above: the planner may walk the
+            // (held_on, id) index with the keyset as its bound and filter
+            // by zone, about 15 rows read per row returned whatever the
+            // table's size. Reported, not failed; any other offence (a
+            // keyset the index does not bound, a sequential scan) fails.
+            let zone_walk = name.contains("of a zone")
+                && !f.contains("Seq Scan")
+                && f.matches(" discards ").count() == f.matches("by filter \"(zone_id = ").count();
+            if zone_walk {
+                eprintln!("known, not failed: {f}");
+            } else {
+                failures.push(f);
+            }
         }
     }
-    if let Some(children) = node["Plans"].as_array() {
-        for c in children {
-            delivery_offences(c, table, out);
-        }
-    }
+    failures
 }

@@ -277,3 +277,238 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
         .await
         .assert_problem(400, "invalid_parameter");
 }
+
+const ENVELOPE: [&str; 8] = [
+    "total_items",
+    "total_pages",
+    "page_number",
+    "size",
+    "first_page",
+    "last_page",
+    "empty",
+    "contents",
+];
+
+#[tokio::test]
+async fn services_at_locations_taxonomy_terms_and_search_filters() {
+    let app = TestApp::spawn().await;
+    let t = app.team("OR3").await;
+    let zone = t.zone.id.to_string();
+    let admin = app.admin();
+    let mut hubs = Vec::new();
+    for (name, postcode) in [
+        ("Thetford Family Hub", "IP24 1AA"),
+        ("Dereham Family Hub", "NR19 2AA"),
+    ] {
+        let h = app
+            .post("/api/v1/family-hubs", &admin, &json!({"name": name, "address": "1 Example Street", "postcode": postcode, "zone_id": zone}))
+            .await;
+        assert_status(&h, 201);
+        hubs.push(h.id());
+    }
+    let mut ids = Vec::new();
+    for (title, kind, hub) in [
+        ("Worry group", "support_group", Some(&hubs[0])),
+        (
+            "Incredible Years 100% parenting",
+            "parenting_programme",
+            Some(&hubs[1]),
+        ),
+        ("Online sleep workshop", "workshop", None),
+    ] {
+        let p = app
+            .post(
+                "/api/v1/programmes",
+                &admin,
+                &json!({
+                    "programme_type": kind, "title": title, "description": "For parents and carers",
+                    "zone_id": zone, "hub_id": hub, "capacity": 10,
+                    "starts_on": "2027-01-11", "ends_on": "2027-03-01",
+                    "audience": {"age_from": 5, "age_to": 11, "needs": []}
+                }),
+            )
+            .await;
+        assert_status(&p, 201);
+        let r = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/programmes/{}/status", p.id()),
+                Some(&admin),
+                Some(&json!({"status": "open"})),
+                &[("if-match", &p.etag())],
+            )
+            .await;
+        assert_status(&r, 200);
+        ids.push(p.id());
+    }
+    let draft = app
+        .post(
+            "/api/v1/programmes",
+            &admin,
+            &json!({
+                "programme_type": "workshop", "title": "Draft worry workshop", "description": "D",
+                "zone_id": zone, "hub_id": hubs[0], "capacity": 10,
+                "starts_on": "2027-01-11", "ends_on": "2027-03-01",
+                "audience": {"age_from": 5, "age_to": 11, "needs": []}
+            }),
+        )
+        .await;
+    assert_status(&draft, 201);
+
+    // One service at its location, field by field.
+    let sal = public_get(&app, &format!("/oruk/service_at_locations/{}", ids[0])).await;
+    assert_status(&sal, 200);
+    assert_eq!(
+        keys(&sal.body),
+        sorted(&["id", "service_id", "location_id", "service", "location"])
+    );
+    assert_eq!(sal.body["id"], ids[0]);
+    assert_eq!(sal.body["service_id"], ids[0]);
+    assert_eq!(sal.body["location_id"], hubs[0]);
+    assert_eq!(
+        keys(&sal.body["service"]),
+        sorted(&["id", "name", "status"])
+    );
+    assert_eq!(sal.body["service"]["name"], "Worry group");
+    assert_eq!(sal.body["service"]["status"], "active");
+    let loc = &sal.body["location"];
+    assert_eq!(
+        keys(loc),
+        sorted(&[
+            "id",
+            "location_type",
+            "name",
+            "latitude",
+            "longitude",
+            "addresses"
+        ])
+    );
+    assert_eq!(loc["name"], "Thetford Family Hub");
+    assert_eq!(loc["location_type"], "physical");
+    let addr = &loc["addresses"][0];
+    assert_eq!(
+        keys(addr),
+        sorted(&[
+            "id",
+            "location_id",
+            "address_1",
+            "city",
+            "state_province",
+            "postal_code",
+            "country",
+            "address_type"
+        ])
+    );
+    assert_eq!(addr["postal_code"], "IP24 1AA");
+    assert_eq!(addr["country"], "GB");
+    for missing in [ids[2].clone(), draft.id(), uuid::Uuid::nil().to_string()] {
+        public_get(&app, &format!("/oruk/service_at_locations/{missing}"))
+            .await
+            .assert_problem(404, "not_found");
+    }
+
+    // Taxonomy terms: the three programme types.
+    let terms = public_get(&app, "/oruk/taxonomy_terms").await;
+    assert_status(&terms, 200);
+    assert_eq!(keys(&terms.body), sorted(&ENVELOPE));
+    assert_eq!(terms.body["total_items"], 3);
+    assert_eq!(terms.body["total_pages"], 1);
+    assert_eq!(terms.body["empty"], false);
+    let contents = terms.body["contents"].as_array().expect("contents");
+    assert_eq!(contents.len(), 3);
+    let term = &contents[0];
+    assert_eq!(
+        keys(term),
+        sorted(&[
+            "id",
+            "code",
+            "name",
+            "description",
+            "parent_id",
+            "taxonomy",
+            "taxonomy_id",
+            "language"
+        ])
+    );
+    assert_eq!(term["code"], "parenting_programme");
+    assert_eq!(term["language"], "en");
+    let taxonomy = public_get(&app, "/oruk/taxonomies").await;
+    assert_eq!(term["taxonomy_id"], taxonomy.body["contents"][0]["id"]);
+    let second = public_get(&app, "/oruk/taxonomy_terms?page=2&per_page=2").await;
+    assert_eq!(second.body["page_number"], 2);
+    assert_eq!(second.body["last_page"], true);
+    assert_eq!(second.body["contents"].as_array().expect("c").len(), 1);
+    public_get(&app, "/oruk/taxonomy_terms?per_page=0")
+        .await
+        .assert_problem(400, "invalid_parameter");
+    let support = contents
+        .iter()
+        .find(|c| c["code"] == "support_group")
+        .expect("support_group");
+    let one = public_get(
+        &app,
+        &format!(
+            "/oruk/taxonomy_terms/{}",
+            support["id"].as_str().expect("id")
+        ),
+    )
+    .await;
+    assert_status(&one, 200);
+    assert_eq!(&one.body, support);
+    public_get(&app, &format!("/oruk/taxonomy_terms/{}", uuid::Uuid::nil()))
+        .await
+        .assert_problem(404, "not_found");
+
+    // Filters on services: text, taxonomy term, postcode (district).
+    let names = |r: &Reply| -> Vec<String> {
+        r.body["contents"]
+            .as_array()
+            .expect("contents")
+            .iter()
+            .map(|s| s["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let worry = public_get(&app, "/oruk/services?text=WORRY").await;
+    assert_status(&worry, 200);
+    assert_eq!(names(&worry), vec!["Worry group"], "drafts stay out");
+    assert_eq!(worry.body["total_items"], 1);
+    let literal = public_get(&app, "/oruk/services?text=100%25").await;
+    assert_eq!(names(&literal), vec!["Incredible Years 100% parenting"]);
+    let pct = public_get(&app, "/oruk/services?text=%25").await;
+    assert_eq!(
+        names(&pct),
+        vec!["Incredible Years 100% parenting"],
+        "% is literal"
+    );
+    let by_term = public_get(
+        &app,
+        &format!(
+            "/oruk/services?taxonomy_term_id={}",
+            support["id"].as_str().expect("id")
+        ),
+    )
+    .await;
+    assert_eq!(names(&by_term), vec!["Worry group"]);
+    for pc in ["IP24", "ip24%201zz", "IP241ZZ"] {
+        let r = public_get(&app, &format!("/oruk/services?postcode={pc}")).await;
+        assert_status(&r, 200);
+        assert_eq!(names(&r), vec!["Worry group"], "{pc}");
+    }
+    let none = public_get(&app, "/oruk/services?postcode=IP2").await;
+    assert_eq!(none.body["total_items"], 0);
+    assert_eq!(none.body["empty"], true);
+    let combined = public_get(&app, "/oruk/services?text=worry&postcode=NR19").await;
+    assert_eq!(combined.body["total_items"], 0);
+    let at_locations = public_get(&app, "/oruk/service_at_locations?postcode=NR19").await;
+    assert_eq!(at_locations.body["contents"][0]["service_id"], ids[1]);
+    for bad in [
+        "postcode=NOTAPOSTCODE",
+        "postcode=%25",
+        "text=",
+        "near=IP24",
+    ] {
+        public_get(&app, &format!("/oruk/services?{bad}"))
+            .await
+            .assert_problem(400, "invalid_parameter");
+    }
+}

@@ -453,3 +453,309 @@ async fn outcomes_at_closure_and_the_shift_left() {
          ,true,4,1,2,1,1,0.5,0.25\r\n"
     );
 }
+
+/// A referral of the team accepted, allocated and started: its id.
+async fn active(app: &TestApp, t: &TestTeam, n: u32) -> String {
+    let (id, etag) = referral(app, t, n, 4).await;
+    let etag = walk(
+        app,
+        t,
+        &id,
+        &etag,
+        &[
+            ("accept", json!({})),
+            ("allocate", json!({"worker_id": t.practitioners[0].id})),
+        ],
+    )
+    .await;
+    let r = app
+        .act(&id, "start", &app.practitioner(t, 0), &etag, &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    id
+}
+
+#[tokio::test]
+async fn programmes_report_enrolment_waiting_and_attendance() {
+    let app = TestApp::spawn().await;
+    let a = app.team("RP1").await;
+    let b = app.team("RP2").await;
+    let mgr = app.manager(&a);
+    let prog = app
+        .post(
+            "/api/v1/programmes",
+            &mgr,
+            &json!({
+                "programme_type": "parenting_programme",
+                "title": "Triple P Group",
+                "description": "Eight weekly sessions",
+                "zone_id": a.zone.id,
+                "capacity": 2,
+                "starts_on": "2027-01-11",
+                "ends_on": "2027-03-01",
+                "audience": {"age_from": 2, "age_to": 12, "needs": []}
+            }),
+        )
+        .await;
+    assert_eq!(prog.status, 201, "{}", prog.text);
+    let id = prog.id();
+    let session = app
+        .post(
+            &format!("/api/v1/programmes/{id}/sessions"),
+            &mgr,
+            &json!({"date": "2027-01-11"}),
+        )
+        .await;
+    assert_eq!(session.status, 201, "{}", session.text);
+    let opened = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/programmes/{id}/status"),
+            Some(&mgr),
+            Some(&json!({"status": "open"})),
+            &[("if-match", &prog.etag())],
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.text);
+    let mut enrolments = Vec::new();
+    for name in ["A", "B", "C"] {
+        let e = app
+            .post(
+                &format!("/api/v1/programmes/{id}/enrolments"),
+                &mgr,
+                &json!({"parent_carer_name": name, "contact_consent": true}),
+            )
+            .await;
+        assert_eq!(e.status, 201, "{}", e.text);
+        enrolments.push(e.id());
+    }
+    let marked = app
+        .call(
+            reqwest::Method::PUT,
+            &format!(
+                "/api/v1/programmes/{id}/sessions/{}/attendance",
+                session.id()
+            ),
+            Some(&mgr),
+            Some(&json!({"records": [
+                {"enrolment_id": enrolments[0], "status": "attended"},
+                {"enrolment_id": enrolments[1], "status": "did_not_attend"}
+            ]})),
+            &[],
+        )
+        .await;
+    assert_eq!(marked.status, 200, "{}", marked.text);
+
+    let path = "/api/v1/reports/programmes?from=2027-01-01&to=2027-12-31";
+    let r = app.get(path, &app.admin()).await;
+    let rs = rows(&r);
+    assert_eq!(rs.len(), 1, "{rs:?}");
+    let row = &rs[0];
+    assert_eq!(row["zone_code"], "RP1");
+    assert_eq!(row["programme_id"], id);
+    assert_eq!(row["title"], "Triple P Group");
+    assert_eq!(row["programme_type"], "parenting_programme");
+    assert_eq!(row["status"], "open");
+    assert_eq!(row["capacity"], 2);
+    assert_eq!(row["enrolled"], 2);
+    assert_eq!(row["waiting"], 1);
+    assert_eq!(row["completed"], 0);
+    assert_eq!(row["cancelled"], 0);
+    assert_eq!(
+        row["sessions_held"], 0,
+        "a session in the future is not held yet"
+    );
+    assert_eq!(row["attended"], 1);
+    assert_eq!(row["attendance_marks"], 2);
+    assert_eq!(row["attendance_rate"], 0.5);
+    assert_eq!(r.body["scope"]["from"], "2027-01-01");
+
+    // A period the programme does not run in, and another zone, are empty.
+    assert!(rows(
+        &app.get(
+            "/api/v1/reports/programmes?from=2026-01-01&to=2026-12-31",
+            &app.admin()
+        )
+        .await
+    )
+    .is_empty());
+    assert!(rows(&app.get(&format!("{path}&zone=RP2"), &app.admin()).await).is_empty());
+    assert_eq!(rows(&app.get(path, &mgr).await).len(), 1);
+    assert!(rows(&app.get(path, &app.manager(&b)).await).is_empty());
+    app.get(&format!("{path}&zone=RP1"), &app.manager(&b))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(path, &app.practitioner(&a, 0))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    app.get(path, &app.school(&a.schools[0].urn))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+
+    let csv = get_csv(&app, path, &mgr).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    let mut lines = csv.text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("zone_code,programme_id,title,programme_type,status,starts_on,ends_on,capacity,enrolled,waiting,completed,cancelled,sessions_held,attended,attendance_marks,attendance_rate")
+    );
+    assert_eq!(
+        lines.next(),
+        Some(format!("RP1,{id},Triple P Group,parenting_programme,open,2027-01-11,2027-03-01,2,2,1,0,0,0,1,2,0.5").as_str())
+    );
+}
+
+#[tokio::test]
+async fn interventions_report_delivery_attendance_and_distance_travelled() {
+    let app = TestApp::spawn().await;
+    let a = app.team("RI1").await;
+    let b = app.team("RI2").await;
+    let admin = app.admin();
+    let add = |name: &str| {
+        json!({
+            "name": name, "description": "D", "approach": "A", "mode": "individual",
+            "areas": ["social_emotional_mental_health"], "evidence_base": "E", "typical_sessions": 6
+        })
+    };
+    let elsa = app
+        .post("/api/v1/interventions", &admin, &add("ELSA"))
+        .await;
+    assert_eq!(elsa.status, 201, "{}", elsa.text);
+    let elsa = elsa.id();
+    let unused = app
+        .post("/api/v1/interventions", &admin, &add("Zones of Regulation"))
+        .await
+        .id();
+    let ref_a = active(&app, &a, 1).await;
+    let ref_b = active(&app, &a, 2).await;
+    let ref_c = active(&app, &b, 3).await;
+    let practitioner = app.practitioner(&a, 0);
+    let plan = |baseline: i64| {
+        json!({"goals": [
+            {"area": "social_emotional_mental_health", "description": "Calm mornings", "baseline": baseline, "target": 8},
+            {"area": "speech_and_language", "description": "Asks for help", "baseline": 3, "target": 8}
+        ], "intervention_ids": [elsa]})
+    };
+    let mut goals = Vec::new();
+    for (referral_id, token, baseline) in [
+        (&ref_a, practitioner.clone(), 2),
+        (&ref_b, practitioner.clone(), 4),
+        (&ref_c, app.practitioner(&b, 0), 1),
+    ] {
+        let p = app
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/referrals/{referral_id}/plan"),
+                Some(&token),
+                Some(&plan(baseline)),
+                &[],
+            )
+            .await;
+        assert_eq!(p.status, 201, "{}", p.text);
+        goals.push(
+            p.body["goals"]
+                .as_array()
+                .expect("goals")
+                .iter()
+                .map(|g| g["id"].as_str().expect("id").to_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
+    let attendees = json!({"child": true, "parent_carer": false, "school_staff": false});
+    let nobody = json!({"child": false, "parent_carer": false, "school_staff": false});
+    let group = app
+        .post(
+            "/api/v1/group-sessions",
+            &practitioner,
+            &json!({"held_on": "2026-11-20", "intervention_id": elsa, "duration_minutes": 60, "participants": [
+                {"referral_id": ref_a, "attendance": "attended", "attendees": attendees},
+                {"referral_id": ref_b, "attendance": "did_not_attend", "attendees": nobody}
+            ]}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let single = app
+        .post(
+            &format!("/api/v1/referrals/{ref_a}/sessions"),
+            &practitioner,
+            &json!({"held_on": "2026-11-27", "intervention_id": elsa, "duration_minutes": 45, "attendance": "cancelled", "attendees": nobody}),
+        )
+        .await;
+    assert_eq!(single.status, 201, "{}", single.text);
+    // Goals of ref_a rated 5 and 4 (distance 3 and 1); ref_b's not rated; ref_c (other zone) 7 and 3.
+    for (referral_id, g, ratings, token) in [
+        (&ref_a, &goals[0], [5, 4], practitioner.clone()),
+        (&ref_c, &goals[2], [7, 3], app.practitioner(&b, 0)),
+    ] {
+        let rv = app
+            .post(
+                &format!("/api/v1/referrals/{referral_id}/reviews"),
+                &token,
+                &json!({"reviewed_on": "2026-11-28", "ratings": [
+                    {"goal_id": g[0], "rating": ratings[0]}, {"goal_id": g[1], "rating": ratings[1]}
+                ]}),
+            )
+            .await;
+        assert_eq!(rv.status, 201, "{}", rv.text);
+    }
+
+    let path = "/api/v1/reports/interventions?from=2026-11-01&to=2026-11-30";
+    let mgr = app.manager(&a);
+    let report = app.get(path, &mgr).await;
+    assert_eq!(report.body["scope"]["zone"], "RI1");
+    let rs = rows(&report);
+    assert_eq!(rs.len(), 2, "{rs:?}");
+    let elsa_row = row(&rs, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["name"], "ELSA");
+    assert_eq!(elsa_row["mode"], "individual");
+    assert_eq!(elsa_row["active"], true);
+    assert_eq!(elsa_row["referrals"], 2);
+    assert_eq!(elsa_row["sessions"], 2);
+    assert_eq!(elsa_row["attended"], 1);
+    assert_eq!(elsa_row["did_not_attend"], 1);
+    assert_eq!(elsa_row["cancelled"], 1);
+    assert_eq!(elsa_row["goals_reviewed"], 2);
+    assert_eq!(elsa_row["mean_baseline"], 2.5);
+    assert_eq!(elsa_row["mean_latest_rating"], 4.5);
+    assert_eq!(elsa_row["mean_distance_travelled"], 2.0);
+    let z = row(&rs, |x| x["intervention_id"] == unused);
+    assert_eq!(z["referrals"], 0);
+    assert_eq!(z["sessions"], 0);
+    assert!(z["mean_distance_travelled"].is_null());
+
+    // Every zone for la_admin: ref_c joins (baseline 1 and 3, rated 7 and 3).
+    let all = rows(&app.get(path, &admin).await);
+    let elsa_row = row(&all, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["referrals"], 3);
+    assert_eq!(elsa_row["goals_reviewed"], 4);
+    assert_eq!(elsa_row["mean_distance_travelled"], 2.5);
+    // A period without reviews or sessions.
+    let before = rows(
+        &app.get(
+            "/api/v1/reports/interventions?from=2026-01-01&to=2026-01-31",
+            &admin,
+        )
+        .await,
+    );
+    let elsa_row = row(&before, |x| x["intervention_id"] == elsa);
+    assert_eq!(elsa_row["sessions"], 0);
+    assert_eq!(elsa_row["goals_reviewed"], 0);
+    assert!(elsa_row["mean_baseline"].is_null());
+
+    app.get(&format!("{path}&zone=RI1"), &app.manager(&b))
+        .await
+        .assert_problem(404, "not_found");
+    for token in [practitioner.clone(), app.school(&a.schools[0].urn)] {
+        app.get(path, &token)
+            .await
+            .assert_problem(403, "forbidden_for_role");
+    }
+    let csv = get_csv(&app, path, &mgr).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv
+        .text
+        .starts_with("intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n"));
+    assert!(csv.text.contains(&format!(
+        "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\r\n"
+    )));
+}

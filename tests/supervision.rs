@@ -383,3 +383,160 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     assert_eq!(done.etag(), "\"v2\"");
     assert_eq!(done.body["actions"][0]["done"], true);
 }
+
+#[tokio::test]
+async fn a_practice_session_is_corrected_with_if_match_and_the_zone_rule() {
+    let app = TestApp::spawn().await;
+    let a = app.team("S05").await;
+    let b = app.team("S06").await;
+    let ours = app.submit(&a.schools[0].urn, &upn(5), 4).await.id();
+    let also_ours = app.submit(&a.schools[1].urn, &upn(6), 4).await.id();
+    let theirs = app.submit(&b.schools[0].urn, &upn(7), 4).await.id();
+    let practitioner = app.practitioner(&a, 0);
+    let created = app
+        .post(
+            "/api/v1/practice-sessions",
+            &practitioner,
+            &json!({
+                "kind": "group_supervision",
+                "zone_id": a.zone.id,
+                "held_on": "2026-11-26",
+                "facilitator_id": a.manager.id,
+                "themes": ["transition"],
+                "attendees": {"worker_ids": [a.practitioners[0].id]},
+                "case_discussions": [{"referral_id": ours, "summary": "Mornings improving"}],
+                "actions": [{"description": "Share the toolkit", "owner_id": a.practitioners[0].id, "due_on": "2026-12-10"}]
+            }),
+        )
+        .await;
+    assert_status(&created, 201);
+    let path = created.header("location").expect("location").to_owned();
+    let etag = created.etag();
+    let fix = |referral: &str| {
+        json!({
+            "kind": "community_of_practice",
+            "held_on": "2026-11-27",
+            "facilitator_id": a.practitioners[1].id,
+            "themes": ["transition", "attendance"],
+            "attendees": {"worker_ids": [a.practitioners[0].id, a.manager.id]},
+            "case_discussions": [{"referral_id": referral, "summary": "Joint visit agreed"}]
+        })
+    };
+
+    // Refusals: role, other zone, bad payload, another zone's referral, no or stale If-Match.
+    put(
+        &app,
+        &path,
+        &app.school(&a.schools[0].urn),
+        Some(&etag),
+        &fix(&also_ours),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
+    put(&app, &path, &app.manager(&b), Some(&etag), &fix(&also_ours))
+        .await
+        .assert_problem(404, "not_found");
+    let mut unknown = fix(&also_ours);
+    unknown["zone_id"] = json!(b.zone.id);
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some(&etag), &unknown).await,
+        "zone_id",
+        "unknown_field",
+    );
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some("\"v9\""), &fix(&theirs)).await,
+        "case_discussions[0].referral_id",
+        "referral_not_in_zone",
+    );
+    let mut outsider = fix(&also_ours);
+    outsider["facilitator_id"] = json!(b.manager.id);
+    assert_field_error(
+        &put(&app, &path, &practitioner, Some(&etag), &outsider).await,
+        "facilitator_id",
+        "worker_not_in_team",
+    );
+    put(&app, &path, &practitioner, None, &fix(&also_ours))
+        .await
+        .assert_problem(428, "if_match_required");
+    put(&app, &path, &practitioner, Some("\"v9\""), &fix(&also_ours))
+        .await
+        .assert_problem(412, "version_mismatch");
+    let unchanged = app.get(&path, &practitioner).await;
+    assert_eq!(unchanged.etag(), etag);
+    assert_eq!(unchanged.body["kind"], "group_supervision");
+
+    let fixed = put(&app, &path, &practitioner, Some(&etag), &fix(&also_ours)).await;
+    assert_status(&fixed, 200);
+    assert_eq!(fixed.etag(), "\"v2\"");
+    assert_eq!(fixed.body["kind"], "community_of_practice");
+    assert_eq!(fixed.body["held_on"], "2026-11-27");
+    assert_eq!(fixed.body["zone_id"], json!(a.zone.id));
+    assert_eq!(fixed.body["facilitator_id"], json!(a.practitioners[1].id));
+    assert_eq!(fixed.body["themes"], json!(["transition", "attendance"]));
+    assert_eq!(fixed.body["attendees"].as_array().expect("a").len(), 2);
+    let discussions = fixed.body["case_discussions"].as_array().expect("d");
+    assert_eq!(discussions.len(), 1);
+    assert_eq!(discussions[0]["referral_id"], also_ours);
+    assert_eq!(
+        fixed.body["actions"], created.body["actions"],
+        "actions kept"
+    );
+    put(&app, &path, &app.admin(), Some(&etag), &fix(&ours))
+        .await
+        .assert_problem(412, "version_mismatch");
+    assert_status(
+        &put(&app, &path, &app.admin(), Some("\"v2\""), &fix(&ours)).await,
+        200,
+    );
+}
+
+#[tokio::test]
+async fn practice_sessions_page_newest_first_across_equal_dates() {
+    let app = TestApp::spawn().await;
+    let a = app.team("S07").await;
+    let practitioner = app.practitioner(&a, 0);
+    for held_on in [
+        "2026-11-20",
+        "2026-11-26",
+        "2026-11-26",
+        "2026-11-10",
+        "2026-11-26",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/practice-sessions",
+                &practitioner,
+                &json!({
+                    "kind": "community_of_practice",
+                    "zone_id": a.zone.id,
+                    "held_on": held_on,
+                    "facilitator_id": a.manager.id,
+                }),
+            )
+            .await;
+        assert_status(&r, 201);
+    }
+    // One a page: the keyset (held_on, id) carries across equal dates.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut path = "/api/v1/practice-sessions?limit=1".to_owned();
+    loop {
+        let page = app.get(&path, &app.manager(&a)).await;
+        assert_status(&page, 200);
+        for s in items(&page) {
+            seen.push((
+                s["held_on"].as_str().expect("held_on").to_owned(),
+                s["id"].as_str().expect("id").to_owned(),
+            ));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/practice-sessions?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut expected = seen.clone();
+    expected.sort();
+    expected.reverse();
+    expected.dedup();
+    assert_eq!(seen, expected, "newest first, each once");
+    assert_eq!(seen.len(), 5);
+}

@@ -480,6 +480,8 @@ pub struct Session {
     pub recorded_by: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// Increases with every correction; the ETag is `"v{version}"`.
+    pub version: i32,
 }
 
 impl From<&ReferralSession> for Session {
@@ -500,6 +502,7 @@ impl From<&ReferralSession> for Session {
             notes: s.session.notes.clone(),
             recorded_by: s.session.recorded_by.clone(),
             created_at: s.session.created_at,
+            version: s.session.version,
         }
     }
 }
@@ -548,6 +551,8 @@ pub struct GroupSession {
     pub recorded_by: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// Increases with every correction; the ETag is `"v{version}"`.
+    pub version: i32,
 }
 
 impl From<&SessionView> for GroupSession {
@@ -575,8 +580,41 @@ impl From<&SessionView> for GroupSession {
                 .collect(),
             recorded_by: v.session.recorded_by.clone(),
             created_at: v.session.created_at,
+            version: v.session.version,
         }
     }
+}
+
+/// A correction of a recorded session: the shared fields, and the
+/// attendance of every referral it covered (exactly those referrals).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "held_on": "2026-11-24",
+    "intervention_id": null,
+    "duration_minutes": 50,
+    "notes": "Practised the calm-down plan; used it twice unprompted",
+    "participants": [
+        {"referral_id": "0192f1c2-3d4e-7f00-8000-000000000001", "attendance": "attended", "attendees": {"child": true, "parent_carer": true, "school_staff": false}}
+    ]
+}))]
+pub struct SessionCorrectionInput {
+    /// The day of the session (not in the future).
+    pub held_on: NaiveDate,
+    /// The catalogue intervention delivered, if any.
+    pub intervention_id: Option<Uuid>,
+    /// Length in minutes (1 to 600).
+    #[schema(minimum = 1, maximum = 600)]
+    #[validate(range(min = 1, max = 600))]
+    pub duration_minutes: i32,
+    /// What happened, without names of other children.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub notes: Option<String>,
+    /// Every referral the session covered, each once, with its attendance (one for an individual session).
+    #[schema(min_items = 1, max_items = 30)]
+    #[validate(length(min = 1, max = 30))]
+    pub participants: Vec<GroupParticipantInput>,
 }
 
 /// A goal's rating as given.
@@ -639,6 +677,8 @@ pub struct Review {
     pub recorded_by: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// Increases with every correction; the ETag is `"v{version}"`.
+    pub version: i32,
 }
 
 impl From<&ReviewView> for Review {
@@ -659,6 +699,7 @@ impl From<&ReviewView> for Review {
                 .collect(),
             recorded_by: v.review.recorded_by.clone(),
             created_at: v.review.created_at,
+            version: v.review.version,
         }
     }
 }
@@ -868,6 +909,41 @@ pub struct PracticeSessionInput {
     #[validate(length(max = 50), nested)]
     #[serde(default)]
     pub actions: Vec<PracticeActionInput>,
+}
+
+/// A correction of a practice session: everything but its zone and its
+/// actions (actions change one by one).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "community_of_practice",
+    "held_on": "2026-11-26",
+    "facilitator_id": "0192f1c2-3d4e-7f00-8000-000000000001",
+    "themes": ["emotionally based school avoidance"],
+    "attendees": {"worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000002"], "partners": []},
+    "case_discussions": [{"referral_id": "0192f1c2-3d4e-7f00-8000-000000000004", "summary": "Year 5 pupil, mornings improving"}]
+}))]
+pub struct PracticeSessionUpdate {
+    /// Community of practice or group supervision.
+    pub kind: PracticeKind,
+    /// The day of the meeting.
+    pub held_on: NaiveDate,
+    /// The facilitating worker, of the zone's team.
+    pub facilitator_id: Uuid,
+    /// Themes discussed (up to 20).
+    #[schema(max_items = 20)]
+    #[validate(length(max = 20))]
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// Who attended.
+    #[validate(nested)]
+    #[serde(default)]
+    pub attendees: AttendeesInput,
+    /// Cases discussed (referrals of the zone's team), up to 50.
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
+    #[serde(default)]
+    pub case_discussions: Vec<CaseDiscussionInput>,
 }
 
 /// An attendee of a practice session: a worker, or a partner's representative.

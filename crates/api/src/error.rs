@@ -157,7 +157,7 @@ impl ErrorCode {
             Self::InvalidTransition => (
                 S::CONFLICT,
                 "invalid_transition",
-                "The action is not allowed from the referral's status",
+                "The action is not allowed from the resource's current status",
             ),
             Self::DuplicateExternalReference => (
                 S::CONFLICT,

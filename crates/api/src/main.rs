@@ -156,8 +156,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
             match sct_api::seed::seed(&mut *db.conn().await?).await? {
                 Some(r) => println!(
-                    "seeded {} zones with teams, {} workers, {} schools",
-                    r.zones, r.workers, r.schools
+                    "seeded {} zones with teams, {} workers, {} schools, {} interventions",
+                    r.zones, r.workers, r.schools, r.interventions
                 ),
                 None => println!("the database already has data: nothing seeded"),
             }

@@ -193,6 +193,8 @@ pub enum ProgrammeError {
         action: &'static str,
         from: &'static str,
     },
+    #[error("attendance is recorded: the session took place and cannot move to a day after today")]
+    AttendedSessionRescheduled,
 }
 
 /// Decides a change of programme status.
@@ -329,6 +331,39 @@ pub fn complete_enrolment(
     Ok(EnrolmentStatus::Completed)
 }
 
+/// When a programme session is held: its date and local start and end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTime {
+    pub date: chrono::NaiveDate,
+    pub starts_at: Option<chrono::NaiveTime>,
+    pub ends_at: Option<chrono::NaiveTime>,
+}
+
+/// Decides whether a programme session may move from `from` to `to`.
+///
+/// A session without attendance has not been held as far as the record
+/// goes: it may be rescheduled freely (within the programme's dates, which
+/// the caller checks as when adding a session). Once attendance is
+/// recorded, the session took place: its date and times may still be
+/// corrected (a mistyped day or hour), but only to a day no later than
+/// `today`, so that it is never rescheduled into a future that the
+/// families' attendance would then claim to have happened on. Keeping the
+/// date and times (correcting the topic only) is always allowed.
+///
+/// # Errors
+/// `AttendedSessionRescheduled`.
+pub fn check_session_move(
+    attended: bool,
+    from: SessionTime,
+    to: SessionTime,
+    today: chrono::NaiveDate,
+) -> Result<(), ProgrammeError> {
+    if attended && from != to && to.date > today {
+        return Err(ProgrammeError::AttendedSessionRescheduled);
+    }
+    Ok(())
+}
+
 /// A family on a waiting list: when they joined it, and a tie-breaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WaitingEntry<T: Ord + Copy> {
@@ -356,6 +391,46 @@ mod tests {
     use super::*;
     use uuid::Uuid;
     use ProgrammeStatus as P;
+
+    #[test]
+    fn attended_sessions_are_corrected_but_never_rescheduled_into_the_future() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let at = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0);
+        let today = day(20);
+        let held = SessionTime {
+            date: day(10),
+            starts_at: at(10),
+            ends_at: at(12),
+        };
+        let moved = |d, h| SessionTime {
+            date: day(d),
+            starts_at: at(h),
+            ends_at: at(h + 2),
+        };
+        // No attendance: reschedule freely, into the future too.
+        assert_eq!(
+            check_session_move(false, held, moved(27, 14), today),
+            Ok(())
+        );
+        assert_eq!(check_session_move(false, held, moved(5, 9), today), Ok(()));
+        // Attendance recorded: a correction to a past day or today, or of
+        // the hours, stands; a move to a day after today does not.
+        assert_eq!(check_session_move(true, held, moved(9, 10), today), Ok(()));
+        assert_eq!(check_session_move(true, held, moved(20, 14), today), Ok(()));
+        assert_eq!(check_session_move(true, held, moved(10, 9), today), Ok(()));
+        assert_eq!(
+            check_session_move(true, held, moved(21, 10), today),
+            Err(ProgrammeError::AttendedSessionRescheduled)
+        );
+        // An attended session dated in the future (attendance taken ahead)
+        // keeps its date and times: its topic may still be corrected.
+        let ahead = moved(25, 10);
+        assert_eq!(check_session_move(true, ahead, ahead, today), Ok(()));
+        assert_eq!(
+            check_session_move(true, ahead, moved(25, 11), today),
+            Err(ProgrammeError::AttendedSessionRescheduled)
+        );
+    }
 
     #[test]
     fn postcodes_are_normalised_and_checked() {

@@ -123,6 +123,30 @@ pub fn may_record_delivery(status: Status) -> bool {
     status == Status::Active
 }
 
+/// A recorded session may be corrected while every referral it covered is
+/// still active: the rule of recording it. Once a referral has closed, its
+/// record of delivery stands.
+pub fn may_correct_session(statuses: &[Status]) -> bool {
+    !statuses.is_empty() && statuses.iter().all(|s| may_record_delivery(*s))
+}
+
+/// An interim review may be corrected (goals re-rated) while the referral
+/// is active, as it was recorded. The final review is the closure's record
+/// and is never corrected afterwards.
+pub fn may_correct_review(kind: ReviewKind, status: Status) -> bool {
+    kind == ReviewKind::Interim && may_record_delivery(status)
+}
+
+/// A correction names exactly the referrals the session covered, each once:
+/// it fixes their attendance but never moves the session to other children.
+pub fn same_participants(covered: &[Uuid], given: &[Uuid]) -> bool {
+    covered.len() == given.len()
+        && given
+            .iter()
+            .enumerate()
+            .all(|(i, g)| covered.contains(g) && !given[..i].contains(g))
+}
+
 /// Whether closing with this outcome needs final ratings of every goal.
 /// A family that moved away or disengaged cannot be rated afresh: their
 /// last review stands.
@@ -409,6 +433,21 @@ mod tests {
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn corrections_follow_the_recording_rules() {
+        assert!(may_correct_session(&[Status::Active, Status::Active]));
+        assert!(!may_correct_session(&[Status::Active, Status::Closed]));
+        assert!(!may_correct_session(&[]));
+        assert!(may_correct_review(ReviewKind::Interim, Status::Active));
+        assert!(!may_correct_review(ReviewKind::Interim, Status::Closed));
+        assert!(!may_correct_review(ReviewKind::Final, Status::Active));
+        assert!(!may_correct_review(ReviewKind::Final, Status::Closed));
+        assert!(same_participants(&[id(1), id(2)], &[id(2), id(1)]));
+        assert!(!same_participants(&[id(1), id(2)], &[id(1), id(1)]));
+        assert!(!same_participants(&[id(1), id(2)], &[id(1)]));
+        assert!(!same_participants(&[id(1)], &[id(3)]));
     }
 
     #[test]

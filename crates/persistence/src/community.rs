@@ -82,6 +82,18 @@ pub struct SessionRow {
     pub ends_at: Option<NaiveTime>,
     pub topic: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub version: i32,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The fields a session correction changes.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = programme_sessions, treat_none_as_null = true)]
+pub struct SessionChange {
+    pub session_date: NaiveDate,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+    pub topic: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -300,6 +312,19 @@ pub struct ProgrammeFilter {
     pub published: bool,
     /// Only programmes changed at or after this time.
     pub modified_after: Option<DateTime<Utc>>,
+    /// Only programmes whose title or description contains this text
+    /// (case-insensitive).
+    pub text: Option<String>,
+    /// Only programmes at a hub whose postcode has this outward code
+    /// (`IP24` of `IP24 1AA`), upper case.
+    pub outward_code: Option<String>,
+}
+
+/// `s` as a LIKE pattern matching itself literally.
+fn like_literal(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn filtered<'a>(f: &ProgrammeFilter) -> programmes::BoxedQuery<'a, diesel::pg::Pg> {
@@ -321,6 +346,23 @@ fn filtered<'a>(f: &ProgrammeFilter) -> programmes::BoxedQuery<'a, diesel::pg::P
     }
     if let Some(m) = f.modified_after {
         q = q.filter(programmes::updated_at.ge(m));
+    }
+    if let Some(t) = &f.text {
+        let pattern = format!("%{}%", like_literal(t));
+        q = q.filter(
+            programmes::title
+                .ilike(pattern.clone())
+                .or(programmes::description.ilike(pattern)),
+        );
+    }
+    if let Some(o) = &f.outward_code {
+        q = q.filter(
+            programmes::hub_id.eq_any(
+                family_hubs::table
+                    .filter(family_hubs::postcode.like(format!("{} %", like_literal(o))))
+                    .select(family_hubs::id.nullable()),
+            ),
+        );
     }
     q
 }
@@ -580,6 +622,17 @@ pub async fn list_sessions(
     after: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions_query(programme, after, limit)
+        .select(SessionRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+fn sessions_query<'a>(
+    programme: Uuid,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> programme_sessions::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = programme_sessions::table
         .filter(programme_sessions::programme_id.eq(programme))
         .into_boxed();
@@ -592,14 +645,17 @@ pub async fn list_sessions(
                     .and(programme_sessions::id.gt(id))),
         );
     }
-    Ok(q.order((
+    q.order((
         programme_sessions::session_date.asc(),
         programme_sessions::id.asc(),
     ))
     .limit(limit)
-    .select(SessionRow::as_select())
-    .load(conn)
-    .await?)
+}
+
+/// The SQL text `list_sessions` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_sessions_sql(programme: Uuid, after: Option<(NaiveDate, Uuid)>, limit: i64) -> String {
+    crate::statement_sql(&sessions_query(programme, after, limit).select(SessionRow::as_select()))
 }
 
 /// One session of a programme.
@@ -617,6 +673,63 @@ pub async fn get_session(
         .select(SessionRow::as_select())
         .first(conn)
         .await?)
+}
+
+/// Moves or corrects a session of a programme if its version matches. The
+/// session row is locked first, and whether attendance is recorded at it is
+/// read in the same transaction, so the rule of
+/// [`rules::check_session_move`] sees the attendance as it stands.
+///
+/// # Errors
+/// `Stale`, `Rule(AttendedSessionRescheduled)`, `Store(NotFound)`.
+pub async fn update_session(
+    conn: &mut AsyncPgConnection,
+    programme: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    change: &SessionChange,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<SessionRow, CommunityError> {
+    conn.transaction(async |c| {
+        let current: SessionRow = programme_sessions::table
+            .filter(programme_sessions::programme_id.eq(programme))
+            .filter(programme_sessions::id.eq(id))
+            .select(SessionRow::as_select())
+            .for_update()
+            .first(c)
+            .await?;
+        if current.version != expected_version {
+            return Err(CommunityError::Stale);
+        }
+        let attended: bool = diesel::select(diesel::dsl::exists(
+            programme_attendance::table.filter(programme_attendance::session_id.eq(id)),
+        ))
+        .get_result(c)
+        .await?;
+        let when = |date, starts_at, ends_at| rules::SessionTime {
+            date,
+            starts_at,
+            ends_at,
+        };
+        rules::check_session_move(
+            attended,
+            when(current.session_date, current.starts_at, current.ends_at),
+            when(change.session_date, change.starts_at, change.ends_at),
+            today,
+        )?;
+        let row: SessionRow = diesel::update(programme_sessions::table.find(id))
+            .set((
+                change,
+                programme_sessions::updated_at.eq(Some(now)),
+                programme_sessions::version.eq(programme_sessions::version + 1),
+            ))
+            .returning(SessionRow::as_returning())
+            .get_result(c)
+            .await?;
+        Ok(row)
+    })
+    .await
 }
 
 /// Sessions of several programmes (for the public feed's schedules).
@@ -711,6 +824,18 @@ pub async fn list_enrolments(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<EnrolmentRow>> {
+    Ok(enrolments_query(programme, status, after, limit)
+        .select(EnrolmentRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+fn enrolments_query<'a>(
+    programme: Uuid,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> programme_enrolments::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = programme_enrolments::table
         .filter(programme_enrolments::programme_id.eq(programme))
         .into_boxed();
@@ -720,11 +845,20 @@ pub async fn list_enrolments(
     if let Some(a) = after {
         q = q.filter(programme_enrolments::id.gt(a));
     }
-    Ok(q.order(programme_enrolments::id.asc())
-        .limit(limit)
-        .select(EnrolmentRow::as_select())
-        .load(conn)
-        .await?)
+    q.order(programme_enrolments::id.asc()).limit(limit)
+}
+
+/// The SQL text `list_enrolments` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_enrolments_sql(
+    programme: Uuid,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> String {
+    crate::statement_sql(
+        &enrolments_query(programme, status, after, limit).select(EnrolmentRow::as_select()),
+    )
 }
 
 /// One enrolment of a programme.

@@ -38,6 +38,21 @@ use thiserror::Error;
 
 pub use diesel_async::AsyncPgConnection as Connection;
 
+/// The SQL text of a statement with `$n` placeholders in the order its
+/// values are bound (what `debug_query` prints, without the list of binds),
+/// so that tests can EXPLAIN the very statement a list sends (see
+/// `tests/indexes.rs`).
+pub(crate) fn statement_sql<Q>(q: &Q) -> String
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    let text = diesel::debug_query::<diesel::pg::Pg, _>(q).to_string();
+    match text.rfind(" -- binds: ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 /// The migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 

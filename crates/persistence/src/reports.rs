@@ -7,8 +7,10 @@
 //! closed set of column expressions chosen by [`Dimension`].
 
 use crate::StoreResult;
-use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Bool, Double, Nullable, SmallInt, Text, Timestamptz};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::sql_types::{
+    BigInt, Bool, Date, Double, Integer, Nullable, SmallInt, Text, Timestamptz,
+};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -395,6 +397,188 @@ pub async fn shift_left(
     )
     .bind::<Timestamptz, _>(period.from)
     .bind::<Timestamptz, _>(period.until)
+    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+    .load(conn)
+    .await?)
+}
+
+/// One programme's delivery: enrolment now, sessions and attendance in the
+/// period.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct ProgrammeRow {
+    #[diesel(sql_type = Text)]
+    pub zone_code: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub programme_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub programme_type: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Date)]
+    pub starts_on: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub ends_on: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    pub capacity: i32,
+    #[diesel(sql_type = BigInt)]
+    pub enrolled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waiting: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sessions_held: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attendance_marks: i64,
+}
+
+/// Programmes running at some point of `[from, to]` (days): enrolments by
+/// status now, sessions dated in the period up to `today`, and the
+/// attendance marked at them.
+pub async fn programmes(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    zone: Option<Uuid>,
+) -> StoreResult<Vec<ProgrammeRow>> {
+    Ok(diesel::sql_query(
+        "SELECT z.code AS zone_code, p.id AS programme_id, p.title, p.programme_type, p.status,
+                p.starts_on, p.ends_on, p.capacity,
+                coalesce(e.enrolled, 0) AS enrolled, coalesce(e.waiting, 0) AS waiting,
+                coalesce(e.completed, 0) AS completed, coalesce(e.cancelled, 0) AS cancelled,
+                coalesce(s.held, 0) AS sessions_held,
+                coalesce(a.attended, 0) AS attended, coalesce(a.marks, 0) AS attendance_marks
+         FROM programmes p
+         JOIN zones z ON z.id = p.zone_id
+         LEFT JOIN LATERAL (
+             SELECT count(*) FILTER (WHERE status = 'enrolled') AS enrolled,
+                    count(*) FILTER (WHERE status = 'waiting') AS waiting,
+                    count(*) FILTER (WHERE status = 'completed') AS completed,
+                    count(*) FILTER (WHERE status = 'cancelled') AS cancelled
+             FROM programme_enrolments WHERE programme_id = p.id) e ON true
+         LEFT JOIN LATERAL (
+             SELECT count(*) AS held FROM programme_sessions
+             WHERE programme_id = p.id AND session_date >= $1 AND session_date <= LEAST($2, $3)) s ON true
+         LEFT JOIN LATERAL (
+             SELECT count(*) FILTER (WHERE pa.status = 'attended') AS attended, count(*) AS marks
+             FROM programme_attendance pa JOIN programme_sessions ps ON ps.id = pa.session_id
+             WHERE ps.programme_id = p.id AND ps.session_date >= $1 AND ps.session_date <= $2) a ON true
+         WHERE p.starts_on <= $2 AND p.ends_on >= $1
+           AND ($4::uuid IS NULL OR p.zone_id = $4)
+         ORDER BY z.code, p.starts_on, p.id",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Date, _>(today)
+    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+    .load(conn)
+    .await?)
+}
+
+/// One intervention's delivery and outcomes.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct InterventionRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub intervention_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub mode: String,
+    #[diesel(sql_type = Bool)]
+    pub active: bool,
+    #[diesel(sql_type = BigInt)]
+    pub referrals: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub did_not_attend: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub goals_reviewed: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub mean_baseline: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub mean_latest_rating: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub mean_distance_travelled: Option<f64>,
+}
+
+/// Per catalogue intervention: referrals (of the zone) whose current plan
+/// chooses it; sessions delivered with it in `[from, to]` and their
+/// attendance per referral; and, over the current goals of those plans
+/// rated in a review dated in the period, the mean baseline, the mean
+/// latest rating and the mean distance travelled.
+pub async fn interventions(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    zone: Option<Uuid>,
+) -> StoreResult<Vec<InterventionRow>> {
+    Ok(diesel::sql_query(
+        "WITH plans AS (
+             SELECT pi.intervention_id, pi.referral_id
+             FROM plan_interventions pi JOIN referrals r ON r.id = pi.referral_id
+             WHERE ($3::uuid IS NULL OR r.zone_id = $3)
+         ),
+         delivered AS (
+             SELECT s.intervention_id,
+                    count(DISTINCT s.id) AS sessions,
+                    count(*) FILTER (WHERE a.status = 'attended') AS attended,
+                    count(*) FILTER (WHERE a.status = 'did_not_attend') AS did_not_attend,
+                    count(*) FILTER (WHERE a.status = 'cancelled') AS cancelled
+             FROM delivery_sessions s
+             JOIN session_attendance a ON a.session_id = s.id
+             JOIN teams t ON t.id = s.team_id
+             WHERE s.intervention_id IS NOT NULL AND s.held_on >= $1 AND s.held_on <= $2
+               AND ($3::uuid IS NULL OR t.zone_id = $3)
+             GROUP BY s.intervention_id
+         ),
+         latest AS (
+             SELECT DISTINCT ON (g.id) g.id AS goal_id, g.referral_id, g.baseline, rr.rating
+             FROM plan_goals g
+             JOIN review_ratings rr ON rr.goal_id = g.id
+             JOIN plan_reviews pr ON pr.id = rr.review_id
+             WHERE g.current AND pr.reviewed_on >= $1 AND pr.reviewed_on <= $2
+               AND g.referral_id IN (SELECT referral_id FROM plans)
+             ORDER BY g.id, pr.created_at DESC, pr.id DESC
+         ),
+         outcomes AS (
+             SELECT p.intervention_id, count(*) AS goals_reviewed,
+                    avg(l.baseline)::float8 AS mean_baseline,
+                    avg(l.rating)::float8 AS mean_latest_rating,
+                    avg(l.rating - l.baseline)::float8 AS mean_distance_travelled
+             FROM plans p JOIN latest l ON l.referral_id = p.referral_id
+             GROUP BY p.intervention_id
+         ),
+         chosen AS (
+             SELECT intervention_id, count(*) AS referrals FROM plans GROUP BY intervention_id
+         )
+         SELECT i.id AS intervention_id, i.name, i.mode, i.active,
+                coalesce(c.referrals, 0) AS referrals,
+                coalesce(d.sessions, 0) AS sessions,
+                coalesce(d.attended, 0) AS attended,
+                coalesce(d.did_not_attend, 0) AS did_not_attend,
+                coalesce(d.cancelled, 0) AS cancelled,
+                coalesce(o.goals_reviewed, 0) AS goals_reviewed,
+                o.mean_baseline, o.mean_latest_rating, o.mean_distance_travelled
+         FROM interventions i
+         LEFT JOIN chosen c ON c.intervention_id = i.id
+         LEFT JOIN delivered d ON d.intervention_id = i.id
+         LEFT JOIN outcomes o ON o.intervention_id = i.id
+         ORDER BY i.name, i.id",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
     .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
     .load(conn)
     .await?)

@@ -405,6 +405,9 @@ diesel::table! {
         notes -> Nullable<Text>,
         recorded_by -> Text,
         created_at -> Timestamptz,
+        version -> Int4,
+        updated_at -> Nullable<Timestamptz>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -429,6 +432,9 @@ diesel::table! {
         notes -> Nullable<Text>,
         recorded_by -> Text,
         created_at -> Timestamptz,
+        version -> Int4,
+        updated_at -> Nullable<Timestamptz>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -629,6 +635,8 @@ diesel::table! {
         ends_at -> Nullable<Time>,
         topic -> Nullable<Text>,
         created_at -> Timestamptz,
+        version -> Int4,
+        updated_at -> Nullable<Timestamptz>,
     }
 }
 

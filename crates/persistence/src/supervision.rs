@@ -286,6 +286,79 @@ async fn load_workers(c: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Ve
         .await?)
 }
 
+/// Checks every id a practice session names (see [`create_practice`]).
+async fn check_names(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(), PracticeError> {
+    let team = catalogue::team_of_zone(c, new.zone_id).await?;
+    let facilitator = load_workers(c, &[new.facilitator_id]).await?;
+    let team_id = team.as_ref().map(|t| t.id);
+    if facilitator
+        .as_slice()
+        .first()
+        .is_none_or(|w| Some(w.team_id) != team_id)
+    {
+        return Err(bad(
+            "facilitator_id".into(),
+            "worker_not_in_team",
+            "the facilitator must be a worker of the zone's team",
+        ));
+    }
+    let mut named: Vec<Uuid> = new.worker_attendees.clone();
+    named.extend(new.actions.iter().map(|a| a.1));
+    let known = load_workers(c, &named).await?;
+    for (i, w) in new.worker_attendees.iter().enumerate() {
+        if !known.iter().any(|k| k.id == *w) {
+            return Err(bad(
+                format!("attendees.worker_ids[{i}]"),
+                "unknown_worker",
+                "no such worker",
+            ));
+        }
+    }
+    for (i, a) in new.actions.iter().enumerate() {
+        if !known.iter().any(|k| k.id == a.1) {
+            return Err(bad(
+                format!("actions[{i}].owner_id"),
+                "unknown_worker",
+                "no such worker",
+            ));
+        }
+    }
+    for (i, (partner, _)) in new.partner_attendees.iter().enumerate() {
+        let works_here: Option<Uuid> = partner_zones::table
+            .filter(partner_zones::partner_id.eq(*partner))
+            .filter(partner_zones::zone_id.eq(new.zone_id))
+            .select(partner_zones::partner_id)
+            .first(c)
+            .await
+            .optional()?;
+        if works_here.is_none() {
+            return Err(bad(
+                format!("attendees.partners[{i}].partner_id"),
+                "partner_not_in_zone",
+                "no such partner working in the zone",
+            ));
+        }
+    }
+    for (i, (referral, _)) in new.discussions.iter().enumerate() {
+        let row: Option<ReferralRow> = referrals::table
+            .find(*referral)
+            .select(ReferralRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        let with_team =
+            row.is_some_and(|r| r.team_id.is_some() && r.team_id == team.as_ref().map(|t| t.id));
+        if !with_team {
+            return Err(bad(
+                format!("case_discussions[{i}].referral_id"),
+                "referral_not_in_zone",
+                "case discussions link referrals of the zone's team only",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Records a practice session after checking every id it names: the
 /// facilitator works in the zone's team; attendees and action owners are
 /// registered workers; partner representatives come from partners working
@@ -296,74 +369,7 @@ pub async fn create_practice(
     now: DateTime<Utc>,
 ) -> Result<PracticeView, PracticeError> {
     conn.transaction(async |c| {
-        let team = catalogue::team_of_zone(c, new.zone_id).await?;
-        let facilitator = load_workers(c, &[new.facilitator_id]).await?;
-        let team_id = team.as_ref().map(|t| t.id);
-        if facilitator
-            .as_slice()
-            .first()
-            .is_none_or(|w| Some(w.team_id) != team_id)
-        {
-            return Err(bad(
-                "facilitator_id".into(),
-                "worker_not_in_team",
-                "the facilitator must be a worker of the zone's team",
-            ));
-        }
-        let mut named: Vec<Uuid> = new.worker_attendees.clone();
-        named.extend(new.actions.iter().map(|a| a.1));
-        let known = load_workers(c, &named).await?;
-        for (i, w) in new.worker_attendees.iter().enumerate() {
-            if !known.iter().any(|k| k.id == *w) {
-                return Err(bad(
-                    format!("attendees.worker_ids[{i}]"),
-                    "unknown_worker",
-                    "no such worker",
-                ));
-            }
-        }
-        for (i, a) in new.actions.iter().enumerate() {
-            if !known.iter().any(|k| k.id == a.1) {
-                return Err(bad(
-                    format!("actions[{i}].owner_id"),
-                    "unknown_worker",
-                    "no such worker",
-                ));
-            }
-        }
-        for (i, (partner, _)) in new.partner_attendees.iter().enumerate() {
-            let works_here: Option<Uuid> = partner_zones::table
-                .filter(partner_zones::partner_id.eq(*partner))
-                .filter(partner_zones::zone_id.eq(new.zone_id))
-                .select(partner_zones::partner_id)
-                .first(c)
-                .await
-                .optional()?;
-            if works_here.is_none() {
-                return Err(bad(
-                    format!("attendees.partners[{i}].partner_id"),
-                    "partner_not_in_zone",
-                    "no such partner working in the zone",
-                ));
-            }
-        }
-        for (i, (referral, _)) in new.discussions.iter().enumerate() {
-            let row: Option<ReferralRow> = referrals::table
-                .find(*referral)
-                .select(ReferralRow::as_select())
-                .first(c)
-                .await
-                .optional()?;
-            let with_team = row
-                .is_some_and(|r| r.team_id.is_some() && r.team_id == team.as_ref().map(|t| t.id));
-            if !with_team {
-                return Err(bad(
-                    format!("case_discussions[{i}].referral_id"),
-                    "referral_not_in_zone",
-                    "case discussions link referrals of the zone's team only",
-                ));
-            }
-        }
+        check_names(c, &new).await?;
         let session = PracticeRow {
             id: Uuid::now_v7(),
             kind: new.kind,
@@ -515,6 +521,19 @@ pub async fn list_practice(
     before: Option<(NaiveDate, Uuid)>,
     limit: i64,
 ) -> StoreResult<Vec<PracticeView>> {
+    let rows: Vec<PracticeRow> = practice_query(zone, kind, before, limit)
+        .select(PracticeRow::as_select())
+        .load(c)
+        .await?;
+    complete(c, rows).await
+}
+
+fn practice_query<'a>(
+    zone: Option<Uuid>,
+    kind: Option<&str>,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> practice_sessions::BoxedQuery<'a, diesel::pg::Pg> {
     let mut q = practice_sessions::table.into_boxed();
     if let Some(z) = zone {
         q = q.filter(practice_sessions::zone_id.eq(z));
@@ -523,24 +542,37 @@ pub async fn list_practice(
         q = q.filter(practice_sessions::kind.eq(k.to_owned()));
     }
     if let Some((d, id)) = before {
+        // A row comparison, not `held_on < d OR (held_on = d AND id < id)`:
+        // the planner bounds the (held_on DESC, id DESC) indexes with it,
+        // where the OR form reads and discards every newer session.
         q = q.filter(
-            practice_sessions::held_on
-                .lt(d)
-                .or(practice_sessions::held_on
-                    .eq(d)
-                    .and(practice_sessions::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                r#"("practice_sessions"."held_on", "practice_sessions"."id") < ("#,
+            )
+            .bind::<diesel::sql_types::Date, _>(d)
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .sql(")"),
         );
     }
-    let rows: Vec<PracticeRow> = q
-        .order((
-            practice_sessions::held_on.desc(),
-            practice_sessions::id.desc(),
-        ))
-        .limit(limit)
-        .select(PracticeRow::as_select())
-        .load(c)
-        .await?;
-    complete(c, rows).await
+    q.order((
+        practice_sessions::held_on.desc(),
+        practice_sessions::id.desc(),
+    ))
+    .limit(limit)
+}
+
+/// The SQL text `list_practice` sends, with `$n` placeholders in bind
+/// order (see `tests/indexes.rs`).
+pub fn list_practice_sql(
+    zone: Option<Uuid>,
+    kind: Option<&str>,
+    before: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> String {
+    crate::statement_sql(
+        &practice_query(zone, kind, before, limit).select(PracticeRow::as_select()),
+    )
 }
 
 /// Sets an action's done flag if the session's version matches; the
@@ -580,6 +612,97 @@ pub async fn set_action_done(
             return Err(StoreError::NotFound);
         }
         Ok(Some(get_practice(c, session).await?))
+    })
+    .await
+}
+
+/// Replaces a practice session's kind, date, facilitator, themes,
+/// attendees and case discussions if its version matches, after the same
+/// checks as [`create_practice`] in the session's zone. Actions are kept
+/// (they change one by one). `Ok(None)`: the version did not match.
+pub async fn update_practice(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    new: NewPractice,
+    now: DateTime<Utc>,
+) -> Result<Option<PracticeView>, PracticeError> {
+    conn.transaction(async |c| {
+        check_names(c, &new).await?;
+        let n = diesel::update(
+            practice_sessions::table
+                .find(id)
+                .filter(practice_sessions::zone_id.eq(new.zone_id))
+                .filter(practice_sessions::version.eq(expected_version)),
+        )
+        .set((
+            practice_sessions::kind.eq(&new.kind),
+            practice_sessions::held_on.eq(new.held_on),
+            practice_sessions::facilitator_id.eq(new.facilitator_id),
+            practice_sessions::themes.eq(&new.themes),
+            practice_sessions::version.eq(practice_sessions::version + 1),
+            practice_sessions::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        diesel::delete(
+            practice_attendees::table.filter(practice_attendees::practice_session_id.eq(id)),
+        )
+        .execute(c)
+        .await?;
+        diesel::delete(
+            case_discussions::table.filter(case_discussions::practice_session_id.eq(id)),
+        )
+        .execute(c)
+        .await?;
+        let mut attendees: Vec<AttendeeRow> = new
+            .worker_attendees
+            .iter()
+            .map(|w| AttendeeRow {
+                id: Uuid::now_v7(),
+                practice_session_id: id,
+                worker_id: Some(*w),
+                partner_id: None,
+                representative_name: None,
+            })
+            .collect();
+        attendees.extend(
+            new.partner_attendees
+                .into_iter()
+                .map(|(p, name)| AttendeeRow {
+                    id: Uuid::now_v7(),
+                    practice_session_id: id,
+                    worker_id: None,
+                    partner_id: Some(p),
+                    representative_name: Some(name),
+                }),
+        );
+        if !attendees.is_empty() {
+            diesel::insert_into(practice_attendees::table)
+                .values(&attendees)
+                .execute(c)
+                .await?;
+        }
+        let discussions: Vec<DiscussionRow> = new
+            .discussions
+            .into_iter()
+            .map(|(r, summary)| DiscussionRow {
+                id: Uuid::now_v7(),
+                practice_session_id: id,
+                referral_id: r,
+                summary,
+            })
+            .collect();
+        if !discussions.is_empty() {
+            diesel::insert_into(case_discussions::table)
+                .values(&discussions)
+                .execute(c)
+                .await?;
+        }
+        Ok(Some(get_practice(c, id).await?))
     })
     .await
 }

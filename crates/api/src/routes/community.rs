@@ -26,7 +26,7 @@ use sct_persistence::catalogue as cat;
 use sct_persistence::community::{
     self as repo, AttendanceError, AttendanceRow, CommunityError, EnrolmentAction, EnrolmentRow,
     HubRow, NewEnrolment as NewEnrolmentRow, ProgrammeChange, ProgrammeFilter, ProgrammeRow,
-    ProgrammeView, SessionRow,
+    ProgrammeView, SessionChange, SessionRow,
 };
 use sct_persistence::termly::Reach;
 use sct_persistence::StoreError;
@@ -652,6 +652,11 @@ fn rule_error(r: &ProgrammeError) -> ApiError {
                 r.to_string(),
             )])
         }
+        ProgrammeError::AttendedSessionRescheduled => ApiError::validation(vec![FieldError::new(
+            "date",
+            "session_attended",
+            r.to_string(),
+        )]),
         _ => ApiError::new(ErrorCode::InvalidTransition, r.to_string()),
     }
 }
@@ -975,6 +980,13 @@ pub struct ProgrammeSession {
     pub ends_at: Option<NaiveTime>,
     /// Topic of the session.
     pub topic: Option<String>,
+    /// Version for If-Match (also the ETag).
+    pub version: i32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last moved or corrected; absent while never changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl From<SessionRow> for ProgrammeSession {
@@ -986,6 +998,9 @@ impl From<SessionRow> for ProgrammeSession {
             starts_at: s.starts_at,
             ends_at: s.ends_at,
             topic: s.topic,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
         }
     }
 }
@@ -1019,6 +1034,34 @@ pub struct NewProgrammeSession {
     pub topic: Option<String>,
 }
 
+/// The checks of a session's details, when added and when moved: the
+/// date lies within the programme's dates and the end follows the start.
+fn check_session(p: &ProgrammeRow, b: &NewProgrammeSession) -> Result<(), ApiError> {
+    validate(b)?;
+    let mut errors = Vec::new();
+    if b.date < p.starts_on || b.date > p.ends_on {
+        errors.push(FieldError::new(
+            "date",
+            "outside_programme",
+            "the session falls outside the programme's dates",
+        ));
+    }
+    if let (Some(s), Some(e)) = (b.starts_at, b.ends_at) {
+        if e <= s {
+            errors.push(FieldError::new(
+                "ends_at",
+                "before_start",
+                "the session ends before it starts",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Add a session.
 #[utoipa::path(
     tag = "Community",
@@ -1050,27 +1093,7 @@ pub async fn create_programme_session(
     let id = id.into_inner();
     let p = writable_programme(&state, &caller, id).await?;
     let b = body.0;
-    validate(&b)?;
-    let mut errors = Vec::new();
-    if b.date < p.row.starts_on || b.date > p.row.ends_on {
-        errors.push(FieldError::new(
-            "date",
-            "outside_programme",
-            "the session falls outside the programme's dates",
-        ));
-    }
-    if let (Some(s), Some(e)) = (b.starts_at, b.ends_at) {
-        if e <= s {
-            errors.push(FieldError::new(
-                "ends_at",
-                "before_start",
-                "the session ends before it starts",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    check_session(&p.row, &b)?;
     let mut conn = state.db.conn().await?;
     let s = repo::add_session(
         &mut conn,
@@ -1082,12 +1105,14 @@ pub async fn create_programme_session(
             ends_at: b.ends_at,
             topic: b.topic,
             created_at: sct_persistence::now(),
+            version: 1,
+            updated_at: None,
         },
     )
     .await?;
     Ok(created(
         format!("/api/v1/programmes/{id}/sessions/{}/attendance", s.id),
-        1,
+        s.version,
         &ProgrammeSession::from(s),
     ))
 }
@@ -1145,6 +1170,90 @@ pub async fn list_programme_sessions(
         items: rows.into_iter().map(ProgrammeSession::from).collect(),
         next_cursor,
     }))
+}
+
+/// Read a session.
+#[utoipa::path(
+    tag = "Community",
+    summary = "Read a programme session",
+    operation_id = "get_programme_session",
+    description = "One dated session with its ETag (for moving it). Any authenticated caller, as the list of sessions. 404 when the programme is missing or the session is not one of its sessions.",
+    params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The session", body = ProgrammeSession, headers(("ETag" = String, description = "Version tag"))),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programmes/{id}/sessions/{session_id}")]
+pub async fn get_programme_session(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, sid) = path.into_inner();
+    let mut conn = state.db.conn().await?;
+    let s = repo::get_session(&mut conn, id, sid).await?;
+    Ok(ok(s.version, &ProgrammeSession::from(s)))
+}
+
+/// Move or correct a session.
+#[utoipa::path(
+    tag = "Community",
+    summary = "Move or correct a programme session",
+    operation_id = "update_programme_session",
+    description = "The zone's team or la_admin (another zone's programme answers 404), with If-Match (428 without, 412 when stale). Replaces the session's date, start and end times and topic (a time or topic left out is cleared), with the checks of adding a session: the date lies within the programme's dates, the end follows the start (422). A session with no attendance recorded may be moved to any such date. Once attendance is recorded the session took place: its date and times may still be corrected to a day no later than today (a mistyped day or hour), but not moved to a day after today (422 `session_attended` on `date`); its topic may always be corrected. Recorded attendance stays with the session.",
+    params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id"), ("If-Match" = String, Header, description = "ETag of the session as last read")),
+    request_body(content = NewProgrammeSession, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The session", body = ProgrammeSession, headers(("ETag" = String, description = "Version tag"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 428, response = PreconditionRequired),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/programmes/{id}/sessions/{session_id}")]
+pub async fn update_programme_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: JsonBody<NewProgrammeSession>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, sid) = path.into_inner();
+    let p = writable_programme(&state, &caller, id).await?;
+    let b = body.0;
+    check_session(&p.row, &b)?;
+    let version = if_match.required()?;
+    let mut conn = state.db.conn().await?;
+    let now = sct_persistence::now();
+    let s = repo::update_session(
+        &mut conn,
+        id,
+        sid,
+        version,
+        &SessionChange {
+            session_date: b.date,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            topic: b.topic,
+        },
+        now.date_naive(),
+        now,
+    )
+    .await
+    .map_err(community_error)?;
+    Ok(ok(s.version, &ProgrammeSession::from(s)))
 }
 
 // ---------------------------------------------------------------- enrolments

@@ -15,18 +15,18 @@ use crate::auth::Caller;
 use crate::delivery_dto::{
     GroupSession, GroupSessionInput, Intervention, InterventionInput, InterventionMode,
     InterventionPage, PlanInput, PlanVersion, PlanVersions, Review, ReviewInput, ReviewPage,
-    Session, SessionInput, SessionPage, SupportPlan,
+    Session, SessionCorrectionInput, SessionInput, SessionPage, SupportPlan,
 };
 use crate::dto::IndesArea;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{decode_cursor, encode_cursor, IfMatch, JsonBody, PageParams, RequestId};
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use sct_domain::delivery::{attendance_consistent, check_plan, GoalDraft, PlanError};
 use sct_domain::{self as domain, DeliveryOp, Role};
 use sct_persistence::delivery::{
     self as repo, DeliveryError, GoalInput, InterventionFilter, InterventionRow, NewSession,
-    Participant, ParticipantProblem, SessionError,
+    Participant, ParticipantProblem, SessionCorrection, SessionError,
 };
 use sct_persistence::referrals as referrals_repo;
 use sct_persistence::{catalogue as cat, Actor, Db, Scope};
@@ -728,7 +728,88 @@ pub async fn get_session(
         Scope::Team(t) if t == view.session.team_id => {}
         _ => return Err(ApiError::not_found()),
     }
-    Ok(ok(1, &GroupSession::from(&view)))
+    Ok(ok(view.session.version, &GroupSession::from(&view)))
+}
+
+/// Correct a recorded session.
+#[utoipa::path(
+    tag = "Sessions",
+    summary = "Correct a recorded session",
+    description = "With If-Match (428 without, 412 when stale): replaces the session's shared fields (date, not in the future; intervention; duration; notes) and the attendance of every referral it covered. `participants` names exactly the referrals the session covered, each once (422 `participants_changed` otherwise): a correction never moves a session to other children. Every referral covered must still be active, as when recording (409 `referral_not_open` once one has closed). Practitioners and managers of the team that delivered it, la_admin; another team's session answers 404.",
+    params(("id" = Uuid, Path, description = "Session id"), ("If-Match" = String, Header, description = "ETag of the session as last read")),
+    request_body(content = SessionCorrectionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The corrected session", body = GroupSession, headers(("ETag" = String, description = "Version tag"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 428, response = PreconditionRequired),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/sessions/{id}")]
+pub async fn update_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<SessionCorrectionInput>,
+) -> Result<HttpResponse, ApiError> {
+    allow(&caller, DeliveryOp::RecordDelivery)?;
+    let b = body.0;
+    validate(&b)?;
+    not_future("held_on", b.held_on)?;
+    for (i, p) in b.participants.iter().enumerate() {
+        let a = p.attendees;
+        if !attendance_consistent(p.attendance.into(), a.child, a.parent_carer, a.school_staff) {
+            return Err(attendance_error(&format!("participants[{i}].attendees")));
+        }
+    }
+    let version = if_match.required()?;
+    let id = id.into_inner();
+    let scope = delivery_scope(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let view = repo::correct_session(
+        &mut conn,
+        id,
+        &scope,
+        version,
+        SessionCorrection {
+            held_on: b.held_on,
+            intervention_id: b.intervention_id,
+            duration_minutes: b.duration_minutes,
+            notes: b.notes,
+            participants: b
+                .participants
+                .iter()
+                .map(|p| Participant {
+                    referral_id: p.referral_id,
+                    status: p.attendance.as_str().to_owned(),
+                    child: p.attendees.child,
+                    parent_carer: p.attendees.parent_carer,
+                    school_staff: p.attendees.school_staff,
+                })
+                .collect(),
+        },
+        &actor(&caller, &rid),
+        sct_persistence::now(),
+    )
+    .await
+    .map_err(delivery_error)?;
+    for a in &view.attendance {
+        crate::audit::note(&req, "referral", &a.referral_id);
+        audit(&caller, &rid, "correct_session", a.referral_id);
+    }
+    Ok(ok(view.session.version, &GroupSession::from(&view)))
 }
 
 /// List a referral's sessions.
@@ -802,7 +883,7 @@ pub async fn list_sessions(
     params(("id" = Uuid, Path, description = "Referral id")),
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
-        (status = 201, description = "The review", body = Review, headers(("Location" = String, description = "URL of the referral's reviews"), ("ETag" = String, description = "Version tag"))),
+        (status = 201, description = "The review", body = Review, headers(("Location" = String, description = "URL of the review"), ("ETag" = String, description = "Version tag"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -844,10 +925,100 @@ pub async fn record_review(
     .map_err(delivery_error)?;
     audit(&caller, &rid, "record_review", id);
     Ok(created(
-        format!("/api/v1/referrals/{id}/reviews"),
-        1,
+        format!("/api/v1/referrals/{id}/reviews/{}", view.review.id),
+        view.review.version,
         &Review::from(&view),
     ))
+}
+
+/// Read a review.
+#[utoipa::path(
+    tag = "Support plans",
+    summary = "Read a review of the plan",
+    description = "One review with its ratings and their distance travelled. Same readers as the plan, including the referring school. 404 when the referral is out of scope or the review is not one of its reviews.",
+    params(("id" = Uuid, Path, description = "Referral id"), ("review_id" = Uuid, Path, description = "Review id")),
+    responses(
+        (status = 200, description = "The review", body = Review, headers(("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/referrals/{id}/reviews/{review_id}")]
+pub async fn get_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    allow(&caller, DeliveryOp::ReadPlan)?;
+    let (id, review) = path.into_inner();
+    let scope = delivery_scope(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    referrals_repo::find(&mut conn, id, &scope).await?;
+    let view = repo::get_review(&mut conn, id, review).await?;
+    audit(&caller, &rid, "read_review", id);
+    Ok(ok(view.review.version, &Review::from(&view)))
+}
+
+/// Correct a review.
+#[utoipa::path(
+    tag = "Support plans",
+    summary = "Correct a review of the plan (re-rate its goals)",
+    description = "With If-Match (428 without, 412 when stale): replaces the review's date (not in the future), notes and ratings. The ratings rate again exactly the goals the review rated, each once, on the 0-10 scale (422 names what is missing or wrong). An interim review is corrected while the referral is active (409 `referral_not_open` otherwise); the final review recorded at closure stands. The plan's latest ratings and distance travelled follow the correction. Practitioners and managers of the referral's team, la_admin.",
+    params(("id" = Uuid, Path, description = "Referral id"), ("review_id" = Uuid, Path, description = "Review id"), ("If-Match" = String, Header, description = "ETag of the review as last read")),
+    request_body(content = ReviewInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The corrected review", body = Review, headers(("ETag" = String, description = "Version tag"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 428, response = PreconditionRequired),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/referrals/{id}/reviews/{review_id}")]
+pub async fn update_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: JsonBody<ReviewInput>,
+) -> Result<HttpResponse, ApiError> {
+    allow(&caller, DeliveryOp::RecordDelivery)?;
+    let b = body.0;
+    validate(&b)?;
+    not_future("reviewed_on", b.reviewed_on)?;
+    let version = if_match.required()?;
+    let (id, review) = path.into_inner();
+    let scope = delivery_scope(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let view = repo::correct_review(
+        &mut conn,
+        id,
+        review,
+        &scope,
+        version,
+        b.reviewed_on,
+        b.notes,
+        b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
+        &actor(&caller, &rid),
+        sct_persistence::now(),
+    )
+    .await
+    .map_err(delivery_error)?;
+    audit(&caller, &rid, "correct_review", id);
+    Ok(ok(view.review.version, &Review::from(&view)))
 }
 
 /// List a referral's reviews.

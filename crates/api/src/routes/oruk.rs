@@ -2,6 +2,8 @@
 //! programmes (open or running) are HSDS services, Family Hubs are locations,
 //! programme types are the terms of one taxonomy, and each programme's dated
 //! sessions are its schedules, so a Family Hub directory can import them.
+//! Services filter by `text`, `taxonomy_term_id`, `postcode` (the hub's
+//! postcode district; no proximity search) and `modified_after`.
 //!
 //! Shapes follow HSDS 3.0 and the ORUK API profile: the `service` object
 //! (`id`, `name`, `description`, `status` in `active | inactive | defunct |
@@ -289,6 +291,7 @@ oruk_page!(
     "services at locations"
 );
 oruk_page!(OrukTaxonomyPage, OrukTaxonomy, "taxonomies");
+oruk_page!(OrukTaxonomyTermPage, OrukTaxonomyTerm, "taxonomy terms");
 
 /// Paging and filters of the feed's lists (combined with AND).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -305,6 +308,61 @@ pub struct OrukListParams {
     pub taxonomy_term_id: Option<Uuid>,
     /// Only services changed at or after this time (RFC 3339).
     pub modified_after: Option<DateTime<Utc>>,
+    /// Only services whose name or description contains this text (case-insensitive, 1 to 200 characters).
+    #[param(min_length = 1, max_length = 200, example = "parenting")]
+    pub text: Option<String>,
+    /// Only services at a Family Hub in this postcode district: a full postcode or its outward code (`IP24 1AA` or `IP24`). No proximity search.
+    #[param(max_length = 10, example = "IP24")]
+    pub postcode: Option<String>,
+}
+
+/// The outward code of a full postcode or of an outward code alone
+/// (`ip24 1aa` and `IP24` give `IP24`); `None` when it is not one.
+fn outward_code(postcode: &str) -> Option<String> {
+    let up: String = postcode
+        .trim()
+        .to_ascii_uppercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let outward = match up.split_once(' ') {
+        Some((o, _)) => o.to_owned(),
+        None if up.len() > 4 => up[..up.len() - 3].to_owned(),
+        None => up,
+    };
+    let b = outward.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let valid = (1..=2).contains(&letters)
+        && (letters + 1..=letters + 2).contains(&b.len())
+        && b[letters].is_ascii_digit()
+        && b[letters + 1..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+    valid.then_some(outward)
+}
+
+/// The text and postcode filters, checked.
+fn search(p: &OrukListParams) -> Result<(Option<String>, Option<String>), ApiError> {
+    let text = match p.text.as_deref().map(str::trim) {
+        None => None,
+        Some(t) if t.is_empty() || t.chars().count() > 200 => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                "text has 1 to 200 characters",
+            ))
+        }
+        Some(t) => Some(t.to_owned()),
+    };
+    let outward = match p.postcode.as_deref() {
+        None => None,
+        Some(pc) => Some(outward_code(pc).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidParameter,
+                "postcode is a UK postcode or its outward code, e.g. IP24 1AA or IP24",
+            )
+        })?),
+    };
+    Ok((text, outward))
 }
 
 fn paging(p: &OrukListParams) -> Result<(i64, i64), ApiError> {
@@ -443,6 +501,22 @@ fn service(
     }
 }
 
+/// A published programme at its hub; `None` without a hub.
+fn listed(v: &ProgrammeView, hubs: &HashMap<Uuid, HubRow>) -> Option<OrukServiceAtLocationListed> {
+    let h = v.row.hub_id.and_then(|h| hubs.get(&h))?;
+    Some(OrukServiceAtLocationListed {
+        id: v.row.id,
+        service_id: v.row.id,
+        location_id: h.id,
+        service: OrukServiceSummary {
+            id: v.row.id,
+            name: v.row.title.clone(),
+            status: status(&v.row).into(),
+        },
+        location: location(h),
+    })
+}
+
 fn status(r: &sct_persistence::community::ProgrammeRow) -> &'static str {
     match ProgrammeStatus::parse(&r.status) {
         Some(s) if s.is_published() => "active",
@@ -497,6 +571,7 @@ async fn published_page(
     ApiError,
 > {
     let (page, size) = paging(p)?;
+    let (text, outward_code) = search(p)?;
     let Ok(kind) = type_of_term(p.taxonomy_term_id) else {
         return Ok(None);
     };
@@ -504,6 +579,8 @@ async fn published_page(
         published: true,
         programme_type: kind,
         modified_after: p.modified_after,
+        text,
+        outward_code,
         ..ProgrammeFilter::default()
     };
     let mut conn = state.db.conn().await?;
@@ -535,6 +612,7 @@ pub async fn oruk_list_services(
     p: web::Query<OrukListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = paging(&p)?;
+    search(&p)?;
     let Some((rows, total, page, size, hubs, sessions)) = published_page(&state, &p).await? else {
         return Ok(public(OrukServicePage::new(Vec::new(), 0, page, size)));
     };
@@ -591,6 +669,7 @@ pub async fn oruk_list_service_at_locations(
     p: web::Query<OrukListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = paging(&p)?;
+    search(&p)?;
     let Some((rows, total, page, size, hubs, _)) = published_page(&state, &p).await? else {
         return Ok(public(OrukServiceAtLocationPage::new(
             Vec::new(),
@@ -599,23 +678,7 @@ pub async fn oruk_list_service_at_locations(
             size,
         )));
     };
-    let contents = rows
-        .iter()
-        .filter_map(|v| {
-            let h = v.row.hub_id.and_then(|h| hubs.get(&h))?;
-            Some(OrukServiceAtLocationListed {
-                id: v.row.id,
-                service_id: v.row.id,
-                location_id: h.id,
-                service: OrukServiceSummary {
-                    id: v.row.id,
-                    name: v.row.title.clone(),
-                    status: status(&v.row).into(),
-                },
-                location: location(h),
-            })
-        })
-        .collect();
+    let contents = rows.iter().filter_map(|v| listed(v, &hubs)).collect();
     Ok(public(OrukServiceAtLocationPage::new(
         contents, total, page, size,
     )))
@@ -654,6 +717,8 @@ pub async fn oruk_list_taxonomies(p: web::Query<OrukPageParams>) -> Result<HttpR
         per_page: p.per_page,
         taxonomy_term_id: None,
         modified_after: None,
+        text: None,
+        postcode: None,
     };
     let (page, size) = paging(&params)?;
     let all = [taxonomy()];
@@ -665,4 +730,111 @@ pub async fn oruk_list_taxonomies(p: web::Query<OrukPageParams>) -> Result<HttpR
         .cloned()
         .collect();
     Ok(public(OrukTaxonomyPage::new(contents, 1, page, size)))
+}
+
+/// Read a service at a location.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Read a service at a location",
+    operation_id = "oruk_get_service_at_location",
+    description = "Public, no key. One published programme that runs at a Family Hub (the id is the programme's), with a summary of the service and the hub as its location. Unpublished programmes and programmes without a hub answer 404.",
+    params(("id" = Uuid, Path, description = "Service at location id")),
+    responses(
+        (status = 200, description = "The service at its location", body = OrukServiceAtLocationListed),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+#[get("/service_at_locations/{id}")]
+pub async fn oruk_get_service_at_location(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let v = repo::get_programme(&mut conn, id.into_inner()).await?;
+    if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
+        return Err(ApiError::not_found());
+    }
+    let hubs = repo::hubs_by_id(&mut conn, &v.row.hub_id.into_iter().collect::<Vec<_>>()).await?;
+    Ok(public(listed(&v, &hubs).ok_or_else(ApiError::not_found)?))
+}
+
+/// List taxonomy terms.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List taxonomy terms",
+    operation_id = "oruk_list_taxonomy_terms",
+    description = "Public, no key. The terms of the feed's one taxonomy, programme types (parenting programme, support group, workshop), as HSDS taxonomy terms; `/oruk/services?taxonomy_term_id=` filters by one.",
+    params(OrukPageParams),
+    responses(
+        (status = 200, description = "A page of taxonomy terms", body = OrukTaxonomyTermPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(())
+)]
+#[get("/taxonomy_terms")]
+pub async fn oruk_list_taxonomy_terms(
+    p: web::Query<OrukPageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = OrukListParams {
+        page: p.page,
+        per_page: p.per_page,
+        taxonomy_term_id: None,
+        modified_after: None,
+        text: None,
+        postcode: None,
+    };
+    let (page, size) = paging(&params)?;
+    let all: Vec<OrukTaxonomyTerm> = ProgrammeType::ALL.iter().map(|t| term(*t)).collect();
+    let total = i64::try_from(all.len()).unwrap_or(0);
+    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
+    let contents: Vec<OrukTaxonomyTerm> = all
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(size).unwrap_or(50))
+        .collect();
+    Ok(public(OrukTaxonomyTermPage::new(
+        contents, total, page, size,
+    )))
+}
+
+/// Read a taxonomy term.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Read a taxonomy term",
+    operation_id = "oruk_get_taxonomy_term",
+    description = "Public, no key. One programme type as an HSDS taxonomy term; an unknown id answers 404.",
+    params(("id" = Uuid, Path, description = "Taxonomy term id")),
+    responses(
+        (status = 200, description = "The taxonomy term", body = OrukTaxonomyTerm),
+        (status = 404, response = NotFound),
+    ),
+    security(())
+)]
+#[get("/taxonomy_terms/{id}")]
+pub async fn oruk_get_taxonomy_term(id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let t = ProgrammeType::ALL
+        .iter()
+        .find(|t| term_id(**t) == id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(public(term(*t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outward_code;
+
+    #[test]
+    fn postcodes_give_their_outward_code() {
+        assert_eq!(outward_code("ip24 1aa").as_deref(), Some("IP24"));
+        assert_eq!(outward_code("IP241AA").as_deref(), Some("IP24"));
+        assert_eq!(outward_code("NR1").as_deref(), Some("NR1"));
+        assert_eq!(outward_code("EC1A 1BB").as_deref(), Some("EC1A"));
+        assert_eq!(outward_code(" SW1A  2AA ").as_deref(), Some("SW1A"));
+        assert_eq!(outward_code("24IP"), None);
+        assert_eq!(outward_code("%"), None);
+        assert_eq!(outward_code(""), None);
+    }
 }

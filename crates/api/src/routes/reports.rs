@@ -8,14 +8,18 @@
 //! of their team only (another zone answers 404, as any object outside a
 //! caller's scope does); every other role 403.
 //!
-//! Reports that wait for resources other issues add, at paths kept free for
-//! them: `/reports/programmes` (enrolment, attendance, completion),
-//! `/reports/termly-conversations` (coverage of schools per term) and
-//! `/reports/interventions` (goal distance travelled per intervention).
-//! Each follows the same shape: `ReportParams` in, `{scope, rows}` out.
+//! Service delivery has its reports here too: `/reports/programmes`
+//! (capacity, enrolment, waiting list, completion, sessions held and
+//! attendance per community programme) and `/reports/interventions`
+//! (referrals, sessions, attendance and goal distance travelled per
+//! catalogue intervention). Each follows the same shape: `ReportParams` in,
+//! `{scope, rows}` out. Termly coverage lives with the termly conversations
+//! (`/reports/termly-coverage`, see `routes::termly`).
 
+use super::community::{ProgrammeStatus, ProgrammeType};
 use super::{only, AppState, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
 use crate::auth::Caller;
+use crate::delivery_dto::InterventionMode;
 use crate::dto::{ClosureOutcome, EligibilityOutcome, IndesArea, ReferralStatus};
 use crate::error::{ApiError, ErrorCode};
 use actix_web::http::header;
@@ -314,6 +318,97 @@ pub struct ShiftLeftReport {
     pub scope: ReportScope,
     /// One row per zone, then the total over all zones in scope.
     pub rows: Vec<ShiftLeftRow>,
+}
+
+/// One community programme's delivery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeReportRow {
+    /// Zone code of the programme.
+    #[schema(example = "Z01")]
+    pub zone_code: String,
+    /// The programme.
+    pub programme_id: Uuid,
+    /// Its title.
+    pub title: String,
+    /// Kind of programme.
+    pub programme_type: ProgrammeType,
+    /// Its status now.
+    pub status: ProgrammeStatus,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// Places.
+    pub capacity: i32,
+    /// Families enrolled now.
+    pub enrolled: i64,
+    /// Families on the waiting list now.
+    pub waiting: i64,
+    /// Families who completed it.
+    pub completed: i64,
+    /// Enrolments cancelled.
+    pub cancelled: i64,
+    /// Sessions dated in the period, up to today.
+    pub sessions_held: i64,
+    /// Attendance marks `attended` at sessions in the period.
+    pub attended: i64,
+    /// Attendance marks of any kind at sessions in the period.
+    pub attendance_marks: i64,
+    /// `attended` / `attendance_marks`; null without marks.
+    #[schema(example = 0.75)]
+    pub attendance_rate: Option<f64>,
+}
+
+/// What community programmes delivered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeReport {
+    /// The period and zone covered.
+    pub scope: ReportScope,
+    /// One row per programme running at some point of the period, by zone, start and id.
+    pub rows: Vec<ProgrammeReportRow>,
+}
+
+/// One catalogue intervention's delivery and outcomes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterventionReportRow {
+    /// The intervention.
+    pub intervention_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// How it is delivered.
+    pub mode: InterventionMode,
+    /// Whether it is offered now.
+    pub active: bool,
+    /// Referrals (of the zone) whose support plan chooses it now.
+    pub referrals: i64,
+    /// Sessions delivered with it in the period (a group session counts once).
+    pub sessions: i64,
+    /// Attendance per referral at those sessions: attended.
+    pub attended: i64,
+    /// Did not attend.
+    pub did_not_attend: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// Current goals of those plans rated in a review dated in the period.
+    pub goals_reviewed: i64,
+    /// Mean baseline of those goals (0-10).
+    #[schema(example = 2.5)]
+    pub mean_baseline: Option<f64>,
+    /// Mean of their latest rating in the period (0-10).
+    #[schema(example = 6.0)]
+    pub mean_latest_rating: Option<f64>,
+    /// Mean of latest rating minus baseline.
+    #[schema(example = 3.5)]
+    pub mean_distance_travelled: Option<f64>,
+}
+
+/// What interventions delivered and whether it helped.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterventionReport {
+    /// The period and zone covered.
+    pub scope: ReportScope,
+    /// One row per catalogue intervention, by name.
+    pub rows: Vec<InterventionReportRow>,
 }
 
 fn bad(detail: impl Into<String>) -> ApiError {
@@ -691,6 +786,41 @@ const SHIFT_LEFT_COLUMNS: [&str; 9] = [
     "stepped_up_share",
 ];
 
+const PROGRAMME_COLUMNS: [&str; 16] = [
+    "zone_code",
+    "programme_id",
+    "title",
+    "programme_type",
+    "status",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "enrolled",
+    "waiting",
+    "completed",
+    "cancelled",
+    "sessions_held",
+    "attended",
+    "attendance_marks",
+    "attendance_rate",
+];
+
+const INTERVENTION_COLUMNS: [&str; 13] = [
+    "intervention_id",
+    "name",
+    "mode",
+    "active",
+    "referrals",
+    "sessions",
+    "attended",
+    "did_not_attend",
+    "cancelled",
+    "goals_reviewed",
+    "mean_baseline",
+    "mean_latest_rating",
+    "mean_distance_travelled",
+];
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -761,7 +891,7 @@ pub async fn caseloads_report(
 #[utoipa::path(
     tag = "Reports",
     summary = "Outcomes at closure",
-    description = "Referrals closed in the period, per zone and outcome (`needs_met`, `stepped_down`, `stepped_up`, `disengaged`, `moved_away`, `other`) and per outcome over all zones in scope, with the median days from submission to closure. Goal distance travelled per intervention joins this report when interventions exist. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    description = "Referrals closed in the period, per zone and outcome (`needs_met`, `stepped_down`, `stepped_up`, `disengaged`, `moved_away`, `other`) and per outcome over all zones in scope, with the median days from submission to closure. Goal distance travelled per intervention is in `/reports/interventions`. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(
@@ -867,6 +997,136 @@ pub async fn shift_left_report(
         "shift-left",
         &report,
         &SHIFT_LEFT_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+/// Programmes.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Community programmes: enrolment, waiting list, completion and attendance",
+    description = "Per programme running at some point of the period (starts on or before `to`, ends on or after `from`), by zone: capacity, families enrolled, waiting, completed and cancelled now, sessions held (dated in the period, up to today), and the attendance marked at the period's sessions with its rate (attended over all marks). `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (ProgrammeReport = "application/json"),
+            (String = "text/csv", example = "zone_code,programme_id,title,programme_type,status,starts_on,ends_on,capacity,enrolled,waiting,completed,cancelled,sessions_held,attended,attendance_marks,attendance_rate\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Incredible Years,parenting_programme,running,2026-09-01,2026-12-01,12,12,3,0,1,8,80,96,0.83\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/programmes")]
+pub async fn programmes_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let (from, to, _) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let today = Utc::now().date_naive();
+    let found = repo::programmes(&mut conn, from, to, today, zone.as_ref().map(|z| z.0)).await?;
+    let rows: Vec<ProgrammeReportRow> = found
+        .into_iter()
+        .filter_map(|r| {
+            Some(ProgrammeReportRow {
+                programme_type: parse_wire(Some(r.programme_type))?,
+                status: parse_wire(Some(r.status))?,
+                attendance_rate: ratio(r.attended, r.attendance_marks).map(round2),
+                zone_code: r.zone_code,
+                programme_id: r.programme_id,
+                title: r.title,
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+                capacity: r.capacity,
+                enrolled: r.enrolled,
+                waiting: r.waiting,
+                completed: r.completed,
+                cancelled: r.cancelled,
+                sessions_held: r.sessions_held,
+                attended: r.attended,
+                attendance_marks: r.attendance_marks,
+            })
+        })
+        .collect();
+    let report = ProgrammeReport {
+        scope: scope(from, to, zone.as_ref()),
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "programmes",
+        &report,
+        &PROGRAMME_COLUMNS,
+        &values(&report.rows),
+    ))
+}
+
+/// Interventions.
+#[utoipa::path(
+    tag = "Reports",
+    summary = "Interventions: delivery, attendance and goal distance travelled",
+    description = "Per catalogue intervention: referrals whose support plan chooses it now; sessions delivered with it in the period (a group session counts once) and the attendance per referral at them (attended, did not attend, cancelled); and over the current goals of those plans rated in a review dated in the period, how many, their mean baseline, mean latest rating and mean distance travelled (latest rating minus baseline; a goal counts once per intervention its plan chooses). With a zone, referrals and sessions of that zone only. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report, as JSON or CSV", content(
+            (InterventionReport = "application/json"),
+            (String = "text/csv", example = "intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n0192f1c2-3d4e-7f00-8000-000000000000,Emotional literacy support,individual,true,6,30,26,3,1,12,2.5,6,3.5\r\n")
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/interventions")]
+pub async fn interventions_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    p: web::Query<ReportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    let (from, to, _) = period(p.from, p.to)?;
+    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let mut conn = state.db.conn().await?;
+    let found = repo::interventions(&mut conn, from, to, zone.as_ref().map(|z| z.0)).await?;
+    let rows: Vec<InterventionReportRow> = found
+        .into_iter()
+        .map(|r| InterventionReportRow {
+            mode: InterventionMode::from_code(&r.mode),
+            intervention_id: r.intervention_id,
+            name: r.name,
+            active: r.active,
+            referrals: r.referrals,
+            sessions: r.sessions,
+            attended: r.attended,
+            did_not_attend: r.did_not_attend,
+            cancelled: r.cancelled,
+            goals_reviewed: r.goals_reviewed,
+            mean_baseline: r.mean_baseline.map(round2),
+            mean_latest_rating: r.mean_latest_rating.map(round2),
+            mean_distance_travelled: r.mean_distance_travelled.map(round2),
+        })
+        .collect();
+    let report = InterventionReport {
+        scope: scope(from, to, zone.as_ref()),
+        rows,
+    };
+    Ok(respond(
+        &req,
+        "interventions",
+        &report,
+        &INTERVENTION_COLUMNS,
         &values(&report.rows),
     ))
 }

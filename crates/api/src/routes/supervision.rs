@@ -12,7 +12,7 @@ use super::{
 use crate::auth::Caller;
 use crate::delivery_dto::{
     ActionDoneInput, Partner, PartnerInput, PartnerKind, PartnerPage, PracticeKind,
-    PracticeSession, PracticeSessionInput, PracticeSessionPage,
+    PracticeSession, PracticeSessionInput, PracticeSessionPage, PracticeSessionUpdate,
 };
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::extract::{decode_cursor, encode_cursor, IfMatch, JsonBody, PageParams};
@@ -353,6 +353,24 @@ fn practice_error(e: PracticeError) -> ApiError {
     }
 }
 
+fn check_themes(themes: &[String]) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (i, t) in themes.iter().enumerate() {
+        if t.trim().is_empty() || t.len() > 200 {
+            errors.push(FieldError::new(
+                format!("themes[{i}]"),
+                "length",
+                "a theme has 1 to 200 characters",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Record a practice session.
 #[utoipa::path(
     tag = "Supervision",
@@ -380,19 +398,7 @@ pub async fn create_practice_session(
     allow(&caller, DeliveryOp::Practice)?;
     let b = body.0;
     validate(&b)?;
-    let mut errors = Vec::new();
-    for (i, t) in b.themes.iter().enumerate() {
-        if t.trim().is_empty() || t.len() > 200 {
-            errors.push(FieldError::new(
-                format!("themes[{i}]"),
-                "length",
-                "a theme has 1 to 200 characters",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    check_themes(&b.themes)?;
     let mut conn = state.db.conn().await?;
     let scope = zone_scope(&caller, &mut conn).await?;
     if !scope.covers(b.zone_id) {
@@ -550,6 +556,76 @@ pub async fn get_practice_session(
     if !scope.covers(v.session.zone_id) {
         return Err(ApiError::not_found());
     }
+    Ok(ok(v.session.version, &PracticeSession::from(v)))
+}
+
+/// Correct a practice session.
+#[utoipa::path(
+    tag = "Supervision",
+    summary = "Correct a practice session",
+    description = "With If-Match (428 without, 412 when stale): replaces the kind, date, facilitator, themes, attendees and case discussions, checked as when recording in the session's zone (the facilitator a worker of the zone's team, partners working in the zone, case discussions linking referrals of the zone's team only: 422 `referral_not_in_zone` otherwise). The zone stays; actions are kept and change one by one. A team's members for their zone's meetings (others answer 404); la_admin any.",
+    params(("id" = Uuid, Path, description = "Practice session id"), ("If-Match" = String, Header, description = "ETag of the practice session as last read")),
+    request_body(content = PracticeSessionUpdate, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The practice session", body = PracticeSession, headers(("ETag" = String, description = "Version tag"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 428, response = PreconditionRequired),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/practice-sessions/{id}")]
+pub async fn update_practice_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<PracticeSessionUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    allow(&caller, DeliveryOp::Practice)?;
+    let b = body.0;
+    validate(&b)?;
+    check_themes(&b.themes)?;
+    let version = if_match.required()?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    let scope = zone_scope(&caller, &mut conn).await?;
+    let current = repo::get_practice(&mut conn, id).await?;
+    if !scope.covers(current.session.zone_id) {
+        return Err(ApiError::not_found());
+    }
+    let new = NewPractice {
+        kind: b.kind.as_str().to_owned(),
+        zone_id: current.session.zone_id,
+        held_on: b.held_on,
+        facilitator_id: b.facilitator_id,
+        themes: b.themes,
+        worker_attendees: b.attendees.worker_ids,
+        partner_attendees: b
+            .attendees
+            .partners
+            .into_iter()
+            .map(|p| (p.partner_id, p.name))
+            .collect(),
+        discussions: b
+            .case_discussions
+            .into_iter()
+            .map(|d| (d.referral_id, d.summary))
+            .collect(),
+        actions: Vec::new(),
+        created_by: current.session.created_by.clone(),
+    };
+    let v = repo::update_practice(&mut conn, id, version, new, sct_persistence::now())
+        .await
+        .map_err(practice_error)?
+        .ok_or_else(stale)?;
     Ok(ok(v.session.version, &PracticeSession::from(v)))
 }
 
