@@ -226,7 +226,7 @@ pub async fn record(
     }
     let stored = match state {
         Some(state) => match state.db.conn().await {
-            Ok(mut conn) => store::record(&mut conn, &rows).await,
+            Ok(conn) => store::record(&conn, &rows).await,
             Err(e) => Err(e),
         },
         None => Ok(()),

@@ -5,7 +5,7 @@
 
 use super::catalogue::{created, ok};
 use super::catalogue::{uuid_next, uuid_page};
-use super::referrals::{actor, audit, prepare, referral_response};
+use super::referrals::{actor, prepare, referral_response};
 use super::termly::{reach_of, school_in_reach, STAFF};
 use super::{
     only, stale, validate, AppState, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge,
@@ -600,7 +600,6 @@ pub async fn refer_consultation(
             },
             ConvertError::Submit(SubmitError::Store(s)) => s.into(),
         })?;
-    audit(&caller, &rid, "submit_from_consultation", view.referral.id);
     Ok(referral_response(
         actix_web::http::StatusCode::CREATED,
         &view,

@@ -63,19 +63,6 @@ fn actor(caller: &Caller, rid: &RequestId) -> Actor {
     crate::audit::actor(caller, rid)
 }
 
-fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
-    // Identifiers only: no names or free text in logs.
-    log::info!(
-        target: "audit",
-        "request_id={} actor={} role={} action={} referral={}",
-        rid.0,
-        caller.subject,
-        caller.role.as_str(),
-        action,
-        referral
-    );
-}
-
 fn not_future(field: &str, day: NaiveDate) -> Result<(), ApiError> {
     if day > Utc::now().date_naive() {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -365,7 +352,6 @@ pub async fn update_intervention(
 pub async fn get_plan(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
@@ -376,7 +362,6 @@ pub async fn get_plan(
     let plan = repo::load_plan(&mut conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    audit(&caller, &rid, "read_plan", id);
     Ok(ok(plan.plan.version, &SupportPlan::from(&plan)))
 }
 
@@ -463,7 +448,6 @@ pub async fn put_plan(
     )
     .await
     .map_err(delivery_error)?;
-    audit(&caller, &rid, "write_plan", id);
     let body = SupportPlan::from(&plan);
     Ok(if fresh {
         created(
@@ -495,7 +479,6 @@ pub async fn put_plan(
 pub async fn plan_versions(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
@@ -507,7 +490,6 @@ pub async fn plan_versions(
     if rows.is_empty() {
         return Err(ApiError::not_found());
     }
-    audit(&caller, &rid, "read_plan_versions", id);
     Ok(HttpResponse::Ok().json(PlanVersions {
         items: rows.into_iter().map(PlanVersion::from).collect(),
     }))
@@ -619,7 +601,6 @@ pub async fn record_session(
     )
     .await
     .map_err(|e| session_error(e, false))?;
-    audit(&caller, &rid, "record_session", id);
     let attendance = view.attendance[0].clone();
     let body = Session::from(&repo::ReferralSession {
         session: view.session,
@@ -652,6 +633,7 @@ pub async fn record_group_session(
     state: web::Data<AppState>,
     caller: Caller,
     rid: RequestId,
+    req: HttpRequest,
     body: JsonBody<GroupSessionInput>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::RecordDelivery)?;
@@ -691,8 +673,9 @@ pub async fn record_group_session(
     )
     .await
     .map_err(|e| session_error(e, true))?;
+    // The audit row names every referral the session covered.
     for a in &view.attendance {
-        audit(&caller, &rid, "record_group_session", a.referral_id);
+        crate::audit::note(&req, "referral", &a.referral_id);
     }
     let body = GroupSession::from(&view);
     Ok(created(format!("/api/v1/sessions/{}", body.id), 1, &body))
@@ -807,7 +790,6 @@ pub async fn update_session(
     .map_err(delivery_error)?;
     for a in &view.attendance {
         crate::audit::note(&req, "referral", &a.referral_id);
-        audit(&caller, &rid, "correct_session", a.referral_id);
     }
     Ok(ok(view.session.version, &GroupSession::from(&view)))
 }
@@ -832,7 +814,6 @@ pub async fn update_session(
 pub async fn list_sessions(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
     p: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -866,7 +847,6 @@ pub async fn list_sessions(
         ])
     });
     rows.truncate(n);
-    audit(&caller, &rid, "list_sessions", id);
     Ok(HttpResponse::Ok().json(SessionPage {
         items: rows.iter().map(Session::from).collect(),
         next_cursor,
@@ -923,7 +903,6 @@ pub async fn record_review(
     )
     .await
     .map_err(delivery_error)?;
-    audit(&caller, &rid, "record_review", id);
     Ok(created(
         format!("/api/v1/referrals/{id}/reviews/{}", view.review.id),
         view.review.version,
@@ -950,7 +929,6 @@ pub async fn record_review(
 pub async fn get_review(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
@@ -959,7 +937,6 @@ pub async fn get_review(
     let mut conn = state.db.conn().await?;
     referrals_repo::find(&mut conn, id, &scope).await?;
     let view = repo::get_review(&mut conn, id, review).await?;
-    audit(&caller, &rid, "read_review", id);
     Ok(ok(view.review.version, &Review::from(&view)))
 }
 
@@ -1017,7 +994,6 @@ pub async fn update_review(
     )
     .await
     .map_err(delivery_error)?;
-    audit(&caller, &rid, "correct_review", id);
     Ok(ok(view.review.version, &Review::from(&view)))
 }
 
@@ -1041,7 +1017,6 @@ pub async fn update_review(
 pub async fn list_reviews(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
     p: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -1079,7 +1054,6 @@ pub async fn list_reviews(
         ])
     });
     rows.truncate(n);
-    audit(&caller, &rid, "list_reviews", id);
     Ok(HttpResponse::Ok().json(ReviewPage {
         items: rows.iter().map(Review::from).collect(),
         next_cursor,

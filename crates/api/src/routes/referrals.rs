@@ -37,19 +37,6 @@ pub(crate) fn actor(caller: &Caller, rid: &RequestId) -> Actor {
     crate::audit::actor(caller, rid)
 }
 
-pub(crate) fn audit(caller: &Caller, rid: &RequestId, action: &str, referral: Uuid) {
-    // Identifiers only: no names, dates of birth or free text in logs.
-    log::info!(
-        target: "audit",
-        "request_id={} actor={} role={} action={} referral={}",
-        rid.0,
-        caller.subject,
-        caller.role.as_str(),
-        action,
-        referral
-    );
-}
-
 pub(crate) fn referral_response(
     status: actix_web::http::StatusCode,
     view: &ReferralView,
@@ -321,7 +308,6 @@ pub async fn submit_referral(
     };
     // Its audit rows were stored in the submission's transaction.
     crate::audit::mark_recorded(&req);
-    audit(&caller, &rid, "submit", view.referral.id);
     let res = referral_response(actix_web::http::StatusCode::CREATED, &view);
     if let Some(key) = &key {
         let stored = StoredResponse {
@@ -370,14 +356,12 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
 pub async fn get_referral(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let view = repo::load(&mut conn, id, &scope).await?;
-    audit(&caller, &rid, "read", id);
     Ok(referral_response(actix_web::http::StatusCode::OK, &view))
 }
 
@@ -551,14 +535,12 @@ pub async fn list_referrals(
 pub async fn referral_history(
     state: web::Data<AppState>,
     caller: Caller,
-    rid: RequestId,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let rows = repo::history(&mut conn, id, &scope).await?;
-    audit(&caller, &rid, "read_history", id);
     Ok(HttpResponse::Ok().json(History {
         items: rows.into_iter().map(HistoryEntry::from).collect(),
     }))
@@ -601,7 +583,6 @@ async fn act(
         .map_err(act_error)?;
     // Its audit row was stored in the action's transaction.
     crate::audit::mark_recorded(req);
-    audit(caller, rid, action.as_str(), id);
     Ok(referral_response(actix_web::http::StatusCode::OK, &view))
 }
 
