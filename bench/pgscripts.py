@@ -253,7 +253,7 @@ write("submit_referral", [submit], defs)
 # POST /referrals/{id}/accept: targets 0000000b-...-n (bench/targets.sql), If-Match v1.
 # Only a reopen reads the policy; the view is built from the locked row.
 TID = "('0000000b-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid"
-TCHILD = "('c0000000-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid"
+TCHILD = "('c0000000-0000-4000-8000-' || lpad(to_hex(1 + (:n::bigint - 1) % 9000), 12, '0'))::uuid"  # bench/targets.sql
 accept = [
     f"\\set n random(1, {TARGETS})",
     "BEGIN;",
