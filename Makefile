@@ -9,8 +9,7 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint fmt openapi lint-openapi portal-test client-test bench db db-stop help
-.PHONY: run test build lint fmt openapi lint-openapi portal-test fuzz bench db db-stop help
+.PHONY: run test build lint fmt openapi lint-openapi portal-test client-test fuzz bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"

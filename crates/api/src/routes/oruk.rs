@@ -319,6 +319,11 @@ pub struct OrukListParams {
 /// The outward code of a full postcode or of an outward code alone
 /// (`ip24 1aa` and `IP24` give `IP24`); `None` when it is not one.
 fn outward_code(postcode: &str) -> Option<String> {
+    // Postcodes are ASCII; anything else is not one (and byte offsets
+    // below are then character offsets).
+    if !postcode.is_ascii() {
+        return None;
+    }
     let up: String = postcode
         .trim()
         .to_ascii_uppercase()
@@ -836,5 +841,8 @@ mod tests {
         assert_eq!(outward_code("24IP"), None);
         assert_eq!(outward_code("%"), None);
         assert_eq!(outward_code(""), None);
+        // Not ASCII: refused, not sliced inside a character (found by Schemathesis).
+        assert_eq!(outward_code("Cò\u{ff9ad}1\u{fffad}"), None);
+        assert_eq!(outward_code("ÉC1A 1BB"), None);
     }
 }
