@@ -18,6 +18,17 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use uuid::Uuid;
 
+/// The tests' own pool for fixtures and checks: patient where the app's is
+/// quick (800 ms), so that a machine busy with parallel builds and tests
+/// slows a test down instead of failing it.
+fn fixture_pool(url: &str, size: usize) -> Db {
+    let timeouts = sct_persistence::Timeouts {
+        pool: std::time::Duration::from_secs(30),
+        ..sct_persistence::Timeouts::default()
+    };
+    Db::connect_with(url, size, &timeouts).expect("pool")
+}
+
 /// Prefix of every database the tests create (`make test` drops leftovers).
 pub const DB_PREFIX: &str = "sct_test_";
 
@@ -303,7 +314,7 @@ impl TestApp {
             vars.insert(k, (*v).to_owned());
         }
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
-        let pool = Db::connect(&db.url, 8).expect("pool");
+        let pool = fixture_pool(&db.url, 8);
         let keys = JwtKeys::load(&settings).expect("keys");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -339,7 +350,7 @@ impl TestApp {
     /// A webhook delivery worker on a pool of its own, as another `sct
     /// serve` process on the same database would run.
     pub fn webhook_worker(&self) -> sct_api::webhooks::Worker {
-        let pool = Db::connect(&self.db.url, 2).expect("pool");
+        let pool = fixture_pool(&self.db.url, 2);
         sct_api::webhooks::Worker::new(pool, self.webhooks).expect("worker")
     }
 
