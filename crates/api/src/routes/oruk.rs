@@ -625,6 +625,25 @@ pub async fn oruk_list_services(
     Ok(public(OrukServicePage::new(contents, total, page, size)))
 }
 
+/// A published programme and its hub; anything else answers 404.
+async fn published_programme(
+    conn: &mut sct_persistence::Connection,
+    id: Uuid,
+) -> Result<
+    (
+        repo::ProgrammeView,
+        std::collections::HashMap<Uuid, repo::HubRow>,
+    ),
+    ApiError,
+> {
+    let v = repo::get_programme(conn, id).await?;
+    if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
+        return Err(ApiError::not_found());
+    }
+    let hubs = repo::hubs_by_id(conn, &v.row.hub_id.into_iter().collect::<Vec<_>>()).await?;
+    Ok((v, hubs))
+}
+
 /// Read a service.
 #[utoipa::path(
     tag = "Open Referral UK",
@@ -645,11 +664,7 @@ pub async fn oruk_get_service(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let v = repo::get_programme(&mut conn, id.into_inner()).await?;
-    if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
-        return Err(ApiError::not_found());
-    }
-    let hubs = repo::hubs_by_id(&mut conn, &v.row.hub_id.into_iter().collect::<Vec<_>>()).await?;
+    let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
     let sessions = repo::sessions_of(&mut conn, &[v.row.id]).await?;
     Ok(public(service(&v, &hubs, &sessions)))
 }
@@ -757,11 +772,7 @@ pub async fn oruk_get_service_at_location(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let v = repo::get_programme(&mut conn, id.into_inner()).await?;
-    if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
-        return Err(ApiError::not_found());
-    }
-    let hubs = repo::hubs_by_id(&mut conn, &v.row.hub_id.into_iter().collect::<Vec<_>>()).await?;
+    let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
     Ok(public(listed(&v, &hubs).ok_or_else(ApiError::not_found)?))
 }
 
