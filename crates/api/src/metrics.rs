@@ -190,7 +190,7 @@ impl Metrics {
         if let Some(counts) = referrals {
             out.push_str("# HELP sct_referrals Referrals by current status.\n");
             out.push_str("# TYPE sct_referrals gauge\n");
-            for status in sct_domain::Status::ALL {
+            for status in <sct_domain::Status as strum::IntoEnumIterator>::iter() {
                 let n = counts
                     .iter()
                     .find(|c| c.status == status.as_str())
