@@ -184,7 +184,7 @@ impl Metrics {
         for status in sct_domain::Status::iter() {
             let n = counts
                 .iter()
-                .find(|c| c.status == status.as_str())
+                .find(|c| *c.status == status)
                 .map_or(0, |c| c.referrals);
             self.referrals
                 .get_or_create(&ByStatus {
@@ -235,6 +235,8 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sct_domain::Status;
+    use sct_persistence::Wire;
     use std::collections::{BTreeMap, BTreeSet};
 
     fn pool() -> PoolStatus {
@@ -378,11 +380,11 @@ sct_referrals{status="withdrawn"} 0
     fn counts() -> [StatusCount; 2] {
         [
             StatusCount {
-                status: "submitted".into(),
+                status: Wire(Status::Submitted),
                 referrals: 4,
             },
             StatusCount {
-                status: "closed".into(),
+                status: Wire(Status::Closed),
                 referrals: 2,
             },
         ]

@@ -267,7 +267,7 @@ impl Worker {
             }
         }
         let body = serde_json::json!({
-            "type": c.event_type,
+            "type": c.event_type.as_str(),
             "timestamp": c.occurred_at,
             "data": c.data,
         })

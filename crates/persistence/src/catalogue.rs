@@ -3,7 +3,7 @@
 
 use crate::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{referrals, schools, teams, workers, zones};
-use crate::{now, StoreError, StoreResult};
+use crate::{now, StoreError, StoreResult, Wire};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -182,11 +182,8 @@ pub struct WorkerWithLoad {
     pub caseload: i64,
 }
 
-fn caseload_statuses() -> Vec<&'static str> {
-    Status::iter()
-        .filter(|s| s.counts_on_caseload())
-        .map(Status::as_str)
-        .collect()
+fn caseload_statuses() -> Vec<Wire<Status>> {
+    crate::wire::all(Status::iter().filter(|s| s.counts_on_caseload()))
 }
 
 /// Caseloads of the given workers.

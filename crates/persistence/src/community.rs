@@ -9,7 +9,7 @@
 use crate::schema::{
     family_hubs, programme_attendance, programme_enrolments, programme_sessions, programmes,
 };
-use crate::{StoreError, StoreResult};
+use crate::{StoreError, StoreResult, Wire};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -582,7 +582,7 @@ pub async fn set_programme_status(
             let to = rules::change_status(from, to, u32::try_from(sessions).unwrap_or(u32::MAX))?;
             let row: ProgrammeRow = diesel::update(programmes::table.find(id))
                 .set((
-                    programmes::status.eq(to.as_str()),
+                    programmes::status.eq(Wire(to)),
                     programmes::updated_at.eq(now),
                     programmes::version.eq(programmes::version + 1),
                 ))
@@ -940,7 +940,7 @@ pub async fn act_on_enrolment(
         };
         let row: EnrolmentRow = diesel::update(programme_enrolments::table.find(id))
             .set((
-                programme_enrolments::status.eq(to.as_str()),
+                programme_enrolments::status.eq(Wire(to)),
                 programme_enrolments::cancelled_at
                     .eq((to == EnrolmentStatus::Cancelled).then_some(now)),
                 programme_enrolments::completed_at

@@ -24,6 +24,7 @@ pub mod schools_import;
 pub mod supervision;
 pub mod termly;
 pub mod webhooks;
+pub mod wire;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -37,6 +38,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub use diesel_async::AsyncPgConnection as Connection;
+pub use wire::Wire;
 
 /// The SQL text of a statement with `$n` placeholders in the order its
 /// values are bound (what `debug_query` prints, without the list of binds),

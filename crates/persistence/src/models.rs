@@ -5,8 +5,10 @@ use crate::schema::{
     children, eligibility_policies, integration_clients, referral_history, referral_indes_levels,
     referrals, schools, teams, workers, zones,
 };
+use crate::Wire;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use sct_domain::Status;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -169,8 +171,8 @@ pub struct NewHistoryRow {
     pub actor: String,
     pub actor_role: String,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Wire<Status>>,
+    pub to_status: Wire<Status>,
     pub reason: Option<String>,
     pub details: serde_json::Value,
     pub request_id: Option<String>,

@@ -9,7 +9,7 @@
 //! migration) and calling [`emit`] inside its own transaction.
 
 use crate::schema::outbox_events;
-use crate::StoreResult;
+use crate::{StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -42,7 +42,7 @@ pub async fn emit(
     diesel::insert_into(outbox_events::table)
         .values((
             outbox_events::id.eq(id),
-            outbox_events::event_type.eq(event.as_str()),
+            outbox_events::event_type.eq(Wire(event)),
             outbox_events::school_urn.eq(school_urn),
             outbox_events::subject_id.eq(subject),
             outbox_events::data.eq(data),

@@ -12,7 +12,7 @@ use crate::audit::{self, AuditEventRow, NewAuditEvent};
 use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
 use crate::schema::{children, idempotency_keys, referral_history, referrals};
-use crate::{Actor, Scope, StoreError, StoreResult};
+use crate::{Actor, Scope, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -33,7 +33,7 @@ async fn referral_ends(
     c: &mut AsyncPgConnection,
     child: Uuid,
 ) -> StoreResult<Vec<(Uuid, ReferralEnd)>> {
-    type EndRow = (Uuid, String, Option<DateTime<Utc>>, DateTime<Utc>);
+    type EndRow = (Uuid, Wire<Status>, Option<DateTime<Utc>>, DateTime<Utc>);
     let rows: Vec<EndRow> = referrals::table
         .filter(referrals::child_id.eq(child))
         .order(referrals::id.asc())
@@ -51,8 +51,7 @@ async fn referral_ends(
             (
                 id,
                 ReferralEnd {
-                    // An unknown status cannot be stored (CHECK); treat it as open.
-                    status: Status::parse(&status).unwrap_or(Status::Submitted),
+                    status: *status,
                     closed_at,
                     updated_at,
                 },

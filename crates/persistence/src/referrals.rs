@@ -11,7 +11,7 @@ use crate::schema::{
     zones,
 };
 use crate::{catalogue, children, outbox};
-use crate::{Actor, Scope, StoreError, StoreResult};
+use crate::{Actor, Scope, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -374,8 +374,8 @@ async fn insert_history(
             actor: actor.subject.clone(),
             actor_role: actor.role.clone(),
             action: action.to_owned(),
-            from_status: from.map(|s| s.as_str().to_owned()),
-            to_status: to.as_str().to_owned(),
+            from_status: from.map(Wire),
+            to_status: Wire(to),
             reason: reason.map(str::to_owned),
             details,
             request_id: actor.request_id.clone(),

@@ -6,7 +6,7 @@
 //! dynamic part, the grouping of [`referral_counts`], is assembled from a
 //! closed set of column expressions chosen by [`Dimension`].
 
-use crate::StoreResult;
+use crate::{StoreResult, Wire};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{
     BigInt, Bool, Date, Double, Integer, Nullable, SmallInt, Text, Timestamptz,
@@ -580,7 +580,7 @@ pub async fn interventions(
 #[derive(Debug, Clone, PartialEq, QueryableByName)]
 pub struct StatusCount {
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: Wire<sct_domain::Status>,
     #[diesel(sql_type = BigInt)]
     pub referrals: i64,
 }

@@ -5,11 +5,12 @@
 //! outcome of each attempt.
 
 use crate::schema::{outbox_events, webhook_attempts, webhook_deliveries, webhook_subscriptions};
-use crate::{StoreError, StoreResult};
+use crate::{StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Double, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sct_domain::EventType;
 use uuid::Uuid;
 
 /// A subscription row.
@@ -404,7 +405,7 @@ pub struct Claimed {
     #[diesel(sql_type = Text)]
     pub secret: String,
     #[diesel(sql_type = Text)]
-    pub event_type: String,
+    pub event_type: Wire<EventType>,
     #[diesel(sql_type = Jsonb)]
     pub data: serde_json::Value,
     #[diesel(sql_type = Timestamptz)]
