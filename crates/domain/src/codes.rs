@@ -3,6 +3,7 @@
 //! `parse` that refuses anything the DfE data standards do not allow.
 
 use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
 /// Why a code was refused. The `code()` is a stable machine name.
@@ -233,10 +234,10 @@ impl YearGroup {
     PartialEq,
     Eq,
     Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
+    IntoStaticStr,
+    AsRefStr,
+    EnumString,
+    EnumIter,
     strum::Display,
 )]
 pub enum SenProvision {
@@ -268,20 +269,9 @@ impl SenProvision {
 
 /// SEN type (primary or secondary need) as recorded in the school census:
 /// the census code is the variant's name in capitals, read in any case.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "UPPERCASE", ascii_case_insensitive)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SenType {
     Spld,
     Mld,

@@ -2,6 +2,7 @@
 //! programmes, support groups, workshops), their status and their waiting
 //! lists.
 
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
 /// A UK postcode, normalised to upper case with one space before the inward
@@ -75,21 +76,9 @@ impl Postcode {
 }
 
 /// What kind of group offer a programme is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProgrammeType {
     ParentingProgramme,
     SupportGroup,
@@ -122,20 +111,9 @@ impl ProgrammeType {
 
 /// Where a programme is in its life. Being full is not a status: it follows
 /// from capacity and enrolments, and a cancellation makes room again.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProgrammeStatus {
     /// Being prepared; not published, no enrolments.
     Draft,
@@ -239,20 +217,9 @@ pub fn check_capacity(capacity: u32, enrolled: u32) -> Result<(), ProgrammeError
 }
 
 /// Where a family's enrolment stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnrolmentStatus {
     /// Holds a place.
     Enrolled,

@@ -13,6 +13,7 @@ use crate::referral::{ClosureOutcome, Status};
 use crate::role::Role;
 use crate::ZoneId;
 use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -26,23 +27,10 @@ pub const MAX_GOALS: usize = 20;
 pub const MAX_PLAN_INTERVENTIONS: usize = 20;
 
 /// How an intervention is delivered.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InterventionMode {
     Individual,
     Group,
@@ -63,23 +51,10 @@ impl InterventionMode {
 }
 
 /// Whether a session served one referral or several at once.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SessionFormat {
     Individual,
     Group,
@@ -98,23 +73,10 @@ impl SessionFormat {
 }
 
 /// Whether a referral's child or family took part in a session.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Attendance {
     Attended,
     DidNotAttend,
@@ -134,23 +96,10 @@ impl Attendance {
 }
 
 /// Kind of a plan review.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReviewKind {
     Interim,
     Final,
@@ -169,23 +118,10 @@ impl ReviewKind {
 }
 
 /// Kind of a partner organisation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PartnerKind {
     Health,
     SocialCare,
@@ -206,23 +142,10 @@ impl PartnerKind {
 }
 
 /// Kind of a practice meeting.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PracticeKind {
     CommunityOfPractice,
     GroupSupervision,

@@ -6,28 +6,14 @@
 //! here fixes it.
 
 use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
 /// An INDES section (area of need).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IndesArea {
     PhysicalDisability,
     Deafness,

@@ -1,25 +1,13 @@
 //! The roles a caller can hold, as carried in the token's `role` claim.
 
 use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 
 /// A caller's role.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Council administrator: everything, across all zones.
     LaAdmin,

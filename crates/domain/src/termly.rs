@@ -4,6 +4,7 @@
 //! September to August.
 
 use crate::role::Role;
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
 /// An academic year such as `2026/27`: the second year follows the first.
@@ -67,20 +68,9 @@ impl AcademicYear {
 }
 
 /// A school term.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Term {
     Autumn,
     Spring,
@@ -100,20 +90,9 @@ impl Term {
 }
 
 /// Where a termly conversation is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConversationStatus {
     /// The team offered it; the school has not answered.
     Offered,
@@ -138,20 +117,9 @@ impl ConversationStatus {
 }
 
 /// What can happen to a termly conversation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
-    strum::Display,
-)]
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConversationAction {
     /// Agree (or move) the date: school or team.
     Schedule,

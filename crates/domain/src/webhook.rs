@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 
 /// A published event type (`{resource}.{change}`).
 ///
@@ -20,10 +21,10 @@ use std::time::Duration;
     Hash,
     Serialize,
     Deserialize,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-    strum::EnumString,
-    strum::EnumIter,
+    IntoStaticStr,
+    AsRefStr,
+    EnumString,
+    EnumIter,
     strum::Display,
 )]
 pub enum EventType {

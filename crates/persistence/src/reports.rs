@@ -13,7 +13,7 @@ use diesel::sql_types::{
 };
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use strum::IntoEnumIterator;
+use strum::{EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 use uuid::Uuid;
 
 /// The instants `[from, until)` a report covers.
@@ -24,17 +24,7 @@ pub struct Period {
 }
 
 /// A dimension the referral counts can be grouped by, in column order.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::EnumIter,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, EnumIter)]
 #[strum(serialize_all = "snake_case")]
 pub enum Dimension {
     Zone,
