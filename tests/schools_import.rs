@@ -2,7 +2,7 @@
 //! change nothing, schools that disappear from a newer extract, refusals)
 //! and the library function `sct import-schools` calls, with a zone map.
 
-use sct_api::gias::{import, parse_zone_map, ImportOptions};
+use sct_api::features::organisation::gias::{import, parse_zone_map, ImportOptions};
 use sct_e2e::{Reply, TestApp};
 use sct_persistence::catalogue;
 use serde_json::json;

@@ -196,7 +196,11 @@ const ALL_EVENTS: &[&str] = &[
 ];
 
 /// Runs worker rounds until `done` holds or the deadline passes.
-async fn drive(worker: &sct_api::webhooks::Worker, deadline: Duration, done: impl Fn() -> bool) {
+async fn drive(
+    worker: &sct_api::features::webhooks::worker::Worker,
+    deadline: Duration,
+    done: impl Fn() -> bool,
+) {
     let start = Instant::now();
     while !done() && start.elapsed() < deadline {
         worker.round().await.expect("round");

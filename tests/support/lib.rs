@@ -7,8 +7,8 @@
 //! the test ends, pass or fail.
 
 use sct_api::app::{server, AppContext};
-use sct_api::auth::{JwtKeys, TokenSpec};
 use sct_api::config::Settings;
+use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
 use sct_persistence::catalogue::{self as cat, NewWorker};
 use sct_persistence::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
@@ -299,7 +299,7 @@ impl TestApp {
 
     /// Boots the app on a given database with extra configuration variables.
     pub async fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
-        sct_api::webhooks::install_crypto_provider();
+        sct_api::features::webhooks::worker::install_crypto_provider();
         let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
@@ -349,9 +349,9 @@ impl TestApp {
 
     /// A webhook delivery worker on a pool of its own, as another `sct
     /// serve` process on the same database would run.
-    pub fn webhook_worker(&self) -> sct_api::webhooks::Worker {
+    pub fn webhook_worker(&self) -> sct_api::features::webhooks::worker::Worker {
         let pool = fixture_pool(&self.db.url, 2);
-        sct_api::webhooks::Worker::new(pool, self.webhooks).expect("worker")
+        sct_api::features::webhooks::worker::Worker::new(pool, self.webhooks).expect("worker")
     }
 
     /// A URL on the app.
