@@ -3,7 +3,7 @@
 //! committed `openapi/openapi.json`.
 
 use crate::features;
-use crate::http::docs::{self, BearerScheme, Throttling};
+use crate::http::docs::{self, BearerScheme, StandardResponses};
 use crate::http::error::{FieldError, Problem};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
@@ -71,7 +71,7 @@ pub fn document() -> OpenApiDoc {
         .configure(features::oruk::configure)
         .configure(api_services)
         .split_for_parts();
-    Throttling.modify(&mut doc);
+    StandardResponses.modify(&mut doc);
     doc
 }
 

@@ -4,8 +4,6 @@ use crate::http::access::only;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
@@ -67,11 +65,8 @@ fn bad(detail: &str) -> ApiError {
     responses(
         (status = 200, description = "A page of audit events", body = AuditEventPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/audit-events")]
 pub async fn list_audit_events(

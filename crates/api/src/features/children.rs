@@ -8,13 +8,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
@@ -53,11 +46,8 @@ const ADMIN: &[Role] = &[Role::LaAdmin];
     responses(
         (status = 200, description = "A page of conflicts", body = ChildConflictPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/child-conflicts")]
 pub async fn list_conflicts(
@@ -106,12 +96,9 @@ pub async fn list_conflicts(
     params(("id" = Uuid, Path, description = "The conflict's id")),
     responses(
         (status = 200, description = "The conflict", body = ChildConflict, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/child-conflicts/{id}")]
 pub async fn get_conflict(
@@ -134,19 +121,10 @@ pub async fn get_conflict(
     request_body(content = ResolveChildConflict, content_type = "application/json"),
     responses(
         (status = 200, description = "The resolved conflict", body = ChildConflict, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/child-conflicts/{id}/resolve")]
 pub async fn resolve_conflict(
@@ -190,12 +168,9 @@ pub async fn resolve_conflict(
     params(("id" = Uuid, Path, description = "The child's id (as in a referral's `child.id`)")),
     responses(
         (status = 200, description = "The changes, oldest first", body = Vec<ChildHistoryEntry>),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/children/{id}/history")]
 pub async fn child_history(

@@ -18,13 +18,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -373,10 +366,7 @@ pub struct ConsultationListParams {
     responses(
         (status = 200, description = "A page of consultations", body = ConsultationPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations")]
 pub async fn list_consultations(
@@ -410,11 +400,8 @@ pub async fn list_consultations(
     params(("id" = Uuid, Path, description = "Consultation id")),
     responses(
         (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/consultations/{id}")]
 pub async fn get_consultation(
@@ -437,15 +424,8 @@ pub async fn get_consultation(
     request_body(content = NewConsultation, content_type = "application/json"),
     responses(
         (status = 201, description = "The consultation", body = Consultation, headers(("Location" = String, description = "URL of the consultation"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/consultations")]
 pub async fn create_consultation(
@@ -509,18 +489,9 @@ pub async fn create_consultation(
     request_body(content = ConsultationContent, content_type = "application/json"),
     responses(
         (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/consultations/{id}")]
 pub async fn update_consultation(
@@ -555,19 +526,10 @@ pub async fn update_consultation(
     request_body(content = ReferralSubmission, content_type = "application/json"),
     responses(
         (status = 201, description = "The referral", body = Referral, headers(("Location" = String, description = "URL of the referral"), ("ETag" = String, description = "Version tag of the referral"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/consultations/{id}/referral")]
 pub async fn refer_consultation(

@@ -6,15 +6,9 @@ use crate::features::referrals::dto::HistoryEntry;
 use crate::features::referrals::dto::Referral;
 use crate::http::access::only;
 use crate::http::auth::Caller;
-use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -49,12 +43,9 @@ use validator::Validate;
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     responses(
         (status = 200, description = "The bundle", body = ChildExport),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/children/{id}/export")]
 pub async fn export_child(
@@ -107,17 +98,10 @@ pub async fn export_child(
     request_body(content = ErasureBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Erased", body = ErasureResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/children/{id}/erasure")]
 pub async fn erase_child(

@@ -1,16 +1,12 @@
-//! TODO-DOC
+//! Screening against the eligibility policy in force, without storing
+//! anything, and the policy itself. Uses the referrals feature's DTOs (the
+//! same `indes` and factors as a submission).
 
 use crate::features::referrals::dto::Eligibility;
 use crate::features::referrals::dto::EligibilityCheck;
 use crate::features::referrals::dto::EligibilityResult;
 use crate::features::referrals::dto::Priority;
 use crate::http::auth::Caller;
-use crate::http::docs::BadRequest;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
@@ -32,14 +28,7 @@ use utoipa::ToSchema;
     request_body(content = EligibilityCheck, content_type = "application/json"),
     responses(
         (status = 200, description = "The decision", body = EligibilityResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/eligibility/check")]
 pub async fn check_eligibility(
@@ -97,10 +86,7 @@ pub struct PolicyDocument {
     description = "The versioned policy data screening uses: INDES scale, band (default 3-4), how an EHC plan and complicating factors count, priority weights and the reopen window. Any authenticated caller.",
     responses(
         (status = 200, description = "The policy", body = PolicyDocument),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/eligibility/policy")]
 pub async fn current_policy(

@@ -1,6 +1,5 @@
-//! TODO-DOC
+//! Liveness, readiness, metrics and the OpenAPI document.
 
-use crate::http::docs::ServiceUnavailable;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::state::AppState;
@@ -40,7 +39,6 @@ pub async fn live() -> HttpResponse {
     description = "The database answers and every migration is applied. No authentication.",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Who may reach what: role sets, a caller's data scope (`scope_of`) and
+//! reach over service-delivery records (`reach_of`).
 
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;

@@ -1,4 +1,7 @@
-//! TODO-DOC
+//! The request's audit annotations: the actor of a write, the subjects a
+//! handler read or changed (`note`), and the mark of a write that recorded
+//! its own audit rows in its transaction (`mark_recorded`). The audit
+//! middleware reads them.
 
 use crate::http::auth::Caller;
 use crate::http::extract::RequestId;

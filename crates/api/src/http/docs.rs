@@ -53,15 +53,23 @@ problem_responses!(
     ServiceUnavailable => "The database is unavailable; retry after Retry-After seconds",
 );
 
-/// Adds 429 (rate limited) and 503 (database unavailable or request timed
-/// out), both with `Retry-After`, to every operation: the middleware answers
-/// them for any route, so no handler lists them itself. Applied to the
-/// finished document, after every operation is registered.
-pub struct Throttling;
+/// Adds to every operation the responses that follow from its shape, so a
+/// handler's `#[utoipa::path]` lists only what is specific to it:
+/// - the bearer scheme where an operation declares no security of its own,
+///   and then 401;
+/// - 400, 413, 415 and 422 where it takes a JSON body;
+/// - 412 and 428 where it takes `If-Match`;
+/// - 429 (rate limited) and 503 (database unavailable or request timed
+///   out), both with `Retry-After`, everywhere: the middleware answers them
+///   for any route.
+///
+/// Applied to the finished document, after every operation is registered.
+pub struct StandardResponses;
 
-impl Modify for Throttling {
+impl Modify for StandardResponses {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::security::SecurityRequirement;
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let retry_after = || {
             HeaderBuilder::new()
@@ -105,11 +113,50 @@ impl Modify for Throttling {
             .into_iter()
             .flatten()
             {
-                for (status, name) in [("429", "TooManyRequests"), ("503", "ServiceUnavailable")] {
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| Ref::from_response_name(name).into());
+                let security = op.security.get_or_insert_with(|| {
+                    vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
+                });
+                let bearer = security
+                    .iter()
+                    .any(|s| s != &SecurityRequirement::default());
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                let if_match = op
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|ps| ps.iter().any(|p| p.name == "If-Match"));
+                let rules: [(bool, &[(&str, &str)]); 4] = [
+                    (bearer, &[("401", "Unauthorized")]),
+                    (
+                        json_body,
+                        &[
+                            ("400", "BadRequest"),
+                            ("413", "PayloadTooLarge"),
+                            ("415", "UnsupportedMediaType"),
+                            ("422", "Unprocessable"),
+                        ],
+                    ),
+                    (
+                        if_match,
+                        &[
+                            ("412", "PreconditionFailed"),
+                            ("428", "PreconditionRequired"),
+                        ],
+                    ),
+                    (
+                        true,
+                        &[("429", "TooManyRequests"), ("503", "ServiceUnavailable")],
+                    ),
+                ];
+                for (applies, responses) in rules {
+                    for (status, name) in responses.iter().filter(|_| applies) {
+                        op.responses
+                            .responses
+                            .entry((*status).to_owned())
+                            .or_insert_with(|| Ref::from_response_name(*name).into());
+                    }
                 }
             }
         }

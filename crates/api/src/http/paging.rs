@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Keyset paging: the page size of a request, cursors keyed by id, and the
+//! look-ahead row that tells whether a next page exists.
 
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;

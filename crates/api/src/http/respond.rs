@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Success responses with their headers (`ok`: 200 with `ETag`; `created`:
+//! 201 with `Location` and `ETag`) and the 412 of a stale `If-Match`.
 
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! What every handler can reach: the application state (database, settings,
+//! the cached eligibility policy) and the rendered OpenAPI document.
 
 use crate::config::IntegrationSettings;
 use crate::config::WebhookSettings;

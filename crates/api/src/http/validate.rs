@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Validation at the boundary: `validator` rules turned into field errors,
+//! and query filters checked before they reach SQL.
 
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;

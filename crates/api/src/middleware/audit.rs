@@ -1,4 +1,7 @@
-//! TODO-DOC
+//! The fail-closed audit trail: after a handler answers, the middleware
+//! writes who read or changed which subjects (from the route's parameters and
+//! the handler's notes) before the response leaves; a write that recorded its
+//! own rows in its transaction is skipped.
 
 use crate::http::audit::AuditCaller;
 use crate::http::audit::Recorded;

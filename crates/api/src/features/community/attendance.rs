@@ -1,15 +1,9 @@
-//! TODO-DOC
+//! Attendance at a programme session, per enrolment.
 
 use crate::features::community::programmes::writable_programme;
 use crate::http::auth::Caller;
-use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
@@ -108,16 +102,9 @@ pub(crate) fn attendance(session: Uuid, rows: Vec<AttendanceRow>) -> SessionAtte
     request_body(content = AttendanceInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The session's attendance", body = SessionAttendance),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/programmes/{id}/sessions/{session_id}/attendance")]
 pub async fn record_attendance(
@@ -176,12 +163,9 @@ pub async fn record_attendance(
     params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session's attendance", body = SessionAttendance),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}/sessions/{session_id}/attendance")]
 pub async fn get_attendance(

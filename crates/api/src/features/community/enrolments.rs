@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Enrolments on a programme: capacity, the waiting list and its promotion on
+//! cancellation, completion.
 
 use crate::features::community::programmes::community_error;
 use crate::features::community::programmes::writable_programme;
@@ -7,13 +8,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
@@ -151,17 +145,10 @@ pub struct NewEnrolment {
     request_body(content = NewEnrolment, content_type = "application/json"),
     responses(
         (status = 201, description = "The enrolment", body = Enrolment, headers(("Location" = String, description = "URL of the enrolment"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes/{id}/enrolments")]
 pub async fn create_enrolment(
@@ -234,12 +221,9 @@ pub struct EnrolmentListParams {
     responses(
         (status = 200, description = "A page of enrolments", body = EnrolmentPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}/enrolments")]
 pub async fn list_enrolments(
@@ -278,12 +262,9 @@ pub async fn list_enrolments(
     params(("id" = Uuid, Path, description = "Programme id"), ("enrolment_id" = Uuid, Path, description = "Enrolment id")),
     responses(
         (status = 200, description = "The enrolment", body = Enrolment, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}/enrolments/{enrolment_id}")]
 pub async fn get_enrolment(
@@ -328,15 +309,10 @@ async fn enrolment_action(
     params(("id" = Uuid, Path, description = "Programme id"), ("enrolment_id" = Uuid, Path, description = "Enrolment id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 200, description = "The enrolment", body = Enrolment, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes/{id}/enrolments/{enrolment_id}/cancel")]
 pub async fn cancel_enrolment(
@@ -358,15 +334,10 @@ pub async fn cancel_enrolment(
     params(("id" = Uuid, Path, description = "Programme id"), ("enrolment_id" = Uuid, Path, description = "Enrolment id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 200, description = "The enrolment", body = Enrolment, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes/{id}/enrolments/{enrolment_id}/complete")]
 pub async fn complete_enrolment(

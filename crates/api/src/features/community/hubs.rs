@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Family Hubs: the places where community programmes run.
 
 use crate::http::access::only;
 use crate::http::access::STAFF;
@@ -6,13 +6,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
@@ -166,11 +159,8 @@ pub struct HubListParams {
     responses(
         (status = 200, description = "A page of hubs", body = FamilyHubPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/family-hubs")]
 pub async fn list_family_hubs(
@@ -199,12 +189,9 @@ pub async fn list_family_hubs(
     params(("id" = Uuid, Path, description = "Hub id")),
     responses(
         (status = 200, description = "The hub", body = FamilyHub, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/family-hubs/{id}")]
 pub async fn get_family_hub(
@@ -227,15 +214,8 @@ pub async fn get_family_hub(
     request_body(content = FamilyHubInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The hub", body = FamilyHub, headers(("Location" = String, description = "URL of the hub"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/family-hubs")]
 pub async fn create_family_hub(
@@ -279,18 +259,9 @@ pub async fn create_family_hub(
     request_body(content = FamilyHubInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The hub", body = FamilyHub, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/family-hubs/{id}")]
 pub async fn update_family_hub(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Group programmes run with Family Hubs: create, list, read, update, open
+//! and close.
 
 use crate::http::access::only;
 use crate::http::access::reach_of;
@@ -8,13 +9,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -437,10 +431,7 @@ pub struct ProgrammeListParams {
     responses(
         (status = 200, description = "A page of programmes", body = ProgrammePage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes")]
 pub async fn list_programmes(
@@ -476,11 +467,8 @@ pub async fn list_programmes(
     params(("id" = Uuid, Path, description = "Programme id")),
     responses(
         (status = 200, description = "The programme", body = Programme, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}")]
 pub async fn get_programme(
@@ -502,15 +490,8 @@ pub async fn get_programme(
     request_body(content = NewProgramme, content_type = "application/json"),
     responses(
         (status = 201, description = "The programme", body = Programme, headers(("Location" = String, description = "URL of the programme"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes")]
 pub async fn create_programme(
@@ -603,18 +584,9 @@ pub(crate) async fn writable_programme(
     request_body(content = ProgrammeUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The programme", body = Programme, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/programmes/{id}")]
 pub async fn update_programme(
@@ -668,19 +640,10 @@ pub async fn update_programme(
     request_body(content = ProgrammeStatusChange, content_type = "application/json"),
     responses(
         (status = 200, description = "The programme", body = Programme, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes/{id}/status")]
 pub async fn set_programme_status(

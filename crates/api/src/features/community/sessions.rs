@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! A programme's dated sessions: create, list, read, move or correct.
 
 use crate::features::community::programmes::community_error;
 use crate::features::community::programmes::writable_programme;
@@ -6,13 +6,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -154,16 +147,9 @@ fn check_session(p: &ProgrammeRow, b: &NewProgrammeSession) -> Result<(), ApiErr
     request_body(content = NewProgrammeSession, content_type = "application/json"),
     responses(
         (status = 201, description = "The session", body = ProgrammeSession, headers(("Location" = String, description = "URL of the session's attendance"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/programmes/{id}/sessions")]
 pub async fn create_programme_session(
@@ -209,11 +195,8 @@ pub async fn create_programme_session(
     responses(
         (status = 200, description = "A page of sessions", body = ProgrammeSessionPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}/sessions")]
 pub async fn list_programme_sessions(
@@ -263,11 +246,8 @@ pub async fn list_programme_sessions(
     params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = ProgrammeSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/programmes/{id}/sessions/{session_id}")]
 pub async fn get_programme_session(
@@ -291,18 +271,9 @@ pub async fn get_programme_session(
     request_body(content = NewProgrammeSession, content_type = "application/json"),
     responses(
         (status = 200, description = "The session", body = ProgrammeSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/programmes/{id}/sessions/{session_id}")]
 pub async fn update_programme_session(

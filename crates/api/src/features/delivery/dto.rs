@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of service delivery: interventions, support
+//! plans and their versions, sessions and reviews.
 
 use crate::features::referrals::dto::IndesArea;
 use crate::http::wire::wire_enum;

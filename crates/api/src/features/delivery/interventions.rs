@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! The interventions catalogue: la_admin writes, staff read, schools read the
+//! active ones.
 
 use crate::features::delivery::dto::Intervention;
 use crate::features::delivery::dto::InterventionInput;
@@ -10,13 +11,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
@@ -72,11 +66,8 @@ pub struct InterventionListParams {
     responses(
         (status = 200, description = "A page of interventions", body = InterventionPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/interventions")]
 pub async fn list_interventions(
@@ -122,12 +113,9 @@ pub async fn list_interventions(
     params(("id" = Uuid, Path, description = "Intervention id")),
     responses(
         (status = 200, description = "The intervention", body = Intervention, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/interventions/{id}")]
 pub async fn get_intervention(
@@ -204,15 +192,8 @@ fn intervention_row(
     request_body(content = InterventionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The intervention", body = Intervention, headers(("Location" = String, description = "URL of the intervention"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/interventions")]
 pub async fn create_intervention(
@@ -242,18 +223,9 @@ pub async fn create_intervention(
     request_body(content = InterventionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The intervention", body = Intervention, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/interventions/{id}")]
 pub async fn update_intervention(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! A referral's support plan: goals on the 0-10 scale and chosen
+//! interventions, versioned with `If-Match`.
 
 use crate::features::delivery::dto::PlanInput;
 use crate::features::delivery::dto::PlanVersion;
@@ -9,17 +10,9 @@ use crate::features::delivery::rules::delivery_error;
 use crate::features::delivery::rules::delivery_scope;
 use crate::http::audit::actor;
 use crate::http::auth::Caller;
-use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
@@ -51,12 +44,9 @@ use uuid::Uuid;
     params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The plan", body = SupportPlan, headers(("ETag" = String, description = "Version tag for If-Match"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/plan")]
 pub async fn get_plan(
@@ -94,19 +84,10 @@ fn plan_errors(errors: &[PlanError]) -> ApiError {
     responses(
         (status = 200, description = "The plan, replaced", body = SupportPlan, headers(("ETag" = String, description = "Version tag"))),
         (status = 201, description = "The plan, created", body = SupportPlan, headers(("Location" = String, description = "URL of the plan"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/referrals/{id}/plan")]
 pub async fn put_plan(
@@ -178,12 +159,9 @@ pub async fn put_plan(
     params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The versions", body = PlanVersions),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/plan/versions")]
 pub async fn plan_versions(

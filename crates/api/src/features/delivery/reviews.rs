@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Reviews of a support plan: interim ratings of each goal, their correction,
+//! and the final ratings recorded at closure.
 
 use crate::features::delivery::dto::Review;
 use crate::features::delivery::dto::ReviewInput;
@@ -13,13 +14,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
@@ -54,17 +48,10 @@ use uuid::Uuid;
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The review", body = Review, headers(("Location" = String, description = "URL of the review"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/referrals/{id}/reviews")]
 pub async fn record_review(
@@ -108,12 +95,9 @@ pub async fn record_review(
     params(("id" = Uuid, Path, description = "Referral id"), ("review_id" = Uuid, Path, description = "Review id")),
     responses(
         (status = 200, description = "The review", body = Review, headers(("ETag" = String, description = "Version tag for If-Match"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/reviews/{review_id}")]
 pub async fn get_review(
@@ -139,19 +123,10 @@ pub async fn get_review(
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The corrected review", body = Review, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/referrals/{id}/reviews/{review_id}")]
 pub async fn update_review(
@@ -196,12 +171,9 @@ pub async fn update_review(
     responses(
         (status = 200, description = "A page of reviews", body = ReviewPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/reviews")]
 pub async fn list_reviews(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! What service delivery shares: who may record it, the referral scope, dates
+//! not in the future and the translation of delivery errors.
 
 use crate::http::access::scope_of;
 use crate::http::auth::Caller;

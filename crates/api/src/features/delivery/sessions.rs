@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Sessions delivered for referrals, individual or group, with attendance;
+//! and their correction.
 
 use crate::features::delivery::dto::GroupSession;
 use crate::features::delivery::dto::GroupSessionInput;
@@ -16,13 +17,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -108,17 +102,10 @@ fn session_error(e: SessionError, group: bool) -> ApiError {
     request_body(content = SessionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The session", body = Session, headers(("Location" = String, description = "URL of the session"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/referrals/{id}/sessions")]
 pub async fn record_session(
@@ -178,15 +165,8 @@ pub async fn record_session(
     request_body(content = GroupSessionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The session with its participants", body = GroupSession, headers(("Location" = String, description = "URL of the session"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/group-sessions")]
 pub async fn record_group_session(
@@ -249,12 +229,9 @@ pub async fn record_group_session(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = GroupSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/sessions/{id}")]
 pub async fn get_session(
@@ -283,19 +260,10 @@ pub async fn get_session(
     request_body(content = SessionCorrectionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The corrected session", body = GroupSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/sessions/{id}")]
 pub async fn update_session(
@@ -363,12 +331,9 @@ pub async fn update_session(
     responses(
         (status = 200, description = "A page of sessions", body = SessionPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/sessions")]
 pub async fn list_sessions(

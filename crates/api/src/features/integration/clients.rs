@@ -16,13 +16,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -124,15 +117,8 @@ pub(crate) fn credentials(row: IntegrationClientRow, secret: String) -> ClientCr
     request_body(content = NewIntegrationClient, content_type = "application/json"),
     responses(
         (status = 201, description = "The client and its secret, shown once", body = ClientCredentials, headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "The client's URL"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/integration-clients")]
 pub async fn register_client(
@@ -172,11 +158,8 @@ pub async fn register_client(
     responses(
         (status = 200, description = "A page of clients", body = IntegrationClientPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/integration-clients")]
 pub async fn list_clients(
@@ -204,12 +187,9 @@ pub async fn list_clients(
     params(("id" = Uuid, Path, description = "The client's id (its client_id)")),
     responses(
         (status = 200, description = "The client", body = IntegrationClient, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/integration-clients/{id}")]
 pub async fn get_client(
@@ -232,18 +212,9 @@ pub async fn get_client(
     request_body(content = ClientSchools, content_type = "application/json"),
     responses(
         (status = 200, description = "The client", body = IntegrationClient, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/integration-clients/{id}/schools")]
 pub async fn set_client_schools(
@@ -275,15 +246,10 @@ pub async fn set_client_schools(
     params(("id" = Uuid, Path, description = "The client's id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 200, description = "The client and its new secret, shown once", body = ClientCredentials, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/integration-clients/{id}/rotate-secret")]
 pub async fn rotate_client_secret(
@@ -325,14 +291,9 @@ pub async fn rotate_client_secret(
     params(("id" = Uuid, Path, description = "The client's id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 200, description = "The revoked client", body = IntegrationClient, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/integration-clients/{id}/revoke")]
 pub async fn revoke_client(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of integration clients and of the OAuth token
+//! endpoint.
 
 use chrono::DateTime;
 use chrono::Utc;

@@ -10,7 +10,6 @@ use crate::features::integration::dto::TokenRequest;
 use crate::features::integration::dto::TokenResponse;
 use crate::http::auth::JwtKeys;
 use crate::http::auth::TokenSpec;
-use crate::http::docs::ServiceUnavailable;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::state::AppState;
@@ -211,7 +210,6 @@ fn parse_form(body: &[u8]) -> Result<TokenRequest, OAuthError> {
         (status = 200, description = "The access token", body = TokenResponse, headers(("Cache-Control" = String, description = "no-store"))),
         (status = 400, description = "invalid_request or unsupported_grant_type", body = OAuthErrorBody),
         (status = 401, description = "invalid_client: unknown client, wrong or expired secret, or revoked client", body = OAuthErrorBody, headers(("WWW-Authenticate" = String, description = "Basic, when the client tried HTTP Basic"))),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Request and response bodies of zones, teams, workers and schools.
 
 use chrono::DateTime;
 use chrono::NaiveDate;

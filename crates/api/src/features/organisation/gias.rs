@@ -8,8 +8,6 @@ use crate::http::access::only;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
 use crate::http::docs::Unprocessable;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
@@ -411,14 +409,11 @@ impl From<ImportError> for ApiError {
     responses(
         (status = 200, description = "What the import did", body = ImportSummary),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 413, description = "The extract is larger than 32 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not text/csv", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/schools/import")]
 pub async fn import_schools(

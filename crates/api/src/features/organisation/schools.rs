@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Schools keyed by URN, and moving a school to another zone.
 
 use crate::features::organisation::dto::NewSchool;
 use crate::features::organisation::dto::School;
@@ -12,13 +12,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -73,10 +66,7 @@ fn school_visible(caller: &Caller, urn: &str) -> bool {
     responses(
         (status = 200, description = "A page of schools", body = SchoolPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/schools")]
 pub async fn list_schools(
@@ -123,11 +113,8 @@ pub async fn list_schools(
     params(("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$")),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/schools/{urn}")]
 pub async fn get_school(
@@ -160,16 +147,9 @@ pub async fn get_school(
     request_body(content = NewSchool, content_type = "application/json"),
     responses(
         (status = 201, description = "The school", body = School, headers(("Location" = String, description = "URL of the school"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/schools")]
 pub async fn create_school(
@@ -264,18 +244,9 @@ pub async fn create_school(
     request_body(content = SchoolZone, content_type = "application/json"),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/schools/{urn}/zone")]
 pub async fn set_school_zone(

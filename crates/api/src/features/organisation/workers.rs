@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Workers of a team (practitioners and managers) with their caseload caps.
 
 use crate::features::organisation::dto::NewWorker;
 use crate::features::organisation::dto::Worker;
@@ -13,13 +13,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
@@ -50,12 +43,9 @@ use uuid::Uuid;
     responses(
         (status = 200, description = "A page of workers", body = WorkerPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/teams/{id}/workers")]
 pub async fn list_workers(
@@ -91,12 +81,9 @@ pub async fn list_workers(
     params(("id" = Uuid, Path, description = "Team id"), ("worker_id" = Uuid, Path, description = "Worker id")),
     responses(
         (status = 200, description = "The worker", body = Worker, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/teams/{id}/workers/{worker_id}")]
 pub async fn get_worker(
@@ -123,17 +110,10 @@ pub async fn get_worker(
     request_body(content = NewWorker, content_type = "application/json"),
     responses(
         (status = 201, description = "The worker", body = Worker, headers(("Location" = String, description = "URL of the worker"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/teams/{id}/workers")]
 pub async fn create_worker(
@@ -176,18 +156,9 @@ pub async fn create_worker(
     request_body(content = WorkerUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The worker", body = Worker, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/teams/{id}/workers/{worker_id}")]
 pub async fn update_worker(

@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Zones and the team that serves each.
 
 use crate::features::organisation::dto::NewTeam;
 use crate::features::organisation::dto::NewZone;
@@ -14,13 +14,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -93,10 +86,7 @@ fn zone_code_errors(code: &str) -> Vec<FieldError> {
     responses(
         (status = 200, description = "A page of zones", body = ZonePage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/zones")]
 pub async fn list_zones(
@@ -129,11 +119,8 @@ pub async fn list_zones(
     params(("id" = Uuid, Path, description = "Zone id")),
     responses(
         (status = 200, description = "The zone", body = Zone, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/zones/{id}")]
 pub async fn get_zone(
@@ -154,16 +141,9 @@ pub async fn get_zone(
     request_body(content = NewZone, content_type = "application/json"),
     responses(
         (status = 201, description = "The zone", body = Zone, headers(("Location" = String, description = "URL of the zone"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/zones")]
 pub async fn create_zone(
@@ -198,18 +178,9 @@ pub async fn create_zone(
     request_body(content = ZoneUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The zone", body = Zone, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/zones/{id}")]
 pub async fn update_zone(
@@ -256,10 +227,7 @@ pub struct TeamListParams {
     responses(
         (status = 200, description = "A page of teams", body = TeamPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/teams")]
 pub async fn list_teams(
@@ -286,11 +254,8 @@ pub async fn list_teams(
     params(("id" = Uuid, Path, description = "Team id")),
     responses(
         (status = 200, description = "The team", body = Team, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/teams/{id}")]
 pub async fn get_team(
@@ -311,16 +276,9 @@ pub async fn get_team(
     request_body(content = NewTeam, content_type = "application/json"),
     responses(
         (status = 201, description = "The team", body = Team, headers(("Location" = String, description = "URL of the team"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/teams")]
 pub async fn create_team(
@@ -358,18 +316,9 @@ pub async fn create_team(
     request_body(content = TeamUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The team", body = Team, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/teams/{id}")]
 pub async fn update_team(

@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! The HSDS 3.0 / ORUK shapes the feed serves, and its page envelope.
 
 use chrono::DateTime;
 use chrono::NaiveDate;

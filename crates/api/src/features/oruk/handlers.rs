@@ -1,4 +1,6 @@
-//! TODO-DOC
+//! The public ORUK endpoints: service information, services, services at
+//! locations, taxonomies and terms. Uses the community feature's programme
+//! types.
 
 use crate::features::oruk::dto::OrukAddress;
 use crate::features::oruk::dto::OrukLocation;
@@ -17,7 +19,6 @@ use crate::features::oruk::dto::OrukTaxonomyTerm;
 use crate::features::oruk::dto::OrukTaxonomyTermPage;
 use crate::http::docs::BadRequest;
 use crate::http::docs::NotFound;
-use crate::http::docs::ServiceUnavailable;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::state::AppState;
@@ -372,7 +373,6 @@ async fn published_page(
     responses(
         (status = 200, description = "A page of services", body = OrukServicePage),
         (status = 400, response = BadRequest),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -419,7 +419,6 @@ async fn published_programme(
     responses(
         (status = 200, description = "The service", body = OrukService),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -444,7 +443,6 @@ pub async fn oruk_get_service(
     responses(
         (status = 200, description = "A page of services at locations", body = OrukServiceAtLocationPage),
         (status = 400, response = BadRequest),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]
@@ -527,7 +525,6 @@ pub async fn oruk_list_taxonomies(p: web::Query<OrukPageParams>) -> Result<HttpR
     responses(
         (status = 200, description = "The service at its location", body = OrukServiceAtLocationListed),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
     security(())
 )]

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of referrals: the submission, the referral as
+//! read, its history and the bodies of its actions.
 
 use crate::http::wire::wire_enum;
 use chrono::DateTime;

@@ -1,4 +1,6 @@
-//! TODO-DOC
+//! Referral handlers: submission with screening, routing and `Idempotency-
+//! Key`, reads in scope, lists with delta sync, history, and the lifecycle
+//! actions.
 
 use crate::features::referrals::dto::AcceptBody;
 use crate::features::referrals::dto::AllocateBody;
@@ -23,13 +25,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -265,16 +260,9 @@ pub(crate) fn prepare(
     responses(
         (status = 201, description = "The referral, screened and routed", body = Referral,
             headers(("Location" = String, description = "URL of the new referral"), ("ETag" = String, description = "Version tag for If-Match"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/referrals")]
 pub async fn submit_referral(
@@ -390,11 +378,8 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
     params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The referral", body = Referral, headers(("ETag" = String, description = "Version tag for If-Match"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}")]
 pub async fn get_referral(
@@ -447,10 +432,7 @@ pub struct ReferralListParams {
     responses(
         (status = 200, description = "A page of referrals", body = ReferralPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals")]
 pub async fn list_referrals(
@@ -569,11 +551,8 @@ pub async fn list_referrals(
     params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The history", body = History),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/referrals/{id}/history")]
 pub async fn referral_history(
@@ -696,19 +675,10 @@ macro_rules! action_endpoint {
             request_body(content = $body, content_type = "application/json"),
             responses(
                 (status = 200, description = "The referral after the action", body = Referral, headers(("ETag" = String, description = "New version tag"))),
-                (status = 400, response = BadRequest),
-                (status = 401, response = Unauthorized),
                 (status = 403, response = Forbidden),
                 (status = 404, response = NotFound),
                 (status = 409, response = Conflict),
-                (status = 412, response = PreconditionFailed),
-                (status = 413, response = PayloadTooLarge),
-                (status = 415, response = UnsupportedMediaType),
-                (status = 422, response = Unprocessable),
-                (status = 428, response = PreconditionRequired),
-                (status = 503, response = ServiceUnavailable),
             ),
-            security(("bearer" = []))
         )]
         #[post($path)]
         pub async fn $fn_name(

@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! The CSV columns of each report.
 
 pub(crate) const RESPONSIVENESS_COLUMNS: [&str; 11] = [
     "zone_code",

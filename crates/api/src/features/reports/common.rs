@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! What every report shares: the period and zone parameters, the caller's
+//! reach, and the JSON or CSV answer.
 
 use crate::features::community::programmes::ProgrammeStatus;
 use crate::features::community::programmes::ProgrammeType;

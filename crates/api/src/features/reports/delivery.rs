@@ -1,4 +1,4 @@
-//! TODO-DOC
+//! Reports on delivery: programmes and interventions.
 
 use crate::features::delivery::dto::InterventionMode;
 use crate::features::reports::columns::INTERVENTION_COLUMNS;
@@ -20,8 +20,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use actix_web::get;
@@ -43,12 +41,9 @@ use sct_persistence::reports as repo;
             (String = "text/csv", example = "zone_code,programme_id,title,programme_type,status,starts_on,ends_on,capacity,enrolled,waiting,completed,cancelled,sessions_held,attended,attendance_marks,attendance_rate\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Incredible Years,parenting_programme,running,2026-09-01,2026-12-01,12,12,3,0,1,8,80,96,0.83\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/programmes")]
 pub async fn programmes_report(
@@ -111,12 +106,9 @@ pub async fn programmes_report(
             (String = "text/csv", example = "intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n0192f1c2-3d4e-7f00-8000-000000000000,Emotional literacy support,individual,true,6,30,26,3,1,12,2.5,6,3.5\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/interventions")]
 pub async fn interventions_report(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Reports on referrals: counts by dimension, responsiveness, caseloads,
+//! outcomes and step changes.
 
 use crate::features::reports::columns::CASELOAD_COLUMNS;
 use crate::features::reports::columns::OUTCOME_COLUMNS;
@@ -32,8 +33,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use actix_web::get;
@@ -57,12 +56,9 @@ use serde_json::Value;
             (String = "text/csv", example = "zone_code,status,referrals\r\nZ01,submitted,4\r\nZ01,accepted,2\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/referrals")]
 pub async fn referrals_report(
@@ -130,12 +126,9 @@ pub async fn referrals_report(
             (String = "text/csv", example = "zone_code,all_zones,submitted,accepted,allocated,acceptance_median_hours,acceptance_p90_hours,allocation_median_hours,allocation_p90_hours,waiting,waiting_beyond_threshold\r\nZ01,false,10,8,6,20.5,70.1,49,120.3,2,1\r\n,true,10,8,6,20.5,70.1,49,120.3,2,1\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/responsiveness")]
 pub async fn responsiveness_report(
@@ -196,12 +189,9 @@ pub async fn responsiveness_report(
             (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,active,practitioners,caseload,cap,utilisation,at_or_over_cap,closed_in_period\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/caseloads")]
 pub async fn caseloads_report(
@@ -258,12 +248,9 @@ pub async fn caseloads_report(
             (String = "text/csv", example = "zone_code,all_zones,outcome,closed,median_days_open\r\nZ01,false,needs_met,5,61.5\r\n,true,needs_met,5,61.5\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/outcomes")]
 pub async fn outcomes_report(
@@ -314,12 +301,9 @@ pub async fn outcomes_report(
             (String = "text/csv", example = "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_shift_left,stepped_down_share,stepped_up_share\r\nZ01,false,10,5,3,1,2,0.3,0.1\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/shift-left")]
 pub async fn shift_left_report(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of advice and supervision: partners and
+//! practice sessions.
 
 use crate::http::wire::wire_enum;
 use chrono::DateTime;

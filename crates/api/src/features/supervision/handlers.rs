@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Partner organisations and practice sessions (community of practice, group
+//! supervision) with case discussions and actions.
 
 use crate::features::supervision::dto::ActionDoneInput;
 use crate::features::supervision::dto::Partner;
@@ -14,13 +15,6 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -139,11 +133,8 @@ pub struct PartnerListParams {
     responses(
         (status = 200, description = "A page of partners", body = PartnerPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/partners")]
 pub async fn list_partners(
@@ -192,12 +183,9 @@ pub async fn list_partners(
     params(("id" = Uuid, Path, description = "Partner id")),
     responses(
         (status = 200, description = "The partner", body = Partner, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/partners/{id}")]
 pub async fn get_partner(
@@ -276,15 +264,8 @@ fn partner_row(b: PartnerInput, id: Uuid) -> PartnerRow {
     request_body(content = PartnerInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The partner", body = Partner, headers(("Location" = String, description = "URL of the partner"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/partners")]
 pub async fn create_partner(
@@ -315,18 +296,9 @@ pub async fn create_partner(
     request_body(content = PartnerInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The partner", body = Partner, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/partners/{id}")]
 pub async fn update_partner(
@@ -410,15 +382,8 @@ fn check_themes(themes: &[String]) -> Result<(), ApiError> {
     request_body(content = PracticeSessionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The practice session", body = PracticeSession, headers(("Location" = String, description = "URL of the practice session"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/practice-sessions")]
 pub async fn create_practice_session(
@@ -490,11 +455,8 @@ pub async fn create_practice_session(
     responses(
         (status = 200, description = "A page of practice sessions", body = PracticeSessionPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/practice-sessions")]
 pub async fn list_practice_sessions(
@@ -567,12 +529,9 @@ pub async fn list_practice_sessions(
     params(("id" = Uuid, Path, description = "Practice session id")),
     responses(
         (status = 200, description = "The practice session", body = PracticeSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/practice-sessions/{id}")]
 pub async fn get_practice_session(
@@ -599,18 +558,9 @@ pub async fn get_practice_session(
     request_body(content = PracticeSessionUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The practice session", body = PracticeSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/practice-sessions/{id}")]
 pub async fn update_practice_session(
@@ -673,18 +623,9 @@ pub async fn update_practice_session(
     request_body(content = ActionDoneInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The practice session", body = PracticeSession, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/practice-sessions/{id}/actions/{action_id}")]
 pub async fn set_action_done(

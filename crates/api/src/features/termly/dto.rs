@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of termly conversations and their coverage
+//! report.
 
 use chrono::DateTime;
 use chrono::NaiveDate;

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Termly conversation handlers: offer to every school of a zone, create,
+//! schedule, decline, hold, re-offer, link referrals, and coverage.
 
 use crate::features::termly::dto::ConversationStatus;
 use crate::features::termly::dto::DeclineConversation;
@@ -22,13 +23,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -117,10 +111,7 @@ pub struct TermlyListParams {
     responses(
         (status = 200, description = "A page of conversations", body = TermlyConversationPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/termly-conversations")]
 pub async fn list_termly_conversations(
@@ -168,11 +159,8 @@ pub async fn list_termly_conversations(
     params(("id" = Uuid, Path, description = "Conversation id")),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/termly-conversations/{id}")]
 pub async fn get_termly_conversation(
@@ -204,16 +192,9 @@ pub async fn get_termly_conversation(
     request_body(content = NewTermlyConversation, content_type = "application/json"),
     responses(
         (status = 201, description = "The conversation, offered", body = TermlyConversation, headers(("Location" = String, description = "URL of the conversation"), ("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations")]
 pub async fn create_termly_conversation(
@@ -294,15 +275,8 @@ fn unknown_school() -> ApiError {
     request_body(content = TermlyOffer, content_type = "application/json"),
     responses(
         (status = 200, description = "What was offered", body = TermlyOfferResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/offer")]
 pub async fn offer_termly_conversations(
@@ -387,19 +361,10 @@ async fn act(
     request_body(content = ScheduleConversation, content_type = "application/json"),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/{id}/schedule")]
 pub async fn schedule_termly_conversation(
@@ -434,19 +399,10 @@ pub async fn schedule_termly_conversation(
     request_body(content = DeclineConversation, content_type = "application/json"),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/{id}/decline")]
 pub async fn decline_termly_conversation(
@@ -482,19 +438,10 @@ pub async fn decline_termly_conversation(
     request_body(content = HoldConversation, content_type = "application/json"),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/{id}/hold")]
 pub async fn hold_termly_conversation(
@@ -554,15 +501,10 @@ pub async fn hold_termly_conversation(
     params(("id" = Uuid, Path, description = "Conversation id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/{id}/reoffer")]
 pub async fn reoffer_termly_conversation(
@@ -597,16 +539,9 @@ pub async fn reoffer_termly_conversation(
     request_body(content = LinkReferral, content_type = "application/json"),
     responses(
         (status = 200, description = "The conversation", body = TermlyConversation, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/termly-conversations/{id}/referrals")]
 pub async fn link_termly_conversation_referral(
@@ -660,11 +595,8 @@ pub struct CoverageParams {
     responses(
         (status = 200, description = "The coverage", body = TermlyCoverage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/reports/termly-coverage")]
 pub async fn termly_coverage_report(

@@ -1,4 +1,5 @@
-//! TODO-DOC
+//! Request and response bodies of webhook subscriptions and their delivery
+//! log.
 
 use chrono::DateTime;
 use chrono::Utc;

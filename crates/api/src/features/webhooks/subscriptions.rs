@@ -24,13 +24,6 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
-use crate::http::docs::PayloadTooLarge;
-use crate::http::docs::PreconditionFailed;
-use crate::http::docs::PreconditionRequired;
-use crate::http::docs::ServiceUnavailable;
-use crate::http::docs::Unauthorized;
-use crate::http::docs::Unprocessable;
-use crate::http::docs::UnsupportedMediaType;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -107,15 +100,8 @@ fn event_names(events: &[WebhookEventType]) -> Vec<String> {
     request_body(content = NewWebhookSubscription, content_type = "application/json"),
     responses(
         (status = 201, description = "The subscription with its secret, shown once", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "The subscription's URL"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/webhook-subscriptions")]
 pub async fn create_subscription(
@@ -173,11 +159,8 @@ pub async fn create_subscription(
     responses(
         (status = 200, description = "A page of subscriptions", body = WebhookSubscriptionPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/webhook-subscriptions")]
 pub async fn list_subscriptions(
@@ -205,12 +188,9 @@ pub async fn list_subscriptions(
     params(("id" = Uuid, Path, description = "The subscription's id")),
     responses(
         (status = 200, description = "The subscription", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"))),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/webhook-subscriptions/{id}")]
 pub async fn get_subscription(
@@ -233,18 +213,9 @@ pub async fn get_subscription(
     request_body(content = WebhookSubscriptionUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The subscription", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[put("/webhook-subscriptions/{id}")]
 pub async fn update_subscription(
@@ -287,14 +258,9 @@ pub async fn update_subscription(
     params(("id" = Uuid, Path, description = "The subscription's id"), ("If-Match" = String, Header, description = "ETag as last read")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[delete("/webhook-subscriptions/{id}")]
 pub async fn delete_subscription(
@@ -323,12 +289,9 @@ pub async fn delete_subscription(
     responses(
         (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[get("/webhook-subscriptions/{id}/deliveries")]
 pub async fn list_deliveries(
@@ -372,13 +335,10 @@ pub async fn list_deliveries(
     params(("id" = Uuid, Path, description = "The subscription's id"), ("delivery_id" = Uuid, Path, description = "The delivery's id")),
     responses(
         (status = 202, description = "The delivery, queued", body = WebhookDelivery),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     ),
-    security(("bearer" = []))
 )]
 #[post("/webhook-subscriptions/{id}/deliveries/{delivery_id}/replay")]
 pub async fn replay_delivery(
