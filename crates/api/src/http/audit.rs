@@ -3,31 +3,12 @@
 //! its own audit rows in its transaction (`mark_recorded`). The audit
 //! middleware reads them.
 
+use crate::http::auth::AuditCaller;
 use crate::http::auth::Caller;
 use crate::http::extract::RequestId;
 use actix_web::HttpMessage;
 use actix_web::HttpRequest;
 use sct_persistence::Actor;
-
-/// The caller of a request, kept by the `Caller` extractor for the
-/// middleware.
-#[derive(Debug, Clone)]
-pub struct AuditCaller {
-    pub subject: String,
-    pub role: String,
-    pub client_id: Option<String>,
-}
-
-impl AuditCaller {
-    /// From an authenticated caller.
-    pub fn of(caller: &Caller) -> Self {
-        Self {
-            subject: caller.subject.clone(),
-            role: caller.role.as_str().to_owned(),
-            client_id: caller.client_version.map(|_| caller.subject.clone()),
-        }
-    }
-}
 
 /// The actor of history and audit rows written by a handler.
 pub fn actor(caller: &Caller, rid: &RequestId) -> Actor {

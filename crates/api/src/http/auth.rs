@@ -539,8 +539,7 @@ impl FromRequest for Caller {
                 _ => caller,
             };
             // For the audit middleware: who made this request.
-            req.extensions_mut()
-                .insert(crate::http::audit::AuditCaller::of(&caller));
+            req.extensions_mut().insert(AuditCaller::of(&caller));
             Ok(caller)
         })
     }
@@ -585,4 +584,24 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "use the Bearer scheme"))?;
     Ok(token.to_owned())
+}
+
+/// The caller of a request, kept by the `Caller` extractor for the
+/// middleware.
+#[derive(Debug, Clone)]
+pub struct AuditCaller {
+    pub subject: String,
+    pub role: String,
+    pub client_id: Option<String>,
+}
+
+impl AuditCaller {
+    /// From an authenticated caller.
+    pub fn of(caller: &Caller) -> Self {
+        Self {
+            subject: caller.subject.clone(),
+            role: caller.role.as_str().to_owned(),
+            client_id: caller.client_version.map(|_| caller.subject.clone()),
+        }
+    }
 }

@@ -3,9 +3,9 @@
 //! the handler's notes) before the response leaves; a write that recorded its
 //! own rows in its transaction is skipped.
 
-use crate::http::audit::AuditCaller;
 use crate::http::audit::Recorded;
 use crate::http::audit::Subjects;
+use crate::http::auth::AuditCaller;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::RequestId;

@@ -1,7 +1,8 @@
 //! Request and response bodies of service delivery: interventions, support
-//! plans and their versions, sessions and reviews.
+//! plans and their versions, sessions and reviews. Uses the referrals
+//! feature's INDES areas and goal ratings (a review and a closure rate goals alike).
 
-use crate::features::referrals::dto::IndesArea;
+use crate::features::referrals::dto::{IndesArea, RatingInput};
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -561,18 +562,6 @@ pub struct SessionCorrectionInput {
     #[schema(min_items = 1, max_items = 30)]
     #[validate(length(min = 1, max = 30))]
     pub participants: Vec<GroupParticipantInput>,
-}
-
-/// A goal's rating as given.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-pub struct RatingInput {
-    /// A current goal of the referral's plan.
-    pub goal_id: Uuid,
-    /// The rating on the 0-10 goal-based-outcome scale.
-    #[schema(minimum = 0, maximum = 10, example = 6)]
-    #[validate(range(min = 0, max = 10))]
-    pub rating: i64,
 }
 
 /// A review of the plan: every current goal rated again.

@@ -703,7 +703,7 @@ pub struct CloseBody {
     /// unless the outcome is `moved_away` or `disengaged` (then optional).
     #[schema(max_items = 20)]
     #[validate(length(max = 20), nested)]
-    pub final_ratings: Option<Vec<crate::features::delivery::dto::RatingInput>>,
+    pub final_ratings: Option<Vec<RatingInput>>,
 }
 
 /// An action that needs a reason (withdraw, reopen).
@@ -725,4 +725,16 @@ pub struct ReferralPage {
     /// Absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+/// A goal's rating as given.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    /// A current goal of the referral's plan.
+    pub goal_id: Uuid,
+    /// The rating on the 0-10 goal-based-outcome scale.
+    #[schema(minimum = 0, maximum = 10, example = 6)]
+    #[validate(range(min = 0, max = 10))]
+    pub rating: i64,
 }
