@@ -1,4 +1,10 @@
-//! The CSV columns of each report.
+//! The CSV columns and file name of each report.
+
+use crate::features::reports::common::{
+    tabular, CaseloadReport, CaseloadRow, InterventionReport, InterventionReportRow, OutcomeReport,
+    OutcomeRow, ProgrammeReport, ProgrammeReportRow, ResponsivenessReport, ResponsivenessRow,
+    ShiftLeftReport, ShiftLeftRow,
+};
 
 pub(crate) const RESPONSIVENESS_COLUMNS: [&str; 11] = [
     "zone_code",
@@ -84,3 +90,12 @@ pub(crate) const INTERVENTION_COLUMNS: [&str; 13] = [
     "mean_latest_rating",
     "mean_distance_travelled",
 ];
+
+tabular! {
+    ResponsivenessReport => ResponsivenessRow, "responsiveness", RESPONSIVENESS_COLUMNS;
+    CaseloadReport => CaseloadRow, "caseloads", CASELOAD_COLUMNS;
+    OutcomeReport => OutcomeRow, "outcomes", OUTCOME_COLUMNS;
+    ShiftLeftReport => ShiftLeftRow, "shift-left", SHIFT_LEFT_COLUMNS;
+    ProgrammeReport => ProgrammeReportRow, "programmes", PROGRAMME_COLUMNS;
+    InterventionReport => InterventionReportRow, "interventions", INTERVENTION_COLUMNS;
+}

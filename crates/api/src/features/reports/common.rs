@@ -492,6 +492,72 @@ pub(crate) fn scope(from: NaiveDate, to: NaiveDate, zone: Option<&(Uuid, String)
     }
 }
 
+/// What every report starts from: the period asked for (a year to `to` by
+/// default, at most ten years), and the zone the caller may read
+/// (`la_admin` any or all, a team manager their team's only).
+pub(crate) struct ReportRun {
+    /// The period and zone as the answer states them.
+    pub(crate) scope: ReportScope,
+    pub(crate) from: NaiveDate,
+    pub(crate) to: NaiveDate,
+    pub(crate) period: Period,
+    /// The zone to report on; `None` for every zone (la_admin only).
+    pub(crate) zone: Option<Uuid>,
+}
+
+impl ReportRun {
+    /// Checks the caller, the period and the zone of a report.
+    ///
+    /// # Errors
+    /// 403 for a role that reads no report, 400 for a bad period, 404 for a
+    /// zone that does not exist or is not the caller's.
+    pub(crate) async fn open(
+        state: &AppState,
+        caller: &Caller,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        zone: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let (from, to, period) = period(from, to)?;
+        let zone = report_zone(state, caller, zone).await?;
+        Ok(Self {
+            scope: scope(from, to, zone.as_ref()),
+            from,
+            to,
+            period,
+            zone: zone.map(|z| z.0),
+        })
+    }
+}
+
+/// A report with rows: its name (the CSV file's) and its CSV columns.
+pub(crate) trait Tabular: Serialize {
+    type Row: Serialize;
+    const NAME: &'static str;
+    const COLUMNS: &'static [&'static str];
+    fn rows(&self) -> &[Self::Row];
+}
+
+/// Implements [`Tabular`] for a report struct with `rows`.
+macro_rules! tabular {
+    ($($report:ty => $row:ty, $name:literal, $columns:expr;)+) => {$(
+        impl $crate::features::reports::common::Tabular for $report {
+            type Row = $row;
+            const NAME: &'static str = $name;
+            const COLUMNS: &'static [&'static str] = &$columns;
+            fn rows(&self) -> &[$row] {
+                &self.rows
+            }
+        }
+    )+};
+}
+pub(crate) use tabular;
+
+/// The report as JSON, or as CSV when the client accepts `text/csv`.
+pub(crate) fn answer<R: Tabular>(req: &HttpRequest, report: &R) -> HttpResponse {
+    respond(req, R::NAME, report, R::COLUMNS, &values(report.rows()))
+}
+
 pub(crate) fn parse_dimensions(by: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     let Some(by) = by else {
         return Ok(vec![Dimension::Zone]);

@@ -1,21 +1,15 @@
 //! Reports on delivery: programmes and interventions.
 
 use crate::features::delivery::dto::InterventionMode;
-use crate::features::reports::columns::INTERVENTION_COLUMNS;
-use crate::features::reports::columns::PROGRAMME_COLUMNS;
 use crate::features::reports::common::parse_wire;
-use crate::features::reports::common::period;
 use crate::features::reports::common::ratio;
-use crate::features::reports::common::report_zone;
-use crate::features::reports::common::respond;
 use crate::features::reports::common::round2;
-use crate::features::reports::common::scope;
-use crate::features::reports::common::values;
 use crate::features::reports::common::InterventionReport;
 use crate::features::reports::common::InterventionReportRow;
 use crate::features::reports::common::ProgrammeReport;
 use crate::features::reports::common::ProgrammeReportRow;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -53,11 +47,10 @@ pub async fn programmes_report(
     p: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (from, to, _) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
     let today = Utc::now().date_naive();
-    let found = repo::programmes(&mut conn, from, to, today, zone.as_ref().map(|z| z.0)).await?;
+    let found = repo::programmes(&mut conn, run.from, run.to, today, run.zone).await?;
     let rows: Vec<ProgrammeReportRow> = found
         .into_iter()
         .filter_map(|r| {
@@ -81,16 +74,12 @@ pub async fn programmes_report(
             })
         })
         .collect();
-    let report = ProgrammeReport {
-        scope: scope(from, to, zone.as_ref()),
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "programmes",
-        &report,
-        &PROGRAMME_COLUMNS,
-        &values(&report.rows),
+        &ProgrammeReport {
+            scope: run.scope,
+            rows,
+        },
     ))
 }
 
@@ -118,10 +107,9 @@ pub async fn interventions_report(
     p: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (from, to, _) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::interventions(&mut conn, from, to, zone.as_ref().map(|z| z.0)).await?;
+    let found = repo::interventions(&mut conn, run.from, run.to, run.zone).await?;
     let rows: Vec<InterventionReportRow> = found
         .into_iter()
         .map(|r| InterventionReportRow {
@@ -140,15 +128,11 @@ pub async fn interventions_report(
             mean_distance_travelled: r.mean_distance_travelled.map(round2),
         })
         .collect();
-    let report = InterventionReport {
-        scope: scope(from, to, zone.as_ref()),
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "interventions",
-        &report,
-        &INTERVENTION_COLUMNS,
-        &values(&report.rows),
+        &InterventionReport {
+            scope: run.scope,
+            rows,
+        },
     ))
 }

@@ -1,19 +1,12 @@
 //! Reports on referrals: counts by dimension, responsiveness, caseloads,
 //! outcomes and step changes.
 
-use crate::features::reports::columns::CASELOAD_COLUMNS;
-use crate::features::reports::columns::OUTCOME_COLUMNS;
-use crate::features::reports::columns::RESPONSIVENESS_COLUMNS;
-use crate::features::reports::columns::SHIFT_LEFT_COLUMNS;
 use crate::features::reports::common::bad;
 use crate::features::reports::common::parse_dimensions;
 use crate::features::reports::common::parse_wire;
-use crate::features::reports::common::period;
 use crate::features::reports::common::ratio;
-use crate::features::reports::common::report_zone;
 use crate::features::reports::common::respond;
 use crate::features::reports::common::round2;
-use crate::features::reports::common::scope;
 use crate::features::reports::common::values;
 use crate::features::reports::common::CaseloadReport;
 use crate::features::reports::common::CaseloadRow;
@@ -29,6 +22,7 @@ use crate::features::reports::common::ResponsivenessReport;
 use crate::features::reports::common::ResponsivenessRow;
 use crate::features::reports::common::ShiftLeftReport;
 use crate::features::reports::common::ShiftLeftRow;
+use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -69,10 +63,9 @@ pub async fn referrals_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let by = parse_dimensions(p.by.as_deref())?;
-    let (from, to, period) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::referral_counts(&mut conn, period, zone.as_ref().map(|z| z.0), &by).await?;
+    let found = repo::referral_counts(&mut conn, run.period, run.zone, &by).await?;
     let rows: Vec<ReferralCount> = found
         .into_iter()
         .map(|r| ReferralCount {
@@ -107,7 +100,7 @@ pub async fn referrals_report(
         })
         .collect();
     let report = serde_json::json!({
-        "scope": scope(from, to, zone.as_ref()),
+        "scope": run.scope,
         "by": by.iter().map(|d| ReportDimension::from(*d)).collect::<Vec<_>>(),
         "rows": shown,
     });
@@ -142,11 +135,10 @@ pub async fn responsiveness_report(
     if !(1..=365).contains(&waiting_days) {
         return Err(bad("waiting_days must be between 1 and 365"));
     }
-    let (from, to, period) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let since = Utc::now() - chrono::Duration::days(i64::from(waiting_days));
     let mut conn = state.db.conn().await?;
-    let found = repo::responsiveness(&mut conn, period, zone.as_ref().map(|z| z.0), since).await?;
+    let found = repo::responsiveness(&mut conn, run.period, run.zone, since).await?;
     let rows: Vec<ResponsivenessRow> = found
         .into_iter()
         .map(|r| ResponsivenessRow {
@@ -163,17 +155,13 @@ pub async fn responsiveness_report(
             waiting_beyond_threshold: r.waiting_beyond_threshold,
         })
         .collect();
-    let report = ResponsivenessReport {
-        scope: scope(from, to, zone.as_ref()),
-        waiting_days,
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "responsiveness",
-        &report,
-        &RESPONSIVENESS_COLUMNS,
-        &values(&report.rows),
+        &ResponsivenessReport {
+            scope: run.scope,
+            waiting_days,
+            rows,
+        },
     ))
 }
 
@@ -201,10 +189,9 @@ pub async fn caseloads_report(
     p: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (from, to, period) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::caseloads(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let found = repo::caseloads(&mut conn, run.period, run.zone).await?;
     let rows: Vec<CaseloadRow> = found
         .into_iter()
         .map(|r| CaseloadRow {
@@ -223,16 +210,12 @@ pub async fn caseloads_report(
             closed_in_period: r.closed_in_period,
         })
         .collect();
-    let report = CaseloadReport {
-        scope: scope(from, to, zone.as_ref()),
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "caseloads",
-        &report,
-        &CASELOAD_COLUMNS,
-        &values(&report.rows),
+        &CaseloadReport {
+            scope: run.scope,
+            rows,
+        },
     ))
 }
 
@@ -260,10 +243,9 @@ pub async fn outcomes_report(
     p: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (from, to, period) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::outcomes(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let found = repo::outcomes(&mut conn, run.period, run.zone).await?;
     let rows: Vec<OutcomeRow> = found
         .into_iter()
         .filter_map(|r| {
@@ -276,16 +258,12 @@ pub async fn outcomes_report(
             })
         })
         .collect();
-    let report = OutcomeReport {
-        scope: scope(from, to, zone.as_ref()),
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "outcomes",
-        &report,
-        &OUTCOME_COLUMNS,
-        &values(&report.rows),
+        &OutcomeReport {
+            scope: run.scope,
+            rows,
+        },
     ))
 }
 
@@ -313,10 +291,9 @@ pub async fn shift_left_report(
     p: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (from, to, period) = period(p.from, p.to)?;
-    let zone = report_zone(&state, &caller, p.zone.as_deref()).await?;
+    let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::shift_left(&mut conn, period, zone.as_ref().map(|z| z.0)).await?;
+    let found = repo::shift_left(&mut conn, run.period, run.zone).await?;
     let rows: Vec<ShiftLeftRow> = found
         .into_iter()
         .map(|r| ShiftLeftRow {
@@ -331,15 +308,11 @@ pub async fn shift_left_report(
             stepped_up_share: ratio(r.stepped_up, r.closed).map(round2),
         })
         .collect();
-    let report = ShiftLeftReport {
-        scope: scope(from, to, zone.as_ref()),
-        rows,
-    };
-    Ok(respond(
+    Ok(answer(
         &req,
-        "shift-left",
-        &report,
-        &SHIFT_LEFT_COLUMNS,
-        &values(&report.rows),
+        &ShiftLeftReport {
+            scope: run.scope,
+            rows,
+        },
     ))
 }
