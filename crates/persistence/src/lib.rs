@@ -21,9 +21,12 @@ pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod scope;
 pub mod supervision;
 pub mod termly;
 pub mod webhooks;
+
+pub use scope::Scope;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -342,19 +345,6 @@ pub async fn migrate(database_url: &str) -> StoreResult<Vec<String>> {
 /// value written and read back compares equal.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// What part of the data a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Everything (council administrators).
-    All,
-    /// Referrals of these schools (schools, integration clients).
-    Schools(Vec<String>),
-    /// Referrals routed to this team (team managers).
-    Team(uuid::Uuid),
-    /// Referrals allocated to this worker (practitioners).
-    Worker(uuid::Uuid),
 }
 
 /// Who is acting, for history and audit rows.
