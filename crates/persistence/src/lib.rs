@@ -6,17 +6,17 @@
 //! into domain types here and nowhere else.
 
 pub mod audit;
-pub mod catalogue;
 pub mod children;
 pub mod community;
 pub mod consultations;
+pub mod data_protection;
 pub mod delivery;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
+pub mod organisation;
 pub mod outbox;
 pub mod policy;
-pub mod protection;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
@@ -27,6 +27,13 @@ pub mod termly;
 pub mod webhooks;
 
 pub use scope::Scope;
+
+// TEMP: removed when api moves (the api then names the new modules).
+#[doc(hidden)]
+pub use data_protection as protection;
+// TEMP: removed when api moves (the api then names the new modules).
+#[doc(hidden)]
+pub use organisation as catalogue;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

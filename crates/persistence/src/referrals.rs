@@ -11,7 +11,7 @@ use crate::schema::{
     zones,
 };
 use crate::scope::{in_scope, scoped, BoxedReferrals, Scope};
-use crate::{catalogue, children, outbox};
+use crate::{children, organisation, outbox};
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
@@ -129,7 +129,7 @@ pub(crate) async fn submit_in_tx(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReferralView, SubmitError> {
-    let school = match catalogue::get_school(c, &new.school_urn).await {
+    let school = match organisation::get_school(c, &new.school_urn).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => return Err(SubmitError::UnknownSchool),
         Err(e) => return Err(e.into()),
@@ -145,7 +145,7 @@ pub(crate) async fn submit_in_tx(
     };
     let team = async {
         match school.zone_id {
-            Some(z) => catalogue::team_of_zone(conn, z).await,
+            Some(z) => organisation::team_of_zone(conn, z).await,
             None => Ok(None),
         }
     };
@@ -862,7 +862,7 @@ async fn act_in_tx(
             row.signposting = Some(signposting.clone());
         }
         ActionInput::Redirect { team_id, .. } => {
-            let team = match catalogue::get_team(c, *team_id).await {
+            let team = match organisation::get_team(c, *team_id).await {
                 Ok(t) => t,
                 Err(StoreError::NotFound) => return Err(ActError::UnknownTeam),
                 Err(e) => return Err(e.into()),
@@ -881,7 +881,7 @@ async fn act_in_tx(
         }
         ActionInput::Allocate { choice } => {
             let team = row.team_id.ok_or(ActError::NotRouted)?;
-            let loads = catalogue::lock_team_loads(c, team).await?;
+            let loads = organisation::lock_team_loads(c, team).await?;
             let (worker, why) = choose_worker(*choice, &loads, row.worker_id.map(WorkerId))?;
             details =
                 json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
