@@ -9,9 +9,11 @@ is read from the `mod name;` declarations, as rustc does (name.rs or
 name/mod.rs; lib.rs and main.rs are the crate root, x/mod.rs is `x`). Then
 every file's uses of its own crate are collected: the paths that start with
 `crate::`, `super::`, `self::` or a child module's name, in `use` statements
-and inline in code (including attributes). A path counts for the longest
-prefix of it that is a module file: `crate::referrals::NewChild` is an edge to
-`referrals`, `crate::StoreResult` an edge to the crate root.
+and inline in code (including attributes), and the paths that go through a
+name a `use` bound (`use crate::routes;` then `routes::system::live`). A path
+counts for the longest prefix of it that is a module file:
+`crate::referrals::NewChild` is an edge to `referrals`, `crate::StoreResult`
+an edge to the crate root.
 
 Not edges:
   - a module's uses of itself, which includes `use super::*` in an inline
