@@ -4,12 +4,12 @@
 //! a referral locks it first, checks the caller's scope and asks the domain
 //! whether its status allows the record, all in one transaction.
 
-use crate::referrals::lock_in_scope;
 use crate::schema::{
     delivery_sessions, interventions, plan_goals, plan_interventions, plan_reviews, review_ratings,
     session_attendance, support_plan_versions, support_plans,
 };
-use crate::{Actor, Scope, StoreError, StoreResult};
+use crate::scope::{lock_in_scope, Scope};
+use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};

@@ -6,24 +6,34 @@
 //! into domain types here and nowhere else.
 
 pub mod audit;
-pub mod catalogue;
 pub mod children;
 pub mod community;
 pub mod consultations;
+pub mod data_protection;
 pub mod delivery;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
+pub mod organisation;
 pub mod outbox;
 pub mod policy;
-pub mod protection;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod scope;
 pub mod supervision;
 pub mod termly;
 pub mod webhooks;
+
+pub use scope::Scope;
+
+// TEMP: removed when api moves (the api then names the new modules).
+#[doc(hidden)]
+pub use data_protection as protection;
+// TEMP: removed when api moves (the api then names the new modules).
+#[doc(hidden)]
+pub use organisation as catalogue;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -342,19 +352,6 @@ pub async fn migrate(database_url: &str) -> StoreResult<Vec<String>> {
 /// value written and read back compares equal.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// What part of the data a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Everything (council administrators).
-    All,
-    /// Referrals of these schools (schools, integration clients).
-    Schools(Vec<String>),
-    /// Referrals routed to this team (team managers).
-    Team(uuid::Uuid),
-    /// Referrals allocated to this worker (practitioners).
-    Worker(uuid::Uuid),
 }
 
 /// Who is acting, for history and audit rows.
