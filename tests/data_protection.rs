@@ -3,7 +3,7 @@
 
 use sct_domain::RetentionPolicy;
 use sct_e2e::{upn, TestApp};
-use sct_persistence::protection::run_retention;
+use sct_persistence::data_protection::run_retention;
 use sct_persistence::Actor;
 use serde_json::json;
 

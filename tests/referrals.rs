@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use futures_util::future::join_all;
 use sct_domain::Role;
 use sct_e2e::{referral_body, upn, Reply, TestApp};
-use sct_persistence::catalogue;
+use sct_persistence::organisation;
 use sct_persistence::models::SchoolRow;
 use serde_json::{json, Value};
 

@@ -4,7 +4,7 @@
 
 use sct_api::features::organisation::gias::{import, parse_zone_map, ImportOptions};
 use sct_e2e::{Reply, TestApp};
-use sct_persistence::catalogue;
+use sct_persistence::organisation;
 use serde_json::json;
 
 const IMPORT: &str = "/api/v1/schools/import";

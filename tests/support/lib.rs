@@ -10,7 +10,7 @@ use sct_api::app::{server, AppContext};
 use sct_api::config::Settings;
 use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
-use sct_persistence::catalogue::{self as cat, NewWorker};
+use sct_persistence::organisation::{self as cat, NewWorker};
 use sct_persistence::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
 use sct_persistence::Db;
 use serde_json::{json, Value};

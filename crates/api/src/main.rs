@@ -132,7 +132,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 request_id: Some(format!("retention-{}", uuid::Uuid::now_v7())),
                 client_id: None,
             };
-            let report = sct_persistence::protection::run_retention(
+            let report = sct_persistence::data_protection::run_retention(
                 &mut *db.conn().await?,
                 policy,
                 sct_persistence::now(),

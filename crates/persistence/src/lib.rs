@@ -28,13 +28,6 @@ pub mod webhooks;
 
 pub use scope::Scope;
 
-// TEMP: removed when api moves (the api then names the new modules).
-#[doc(hidden)]
-pub use data_protection as protection;
-// TEMP: removed when api moves (the api then names the new modules).
-#[doc(hidden)]
-pub use organisation as catalogue;
-
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};

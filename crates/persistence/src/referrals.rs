@@ -2,6 +2,7 @@
 //! keyset-paged lists, and every action of the state machine. Each change to
 //! a referral and its history row are written in one transaction.
 
+use crate::children::NewChild;
 use crate::audit::NewAuditEvent;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
@@ -35,9 +36,6 @@ pub struct ReferralView {
     pub team: Option<TeamRow>,
     pub worker: Option<WorkerRow>,
 }
-
-// TEMP: removed when api moves (the api then imports it from `children`).
-pub use crate::children::NewChild;
 
 /// A referral ready to store: already parsed and screened.
 #[derive(Debug, Clone)]

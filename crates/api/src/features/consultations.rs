@@ -40,7 +40,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::consultations as repo;
 use sct_persistence::consultations::ConsultationChange;
 use sct_persistence::consultations::ConsultationFilter;
@@ -439,7 +439,7 @@ pub async fn create_consultation(
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let (urn, content) = b.content();
-    let school = match cat::get_school(&mut conn, &urn).await {
+    let school = match organisation::get_school(&mut conn, &urn).await {
         Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => s,
         Ok(_) | Err(StoreError::NotFound) => {
             return Err(ApiError::validation(vec![FieldError::new(

@@ -26,9 +26,9 @@ use chrono::Utc;
 use sct_domain::Retention;
 use sct_domain::RetentionPolicy;
 use sct_domain::Role;
-use sct_persistence::protection;
-use sct_persistence::protection::ErasureError;
-use sct_persistence::protection::ErasureRequest;
+use sct_persistence::data_protection;
+use sct_persistence::data_protection::ErasureError;
+use sct_persistence::data_protection::ErasureRequest;
 use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -55,7 +55,7 @@ pub async fn export_child(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, &[Role::LaAdmin])?;
     let mut conn = state.db.conn().await?;
-    let e = protection::export(&mut conn, id.into_inner()).await?;
+    let e = data_protection::export(&mut conn, id.into_inner()).await?;
     let child = Child {
         id: e.child.id,
         upn: e.child.upn.clone(),
@@ -127,7 +127,7 @@ pub async fn erase_child(
     };
     let actor = crate::http::audit::actor(&caller, &rid);
     let mut conn = state.db.conn().await?;
-    let done = protection::erase(
+    let done = data_protection::erase(
         &mut conn,
         &ErasureRequest {
             child: id.into_inner(),

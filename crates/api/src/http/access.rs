@@ -4,7 +4,7 @@
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use sct_domain::Role;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::termly::Reach;
 use sct_persistence::Db;
 use sct_persistence::Scope;
@@ -20,7 +20,7 @@ pub async fn scope_of(caller: &Caller, db: &Db) -> Result<Scope, ApiError> {
         Role::TeamManager => Scope::Team(caller.team_id.unwrap_or_default()),
         Role::Practitioner => {
             let mut conn = db.conn().await?;
-            match cat::worker_by_subject(&mut conn, &caller.subject).await? {
+            match organisation::worker_by_subject(&mut conn, &caller.subject).await? {
                 Some(w) if Some(w.team_id) == caller.team_id => Scope::Worker(w.id),
                 // A token for no registered worker sees nothing.
                 _ => Scope::Worker(uuid::Uuid::nil()),
@@ -49,7 +49,7 @@ pub(crate) async fn reach_of(caller: &Caller, db: &Db) -> Result<Reach, ApiError
         Role::TeamManager | Role::Practitioner => match caller.team_id {
             Some(team) => {
                 let mut conn = db.conn().await?;
-                match cat::get_team(&mut conn, team).await {
+                match organisation::get_team(&mut conn, team).await {
                     Ok(t) => Reach::Zone(t.zone_id),
                     Err(StoreError::NotFound) => Reach::Nothing,
                     Err(e) => return Err(e.into()),

@@ -26,7 +26,7 @@ use chrono::DateTime;
 use chrono::Utc;
 use sct_domain::community::Postcode;
 use sct_domain::Role;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::community as repo;
 use sct_persistence::community::HubRow;
 use sct_persistence::StoreError;
@@ -124,7 +124,7 @@ async fn checked_hub(
             String::new()
         }
     };
-    if let Err(StoreError::NotFound) = cat::get_zone(conn, b.zone_id).await {
+    if let Err(StoreError::NotFound) = organisation::get_zone(conn, b.zone_id).await {
         errors.push(FieldError::new("zone_id", "unknown_zone", "no such zone"));
     }
     if errors.is_empty() {

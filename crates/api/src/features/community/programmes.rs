@@ -32,7 +32,7 @@ use chrono::Utc;
 use sct_domain::community::ProgrammeError;
 use sct_domain::community::ProgrammeStatus as DomainStatus;
 use sct_domain::community::ProgrammeType as DomainType;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::community as repo;
 use sct_persistence::community::CommunityError;
 use sct_persistence::community::ProgrammeChange;
@@ -506,7 +506,7 @@ pub async fn create_programme(
     let mut conn = state.db.conn().await?;
     if !zone_writable(&reach, b.zone_id)
         || matches!(
-            cat::get_zone(&mut conn, b.zone_id).await,
+            organisation::get_zone(&mut conn, b.zone_id).await,
             Err(StoreError::NotFound)
         )
     {

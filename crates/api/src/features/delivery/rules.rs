@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::DeliveryOp;
 use sct_domain::Role;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::delivery::DeliveryError;
 use sct_persistence::Db;
 use sct_persistence::Scope;
@@ -35,7 +35,7 @@ pub async fn delivery_scope(caller: &Caller, db: &Db) -> Result<Scope, ApiError>
     }
     let mut conn = db.conn().await?;
     Ok(
-        match cat::worker_by_subject(&mut conn, &caller.subject).await? {
+        match organisation::worker_by_subject(&mut conn, &caller.subject).await? {
             Some(w) if Some(w.team_id) == caller.team_id => Scope::Team(w.team_id),
             _ => Scope::Worker(Uuid::nil()),
         },

@@ -31,7 +31,7 @@ use actix_web::post;
 use actix_web::put;
 use actix_web::web;
 use actix_web::HttpResponse;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::models::SchoolRow;
 use sct_persistence::StoreError;
 use serde::Deserialize;
@@ -91,7 +91,7 @@ pub async fn list_schools(
         .role
         .acts_for_schools()
         .then_some(caller.schools.as_slice());
-    let mut rows = cat::list_schools(
+    let mut rows = organisation::list_schools(
         &mut conn,
         p.zone_id,
         own,
@@ -135,7 +135,7 @@ pub async fn get_school(
         return Err(ApiError::not_found());
     }
     let mut conn = state.db.conn().await?;
-    let s = cat::get_school(&mut conn, &urn).await?;
+    let s = organisation::get_school(&mut conn, &urn).await?;
     Ok(ok(s.version, &School::from(s)))
 }
 
@@ -191,7 +191,7 @@ pub async fn create_school(
     }
     let mut conn = state.db.conn().await?;
     if let Some(z) = b.zone_id {
-        if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, z).await {
+        if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, z).await {
             return Err(ApiError::validation(vec![FieldError::new(
                 "zone_id",
                 "unknown_zone",
@@ -225,7 +225,7 @@ pub async fn create_school(
         close_date: None,
         missing_from_extract_at: None,
     };
-    let s = cat::create_school(&mut conn, &row)
+    let s = organisation::create_school(&mut conn, &row)
         .await
         .map_err(|e| conflict_on_unique(e, "a school with this URN"))?;
     Ok(created(
@@ -260,9 +260,9 @@ pub async fn set_school_zone(
     let version = if_match.required()?;
     let urn = urn.into_inner();
     let mut conn = state.db.conn().await?;
-    cat::get_school(&mut conn, &urn).await?;
+    organisation::get_school(&mut conn, &urn).await?;
     if let Some(z) = body.0.zone_id {
-        if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, z).await {
+        if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, z).await {
             return Err(ApiError::validation(vec![FieldError::new(
                 "zone_id",
                 "unknown_zone",
@@ -270,7 +270,7 @@ pub async fn set_school_zone(
             )]));
         }
     }
-    let s = cat::set_school_zone(&mut conn, &urn, version, body.0.zone_id)
+    let s = organisation::set_school_zone(&mut conn, &urn, version, body.0.zone_id)
         .await?
         .ok_or_else(stale)?;
     Ok(ok(s.version, &School::from(s)))

@@ -30,8 +30,8 @@ use actix_web::post;
 use actix_web::put;
 use actix_web::web;
 use actix_web::HttpResponse;
-use sct_persistence::catalogue as cat;
-use sct_persistence::catalogue::NewWorker as NewWorkerRow;
+use sct_persistence::organisation;
+use sct_persistence::organisation::NewWorker as NewWorkerRow;
 use uuid::Uuid;
 
 /// List a team's workers.
@@ -59,8 +59,8 @@ pub async fn list_workers(
     let (limit, n) = page_size(&p)?;
     let after = uuid_cursor(&p)?;
     let mut conn = state.db.conn().await?;
-    cat::get_team(&mut conn, team).await?;
-    let mut rows = cat::list_workers(&mut conn, team, after, limit + 1).await?;
+    organisation::get_team(&mut conn, team).await?;
+    let mut rows = organisation::list_workers(&mut conn, team, after, limit + 1).await?;
     let next_cursor =
         (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].worker.id.to_string()]));
     rows.truncate(n);
@@ -94,7 +94,7 @@ pub async fn get_worker(
     let (team, worker) = path.into_inner();
     team_in_scope(&caller, team)?;
     let mut conn = state.db.conn().await?;
-    let w = cat::get_worker(&mut conn, team, worker).await?;
+    let w = organisation::get_worker(&mut conn, team, worker).await?;
     Ok(ok(
         w.worker.version,
         &Worker::from_row(w.worker, w.caseload),
@@ -127,8 +127,8 @@ pub async fn create_worker(
     validate(&b)?;
     let team = id.into_inner();
     let mut conn = state.db.conn().await?;
-    cat::get_team(&mut conn, team).await?;
-    let w = cat::create_worker(
+    organisation::get_team(&mut conn, team).await?;
+    let w = organisation::create_worker(
         &mut conn,
         &NewWorkerRow {
             team,
@@ -176,8 +176,8 @@ pub async fn update_worker(
     let mut conn = state.db.conn().await?;
     // Existence first (404 rather than 412); the caseload does not change
     // with the update, so it is read once here.
-    let caseload = cat::get_worker(&mut conn, team, worker).await?.caseload;
-    let w = cat::update_worker(
+    let caseload = organisation::get_worker(&mut conn, team, worker).await?.caseload;
+    let w = organisation::update_worker(
         &mut conn,
         team,
         worker,

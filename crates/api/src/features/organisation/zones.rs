@@ -36,7 +36,7 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpResponse;
 use sct_domain::Role;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::ConstraintKind;
 use sct_persistence::StoreError;
 use serde::Deserialize;
@@ -102,7 +102,7 @@ pub async fn list_zones(
         .transpose()?;
     let mut conn = state.db.conn().await?;
     let mut rows =
-        cat::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1).await?;
+        organisation::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1).await?;
     let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].code]));
     rows.truncate(n);
     Ok(HttpResponse::Ok().json(ZonePage {
@@ -129,7 +129,7 @@ pub async fn get_zone(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let z = cat::get_zone(&mut conn, id.into_inner()).await?;
+    let z = organisation::get_zone(&mut conn, id.into_inner()).await?;
     Ok(ok(z.version, &Zone::from(z)))
 }
 
@@ -159,7 +159,7 @@ pub async fn create_zone(
         return Err(ApiError::validation(errors));
     }
     let mut conn = state.db.conn().await?;
-    let z = cat::create_zone(&mut conn, &b.code, &b.name)
+    let z = organisation::create_zone(&mut conn, &b.code, &b.name)
         .await
         .map_err(|e| conflict_on_unique(e, "a zone with this code"))?;
     Ok(created(
@@ -196,8 +196,8 @@ pub async fn update_zone(
     let version = if_match.required()?;
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
-    cat::get_zone(&mut conn, id).await?;
-    let z = cat::rename_zone(&mut conn, id, version, &b.name)
+    organisation::get_zone(&mut conn, id).await?;
+    let z = organisation::rename_zone(&mut conn, id, version, &b.name)
         .await?
         .ok_or_else(stale)?;
     Ok(ok(z.version, &Zone::from(z)))
@@ -238,7 +238,7 @@ pub async fn list_teams(
     let p = p.into_inner();
     let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
-    let mut rows = cat::list_teams(&mut conn, p.zone_id, after, limit + 1).await?;
+    let mut rows = organisation::list_teams(&mut conn, p.zone_id, after, limit + 1).await?;
     let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(TeamPage {
         items: rows.into_iter().map(Team::from).collect(),
@@ -264,7 +264,7 @@ pub async fn get_team(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
-    let t = cat::get_team(&mut conn, id.into_inner()).await?;
+    let t = organisation::get_team(&mut conn, id.into_inner()).await?;
     Ok(ok(t.version, &Team::from(t)))
 }
 
@@ -290,14 +290,14 @@ pub async fn create_team(
     let b = body.0;
     validate(&b)?;
     let mut conn = state.db.conn().await?;
-    if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, b.zone_id).await {
+    if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, b.zone_id).await {
         return Err(ApiError::validation(vec![FieldError::new(
             "zone_id",
             "unknown_zone",
             "no such zone",
         )]));
     }
-    let t = cat::create_team(&mut conn, b.zone_id, &b.name, b.operational_from)
+    let t = organisation::create_team(&mut conn, b.zone_id, &b.name, b.operational_from)
         .await
         .map_err(|e| conflict_on_unique(e, "a team for this zone"))?;
     Ok(created(
@@ -334,8 +334,8 @@ pub async fn update_team(
     let version = if_match.required()?;
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
-    cat::get_team(&mut conn, id).await?;
-    let t = cat::update_team(&mut conn, id, version, &b.name, b.operational_from)
+    organisation::get_team(&mut conn, id).await?;
+    let t = organisation::update_team(&mut conn, id, version, &b.name, b.operational_from)
         .await?
         .ok_or_else(stale)?;
     Ok(ok(t.version, &Team::from(t)))

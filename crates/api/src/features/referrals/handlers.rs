@@ -61,7 +61,7 @@ use sct_persistence::referrals::ActError;
 use sct_persistence::referrals::ActionInput;
 use sct_persistence::referrals::ListFilter;
 use sct_persistence::referrals::ListOrder;
-use sct_persistence::referrals::NewChild;
+use sct_persistence::children::NewChild;
 use sct_persistence::referrals::NewReferral;
 use sct_persistence::referrals::ReferralView;
 use sct_persistence::referrals::SubmitError;

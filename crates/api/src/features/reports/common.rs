@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use chrono::NaiveTime;
 use chrono::Utc;
 use sct_domain::Role;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::reports as repo;
 use sct_persistence::reports::Dimension;
 use sct_persistence::reports::Period;
@@ -467,7 +467,7 @@ pub(crate) async fn report_zone(
     }
     // A team manager: the zone of their team, and nothing else.
     let team = match caller.team_id {
-        Some(t) => cat::get_team(&mut conn, t).await.map_err(|e| match e {
+        Some(t) => organisation::get_team(&mut conn, t).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found(),
             other => other.into(),
         })?,
@@ -477,7 +477,7 @@ pub(crate) async fn report_zone(
         Some((id, code)) if id == team.zone_id => Ok(Some((id, code))),
         Some(_) => Err(ApiError::not_found()),
         None => {
-            let z = cat::get_zone(&mut conn, team.zone_id).await?;
+            let z = organisation::get_zone(&mut conn, team.zone_id).await?;
             Ok(Some((z.id, z.code)))
         }
     }

@@ -40,7 +40,7 @@ use sct_domain::delivery::may_set_partner_zones;
 use sct_domain::DeliveryOp;
 use sct_domain::Role;
 use sct_domain::ZoneId;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::supervision as repo;
 use sct_persistence::supervision::NewPractice;
 use sct_persistence::supervision::PartnerRow;
@@ -89,7 +89,7 @@ async fn zone_scope(caller: &Caller, conn: &mut Connection) -> Result<ZoneScope,
     let team = match caller.role {
         Role::LaAdmin => return Ok(ZoneScope::All),
         Role::TeamManager => caller.team_id,
-        Role::Practitioner => match cat::worker_by_subject(conn, &caller.subject).await? {
+        Role::Practitioner => match organisation::worker_by_subject(conn, &caller.subject).await? {
             Some(w) if Some(w.team_id) == caller.team_id => caller.team_id,
             _ => None,
         },
@@ -98,7 +98,7 @@ async fn zone_scope(caller: &Caller, conn: &mut Connection) -> Result<ZoneScope,
     let Some(team) = team else {
         return Ok(ZoneScope::Nothing);
     };
-    Ok(match cat::get_team(conn, team).await {
+    Ok(match organisation::get_team(conn, team).await {
         Ok(t) => ZoneScope::Zone(t.zone_id),
         Err(StoreError::NotFound) => ZoneScope::Nothing,
         Err(e) => return Err(e.into()),
@@ -214,7 +214,7 @@ async fn check_partner_body(
     zones.sort();
     zones.dedup();
     for (i, z) in b.zone_ids.iter().enumerate() {
-        if let Err(StoreError::NotFound) = cat::get_zone(conn, *z).await {
+        if let Err(StoreError::NotFound) = organisation::get_zone(conn, *z).await {
             return Err(ApiError::validation(vec![FieldError::new(
                 format!("zone_ids[{i}]"),
                 "unknown_zone",
@@ -404,7 +404,7 @@ pub async fn create_practice_session(
             "record meetings of your own team's zone",
         )]));
     }
-    if let Err(StoreError::NotFound) = cat::get_zone(&mut conn, b.zone_id).await {
+    if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, b.zone_id).await {
         return Err(ApiError::validation(vec![FieldError::new(
             "zone_id",
             "unknown_zone",

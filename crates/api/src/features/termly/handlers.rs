@@ -43,7 +43,7 @@ use sct_domain::termly as rules;
 use sct_domain::termly::AcademicYear;
 use sct_domain::termly::ConversationAction;
 use sct_domain::termly::ConversationError;
-use sct_persistence::catalogue as cat;
+use sct_persistence::organisation;
 use sct_persistence::termly as repo;
 use sct_persistence::termly::LinkError;
 use sct_persistence::termly::Reach;
@@ -207,7 +207,7 @@ pub async fn create_termly_conversation(
     let year = parse_year(&b.academic_year, "academic_year")?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
-    let school = match cat::get_school(&mut conn, &b.school_urn).await {
+    let school = match organisation::get_school(&mut conn, &b.school_urn).await {
         Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) => s,
         Ok(_) | Err(StoreError::NotFound) => return Err(unknown_school()),
         Err(e) => return Err(e.into()),
@@ -296,7 +296,7 @@ pub async fn offer_termly_conversations(
     let mut conn = state.db.conn().await?;
     if !in_reach
         || matches!(
-            cat::get_zone(&mut conn, b.zone_id).await,
+            organisation::get_zone(&mut conn, b.zone_id).await,
             Err(StoreError::NotFound)
         )
     {
