@@ -19,11 +19,9 @@ type Row = (
     Option<String>,
 );
 
+/// A GIAS extract (or zone map) of `tests/fixtures/gias`.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gias")
-        .join(name);
-    std::fs::read(&path).expect("fixture")
+    std::fs::read(sct_e2e::fixture("gias").join(name)).expect("fixture")
 }
 
 async fn send(app: &TestApp, query: &str, body: Vec<u8>) -> Reply {
