@@ -44,7 +44,7 @@ pub use diesel_async::AsyncPgConnection as Connection;
 /// The SQL text of a statement with `$n` placeholders in the order its
 /// values are bound (what `debug_query` prints, without the list of binds),
 /// so that tests can EXPLAIN the very statement a list sends (see
-/// `tests/indexes.rs`).
+/// `tests/e2e/indexes.rs`).
 pub(crate) fn statement_sql<Q>(q: &Q) -> String
 where
     Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,

@@ -2,8 +2,8 @@
 //! keyset-paged lists, and every action of the state machine. Each change to
 //! a referral and its history row are written in one transaction.
 
-use crate::children::NewChild;
 use crate::audit::NewAuditEvent;
+use crate::children::NewChild;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
 };
@@ -611,7 +611,7 @@ pub async fn list(
 
 /// The SQL text `list` sends for these arguments, with `$n` placeholders
 /// in the order the values are bound, so that tests can EXPLAIN the very
-/// statement (see `tests/indexes.rs`).
+/// statement (see `tests/e2e/indexes.rs`).
 pub fn list_sql(
     scope: &Scope,
     filter: &ListFilter,

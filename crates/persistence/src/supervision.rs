@@ -563,7 +563,7 @@ fn practice_query<'a>(
 }
 
 /// The SQL text `list_practice` sends, with `$n` placeholders in bind
-/// order (see `tests/indexes.rs`).
+/// order (see `tests/e2e/indexes.rs`).
 pub fn list_practice_sql(
     zone: Option<Uuid>,
     kind: Option<&str>,

@@ -176,7 +176,9 @@ pub async fn update_worker(
     let mut conn = state.db.conn().await?;
     // Existence first (404 rather than 412); the caseload does not change
     // with the update, so it is read once here.
-    let caseload = organisation::get_worker(&mut conn, team, worker).await?.caseload;
+    let caseload = organisation::get_worker(&mut conn, team, worker)
+        .await?
+        .caseload;
     let w = organisation::update_worker(
         &mut conn,
         team,

@@ -102,7 +102,8 @@ pub async fn list_zones(
         .transpose()?;
     let mut conn = state.db.conn().await?;
     let mut rows =
-        organisation::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1).await?;
+        organisation::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1)
+            .await?;
     let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].code]));
     rows.truncate(n);
     Ok(HttpResponse::Ok().json(ZonePage {

@@ -467,10 +467,12 @@ pub(crate) async fn report_zone(
     }
     // A team manager: the zone of their team, and nothing else.
     let team = match caller.team_id {
-        Some(t) => organisation::get_team(&mut conn, t).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found(),
-            other => other.into(),
-        })?,
+        Some(t) => organisation::get_team(&mut conn, t)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::not_found(),
+                other => other.into(),
+            })?,
         None => return Err(ApiError::not_found()),
     };
     match named {

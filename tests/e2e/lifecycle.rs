@@ -2,10 +2,10 @@
 //! its `If-Match` guard, roles and scopes, allocation against caseload caps,
 //! redirection, the council's triage queue and the reopen window.
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures_util::future::join_all;
 use reqwest::Method;
-use sct_e2e::{referral_body, upn, Reply, TestApp, TestTeam};
+use sct_e2e::{days_from_today, referral_body, upn, Reply, TestApp, TestTeam};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -53,16 +53,9 @@ async fn actions(app: &TestApp, id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Submits an eligible referral from the team's first school: (id, etag).
-async fn submitted(app: &TestApp, t: &TestTeam, child: u32) -> (String, String) {
-    let reply = app.submit(&t.schools[0].urn, &upn(child), 4).await;
-    assert_eq!(reply.status, 201, "body: {}", reply.text);
-    (reply.id(), reply.etag())
-}
-
 /// A referral the team's manager has accepted: (id, etag).
 async fn accepted(app: &TestApp, t: &TestTeam, child: u32) -> (String, String) {
-    let (id, etag) = submitted(app, t, child).await;
+    let (id, etag) = app.submitted(t, child, 4).await;
     let reply = app
         .act(&id, "accept", &app.manager(t), &etag, &json!({}))
         .await;
@@ -83,19 +76,12 @@ async fn allocated_to(app: &TestApp, t: &TestTeam, child: u32, worker: Uuid) -> 
     (id, reply.etag())
 }
 
-fn in_days(days: u64) -> NaiveDate {
-    Utc::now()
-        .date_naive()
-        .checked_add_days(Days::new(days))
-        .expect("date")
-}
-
 #[tokio::test]
 async fn a_referral_runs_its_whole_life_and_reopens_with_its_history() {
     let app = TestApp::spawn().await;
     let t = app.team("L01").await;
     let manager = app.manager(&t);
-    let (id, etag) = submitted(&app, &t, 1).await;
+    let (id, etag) = app.submitted(&t, 1, 4).await;
     assert_eq!(etag, "\"v1\"");
 
     let accepted = app
@@ -239,7 +225,7 @@ async fn actions_need_the_current_if_match_and_change_nothing_without_it() {
     let app = TestApp::spawn().await;
     let t = app.team("L02").await;
     let manager = app.manager(&t);
-    let (id, _) = submitted(&app, &t, 2).await;
+    let (id, _) = app.submitted(&t, 2, 4).await;
 
     let missing = app
         .call(
@@ -281,7 +267,7 @@ async fn actions_not_allowed_from_the_current_status_are_conflicts() {
     let manager = app.manager(&t);
     let school = app.school(&t.schools[0].urn);
 
-    let (id, etag) = submitted(&app, &t, 3).await;
+    let (id, etag) = app.submitted(&t, 3, 4).await;
     let start = app.act(&id, "start", &manager, &etag, &json!({})).await;
     start.assert_problem(409, "invalid_transition");
     let reopen = app
@@ -360,7 +346,7 @@ async fn roles_are_refused_with_403_and_out_of_scope_referrals_with_404() {
     let t = app.team("L04").await;
     let other = app.team("L05").await;
     let school = app.school(&t.schools[0].urn);
-    let (id, etag) = submitted(&app, &t, 4).await;
+    let (id, etag) = app.submitted(&t, 4, 4).await;
 
     let by_school = app.act(&id, "accept", &school, &etag, &json!({})).await;
     by_school.assert_problem(403, "forbidden_for_role");
@@ -496,7 +482,7 @@ async fn declining_needs_a_reason_and_signposting_and_shows_them() {
     let app = TestApp::spawn().await;
     let t = app.team("L07").await;
     let manager = app.manager(&t);
-    let (id, etag) = submitted(&app, &t, 7).await;
+    let (id, etag) = app.submitted(&t, 7, 4).await;
 
     let no_signposting = app
         .act(
@@ -567,7 +553,7 @@ async fn declining_needs_a_reason_and_signposting_and_shows_them() {
 async fn declining_with_blank_signposting_is_refused() {
     let app = TestApp::spawn().await;
     let t = app.team("L24").await;
-    let (id, etag) = submitted(&app, &t, 24).await;
+    let (id, etag) = app.submitted(&t, 24, 4).await;
     let blank = app
         .act(
             &id,
@@ -590,7 +576,7 @@ async fn declining_with_blank_signposting_is_refused() {
 async fn the_referring_school_withdraws_and_another_school_cannot_see_it() {
     let app = TestApp::spawn().await;
     let t = app.team("L08").await;
-    let (id, etag) = submitted(&app, &t, 8).await;
+    let (id, etag) = app.submitted(&t, 8, 4).await;
 
     let other = app.school(&t.schools[1].urn);
     let foreign = app
@@ -683,7 +669,7 @@ async fn closing_needs_an_outcome_and_other_needs_a_note() {
 async fn action_bodies_are_json_objects_of_known_fields() {
     let app = TestApp::spawn().await;
     let t = app.team("L26").await;
-    let (id, etag) = submitted(&app, &t, 26).await;
+    let (id, etag) = app.submitted(&t, 26, 4).await;
     let url = app.url(&format!("{}/accept", referral_path(&id)));
     let manager = app.manager(&t);
     let send = |content_type: &'static str, body: &'static str| {
@@ -891,7 +877,7 @@ async fn concurrent_accepts_with_one_etag_let_exactly_one_through() {
     let t = app.team("L16").await;
     let manager = app.manager(&t);
     let admin = app.admin();
-    let (id, etag) = submitted(&app, &t, 16).await;
+    let (id, etag) = app.submitted(&t, 16, 4).await;
     let empty = json!({});
 
     let replies = join_all((0..6).map(|i| {
@@ -952,8 +938,8 @@ async fn a_manager_redirects_a_referral_to_another_operational_team() {
     let app = TestApp::spawn().await;
     let a = app.team("L18").await;
     let b = app.team("L19").await;
-    let later = app.team_with("L20", in_days(60), &[3], 1).await;
-    let (id, etag) = submitted(&app, &a, 18).await;
+    let later = app.team_with("L20", days_from_today(60), &[3], 1).await;
+    let (id, etag) = app.submitted(&a, 18, 4).await;
     let manager_a = app.manager(&a);
 
     let no_reason = app
@@ -1070,7 +1056,7 @@ async fn a_manager_redirects_a_referral_to_another_operational_team() {
 async fn referrals_of_a_zone_without_an_operational_team_wait_for_the_council() {
     let app = TestApp::spawn().await;
     let open = app.team("L21").await;
-    let later = app.team_with("L22", in_days(30), &[3], 1).await;
+    let later = app.team_with("L22", days_from_today(30), &[3], 1).await;
     let admin = app.admin();
     let urn = later.schools[0].urn.clone();
 

@@ -2,47 +2,12 @@
 //! who may change them, `If-Match` on updates, paging, and how they route
 //! and allocate referrals.
 
-use chrono::{Days, NaiveDate, Utc};
-use reqwest::Method;
-use sct_e2e::{upn, Reply, TestApp, TestTeam};
+use chrono::NaiveDate;
+use sct_e2e::{
+    assert_field_error, assert_status, days_from_today, items, upn, Reply, TestApp, TestTeam,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-/// The items of a list reply.
-fn items(reply: &Reply) -> &Vec<Value> {
-    reply.body["items"].as_array().expect("items")
-}
-
-/// Asserts a 422 naming `field` with the field code `code`.
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
-
-async fn put(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Reply {
-    let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(Method::PUT, path, Some(token), Some(body), &headers)
-        .await
-}
 
 async fn create_zone(app: &TestApp, token: &str, code: &str) -> Reply {
     app.post(
@@ -55,13 +20,6 @@ async fn create_zone(app: &TestApp, token: &str, code: &str) -> Reply {
 
 fn operational() -> NaiveDate {
     NaiveDate::from_ymd_opt(2023, 6, 1).expect("date")
-}
-
-fn in_days(days: u64) -> NaiveDate {
-    Utc::now()
-        .date_naive()
-        .checked_add_days(Days::new(days))
-        .expect("date")
 }
 
 /// A referral of the team's first school, accepted and allocated to `worker`.
@@ -175,39 +133,32 @@ async fn a_zone_is_renamed_with_if_match() {
     let path = format!("/api/v1/zones/{}", created.id());
     let body = json!({"name": "Zone R01 (Thetford)"});
 
-    put(&app, &path, &admin, None, &body)
+    app.put(&path, &admin, None, &body)
         .await
         .assert_problem(428, "if_match_required");
-    let renamed = put(&app, &path, &admin, Some("\"v1\""), &body).await;
+    let renamed = app.put(&path, &admin, Some("\"v1\""), &body).await;
     assert_status(&renamed, 200);
     assert_eq!(renamed.etag(), "\"v2\"");
     assert_eq!(renamed.body["version"], 2);
     assert_eq!(renamed.body["name"], "Zone R01 (Thetford)");
     assert_eq!(renamed.body["code"], "R01");
 
-    put(
-        &app,
-        &path,
-        &admin,
-        Some("\"v1\""),
-        &json!({"name": "stale"}),
-    )
-    .await
-    .assert_problem(412, "version_mismatch");
+    app.put(&path, &admin, Some("\"v1\""), &json!({"name": "stale"}))
+        .await
+        .assert_problem(412, "version_mismatch");
     let read = app.get(&path, &admin).await;
     assert_eq!(read.etag(), "\"v2\"");
     assert_eq!(read.body["name"], "Zone R01 (Thetford)");
 
     let unknown = format!("/api/v1/zones/{}", Uuid::new_v4());
-    put(&app, &unknown, &admin, Some("\"v1\""), &body)
+    app.put(&unknown, &admin, Some("\"v1\""), &body)
         .await
         .assert_problem(404, "not_found");
     let t = app.team("R02").await;
-    put(&app, &path, &app.manager(&t), Some("\"v2\""), &body)
+    app.put(&path, &app.manager(&t), Some("\"v2\""), &body)
         .await
         .assert_problem(403, "forbidden_for_role");
-    put(
-        &app,
+    app.put(
         &path,
         &admin,
         Some("\"v2\""),
@@ -273,22 +224,21 @@ async fn a_team_is_updated_with_if_match_and_its_date_routes_referrals() {
     let admin = app.admin();
     let t = app.team("U01").await;
     let path = format!("/api/v1/teams/{}", t.team.id);
-    let later = in_days(30).to_string();
+    let later = days_from_today(30).to_string();
     let body = json!({"name": "SCT U01 (renamed)", "operational_from": later});
 
-    put(&app, &path, &admin, None, &body)
+    app.put(&path, &admin, None, &body)
         .await
         .assert_problem(428, "if_match_required");
-    let updated = put(&app, &path, &admin, Some("\"v1\""), &body).await;
+    let updated = app.put(&path, &admin, Some("\"v1\""), &body).await;
     assert_status(&updated, 200);
     assert_eq!(updated.etag(), "\"v2\"");
     assert_eq!(updated.body["name"], "SCT U01 (renamed)");
     assert_eq!(updated.body["operational_from"], later);
-    put(&app, &path, &admin, Some("\"v1\""), &body)
+    app.put(&path, &admin, Some("\"v1\""), &body)
         .await
         .assert_problem(412, "version_mismatch");
-    put(
-        &app,
+    app.put(
         &format!("/api/v1/teams/{}", Uuid::new_v4()),
         &admin,
         Some("\"v1\""),
@@ -296,7 +246,7 @@ async fn a_team_is_updated_with_if_match_and_its_date_routes_referrals() {
     )
     .await
     .assert_problem(404, "not_found");
-    put(&app, &path, &app.manager(&t), Some("\"v2\""), &body)
+    app.put(&path, &app.manager(&t), Some("\"v2\""), &body)
         .await
         .assert_problem(403, "forbidden_for_role");
 
@@ -424,22 +374,21 @@ async fn a_deactivated_worker_is_skipped_by_allocation() {
     let path = format!("/api/v1/teams/{}/workers/{favourite}", t.team.id);
     let body = json!({"name": "On leave", "caseload_cap": 5, "active": false});
 
-    put(&app, &path, &admin, None, &body)
+    app.put(&path, &admin, None, &body)
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &path, &app.manager(&t), Some("\"v1\""), &body)
+    app.put(&path, &app.manager(&t), Some("\"v1\""), &body)
         .await
         .assert_problem(403, "forbidden_for_role");
-    let updated = put(&app, &path, &admin, Some("\"v1\""), &body).await;
+    let updated = app.put(&path, &admin, Some("\"v1\""), &body).await;
     assert_status(&updated, 200);
     assert_eq!(updated.body["active"], false);
     assert_eq!(updated.body["name"], "On leave");
     assert_eq!(updated.etag(), "\"v2\"");
-    put(&app, &path, &admin, Some("\"v1\""), &body)
+    app.put(&path, &admin, Some("\"v1\""), &body)
         .await
         .assert_problem(412, "version_mismatch");
-    put(
-        &app,
+    app.put(
         &format!("/api/v1/teams/{}/workers/{}", t.team.id, Uuid::new_v4()),
         &admin,
         Some("\"v1\""),
@@ -575,12 +524,11 @@ async fn moving_a_school_routes_its_new_referrals_to_the_new_team() {
     assert_eq!(before.body["team"]["id"], a.team.id.to_string());
 
     let to_b = json!({"zone_id": b.zone.id});
-    put(&app, &path, &admin, None, &to_b)
+    app.put(&path, &admin, None, &to_b)
         .await
         .assert_problem(428, "if_match_required");
     assert_field_error(
-        &put(
-            &app,
+        &app.put(
             &path,
             &admin,
             Some("\"v1\""),
@@ -590,25 +538,18 @@ async fn moving_a_school_routes_its_new_referrals_to_the_new_team() {
         "zone_id",
         "unknown_zone",
     );
-    put(&app, &path, &app.manager(&a), Some("\"v1\""), &to_b)
+    app.put(&path, &app.manager(&a), Some("\"v1\""), &to_b)
         .await
         .assert_problem(403, "forbidden_for_role");
-    put(
-        &app,
-        "/api/v1/schools/999999/zone",
-        &admin,
-        Some("\"v1\""),
-        &to_b,
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.put("/api/v1/schools/999999/zone", &admin, Some("\"v1\""), &to_b)
+        .await
+        .assert_problem(404, "not_found");
 
-    let moved = put(&app, &path, &admin, Some("\"v1\""), &to_b).await;
+    let moved = app.put(&path, &admin, Some("\"v1\""), &to_b).await;
     assert_status(&moved, 200);
     assert_eq!(moved.body["zone_id"], b.zone.id.to_string());
     assert_eq!(moved.etag(), "\"v2\"");
-    put(
-        &app,
+    app.put(
         &path,
         &admin,
         Some("\"v1\""),
@@ -638,14 +579,9 @@ async fn moving_a_school_routes_its_new_referrals_to_the_new_team() {
     assert_status(&seen_by_a, 200);
 
     // Without a zone, new referrals wait for the council.
-    let unzoned = put(
-        &app,
-        &path,
-        &admin,
-        Some("\"v2\""),
-        &json!({"zone_id": null}),
-    )
-    .await;
+    let unzoned = app
+        .put(&path, &admin, Some("\"v2\""), &json!({"zone_id": null}))
+        .await;
     assert_status(&unzoned, 200);
     assert!(unzoned.body["zone_id"].is_null());
     let waiting = app.submit(&urn, &upn(3), 4).await;

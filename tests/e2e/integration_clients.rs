@@ -5,32 +5,23 @@
 //! the la_admin-only and If-Match refusals.
 
 use sct_domain::Role;
-use sct_e2e::{referral_body, upn, Reply, TestApp};
+use sct_e2e::{assert_one_referral_per_key, referral_body, upn, Reply, TestApp};
 use serde_json::json;
 
 const CLIENTS: &str = "/api/v1/integration-clients";
 const TOKEN: &str = "/api/v1/oauth/token";
 const GRANT: &str = "grant_type=client_credentials";
 
-/// Registers a client for `schools` and returns `(client_id, secret, etag)`.
-async fn register(app: &TestApp, schools: &[&str]) -> (String, String, String) {
-    let reply = app
-        .post(
-            CLIENTS,
-            &app.admin(),
-            &json!({"name": "Example MIS", "schools": schools}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    let id = reply.body["client_id"]
-        .as_str()
-        .expect("client_id")
-        .to_owned();
-    let secret = reply.body["client_secret"]
-        .as_str()
-        .expect("client_secret")
-        .to_owned();
-    (id, secret, reply.etag())
+/// Sends a request as la_admin, with `If-Match` when `etag` is given.
+async fn with_if_match(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    etag: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> Reply {
+    app.call_if_match(method, path, &app.admin(), etag, body)
+        .await
 }
 
 /// A token by HTTP Basic.
@@ -65,18 +56,6 @@ fn assert_oauth(reply: &Reply, status: u16, error: &str) {
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.body["error"], error, "{}", reply.text);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
-}
-
-async fn with_if_match(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    etag: Option<&str>,
-    body: Option<&serde_json::Value>,
-) -> Reply {
-    let headers: Vec<(&str, &str)> = etag.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(method, path, Some(&app.admin()), body, &headers)
-        .await
 }
 
 #[tokio::test]
@@ -154,7 +133,7 @@ async fn a_registered_client_gets_tokens_both_ways_and_acts_only_for_its_schools
 async fn bad_token_requests_answer_in_oauth_format() {
     let app = TestApp::spawn().await;
     let t = app.team("IC").await;
-    let (id, secret, _) = register(&app, &[&t.schools[0].urn]).await;
+    let (id, secret, _) = app.register_client(&[&t.schools[0].urn]).await;
 
     let wrong = token_form(&app, &id, "not-the-secret").await;
     assert_oauth(&wrong, 401, "invalid_client");
@@ -211,7 +190,7 @@ async fn bad_token_requests_answer_in_oauth_format() {
 async fn a_rotated_secret_works_until_its_grace_period_ends() {
     let app = TestApp::spawn().await;
     let t = app.team("ID").await;
-    let (id, old, etag) = register(&app, &[&t.schools[0].urn]).await;
+    let (id, old, etag) = app.register_client(&[&t.schools[0].urn]).await;
     let path = format!("{CLIENTS}/{id}/rotate-secret");
 
     with_if_match(&app, reqwest::Method::POST, &path, None, None)
@@ -244,7 +223,7 @@ async fn a_rotated_secret_works_until_its_grace_period_ends() {
 async fn revoking_stops_existing_tokens_at_once() {
     let app = TestApp::spawn().await;
     let t = app.team("IE").await;
-    let (id, secret, etag) = register(&app, &[&t.schools[0].urn]).await;
+    let (id, secret, etag) = app.register_client(&[&t.schools[0].urn]).await;
     let token = access_token(&token_basic(&app, &id, &secret).await);
     assert_eq!(app.get("/api/v1/referrals", &token).await.status, 200);
 
@@ -284,7 +263,7 @@ async fn changing_schools_applies_to_tokens_already_issued() {
     let a = app.team("IF").await;
     let b = app.team("IG").await;
     let (mine, other) = (&a.schools[0].urn, &b.schools[0].urn);
-    let (id, secret, etag) = register(&app, &[mine]).await;
+    let (id, secret, etag) = app.register_client(&[mine]).await;
     let token = access_token(&token_basic(&app, &id, &secret).await);
     let path = format!("{CLIENTS}/{id}/schools");
     let body = json!({"schools": [other]});
@@ -381,7 +360,7 @@ async fn fifty_concurrent_retries_of_a_client_create_one_referral_and_keys_are_p
     let a = app.team("IJ").await;
     let b = app.team("IK").await;
     let (mine, theirs) = (&a.schools[0].urn, &b.schools[0].urn);
-    let (id, secret, _) = register(&app, &[mine]).await;
+    let (id, secret, _) = app.register_client(&[mine]).await;
     let token = access_token(&token_basic(&app, &id, &secret).await);
     let body = referral_body(mine, &upn(7), 3);
     let headers = [("idempotency-key", "mis-burst-1")];
@@ -396,16 +375,7 @@ async fn fifty_concurrent_retries_of_a_client_create_one_referral_and_keys_are_p
         )
     }))
     .await;
-    let mut ids = Vec::new();
-    for reply in &replies {
-        match reply.status {
-            201 => ids.push(reply.id()),
-            409 => reply.assert_problem(409, "idempotency_key_in_progress"),
-            other => panic!("unexpected status {other}: {}", reply.text),
-        }
-    }
-    assert!(!ids.is_empty(), "at least one request must succeed");
-    assert!(ids.iter().all(|i| *i == ids[0]), "one referral: {ids:?}");
+    let referral = assert_one_referral_per_key(&replies);
     assert_eq!(app.db.count("referrals").await, 1);
 
     // A later retry replays the first answer.
@@ -419,10 +389,10 @@ async fn fifty_concurrent_retries_of_a_client_create_one_referral_and_keys_are_p
         )
         .await;
     assert_eq!(replay.status, 201, "{}", replay.text);
-    assert_eq!(replay.id(), ids[0]);
+    assert_eq!(replay.id(), referral);
 
     // Another client's key space is its own: the same key is a new request.
-    let (other_id, other_secret, _) = register(&app, &[theirs]).await;
+    let (other_id, other_secret, _) = app.register_client(&[theirs]).await;
     let other = access_token(&token_form(&app, &other_id, &other_secret).await);
     let theirs_reply = app
         .call(
@@ -434,6 +404,6 @@ async fn fifty_concurrent_retries_of_a_client_create_one_referral_and_keys_are_p
         )
         .await;
     assert_eq!(theirs_reply.status, 201, "{}", theirs_reply.text);
-    assert_ne!(theirs_reply.id(), ids[0]);
+    assert_ne!(theirs_reply.id(), referral);
     assert_eq!(app.db.count("referrals").await, 2);
 }

@@ -2,13 +2,8 @@
 //! HSDS 3.0 shapes and the ORUK page envelope, field by field.
 
 use reqwest::Method;
-use sct_e2e::{Reply, TestApp};
+use sct_e2e::{assert_status, Reply, TestApp};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
 
 async fn public_get(app: &TestApp, path: &str) -> Reply {
     app.call(

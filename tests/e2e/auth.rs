@@ -5,7 +5,7 @@
 use chrono::Utc;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::Method;
-use sct_e2e::{Reply, TestApp, TEST_SECRET};
+use sct_e2e::{assert_unauthorized, jwt_claims, Reply, TestApp, TEST_SECRET};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -18,31 +18,12 @@ fn now() -> i64 {
 
 /// Claims the test server accepts: an la_admin valid for ten minutes.
 fn claims() -> Value {
-    let now = now();
-    json!({
-        "sub": "crafted-admin",
-        "role": "la_admin",
-        "name": "Crafted Admin",
-        "iss": "sct-dev",
-        "aud": "sct-api",
-        "exp": now + 600,
-        "nbf": now - 5,
-        "iat": now,
-    })
+    claims_with(&json!({}))
 }
 
 /// `claims()` with some fields replaced (`null` removes the field).
 fn claims_with(changes: &Value) -> Value {
-    let mut c = claims();
-    let map = c.as_object_mut().expect("claims object");
-    for (k, v) in changes.as_object().expect("changes object") {
-        if v.is_null() {
-            map.remove(k);
-        } else {
-            map.insert(k.clone(), v.clone());
-        }
-    }
-    c
+    jwt_claims("crafted-admin", "Crafted Admin", changes)
 }
 
 fn sign_with(alg: Algorithm, secret: &str, claims: &Value) -> String {
@@ -73,23 +54,6 @@ fn base64url(bytes: &[u8]) -> String {
 async fn call_with_authorization(app: &TestApp, value: Option<&str>) -> Reply {
     let headers: Vec<(&str, &str)> = value.map(|v| ("authorization", v)).into_iter().collect();
     app.call(Method::GET, PROTECTED, None, None, &headers).await
-}
-
-/// Asserts a 401 with the given code and a Bearer challenge.
-#[track_caller]
-fn assert_unauthorized(reply: &Reply, code: &str, case: &str) {
-    assert_eq!(reply.status, 401, "{case}: {}", reply.text);
-    assert_eq!(reply.body["code"], code, "{case}: {}", reply.text);
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{case}"
-    );
-    let challenge = reply.header("www-authenticate").unwrap_or_default();
-    assert!(
-        challenge.contains("Bearer"),
-        "{case}: WWW-Authenticate {challenge:?}"
-    );
 }
 
 async fn assert_refused(app: &TestApp, token: &str, case: &str) {

@@ -3,26 +3,8 @@
 //! links to referrals, the coverage report, and every refusal.
 
 use reqwest::Method;
-use sct_e2e::{upn, Reply, TestApp};
+use sct_e2e::{assert_field_error, assert_status, upn, Reply, TestApp};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
 
 async fn action(
     app: &TestApp,
@@ -32,15 +14,9 @@ async fn action(
     etag: Option<&str>,
     body: Option<&Value>,
 ) -> Reply {
-    let headers: Vec<(&str, &str)> = etag.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(
-        Method::POST,
-        &format!("/api/v1/termly-conversations/{id}/{what}"),
-        Some(token),
-        body,
-        &headers,
-    )
-    .await
+    let path = format!("/api/v1/termly-conversations/{id}/{what}");
+    app.call_if_match(Method::POST, &path, token, etag, body)
+        .await
 }
 
 fn offer(zone: &str) -> Value {

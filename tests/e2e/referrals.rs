@@ -2,12 +2,14 @@
 //! external references, idempotent retries, reading scope, lists with
 //! filters, paging and delta sync, and the council's triage queue.
 
-use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use futures_util::future::join_all;
 use sct_domain::Role;
-use sct_e2e::{referral_body, upn, Reply, TestApp};
+use sct_e2e::{
+    assert_field_error, assert_one_referral_per_key, days_from_today, referral_body, school_row,
+    upn, Reply, TestApp,
+};
 use sct_persistence::organisation;
-use sct_persistence::models::SchoolRow;
 use serde_json::{json, Value};
 
 const REFERRALS: &str = "/api/v1/referrals";
@@ -34,20 +36,6 @@ async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.db.count("children").await, 0, "no child may be stored");
 }
 
-/// Asserts a 422 `validation_failed` naming `field` with `code`.
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors is a list");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected an error for {field} with code {code}, got: {}",
-        reply.text
-    );
-}
-
 /// POSTs a referral body with a token.
 async fn submit_as(app: &TestApp, token: &str, body: &Value) -> Reply {
     app.post(REFERRALS, token, body).await
@@ -63,29 +51,6 @@ async fn submit_with_key(app: &TestApp, token: &str, body: &Value, key: &str) ->
         &[("idempotency-key", key)],
     )
     .await
-}
-
-/// POSTs raw bytes with a content type to the referrals collection.
-async fn send_raw(app: &TestApp, token: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
-    let res = app
-        .client
-        .post(app.url(REFERRALS))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(bytes)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.expect("response body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
 }
 
 /// GETs the referral list with a query string.
@@ -133,43 +98,6 @@ fn timestamp(value: &Value) -> DateTime<Utc> {
 /// A timestamp as a query parameter value (no `+` to escape).
 fn query_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// A date some days from today.
-fn days_from_today(days: i64) -> NaiveDate {
-    Utc::now().date_naive() + Duration::days(days)
-}
-
-/// Creates a school directly in the catalogue, in `zone` (or in none).
-async fn create_school(app: &TestApp, urn: &str, zone: Option<uuid::Uuid>) {
-    let mut conn = app.pool.conn().await.expect("conn");
-    let now = sct_persistence::now();
-    catalogue::create_school(
-        &mut conn,
-        &SchoolRow {
-            urn: urn.to_owned(),
-            name: format!("School {urn}"),
-            la_code: Some("926".into()),
-            establishment_number: None,
-            phase: Some("Primary".into()),
-            status: "open".into(),
-            postcode: None,
-            zone_id: zone,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            la_name: None,
-            type_name: None,
-            district_code: None,
-            district_name: None,
-            pupil_count: None,
-            open_date: None,
-            close_date: None,
-            missing_from_extract_at: None,
-        },
-    )
-    .await
-    .expect("school");
 }
 
 /// An eligibility check body with one level and the given factors.
@@ -497,13 +425,14 @@ async fn malformed_json_is_400() {
     let app = TestApp::spawn().await;
     let t = app.team("Z01").await;
     let urn = &t.schools[0].urn;
-    let reply = send_raw(
-        &app,
-        &app.school(urn),
-        "application/json",
-        br#"{"school_urn": "#.to_vec(),
-    )
-    .await;
+    let reply = app
+        .post_bytes(
+            REFERRALS,
+            &app.school(urn),
+            "application/json",
+            br#"{"school_urn": "#.to_vec(),
+        )
+        .await;
     reply.assert_problem(400, "malformed_json");
     assert_nothing_stored(&app).await;
 }
@@ -514,7 +443,9 @@ async fn a_text_plain_body_is_415() {
     let t = app.team("Z01").await;
     let urn = &t.schools[0].urn;
     let bytes = serde_json::to_vec(&referral_body(urn, &upn(1), 4)).expect("json");
-    let reply = send_raw(&app, &app.school(urn), "text/plain", bytes).await;
+    let reply = app
+        .post_bytes(REFERRALS, &app.school(urn), "text/plain", bytes)
+        .await;
     reply.assert_problem(415, "unsupported_media_type");
     assert_nothing_stored(&app).await;
 }
@@ -527,7 +458,9 @@ async fn a_body_over_64_kib_is_413() {
     let mut body = referral_body(urn, &upn(1), 4);
     body["reason"] = json!("x".repeat(70 * 1024));
     let bytes = serde_json::to_vec(&body).expect("json");
-    let reply = send_raw(&app, &app.school(urn), "application/json", bytes).await;
+    let reply = app
+        .post_bytes(REFERRALS, &app.school(urn), "application/json", bytes)
+        .await;
     reply.assert_problem(413, "payload_too_large");
     assert_nothing_stored(&app).await;
 }
@@ -957,19 +890,7 @@ async fn concurrent_requests_with_one_key_create_one_referral() {
     let replies =
         join_all((0..16).map(|_| submit_with_key(&app, &token, &body, "burst-key"))).await;
 
-    let mut ids = Vec::new();
-    for reply in &replies {
-        match reply.status {
-            201 => ids.push(reply.id()),
-            409 => reply.assert_problem(409, "idempotency_key_in_progress"),
-            other => panic!("unexpected status {other}: {}", reply.text),
-        }
-    }
-    assert!(!ids.is_empty(), "at least one request must succeed");
-    assert!(
-        ids.iter().all(|id| *id == ids[0]),
-        "one referral for every 201: {ids:?}"
-    );
+    assert_one_referral_per_key(&replies);
     assert_eq!(app.db.count("referrals").await, 1);
     assert_eq!(app.db.count("children").await, 1);
 }
@@ -1514,14 +1435,18 @@ async fn queue_team_lists_only_referrals_routed_to_a_team() {
 #[tokio::test]
 async fn a_zone_without_a_team_or_a_school_without_a_zone_goes_to_council_triage() {
     let app = TestApp::spawn().await;
-    let zone = {
+    {
         let mut conn = app.pool.conn().await.expect("conn");
-        catalogue::create_zone(&mut conn, "Z-EMPTY", "Zone without a team")
+        let zone = organisation::create_zone(&mut conn, "Z-EMPTY", "Zone without a team")
             .await
-            .expect("zone")
-    };
-    create_school(&app, "777001", Some(zone.id)).await;
-    create_school(&app, "777002", None).await;
+            .expect("zone");
+        for (urn, zone) in [("777001", Some(zone.id)), ("777002", None)] {
+            let school = school_row(urn, &format!("School {urn}"), zone);
+            organisation::create_school(&mut conn, &school)
+                .await
+                .expect("school");
+        }
+    }
 
     let no_team = app.submit("777001", &upn(1), 4).await;
     created(&no_team);

@@ -2,43 +2,8 @@
 //! community-of-practice and group-supervision meetings with case
 //! discussions limited to the zone's referrals, and actions marked done.
 
-use reqwest::Method;
-use sct_e2e::{upn, Reply, TestApp};
+use sct_e2e::{assert_field_error, assert_status, items, upn, TestApp};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
-
-fn items(reply: &Reply) -> &Vec<Value> {
-    reply.body["items"].as_array().expect("items")
-}
-
-async fn put(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Reply {
-    let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(Method::PUT, path, Some(token), Some(body), &headers)
-        .await
-}
 
 fn partner(name: &str, zones: &[&str]) -> Value {
     json!({
@@ -137,8 +102,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
         )
         .await;
     assert_eq!(items(&foreign).len(), 0);
-    put(
-        &app,
+    app.put(
         &path,
         &app.manager(&b),
         Some("\"v1\""),
@@ -149,8 +113,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
 
     // la_admin widens the partner to zone B; then B's team reads it.
     let admin = app.admin();
-    put(
-        &app,
+    app.put(
         &path,
         &admin,
         None,
@@ -158,14 +121,14 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     )
     .await
     .assert_problem(428, "if_match_required");
-    let widened = put(
-        &app,
-        &path,
-        &admin,
-        Some("\"v1\""),
-        &partner("School nursing", &[&zone_a, &zone_b]),
-    )
-    .await;
+    let widened = app
+        .put(
+            &path,
+            &admin,
+            Some("\"v1\""),
+            &partner("School nursing", &[&zone_a, &zone_b]),
+        )
+        .await;
     assert_status(&widened, 200);
     assert_eq!(widened.etag(), "\"v2\"");
     assert_eq!(widened.body["zone_ids"].as_array().expect("zones").len(), 2);
@@ -184,8 +147,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     );
     // A's manager may rename it but not drop B's zone.
     assert_field_error(
-        &put(
-            &app,
+        &app.put(
             &path,
             &manager,
             Some("\"v2\""),
@@ -195,8 +157,7 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
         "zone_ids",
         "zone_not_yours",
     );
-    put(
-        &app,
+    app.put(
         &path,
         &manager,
         Some("\"v1\""),
@@ -204,14 +165,14 @@ async fn managers_and_la_admin_keep_partners_and_the_zone_reads_them() {
     )
     .await
     .assert_problem(412, "version_mismatch");
-    let renamed = put(
-        &app,
-        &path,
-        &manager,
-        Some("\"v2\""),
-        &partner("School nursing (North)", &[&zone_b, &zone_a]),
-    )
-    .await;
+    let renamed = app
+        .put(
+            &path,
+            &manager,
+            Some("\"v2\""),
+            &partner("School nursing (North)", &[&zone_b, &zone_a]),
+        )
+        .await;
     assert_status(&renamed, 200);
     assert_eq!(renamed.body["name"], "School nursing (North)");
 }
@@ -332,17 +293,10 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     );
 
     let done_path = format!("{path}/actions/{action}");
-    put(
-        &app,
-        &done_path,
-        &practitioner,
-        None,
-        &json!({"done": true}),
-    )
-    .await
-    .assert_problem(428, "if_match_required");
-    put(
-        &app,
+    app.put(&done_path, &practitioner, None, &json!({"done": true}))
+        .await
+        .assert_problem(428, "if_match_required");
+    app.put(
         &done_path,
         &practitioner,
         Some("\"v9\""),
@@ -350,8 +304,7 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     )
     .await
     .assert_problem(412, "version_mismatch");
-    put(
-        &app,
+    app.put(
         &done_path,
         &app.manager(&b),
         Some("\"v1\""),
@@ -360,8 +313,7 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
     .await
     .assert_problem(404, "not_found");
     assert_field_error(
-        &put(
-            &app,
+        &app.put(
             &done_path,
             &practitioner,
             Some("\"v1\""),
@@ -371,14 +323,14 @@ async fn practice_sessions_discuss_the_zones_referrals_and_track_actions() {
         "done",
         "invalid_value",
     );
-    let done = put(
-        &app,
-        &done_path,
-        &practitioner,
-        Some("\"v1\""),
-        &json!({"done": true}),
-    )
-    .await;
+    let done = app
+        .put(
+            &done_path,
+            &practitioner,
+            Some("\"v1\""),
+            &json!({"done": true}),
+        )
+        .await;
     assert_status(&done, 200);
     assert_eq!(done.etag(), "\"v2\"");
     assert_eq!(done.body["actions"][0]["done"], true);
@@ -424,8 +376,7 @@ async fn a_practice_session_is_corrected_with_if_match_and_the_zone_rule() {
     };
 
     // Refusals: role, other zone, bad payload, another zone's referral, no or stale If-Match.
-    put(
-        &app,
+    app.put(
         &path,
         &app.school(&a.schools[0].urn),
         Some(&etag),
@@ -433,39 +384,42 @@ async fn a_practice_session_is_corrected_with_if_match_and_the_zone_rule() {
     )
     .await
     .assert_problem(403, "forbidden_for_role");
-    put(&app, &path, &app.manager(&b), Some(&etag), &fix(&also_ours))
+    app.put(&path, &app.manager(&b), Some(&etag), &fix(&also_ours))
         .await
         .assert_problem(404, "not_found");
     let mut unknown = fix(&also_ours);
     unknown["zone_id"] = json!(b.zone.id);
     assert_field_error(
-        &put(&app, &path, &practitioner, Some(&etag), &unknown).await,
+        &app.put(&path, &practitioner, Some(&etag), &unknown).await,
         "zone_id",
         "unknown_field",
     );
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v9\""), &fix(&theirs)).await,
+        &app.put(&path, &practitioner, Some("\"v9\""), &fix(&theirs))
+            .await,
         "case_discussions[0].referral_id",
         "referral_not_in_zone",
     );
     let mut outsider = fix(&also_ours);
     outsider["facilitator_id"] = json!(b.manager.id);
     assert_field_error(
-        &put(&app, &path, &practitioner, Some(&etag), &outsider).await,
+        &app.put(&path, &practitioner, Some(&etag), &outsider).await,
         "facilitator_id",
         "worker_not_in_team",
     );
-    put(&app, &path, &practitioner, None, &fix(&also_ours))
+    app.put(&path, &practitioner, None, &fix(&also_ours))
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &path, &practitioner, Some("\"v9\""), &fix(&also_ours))
+    app.put(&path, &practitioner, Some("\"v9\""), &fix(&also_ours))
         .await
         .assert_problem(412, "version_mismatch");
     let unchanged = app.get(&path, &practitioner).await;
     assert_eq!(unchanged.etag(), etag);
     assert_eq!(unchanged.body["kind"], "group_supervision");
 
-    let fixed = put(&app, &path, &practitioner, Some(&etag), &fix(&also_ours)).await;
+    let fixed = app
+        .put(&path, &practitioner, Some(&etag), &fix(&also_ours))
+        .await;
     assert_status(&fixed, 200);
     assert_eq!(fixed.etag(), "\"v2\"");
     assert_eq!(fixed.body["kind"], "community_of_practice");
@@ -481,11 +435,12 @@ async fn a_practice_session_is_corrected_with_if_match_and_the_zone_rule() {
         fixed.body["actions"], created.body["actions"],
         "actions kept"
     );
-    put(&app, &path, &app.admin(), Some(&etag), &fix(&ours))
+    app.put(&path, &app.admin(), Some(&etag), &fix(&ours))
         .await
         .assert_problem(412, "version_mismatch");
     assert_status(
-        &put(&app, &path, &app.admin(), Some("\"v2\""), &fix(&ours)).await,
+        &app.put(&path, &app.admin(), Some("\"v2\""), &fix(&ours))
+            .await,
         200,
     );
 }

@@ -4,8 +4,8 @@
 //! write is not acknowledged without its audit row.
 
 use reqwest::Method;
-use sct_e2e::{upn, TestApp};
-use serde_json::{json, Value};
+use sct_e2e::{items, upn, TestApp};
+use serde_json::json;
 use std::collections::HashSet;
 
 /// Audit rows of a subject, as (action, actor, role, outcome, request id).
@@ -167,10 +167,6 @@ async fn the_audit_table_refuses_update_delete_and_truncate() {
             .await,
         0
     );
-}
-
-fn items(r: &sct_e2e::Reply) -> Vec<Value> {
-    r.body["items"].as_array().expect("items").clone()
 }
 
 #[tokio::test]

@@ -4,26 +4,8 @@
 //! completion, and who may see what.
 
 use reqwest::Method;
-use sct_e2e::{Reply, TestApp, TestTeam};
+use sct_e2e::{assert_field_error, assert_status, Reply, TestApp, TestTeam};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
 
 fn hub(zone: &str) -> Value {
     json!({"name": "Thetford Family Hub", "address": "1 Example Street, Thetford", "postcode": "ip24 1aa", "zone_id": zone})
@@ -43,18 +25,6 @@ fn programme(zone: &str, hub: Option<&str>, capacity: i32) -> Value {
     })
 }
 
-async fn with_if_match(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    etag: Option<&str>,
-    body: Option<&Value>,
-) -> Reply {
-    let headers: Vec<(&str, &str)> = etag.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(method, path, Some(token), body, &headers).await
-}
-
 /// An open programme of the team's zone with one session; returns its id.
 async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String {
     let token = app.manager(team);
@@ -71,15 +41,15 @@ async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String
         .post(&format!("/api/v1/programmes/{id}/sessions"), &token, &json!({"date": "2027-01-11", "starts_at": "10:00:00", "ends_at": "12:00:00", "topic": "Welcome"}))
         .await;
     assert_status(&s, 201);
-    let r = with_if_match(
-        app,
-        Method::POST,
-        &format!("/api/v1/programmes/{id}/status"),
-        &token,
-        Some(&p.etag()),
-        Some(&json!({"status": "open"})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::POST,
+            &format!("/api/v1/programmes/{id}/status"),
+            &token,
+            Some(&p.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await;
     assert_status(&r, 200);
     id
 }
@@ -150,11 +120,10 @@ async fn family_hubs_are_written_by_la_admin_with_uk_postcodes() {
     let path = format!("/api/v1/family-hubs/{id}");
     let mut change = hub(&zone);
     change["name"] = json!("Thetford Hub");
-    with_if_match(&app, Method::PUT, &path, &app.admin(), None, Some(&change))
+    app.call_if_match(Method::PUT, &path, &app.admin(), None, Some(&change))
         .await
         .assert_problem(428, "if_match_required");
-    with_if_match(
-        &app,
+    app.call_if_match(
         Method::PUT,
         &path,
         &app.admin(),
@@ -163,15 +132,15 @@ async fn family_hubs_are_written_by_la_admin_with_uk_postcodes() {
     )
     .await
     .assert_problem(412, "version_mismatch");
-    let r = with_if_match(
-        &app,
-        Method::PUT,
-        &path,
-        &app.admin(),
-        Some("\"v1\""),
-        Some(&change),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::PUT,
+            &path,
+            &app.admin(),
+            Some("\"v1\""),
+            Some(&change),
+        )
+        .await;
     assert_status(&r, 200);
     assert_eq!(r.body["name"], "Thetford Hub");
 }
@@ -243,50 +212,50 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
     let id = p.id();
     let status = format!("/api/v1/programmes/{id}/status");
     // Draft cannot start; enrolment refused while draft.
-    let r = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&p.etag()),
-        Some(&json!({"status": "running"})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&p.etag()),
+            Some(&json!({"status": "running"})),
+        )
+        .await;
     r.assert_problem(409, "invalid_transition");
     enrol(&app, &id, &token, "A")
         .await
         .assert_problem(409, "invalid_transition");
     // Another team: 404 on writes.
-    let r = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &app.manager(&other),
-        Some(&p.etag()),
-        Some(&json!({"status": "open"})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &app.manager(&other),
+            Some(&p.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await;
     r.assert_problem(404, "not_found");
-    let r = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&p.etag()),
-        Some(&json!({"status": "open"})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&p.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await;
     assert_status(&r, 200);
     // Running needs a session.
-    let r2 = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&r.etag()),
-        Some(&json!({"status": "running"})),
-    )
-    .await;
+    let r2 = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&r.etag()),
+            Some(&json!({"status": "running"})),
+        )
+        .await;
     r2.assert_problem(409, "invalid_transition");
     let s = app
         .post(
@@ -312,15 +281,15 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
         )
         .await;
     assert_status(&s, 201);
-    let r3 = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&r.etag()),
-        Some(&json!({"status": "running"})),
-    )
-    .await;
+    let r3 = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&r.etag()),
+            Some(&json!({"status": "running"})),
+        )
+        .await;
     assert_status(&r3, 200);
     assert_eq!(r3.body["status"], "running");
     assert_eq!(r3.body["sessions"], 1);
@@ -347,25 +316,25 @@ async fn programmes_follow_their_status_rules_and_belong_to_a_zone() {
         .await;
     assert_eq!(list.body["items"].as_array().expect("items").len(), 1);
     // Cancelled is final.
-    let c = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&r3.etag()),
-        Some(&json!({"status": "cancelled"})),
-    )
-    .await;
+    let c = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&r3.etag()),
+            Some(&json!({"status": "cancelled"})),
+        )
+        .await;
     assert_status(&c, 200);
-    let again = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&c.etag()),
-        Some(&json!({"status": "open"})),
-    )
-    .await;
+    let again = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&c.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await;
     again.assert_problem(409, "invalid_transition");
 }
 
@@ -419,16 +388,20 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
 
     // Cancelling B's place gives it to C (first on the list); D moves up.
     let cancel = format!("/api/v1/programmes/{id}/enrolments/{}/cancel", ids[1].0);
-    with_if_match(&app, Method::POST, &cancel, &token, None, None)
+    app.call_if_match(Method::POST, &cancel, &token, None, None)
         .await
         .assert_problem(428, "if_match_required");
-    with_if_match(&app, Method::POST, &cancel, &token, Some("\"v9\""), None)
+    app.call_if_match(Method::POST, &cancel, &token, Some("\"v9\""), None)
         .await
         .assert_problem(412, "version_mismatch");
-    let r = with_if_match(&app, Method::POST, &cancel, &token, Some(&ids[1].1), None).await;
+    let r = app
+        .call_if_match(Method::POST, &cancel, &token, Some(&ids[1].1), None)
+        .await;
     assert_status(&r, 200);
     assert_eq!(r.body["status"], "cancelled");
-    let again = with_if_match(&app, Method::POST, &cancel, &token, Some(&r.etag()), None).await;
+    let again = app
+        .call_if_match(Method::POST, &cancel, &token, Some(&r.etag()), None)
+        .await;
     again.assert_problem(409, "invalid_transition");
     let c = app
         .get(
@@ -459,26 +432,14 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
     let mut change = programme(&team.zone.id.to_string(), None, 1);
     change.as_object_mut().expect("object").remove("zone_id");
     let path = format!("/api/v1/programmes/{id}");
-    let r = with_if_match(
-        &app,
-        Method::PUT,
-        &path,
-        &token,
-        Some(&p.etag()),
-        Some(&change),
-    )
-    .await;
+    let r = app
+        .call_if_match(Method::PUT, &path, &token, Some(&p.etag()), Some(&change))
+        .await;
     assert_field_error(&r, "capacity", "below_enrolled");
     change["capacity"] = json!(3);
-    let r = with_if_match(
-        &app,
-        Method::PUT,
-        &path,
-        &token,
-        Some(&p.etag()),
-        Some(&change),
-    )
-    .await;
+    let r = app
+        .call_if_match(Method::PUT, &path, &token, Some(&p.etag()), Some(&change))
+        .await;
     assert_status(&r, 200);
     assert_eq!(r.body["enrolled"], 3);
     assert_eq!(r.body["waiting"], 0);
@@ -493,13 +454,17 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
         .to_owned();
     let att = format!("/api/v1/programmes/{id}/sessions/{session}/attendance");
     let bad = json!({"records": [{"enrolment_id": ids[1].0, "status": "attended"}]});
-    let r = with_if_match(&app, Method::PUT, &att, &token, None, Some(&bad)).await;
+    let r = app
+        .call_if_match(Method::PUT, &att, &token, None, Some(&bad))
+        .await;
     assert_field_error(&r, "records[0].enrolment_id", "not_enrolled");
     let good = json!({"records": [
         {"enrolment_id": ids[0].0, "status": "attended"},
         {"enrolment_id": ids[2].0, "status": "did_not_attend"}
     ]});
-    let r = with_if_match(&app, Method::PUT, &att, &token, None, Some(&good)).await;
+    let r = app
+        .call_if_match(Method::PUT, &att, &token, None, Some(&good))
+        .await;
     assert_status(&r, 200);
     assert_eq!(r.body["records"].as_array().expect("records").len(), 2);
     app.get(&att, &school)
@@ -509,20 +474,24 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
     assert_eq!(read.body["records"].as_array().expect("records").len(), 2);
 
     let complete = format!("/api/v1/programmes/{id}/enrolments/{}/complete", ids[0].0);
-    let r = with_if_match(&app, Method::POST, &complete, &token, Some(&ids[0].1), None).await;
+    let r = app
+        .call_if_match(Method::POST, &complete, &token, Some(&ids[0].1), None)
+        .await;
     r.assert_problem(409, "invalid_transition");
     let p = app.get(&format!("/api/v1/programmes/{id}"), &token).await;
-    let run = with_if_match(
-        &app,
-        Method::POST,
-        &format!("/api/v1/programmes/{id}/status"),
-        &token,
-        Some(&p.etag()),
-        Some(&json!({"status": "running"})),
-    )
-    .await;
+    let run = app
+        .call_if_match(
+            Method::POST,
+            &format!("/api/v1/programmes/{id}/status"),
+            &token,
+            Some(&p.etag()),
+            Some(&json!({"status": "running"})),
+        )
+        .await;
     assert_status(&run, 200);
-    let r = with_if_match(&app, Method::POST, &complete, &token, Some(&ids[0].1), None).await;
+    let r = app
+        .call_if_match(Method::POST, &complete, &token, Some(&ids[0].1), None)
+        .await;
     assert_status(&r, 200);
     assert_eq!(r.body["status"], "completed");
 }
@@ -591,7 +560,10 @@ async fn concurrent_enrolments_never_exceed_capacity() {
         let path = format!("/api/v1/programmes/{id}/enrolments/{eid}/cancel");
         let token = token.clone();
         let app = &app;
-        async move { with_if_match(app, Method::POST, &path, &token, Some(etag), None).await }
+        async move {
+            app.call_if_match(Method::POST, &path, &token, Some(etag), None)
+                .await
+        }
     });
     for r in futures_util::future::join_all(calls).await {
         assert_status(&r, 200);
@@ -659,7 +631,10 @@ async fn a_session_is_read_with_its_etag_and_moved_with_if_match() {
     let put = |token: String, etag: Option<&'static str>, body: Value| {
         let app = &app;
         let path = path.clone();
-        async move { with_if_match(app, Method::PUT, &path, &token, etag, Some(&body)).await }
+        async move {
+            app.call_if_match(Method::PUT, &path, &token, etag, Some(&body))
+                .await
+        }
     };
     let moved = json!({"date": day(7), "starts_at": "13:00:00", "ends_at": "15:00:00", "topic": "Welcome back"});
     // Roles and scope: schools 403; another zone's team 404.
@@ -725,27 +700,27 @@ async fn a_session_is_read_with_its_etag_and_moved_with_if_match() {
     // Attendance recorded: the session took place. Correcting it to a past
     // day stands; moving it to a day after today does not.
     let status = format!("/api/v1/programmes/{id}/status");
-    let r = with_if_match(
-        &app,
-        Method::POST,
-        &status,
-        &token,
-        Some(&p.etag()),
-        Some(&json!({"status": "open"})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::POST,
+            &status,
+            &token,
+            Some(&p.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await;
     assert_status(&r, 200);
     let e = enrol(&app, &id, &token, "A").await;
     assert_status(&e, 201);
-    let r = with_if_match(
-        &app,
-        Method::PUT,
-        &format!("{path}/attendance"),
-        &token,
-        None,
-        Some(&json!({"records": [{"enrolment_id": e.id(), "status": "attended"}]})),
-    )
-    .await;
+    let r = app
+        .call_if_match(
+            Method::PUT,
+            &format!("{path}/attendance"),
+            &token,
+            None,
+            Some(&json!({"records": [{"enrolment_id": e.id(), "status": "attended"}]})),
+        )
+        .await;
     assert_status(&r, 200);
     let mut later = moved.clone();
     later["date"] = json!(day(14));

@@ -8,36 +8,18 @@
 use chrono::Utc;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::Method;
-use sct_e2e::{Reply, TestApp};
+use sct_e2e::{assert_unauthorized, jwt_claims, Reply, TestApp};
 use serde_json::{json, Value};
 use std::sync::{Mutex, OnceLock};
 
+/// A key or key set of `tests/fixtures/jwks`.
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/jwks")
-        .join(name)
+    sct_e2e::fixture("jwks").join(name)
 }
 
+/// The identity provider's claims for an la_admin, with `changes`.
 fn claims(changes: &Value) -> Value {
-    let now = Utc::now().timestamp();
-    let mut c = json!({
-        "sub": "idp-user-1",
-        "role": "la_admin",
-        "name": "IdP Admin",
-        "iss": "sct-dev",
-        "aud": "sct-api",
-        "exp": now + 600,
-        "nbf": now - 5,
-        "iat": now,
-    });
-    for (k, v) in changes.as_object().expect("object") {
-        if v.is_null() {
-            c.as_object_mut().expect("object").remove(k);
-        } else {
-            c[k] = v.clone();
-        }
-    }
-    c
+    jwt_claims("idp-user-1", "IdP Admin", changes)
 }
 
 /// Signs with a fixture private key as the identity provider would.
@@ -81,9 +63,10 @@ mod tempfile_path {
 
 const PROTECTED: &str = "/api/v1/zones";
 
+/// An `invalid_token` 401 whose challenge says so (RFC 6750).
 #[track_caller]
 fn assert_refused(reply: &Reply, case: &str) {
-    assert_eq!(reply.status, 401, "{case}: {}", reply.text);
+    assert_unauthorized(reply, "invalid_token", case);
     reply.assert_problem(401, "invalid_token");
     let challenge = reply.header("www-authenticate").unwrap_or_default();
     assert!(

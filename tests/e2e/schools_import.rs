@@ -19,11 +19,9 @@ type Row = (
     Option<String>,
 );
 
+/// A GIAS extract (or zone map) of `tests/fixtures/gias`.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gias")
-        .join(name);
-    std::fs::read(&path).expect("fixture")
+    std::fs::read(sct_e2e::fixture("gias").join(name)).expect("fixture")
 }
 
 async fn send(app: &TestApp, query: &str, body: Vec<u8>) -> Reply {
@@ -174,7 +172,7 @@ async fn imports_are_refused_to_others_and_in_other_formats() {
 async fn the_library_import_assigns_zones_from_a_map_and_skips_unknown_codes() {
     let app = TestApp::spawn().await;
     let mut conn = app.pool.conn().await.expect("conn");
-    let zone = catalogue::create_zone(&mut conn, "GZ1", "Zone GZ1")
+    let zone = organisation::create_zone(&mut conn, "GZ1", "Zone GZ1")
         .await
         .expect("zone");
     let map = parse_zone_map(&fixture("zones.csv")).expect("map");
@@ -197,11 +195,11 @@ async fn the_library_import_assigns_zones_from_a_map_and_skips_unknown_codes() {
         reasons,
         vec![(5, "unknown zone code \"NOPE\""), (7, "bad URN \"ABC123\"")]
     );
-    let zoned = catalogue::get_school(&mut conn, "900001")
+    let zoned = organisation::get_school(&mut conn, "900001")
         .await
         .expect("school");
     assert_eq!(zoned.zone_id, Some(zone.id));
-    let unzoned = catalogue::get_school(&mut conn, "900005")
+    let unzoned = organisation::get_school(&mut conn, "900005")
         .await
         .expect("school");
     assert_eq!(unzoned.zone_id, None);

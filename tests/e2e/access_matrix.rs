@@ -153,14 +153,7 @@ async fn world(app: &TestApp, n: u32) -> World {
     let urn = a.schools[0].urn.clone();
     let referral = app.submit(&urn, &sct_e2e::upn(n), 4).await;
     assert_eq!(referral.status, 201, "{}", referral.text);
-    let client = app
-        .post(
-            "/api/v1/integration-clients",
-            &app.admin(),
-            &json!({"name": "Matrix MIS", "schools": [urn]}),
-        )
-        .await;
-    assert_eq!(client.status, 201, "{}", client.text);
+    let (client, client_secret, _) = app.register_client(&[&urn]).await;
     let tokens = HashMap::from([
         ("la_admin", Some(app.admin())),
         ("manager", Some(app.manager(&a))),
@@ -173,14 +166,8 @@ async fn world(app: &TestApp, n: u32) -> World {
     ]);
     World {
         referral: referral.id(),
-        client_secret: client.body["client_secret"]
-            .as_str()
-            .expect("client_secret")
-            .to_owned(),
-        client: client.body["client_id"]
-            .as_str()
-            .expect("client_id")
-            .to_owned(),
+        client_secret,
+        client,
         a,
         tokens,
     }
@@ -397,25 +384,8 @@ async fn every_operation_has_a_decision_for_every_role_and_the_server_keeps_it()
 
 /// An OAuth token for a newly registered integration client of `schools`.
 async fn client_token(app: &TestApp, schools: &[&str]) -> String {
-    let reg = app
-        .post(
-            "/api/v1/integration-clients",
-            &app.admin(),
-            &json!({"name": "Other MIS", "schools": schools}),
-        )
-        .await;
-    assert_eq!(reg.status, 201, "{}", reg.text);
-    let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        reg.body["client_id"].as_str().expect("client_id"),
-        reg.body["client_secret"].as_str().expect("client_secret")
-    );
-    let t = app.form("/api/v1/oauth/token", &form, None).await;
-    assert_eq!(t.status, 200, "{}", t.text);
-    t.body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
+    let (id, secret, _) = app.register_client(schools).await;
+    app.client_token(&id, &secret).await
 }
 
 /// What a referral looks like to la_admin: its version and history length.

@@ -2,15 +2,8 @@
 //! may read which zone.
 
 use sct_domain::Role;
-use sct_e2e::{upn, Reply, TestApp, TestTeam};
+use sct_e2e::{Reply, TestApp, TestTeam};
 use serde_json::{json, Value};
-
-/// Submits a referral (INDES level `level`) and returns its id and ETag.
-async fn referral(app: &TestApp, t: &TestTeam, n: u32, level: u8) -> (String, String) {
-    let r = app.submit(&t.schools[0].urn, &upn(n), level).await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    (r.id(), r.etag())
-}
 
 /// Runs actions in order as the team's manager; returns the last ETag.
 async fn walk(
@@ -57,10 +50,10 @@ async fn referrals_are_counted_by_each_dimension_as_json_and_csv() {
     let app = TestApp::spawn().await;
     let a = app.team("RA").await;
     let b = app.team("RB").await;
-    referral(&app, &a, 1, 4).await;
-    referral(&app, &a, 2, 4).await;
-    referral(&app, &a, 3, 5).await;
-    referral(&app, &b, 4, 4).await;
+    app.submitted(&a, 1, 4).await;
+    app.submitted(&a, 2, 4).await;
+    app.submitted(&a, 3, 5).await;
+    app.submitted(&b, 4, 4).await;
     let admin = app.admin();
 
     let r = app
@@ -149,8 +142,8 @@ async fn reports_are_for_council_admins_and_managers_of_the_zone() {
     let app = TestApp::spawn().await;
     let a = app.team("QA").await;
     let b = app.team("QB").await;
-    referral(&app, &a, 1, 4).await;
-    referral(&app, &b, 2, 4).await;
+    app.submitted(&a, 1, 4).await;
+    app.submitted(&b, 2, 4).await;
     let reports = [
         "referrals",
         "responsiveness",
@@ -238,9 +231,9 @@ async fn reports_are_for_council_admins_and_managers_of_the_zone() {
 async fn responsiveness_measures_acceptance_allocation_and_waiting() {
     let app = TestApp::spawn().await;
     let t = app.team("TA").await;
-    let (r1, e1) = referral(&app, &t, 1, 4).await;
-    let (r2, e2) = referral(&app, &t, 2, 4).await;
-    let (r3, _) = referral(&app, &t, 3, 4).await;
+    let (r1, e1) = app.submitted(&t, 1, 4).await;
+    let (r2, e2) = app.submitted(&t, 2, 4).await;
+    let (r3, _) = app.submitted(&t, 3, 4).await;
     walk(
         &app,
         &t,
@@ -323,7 +316,7 @@ async fn caseloads_stand_against_caps_per_worker_and_team() {
     let busy = t.practitioners[0].id.to_string();
     let mut etags = Vec::new();
     for n in 1..=3 {
-        let (id, e) = referral(&app, &t, n, 4).await;
+        let (id, e) = app.submitted(&t, n, 4).await;
         let e = walk(
             &app,
             &t,
@@ -392,7 +385,7 @@ async fn outcomes_at_closure_and_the_shift_left() {
     let t = app.team("OA").await;
     let outcomes = ["stepped_down", "stepped_down", "stepped_up", "needs_met"];
     for (n, outcome) in (1..).zip(outcomes) {
-        let (id, e) = referral(&app, &t, n, 4).await;
+        let (id, e) = app.submitted(&t, n, 4).await;
         walk(
             &app,
             &t,
@@ -407,7 +400,7 @@ async fn outcomes_at_closure_and_the_shift_left() {
         .await;
     }
     // One referral still open does not count.
-    referral(&app, &t, 9, 4).await;
+    app.submitted(&t, 9, 4).await;
 
     let r = app.get("/api/v1/reports/outcomes", &app.admin()).await;
     let rs = rows(&r);
@@ -456,7 +449,7 @@ async fn outcomes_at_closure_and_the_shift_left() {
 
 /// A referral of the team accepted, allocated and started: its id.
 async fn active(app: &TestApp, t: &TestTeam, n: u32) -> String {
-    let (id, etag) = referral(app, t, n, 4).await;
+    let (id, etag) = app.submitted(t, n, 4).await;
     let etag = walk(
         app,
         t,

@@ -2,43 +2,8 @@
 //! (versioned, team-scoped), individual and group sessions, reviews with
 //! distance travelled, and final ratings at closure, with the refusals.
 
-use reqwest::Method;
-use sct_e2e::{upn, Reply, TestApp, TestTeam};
+use sct_e2e::{assert_field_error, assert_status, items, upn, Reply, TestApp, TestTeam};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
-
-fn items(reply: &Reply) -> &Vec<Value> {
-    reply.body["items"].as_array().expect("items")
-}
-
-async fn put(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Reply {
-    let headers: Vec<(&str, &str)> = if_match.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(Method::PUT, path, Some(token), Some(body), &headers)
-        .await
-}
 
 fn intervention(name: &str, mode: &str, areas: &[&str], active: bool) -> Value {
     json!({
@@ -278,18 +243,17 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
         &["social_emotional_mental_health"],
         true,
     );
-    put(&app, &path, &admin, None, &change)
+    app.put(&path, &admin, None, &change)
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &path, &app.manager(&t), Some("\"v1\""), &change)
+    app.put(&path, &app.manager(&t), Some("\"v1\""), &change)
         .await
         .assert_problem(403, "forbidden_for_role");
-    let updated = put(&app, &path, &admin, Some("\"v1\""), &change).await;
+    let updated = app.put(&path, &admin, Some("\"v1\""), &change).await;
     assert_status(&updated, 200);
     assert_eq!(updated.etag(), "\"v2\"");
     assert_eq!(updated.body["name"], "ELSA (revised)");
-    put(
-        &app,
+    app.put(
         &path,
         &admin,
         Some("\"v1\""),
@@ -299,8 +263,7 @@ async fn la_admin_keeps_the_catalogue_and_every_role_reads_what_it_may() {
     .assert_problem(412, "version_mismatch");
     let read = app.get(&path, &admin).await;
     assert_eq!(read.body["name"], "ELSA (revised)");
-    put(
-        &app,
+    app.put(
         &format!("/api/v1/interventions/{}", uuid::Uuid::nil()),
         &admin,
         Some("\"v1\""),
@@ -333,18 +296,19 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         .await
         .assert_problem(404, "not_found");
     assert_field_error(
-        &put(&app, &path, &colleague, None, &plan_body(5, 5, &[])).await,
+        &app.put(&path, &colleague, None, &plan_body(5, 5, &[]))
+            .await,
         "goals[0].target",
         "target_not_above_baseline",
     );
     assert_field_error(
-        &put(&app, &path, &colleague, None, &plan_body(-1, 11, &[])).await,
+        &app.put(&path, &colleague, None, &plan_body(-1, 11, &[]))
+            .await,
         "goals[0].baseline",
         "off_gbo_scale",
     );
     assert_field_error(
-        &put(
-            &app,
+        &app.put(
             &path,
             &colleague,
             None,
@@ -355,25 +319,26 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         "goal_count",
     );
     assert_field_error(
-        &put(&app, &path, &colleague, None, &plan_body(2, 7, &[&retired])).await,
+        &app.put(&path, &colleague, None, &plan_body(2, 7, &[&retired]))
+            .await,
         "intervention_ids[0]",
         "inactive_intervention",
     );
     let nil = uuid::Uuid::nil().to_string();
     assert_field_error(
-        &put(&app, &path, &colleague, None, &plan_body(2, 7, &[&nil])).await,
+        &app.put(&path, &colleague, None, &plan_body(2, 7, &[&nil]))
+            .await,
         "intervention_ids[0]",
         "unknown_intervention",
     );
     let mut extra = plan_body(2, 7, &[]);
     extra["goals"][0]["owner"] = json!("x");
     assert_field_error(
-        &put(&app, &path, &colleague, None, &extra).await,
+        &app.put(&path, &colleague, None, &extra).await,
         "goals[0].owner",
         "unknown_field",
     );
-    put(
-        &app,
+    app.put(
         &path,
         &app.school(&t.schools[0].urn),
         None,
@@ -382,13 +347,15 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
     .await
     .assert_problem(403, "forbidden_for_role");
     for token in [app.manager(&other), app.practitioner(&other, 0)] {
-        put(&app, &path, &token, None, &plan_body(2, 7, &[]))
+        app.put(&path, &token, None, &plan_body(2, 7, &[]))
             .await
             .assert_problem(404, "not_found");
     }
     assert_eq!(app.db.count("support_plans").await, 0);
 
-    let created = put(&app, &path, &colleague, None, &plan_body(2, 7, &[&elsa])).await;
+    let created = app
+        .put(&path, &colleague, None, &plan_body(2, 7, &[&elsa]))
+        .await;
     assert_status(&created, 201);
     assert_eq!(created.etag(), "\"v1\"");
     assert_eq!(created.header("location"), Some(path.as_str()));
@@ -417,20 +384,22 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         ],
         "intervention_ids": [elsa]
     });
-    put(&app, &path, &colleague, None, &change)
+    app.put(&path, &colleague, None, &change)
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &path, &colleague, Some("\"v7\""), &change)
+    app.put(&path, &colleague, Some("\"v7\""), &change)
         .await
         .assert_problem(412, "version_mismatch");
     let mut stranger = change.clone();
     stranger["goals"][0]["id"] = json!(nil);
     assert_field_error(
-        &put(&app, &path, &colleague, Some("\"v1\""), &stranger).await,
+        &app.put(&path, &colleague, Some("\"v1\""), &stranger).await,
         "goals[0].id",
         "unknown_goal",
     );
-    let updated = put(&app, &path, &app.manager(&t), Some("\"v1\""), &change).await;
+    let updated = app
+        .put(&path, &app.manager(&t), Some("\"v1\""), &change)
+        .await;
     assert_status(&updated, 200);
     assert_eq!(updated.etag(), "\"v2\"");
     let now = goal_ids(&updated);
@@ -452,8 +421,7 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
     assert_eq!(v[1]["plan"]["goals"][1]["area"], "learning_and_cognition");
 
     let submitted = app.submit(&t.schools[0].urn, &upn(2), 4).await;
-    put(
-        &app,
+    app.put(
         &format!("/api/v1/referrals/{}/plan", submitted.id()),
         &app.manager(&t),
         None,
@@ -613,14 +581,14 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
     )
     .await
     .assert_problem(409, "no_support_plan");
-    let plan = put(
-        &app,
-        &format!("/api/v1/referrals/{ref_a}/plan"),
-        &practitioner,
-        None,
-        &plan_body(2, 7, &[&elsa]),
-    )
-    .await;
+    let plan = app
+        .put(
+            &format!("/api/v1/referrals/{ref_a}/plan"),
+            &practitioner,
+            None,
+            &plan_body(2, 7, &[&elsa]),
+        )
+        .await;
     assert_status(&plan, 201);
     let goals = goal_ids(&plan);
     assert_field_error(
@@ -746,8 +714,7 @@ async fn sessions_reviews_and_closure_record_the_work_and_the_distance_travelled
 
     // A family that moved away closes without final ratings.
     assert_status(
-        &put(
-            &app,
+        &app.put(
             &format!("/api/v1/referrals/{ref_b}/plan"),
             &practitioner,
             None,
@@ -823,58 +790,61 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
     });
 
     // Refusals: role, other team, bad payload, participants changed, no or stale If-Match.
-    put(&app, &path, &school, Some("\"v1\""), &fix)
+    app.put(&path, &school, Some("\"v1\""), &fix)
         .await
         .assert_problem(403, "forbidden_for_role");
-    put(&app, &path, &app.manager(&other), Some("\"v1\""), &fix)
+    app.put(&path, &app.manager(&other), Some("\"v1\""), &fix)
         .await
         .assert_problem(404, "not_found");
     let mut future = fix.clone();
     future["held_on"] = json!("2999-01-01");
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v1\""), &future).await,
+        &app.put(&path, &practitioner, Some("\"v1\""), &future).await,
         "held_on",
         "in_future",
     );
     let mut unknown = fix.clone();
     unknown["format"] = json!("individual");
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v1\""), &unknown).await,
+        &app.put(&path, &practitioner, Some("\"v1\""), &unknown)
+            .await,
         "format",
         "unknown_field",
     );
     let mut inconsistent = fix.clone();
     inconsistent["participants"][1]["attendees"] = attended.clone();
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v1\""), &inconsistent).await,
+        &app.put(&path, &practitioner, Some("\"v1\""), &inconsistent)
+            .await,
         "participants[1].attendees",
         "inconsistent_attendance",
     );
     let mut moved = fix.clone();
     moved["participants"][1]["referral_id"] = json!(ref_c);
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v9\""), &moved).await,
+        &app.put(&path, &practitioner, Some("\"v9\""), &moved).await,
         "participants",
         "participants_changed",
     );
     let mut dropped = fix.clone();
     dropped["participants"] = json!([fix["participants"][0]]);
     assert_field_error(
-        &put(&app, &path, &practitioner, Some("\"v1\""), &dropped).await,
+        &app.put(&path, &practitioner, Some("\"v1\""), &dropped)
+            .await,
         "participants",
         "participants_changed",
     );
-    put(&app, &path, &practitioner, None, &fix)
+    app.put(&path, &practitioner, None, &fix)
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &path, &practitioner, Some("\"v9\""), &fix)
+    app.put(&path, &practitioner, Some("\"v9\""), &fix)
         .await
         .assert_problem(412, "version_mismatch");
     let unchanged = app.get(&path, &practitioner).await;
     assert_eq!(unchanged.etag(), "\"v1\"");
     assert_eq!(unchanged.body["held_on"], "2026-11-21");
 
-    let fixed = put(&app, &path, &practitioner, Some("\"v1\""), &fix).await;
+    let fixed = app.put(&path, &practitioner, Some("\"v1\""), &fix).await;
     assert_status(&fixed, 200);
     assert_eq!(fixed.etag(), "\"v2\"");
     assert_eq!(fixed.body["held_on"], "2026-11-20");
@@ -899,14 +869,14 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
     assert_eq!(items(&a_list)[0]["attendees"]["parent_carer"], true);
 
     // Reviews: read one, re-rate its goals; the plan's distance travelled follows.
-    let plan = put(
-        &app,
-        &format!("/api/v1/referrals/{ref_a}/plan"),
-        &practitioner,
-        None,
-        &plan_body(2, 7, &[&elsa]),
-    )
-    .await;
+    let plan = app
+        .put(
+            &format!("/api/v1/referrals/{ref_a}/plan"),
+            &practitioner,
+            None,
+            &plan_body(2, 7, &[&elsa]),
+        )
+        .await;
     assert_status(&plan, 201);
     let goals = goal_ids(&plan);
     let reviews = format!("/api/v1/referrals/{ref_a}/reviews");
@@ -935,11 +905,10 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
     .assert_problem(404, "not_found");
 
     let rerate = json!({"reviewed_on": "2026-11-23", "ratings": [{"goal_id": goals[0], "rating": 8}, {"goal_id": goals[1], "rating": 1}], "notes": "Corrected after checking with school"});
-    put(&app, &review_path, &school, Some("\"v1\""), &rerate)
+    app.put(&review_path, &school, Some("\"v1\""), &rerate)
         .await
         .assert_problem(403, "forbidden_for_role");
-    put(
-        &app,
+    app.put(
         &review_path,
         &app.practitioner(&other, 0),
         Some("\"v1\""),
@@ -948,8 +917,7 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
     .await
     .assert_problem(404, "not_found");
     assert_field_error(
-        &put(
-            &app,
+        &app.put(
             &review_path,
             &practitioner,
             Some("\"v1\""),
@@ -960,9 +928,7 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
         "goal_not_rated",
     );
     assert_field_error(
-        &put(
-            &app,
-            &review_path,
+        &app.put(&review_path,
             &practitioner,
             Some("\"v1\""),
             &json!({"reviewed_on": "2026-11-23", "ratings": [{"goal_id": goals[0], "rating": 12}, {"goal_id": goals[1], "rating": 1}]}),
@@ -971,13 +937,15 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
         "ratings[0].rating",
         "off_gbo_scale",
     );
-    put(&app, &review_path, &practitioner, None, &rerate)
+    app.put(&review_path, &practitioner, None, &rerate)
         .await
         .assert_problem(428, "if_match_required");
-    put(&app, &review_path, &practitioner, Some("\"v7\""), &rerate)
+    app.put(&review_path, &practitioner, Some("\"v7\""), &rerate)
         .await
         .assert_problem(412, "version_mismatch");
-    let rerated = put(&app, &review_path, &practitioner, Some("\"v1\""), &rerate).await;
+    let rerated = app
+        .put(&review_path, &practitioner, Some("\"v1\""), &rerate)
+        .await;
     assert_status(&rerated, 200);
     assert_eq!(rerated.etag(), "\"v2\"");
     assert_eq!(rerated.body["reviewed_on"], "2026-11-23");
@@ -1004,10 +972,10 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
         )
         .await;
     assert_status(&closed, 200);
-    put(&app, &review_path, &practitioner, Some("\"v2\""), &rerate)
+    app.put(&review_path, &practitioner, Some("\"v2\""), &rerate)
         .await
         .assert_problem(409, "referral_not_open");
-    put(&app, &path, &practitioner, Some("\"v2\""), &fix)
+    app.put(&path, &practitioner, Some("\"v2\""), &fix)
         .await
         .assert_problem(409, "referral_not_open");
 }

@@ -147,34 +147,9 @@ fn verify(r: &Received, secret: &str) {
 
 /// Registers an integration client for `schools`; returns (id, bearer token).
 async fn client(app: &TestApp, schools: &[&str]) -> (String, String) {
-    let reply = app
-        .post(
-            "/api/v1/integration-clients",
-            &app.admin(),
-            &json!({"name": "Example MIS", "schools": schools}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    let id = reply.body["client_id"].as_str().expect("id").to_owned();
-    let secret = reply.body["client_secret"]
-        .as_str()
-        .expect("secret")
-        .to_owned();
-    let token = app
-        .form(
-            "/api/v1/oauth/token",
-            "grant_type=client_credentials",
-            Some((&id, &secret)),
-        )
-        .await;
-    assert_eq!(token.status, 200, "{}", token.text);
-    (
-        id,
-        token.body["access_token"]
-            .as_str()
-            .expect("token")
-            .to_owned(),
-    )
+    let (id, secret, _) = app.register_client(schools).await;
+    let token = app.client_token(&id, &secret).await;
+    (id, token)
 }
 
 /// Subscribes; returns (subscription id, secret).

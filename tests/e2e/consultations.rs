@@ -3,26 +3,8 @@
 //! call through the ordinary submission path.
 
 use reqwest::Method;
-use sct_e2e::{referral_body, upn, Reply, TestApp};
+use sct_e2e::{assert_field_error, assert_status, referral_body, upn, Reply, TestApp};
 use serde_json::{json, Value};
-
-#[track_caller]
-fn assert_status(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "body: {}", reply.text);
-}
-
-#[track_caller]
-fn assert_field_error(reply: &Reply, field: &str, code: &str) {
-    reply.assert_problem(422, "validation_failed");
-    let errors = reply.body["errors"].as_array().expect("errors");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "expected {field}/{code}: {}",
-        reply.text
-    );
-}
 
 fn consultation(urn: &str) -> Value {
     json!({
@@ -38,15 +20,9 @@ fn consultation(urn: &str) -> Value {
 }
 
 async fn refer(app: &TestApp, id: &str, token: &str, etag: Option<&str>, body: &Value) -> Reply {
-    let headers: Vec<(&str, &str)> = etag.map(|e| ("if-match", e)).into_iter().collect();
-    app.call(
-        Method::POST,
-        &format!("/api/v1/consultations/{id}/referral"),
-        Some(token),
-        Some(body),
-        &headers,
-    )
-    .await
+    let path = format!("/api/v1/consultations/{id}/referral");
+    app.call_if_match(Method::POST, &path, token, etag, Some(body))
+        .await
 }
 
 #[tokio::test]
