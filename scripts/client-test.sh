@@ -6,28 +6,35 @@
 # database from scripts/db.sh (migrated and seeded), registers an
 # integration client with an la_admin token from `sct token`, and runs
 # tests/client/use_client.py: OAuth token, submit a referral, read it back.
-# Cleans up the server and the database on exit.
+# The referral's webhook delivery (worker on, loopback allowed) goes to
+# tests/client/webhook_receiver.py, which verifies it with the official
+# Python `standardwebhooks` library (PyPI, pinned, same venv).
+# Cleans up the server, the receiver and the database on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=$ROOT/.client-test
 VENV=$WORK/venv
 GENERATOR_VERSION=${OPENAPI_PYTHON_CLIENT_VERSION:-0.29.1}
+STANDARDWEBHOOKS_VERSION=${STANDARDWEBHOOKS_VERSION:-1.1.0}
 DB_NAME=sct_client_test_$$
 SERVER_PID=
+RECEIVER_PID=
 
 cleanup() {
     status=$?
+    if [ -n "$RECEIVER_PID" ]; then kill "$RECEIVER_PID" 2>/dev/null || true; wait "$RECEIVER_PID" 2>/dev/null || true; fi
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
     if [ -n "${ADMIN_URL:-}" ]; then scripts/db.sh drop-prefix "$ADMIN_URL" "$DB_NAME" >/dev/null 2>&1 || true; fi
     exit $status
 }
 trap cleanup EXIT
 
-echo "== Python venv and openapi-python-client $GENERATOR_VERSION"
+echo "== Python venv, openapi-python-client $GENERATOR_VERSION, standardwebhooks $STANDARDWEBHOOKS_VERSION"
 mkdir -p "$WORK"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --disable-pip-version-check "openapi-python-client==$GENERATOR_VERSION"
+"$VENV/bin/pip" install -q --disable-pip-version-check "openapi-python-client==$GENERATOR_VERSION" \
+    "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 
 echo "== generate the client from openapi/openapi.json"
 rm -rf "$WORK/sct-client"
@@ -47,8 +54,10 @@ DATABASE_URL=$(scripts/db.sh url "$DB_NAME")
 ADMIN_URL=$DATABASE_URL
 "$SCT" migrate
 "$SCT" seed
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-SCT_BIND=127.0.0.1:$PORT SCT_WEBHOOK_WORKER=off "$SCT" serve >"$WORK/server.log" 2>&1 &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+PORT=$(free_port)
+SCT_BIND=127.0.0.1:$PORT SCT_WEBHOOK_WORKER=on SCT_WEBHOOK_ALLOW_PRIVATE=loopback SCT_WEBHOOK_POLL_MS=100 \
+    "$SCT" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
@@ -66,6 +75,35 @@ curl -sf -X POST "$API/integration-clients" -H "Authorization: Bearer $ADMIN" \
 SCT_CLIENT_ID=$(python3 -c 'import json; print(json.load(open("'"$WORK"'/client.json"))["client_id"])')
 SCT_CLIENT_SECRET=$(python3 -c 'import json; print(json.load(open("'"$WORK"'/client.json"))["client_secret"])')
 
+echo "== subscribe a receiver that verifies with the Python standardwebhooks library"
+HOOK_PORT=$(free_port)
+curl -sf -X POST "$API/webhook-subscriptions" -H "Authorization: Bearer $ADMIN" \
+    -H 'content-type: application/json' \
+    -d "{\"url\": \"http://127.0.0.1:$HOOK_PORT/hook\", \"events\": [\"referral.submitted\"]}" >"$WORK/subscription.json"
+RESULTS=$WORK/webhooks.jsonl
+rm -f "$RESULTS"
+SCT_WEBHOOK_PORT=$HOOK_PORT SCT_WEBHOOK_RESULTS=$RESULTS \
+    SCT_WEBHOOK_SECRET=$(python3 -c 'import json; print(json.load(open("'"$WORK"'/subscription.json"))["secret"])') \
+    "$VENV/bin/python" tests/client/webhook_receiver.py &
+RECEIVER_PID=$!
+
 echo "== use the generated client"
 SCT_BASE=http://127.0.0.1:$PORT SCT_URN=$URN SCT_CLIENT_ID=$SCT_CLIENT_ID SCT_CLIENT_SECRET=$SCT_CLIENT_SECRET \
     "$VENV/bin/python" tests/client/use_client.py
+
+echo "== the referral's webhook delivery, verified by the Python standardwebhooks library"
+for _ in $(seq 1 200); do
+    grep -q '"type": "referral.submitted"' "$RESULTS" 2>/dev/null && break
+    sleep 0.1
+done
+python3 - "$RESULTS" <<'PY'
+import json, sys
+try:
+    records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+except FileNotFoundError:
+    sys.exit("no webhook delivery reached the receiver")
+bad = [r for r in records if not (r["verified"] and r["tampered_refused"])]
+if bad or not any(r.get("type") == "referral.submitted" for r in records):
+    sys.exit(f"webhook deliveries not verified by standardwebhooks: {records}")
+print(f"{len(records)} delivery verified by standardwebhooks (a changed body refused): {records[0]['webhook_id']}")
+PY

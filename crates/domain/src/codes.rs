@@ -224,28 +224,37 @@ impl YearGroup {
     }
 }
 
-/// SEN provision as recorded in the school census.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// SEN provision as recorded in the school census. Its names are the census
+/// codes (N, K, E), not derivable from the variant names.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 pub enum SenProvision {
     /// `N`: no special educational need.
+    #[strum(serialize = "N")]
     NoSen,
     /// `K`: SEN Support.
+    #[strum(serialize = "K")]
     SenSupport,
     /// `E`: education, health and care plan.
+    #[strum(serialize = "E")]
     EhcPlan,
 }
 
 impl SenProvision {
-    /// Every value.
-    pub const ALL: [SenProvision; 3] = [Self::NoSen, Self::SenSupport, Self::EhcPlan];
-
     /// The census code.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::NoSen => "N",
-            Self::SenSupport => "K",
-            Self::EhcPlan => "E",
-        }
+        self.into()
     }
 
     /// Parses the census code.
@@ -253,12 +262,26 @@ impl SenProvision {
     /// # Errors
     /// `SenProvision` for anything but N, K, E.
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
-        crate::parse_by_name(&Self::ALL, raw.trim(), Self::code).ok_or(CodeError::SenProvision)
+        raw.trim().parse().map_err(|_| CodeError::SenProvision)
     }
 }
 
-/// SEN type (primary or secondary need) as recorded in the school census.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// SEN type (primary or secondary need) as recorded in the school census:
+/// the census code is the variant's name in capitals, read in any case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "UPPERCASE", ascii_case_insensitive)]
 pub enum SenType {
     Spld,
     Mld,
@@ -279,42 +302,9 @@ pub enum SenType {
 }
 
 impl SenType {
-    /// Every value, in census order.
-    pub const ALL: [SenType; 14] = [
-        Self::Spld,
-        Self::Mld,
-        Self::Sld,
-        Self::Pmld,
-        Self::Semh,
-        Self::Slcn,
-        Self::Hi,
-        Self::Vi,
-        Self::Msi,
-        Self::Pd,
-        Self::Asd,
-        Self::Ds,
-        Self::Oth,
-        Self::Nsa,
-    ];
-
     /// The census code.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Spld => "SPLD",
-            Self::Mld => "MLD",
-            Self::Sld => "SLD",
-            Self::Pmld => "PMLD",
-            Self::Semh => "SEMH",
-            Self::Slcn => "SLCN",
-            Self::Hi => "HI",
-            Self::Vi => "VI",
-            Self::Msi => "MSI",
-            Self::Pd => "PD",
-            Self::Asd => "ASD",
-            Self::Ds => "DS",
-            Self::Oth => "OTH",
-            Self::Nsa => "NSA",
-        }
+        self.into()
     }
 
     /// Parses the census code (case-insensitive).
@@ -322,8 +312,7 @@ impl SenType {
     /// # Errors
     /// `SenType` for an unknown code.
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
-        let up = raw.trim().to_ascii_uppercase();
-        crate::parse_by_name(&Self::ALL, &up, Self::code).ok_or(CodeError::SenType)
+        raw.trim().parse().map_err(|_| CodeError::SenType)
     }
 
     /// Checks a primary need against the SEN provision, as the census does:
@@ -346,6 +335,7 @@ impl SenType {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use strum::IntoEnumIterator;
 
     #[test]
     fn the_dfe_example_upn_is_valid() {
@@ -424,7 +414,7 @@ mod tests {
         assert_eq!(SenType::parse("DS"), Ok(SenType::Ds));
         assert_eq!(SenType::parse("semh"), Ok(SenType::Semh));
         assert_eq!(SenType::parse("ADHD"), Err(CodeError::SenType));
-        for t in SenType::ALL {
+        for t in SenType::iter() {
             assert_eq!(SenType::parse(t.code()), Ok(t));
         }
     }

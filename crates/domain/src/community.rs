@@ -75,7 +75,21 @@ impl Postcode {
 }
 
 /// What kind of group offer a programme is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ProgrammeType {
     ParentingProgramme,
     SupportGroup,
@@ -83,17 +97,12 @@ pub enum ProgrammeType {
 }
 
 impl ProgrammeType {
-    /// Every type.
-    pub const ALL: [ProgrammeType; 3] =
-        [Self::ParentingProgramme, Self::SupportGroup, Self::Workshop];
+    /// Every type (the api's ORUK taxonomy lists them; elsewhere `iter()`).
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ParentingProgramme => "parenting_programme",
-            Self::SupportGroup => "support_group",
-            Self::Workshop => "workshop",
-        }
+        self.into()
     }
 
     /// A name for people (the ORUK taxonomy term's name).
@@ -107,13 +116,26 @@ impl ProgrammeType {
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
 /// Where a programme is in its life. Being full is not a status: it follows
 /// from capacity and enrolments, and a cancellation makes room again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ProgrammeStatus {
     /// Being prepared; not published, no enrolments.
     Draft,
@@ -128,29 +150,14 @@ pub enum ProgrammeStatus {
 }
 
 impl ProgrammeStatus {
-    /// Every status.
-    pub const ALL: [ProgrammeStatus; 5] = [
-        Self::Draft,
-        Self::Open,
-        Self::Running,
-        Self::Completed,
-        Self::Cancelled,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Open => "open",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// Whether families can enrol (or join the waiting list).
@@ -232,7 +239,20 @@ pub fn check_capacity(capacity: u32, enrolled: u32) -> Result<(), ProgrammeError
 }
 
 /// Where a family's enrolment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum EnrolmentStatus {
     /// Holds a place.
     Enrolled,
@@ -245,27 +265,14 @@ pub enum EnrolmentStatus {
 }
 
 impl EnrolmentStatus {
-    /// Every status.
-    pub const ALL: [EnrolmentStatus; 4] = [
-        Self::Enrolled,
-        Self::Waiting,
-        Self::Cancelled,
-        Self::Completed,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enrolled => "enrolled",
-            Self::Waiting => "waiting",
-            Self::Cancelled => "cancelled",
-            Self::Completed => "completed",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
@@ -389,6 +396,7 @@ pub fn promotions<T: Ord + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
     use uuid::Uuid;
     use ProgrammeStatus as P;
 
@@ -489,7 +497,7 @@ mod tests {
             assert_eq!(change_status(from, P::Cancelled, 0), Ok(P::Cancelled));
         }
         for from in [P::Completed, P::Cancelled] {
-            for to in P::ALL {
+            for to in P::iter() {
                 assert!(change_status(from, to, 5).is_err(), "{from:?} -> {to:?}");
             }
         }
@@ -497,7 +505,7 @@ mod tests {
 
     #[test]
     fn only_open_or_running_programmes_are_published_and_take_enrolments() {
-        for s in P::ALL {
+        for s in P::iter() {
             assert_eq!(s.takes_enrolments(), matches!(s, P::Open | P::Running));
             assert_eq!(s.is_published(), s.takes_enrolments());
             assert_eq!(P::parse(s.as_str()), Some(s));
@@ -586,7 +594,7 @@ mod tests {
         );
         assert!(complete_enrolment(E::Enrolled, P::Open).is_err());
         assert!(complete_enrolment(E::Waiting, P::Running).is_err());
-        for s in E::ALL {
+        for s in E::iter() {
             assert_eq!(E::parse(s.as_str()), Some(s));
         }
     }

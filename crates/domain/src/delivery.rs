@@ -25,82 +25,220 @@ pub const MAX_GOALS: usize = 20;
 /// Most interventions a plan may choose.
 pub const MAX_PLAN_INTERVENTIONS: usize = 20;
 
-macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            /// Parses a wire name.
-            pub fn parse(name: &str) -> Option<Self> {
-                crate::parse_by_name(Self::ALL, name, Self::as_str)
-            }
-        }
-    };
+/// How an intervention is delivered.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum InterventionMode {
+    Individual,
+    Group,
+    Family,
+    Setting,
 }
 
-code_enum!(
-    /// How an intervention is delivered.
-    InterventionMode {
-        Individual => "individual",
-        Group => "group",
-        Family => "family",
-        Setting => "setting",
+impl InterventionMode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
-);
 
-code_enum!(
-    /// Whether a session served one referral or several at once.
-    SessionFormat {
-        Individual => "individual",
-        Group => "group",
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
     }
-);
+}
 
-code_enum!(
-    /// Whether a referral's child or family took part in a session.
-    Attendance {
-        Attended => "attended",
-        DidNotAttend => "did_not_attend",
-        Cancelled => "cancelled",
-    }
-);
+/// Whether a session served one referral or several at once.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum SessionFormat {
+    Individual,
+    Group,
+}
 
-code_enum!(
-    /// Kind of a plan review.
-    ReviewKind {
-        Interim => "interim",
-        Final => "final",
+impl SessionFormat {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
-);
 
-code_enum!(
-    /// Kind of a partner organisation.
-    PartnerKind {
-        Health => "health",
-        SocialCare => "social_care",
-        Voluntary => "voluntary",
-        Other => "other",
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
     }
-);
+}
 
-code_enum!(
-    /// Kind of a practice meeting.
-    PracticeKind {
-        CommunityOfPractice => "community_of_practice",
-        GroupSupervision => "group_supervision",
+/// Whether a referral's child or family took part in a session.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Attendance {
+    Attended,
+    DidNotAttend,
+    Cancelled,
+}
+
+impl Attendance {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
-);
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+}
+
+/// Kind of a plan review.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReviewKind {
+    Interim,
+    Final,
+}
+
+impl ReviewKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+}
+
+/// Kind of a partner organisation.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum PartnerKind {
+    Health,
+    SocialCare,
+    Voluntary,
+    Other,
+}
+
+impl PartnerKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+}
+
+/// Kind of a practice meeting.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum PracticeKind {
+    CommunityOfPractice,
+    GroupSupervision,
+}
+
+impl PracticeKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+}
 
 /// Whether a GBO score lies on the scale.
 pub fn on_gbo_scale(score: i64) -> bool {
@@ -421,6 +559,7 @@ pub fn may_set_partner_zones(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     fn goal(baseline: i64, target: i64) -> GoalDraft<'static> {
         GoalDraft {
@@ -546,7 +685,7 @@ mod tests {
 
     #[test]
     fn plans_are_written_while_allocated_or_active_and_sessions_only_while_active() {
-        for s in Status::ALL {
+        for s in Status::iter() {
             assert_eq!(
                 may_plan(s),
                 matches!(s, Status::Allocated | Status::Active),
@@ -558,7 +697,7 @@ mod tests {
 
     #[test]
     fn closing_needs_final_ratings_unless_the_family_is_gone_or_there_are_no_goals() {
-        for o in ClosureOutcome::ALL {
+        for o in ClosureOutcome::iter() {
             let gone = matches!(o, ClosureOutcome::MovedAway | ClosureOutcome::Disengaged);
             assert_eq!(final_ratings_required(o, true), !gone, "{o:?}");
             assert!(!final_ratings_required(o, false));
@@ -648,23 +787,23 @@ mod tests {
 
     #[test]
     fn wire_names_round_trip() {
-        for m in InterventionMode::ALL {
-            assert_eq!(InterventionMode::parse(m.as_str()), Some(*m));
+        for m in InterventionMode::iter() {
+            assert_eq!(InterventionMode::parse(m.as_str()), Some(m));
         }
-        for a in Attendance::ALL {
-            assert_eq!(Attendance::parse(a.as_str()), Some(*a));
+        for a in Attendance::iter() {
+            assert_eq!(Attendance::parse(a.as_str()), Some(a));
         }
-        for k in PartnerKind::ALL {
-            assert_eq!(PartnerKind::parse(k.as_str()), Some(*k));
+        for k in PartnerKind::iter() {
+            assert_eq!(PartnerKind::parse(k.as_str()), Some(k));
         }
-        for k in PracticeKind::ALL {
-            assert_eq!(PracticeKind::parse(k.as_str()), Some(*k));
+        for k in PracticeKind::iter() {
+            assert_eq!(PracticeKind::parse(k.as_str()), Some(k));
         }
-        for f in SessionFormat::ALL {
-            assert_eq!(SessionFormat::parse(f.as_str()), Some(*f));
+        for f in SessionFormat::iter() {
+            assert_eq!(SessionFormat::parse(f.as_str()), Some(f));
         }
-        for k in ReviewKind::ALL {
-            assert_eq!(ReviewKind::parse(k.as_str()), Some(*k));
+        for k in ReviewKind::iter() {
+            assert_eq!(ReviewKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Attendance::parse("present"), None);
     }

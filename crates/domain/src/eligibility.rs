@@ -9,11 +9,29 @@ use crate::codes::SenProvision;
 use crate::indes::{IndesArea, IndesProfile, IndesScale};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use strum::IntoEnumIterator;
 use thiserror::Error;
 
 /// A factor the council weighs when deciding priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplicatingFactor {
     Engagement,
     Attendance,
@@ -25,39 +43,37 @@ pub enum ComplicatingFactor {
 }
 
 impl ComplicatingFactor {
-    /// Every factor.
-    pub const ALL: [ComplicatingFactor; 7] = [
-        Self::Engagement,
-        Self::Attendance,
-        Self::FamilyParenting,
-        Self::LimitedProgressAtSenSupport,
-        Self::RiskOfExclusion,
-        Self::EscalatingNeed,
-        Self::SchoolCapacity,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Engagement => "engagement",
-            Self::Attendance => "attendance",
-            Self::FamilyParenting => "family_parenting",
-            Self::LimitedProgressAtSenSupport => "limited_progress_at_sen_support",
-            Self::RiskOfExclusion => "risk_of_exclusion",
-            Self::EscalatingNeed => "escalating_need",
-            Self::SchoolCapacity => "school_capacity",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
 /// A plan already in place for the child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ExistingPlan {
     EarlyHelpPlan,
     SenSupportPlan,
@@ -65,27 +81,35 @@ pub enum ExistingPlan {
 }
 
 impl ExistingPlan {
-    /// Every plan kind.
-    pub const ALL: [ExistingPlan; 3] = [Self::EarlyHelpPlan, Self::SenSupportPlan, Self::EhcPlan];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EarlyHelpPlan => "early_help_plan",
-            Self::SenSupportPlan => "sen_support_plan",
-            Self::EhcPlan => "ehc_plan",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
 /// The screening outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Highest level inside the policy band.
     Eligible,
@@ -98,27 +122,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Every outcome.
-    pub const ALL: [Outcome; 4] = [
-        Self::Eligible,
-        Self::BelowThreshold,
-        Self::AboveThreshold,
-        Self::InsufficientInformation,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Eligible => "eligible",
-            Self::BelowThreshold => "below_threshold",
-            Self::AboveThreshold => "above_threshold",
-            Self::InsufficientInformation => "insufficient_information",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// The pathway (signposting) that goes with the outcome.
@@ -133,8 +144,22 @@ impl Outcome {
 }
 
 /// Where the screening points the referrer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Pathway {
     /// Early help from the School & Community Team.
     SchoolAndCommunityTeam,
@@ -433,9 +458,7 @@ impl FactorSet {
 
     /// The factors in declaration order.
     pub fn iter(self) -> impl Iterator<Item = ComplicatingFactor> {
-        ComplicatingFactor::ALL
-            .into_iter()
-            .filter(move |f| self.0 & (1 << *f as u8) != 0)
+        ComplicatingFactor::iter().filter(move |f| self.0 & (1 << *f as u8) != 0)
     }
 }
 
@@ -457,9 +480,7 @@ impl AreaSet {
 
     /// The areas in section order.
     pub fn iter(self) -> impl Iterator<Item = IndesArea> {
-        IndesArea::ALL
-            .into_iter()
-            .filter(move |a| self.0 & (1 << *a as u8) != 0)
+        IndesArea::iter().filter(move |a| self.0 & (1 << *a as u8) != 0)
     }
 
     /// The areas in section order, as a vector.
@@ -474,7 +495,20 @@ impl AreaSet {
 }
 
 /// The stable machine code of a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ReasonCode {
     NoIndesLevels,
     AboveBand,
@@ -615,8 +649,25 @@ pub struct Decision {
 }
 
 /// Priority band of the triage queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PriorityBand {
     Routine,
     High,
@@ -624,21 +675,14 @@ pub enum PriorityBand {
 }
 
 impl PriorityBand {
-    /// Every band, lowest first.
-    pub const ALL: [PriorityBand; 3] = [Self::Routine, Self::High, Self::Urgent];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Routine => "routine",
-            Self::High => "high",
-            Self::Urgent => "urgent",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
@@ -900,18 +944,18 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for f in ComplicatingFactor::ALL {
+        for f in ComplicatingFactor::iter() {
             assert_eq!(ComplicatingFactor::parse(f.as_str()), Some(f));
         }
-        for p in ExistingPlan::ALL {
+        for p in ExistingPlan::iter() {
             assert_eq!(ExistingPlan::parse(p.as_str()), Some(p));
         }
-        for o in Outcome::ALL {
+        for o in Outcome::iter() {
             assert_eq!(Outcome::parse(o.as_str()), Some(o));
             let json = serde_json::to_string(&o.pathway()).expect("json");
             assert_eq!(json, format!("\"{}\"", o.pathway().as_str()));
         }
-        for b in PriorityBand::ALL {
+        for b in PriorityBand::iter() {
             assert_eq!(PriorityBand::parse(b.as_str()), Some(b));
         }
     }
@@ -925,11 +969,11 @@ mod tests {
     }
 
     fn area() -> impl Strategy<Value = IndesArea> {
-        (0usize..7).prop_map(|i| IndesArea::ALL[i])
+        (0usize..7).prop_map(|i| IndesArea::iter().nth(i).expect("in range"))
     }
 
     fn factor() -> impl Strategy<Value = ComplicatingFactor> {
-        (0usize..7).prop_map(|i| ComplicatingFactor::ALL[i])
+        (0usize..7).prop_map(|i| ComplicatingFactor::iter().nth(i).expect("in range"))
     }
 
     fn any_profile() -> impl Strategy<Value = IndesProfile> {

@@ -9,8 +9,25 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// An INDES section (area of need).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IndesArea {
     PhysicalDisability,
     Deafness,
@@ -22,33 +39,14 @@ pub enum IndesArea {
 }
 
 impl IndesArea {
-    /// The seven areas in INDES section order.
-    pub const ALL: [IndesArea; 7] = [
-        Self::PhysicalDisability,
-        Self::Deafness,
-        Self::VisualImpairment,
-        Self::SpeechAndLanguage,
-        Self::SocialCommunicationAndInteraction,
-        Self::SocialEmotionalMentalHealth,
-        Self::LearningAndCognition,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PhysicalDisability => "physical_disability",
-            Self::Deafness => "deafness",
-            Self::VisualImpairment => "visual_impairment",
-            Self::SpeechAndLanguage => "speech_and_language",
-            Self::SocialCommunicationAndInteraction => "social_communication_and_interaction",
-            Self::SocialEmotionalMentalHealth => "social_emotional_mental_health",
-            Self::LearningAndCognition => "learning_and_cognition",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
@@ -183,6 +181,7 @@ impl IndesProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     const SCALE: IndesScale = IndesScale { min: 1, max: 5 };
 
@@ -192,8 +191,8 @@ mod tests {
 
     #[test]
     fn there_are_seven_areas_with_round_tripping_names() {
-        assert_eq!(IndesArea::ALL.len(), 7);
-        for a in IndesArea::ALL {
+        assert_eq!(IndesArea::iter().len(), 7);
+        for a in IndesArea::iter() {
             assert_eq!(IndesArea::parse(a.as_str()), Some(a));
         }
         assert_eq!(IndesArea::parse("autism"), None);

@@ -14,8 +14,23 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Where a referral is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Submitted,
     Accepted,
@@ -27,33 +42,14 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status, in lifecycle order.
-    pub const ALL: [Status; 7] = [
-        Self::Submitted,
-        Self::Accepted,
-        Self::Allocated,
-        Self::Active,
-        Self::Closed,
-        Self::Declined,
-        Self::Withdrawn,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::Accepted => "accepted",
-            Self::Allocated => "allocated",
-            Self::Active => "active",
-            Self::Closed => "closed",
-            Self::Declined => "declined",
-            Self::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// Whether a worker carries the referral on their caseload.
@@ -63,8 +59,23 @@ impl Status {
 }
 
 /// An action on a referral (each is an endpoint).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Accept,
     Decline,
@@ -77,35 +88,14 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action.
-    pub const ALL: [Action; 8] = [
-        Self::Accept,
-        Self::Decline,
-        Self::Redirect,
-        Self::Allocate,
-        Self::Start,
-        Self::Close,
-        Self::Withdraw,
-        Self::Reopen,
-    ];
-
     /// The wire name (and the last path segment of its endpoint).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accept => "accept",
-            Self::Decline => "decline",
-            Self::Redirect => "redirect",
-            Self::Allocate => "allocate",
-            Self::Start => "start",
-            Self::Close => "close",
-            Self::Withdraw => "withdraw",
-            Self::Reopen => "reopen",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// The statuses the action may be taken from.
@@ -140,8 +130,23 @@ impl Action {
 }
 
 /// How a closed referral ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClosureOutcome {
     NeedsMet,
     SteppedDown,
@@ -152,31 +157,14 @@ pub enum ClosureOutcome {
 }
 
 impl ClosureOutcome {
-    /// Every outcome.
-    pub const ALL: [ClosureOutcome; 6] = [
-        Self::NeedsMet,
-        Self::SteppedDown,
-        Self::SteppedUp,
-        Self::Disengaged,
-        Self::MovedAway,
-        Self::Other,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NeedsMet => "needs_met",
-            Self::SteppedDown => "stepped_down",
-            Self::SteppedUp => "stepped_up",
-            Self::Disengaged => "disengaged",
-            Self::MovedAway => "moved_away",
-            Self::Other => "other",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// Whether the outcome needs a note to be understood later.
@@ -358,6 +346,7 @@ impl ReferralState {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use strum::IntoEnumIterator;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
@@ -408,8 +397,8 @@ mod tests {
 
     #[test]
     fn every_action_is_refused_from_every_status_it_does_not_list() {
-        for action in Action::ALL {
-            for status in Status::ALL {
+        for action in Action::iter() {
+            for status in Status::iter() {
                 let result = state(status).apply(&req(action, role_for(action), Some("because")));
                 if action.allowed_from().contains(&status) {
                     assert!(result.is_ok(), "{action:?} from {status:?}: {result:?}");
@@ -427,8 +416,8 @@ mod tests {
 
     #[test]
     fn roles_are_checked_before_status() {
-        for action in Action::ALL {
-            for role in Role::ALL {
+        for action in Action::iter() {
+            for role in Role::iter() {
                 let result = state(Status::Closed).apply(&req(action, role, Some("x")));
                 if action.permits(role) {
                     assert_ne!(result.err().map(|e| e.code()), Some("forbidden_for_role"));
@@ -569,13 +558,13 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in Status::ALL {
+        for s in Status::iter() {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
-        for a in Action::ALL {
+        for a in Action::iter() {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
-        for o in ClosureOutcome::ALL {
+        for o in ClosureOutcome::iter() {
             assert_eq!(ClosureOutcome::parse(o.as_str()), Some(o));
         }
         assert!(Status::Allocated.counts_on_caseload());

@@ -3,8 +3,23 @@
 use serde::{Deserialize, Serialize};
 
 /// A caller's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Council administrator: everything, across all zones.
     LaAdmin,
@@ -19,29 +34,14 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role, in a stable order.
-    pub const ALL: [Role; 5] = [
-        Role::LaAdmin,
-        Role::TeamManager,
-        Role::Practitioner,
-        Role::School,
-        Role::Integration,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::LaAdmin => "la_admin",
-            Role::TeamManager => "team_manager",
-            Role::Practitioner => "practitioner",
-            Role::School => "school",
-            Role::Integration => "integration",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 
     /// Whether the role acts for a list of schools (and is scoped to them).
@@ -58,10 +58,11 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     #[test]
     fn wire_names_round_trip() {
-        for role in Role::ALL {
+        for role in Role::iter() {
             assert_eq!(Role::parse(role.as_str()), Some(role));
             let json = serde_json::to_string(&role).expect("serialise");
             assert_eq!(json, format!("\"{}\"", role.as_str()));

@@ -67,7 +67,20 @@ impl AcademicYear {
 }
 
 /// A school term.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Term {
     Autumn,
     Spring,
@@ -75,26 +88,32 @@ pub enum Term {
 }
 
 impl Term {
-    /// Every term, in the order of the academic year.
-    pub const ALL: [Term; 3] = [Term::Autumn, Term::Spring, Term::Summer];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Autumn => "autumn",
-            Self::Spring => "spring",
-            Self::Summer => "summer",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
 /// Where a termly conversation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ConversationStatus {
     /// The team offered it; the school has not answered.
     Offered,
@@ -107,28 +126,32 @@ pub enum ConversationStatus {
 }
 
 impl ConversationStatus {
-    /// Every status.
-    pub const ALL: [ConversationStatus; 4] =
-        [Self::Offered, Self::Scheduled, Self::Held, Self::Declined];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Offered => "offered",
-            Self::Scheduled => "scheduled",
-            Self::Held => "held",
-            Self::Declined => "declined",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
 /// What can happen to a termly conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ConversationAction {
     /// Agree (or move) the date: school or team.
     Schedule,
@@ -143,12 +166,7 @@ pub enum ConversationAction {
 impl ConversationAction {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Schedule => "schedule",
-            Self::Decline => "decline",
-            Self::Hold => "hold",
-            Self::Reoffer => "reoffer",
-        }
+        self.into()
     }
 
     /// Statuses the action is allowed from.
@@ -228,6 +246,7 @@ pub fn transition(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
     use ConversationAction as A;
     use ConversationStatus as S;
 
@@ -276,11 +295,11 @@ mod tests {
 
     #[test]
     fn terms_round_trip() {
-        for t in Term::ALL {
+        for t in Term::iter() {
             assert_eq!(Term::parse(t.as_str()), Some(t));
         }
         assert_eq!(Term::parse("winter"), None);
-        for s in S::ALL {
+        for s in S::iter() {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
     }

@@ -8,56 +8,60 @@ use std::time::Duration;
 
 /// A published event type (`{resource}.{change}`).
 ///
-/// Adding a type: a variant here, its name in `as_str`, and the outbox's
+/// Adding a type: a variant here with its name (for serde and strum: the
+/// dotted names are not derivable from the variant's), and the outbox's
 /// CHECK constraint in a migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::Display,
+)]
 pub enum EventType {
     /// A referral was submitted.
     #[serde(rename = "referral.submitted")]
+    #[strum(serialize = "referral.submitted")]
     ReferralSubmitted,
     /// A referral's status changed (every change, including to allocated and closed).
     #[serde(rename = "referral.status_changed")]
+    #[strum(serialize = "referral.status_changed")]
     ReferralStatusChanged,
     /// A referral was allocated or reallocated to a worker.
     #[serde(rename = "referral.allocated")]
+    #[strum(serialize = "referral.allocated")]
     ReferralAllocated,
     /// A referral was closed with an outcome.
     #[serde(rename = "referral.closed")]
+    #[strum(serialize = "referral.closed")]
     ReferralClosed,
     /// A termly conversation was booked (or its date moved).
     #[serde(rename = "termly_conversation.scheduled")]
+    #[strum(serialize = "termly_conversation.scheduled")]
     TermlyConversationScheduled,
     /// A consultation was recorded for a school.
     #[serde(rename = "consultation.recorded")]
+    #[strum(serialize = "consultation.recorded")]
     ConsultationRecorded,
 }
 
 impl EventType {
-    /// Every event type, in a stable order.
-    pub const ALL: [EventType; 6] = [
-        EventType::ReferralSubmitted,
-        EventType::ReferralStatusChanged,
-        EventType::ReferralAllocated,
-        EventType::ReferralClosed,
-        EventType::TermlyConversationScheduled,
-        EventType::ConsultationRecorded,
-    ];
-
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::ReferralSubmitted => "referral.submitted",
-            EventType::ReferralStatusChanged => "referral.status_changed",
-            EventType::ReferralAllocated => "referral.allocated",
-            EventType::ReferralClosed => "referral.closed",
-            EventType::TermlyConversationScheduled => "termly_conversation.scheduled",
-            EventType::ConsultationRecorded => "consultation.recorded",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
-        crate::parse_by_name(&Self::ALL, name, Self::as_str)
+        name.parse().ok()
     }
 }
 
@@ -190,10 +194,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
 
     #[test]
     fn event_names_round_trip_and_match_serde() {
-        for e in EventType::ALL {
+        for e in EventType::iter() {
             assert_eq!(EventType::parse(e.as_str()), Some(e));
             assert_eq!(
                 serde_json::to_value(e).expect("json"),

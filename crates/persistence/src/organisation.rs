@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::{Status, WorkerId, WorkerLoad};
+use strum::IntoEnumIterator;
 use uuid::Uuid;
 
 /// Zones ordered by code, after the cursor's code.
@@ -182,10 +183,9 @@ pub struct WorkerWithLoad {
 }
 
 fn caseload_statuses() -> Vec<&'static str> {
-    Status::ALL
-        .iter()
+    Status::iter()
         .filter(|s| s.counts_on_caseload())
-        .map(|s| s.as_str())
+        .map(Status::as_str)
         .collect()
 }
 

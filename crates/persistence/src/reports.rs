@@ -13,6 +13,7 @@ use diesel::sql_types::{
 };
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use strum::IntoEnumIterator;
 use uuid::Uuid;
 
 /// The instants `[from, until)` a report covers.
@@ -22,8 +23,19 @@ pub struct Period {
     pub until: DateTime<Utc>,
 }
 
-/// A dimension the referral counts can be grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A dimension the referral counts can be grouped by, in column order.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Dimension {
     Zone,
     Month,
@@ -35,33 +47,14 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    /// Every dimension, in column order.
-    pub const ALL: [Dimension; 7] = [
-        Self::Zone,
-        Self::Month,
-        Self::Status,
-        Self::Eligibility,
-        Self::IndesArea,
-        Self::IndesLevel,
-        Self::SchoolPhase,
-    ];
-
     /// The wire name (`?by=`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zone => "zone",
-            Self::Month => "month",
-            Self::Status => "status",
-            Self::Eligibility => "eligibility",
-            Self::IndesArea => "indes_area",
-            Self::IndesLevel => "indes_level",
-            Self::SchoolPhase => "school_phase",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s)
+        s.parse().ok()
     }
 
     /// The SQL expression of the column, and its NULL stand-in when the
@@ -116,8 +109,7 @@ pub async fn referral_counts(
     let indes = by
         .iter()
         .any(|d| matches!(d, Dimension::IndesArea | Dimension::IndesLevel));
-    let columns: Vec<String> = Dimension::ALL
-        .iter()
+    let columns: Vec<String> = Dimension::iter()
         .zip([
             "zone_code",
             "month",
@@ -129,7 +121,7 @@ pub async fn referral_counts(
         ])
         .map(|(d, alias)| {
             let (expr, null) = d.sql();
-            format!("{} AS {alias}", if by.contains(d) { expr } else { null })
+            format!("{} AS {alias}", if by.contains(&d) { expr } else { null })
         })
         .collect();
     let count = if indes {

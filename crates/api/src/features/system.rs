@@ -91,21 +91,9 @@ pub async fn metrics(
     state: web::Data<AppState>,
     registry: web::Data<crate::http::metrics::Metrics>,
 ) -> HttpResponse {
-    // Before this scrape borrows a connection of its own.
-    let pool = state.db.status();
-    let counts = match state.db.conn().await {
-        Ok(mut conn) => sct_persistence::reports::referrals_by_status(&mut conn)
-            .await
-            .map_err(|e| log::warn!("metrics: referral counts failed: {e}"))
-            .ok(),
-        Err(e) => {
-            log::warn!("metrics: the database is unavailable: {e}");
-            None
-        }
-    };
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(registry.render(pool, counts.as_deref()))
+        .body(registry.scrape(&state.db).await)
 }
 
 /// Registers the system operations.

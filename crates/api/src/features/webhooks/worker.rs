@@ -10,8 +10,6 @@
 
 use crate::config::WebhookSettings;
 use base64::Engine;
-use hmac::Hmac;
-use hmac::Mac;
 use reqwest::Url;
 use sct_domain::AfterFailure;
 use sct_domain::PrivateAddresses;
@@ -19,9 +17,7 @@ use sct_persistence::webhooks as wh;
 use sct_persistence::webhooks::Claimed;
 use sct_persistence::webhooks::Outcome;
 use sct_persistence::Db;
-use sha2::Sha256;
-use std::net::IpAddr;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
@@ -45,23 +41,17 @@ pub fn generate_secret() -> Result<String, getrandom::Error> {
     ))
 }
 
-/// The `webhook-signature` header value: `v1,` + base64 of the HMAC-SHA256
-/// of `{id}.{timestamp}.{body}` keyed with the secret's decoded bytes.
-/// `None` when the secret is not a `whsec_` base64 string.
+/// The `webhook-signature` header value, `v1,` + base64 of the HMAC-SHA256
+/// of `{id}.{timestamp}.{body}` keyed with the secret's decoded bytes, as the
+/// Standard Webhooks library computes it (receivers verify with the same
+/// library in their language). `None` when the secret is not a `whsec_`
+/// base64 string or the body is not UTF-8.
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.strip_prefix(SECRET_PREFIX)?)
-        .ok()?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
-    mac.update(id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    Some(format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    ))
+    secret.strip_prefix(SECRET_PREFIX)?;
+    standardwebhooks::Webhook::new(secret)
+        .ok()?
+        .sign(id, timestamp, body)
+        .ok()
 }
 
 /// Why a webhook URL is refused.
@@ -362,6 +352,32 @@ mod tests {
             Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         );
         assert_eq!(sign("no-prefix", id, 1, body), None);
+        assert_eq!(sign("whsec_not base64!", id, 1, body), None);
+    }
+
+    #[test]
+    fn the_library_verifies_what_we_sign_and_refuses_a_changed_body() {
+        let secret = generate_secret().expect("random");
+        let id = "msg_0190c4d2";
+        let body = br#"{"type":"referral.submitted","data":{}}"#;
+        let now = chrono::Utc::now().timestamp();
+        let signature = sign(&secret, id, now, body).expect("signed");
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in [
+            (standardwebhooks::HEADER_WEBHOOK_ID, id.to_owned()),
+            (standardwebhooks::HEADER_WEBHOOK_TIMESTAMP, now.to_string()),
+            (standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature),
+        ] {
+            headers.insert(name, value.parse().expect("header value"));
+        }
+        let receiver = standardwebhooks::Webhook::new(&secret).expect("secret");
+        assert!(receiver.verify(body, &headers).is_ok());
+        assert!(receiver
+            .verify(br#"{"type":"referral.closed","data":{}}"#, &headers)
+            .is_err());
+        let other =
+            standardwebhooks::Webhook::new(&generate_secret().expect("random")).expect("secret");
+        assert!(other.verify(body, &headers).is_err());
     }
 
     #[test]
