@@ -9,12 +9,14 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint fmt openapi lint-openapi portal-test client-test fuzz bench db db-stop help
+.PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
 	@echo "make test     start PostgreSQL if needed and run every test"
-	@echo "make lint     rustfmt --check and clippy -D warnings"
+	@echo "make lint     rustfmt --check, clippy -D warnings, make lint-scripts and make cycles"
+	@echo "make lint-scripts  shellcheck on the shell scripts (Debian package shellcheck)"
+	@echo "make cycles   no Rust module uses a module that uses it back (scripts/module-cycles.py)"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make lint-openapi  Spectral (spectral:oas + openapi/.spectral.yaml) on openapi/openapi.json"
 	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
@@ -50,6 +52,18 @@ test:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(MAKE) --no-print-directory lint-scripts cycles
+
+SHELL_SCRIPTS := scripts/*.sh bench/*.sh tests/portal/*.sh .ci/run
+
+lint-scripts:
+	shellcheck -x $(SHELL_SCRIPTS)
+
+# The checker's own tests on tiny fixture crates, then every crate under
+# crates/ (or one: scripts/module-cycles.py crates/persistence).
+cycles:
+	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s scripts/tests -t scripts/tests -q
+	python3 scripts/module-cycles.py
 
 fmt:
 	$(CARGO) fmt --all

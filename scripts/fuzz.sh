@@ -30,7 +30,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 export SCT_BIND=127.0.0.1:$port
 log=.fuzz/server.log
 # The fuzzer is one client sending thousands of requests a minute: the rate
-# limit is off for it (tests/trust.rs tests the limit itself).
+# limit is off for it (tests/e2e/trust.rs tests the limit itself).
 SCT_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=${RUST_LOG:-warn} $SCT serve >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

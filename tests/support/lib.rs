@@ -7,16 +7,21 @@
 //! the test ends, pass or fail.
 
 use sct_api::app::{server, AppContext};
-use sct_api::auth::{JwtKeys, TokenSpec};
 use sct_api::config::Settings;
+use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
-use sct_persistence::catalogue::{self as cat, NewWorker};
 use sct_persistence::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
+use sct_persistence::organisation::{self as cat, NewWorker};
 use sct_persistence::Db;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::TcpListener;
 use uuid::Uuid;
+
+mod assert;
+pub use assert::{
+    assert_field_error, assert_one_referral_per_key, assert_status, assert_unauthorized, items,
+};
 
 /// The tests' own pool for fixtures and checks: patient where the app's is
 /// quick (800 ms), so that a machine busy with parallel builds and tests
@@ -299,7 +304,7 @@ impl TestApp {
 
     /// Boots the app on a given database with extra configuration variables.
     pub async fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
-        sct_api::webhooks::install_crypto_provider();
+        sct_api::features::webhooks::worker::install_crypto_provider();
         let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
             ("SCT_JWT_SECRET", TEST_SECRET.to_owned()),
@@ -308,7 +313,7 @@ impl TestApp {
         ]
         .into_iter()
         .collect();
-        // Immediate delta sync in tests; tests/delta_sync.rs sets a horizon.
+        // Immediate delta sync in tests; tests/e2e/delta_sync.rs sets a horizon.
         vars.insert("SCT_SYNC_SETTLE_MS", "0".to_owned());
         for (k, v) in extra {
             vars.insert(k, (*v).to_owned());
@@ -349,9 +354,9 @@ impl TestApp {
 
     /// A webhook delivery worker on a pool of its own, as another `sct
     /// serve` process on the same database would run.
-    pub fn webhook_worker(&self) -> sct_api::webhooks::Worker {
+    pub fn webhook_worker(&self) -> sct_api::features::webhooks::worker::Worker {
         let pool = fixture_pool(&self.db.url, 2);
-        sct_api::webhooks::Worker::new(pool, self.webhooks).expect("worker")
+        sct_api::features::webhooks::worker::Worker::new(pool, self.webhooks).expect("worker")
     }
 
     /// A URL on the app.
@@ -450,31 +455,17 @@ impl TestApp {
             let n = self
                 .urn_counter
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let now = sct_persistence::now();
             let prefix: u32 = code.bytes().map(u32::from).sum::<u32>() % 90 + 10;
             rows.push(
                 cat::create_school(
                     &mut c,
                     &SchoolRow {
-                        urn: format!("{prefix}{n:04}"),
-                        name: format!("School {code} {n}"),
-                        la_code: Some("926".into()),
                         establishment_number: Some(format!("{:04}", 2000 + n)),
-                        phase: Some("Primary".into()),
-                        status: "open".into(),
-                        postcode: None,
-                        zone_id: Some(zone.id),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                        la_name: None,
-                        type_name: None,
-                        district_code: None,
-                        district_name: None,
-                        pupil_count: None,
-                        open_date: None,
-                        close_date: None,
-                        missing_from_extract_at: None,
+                        ..school_row(
+                            &format!("{prefix}{n:04}"),
+                            &format!("School {code} {n}"),
+                            Some(zone.id),
+                        )
                     },
                 )
                 .await
@@ -547,6 +538,72 @@ impl TestApp {
             &[("if-match", etag)],
         )
         .await
+    }
+
+    /// Submits a referral for child `n` at INDES level `level` from the
+    /// team's first school; asserts it is created: `(id, etag)`.
+    pub async fn submitted(&self, t: &TestTeam, n: u32, level: u8) -> (String, String) {
+        let reply = self.submit(&t.schools[0].urn, &upn(n), level).await;
+        assert_eq!(reply.status, 201, "body: {}", reply.text);
+        (reply.id(), reply.etag())
+    }
+
+    /// Sends a request with an `If-Match` header when `etag` is given.
+    pub async fn call_if_match(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        etag: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-match", e)).into_iter().collect();
+        self.call(method, path, Some(token), body, &headers).await
+    }
+
+    /// PUT JSON with a token, with `If-Match` when `etag` is given.
+    pub async fn put(&self, path: &str, token: &str, etag: Option<&str>, body: &Value) -> Reply {
+        self.call_if_match(reqwest::Method::PUT, path, token, etag, Some(body))
+            .await
+    }
+
+    /// Registers an integration client (as la_admin) for `schools`:
+    /// `(client_id, client_secret, etag)`.
+    pub async fn register_client(&self, schools: &[&str]) -> (String, String, String) {
+        let reply = self
+            .post(
+                "/api/v1/integration-clients",
+                &self.admin(),
+                &json!({"name": "Example MIS", "schools": schools}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let id = reply.body["client_id"]
+            .as_str()
+            .expect("client_id")
+            .to_owned();
+        let secret = reply.body["client_secret"]
+            .as_str()
+            .expect("client_secret")
+            .to_owned();
+        (id, secret, reply.etag())
+    }
+
+    /// An integration client's access token (client credentials grant,
+    /// HTTP Basic).
+    pub async fn client_token(&self, id: &str, secret: &str) -> String {
+        let reply = self
+            .form(
+                "/api/v1/oauth/token",
+                "grant_type=client_credentials",
+                Some((id, secret)),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// POSTs a form (`application/x-www-form-urlencoded`), with HTTP Basic
@@ -679,6 +736,70 @@ pub fn referral_body(urn: &str, upn: &str, level: u8) -> Value {
         "consent": {"given_by": "parent_carer", "given_on": "2026-11-20"},
         "reason": "Escalating anxiety, attendance falling"
     })
+}
+
+/// A school of LA 926, open, in `zone` (or in none), to insert directly.
+pub fn school_row(urn: &str, name: &str, zone: Option<Uuid>) -> SchoolRow {
+    let now = sct_persistence::now();
+    SchoolRow {
+        urn: urn.to_owned(),
+        name: name.to_owned(),
+        la_code: Some("926".into()),
+        establishment_number: None,
+        phase: Some("Primary".into()),
+        status: "open".into(),
+        postcode: None,
+        zone_id: zone,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        la_name: None,
+        type_name: None,
+        district_code: None,
+        district_name: None,
+        pupil_count: None,
+        open_date: None,
+        close_date: None,
+        missing_from_extract_at: None,
+    }
+}
+
+/// The date `days` from today (negative: before).
+pub fn days_from_today(days: i64) -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(days)
+}
+
+/// A file under `tests/fixtures`.
+pub fn fixture(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+/// JWT claims the test servers accept (issuer, audience, ten minutes of
+/// validity) for an la_admin `subject`, with `changes` applied: a `null`
+/// removes the claim, any other value sets it.
+pub fn jwt_claims(subject: &str, name: &str, changes: &Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "sub": subject,
+        "role": "la_admin",
+        "name": name,
+        "iss": "sct-dev",
+        "aud": "sct-api",
+        "exp": now + 600,
+        "nbf": now - 5,
+        "iat": now,
+    });
+    let map = claims.as_object_mut().expect("claims object");
+    for (k, v) in changes.as_object().expect("changes object") {
+        if v.is_null() {
+            map.remove(k);
+        } else {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    claims
 }
 
 /// A PostgreSQL cluster of a test's own, in a temporary folder, that the

@@ -1,25 +1,27 @@
 //! The actix-web application: state, middleware, error handlers, Swagger UI
 //! and the fallback that answers unknown routes and methods in problem+json.
 
-use crate::auth::JwtKeys;
-use crate::config::{IntegrationSettings, WebhookSettings};
-use crate::error::{ApiError, ErrorCode};
-use crate::extract::{sanitize_request_id, RequestId};
-use crate::metrics::{Metrics, UNMATCHED};
-use crate::openapi::{self, Document};
-use crate::routes::AppState;
-use actix_cors::Cors;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, DefaultHeaders, Next};
-use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
+use crate::config::IntegrationSettings;
+use crate::config::WebhookSettings;
+use crate::http::auth::JwtKeys;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::metrics::Metrics;
+use crate::http::state::AppState;
+use crate::http::state::Document;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::web;
+use actix_web::App;
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::HttpServer;
 use sct_persistence::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::{Config, SwaggerUi};
+use utoipa_swagger_ui::Config;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Everything a server needs, built once.
 pub struct AppContext {
@@ -34,7 +36,7 @@ pub struct AppContext {
     /// URL rules of webhook subscriptions (the worker is started by `sct serve`).
     pub webhooks: WebhookSettings,
     /// Rate and time limits, and whether to send HSTS.
-    pub limits: crate::limits::LimitSettings,
+    pub limits: crate::config::LimitSettings,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -91,7 +93,7 @@ impl RouteTable {
     }
 }
 
-async fn fallback(
+pub(crate) async fn fallback(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
@@ -107,116 +109,28 @@ async fn fallback(
     }
 }
 
-/// The outermost middleware: gives the request its id (echoed from
-/// `x-request-id` or generated) for the handlers, the log lines written
-/// while it is handled and the response header; then records the request in
-/// the metrics by route pattern and writes the access log line.
-async fn observe(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = sanitize_request_id(
-        req.headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok()),
-    );
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().clone();
-    let started = Instant::now();
-    let result = crate::logging::REQUEST_ID
-        .scope(id.clone(), async move {
-            let result = next.call(req).await;
-            let seconds = started.elapsed().as_secs_f64();
-            let (status, route) = match &result {
-                Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
-                Err(e) => (e.as_response_error().status_code().as_u16(), None),
-            };
-            let route = route.unwrap_or_else(|| UNMATCHED.to_owned());
-            if let Some(m) = &metrics {
-                m.observe(method.as_str(), &route, status, seconds);
-            }
-            // The route pattern, never the raw path or query: no identifiers
-            // or personal data in the access log.
-            log::info!(
-                target: "access",
-                "{method} {route} {status} {:.1}ms",
-                seconds * 1000.0
-            );
-            result
-        })
-        .await;
-    let mut res = result?;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), v);
-    }
-    Ok(res)
-}
-
-/// Headers on every response: no sniffing, no caching of personal data, no
-/// framing (Swagger UI is served top-level, so `frame-ancestors 'none'` does
-/// not hinder it), no referrer, and HSTS when configured behind TLS.
-fn security_headers(hsts: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add(("x-content-type-options", "nosniff"))
-        .add(("referrer-policy", "no-referrer"))
-        .add(("cache-control", "no-store"))
-        .add(("x-frame-options", "DENY"))
-        .add(("content-security-policy", "frame-ancestors 'none'"));
-    if hsts {
-        headers.add((
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        ))
-    } else {
-        headers
-    }
-}
-
-fn cors(origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "if-match",
-            "idempotency-key",
-            "x-request-id",
-        ])
-        .expose_headers(["etag", "location", "x-request-id", "retry-after"])
-        .max_age(600);
-    for o in origins {
-        cors = cors.allowed_origin(o);
-    }
-    // The Open Referral UK feed is public: any origin may read it.
-    cors.allowed_origin_fn(|_, req| {
-        req.uri.path().starts_with("/oruk/") || req.uri.path() == "/oruk"
-    })
-}
-
 /// Starts the HTTP server on a bound listener (port 0 in tests).
 ///
 /// # Errors
 /// When the listener cannot be used.
 pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
-    let doc = openapi::document();
-    let rendered = web::Data::new(Document(openapi::render()));
+    let doc = crate::openapi::document();
+    let rendered = web::Data::new(Document(crate::openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
-    let operations = web::Data::new(crate::audit::Operations::from_document(&doc));
+    let operations = web::Data::new(crate::middleware::audit::Operations::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
         webhooks: ctx.webhooks,
-        policy: crate::routes::ActivePolicy::default(),
+        policy: crate::http::state::ActivePolicy::default(),
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);
     let hsts = ctx.limits.hsts;
-    let limiter = crate::limits::Limiter::new(ctx.limits);
+    let limiter = crate::middleware::limits::Limiter::new(ctx.limits);
     if let Ok(rt) = tokio::runtime::Handle::try_current() {
         let pruned = Arc::downgrade(&limiter);
         rt.spawn(async move {
@@ -254,20 +168,20 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::InvalidParameter, e.to_string()).into()
             }))
-            .configure(openapi::health_services)
-            .configure(openapi::oruk_services)
-            .configure(openapi::api_services)
+            .configure(crate::features::system::configure_health)
+            .configure(crate::features::oruk::configure)
+            .configure(crate::openapi::api_services)
             .split_for_parts()
             .0
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .service(swagger)
             .default_service(web::to(fallback))
             // Innermost: the request id is set and the route is matched.
-            .wrap(from_fn(crate::audit::record))
-            .wrap(cors(&origins))
-            .wrap(from_fn(crate::limits::enforce))
-            .wrap(security_headers(hsts))
-            .wrap(from_fn(observe))
+            .wrap(from_fn(crate::middleware::audit::record))
+            .wrap(crate::middleware::headers::cors(&origins))
+            .wrap(from_fn(crate::middleware::limits::enforce))
+            .wrap(crate::middleware::headers::security_headers(hsts))
+            .wrap(from_fn(crate::middleware::observe::observe))
     })
     .client_request_timeout(std::time::Duration::from_secs(10))
     .client_disconnect_timeout(std::time::Duration::from_secs(5))

@@ -68,6 +68,33 @@ pub struct JwtSettings {
     pub jwks_refresh_seconds: u64,
 }
 
+/// Limits read from the environment (see `config.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    /// Requests per minute per client (`SCT_RATE_LIMIT_PER_MINUTE`,
+    /// default 1200; 0 turns the limit off).
+    pub per_minute: u32,
+    /// Requests a client may send at once before the rate applies
+    /// (`SCT_RATE_LIMIT_BURST`, default 200).
+    pub burst: u32,
+    /// Longest time a request may take before it is abandoned with 503
+    /// (`SCT_REQUEST_TIMEOUT_SECONDS`, default 30).
+    pub request_timeout_seconds: u64,
+    /// Send `Strict-Transport-Security` (`SCT_HSTS=true`; only behind TLS).
+    pub hsts: bool,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            per_minute: 1200,
+            burst: 200,
+            request_timeout_seconds: 30,
+            hsts: false,
+        }
+    }
+}
+
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -89,7 +116,7 @@ pub struct Settings {
     pub statement_timeout_ms: u64,
     pub webhooks: WebhookSettings,
     /// Rate and time limits, and whether to send HSTS.
-    pub limits: crate::limits::LimitSettings,
+    pub limits: LimitSettings,
 }
 
 /// The webhook delivery worker and the rules for subscription URLs.
@@ -218,7 +245,7 @@ impl Default for IntegrationSettings {
 }
 
 /// A whole number of seconds within `range`, or `default` when unset.
-fn seconds(
+pub(crate) fn seconds(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: i64,
@@ -301,7 +328,7 @@ impl Settings {
                 "SCT_JWT_ISSUER / SCT_JWT_AUDIENCE",
             ));
         }
-        let limit_defaults = crate::limits::LimitSettings::default();
+        let limit_defaults = LimitSettings::default();
         let whole = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
             match get(name) {
                 Some(v) => v
@@ -312,7 +339,7 @@ impl Settings {
                 None => Ok(default),
             }
         };
-        let limits = crate::limits::LimitSettings {
+        let limits = LimitSettings {
             per_minute: u32::try_from(whole(
                 "SCT_RATE_LIMIT_PER_MINUTE",
                 u64::from(limit_defaults.per_minute),

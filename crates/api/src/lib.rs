@@ -1,21 +1,12 @@
 //! HTTP API of the School & Community Teams platform and the `sct` binary's
-//! building blocks: configuration, authentication, one error mapping,
-//! handlers, the OpenAPI document and demonstration data.
+//! building blocks: configuration, the HTTP kernel (`http`), middleware,
+//! one module per feature (`features`), the OpenAPI document and
+//! demonstration data. See `docs/architecture.md` for who may import whom.
 
 pub mod app;
-pub mod audit;
-pub mod auth;
 pub mod config;
-pub mod credentials;
-pub mod delivery_dto;
-pub mod dto;
-pub mod error;
-pub mod extract;
-pub mod gias;
-pub mod limits;
-pub mod logging;
-pub mod metrics;
+pub mod features;
+pub mod http;
+pub mod middleware;
 pub mod openapi;
-pub mod routes;
 pub mod seed;
-pub mod webhooks;

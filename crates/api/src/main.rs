@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use sct_api::app::{server, AppContext};
-use sct_api::auth::{JwtKeys, TokenSpec};
 use sct_api::config::Settings;
+use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -72,7 +72,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    sct_api::logging::init();
+    sct_api::middleware::logging::init();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         print!("{}", sct_api::openapi::render());
@@ -132,7 +132,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 request_id: Some(format!("retention-{}", uuid::Uuid::now_v7())),
                 client_id: None,
             };
-            let report = sct_persistence::protection::run_retention(
+            let report = sct_persistence::data_protection::run_retention(
                 &mut *db.conn().await?,
                 policy,
                 sct_persistence::now(),
@@ -167,7 +167,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             use std::io::IsTerminal;
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let zones = match zones {
-                Some(p) => Some(sct_api::gias::parse_zone_map(
+                Some(p) => Some(sct_api::features::organisation::gias::parse_zone_map(
                     &std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?,
                 )?),
                 None => None,
@@ -178,10 +178,10 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 indicatif::ProgressBar::hidden()
             };
             let db = sct_persistence::Db::connect(settings.database_url.expose(), 2)?;
-            let summary = sct_api::gias::import(
+            let summary = sct_api::features::organisation::gias::import(
                 &mut *db.conn().await?,
                 &bytes,
-                &sct_api::gias::ImportOptions { la, zones },
+                &sct_api::features::organisation::gias::ImportOptions { la, zones },
                 &|n| bar.inc(n),
             )
             .await?;
@@ -240,7 +240,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             });
             // The webhook worker has a small pool of its own, so that a
             // burst of deliveries never starves requests of connections.
-            sct_api::webhooks::spawn(
+            sct_api::features::webhooks::worker::spawn(
                 sct_persistence::Db::connect(settings.database_url.expose(), 2)?,
                 settings.webhooks,
             );

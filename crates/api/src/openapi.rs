@@ -2,15 +2,12 @@
 //! written by hand. `sct openapi` prints it; a test compares it with the
 //! committed `openapi/openapi.json`.
 
-use crate::error::{FieldError, Problem};
-use crate::routes;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use crate::features;
+use crate::http::docs::{self, BearerScheme, StandardResponses};
+use crate::http::error::{FieldError, Problem};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
-
-/// The rendered document, shared with the handler that serves it.
-pub struct Document(pub String);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,12 +19,12 @@ pub struct Document(pub String);
     ),
     servers((url = "/", description = "This server")),
     components(
-        schemas(Problem, FieldError, crate::dto::OAuthErrorBody),
+        schemas(Problem, FieldError, features::integration::dto::OAuthErrorBody),
         responses(
-            routes::BadRequest, routes::Unauthorized, routes::Forbidden, routes::NotFound,
-            routes::Conflict, routes::PreconditionFailed, routes::PayloadTooLarge,
-            routes::UnsupportedMediaType, routes::Unprocessable, routes::PreconditionRequired,
-            routes::ServiceUnavailable
+            docs::BadRequest, docs::Unauthorized, docs::Forbidden, docs::NotFound,
+            docs::Conflict, docs::PreconditionFailed, docs::PayloadTooLarge,
+            docs::UnsupportedMediaType, docs::Unprocessable, docs::PreconditionRequired,
+            docs::ServiceUnavailable
         )
     ),
     tags(
@@ -59,244 +56,10 @@ pub struct Document(pub String);
 )]
 struct ApiDoc;
 
-/// Adds 429 (rate limited) and 503 (database unavailable or request timed
-/// out), both with `Retry-After`, to every operation: the middleware answers
-/// them for any route, so no handler lists them itself. Applied to the
-/// finished document, after every operation is registered.
-struct Throttling;
-
-impl Modify for Throttling {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        use utoipa::openapi::header::HeaderBuilder;
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let retry_after = || {
-            HeaderBuilder::new()
-                .schema(
-                    utoipa::openapi::ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::Integer)
-                        .minimum(Some(1)),
-                )
-                .description(Some("Seconds to wait before retrying"))
-                .build()
-        };
-        let problem = |desc: &str| {
-            ResponseBuilder::new()
-                .description(desc)
-                .header("Retry-After", retry_after())
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build()
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.responses.insert(
-            "TooManyRequests".into(),
-            problem("Too many requests from this client; retry after Retry-After seconds").into(),
-        );
-        components.responses.insert(
-            "ServiceUnavailable".into(),
-            problem("The database is unavailable or the request took too long; retry after Retry-After seconds").into(),
-        );
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                for (status, name) in [("429", "TooManyRequests"), ("503", "ServiceUnavailable")] {
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| Ref::from_response_name(name).into());
-                }
-            }
-        }
-    }
-}
-
-struct BearerScheme;
-
-impl Modify for BearerScheme {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "A JWT from the council's identity provider, `POST /api/v1/oauth/token` for integration clients, or `sct token` in development.",
-                    ))
-                    .build(),
-            ),
-        );
-    }
-}
-
 /// Registers every API operation under `/api/v1` (shared by the server and
 /// the document, so neither can list an operation the other lacks).
 pub fn api_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(api_operations));
-}
-
-fn api_operations(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::{
-        audit as au, catalogue as c, child_conflicts as cc, children as ch, community as cm,
-        consultations as cs, delivery as d, gias as g, integration as i, oauth as o,
-        referrals as r, reports as rep, supervision as sv, system as s, termly as t, webhooks as w,
-    };
-    cfg.service(r::submit_referral)
-        .service(r::list_referrals)
-        .service(r::get_referral)
-        .service(r::referral_history)
-        .service(r::accept_referral)
-        .service(r::decline_referral)
-        .service(r::redirect_referral)
-        .service(r::allocate_referral)
-        .service(r::start_referral)
-        .service(r::close_referral)
-        .service(r::withdraw_referral)
-        .service(r::reopen_referral)
-        .service(s::check_eligibility)
-        .service(s::current_policy)
-        .service(s::openapi_json)
-        .service(c::list_zones)
-        .service(c::create_zone)
-        .service(c::get_zone)
-        .service(c::update_zone)
-        .service(c::list_teams)
-        .service(c::create_team)
-        .service(c::get_team)
-        .service(c::update_team)
-        .service(c::list_workers)
-        .service(c::create_worker)
-        .service(c::get_worker)
-        .service(c::update_worker)
-        .service(c::list_schools)
-        .service(g::import_schools)
-        .service(c::create_school)
-        .service(c::get_school)
-        .service(c::set_school_zone)
-        .service(rep::referrals_report)
-        .service(rep::responsiveness_report)
-        .service(rep::caseloads_report)
-        .service(rep::outcomes_report)
-        .service(rep::shift_left_report)
-        .service(rep::programmes_report)
-        .service(rep::interventions_report)
-        .service(i::register_client)
-        .service(i::list_clients)
-        .service(i::get_client)
-        .service(i::set_client_schools)
-        .service(i::rotate_client_secret)
-        .service(i::revoke_client)
-        .service(o::issue_token)
-        .service(au::list_audit_events)
-        .service(ch::export_child)
-        .service(ch::erase_child)
-        .service(w::create_subscription)
-        .service(w::list_subscriptions)
-        .service(w::get_subscription)
-        .service(w::update_subscription)
-        .service(w::delete_subscription)
-        .service(w::list_deliveries)
-        .service(w::replay_delivery)
-        .service(cc::list_conflicts)
-        .service(cc::get_conflict)
-        .service(cc::resolve_conflict)
-        .service(cc::child_history)
-        .service(d::list_interventions)
-        .service(d::create_intervention)
-        .service(d::get_intervention)
-        .service(d::update_intervention)
-        .service(d::get_plan)
-        .service(d::put_plan)
-        .service(d::plan_versions)
-        .service(d::record_session)
-        .service(d::list_sessions)
-        .service(d::record_group_session)
-        .service(d::get_session)
-        .service(d::update_session)
-        .service(d::record_review)
-        .service(d::list_reviews)
-        .service(d::get_review)
-        .service(d::update_review)
-        .service(sv::list_partners)
-        .service(sv::create_partner)
-        .service(sv::get_partner)
-        .service(sv::update_partner)
-        .service(sv::list_practice_sessions)
-        .service(sv::create_practice_session)
-        .service(sv::get_practice_session)
-        .service(sv::update_practice_session)
-        .service(sv::set_action_done)
-        .service(t::list_termly_conversations)
-        .service(t::offer_termly_conversations)
-        .service(t::create_termly_conversation)
-        .service(t::get_termly_conversation)
-        .service(t::schedule_termly_conversation)
-        .service(t::decline_termly_conversation)
-        .service(t::hold_termly_conversation)
-        .service(t::reoffer_termly_conversation)
-        .service(t::link_termly_conversation_referral)
-        .service(t::termly_coverage_report)
-        .service(cs::list_consultations)
-        .service(cs::create_consultation)
-        .service(cs::get_consultation)
-        .service(cs::update_consultation)
-        .service(cs::refer_consultation)
-        .service(cm::list_family_hubs)
-        .service(cm::create_family_hub)
-        .service(cm::get_family_hub)
-        .service(cm::update_family_hub)
-        .service(cm::list_programmes)
-        .service(cm::create_programme)
-        .service(cm::get_programme)
-        .service(cm::update_programme)
-        .service(cm::set_programme_status)
-        .service(cm::list_programme_sessions)
-        .service(cm::create_programme_session)
-        .service(cm::get_programme_session)
-        .service(cm::update_programme_session)
-        .service(cm::list_enrolments)
-        .service(cm::create_enrolment)
-        .service(cm::get_enrolment)
-        .service(cm::cancel_enrolment)
-        .service(cm::complete_enrolment)
-        .service(cm::get_attendance)
-        .service(cm::record_attendance);
-}
-
-/// The public Open Referral UK feed, outside `/api/v1` (no token).
-pub fn oruk_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use routes::oruk as k;
-    cfg.service(
-        utoipa_actix_web::scope("/oruk")
-            .service(k::oruk_service_info)
-            .service(k::oruk_list_services)
-            .service(k::oruk_get_service)
-            .service(k::oruk_list_service_at_locations)
-            .service(k::oruk_get_service_at_location)
-            .service(k::oruk_list_taxonomies)
-            .service(k::oruk_list_taxonomy_terms)
-            .service(k::oruk_get_taxonomy_term),
-    );
-}
-
-/// Health endpoints, outside `/api/v1`.
-pub fn health_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(routes::system::live)
-        .service(routes::system::ready)
-        .service(routes::system::metrics);
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(features::configure));
 }
 
 /// The document, built from the same registrations the server uses.
@@ -304,11 +67,11 @@ pub fn document() -> OpenApiDoc {
     let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(health_services)
-        .configure(oruk_services)
+        .configure(features::system::configure_health)
+        .configure(features::oruk::configure)
         .configure(api_services)
         .split_for_parts();
-    Throttling.modify(&mut doc);
+    StandardResponses.modify(&mut doc);
     doc
 }
 

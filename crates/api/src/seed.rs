@@ -4,9 +4,9 @@
 //! of interventions the teams offer. Only an empty database is seeded.
 
 use chrono::NaiveDate;
-use sct_persistence::catalogue::{self as cat, NewWorker};
 use sct_persistence::delivery::{self as delivery, InterventionRow};
 use sct_persistence::models::SchoolRow;
+use sct_persistence::organisation::{self as cat, NewWorker};
 use sct_persistence::{policy, Connection, StoreResult};
 
 /// What seeding did.

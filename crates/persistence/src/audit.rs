@@ -186,7 +186,7 @@ pub async fn list(
         .await?)
 }
 
-/// The SQL text `list` sends, with `$n` placeholders (for `tests/indexes.rs`).
+/// The SQL text `list` sends, with `$n` placeholders (for `tests/e2e/indexes.rs`).
 pub fn list_sql(filter: &AuditFilter, after: Option<(DateTime<Utc>, i64)>, limit: i64) -> String {
     let q = list_query(filter, after, limit).select(AuditEventRow::as_select());
     let text = diesel::debug_query::<Pg, _>(&q).to_string();

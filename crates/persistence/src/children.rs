@@ -5,7 +5,6 @@
 //! la_admin to resolve.
 
 use crate::models::ChildRow;
-use crate::referrals::NewChild;
 use crate::schema::{child_conflicts, child_history, children};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,6 +12,18 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
+
+/// The child as the referrer describes them.
+#[derive(Debug, Clone)]
+pub struct NewChild {
+    pub upn: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: NaiveDate,
+    pub year_group: String,
+    pub sen_provision: String,
+    pub primary_need: Option<String>,
+}
 
 /// A row of a child's history.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]

@@ -653,7 +653,7 @@ fn sessions_query<'a>(
 }
 
 /// The SQL text `list_sessions` sends, with `$n` placeholders in bind
-/// order (see `tests/indexes.rs`).
+/// order (see `tests/e2e/indexes.rs`).
 pub fn list_sessions_sql(programme: Uuid, after: Option<(NaiveDate, Uuid)>, limit: i64) -> String {
     crate::statement_sql(&sessions_query(programme, after, limit).select(SessionRow::as_select()))
 }
@@ -849,7 +849,7 @@ fn enrolments_query<'a>(
 }
 
 /// The SQL text `list_enrolments` sends, with `$n` placeholders in bind
-/// order (see `tests/indexes.rs`).
+/// order (see `tests/e2e/indexes.rs`).
 pub fn list_enrolments_sql(
     programme: Uuid,
     status: Option<&str>,

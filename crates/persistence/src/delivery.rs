@@ -4,12 +4,12 @@
 //! a referral locks it first, checks the caller's scope and asks the domain
 //! whether its status allows the record, all in one transaction.
 
-use crate::referrals::lock_in_scope;
 use crate::schema::{
     delivery_sessions, interventions, plan_goals, plan_interventions, plan_reviews, review_ratings,
     session_attendance, support_plan_versions, support_plans,
 };
-use crate::{Actor, Scope, StoreError, StoreResult};
+use crate::scope::{lock_in_scope, Scope};
+use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -981,7 +981,7 @@ fn sessions_query<'a>(
 
 /// The SQL text `list_sessions` sends for its page of a referral's
 /// attendance, with `$n` placeholders in bind order (see
-/// `tests/indexes.rs`).
+/// `tests/e2e/indexes.rs`).
 pub fn list_sessions_sql(referral: Uuid, before: Option<(NaiveDate, Uuid)>, limit: i64) -> String {
     crate::statement_sql(
         &sessions_query(referral, before, limit).select(AttendanceRow::as_select()),
@@ -989,7 +989,7 @@ pub fn list_sessions_sql(referral: Uuid, before: Option<(NaiveDate, Uuid)>, limi
 }
 
 /// The SQL text `list_reviews` sends for its page of a referral's reviews,
-/// with `$n` placeholders in bind order (see `tests/indexes.rs`).
+/// with `$n` placeholders in bind order (see `tests/e2e/indexes.rs`).
 pub fn list_reviews_sql(
     referral: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,

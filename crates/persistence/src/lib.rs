@@ -6,25 +6,28 @@
 //! into domain types here and nowhere else.
 
 pub mod audit;
-pub mod catalogue;
 pub mod children;
 pub mod community;
 pub mod consultations;
+pub mod data_protection;
 pub mod delivery;
 pub mod idempotency;
 pub mod integration;
 pub mod models;
+pub mod organisation;
 pub mod outbox;
 pub mod policy;
-pub mod protection;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod schools_import;
+pub mod scope;
 pub mod supervision;
 pub mod termly;
 pub mod webhooks;
 pub mod wire;
+
+pub use scope::Scope;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -43,7 +46,7 @@ pub use wire::Wire;
 /// The SQL text of a statement with `$n` placeholders in the order its
 /// values are bound (what `debug_query` prints, without the list of binds),
 /// so that tests can EXPLAIN the very statement a list sends (see
-/// `tests/indexes.rs`).
+/// `tests/e2e/indexes.rs`).
 pub(crate) fn statement_sql<Q>(q: &Q) -> String
 where
     Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
@@ -344,19 +347,6 @@ pub async fn migrate(database_url: &str) -> StoreResult<Vec<String>> {
 /// value written and read back compares equal.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// What part of the data a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Everything (council administrators).
-    All,
-    /// Referrals of these schools (schools, integration clients).
-    Schools(Vec<String>),
-    /// Referrals routed to this team (team managers).
-    Team(uuid::Uuid),
-    /// Referrals allocated to this worker (practitioners).
-    Worker(uuid::Uuid),
 }
 
 /// Who is acting, for history and audit rows.

@@ -3,6 +3,7 @@
 //! a referral and its history row are written in one transaction.
 
 use crate::audit::NewAuditEvent;
+use crate::children::NewChild;
 use crate::models::{
     ChildRow, HistoryRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow,
 };
@@ -10,8 +11,9 @@ use crate::schema::{
     children as children_table, referral_history, referral_indes_levels, referrals, teams, workers,
     zones,
 };
-use crate::{catalogue, children, outbox};
-use crate::{Actor, Scope, StoreError, StoreResult, Wire};
+use crate::scope::{in_scope, scoped, BoxedReferrals, Scope};
+use crate::{children, organisation, outbox};
+use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -33,18 +35,6 @@ pub struct ReferralView {
     pub zone: Option<ZoneRow>,
     pub team: Option<TeamRow>,
     pub worker: Option<WorkerRow>,
-}
-
-/// The child as the referrer describes them.
-#[derive(Debug, Clone)]
-pub struct NewChild {
-    pub upn: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub date_of_birth: NaiveDate,
-    pub year_group: String,
-    pub sen_provision: String,
-    pub primary_need: Option<String>,
 }
 
 /// A referral ready to store: already parsed and screened.
@@ -137,7 +127,7 @@ pub(crate) async fn submit_in_tx(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReferralView, SubmitError> {
-    let school = match catalogue::get_school(c, &new.school_urn).await {
+    let school = match organisation::get_school(c, &new.school_urn).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => return Err(SubmitError::UnknownSchool),
         Err(e) => return Err(e.into()),
@@ -153,7 +143,7 @@ pub(crate) async fn submit_in_tx(
     };
     let team = async {
         match school.zone_id {
-            Some(z) => catalogue::team_of_zone(conn, z).await,
+            Some(z) => organisation::team_of_zone(conn, z).await,
             None => Ok(None),
         }
     };
@@ -385,34 +375,6 @@ async fn insert_history(
     Ok(())
 }
 
-type BoxedReferrals<'a> = referrals::BoxedQuery<'a, Pg>;
-
-fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals<'a> {
-    match scope {
-        Scope::All => q,
-        // One school (a school's own token, most MIS clients): equality, so
-        // that the (school_urn, created_at | updated_at, id) indexes give
-        // the page's order; `= ANY($1)` hides the count from a generic plan.
-        Scope::Schools(urns) if urns.len() == 1 => {
-            q.filter(referrals::school_urn.eq(urns[0].clone()))
-        }
-        Scope::Schools(urns) => q.filter(referrals::school_urn.eq_any(urns.clone())),
-        Scope::Team(team) => q.filter(referrals::team_id.eq(*team)),
-        Scope::Worker(worker) => q.filter(referrals::worker_id.eq(*worker)),
-    }
-}
-
-/// The same rule as `scoped`, for a row already read (locked reads cannot
-/// use a boxed query).
-fn in_scope(row: &ReferralRow, scope: &Scope) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Schools(urns) => urns.contains(&row.school_urn),
-        Scope::Team(team) => row.team_id == Some(*team),
-        Scope::Worker(worker) => row.worker_id == Some(*worker),
-    }
-}
-
 async fn views(
     c: &mut AsyncPgConnection,
     rows: Vec<ReferralRow>,
@@ -511,26 +473,6 @@ async fn views(
             })
         })
         .collect()
-}
-
-/// Locks a referral for the rest of the transaction and returns it, if it
-/// is in the caller's scope (`NotFound` otherwise).
-pub async fn lock_in_scope(
-    c: &mut AsyncPgConnection,
-    id: Uuid,
-    scope: &Scope,
-) -> StoreResult<ReferralRow> {
-    let row: ReferralRow = referrals::table
-        .find(id)
-        .for_update()
-        .select(ReferralRow::as_select())
-        .first(c)
-        .await?;
-    if in_scope(&row, scope) {
-        Ok(row)
-    } else {
-        Err(StoreError::NotFound)
-    }
 }
 
 /// The bare referral row, if it is in the caller's scope.
@@ -669,7 +611,7 @@ pub async fn list(
 
 /// The SQL text `list` sends for these arguments, with `$n` placeholders
 /// in the order the values are bound, so that tests can EXPLAIN the very
-/// statement (see `tests/indexes.rs`).
+/// statement (see `tests/e2e/indexes.rs`).
 pub fn list_sql(
     scope: &Scope,
     filter: &ListFilter,
@@ -918,7 +860,7 @@ async fn act_in_tx(
             row.signposting = Some(signposting.clone());
         }
         ActionInput::Redirect { team_id, .. } => {
-            let team = match catalogue::get_team(c, *team_id).await {
+            let team = match organisation::get_team(c, *team_id).await {
                 Ok(t) => t,
                 Err(StoreError::NotFound) => return Err(ActError::UnknownTeam),
                 Err(e) => return Err(e.into()),
@@ -937,7 +879,7 @@ async fn act_in_tx(
         }
         ActionInput::Allocate { choice } => {
             let team = row.team_id.ok_or(ActError::NotRouted)?;
-            let loads = catalogue::lock_team_loads(c, team).await?;
+            let loads = organisation::lock_team_loads(c, team).await?;
             let (worker, why) = choose_worker(*choice, &loads, row.worker_id.map(WorkerId))?;
             details =
                 json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });

@@ -2,8 +2,8 @@
 //! in, and community-of-practice / group-supervision meetings with their
 //! attendees, case discussions and actions.
 
-use crate::catalogue;
 use crate::models::{ReferralRow, WorkerRow};
+use crate::organisation;
 use crate::schema::{
     case_discussions, partner_zones, partners, practice_actions, practice_attendees,
     practice_sessions, referrals, workers,
@@ -288,7 +288,7 @@ async fn load_workers(c: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Ve
 
 /// Checks every id a practice session names (see [`create_practice`]).
 async fn check_names(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(), PracticeError> {
-    let team = catalogue::team_of_zone(c, new.zone_id).await?;
+    let team = organisation::team_of_zone(c, new.zone_id).await?;
     let facilitator = load_workers(c, &[new.facilitator_id]).await?;
     let team_id = team.as_ref().map(|t| t.id);
     if facilitator
@@ -563,7 +563,7 @@ fn practice_query<'a>(
 }
 
 /// The SQL text `list_practice` sends, with `$n` placeholders in bind
-/// order (see `tests/indexes.rs`).
+/// order (see `tests/e2e/indexes.rs`).
 pub fn list_practice_sql(
     zone: Option<Uuid>,
     kind: Option<&str>,

@@ -1,0 +1,231 @@
+//! The audit trail, for the council's administrators.
+
+use crate::http::access::only;
+use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
+use crate::http::docs::Forbidden;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::extract::decode_cursor;
+use crate::http::extract::encode_cursor;
+use crate::http::extract::PageParams;
+use crate::http::state::AppState;
+use actix_web::get;
+use actix_web::web;
+use actix_web::HttpResponse;
+use chrono::DateTime;
+use chrono::Utc;
+use sct_domain::Role;
+use sct_persistence::audit as store;
+use sct_persistence::audit::AuditFilter;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
+
+/// Filters of the audit list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditListParams {
+    /// Only rows of this actor (the token's `sub`).
+    #[param(max_length = 200)]
+    pub actor: Option<String>,
+    /// Only rows about this subject id (a referral or child id, a URN, ...).
+    #[param(max_length = 100)]
+    pub subject_id: Option<String>,
+    /// Only rows about this kind of subject (`referral`, `child`, ...).
+    #[param(pattern = "^[a-z_]{1,40}$")]
+    pub subject_type: Option<String>,
+    /// Only this action (an operation id such as `get_referral`, or `erase_child`, `retention_anonymise`).
+    #[param(max_length = 200)]
+    pub action: Option<String>,
+    /// Rows recorded at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Rows recorded before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+fn bad(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, detail)
+}
+
+/// List audit events.
+#[utoipa::path(
+    tag = "Audit",
+    summary = "List audit events",
+    description = "The append-only audit trail: every authenticated API request (reads of children's data and every write) and every anonymisation, one row per subject, oldest first by (occurred_at, id). Filters combine with AND: `actor`, `subject_id` and `subject_type`, `action`, and the time range `from` (inclusive) to `to` (exclusive). la_admin only; other roles get 403. This read is itself audited.",
+    params(AuditListParams),
+    responses(
+        (status = 200, description = "A page of audit events", body = AuditEventPage),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
+#[get("/audit-events")]
+pub async fn list_audit_events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<AuditListParams>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, &[Role::LaAdmin])?;
+    let p = params.into_inner();
+    let limit = PageParams {
+        limit: p.limit,
+        cursor: None,
+    }
+    .limit()?;
+    if p.actor
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.len() > 200)
+    {
+        return Err(bad("actor must have 1 to 200 characters"));
+    }
+    if p.subject_id
+        .as_ref()
+        .is_some_and(|s| s.is_empty() || s.len() > 100)
+    {
+        return Err(bad("subject_id must have 1 to 100 characters"));
+    }
+    if p.subject_type.as_ref().is_some_and(|t| {
+        t.is_empty() || t.len() > 40 || !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    }) {
+        return Err(bad(
+            "subject_type must be 1 to 40 lower-case letters or underscores",
+        ));
+    }
+    if p.action
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.len() > 200)
+    {
+        return Err(bad("action must have 1 to 200 characters"));
+    }
+    if let (Some(f), Some(t)) = (p.from, p.to) {
+        if f >= t {
+            return Err(bad("from must be before to"));
+        }
+    }
+    let after = match &p.cursor {
+        None => None,
+        Some(c) => {
+            let parts = decode_cursor(c, 2)?;
+            let invalid = || {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor does not fit these parameters",
+                )
+            };
+            let at = DateTime::parse_from_rfc3339(&parts[0])
+                .map_err(|_| invalid())?
+                .with_timezone(&Utc);
+            let id: i64 = parts[1].parse().map_err(|_| invalid())?;
+            Some((at, id))
+        }
+    };
+    let filter = AuditFilter {
+        actor: p.actor,
+        subject_type: p.subject_type,
+        subject_id: p.subject_id,
+        action: p.action,
+        from: p.from,
+        to: p.to,
+    };
+    let mut conn = state.db.conn().await?;
+    let mut rows = store::list(&mut conn, &filter, after, limit + 1).await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = if more {
+        rows.last().map(|r| {
+            encode_cursor(&[
+                &r.occurred_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                &r.id.to_string(),
+            ])
+        })
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditEventPage {
+        items: rows.into_iter().map(AuditEvent::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One row of the audit trail: who did what to which subject, when, with
+/// what outcome. Identifiers only, never personal data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEvent {
+    /// Position in the trail (increasing).
+    pub id: i64,
+    /// When it was recorded.
+    pub occurred_at: DateTime<Utc>,
+    /// The x-request-id of the request (or of a `sct retention` run).
+    pub request_id: Option<String>,
+    /// Subject (`sub`) of the actor's token; `sct-retention` for the retention job.
+    #[schema(example = "z01-manager")]
+    pub actor: String,
+    /// The actor's role: la_admin, team_manager, practitioner, school, integration or system.
+    #[schema(example = "team_manager")]
+    pub actor_role: String,
+    /// The integration client, for tokens from `POST /oauth/token`.
+    pub client_id: Option<String>,
+    /// The operation id (e.g. `accept_referral`), `retention_anonymise` or `erase_child`.
+    #[schema(example = "get_referral")]
+    pub action: String,
+    /// HTTP method of the request (absent for the retention job).
+    pub method: Option<String>,
+    /// Route pattern of the request, e.g. `/api/v1/referrals/{id}`.
+    pub route: Option<String>,
+    /// What kind of record the subject is: `referral`, `child`, `team`, `school`, ...
+    #[schema(example = "referral")]
+    pub subject_type: Option<String>,
+    /// Id (or URN) of the subject.
+    pub subject_id: Option<String>,
+    /// The HTTP status answered.
+    #[schema(example = 200)]
+    pub outcome: i16,
+    /// Identifiers and counts the action recorded (an erasure's override and justification).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
+    fn from(r: sct_persistence::audit::AuditEventRow) -> Self {
+        Self {
+            id: r.id,
+            occurred_at: r.occurred_at,
+            request_id: r.request_id,
+            actor: r.actor,
+            actor_role: r.actor_role,
+            client_id: r.client_id,
+            action: r.action,
+            method: r.method,
+            route: r.route,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
+            outcome: r.outcome,
+            details: r.details,
+        }
+    }
+}
+
+/// A page of the audit trail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEventPage {
+    /// Rows of this page, oldest first.
+    pub items: Vec<AuditEvent>,
+    /// Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Registers the audit log operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(list_audit_events);
+}

@@ -1,0 +1,347 @@
+//! Children across referrals (la_admin): UPN conflicts flagged when a
+//! referral names a known UPN with another date of birth, their
+//! resolution, and a child's history of changes.
+
+use crate::http::access::only;
+use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
+use crate::http::docs::Conflict;
+use crate::http::docs::Forbidden;
+use crate::http::docs::NotFound;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::extract::decode_cursor;
+use crate::http::extract::encode_cursor;
+use crate::http::extract::IfMatch;
+use crate::http::extract::JsonBody;
+use crate::http::extract::PageParams;
+use crate::http::paging::page_size;
+use crate::http::respond::ok;
+use crate::http::state::AppState;
+use crate::http::validate::validate;
+use actix_web::get;
+use actix_web::post;
+use actix_web::web;
+use actix_web::HttpResponse;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
+use sct_domain::Role;
+use sct_persistence::children as ch;
+use sct_persistence::children::ResolveError;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+const ADMIN: &[Role] = &[Role::LaAdmin];
+
+/// List UPN conflicts.
+#[utoipa::path(
+    tag = "Children",
+    summary = "List UPN conflicts",
+    description = "la_admin only. Referrals that named a known UPN with another date of birth. Such a referral is linked to the recorded child, which is left unchanged, and flagged here for review rather than merged. Filter with `status=open` for the review queue. In the order they were flagged.",
+    params(ConflictQuery),
+    responses(
+        (status = 200, description = "A page of conflicts", body = ChildConflictPage),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
+#[get("/child-conflicts")]
+pub async fn list_conflicts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ConflictQuery>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, ADMIN)?;
+    let q = q.into_inner();
+    let p = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let (limit, n) = page_size(&p)?;
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| {
+            Uuid::parse_str(&decode_cursor(c, 1)?[0]).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor is not one this API issued",
+                )
+            })
+        })
+        .transpose()?;
+    let status = q.status.map(|s| match s {
+        ConflictStatus::Open => "open",
+        ConflictStatus::Resolved => "resolved",
+    });
+    let mut conn = state.db.conn().await?;
+    let mut rows = ch::list_conflicts(&mut conn, status, after, limit + 1).await?;
+    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].0.id.to_string()]));
+    rows.truncate(n);
+    Ok(HttpResponse::Ok().json(ChildConflictPage {
+        items: rows.into_iter().map(ChildConflict::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Read a UPN conflict.
+#[utoipa::path(
+    tag = "Children",
+    summary = "Read a UPN conflict",
+    description = "la_admin only. One conflict, with the recorded and the submitted details.",
+    params(("id" = Uuid, Path, description = "The conflict's id")),
+    responses(
+        (status = 200, description = "The conflict", body = ChildConflict, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/child-conflicts/{id}")]
+pub async fn get_conflict(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, ADMIN)?;
+    let mut conn = state.db.conn().await?;
+    let view = ch::get_conflict(&mut conn, id.into_inner()).await?;
+    Ok(ok(view.0.version, &ChildConflict::from(view)))
+}
+
+/// Resolve a UPN conflict.
+#[utoipa::path(
+    tag = "Children",
+    summary = "Resolve a UPN conflict",
+    description = "la_admin only, with If-Match. `keep_recorded` leaves the child's record as it is; `use_submitted` takes the referral's name and date of birth into the record and writes the change to the child's history. A resolved conflict answers 409 `already_resolved`.",
+    params(("id" = Uuid, Path, description = "The conflict's id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    request_body(content = ResolveChildConflict, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The resolved conflict", body = ChildConflict, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/child-conflicts/{id}/resolve")]
+pub async fn resolve_conflict(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<ResolveChildConflict>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, ADMIN)?;
+    let version = if_match.required()?;
+    let b = body.0;
+    validate(&b)?;
+    let mut conn = state.db.conn().await?;
+    let view = ch::resolve_conflict(
+        &mut conn,
+        id.into_inner(),
+        version,
+        b.resolution == ConflictResolution::UseSubmitted,
+        b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        &caller.subject,
+        sct_persistence::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        ResolveError::VersionMismatch => crate::http::respond::stale(),
+        ResolveError::AlreadyResolved => ApiError::new(
+            ErrorCode::AlreadyResolved,
+            "the conflict is already resolved",
+        ),
+        ResolveError::Store(s) => s.into(),
+    })?;
+    Ok(ok(view.0.version, &ChildConflict::from(view)))
+}
+
+/// A child's history.
+#[utoipa::path(
+    tag = "Children",
+    summary = "Read a child's history of changes",
+    description = "la_admin only. Every change later referrals (or the resolution of a UPN conflict) made to the child's record, oldest first, with the fields' old and new values.",
+    params(("id" = Uuid, Path, description = "The child's id (as in a referral's `child.id`)")),
+    responses(
+        (status = 200, description = "The changes, oldest first", body = Vec<ChildHistoryEntry>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/children/{id}/history")]
+pub async fn child_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, ADMIN)?;
+    let mut conn = state.db.conn().await?;
+    let rows = ch::history(&mut conn, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(|r| ChildHistoryEntry {
+                at: r.at,
+                actor: r.actor,
+                referral_id: r.referral_id,
+                changes: r.changes,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Where a UPN conflict stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictStatus {
+    /// Waiting for an la_admin.
+    Open,
+    /// Resolved.
+    Resolved,
+}
+
+/// How a UPN conflict is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictResolution {
+    /// The recorded details stand (the referral's details were wrong).
+    KeepRecorded,
+    /// The referral's name and date of birth replace the recorded ones (with history).
+    UseSubmitted,
+}
+
+/// A referral that named a known UPN with another date of birth: it was
+/// linked to the recorded child, not merged, and waits for review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildConflict {
+    /// The conflict's id.
+    pub id: Uuid,
+    /// The recorded child.
+    pub child_id: Uuid,
+    /// The UPN both share.
+    pub upn: String,
+    /// The referral that brought the other date of birth.
+    pub referral_id: Uuid,
+    /// Open or resolved.
+    pub status: ConflictStatus,
+    /// The date of birth on record.
+    pub recorded_date_of_birth: NaiveDate,
+    /// The given name the referral sent.
+    pub submitted_given_name: String,
+    /// The family name the referral sent.
+    pub submitted_family_name: String,
+    /// The date of birth the referral sent.
+    pub submitted_date_of_birth: NaiveDate,
+    /// How it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ConflictResolution>,
+    /// The reviewer's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_note: Option<String>,
+    /// Who resolved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
+    /// When it was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When it was flagged.
+    pub created_at: DateTime<Utc>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+}
+
+impl From<sct_persistence::children::ConflictView> for ChildConflict {
+    fn from((c, upn): sct_persistence::children::ConflictView) -> Self {
+        Self {
+            id: c.id,
+            child_id: c.child_id,
+            upn,
+            referral_id: c.referral_id,
+            status: if c.status == "open" {
+                ConflictStatus::Open
+            } else {
+                ConflictStatus::Resolved
+            },
+            recorded_date_of_birth: c.recorded_date_of_birth,
+            submitted_given_name: c.submitted_given_name,
+            submitted_family_name: c.submitted_family_name,
+            submitted_date_of_birth: c.submitted_date_of_birth,
+            resolution: c.resolution.as_deref().map(|r| {
+                if r == "use_submitted" {
+                    ConflictResolution::UseSubmitted
+                } else {
+                    ConflictResolution::KeepRecorded
+                }
+            }),
+            resolution_note: c.resolution_note,
+            resolved_by: c.resolved_by,
+            resolved_at: c.resolved_at,
+            created_at: c.created_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A page of UPN conflicts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildConflictPage {
+    /// The conflicts on this page.
+    pub items: Vec<ChildConflict>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The decision on a UPN conflict.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"resolution": "keep_recorded", "note": "Checked with the school: the referral had a typing error"}))]
+pub struct ResolveChildConflict {
+    /// Keep the recorded details, or take the referral's.
+    pub resolution: ConflictResolution,
+    /// Why (optional, at most 2000 characters).
+    #[schema(max_length = 2000)]
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+/// A change to a child's record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildHistoryEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (the token subject of the referrer or reviewer).
+    pub actor: String,
+    /// The referral whose details brought the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral_id: Option<Uuid>,
+    /// Every changed field: `{field: {from, to}}`.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// Query of the conflict list.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConflictQuery {
+    /// Only conflicts with this status.
+    pub status: Option<ConflictStatus>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// Registers the children operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(list_conflicts)
+        .service(get_conflict)
+        .service(resolve_conflict)
+        .service(child_history);
+}

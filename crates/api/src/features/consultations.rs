@@ -1,0 +1,612 @@
+//! Consultations: advice a team gives a school about a child or a cohort
+//! without a referral. No child names: a child is identified by UPN only.
+//! One call turns a consultation into a referral through the ordinary
+//! submission path (screening, routing, allocation queue, history).
+
+use crate::features::referrals::dto::IndesArea;
+use crate::features::referrals::dto::Referral;
+use crate::features::referrals::dto::ReferralSubmission;
+use crate::features::referrals::handlers::prepare;
+use crate::features::referrals::handlers::referral_response;
+use crate::http::access::only;
+use crate::http::access::reach_of;
+use crate::http::access::school_in_reach;
+use crate::http::access::STAFF;
+use crate::http::audit::actor;
+use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
+use crate::http::docs::Conflict;
+use crate::http::docs::Forbidden;
+use crate::http::docs::NotFound;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::error::FieldError;
+use crate::http::extract::IfMatch;
+use crate::http::extract::JsonBody;
+use crate::http::extract::RequestId;
+use crate::http::paging::uuid_next;
+use crate::http::paging::uuid_page;
+use crate::http::respond::created;
+use crate::http::respond::ok;
+use crate::http::respond::stale;
+use crate::http::state::AppState;
+use crate::http::validate::validate;
+use actix_web::get;
+use actix_web::post;
+use actix_web::put;
+use actix_web::web;
+use actix_web::HttpResponse;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
+use sct_domain as domain;
+use sct_persistence::consultations as repo;
+use sct_persistence::consultations::ConsultationChange;
+use sct_persistence::consultations::ConsultationFilter;
+use sct_persistence::consultations::ConsultationRow;
+use sct_persistence::consultations::ConvertError;
+use sct_persistence::organisation;
+use sct_persistence::policy;
+use sct_persistence::referrals::SubmitError;
+use sct_persistence::termly as termly_repo;
+use sct_persistence::termly::Reach;
+use sct_persistence::StoreError;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+/// Whom the advice was about: one child (by UPN, optional) or a cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsultationSubject {
+    Child,
+    Cohort,
+}
+
+impl ConsultationSubject {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Child => "child",
+            Self::Cohort => "cohort",
+        }
+    }
+}
+
+/// A consultation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Consultation {
+    /// Consultation id.
+    pub id: Uuid,
+    /// The school advised.
+    pub school_urn: String,
+    /// The zone whose team gave the advice.
+    pub zone_id: Uuid,
+    /// When the advice was given.
+    pub held_on: NaiveDate,
+    /// Topic.
+    pub topic: String,
+    /// A child or a cohort.
+    pub subject: ConsultationSubject,
+    /// The child's UPN, if the school identified the child (never a name).
+    pub upn: Option<String>,
+    /// The cohort, for advice about a group (e.g. "Year 3").
+    pub cohort: Option<String>,
+    /// INDES areas the advice addresses.
+    pub indes_areas: Vec<IndesArea>,
+    /// The advice given.
+    pub advice: String,
+    /// Follow-up agreed.
+    pub follow_up: Option<String>,
+    /// The termly conversation it came from, if any.
+    pub termly_conversation_id: Option<Uuid>,
+    /// The referral it became, if any.
+    pub referral_id: Option<Uuid>,
+    /// Version for If-Match (also the ETag).
+    pub version: i32,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ConsultationRow> for Consultation {
+    fn from(r: ConsultationRow) -> Self {
+        Self {
+            id: r.id,
+            school_urn: r.school_urn,
+            zone_id: r.zone_id,
+            held_on: r.held_on,
+            topic: r.topic,
+            subject: if r.subject == "cohort" {
+                ConsultationSubject::Cohort
+            } else {
+                ConsultationSubject::Child
+            },
+            upn: r.upn,
+            cohort: r.cohort,
+            indes_areas: r
+                .indes_areas
+                .iter()
+                .filter_map(|a| domain::IndesArea::parse(a).map(IndesArea::from))
+                .collect(),
+            advice: r.advice,
+            follow_up: r.follow_up,
+            termly_conversation_id: r.termly_conversation_id,
+            referral_id: r.referral_id,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A page of consultations.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsultationPage {
+    /// The consultations.
+    pub items: Vec<Consultation>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The content of a consultation (new or changed).
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "held_on": "2026-11-20",
+    "topic": "Emotionally based school avoidance",
+    "subject": "child",
+    "upn": "B801200005001",
+    "indes_areas": ["social_emotional_mental_health"],
+    "advice": "Graded re-entry plan; key adult at the gate",
+    "follow_up": "Review in four weeks"
+}))]
+pub struct ConsultationContent {
+    /// When the advice was given (not in the future).
+    pub held_on: NaiveDate,
+    /// Topic.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = 300))]
+    pub topic: String,
+    /// A child or a cohort.
+    pub subject: ConsultationSubject,
+    /// The child's UPN, if identified (child consultations only; no names).
+    #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
+    pub upn: Option<String>,
+    /// The cohort (e.g. "Year 3"), for cohort consultations.
+    #[schema(max_length = 300)]
+    #[validate(length(min = 1, max = 300))]
+    pub cohort: Option<String>,
+    /// INDES areas the advice addresses (each once).
+    #[serde(default)]
+    #[schema(max_items = 7)]
+    #[validate(length(max = 7))]
+    pub indes_areas: Vec<IndesArea>,
+    /// The advice given.
+    #[schema(min_length = 1, max_length = 8000)]
+    #[validate(length(min = 1, max = 8000))]
+    pub advice: String,
+    /// Follow-up agreed.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub follow_up: Option<String>,
+    /// The termly conversation it came from (of the same school).
+    pub termly_conversation_id: Option<Uuid>,
+}
+
+/// A new consultation: the school and its content.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "school_urn": "121234",
+    "held_on": "2026-11-20",
+    "topic": "Year 3 cohort: regulation",
+    "subject": "cohort",
+    "cohort": "Year 3",
+    "indes_areas": ["social_emotional_mental_health"],
+    "advice": "Zones of regulation across the class; sensory breaks",
+    "follow_up": "Practitioner visits in January"
+}))]
+pub struct NewConsultation {
+    /// The school advised (in the caller's zone).
+    #[schema(pattern = "^[0-9]{6}$")]
+    pub school_urn: String,
+    /// When the advice was given (not in the future).
+    pub held_on: NaiveDate,
+    /// Topic.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(min = 1, max = 300))]
+    pub topic: String,
+    /// A child or a cohort.
+    pub subject: ConsultationSubject,
+    /// The child's UPN, if identified (child consultations only; no names).
+    #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
+    pub upn: Option<String>,
+    /// The cohort (e.g. "Year 3"), for cohort consultations.
+    #[schema(max_length = 300)]
+    #[validate(length(min = 1, max = 300))]
+    pub cohort: Option<String>,
+    /// INDES areas the advice addresses (each once).
+    #[serde(default)]
+    #[schema(max_items = 7)]
+    #[validate(length(max = 7))]
+    pub indes_areas: Vec<IndesArea>,
+    /// The advice given.
+    #[schema(min_length = 1, max_length = 8000)]
+    #[validate(length(min = 1, max = 8000))]
+    pub advice: String,
+    /// Follow-up agreed.
+    #[schema(max_length = 4000)]
+    #[validate(length(max = 4000))]
+    pub follow_up: Option<String>,
+    /// The termly conversation it came from (of the same school).
+    pub termly_conversation_id: Option<Uuid>,
+}
+
+impl NewConsultation {
+    fn content(self) -> (String, ConsultationContent) {
+        (
+            self.school_urn,
+            ConsultationContent {
+                held_on: self.held_on,
+                topic: self.topic,
+                subject: self.subject,
+                upn: self.upn,
+                cohort: self.cohort,
+                indes_areas: self.indes_areas,
+                advice: self.advice,
+                follow_up: self.follow_up,
+                termly_conversation_id: self.termly_conversation_id,
+            },
+        )
+    }
+}
+
+/// Checks the content and turns it into the stored fields.
+async fn checked(
+    c: ConsultationContent,
+    school_urn: &str,
+    reach: &Reach,
+    conn: &mut sct_persistence::Connection,
+) -> Result<ConsultationChange, ApiError> {
+    let mut errors = Vec::new();
+    if c.held_on > sct_persistence::now().date_naive() {
+        errors.push(FieldError::new(
+            "held_on",
+            "in_future",
+            "advice cannot be given in the future",
+        ));
+    }
+    let upn = match (c.subject, c.upn) {
+        (ConsultationSubject::Cohort, Some(_)) => {
+            errors.push(FieldError::new(
+                "upn",
+                "upn_with_cohort",
+                "a cohort consultation identifies no child",
+            ));
+            None
+        }
+        (_, Some(u)) => match domain::Upn::parse(&u) {
+            Ok(u) => Some(u.as_str().to_owned()),
+            Err(e) => {
+                errors.push(FieldError::new("upn", e.code(), e.to_string()));
+                None
+            }
+        },
+        (_, None) => None,
+    };
+    let mut areas: Vec<String> = Vec::new();
+    for (i, a) in c.indes_areas.iter().enumerate() {
+        let name = domain::IndesArea::from(*a).as_str().to_owned();
+        if areas.contains(&name) {
+            errors.push(FieldError::new(
+                format!("indes_areas[{i}]"),
+                "duplicate_area",
+                "each area at most once",
+            ));
+        }
+        areas.push(name);
+    }
+    if let Some(conv) = c.termly_conversation_id {
+        match termly_repo::get_row(conn, conv, reach).await {
+            Ok(row) if row.school_urn == school_urn => {}
+            Ok(_) | Err(StoreError::NotFound) => errors.push(FieldError::new(
+                "termly_conversation_id",
+                "unknown_termly_conversation",
+                "no such termly conversation of this school",
+            )),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(ConsultationChange {
+        held_on: c.held_on,
+        topic: c.topic,
+        subject: c.subject.as_str().to_owned(),
+        upn,
+        cohort: c.cohort,
+        indes_areas: areas,
+        advice: c.advice,
+        follow_up: c.follow_up,
+        termly_conversation_id: c.termly_conversation_id,
+    })
+}
+
+/// Filters of the consultation list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationListParams {
+    /// Only this school.
+    #[param(pattern = "^[0-9]{6}$")]
+    pub school_urn: Option<String>,
+    /// Only those from this termly conversation.
+    pub termly_conversation_id: Option<Uuid>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// List consultations.
+#[utoipa::path(
+    tag = "Consultations",
+    summary = "List consultations",
+    operation_id = "list_consultations",
+    description = "Consultations in the caller's reach: la_admin all, the zone's team theirs, schools their own.",
+    params(ConsultationListParams),
+    responses(
+        (status = 200, description = "A page of consultations", body = ConsultationPage),
+        (status = 400, response = BadRequest),
+    ),
+)]
+#[get("/consultations")]
+pub async fn list_consultations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    p: web::Query<ConsultationListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = p.into_inner();
+    crate::http::validate::check_urn_filter(p.school_urn.as_deref())?;
+    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let reach = reach_of(&caller, &state.db).await?;
+    let f = ConsultationFilter {
+        school_urn: p.school_urn,
+        termly_conversation_id: p.termly_conversation_id,
+    };
+    let mut conn = state.db.conn().await?;
+    let mut rows = repo::list(&mut conn, &reach, &f, after, limit + 1).await?;
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    Ok(HttpResponse::Ok().json(ConsultationPage {
+        items: rows.into_iter().map(Consultation::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Read a consultation.
+#[utoipa::path(
+    tag = "Consultations",
+    summary = "Read a consultation",
+    operation_id = "get_consultation",
+    description = "One consultation in the caller's reach; otherwise 404.",
+    params(("id" = Uuid, Path, description = "Consultation id")),
+    responses(
+        (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Version tag"))),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/consultations/{id}")]
+pub async fn get_consultation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = reach_of(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let r = repo::get(&mut conn, id.into_inner(), &reach).await?;
+    Ok(ok(r.version, &Consultation::from(r)))
+}
+
+/// Record a consultation.
+#[utoipa::path(
+    tag = "Consultations",
+    summary = "Record a consultation",
+    operation_id = "create_consultation",
+    description = "The team of the school's zone, or la_admin. No child names: identify a child by UPN only, or describe a cohort.",
+    request_body(content = NewConsultation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The consultation", body = Consultation, headers(("Location" = String, description = "URL of the consultation"), ("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+    ),
+)]
+#[post("/consultations")]
+pub async fn create_consultation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<NewConsultation>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, STAFF)?;
+    let b = body.0;
+    validate(&b)?;
+    let reach = reach_of(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let (urn, content) = b.content();
+    let school = match organisation::get_school(&mut conn, &urn).await {
+        Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => s,
+        Ok(_) | Err(StoreError::NotFound) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "school_urn",
+                "unknown_school",
+                "no such school in a zone you work",
+            )]))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let c = checked(content, &school.urn, &reach, &mut conn).await?;
+    let now = sct_persistence::now();
+    let row = ConsultationRow {
+        id: Uuid::now_v7(),
+        school_urn: school.urn,
+        zone_id: school.zone_id.unwrap_or_default(),
+        held_on: c.held_on,
+        topic: c.topic,
+        subject: c.subject,
+        upn: c.upn,
+        cohort: c.cohort,
+        indes_areas: c.indes_areas,
+        advice: c.advice,
+        follow_up: c.follow_up,
+        termly_conversation_id: c.termly_conversation_id,
+        referral_id: None,
+        recorded_by: caller.subject.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let r = repo::create(&mut conn, &row).await?;
+    Ok(created(
+        format!("/api/v1/consultations/{}", r.id),
+        r.version,
+        &Consultation::from(r),
+    ))
+}
+
+/// Change a consultation.
+#[utoipa::path(
+    tag = "Consultations",
+    summary = "Change a consultation",
+    operation_id = "update_consultation",
+    description = "The zone's team or la_admin, with If-Match. The whole content is replaced; the school and the referral link stay.",
+    params(("id" = Uuid, Path, description = "Consultation id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    request_body(content = ConsultationContent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[put("/consultations/{id}")]
+pub async fn update_consultation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<ConsultationContent>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, STAFF)?;
+    let b = body.0;
+    validate(&b)?;
+    let reach = reach_of(&caller, &state.db).await?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    let current = repo::get(&mut conn, id, &reach).await?;
+    let version = if_match.required()?;
+    let c = checked(b, &current.school_urn, &reach, &mut conn).await?;
+    let r = repo::update(&mut conn, id, version, &c, sct_persistence::now())
+        .await?
+        .ok_or_else(stale)?;
+    Ok(ok(r.version, &Consultation::from(r)))
+}
+
+/// Turn a consultation into a referral.
+#[utoipa::path(
+    tag = "Consultations",
+    summary = "Turn a consultation into a referral",
+    operation_id = "refer_consultation",
+    description = "The zone's team or la_admin, with If-Match on the consultation. The body is a referral submission (family consent required) for the consultation's school; a child consultation's UPN must match. In one transaction the referral is screened, routed and recorded exactly as `POST /referrals` does, the consultation links to it, and the consultation's termly conversation (if any) lists it. A consultation becomes at most one referral (409 `already_exists`). Answers the referral.",
+    params(("id" = Uuid, Path, description = "Consultation id"), ("If-Match" = String, Header, description = "ETag of the consultation as last read")),
+    request_body(content = ReferralSubmission, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The referral", body = Referral, headers(("Location" = String, description = "URL of the referral"), ("ETag" = String, description = "Version tag of the referral"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/consultations/{id}/referral")]
+pub async fn refer_consultation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<ReferralSubmission>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, STAFF)?;
+    let b = body.0;
+    validate(&b)?;
+    let reach = reach_of(&caller, &state.db).await?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    let current = repo::get(&mut conn, id, &reach).await?;
+    let version = if_match.required()?;
+    let mut errors = Vec::new();
+    if b.school_urn != current.school_urn {
+        errors.push(FieldError::new(
+            "school_urn",
+            "school_mismatch",
+            "the referral must be for the consultation's school",
+        ));
+    }
+    if current.upn.as_deref().is_some_and(|u| u != b.child.upn) {
+        errors.push(FieldError::new(
+            "child.upn",
+            "upn_mismatch",
+            "the child is not the one the consultation identified",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let policy = policy::active(&mut conn).await?;
+    let now = sct_persistence::now();
+    let new = prepare(b, &caller, &policy, now.date_naive())?;
+    let (_, view) = repo::convert(&mut conn, id, version, new, &actor(&caller, &rid), now)
+        .await
+        .map_err(|e| match e {
+            ConvertError::Stale => stale(),
+            ConvertError::AlreadyReferred(r) => ApiError::new(
+                ErrorCode::AlreadyExists,
+                format!("the consultation already became referral {r}"),
+            ),
+            ConvertError::Submit(SubmitError::UnknownSchool) => {
+                ApiError::validation(vec![FieldError::new(
+                    "school_urn",
+                    "unknown_school",
+                    "no such school",
+                )])
+            }
+            ConvertError::Submit(SubmitError::Duplicate {
+                existing,
+                reference,
+            }) => ApiError {
+                existing: Some((existing, reference.clone())),
+                ..ApiError::new(
+                    ErrorCode::DuplicateExternalReference,
+                    format!("the school already sent this external reference as {reference}"),
+                )
+            },
+            ConvertError::Submit(SubmitError::Store(s)) => s.into(),
+        })?;
+    Ok(referral_response(
+        actix_web::http::StatusCode::CREATED,
+        &view,
+    ))
+}
+
+/// Registers the consultations operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(list_consultations)
+        .service(create_consultation)
+        .service(get_consultation)
+        .service(update_consultation)
+        .service(refer_consultation);
+}

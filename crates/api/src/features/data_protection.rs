@@ -1,0 +1,232 @@
+//! Data protection for a child: the subject access bundle and erasure.
+
+use crate::features::audit_log::AuditEvent;
+use crate::features::referrals::dto::Child;
+use crate::features::referrals::dto::HistoryEntry;
+use crate::features::referrals::dto::Referral;
+use crate::http::access::only;
+use crate::http::auth::Caller;
+use crate::http::docs::Conflict;
+use crate::http::docs::Forbidden;
+use crate::http::docs::NotFound;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::error::FieldError;
+use crate::http::extract::JsonBody;
+use crate::http::extract::RequestId;
+use crate::http::state::AppState;
+use crate::http::validate::validate;
+use actix_web::get;
+use actix_web::post;
+use actix_web::web;
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use chrono::DateTime;
+use chrono::Utc;
+use sct_domain::Retention;
+use sct_domain::RetentionPolicy;
+use sct_domain::Role;
+use sct_persistence::data_protection;
+use sct_persistence::data_protection::ErasureError;
+use sct_persistence::data_protection::ErasureRequest;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+/// Export everything held about a child.
+#[utoipa::path(
+    tag = "Data protection",
+    summary = "Export a child's data (subject access)",
+    description = "A subject access bundle of everything held about the child: the child's record, every referral with its INDES levels, screening, decisions and history, and who accessed or changed any of it (every audit row about the child or their referrals). la_admin only; other roles get 403. The export itself is audited.",
+    params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
+    responses(
+        (status = 200, description = "The bundle", body = ChildExport),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/children/{id}/export")]
+pub async fn export_child(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, &[Role::LaAdmin])?;
+    let mut conn = state.db.conn().await?;
+    let e = data_protection::export(&mut conn, id.into_inner()).await?;
+    let child = Child {
+        id: e.child.id,
+        upn: e.child.upn.clone(),
+        given_name: e.child.given_name.clone(),
+        family_name: e.child.family_name.clone(),
+        date_of_birth: e.child.date_of_birth,
+        year_group: e.child.year_group.clone(),
+        sen_provision: e.child.sen_provision.clone(),
+        primary_need: e.child.primary_need.clone(),
+    };
+    let referrals = e
+        .referrals
+        .iter()
+        .map(|v| ExportedReferral {
+            referral: Referral::from_view(v),
+            history: e
+                .history
+                .iter()
+                .filter(|h| h.referral_id == v.referral.id)
+                .cloned()
+                .map(HistoryEntry::from)
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ChildExport {
+        generated_at: sct_persistence::now(),
+        child,
+        anonymised_at: e.anonymised_at,
+        referrals,
+        access: e.access.into_iter().map(AuditEvent::from).collect(),
+    }))
+}
+
+/// Erase a child's personal data.
+#[utoipa::path(
+    tag = "Data protection",
+    summary = "Erase a child's personal data",
+    description = "Anonymises the child's names, date of birth (the school cohort stays: 1 September of the birth year group), UPN, the MIS's external references and the free text of every referral and its history, in one transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (recorded in the audit trail). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
+    params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
+    request_body(content = ErasureBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Erased", body = ErasureResult),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/children/{id}/erasure")]
+pub async fn erase_child(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<ErasureBody>,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, &[Role::LaAdmin])?;
+    let body = body.0;
+    validate(&body)?;
+    if body.override_retention && body.justification.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "justification",
+            "required",
+            "an override needs a justification",
+        )]));
+    }
+    let policy = RetentionPolicy {
+        closed_years: state.retention_closed_years,
+    };
+    let actor = crate::http::audit::actor(&caller, &rid);
+    let mut conn = state.db.conn().await?;
+    let done = data_protection::erase(
+        &mut conn,
+        &ErasureRequest {
+            child: id.into_inner(),
+            actor: &actor,
+            override_retention: body.override_retention,
+            justification: body.justification,
+            policy,
+            now: sct_persistence::now(),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        ErasureError::NotFound => ApiError::not_found(),
+        ErasureError::AlreadyErased(at) => ApiError::new(
+            ErrorCode::AlreadyErased,
+            format!("the child's personal data was anonymised at {}", at.to_rfc3339()),
+        ),
+        ErasureError::RetentionApplies(Retention::Open) => ApiError::new(
+            ErrorCode::RetentionApplies,
+            "a referral of the child is still open: its records must be kept; send override with a justification to erase anyway",
+        ),
+        ErasureError::RetentionApplies(Retention::HeldUntil(until)) => ApiError::new(
+            ErrorCode::RetentionApplies,
+            format!(
+                "the child's records are kept until {} ({} years after the last referral ended); send override with a justification to erase anyway",
+                until.date_naive(),
+                policy.closed_years
+            ),
+        ),
+        ErasureError::RetentionApplies(Retention::Expired) => {
+            ApiError::new(ErrorCode::Internal, "an internal error occurred")
+        }
+        ErasureError::Store(s) => s.into(),
+    })?;
+    // The audit rows were stored in the erasure's transaction.
+    crate::http::audit::mark_recorded(&req);
+    Ok(HttpResponse::Ok().json(ErasureResult {
+        child_id: done.done.child_id,
+        anonymised_at: done.done.at,
+        referrals_anonymised: done.done.referral_ids.len(),
+        override_retention: done.overridden.is_some(),
+    }))
+}
+
+/// A referral with its history, in a subject access bundle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ExportedReferral {
+    /// The referral as the API shows it.
+    pub referral: Referral,
+    /// Every change of the referral, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Everything held about a child: a subject access bundle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChildExport {
+    /// When the bundle was made.
+    pub generated_at: DateTime<Utc>,
+    /// The child's record.
+    pub child: Child,
+    /// When the child's personal data was anonymised (retention or erasure), if it was.
+    pub anonymised_at: Option<DateTime<Utc>>,
+    /// Every referral of the child, with its history.
+    pub referrals: Vec<ExportedReferral>,
+    /// Who accessed or changed the child's data: every audit row about the child or any of their referrals, oldest first.
+    pub access: Vec<AuditEvent>,
+}
+
+/// An erasure request.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"override": true, "justification": "Court order 2026/123 requires erasure despite the retention period"}))]
+pub struct ErasureBody {
+    /// Erase although a legal retention applies (an open referral, or one
+    /// that ended less than the retention period ago). Needs a justification.
+    #[serde(default, rename = "override")]
+    #[schema(default = false)]
+    pub override_retention: bool,
+    /// Why the retention is overridden; recorded in the audit trail.
+    #[schema(min_length = 10, max_length = 2000)]
+    #[validate(length(min = 10, max = 2000))]
+    pub justification: Option<String>,
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErasureResult {
+    /// The child.
+    pub child_id: Uuid,
+    /// When the personal data was anonymised.
+    pub anonymised_at: DateTime<Utc>,
+    /// How many of the child's referrals had their free text anonymised.
+    pub referrals_anonymised: usize,
+    /// Whether a legal retention was overridden.
+    #[serde(rename = "override")]
+    pub override_retention: bool,
+}
+
+/// Registers the data protection operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(export_child).service(erase_child);
+}

@@ -1,0 +1,78 @@
+//! What service delivery shares: who may record it, the referral scope, dates
+//! not in the future and the translation of delivery errors.
+
+use crate::http::access::scope_of;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::error::FieldError;
+use crate::http::respond::stale;
+use chrono::NaiveDate;
+use chrono::Utc;
+use sct_domain::DeliveryOp;
+use sct_domain::Role;
+use sct_persistence::delivery::DeliveryError;
+use sct_persistence::organisation;
+use sct_persistence::Db;
+use sct_persistence::Scope;
+use uuid::Uuid;
+
+/// Refuses a role that may never take the operation.
+pub(crate) fn allow(caller: &Caller, op: DeliveryOp) -> Result<(), ApiError> {
+    if op.permits(caller.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(caller.role.as_str()))
+    }
+}
+
+/// The scope of delivery records: a practitioner works every referral of
+/// their team (a colleague's case, a group session), so their scope is the
+/// team once the token's subject is a registered worker of it.
+pub async fn delivery_scope(caller: &Caller, db: &Db) -> Result<Scope, ApiError> {
+    if caller.role != Role::Practitioner {
+        return scope_of(caller, db).await;
+    }
+    let mut conn = db.conn().await?;
+    Ok(
+        match organisation::worker_by_subject(&mut conn, &caller.subject).await? {
+            Some(w) if Some(w.team_id) == caller.team_id => Scope::Team(w.team_id),
+            _ => Scope::Worker(Uuid::nil()),
+        },
+    )
+}
+
+pub(crate) fn not_future(field: &str, day: NaiveDate) -> Result<(), ApiError> {
+    if day > Utc::now().date_naive() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            field,
+            "in_future",
+            "the date may not be in the future",
+        )]));
+    }
+    Ok(())
+}
+
+pub(crate) fn delivery_error(e: DeliveryError) -> ApiError {
+    match e {
+        DeliveryError::NotFound => ApiError::not_found(),
+        DeliveryError::VersionMismatch { .. } => stale(),
+        DeliveryError::IfMatchRequired => ApiError::new(ErrorCode::IfMatchRequired, e.to_string()),
+        DeliveryError::NotOpen(..) => ApiError::new(ErrorCode::ReferralNotOpen, e.to_string()),
+        DeliveryError::NoPlan => ApiError::new(ErrorCode::NoSupportPlan, e.to_string()),
+        DeliveryError::Field {
+            field,
+            code,
+            message,
+        } => ApiError::validation(vec![FieldError::new(field, code, message)]),
+        DeliveryError::Ratings(errors) => ApiError::validation(
+            errors
+                .iter()
+                .map(|r| FieldError::new(r.field("ratings"), r.code(), r.to_string()))
+                .collect(),
+        ),
+        DeliveryError::Store(s) => s.into(),
+    }
+}
+
+// ---------------------------------------------------------------- catalogue

@@ -1,0 +1,138 @@
+//! Request and response bodies of integration clients and of the OAuth token
+//! endpoint.
+
+use chrono::DateTime;
+use chrono::Utc;
+use sct_persistence::models::IntegrationClientRow;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+/// Registers an integration client (an MIS vendor's connection) for schools.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Example MIS for Example Primary", "schools": ["121234"]}))]
+pub struct NewIntegrationClient {
+    /// A name the council recognises, e.g. the vendor and the schools.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// URNs of registered schools the client may act for.
+    #[schema(min_items = 1, max_items = 500)]
+    #[validate(length(min = 1, max = 500))]
+    pub schools: Vec<String>,
+}
+
+/// Replaces the schools an integration client may act for. Tokens already
+/// issued act for the new list from their next request.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"schools": ["121234", "121235"]}))]
+pub struct ClientSchools {
+    /// URNs of registered schools the client may act for.
+    #[schema(min_items = 1, max_items = 500)]
+    #[validate(length(min = 1, max = 500))]
+    pub schools: Vec<String>,
+}
+
+/// An integration client. Its secret is never shown again after it is issued.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntegrationClient {
+    /// The client's `client_id`.
+    pub id: Uuid,
+    /// The client's name.
+    pub name: String,
+    /// URNs of the schools the client may act for.
+    pub schools: Vec<String>,
+    /// Until when the secret replaced by the last rotation still works.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Set once the client is revoked: its secrets and tokens no longer work.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Increases with every change; the ETag is `"v{version}"`.
+    pub version: i32,
+    /// When the client was registered.
+    pub created_at: DateTime<Utc>,
+    /// When the client last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<IntegrationClientRow> for IntegrationClient {
+    fn from(c: IntegrationClientRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            schools: c.schools,
+            previous_secret_expires_at: c.previous_secret_expires_at,
+            revoked_at: c.revoked_at,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Credentials shown once: on registration and on each rotation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientCredentials {
+    /// The `client_id` for `POST /oauth/token`.
+    pub client_id: Uuid,
+    /// 32 random bytes, base64url without padding. Store it now: only its
+    /// Argon2id hash is kept.
+    pub client_secret: String,
+    /// The client as registered.
+    pub client: IntegrationClient,
+}
+
+/// A page of integration clients.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntegrationClientPage {
+    /// The clients on this page.
+    pub items: Vec<IntegrationClient>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The client credentials grant's form (RFC 6749 section 4.4.2), sent as
+/// `application/x-www-form-urlencoded`. Authenticate with HTTP Basic or with
+/// `client_id` and `client_secret` here, not both.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "client_id": "0192f1c2-3d4e-7f00-8000-000000000000", "client_secret": "the-secret-shown-once"}))]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    /// Ignored: a client's token always carries all its schools.
+    pub scope: Option<String>,
+    /// The client id, when not sent with HTTP Basic.
+    pub client_id: Option<String>,
+    /// The client secret, when not sent with HTTP Basic.
+    pub client_secret: Option<String>,
+}
+
+/// An access token (RFC 6749 section 5.1).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT with role `integration` and the client's schools.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+/// An OAuth 2.0 error (RFC 6749 section 5.2), not problem+json.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`.
+    #[schema(example = "invalid_client")]
+    pub error: String,
+    /// For humans; do not parse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}

@@ -1,0 +1,762 @@
+//! Referral handlers: submission with screening, routing and `Idempotency-
+//! Key`, reads in scope, lists with delta sync, history, and the lifecycle
+//! actions.
+
+use crate::features::referrals::dto::AcceptBody;
+use crate::features::referrals::dto::AllocateBody;
+use crate::features::referrals::dto::CloseBody;
+use crate::features::referrals::dto::DeclineBody;
+use crate::features::referrals::dto::EligibilityOutcome;
+use crate::features::referrals::dto::History;
+use crate::features::referrals::dto::HistoryEntry;
+use crate::features::referrals::dto::NoteBody;
+use crate::features::referrals::dto::ReasonBody;
+use crate::features::referrals::dto::RedirectBody;
+use crate::features::referrals::dto::Referral;
+use crate::features::referrals::dto::ReferralPage;
+use crate::features::referrals::dto::ReferralStatus;
+use crate::features::referrals::dto::ReferralSubmission;
+use crate::features::referrals::dto::TriageQueue;
+use crate::http::access::only;
+use crate::http::access::scope_of;
+use crate::http::audit::actor;
+use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
+use crate::http::docs::Conflict;
+use crate::http::docs::Forbidden;
+use crate::http::docs::NotFound;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::error::FieldError;
+use crate::http::extract::decode_cursor;
+use crate::http::extract::encode_cursor;
+use crate::http::extract::etag;
+use crate::http::extract::parse_json;
+use crate::http::extract::IfMatch;
+use crate::http::extract::JsonBody;
+use crate::http::extract::RawJson;
+use crate::http::extract::RequestId;
+use crate::http::state::AppState;
+use crate::http::validate::validate;
+use actix_web::get;
+use actix_web::http::header;
+use actix_web::post;
+use actix_web::web;
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use chrono::DateTime;
+use chrono::Utc;
+use sct_domain as domain;
+use sct_domain::AllocationChoice;
+use sct_domain::AllocationError;
+use sct_domain::Role;
+use sct_domain::TransitionError;
+use sct_persistence::children::NewChild;
+use sct_persistence::idempotency;
+use sct_persistence::idempotency::Claim;
+use sct_persistence::idempotency::StoredResponse;
+use sct_persistence::policy;
+use sct_persistence::referrals as repo;
+use sct_persistence::referrals::ActContext;
+use sct_persistence::referrals::ActError;
+use sct_persistence::referrals::ActionInput;
+use sct_persistence::referrals::ListFilter;
+use sct_persistence::referrals::ListOrder;
+use sct_persistence::referrals::NewReferral;
+use sct_persistence::referrals::ReferralView;
+use sct_persistence::referrals::SubmitError;
+use sct_persistence::Scope;
+use serde::Deserialize;
+use sha2::Digest;
+use sha2::Sha256;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
+
+pub(crate) fn referral_response(
+    status: actix_web::http::StatusCode,
+    view: &ReferralView,
+) -> HttpResponse {
+    let body = Referral::from_view(view);
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::ETAG, etag(body.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/api/v1/referrals/{}", body.id)));
+    }
+    res.json(body)
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or_default().trim();
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidIdempotencyKey,
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is recommended)",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// Parses a submission into a stored-ready referral, screening it against
+/// the policy in force. Every invalid field is reported at once.
+pub(crate) fn prepare(
+    body: ReferralSubmission,
+    caller: &Caller,
+    policy: &domain::Policy,
+    today: chrono::NaiveDate,
+) -> Result<NewReferral, ApiError> {
+    let mut errors = Vec::new();
+    if domain::Urn::parse(&body.school_urn).is_err() {
+        errors.push(FieldError::new(
+            "school_urn",
+            "invalid_urn",
+            "a URN has exactly 6 digits",
+        ));
+    } else if caller.role.acts_for_schools() && !caller.schools.contains(&body.school_urn) {
+        errors.push(FieldError::new(
+            "school_urn",
+            "unknown_school",
+            "the school is unknown or you may not refer for it",
+        ));
+    }
+    let upn = match domain::Upn::parse(&body.child.upn) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            errors.push(FieldError::new("child.upn", e.code(), e.to_string()));
+            None
+        }
+    };
+    let year = match domain::YearGroup::parse(&body.child.year_group) {
+        Ok(y) => Some(y),
+        Err(e) => {
+            errors.push(FieldError::new("child.year_group", e.code(), e.to_string()));
+            None
+        }
+    };
+    let provision: domain::SenProvision = body.child.sen_provision.into();
+    let need = body.child.primary_need.map(domain::SenType::from);
+    if let Err(e) = domain::SenType::check_with(provision, need) {
+        errors.push(FieldError::new(
+            "child.primary_need",
+            e.code(),
+            e.to_string(),
+        ));
+    }
+    if body.child.date_of_birth > today {
+        errors.push(FieldError::new(
+            "child.date_of_birth",
+            "in_future",
+            "the date of birth is in the future",
+        ));
+    } else if body.child.date_of_birth < today - chrono::Duration::days(366 * 26) {
+        errors.push(FieldError::new(
+            "child.date_of_birth",
+            "out_of_range",
+            "the service supports children and young people up to 25",
+        ));
+    }
+    if body.consent.given_on > today {
+        errors.push(FieldError::new(
+            "consent.given_on",
+            "in_future",
+            "consent cannot be dated in the future",
+        ));
+    }
+    let entries: Vec<domain::IndesEntry> = body
+        .indes
+        .iter()
+        .map(|l| domain::IndesEntry {
+            area: l.area.into(),
+            level: l.level,
+        })
+        .collect();
+    let profile = match domain::IndesProfile::parse(&entries, policy.scale) {
+        Ok(p) => Some(p),
+        Err(errs) => {
+            for e in errs {
+                let idx = body
+                    .indes
+                    .iter()
+                    .rposition(|l| domain::IndesArea::from(l.area).as_str() == e.area())
+                    .unwrap_or(0);
+                errors.push(FieldError::new(
+                    format!("indes[{idx}]"),
+                    e.code(),
+                    e.to_string(),
+                ));
+            }
+            None
+        }
+    };
+    let (Some(upn), Some(year), Some(profile), true) = (upn, year, profile, errors.is_empty())
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    let factors: Vec<domain::ComplicatingFactor> = body
+        .complicating_factors
+        .iter()
+        .map(|f| (*f).into())
+        .collect();
+    let plans: Vec<domain::ExistingPlan> =
+        body.existing_plans.iter().map(|p| (*p).into()).collect();
+    let decision = policy.decide(&domain::EligibilityInput {
+        profile: &profile,
+        sen_provision: Some(provision),
+        existing_plans: &plans,
+        factors: &factors,
+    });
+    let priority = policy.priority(&profile, &factors);
+    let mut factor_names: Vec<String> = factors.iter().map(|f| f.as_str().to_owned()).collect();
+    factor_names.sort();
+    factor_names.dedup();
+    let mut plan_names: Vec<String> = plans.iter().map(|p| p.as_str().to_owned()).collect();
+    plan_names.sort();
+    plan_names.dedup();
+    Ok(NewReferral {
+        school_urn: body.school_urn,
+        external_reference: body.external_reference,
+        child: NewChild {
+            upn: upn.as_str().to_owned(),
+            given_name: body.child.given_name,
+            family_name: body.child.family_name,
+            date_of_birth: body.child.date_of_birth,
+            year_group: year.code(),
+            sen_provision: provision.code().to_owned(),
+            primary_need: need.map(|n| n.code().to_owned()),
+        },
+        indes: profile
+            .entries()
+            .iter()
+            .map(|e| (e.area.as_str().to_owned(), i16::from(e.level)))
+            .collect(),
+        complicating_factors: factor_names,
+        existing_plans: plan_names,
+        consent_given_by: body.consent.given_by.as_str().to_owned(),
+        consent_given_on: body.consent.given_on,
+        reason: body.reason,
+        eligibility_outcome: decision.outcome.as_str().to_owned(),
+        eligibility: serde_json::to_value(crate::features::referrals::dto::Eligibility::from(
+            &decision,
+        ))
+        .unwrap_or_default(),
+        policy_version: decision.policy_version.clone(),
+        priority_band: priority.band.as_str().to_owned(),
+        priority_score: i32::try_from(priority.score).unwrap_or(i32::MAX),
+        priority_reasons: serde_json::to_value(&priority.reasons).unwrap_or_default(),
+    })
+}
+
+/// Submit a referral.
+#[utoipa::path(
+    tag = "Referrals",
+    summary = "Submit a referral",
+    description = "Screens the child's INDES profile against the eligibility policy in force, routes the referral to the team of the school's zone (or the council's triage queue while no team is operational) and records consent. A school or integration client may refer only for its own schools. Send `Idempotency-Key` to retry safely: keys are kept for 24 hours, the same key with the same body replays the first response, with another body answers 422, and while the first is still running answers 409. `external_reference` is unique per school: a second submission with it answers 409 naming the existing referral.",
+    request_body(content = ReferralSubmission, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Unique key for safe retries (a UUID is recommended); kept 24 hours")),
+    responses(
+        (status = 201, description = "The referral, screened and routed", body = Referral,
+            headers(("Location" = String, description = "URL of the new referral"), ("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/referrals")]
+pub async fn submit_referral(
+    state: web::Data<AppState>,
+    caller: Caller,
+    rid: RequestId,
+    req: HttpRequest,
+    raw: RawJson,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, SUBMITTERS)?;
+    let key = idempotency_key(&req)?;
+    let body: ReferralSubmission = parse_json(&raw.0)?;
+    validate(&body)?;
+    let policy = state.policy.get(&state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let now = sct_persistence::now();
+    let new = prepare(body, &caller, &policy, now.date_naive())?;
+
+    let scope_key = format!("{}:{}", caller.role.as_str(), caller.subject);
+    if let Some(key) = &key {
+        let fingerprint = format!("{:x}", Sha256::digest(&raw.0));
+        match idempotency::claim(&mut conn, &scope_key, key, &fingerprint).await? {
+            Claim::Fresh => {}
+            Claim::Replay(stored) => {
+                if let Some((_, loc)) = stored.headers.iter().find(|(k, _)| k == "location") {
+                    if let Some(id) = loc.rsplit('/').next() {
+                        crate::http::audit::note(&req, "referral", &id);
+                    }
+                }
+                return Ok(replay(&stored));
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "this Idempotency-Key was used with a different request body",
+                ))
+            }
+            Claim::InProgress => {
+                return Err(ApiError::new(
+                    ErrorCode::IdempotencyKeyInProgress,
+                    "a request with this Idempotency-Key is still being processed; retry shortly",
+                ))
+            }
+        }
+    }
+    let result = repo::submit(&mut conn, new, &actor(&caller, &rid), now).await;
+    let view = match result {
+        Ok(view) => view,
+        Err(e) => {
+            if let Some(key) = &key {
+                // Let a corrected retry with the same key go through.
+                if let Err(release) = idempotency::release(&mut conn, &scope_key, key).await {
+                    log::warn!("could not release idempotency key: {release}");
+                }
+            }
+            return Err(match e {
+                SubmitError::UnknownSchool => ApiError::validation(vec![FieldError::new(
+                    "school_urn",
+                    "unknown_school",
+                    "the school is unknown or you may not refer for it",
+                )]),
+                SubmitError::Duplicate {
+                    existing,
+                    reference,
+                } => ApiError {
+                    existing: Some((existing, reference.clone())),
+                    ..ApiError::new(
+                        ErrorCode::DuplicateExternalReference,
+                        format!("the school already sent this external reference as {reference}"),
+                    )
+                },
+                SubmitError::Store(s) => s.into(),
+            });
+        }
+    };
+    // Its audit rows were stored in the submission's transaction.
+    crate::http::audit::mark_recorded(&req);
+    let res = referral_response(actix_web::http::StatusCode::CREATED, &view);
+    if let Some(key) = &key {
+        let stored = StoredResponse {
+            status: 201,
+            headers: vec![
+                (
+                    "location".into(),
+                    format!("/api/v1/referrals/{}", view.referral.id),
+                ),
+                ("etag".into(), etag(view.referral.version)),
+            ],
+            body: serde_json::to_vec(&Referral::from_view(&view)).unwrap_or_default(),
+        };
+        idempotency::complete(&mut conn, &scope_key, key, &stored).await?;
+    }
+    Ok(res)
+}
+
+fn replay(stored: &StoredResponse) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    for (k, v) in &stored.headers {
+        res.insert_header((k.as_str(), v.as_str()));
+    }
+    res.insert_header(("idempotent-replayed", "true"));
+    res.content_type("application/json")
+        .body(stored.body.clone())
+}
+
+/// Read a referral.
+#[utoipa::path(
+    tag = "Referrals",
+    summary = "Read a referral",
+    description = "The referral with the child, INDES levels, screening, priority, routing and allocation. Out-of-scope referrals answer 404. Every read is recorded in the audit log with the caller and request id.",
+    params(("id" = Uuid, Path, description = "Referral id")),
+    responses(
+        (status = 200, description = "The referral", body = Referral, headers(("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/referrals/{id}")]
+pub async fn get_referral(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let scope = scope_of(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let view = repo::load(&mut conn, id, &scope).await?;
+    Ok(referral_response(actix_web::http::StatusCode::OK, &view))
+}
+
+/// Filters of the referral list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReferralListParams {
+    /// Only this status.
+    pub status: Option<ReferralStatus>,
+    /// Only referrals routed to this team.
+    pub team_id: Option<Uuid>,
+    /// Only this school's referrals.
+    #[param(pattern = "^[0-9]{6}$")]
+    pub school_urn: Option<String>,
+    /// Only this screening outcome.
+    pub eligibility: Option<EligibilityOutcome>,
+    /// Delta sync: referrals changed at or after this time, ordered by (updated_at, id).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// The MIS's own id of a referral.
+    #[param(max_length = 100)]
+    pub external_reference: Option<String>,
+    /// `council`: only referrals waiting in the council's triage queue; `team`: only those routed to a team.
+    pub queue: Option<TriageQueue>,
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// List referrals.
+#[utoipa::path(
+    tag = "Referrals",
+    summary = "List referrals",
+    description = "Referrals in the caller's scope: a school's own, a team's, a practitioner's allocated caseload, or all for la_admin. Ordered by (created_at, id), or by (updated_at, id) with `updated_since` for delta sync; the cursor stays correct while rows change.\n\nDelta sync rule: with `updated_since`, the list only shows changes older than a settling horizon (SCT_SYNC_SETTLE_MS, 2 seconds by default), because a change is stamped a moment before its transaction commits: without the horizon a change committed late could land behind a cursor already handed out and be missed. Follow `next_cursor` to the last page; for the next poll send `updated_since` = the `updated_at` of the last item you processed (items at that instant come again: de-duplicate by `id` and `version`). A change is visible within the horizon of being made.",
+    params(ReferralListParams),
+    responses(
+        (status = 200, description = "A page of referrals", body = ReferralPage),
+        (status = 400, response = BadRequest),
+    ),
+)]
+#[get("/referrals")]
+pub async fn list_referrals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    params: web::Query<ReferralListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let limit = crate::http::extract::PageParams {
+        limit: p.limit,
+        cursor: None,
+    }
+    .limit()?;
+    if let Some(urn) = &p.school_urn {
+        if domain::Urn::parse(urn).is_err() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                "school_urn must be 6 digits",
+            ));
+        }
+    }
+    if p.external_reference
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 100)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "external_reference may have at most 100 characters",
+        ));
+    }
+    let order = if p.updated_since.is_some() {
+        ListOrder::Updated
+    } else {
+        ListOrder::Created
+    };
+    let order_tag = if order == ListOrder::Updated {
+        "u"
+    } else {
+        "c"
+    };
+    let after = match &p.cursor {
+        None => None,
+        Some(c) => {
+            let parts = decode_cursor(c, 3)?;
+            let bad = || {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor does not fit these parameters",
+                )
+            };
+            if parts[0] != order_tag {
+                return Err(bad());
+            }
+            let at = DateTime::parse_from_rfc3339(&parts[1])
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
+            let id = Uuid::parse_str(&parts[2]).map_err(|_| bad())?;
+            Some((at, id))
+        }
+    };
+    let filter = ListFilter {
+        status: p
+            .status
+            .map(|s| domain::Status::from(s).as_str().to_owned()),
+        team_id: p.team_id,
+        school_urn: p.school_urn,
+        eligibility: p
+            .eligibility
+            .map(|e| domain::Outcome::from(e).as_str().to_owned()),
+        updated_since: p.updated_since,
+        external_reference: p.external_reference,
+        council_triage: p.queue.map(|q| matches!(q, TriageQueue::Council)),
+        settled_before: (order == ListOrder::Updated && state.integration.sync_settle_ms > 0).then(
+            || {
+                sct_persistence::now()
+                    - chrono::Duration::milliseconds(state.integration.sync_settle_ms)
+            },
+        ),
+    };
+    let scope = scope_of(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let mut views = repo::list(&mut conn, &scope, &filter, order, after, limit + 1).await?;
+    let more = views.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    views.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = if more {
+        views.last().map(|v| {
+            let at = match order {
+                ListOrder::Created => v.referral.created_at,
+                ListOrder::Updated => v.referral.updated_at,
+            };
+            encode_cursor(&[
+                order_tag,
+                &at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                &v.referral.id.to_string(),
+            ])
+        })
+    } else {
+        None
+    };
+    // The audit trail records every referral the page showed.
+    for v in &views {
+        crate::http::audit::note(&req, "referral", &v.referral.id);
+    }
+    Ok(HttpResponse::Ok().json(ReferralPage {
+        items: views.iter().map(Referral::from_view).collect(),
+        next_cursor,
+    }))
+}
+
+/// History of a referral.
+#[utoipa::path(
+    tag = "Referrals",
+    summary = "List a referral's history",
+    description = "Every change of the referral, oldest first: who, when, from which status to which, why, and routing or allocation details.",
+    params(("id" = Uuid, Path, description = "Referral id")),
+    responses(
+        (status = 200, description = "The history", body = History),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/referrals/{id}/history")]
+pub async fn referral_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let scope = scope_of(&caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    let rows = repo::history(&mut conn, id, &scope).await?;
+    Ok(HttpResponse::Ok().json(History {
+        items: rows.into_iter().map(HistoryEntry::from).collect(),
+    }))
+}
+
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    rid: &RequestId,
+    req: &HttpRequest,
+    id: Uuid,
+    if_match: IfMatch,
+    input: ActionInput,
+) -> Result<HttpResponse, ApiError> {
+    let action = input.action();
+    if !action.permits(caller.role) {
+        return Err(ApiError::forbidden(caller.role.as_str()));
+    }
+    let expected = if_match.required()?;
+    let scope: Scope = scope_of(caller, &state.db).await?;
+    let mut conn = state.db.conn().await?;
+    // Only a reopen depends on the policy (its window): the other actions
+    // do not read it.
+    let reopen_window_days = if matches!(input, ActionInput::Reopen { .. }) {
+        policy::active(&mut conn).await?.reopen_window_days
+    } else {
+        0
+    };
+    let actor = actor(caller, rid);
+    let ctx = ActContext {
+        actor: &actor,
+        role: caller.role,
+        scope: &scope,
+        expected_version: expected,
+        now: sct_persistence::now(),
+        reopen_window_days,
+    };
+    let view = repo::act(&mut conn, id, input, &ctx)
+        .await
+        .map_err(act_error)?;
+    // Its audit row was stored in the action's transaction.
+    crate::http::audit::mark_recorded(req);
+    Ok(referral_response(actix_web::http::StatusCode::OK, &view))
+}
+
+fn act_error(e: ActError) -> ApiError {
+    match e {
+        ActError::NotFound => ApiError::not_found(),
+        ActError::VersionMismatch { current } => ApiError::new(
+            ErrorCode::VersionMismatch,
+            format!("the referral is now at version {current}; read it again and retry"),
+        ),
+        ActError::Transition(t) => {
+            let code = match &t {
+                TransitionError::RoleNotAllowed { .. } => ErrorCode::ForbiddenForRole,
+                TransitionError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+                TransitionError::ReasonRequired(_) => ErrorCode::ReasonRequired,
+                TransitionError::ReopenWindowPassed { .. } => ErrorCode::ReopenWindowPassed,
+                TransitionError::OutcomeRequired => ErrorCode::OutcomeRequired,
+            };
+            ApiError::new(code, t.to_string())
+        }
+        ActError::Allocation(a) => {
+            let code = match a {
+                AllocationError::NotInTeam => ErrorCode::WorkerNotInTeam,
+                AllocationError::WorkerInactive => ErrorCode::WorkerInactive,
+                AllocationError::AtCap { .. } => ErrorCode::WorkerAtCapacity,
+                AllocationError::SameWorker => ErrorCode::AlreadyAllocatedToWorker,
+                AllocationError::NoCapacity => ErrorCode::NoWorkerCapacity,
+            };
+            ApiError::new(code, a.to_string())
+        }
+        ActError::NotRouted => ApiError::new(ErrorCode::ReferralNotRouted, e.to_string()),
+        ActError::UnknownTeam => ApiError::validation(vec![FieldError::new(
+            "team_id",
+            "unknown_team",
+            "no such team",
+        )]),
+        ActError::SameTeam => ApiError::new(ErrorCode::AlreadyWithTeam, e.to_string()),
+        ActError::TeamNotOperational(_) => {
+            ApiError::new(ErrorCode::TeamNotOperational, e.to_string())
+        }
+        ActError::Fields(fields) => ApiError::validation(
+            fields
+                .into_iter()
+                .map(|(f, code, message)| FieldError::new(f, code, message))
+                .collect(),
+        ),
+        ActError::Store(s) => s.into(),
+    }
+}
+
+/// Declares an action endpoint: its OpenAPI description and the handler
+/// that turns the body into an `ActionInput`.
+macro_rules! action_endpoint {
+    (
+        $fn_name:ident, $path:literal, $summary:literal, $description:literal,
+        $body:ty, |$b:ident| $input:expr
+    ) => {
+        #[doc = $summary]
+        #[utoipa::path(
+            tag = "Referral actions",
+            summary = $summary,
+            description = $description,
+            params(
+                ("id" = Uuid, Path, description = "Referral id"),
+                ("If-Match" = String, Header, description = "The ETag of the referral as last read, e.g. \"v3\""),
+            ),
+            request_body(content = $body, content_type = "application/json"),
+            responses(
+                (status = 200, description = "The referral after the action", body = Referral, headers(("ETag" = String, description = "New version tag"))),
+                (status = 403, response = Forbidden),
+                (status = 404, response = NotFound),
+                (status = 409, response = Conflict),
+            ),
+        )]
+        #[post($path)]
+        pub async fn $fn_name(
+            state: web::Data<AppState>,
+            caller: Caller,
+            rid: RequestId,
+            req: HttpRequest,
+            id: web::Path<Uuid>,
+            if_match: IfMatch,
+            body: JsonBody<$body>,
+        ) -> Result<HttpResponse, ApiError> {
+            let $b = body.0;
+            validate(&$b)?;
+            let input: Result<ActionInput, ApiError> = $input;
+            act(&state, &caller, &rid, &req, id.into_inner(), if_match, input?).await
+        }
+    };
+}
+
+action_endpoint!(
+    accept_referral, "/referrals/{id}/accept", "Accept a referral",
+    "From `submitted`. Team managers (their team's referrals) and la_admin. Accepting against the screening outcome needs a `note` giving the reason.",
+    AcceptBody, |b| Ok(ActionInput::Accept { note: b.note })
+);
+action_endpoint!(
+    decline_referral,
+    "/referrals/{id}/decline",
+    "Decline a referral",
+    "From `submitted` or `accepted`, with a reason and signposting for the school and family.",
+    DeclineBody,
+    |b| Ok(ActionInput::Decline {
+        reason: b.reason,
+        signposting: b.signposting
+    })
+);
+action_endpoint!(
+    redirect_referral, "/referrals/{id}/redirect", "Redirect a referral to another team",
+    "From `submitted` or `accepted`: the referral goes to the named team's triage queue as `submitted`. The team must be operational. Council triage referrals are routed this way by la_admin.",
+    RedirectBody, |b| Ok(ActionInput::Redirect { team_id: b.team_id, reason: b.reason })
+);
+action_endpoint!(
+    allocate_referral, "/referrals/{id}/allocate", "Allocate a referral to a worker",
+    "From `accepted`, or `allocated` to reallocate. Give `worker_id`, or `auto: true` for the team's practitioner with the lowest caseload relative to their cap (never over the cap; ties by caseload, then id). The reason is recorded in the history.",
+    AllocateBody, |b| match (b.worker_id, b.auto) {
+        (Some(w), None | Some(false)) => Ok(ActionInput::Allocate { choice: AllocationChoice::Manual(domain::WorkerId(w)) }),
+        (None, Some(true)) => Ok(ActionInput::Allocate { choice: AllocationChoice::Auto }),
+        _ => Err(ApiError::validation(vec![FieldError::new("worker_id", "one_of", "give either worker_id or auto: true")])),
+    }
+);
+action_endpoint!(
+    start_referral,
+    "/referrals/{id}/start",
+    "Start work on a referral",
+    "From `allocated` to `active`: the allocated practitioner, their manager or la_admin.",
+    NoteBody,
+    |b| Ok(ActionInput::Start { note: b.note })
+);
+action_endpoint!(
+    close_referral,
+    "/referrals/{id}/close",
+    "Close a referral",
+    "From `allocated` or `active`, with an outcome (`other` needs a note). When the referral has a support plan, `final_ratings` rates every current goal (0-10) and is recorded as the final review; it is required unless the outcome is `moved_away` or `disengaged`.",
+    CloseBody,
+    |b| Ok(ActionInput::Close {
+        outcome: b.outcome.into(),
+        note: b.note,
+        final_ratings: b
+            .final_ratings
+            .map(|r| r.iter().map(|x| (x.goal_id, x.rating)).collect())
+    })
+);
+action_endpoint!(
+    withdraw_referral, "/referrals/{id}/withdraw", "Withdraw a referral",
+    "The referrer (school or integration client for its schools, or la_admin) withdraws a referral before allocation, with a reason.",
+    ReasonBody, |b| Ok(ActionInput::Withdraw { reason: b.reason })
+);
+action_endpoint!(
+    reopen_referral, "/referrals/{id}/reopen", "Reopen a closed referral",
+    "Within the policy's reopen window after closure, with a reason; the referral returns to the status it was closed from.",
+    ReasonBody, |b| Ok(ActionInput::Reopen { reason: b.reason })
+);

@@ -1,0 +1,20 @@
+//! Referrals: submission (screening, routing, idempotent retries), reads, lists for MIS delta sync, history and the lifecycle actions.
+
+pub mod dto;
+pub mod handlers;
+
+/// Registers the referrals operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(handlers::submit_referral)
+        .service(handlers::list_referrals)
+        .service(handlers::get_referral)
+        .service(handlers::referral_history)
+        .service(handlers::accept_referral)
+        .service(handlers::decline_referral)
+        .service(handlers::redirect_referral)
+        .service(handlers::allocate_referral)
+        .service(handlers::start_referral)
+        .service(handlers::close_referral)
+        .service(handlers::withdraw_referral)
+        .service(handlers::reopen_referral);
+}

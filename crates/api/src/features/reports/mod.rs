@@ -1,0 +1,17 @@
+//! Management information as JSON or CSV: referrals, responsiveness, caseloads, outcomes, step changes, programmes and interventions (la_admin; team_manager for their zone).
+
+pub mod columns;
+pub mod common;
+pub mod delivery;
+pub mod referrals;
+
+/// Registers the reports operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    cfg.service(referrals::referrals_report)
+        .service(referrals::responsiveness_report)
+        .service(referrals::caseloads_report)
+        .service(referrals::outcomes_report)
+        .service(referrals::shift_left_report)
+        .service(delivery::programmes_report)
+        .service(delivery::interventions_report);
+}

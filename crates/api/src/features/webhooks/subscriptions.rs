@@ -1,0 +1,362 @@
+//! Webhook subscriptions (Standard Webhooks): create (the secret is shown
+//! once), list, read, update, delete; a subscription's deliveries with every
+//! attempt, and replay of one delivery.
+//!
+//! Who may subscribe: a registered integration client (a token from
+//! `POST /oauth/token`), whose subscriptions belong to it and only ever hear
+//! about referrals of the schools it may act for (checked when the event is
+//! fanned out and again when it is delivered); and la_admin, whose council
+//! subscriptions hear about every school and who may read and manage every
+//! subscription (support). Other roles: 403. Another client's subscription
+//! answers 404.
+
+use crate::features::webhooks::dto::NewWebhookSubscription;
+use crate::features::webhooks::dto::WebhookDelivery;
+use crate::features::webhooks::dto::WebhookDeliveryPage;
+use crate::features::webhooks::dto::WebhookEventType;
+use crate::features::webhooks::dto::WebhookSubscription;
+use crate::features::webhooks::dto::WebhookSubscriptionPage;
+use crate::features::webhooks::dto::WebhookSubscriptionUpdate;
+use crate::features::webhooks::worker::check_url;
+use crate::features::webhooks::worker::generate_secret;
+use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
+use crate::http::docs::Conflict;
+use crate::http::docs::Forbidden;
+use crate::http::docs::NotFound;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
+use crate::http::error::FieldError;
+use crate::http::extract::decode_cursor;
+use crate::http::extract::encode_cursor;
+use crate::http::extract::IfMatch;
+use crate::http::extract::JsonBody;
+use crate::http::extract::PageParams;
+use crate::http::paging::page_size;
+use crate::http::paging::uuid_cursor;
+use crate::http::paging::uuid_next;
+use crate::http::respond::created;
+use crate::http::respond::ok;
+use crate::http::respond::stale;
+use crate::http::state::AppState;
+use crate::http::validate::validate;
+use actix_web::delete;
+use actix_web::get;
+use actix_web::post;
+use actix_web::put;
+use actix_web::web;
+use actix_web::HttpResponse;
+use sct_domain::EventType;
+use sct_domain::Role;
+use sct_persistence::webhooks as wh;
+use sct_persistence::webhooks::Owner;
+use sct_persistence::webhooks::SubscriptionChange;
+use sct_persistence::webhooks::SubscriptionRow;
+use uuid::Uuid;
+
+/// The caller's view of subscriptions, or 403.
+pub(crate) fn owner(caller: &Caller) -> Result<Owner, ApiError> {
+    match (caller.role, caller.client_version) {
+        (Role::LaAdmin, _) => Ok(Owner::Council),
+        (Role::Integration, Some(_)) => Uuid::parse_str(&caller.subject)
+            .map(Owner::Client)
+            .map_err(|_| ApiError::forbidden(caller.role.as_str())),
+        (Role::Integration, None) => Err(ApiError::new(
+            ErrorCode::ForbiddenForRole,
+            "only registered integration clients (tokens from POST /api/v1/oauth/token) may subscribe to webhooks",
+        )),
+        (role, _) => Err(ApiError::forbidden(role.as_str())),
+    }
+}
+
+async fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
+    check_url(url.trim(), state.webhooks.allow_private)
+        .await
+        .map(|u| u.to_string())
+        .map_err(|why| {
+            ApiError::validation(vec![FieldError::new(
+                "url",
+                "url_not_allowed",
+                why.to_string(),
+            )])
+        })
+}
+
+fn event_names(events: &[WebhookEventType]) -> Vec<String> {
+    let mut names: Vec<String> = events
+        .iter()
+        .map(|e| EventType::from(*e).as_str().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Subscribe to webhook events.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "Subscribe to webhook events",
+    description = "Registered integration clients and la_admin. Events are POSTed to `url` as Standard Webhooks: JSON `{type, timestamp, data}` with headers `webhook-id` (the same on retries), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded part of the secret after `whsec_`). The answer carries the `secret` once. A client's subscription only hears about referrals of the schools the client may act for; a council (la_admin) subscription hears about every school. `data` carries identifiers, status and timestamps, never a child's name or date of birth. Deliveries of one referral keep their order; failures are retried with exponential backoff, and a subscription is disabled after repeated consecutive failures. The URL must be http(s) and resolve only to public addresses (422 `validation_failed` on `url` otherwise; development allows loopback).",
+    request_body(content = NewWebhookSubscription, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The subscription with its secret, shown once", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "The subscription's URL"))),
+        (status = 403, response = Forbidden),
+    ),
+)]
+#[post("/webhook-subscriptions")]
+pub async fn create_subscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<NewWebhookSubscription>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let b = body.0;
+    validate(&b)?;
+    let url = checked_url(&state, &b.url).await?;
+    let secret = generate_secret().map_err(|e| {
+        log::error!("cannot make a webhook secret: {e}");
+        ApiError::new(ErrorCode::Internal, "an internal error occurred")
+    })?;
+    let now = sct_persistence::now();
+    let mut conn = state.db.conn().await?;
+    let row = wh::create_subscription(
+        &mut conn,
+        &SubscriptionRow {
+            id: Uuid::now_v7(),
+            client_id: match owner {
+                Owner::Client(c) => Some(c),
+                Owner::Council => None,
+            },
+            created_by: caller.subject.clone(),
+            url,
+            events: event_names(&b.events),
+            secret: secret.clone(),
+            active: true,
+            disabled_at: None,
+            disabled_reason: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/webhook-subscriptions/{}", row.id);
+    let version = row.version;
+    let body = WebhookSubscription {
+        secret: Some(secret),
+        ..WebhookSubscription::from(row)
+    };
+    Ok(created(location, version, &body))
+}
+
+/// List webhook subscriptions.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "List webhook subscriptions",
+    description = "A registered integration client sees its own subscriptions; la_admin sees every one. In creation order; secrets are never listed.",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of subscriptions", body = WebhookSubscriptionPage),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+)]
+#[get("/webhook-subscriptions")]
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    p: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let (limit, n) = page_size(&p)?;
+    let after = uuid_cursor(&p)?;
+    let mut conn = state.db.conn().await?;
+    let mut rows = wh::list_subscriptions(&mut conn, owner, after, limit + 1).await?;
+    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    Ok(HttpResponse::Ok().json(WebhookSubscriptionPage {
+        items: rows.into_iter().map(WebhookSubscription::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Read a webhook subscription.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "Read a webhook subscription",
+    description = "The owner (or la_admin) reads the subscription, without its secret: whether it is active, why it was disabled, and its failures since the last success.",
+    params(("id" = Uuid, Path, description = "The subscription's id")),
+    responses(
+        (status = 200, description = "The subscription", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/webhook-subscriptions/{id}")]
+pub async fn get_subscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let mut conn = state.db.conn().await?;
+    let row = wh::get_subscription(&mut conn, id.into_inner(), owner).await?;
+    Ok(ok(row.version, &WebhookSubscription::from(row)))
+}
+
+/// Update a webhook subscription.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "Update a webhook subscription",
+    description = "The owner (or la_admin), with If-Match. Replaces the URL (same rules as on creation), the event types and the active flag. `active: true` re-enables a subscription the platform disabled after repeated failures; its pending deliveries then resume. Events that happen while a subscription is inactive are not delivered to it.",
+    params(("id" = Uuid, Path, description = "The subscription's id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    request_body(content = WebhookSubscriptionUpdate, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The subscription", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[put("/webhook-subscriptions/{id}")]
+pub async fn update_subscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<WebhookSubscriptionUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let version = if_match.required()?;
+    let id = id.into_inner();
+    let b = body.0;
+    validate(&b)?;
+    let mut conn = state.db.conn().await?;
+    wh::get_subscription(&mut conn, id, owner).await?;
+    let url = checked_url(&state, &b.url).await?;
+    let events = event_names(&b.events);
+    let row = wh::update_subscription(
+        &mut conn,
+        id,
+        version,
+        &SubscriptionChange {
+            url: &url,
+            events: &events,
+            active: b.active,
+            now: sct_persistence::now(),
+        },
+    )
+    .await?
+    .ok_or_else(stale)?;
+    Ok(ok(row.version, &WebhookSubscription::from(row)))
+}
+
+/// Delete a webhook subscription.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "Delete a webhook subscription",
+    description = "The owner (or la_admin), with If-Match. Deletes the subscription with its deliveries and their attempts; nothing more is sent to it.",
+    params(("id" = Uuid, Path, description = "The subscription's id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[delete("/webhook-subscriptions/{id}")]
+pub async fn delete_subscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let version = if_match.required()?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    wh::get_subscription(&mut conn, id, owner).await?;
+    if !wh::delete_subscription(&mut conn, id, version).await? {
+        return Err(stale());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List a subscription's deliveries.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "List the deliveries of a webhook subscription",
+    description = "The owner (or la_admin). One delivery per event sent to the subscription, in event order, each with its status and every attempt (time, HTTP status or error, duration).",
+    params(("id" = Uuid, Path, description = "The subscription's id"), PageParams),
+    responses(
+        (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[get("/webhook-subscriptions/{id}/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    p: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let (limit, n) = page_size(&p)?;
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| {
+            decode_cursor(c, 1)?[0].parse::<i64>().map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidCursor,
+                    "the cursor is not one this API issued",
+                )
+            })
+        })
+        .transpose()?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    wh::get_subscription(&mut conn, id, owner).await?;
+    let mut rows = wh::list_deliveries(&mut conn, id, after, limit + 1).await?;
+    let next_cursor =
+        (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].delivery.event_seq.to_string()]));
+    rows.truncate(n);
+    Ok(HttpResponse::Ok().json(WebhookDeliveryPage {
+        items: rows.into_iter().map(WebhookDelivery::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Replay a delivery.
+#[utoipa::path(
+    tag = "Webhooks",
+    summary = "Replay a webhook delivery",
+    description = "The owner (or la_admin). Queues the delivery again at once with a fresh retry budget and the same `webhook-id`, whatever its status (a receiver that de-duplicates by `webhook-id` sees it once). A disabled subscription answers 409 `subscription_disabled`: re-enable it first.",
+    params(("id" = Uuid, Path, description = "The subscription's id"), ("delivery_id" = Uuid, Path, description = "The delivery's id")),
+    responses(
+        (status = 202, description = "The delivery, queued", body = WebhookDelivery),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
+#[post("/webhook-subscriptions/{id}/deliveries/{delivery_id}/replay")]
+pub async fn replay_delivery(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner(&caller)?;
+    let (id, delivery) = path.into_inner();
+    let mut conn = state.db.conn().await?;
+    let sub = wh::get_subscription(&mut conn, id, owner).await?;
+    wh::get_delivery(&mut conn, id, delivery).await?;
+    if !sub.active {
+        return Err(ApiError::new(
+            ErrorCode::SubscriptionDisabled,
+            "the subscription is disabled: re-enable it (PUT with active: true) before replaying",
+        ));
+    }
+    let view = wh::replay_delivery(&mut conn, id, delivery, sct_persistence::now()).await?;
+    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(view)))
+}

@@ -1,0 +1,71 @@
+//! Who may reach what: role sets, a caller's data scope (`scope_of`) and
+//! reach over service-delivery records (`reach_of`).
+
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use sct_domain::Role;
+use sct_persistence::organisation;
+use sct_persistence::termly::Reach;
+use sct_persistence::Db;
+use sct_persistence::Scope;
+use sct_persistence::StoreError;
+use uuid::Uuid;
+
+/// The data scope of a caller. A practitioner's scope is found through the
+/// worker record that carries the token's subject.
+pub async fn scope_of(caller: &Caller, db: &Db) -> Result<Scope, ApiError> {
+    Ok(match caller.role {
+        Role::LaAdmin => Scope::All,
+        Role::School | Role::Integration => Scope::Schools(caller.schools.clone()),
+        Role::TeamManager => Scope::Team(caller.team_id.unwrap_or_default()),
+        Role::Practitioner => {
+            let mut conn = db.conn().await?;
+            match organisation::worker_by_subject(&mut conn, &caller.subject).await? {
+                Some(w) if Some(w.team_id) == caller.team_id => Scope::Worker(w.id),
+                // A token for no registered worker sees nothing.
+                _ => Scope::Worker(uuid::Uuid::nil()),
+            }
+        }
+    })
+}
+
+/// The caller's role must be one of `roles`.
+///
+/// # Errors
+/// `ForbiddenForRole`.
+pub fn only(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
+    caller.require(roles)
+}
+
+/// Council and team staff: la_admin, team managers, practitioners.
+pub(crate) const STAFF: &[Role] = &[Role::LaAdmin, Role::TeamManager, Role::Practitioner];
+
+/// What a caller reaches of the service-delivery records: la_admin all,
+/// a team's workers their team's zone, schools (and their MIS) their URNs.
+pub(crate) async fn reach_of(caller: &Caller, db: &Db) -> Result<Reach, ApiError> {
+    Ok(match caller.role {
+        Role::LaAdmin => Reach::All,
+        Role::School | Role::Integration => Reach::Schools(caller.schools.clone()),
+        Role::TeamManager | Role::Practitioner => match caller.team_id {
+            Some(team) => {
+                let mut conn = db.conn().await?;
+                match organisation::get_team(&mut conn, team).await {
+                    Ok(t) => Reach::Zone(t.zone_id),
+                    Err(StoreError::NotFound) => Reach::Nothing,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => Reach::Nothing,
+        },
+    })
+}
+
+/// Whether a school (with its zone) is within reach.
+pub(crate) fn school_in_reach(reach: &Reach, urn: &str, zone: Option<Uuid>) -> bool {
+    match reach {
+        Reach::All => true,
+        Reach::Zone(z) => zone == Some(*z),
+        Reach::Schools(urns) => urns.iter().any(|u| u == urn),
+        Reach::Nothing => false,
+    }
+}

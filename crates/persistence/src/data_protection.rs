@@ -1,0 +1,398 @@
+//! Data protection: anonymising a child's personal data when the retention
+//! period has passed (`sct retention`) or on an erasure request, and the
+//! subject access bundle of everything held about a child.
+//!
+//! Anonymising keeps every row (so that report counts do not change) and
+//! replaces what identifies the child: names, the day of birth (the school
+//! cohort stays), the UPN, the MIS's external reference, and the free text
+//! of the child's referrals and their history. Audit rows hold identifiers
+//! only and are never touched.
+
+use crate::audit::{self, AuditEventRow, NewAuditEvent};
+use crate::models::{ChildRow, HistoryRow};
+use crate::referrals::{self as refs, ReferralView};
+use crate::schema::{children, idempotency_keys, referral_history, referrals};
+use crate::scope::Scope;
+use crate::{Actor, StoreError, StoreResult, Wire};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sct_domain::retention::{anonymised_date_of_birth, anonymised_upn, ANONYMISED};
+use sct_domain::{ReferralEnd, Retention, RetentionPolicy, Status};
+use uuid::Uuid;
+
+/// What anonymising one child changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anonymised {
+    pub child_id: Uuid,
+    pub referral_ids: Vec<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// The referrals of a child as the retention rule sees them, with ids.
+async fn referral_ends(
+    c: &mut AsyncPgConnection,
+    child: Uuid,
+) -> StoreResult<Vec<(Uuid, ReferralEnd)>> {
+    type EndRow = (Uuid, Wire<Status>, Option<DateTime<Utc>>, DateTime<Utc>);
+    let rows: Vec<EndRow> = referrals::table
+        .filter(referrals::child_id.eq(child))
+        .order(referrals::id.asc())
+        .select((
+            referrals::id,
+            referrals::status,
+            referrals::closed_at,
+            referrals::updated_at,
+        ))
+        .load(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, closed_at, updated_at)| {
+            (
+                id,
+                ReferralEnd {
+                    status: *status,
+                    closed_at,
+                    updated_at,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Anonymises one child and their referrals, and writes one audit row per
+/// changed record, inside the caller's transaction.
+async fn anonymise_in_tx(
+    c: &mut AsyncPgConnection,
+    child: &ChildRow,
+    referral_ids: &[Uuid],
+    actor: &Actor,
+    action: &str,
+    details: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> StoreResult<Anonymised> {
+    diesel::update(children::table.find(child.id))
+        .set((
+            children::given_name.eq(ANONYMISED),
+            children::family_name.eq(ANONYMISED),
+            children::date_of_birth.eq(anonymised_date_of_birth(child.date_of_birth)),
+            children::upn.eq(anonymised_upn(child.id.as_u128())),
+            children::anonymised_at.eq(now),
+            children::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await?;
+    // Free text only where there was some; `reason` is required.
+    diesel::sql_query(
+        "UPDATE referrals SET reason = $1, \
+            decline_reason = CASE WHEN decline_reason IS NULL THEN NULL ELSE $1 END, \
+            signposting = CASE WHEN signposting IS NULL THEN NULL ELSE $1 END, \
+            closure_note = CASE WHEN closure_note IS NULL THEN NULL ELSE $1 END, \
+            external_reference = NULL, anonymised_at = $2 \
+         WHERE child_id = $3",
+    )
+    .bind::<diesel::sql_types::Text, _>(ANONYMISED)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Uuid, _>(child.id)
+    .execute(c)
+    .await?;
+    diesel::update(
+        referral_history::table
+            .filter(referral_history::referral_id.eq_any(referral_ids))
+            .filter(referral_history::reason.is_not_null()),
+    )
+    .set(referral_history::reason.eq(ANONYMISED))
+    .execute(c)
+    .await?;
+    // A stored Idempotency-Key response replays the referral with the
+    // child's names for up to 24 hours: drop those that name a referral.
+    for id in referral_ids {
+        diesel::delete(idempotency_keys::table.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "position(convert_to('{id}', 'UTF8') in response_body) > 0"
+            )),
+        ))
+        .execute(c)
+        .await?;
+    }
+    let mut events = vec![NewAuditEvent::new(
+        actor,
+        action,
+        Some(("child", child.id.to_string())),
+        200,
+        now,
+    )
+    .with_details(details.clone())];
+    events.extend(referral_ids.iter().map(|r| {
+        NewAuditEvent::new(actor, action, Some(("referral", r.to_string())), 200, now)
+            .with_details(details.clone())
+    }));
+    audit::record(c, &events).await?;
+    Ok(Anonymised {
+        child_id: child.id,
+        referral_ids: referral_ids.to_vec(),
+        at: now,
+    })
+}
+
+/// Children whose every referral ended before `cutoff`, not yet
+/// anonymised, after `after` in id order.
+async fn expired_batch(
+    c: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+    after: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT c.id FROM children c \
+         WHERE c.anonymised_at IS NULL AND c.id > $2 \
+           AND EXISTS (SELECT 1 FROM referrals r WHERE r.child_id = c.id) \
+           AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.child_id = c.id \
+                AND (r.status NOT IN ('closed', 'declined', 'withdrawn') \
+                     OR COALESCE(r.closed_at, r.updated_at) > $1)) \
+         ORDER BY c.id LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+    .bind::<diesel::sql_types::Uuid, _>(after)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(c)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// What a retention run found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Children past retention (anonymised, unless a dry run).
+    pub children: usize,
+    /// Their referrals.
+    pub referrals: usize,
+    pub dry_run: bool,
+}
+
+/// Anonymises every child past retention, one transaction per child, each
+/// re-checked under a row lock and audited in its transaction. A dry run
+/// only counts.
+///
+/// # Errors
+/// Storage failures (children done before the failure stay done).
+pub async fn run_retention(
+    c: &mut AsyncPgConnection,
+    policy: RetentionPolicy,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    actor: &Actor,
+) -> StoreResult<RetentionReport> {
+    let cutoff = policy.cutoff(now);
+    let mut report = RetentionReport {
+        dry_run,
+        ..RetentionReport::default()
+    };
+    let mut after = Uuid::nil();
+    let details = serde_json::json!({
+        "retention_closed_years": policy.closed_years,
+        "cutoff": cutoff,
+    });
+    loop {
+        let batch = expired_batch(c, cutoff, after, 500).await?;
+        let Some(batch_end) = batch.last() else {
+            break;
+        };
+        after = *batch_end;
+        for child in batch {
+            if dry_run {
+                let ends = referral_ends(c, child).await?;
+                if policy.assess(&ends.iter().map(|e| e.1).collect::<Vec<_>>(), now)
+                    == Retention::Expired
+                {
+                    report.children += 1;
+                    report.referrals += ends.len();
+                }
+                continue;
+            }
+            let done = c
+                .transaction(async |t| {
+                    let row: ChildRow = children::table
+                        .find(child)
+                        .filter(children::anonymised_at.is_null())
+                        .for_update()
+                        .select(ChildRow::as_select())
+                        .first(t)
+                        .await?;
+                    let ends = referral_ends(t, child).await?;
+                    let list: Vec<ReferralEnd> = ends.iter().map(|e| e.1).collect();
+                    if policy.assess(&list, now) != Retention::Expired {
+                        return Ok::<_, StoreError>(None);
+                    }
+                    let ids: Vec<Uuid> = ends.iter().map(|e| e.0).collect();
+                    anonymise_in_tx(t, &row, &ids, actor, "retention_anonymise", &details, now)
+                        .await
+                        .map(Some)
+                })
+                .await;
+            match done {
+                Ok(Some(a)) => {
+                    report.children += 1;
+                    report.referrals += a.referral_ids.len();
+                }
+                // Changed since the batch was read: no longer expired.
+                Ok(None) | Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Why an erasure was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ErasureError {
+    #[error("not found")]
+    NotFound,
+    #[error("the child's records were already anonymised")]
+    AlreadyErased(DateTime<Utc>),
+    #[error("a legal retention applies")]
+    RetentionApplies(Retention),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ErasureError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ErasureError::NotFound,
+            other => ErasureError::Store(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ErasureError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+/// An erasure request.
+#[derive(Debug, Clone)]
+pub struct ErasureRequest<'a> {
+    pub child: Uuid,
+    pub actor: &'a Actor,
+    /// Erase although a retention applies.
+    pub override_retention: bool,
+    /// Why (required with an override; recorded in the audit rows).
+    pub justification: Option<String>,
+    pub policy: RetentionPolicy,
+    pub now: DateTime<Utc>,
+}
+
+/// What an erasure did and why it was allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erased {
+    pub done: Anonymised,
+    /// The retention that applied and was overridden, if any.
+    pub overridden: Option<Retention>,
+}
+
+/// Erases (anonymises) a child's personal data in one transaction with its
+/// audit rows, unless a retention applies and is not overridden.
+///
+/// # Errors
+/// `NotFound`, `AlreadyErased`, `RetentionApplies`, or a storage failure.
+pub async fn erase(
+    c: &mut AsyncPgConnection,
+    req: &ErasureRequest<'_>,
+) -> Result<Erased, ErasureError> {
+    c.transaction(async |t| {
+        let row: ChildRow = children::table
+            .find(req.child)
+            .for_update()
+            .select(ChildRow::as_select())
+            .first(t)
+            .await?;
+        let anonymised: Option<DateTime<Utc>> = children::table
+            .find(req.child)
+            .select(children::anonymised_at)
+            .first(t)
+            .await?;
+        if let Some(at) = anonymised {
+            return Err(ErasureError::AlreadyErased(at));
+        }
+        let ends = referral_ends(t, req.child).await?;
+        let list: Vec<ReferralEnd> = ends.iter().map(|e| e.1).collect();
+        let retention = req.policy.assess(&list, req.now);
+        let overridden = match retention {
+            Retention::Expired => None,
+            held if req.override_retention => Some(held),
+            held => return Err(ErasureError::RetentionApplies(held)),
+        };
+        let details = serde_json::json!({
+            "override": overridden.is_some(),
+            "justification": req.justification,
+            "retention": match overridden {
+                Some(Retention::Open) => serde_json::json!("open_referral"),
+                Some(Retention::HeldUntil(until)) => serde_json::json!({ "held_until": until }),
+                _ => serde_json::json!("expired"),
+            },
+        });
+        let ids: Vec<Uuid> = ends.iter().map(|e| e.0).collect();
+        let done =
+            anonymise_in_tx(t, &row, &ids, req.actor, "erase_child", &details, req.now).await?;
+        Ok(Erased { done, overridden })
+    })
+    .await
+}
+
+/// Everything held about a child.
+#[derive(Debug, Clone)]
+pub struct ChildExport {
+    pub child: ChildRow,
+    pub anonymised_at: Option<DateTime<Utc>>,
+    pub referrals: Vec<ReferralView>,
+    pub history: Vec<HistoryRow>,
+    /// Every audit row about the child or any of their referrals.
+    pub access: Vec<AuditEventRow>,
+}
+
+/// The subject access bundle of a child.
+///
+/// # Errors
+/// `NotFound`, or a storage failure.
+pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<ChildExport> {
+    let (row, anonymised_at): (ChildRow, Option<DateTime<Utc>>) = children::table
+        .find(child)
+        .select((ChildRow::as_select(), children::anonymised_at))
+        .first(c)
+        .await?;
+    let ids: Vec<Uuid> = referrals::table
+        .filter(referrals::child_id.eq(child))
+        .order((referrals::created_at.asc(), referrals::id.asc()))
+        .select(referrals::id)
+        .load(c)
+        .await?;
+    let mut views = Vec::with_capacity(ids.len());
+    for id in &ids {
+        views.push(refs::load(c, *id, &Scope::All).await?);
+    }
+    let history: Vec<HistoryRow> = referral_history::table
+        .filter(referral_history::referral_id.eq_any(&ids))
+        .order(referral_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(c)
+        .await?;
+    let mut subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    subjects.push(child.to_string());
+    let access = audit::for_subjects(c, &subjects).await?;
+    Ok(ChildExport {
+        child: row,
+        anonymised_at,
+        referrals: views,
+        history,
+        access,
+    })
+}

@@ -1,0 +1,328 @@
+//! The audit trail: every authenticated read and write is recorded with
+//! actor, role, action, subject, request id, time and outcome; the table
+//! is append-only; la_admin reads it with filters and cursor paging; a
+//! write is not acknowledged without its audit row.
+
+use reqwest::Method;
+use sct_e2e::{items, upn, TestApp};
+use serde_json::json;
+use std::collections::HashSet;
+
+/// Audit rows of a subject, as (action, actor, role, outcome, request id).
+async fn rows_about(app: &TestApp, subject: &str) -> Vec<(String, String, String, i16, String)> {
+    app.db
+        .sql(&format!(
+            "SELECT action, actor, actor_role, outcome, coalesce(request_id, '') \
+             FROM audit_events WHERE subject_id = '{subject}' ORDER BY id"
+        ))
+        .await
+        .expect("audit rows")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+}
+
+#[tokio::test]
+async fn reads_and_writes_of_a_referral_are_audited() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A01").await;
+    let urn = t.schools[0].urn.clone();
+    let school = app.school(&urn);
+    let manager = app.manager(&t);
+
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/referrals",
+            Some(&school),
+            Some(&sct_e2e::referral_body(&urn, &upn(1), 4)),
+            &[("x-request-id", "trace-submit-1")],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.id();
+    let child = created.body["child"]["id"]
+        .as_str()
+        .expect("child")
+        .to_owned();
+    let read = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/referrals/{id}"),
+            Some(&manager),
+            None,
+            &[("x-request-id", "trace-read-1")],
+        )
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(app.get("/api/v1/referrals", &manager).await.status, 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/referrals/{id}/history"), &school)
+            .await
+            .status,
+        200
+    );
+    let accepted = app
+        .act(&id, "accept", &manager, &read.etag(), &json!({}))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    // Refused: another school's read (404) and a stale If-Match (412).
+    let other = app.school("999999");
+    assert_eq!(
+        app.get(&format!("/api/v1/referrals/{id}"), &other)
+            .await
+            .status,
+        404
+    );
+    let stale = app
+        .act(
+            &id,
+            "decline",
+            &manager,
+            "\"v1\"",
+            &json!({"reason": "x", "signposting": "y"}),
+        )
+        .await;
+    assert_eq!(stale.status, 412);
+    // Without a token: nothing to attribute, nothing recorded.
+    let anonymous = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/referrals/{id}"),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+
+    let rows = rows_about(&app, &id).await;
+    let school_sub = format!("school-{urn}");
+    let expected: Vec<(&str, &str, &str, i16)> = vec![
+        ("submit_referral", &school_sub, "school", 201),
+        ("get_referral", &t.manager.subject, "team_manager", 200),
+        ("list_referrals", &t.manager.subject, "team_manager", 200),
+        ("referral_history", &school_sub, "school", 200),
+        ("accept_referral", &t.manager.subject, "team_manager", 200),
+        ("get_referral", "school-999999", "school", 404),
+        ("decline_referral", &t.manager.subject, "team_manager", 412),
+    ];
+    let got: Vec<(&str, &str, &str, i16)> = rows
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(rows[0].4, "trace-submit-1");
+    assert_eq!(rows[1].4, "trace-read-1");
+    // The submission names the child too, in the same transaction.
+    let child_rows = rows_about(&app, &child).await;
+    assert_eq!(child_rows.len(), 1);
+    assert_eq!(child_rows[0].0, "submit_referral");
+    // Route pattern and method are kept; no personal data anywhere.
+    let detail = app
+        .db
+        .sql(&format!(
+            "SELECT method, route, subject_type FROM audit_events \
+             WHERE subject_id = '{id}' AND action = 'accept_referral'"
+        ))
+        .await
+        .expect("row");
+    assert_eq!(detail[0].get::<_, String>(0), "POST");
+    assert_eq!(
+        detail[0].get::<_, String>(1),
+        "/api/v1/referrals/{id}/accept"
+    );
+    assert_eq!(detail[0].get::<_, String>(2), "referral");
+    let leaked = app
+        .db
+        .count("audit_events WHERE audit_events::text ILIKE '%Sam%' OR audit_events::text ILIKE '%Example%'")
+        .await;
+    assert_eq!(leaked, 0);
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_update_delete_and_truncate() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A02").await;
+    let r = app.submit(&t.schools[0].urn, &upn(2), 4).await;
+    assert_eq!(r.status, 201);
+    let before = app.db.count("audit_events").await;
+    assert!(before >= 2);
+    for statement in [
+        "UPDATE audit_events SET actor = 'someone-else'",
+        "UPDATE audit_events SET outcome = 200 WHERE outcome = 201",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ] {
+        let e = app.db.sql(statement).await.expect_err(statement);
+        assert!(
+            e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"),
+            "{statement}: {e:?}"
+        );
+    }
+    assert_eq!(app.db.count("audit_events").await, before);
+    assert_eq!(
+        app.db
+            .count("audit_events WHERE actor = 'someone-else'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn la_admin_lists_the_trail_with_filters_and_cursor_paging() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A03").await;
+    let urn = t.schools[0].urn.clone();
+    let manager = app.manager(&t);
+    let admin = app.admin();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let r = app.submit(&urn, &upn(10 + n), 4).await;
+        assert_eq!(r.status, 201);
+        ids.push(r.id());
+    }
+    for id in &ids {
+        assert_eq!(
+            app.get(&format!("/api/v1/referrals/{id}"), &manager)
+                .await
+                .status,
+            200
+        );
+    }
+    let t0 = chrono::Utc::now();
+
+    // Only la_admin.
+    for token in [manager.clone(), app.school(&urn), app.practitioner(&t, 0)] {
+        app.get("/api/v1/audit-events", &token)
+            .await
+            .assert_problem(403, "forbidden_for_role");
+    }
+    // By subject: the submission, the read.
+    let r = app
+        .get(
+            &format!("/api/v1/audit-events?subject_id={}", ids[0]),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let actions: Vec<String> = items(&r)
+        .iter()
+        .map(|i| i["action"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(actions, ["submit_referral", "get_referral"]);
+    assert_eq!(items(&r)[1]["actor"], t.manager.subject.as_str());
+    assert_eq!(items(&r)[1]["subject_type"], "referral");
+    assert_eq!(items(&r)[1]["outcome"], 200);
+    // By actor and action.
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/audit-events?actor={}&action=get_referral",
+                t.manager.subject
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(items(&r).len(), 3);
+    // By time range: nothing recorded before the test, everything before t0.
+    let r = app
+        .get("/api/v1/audit-events?to=2020-01-01T00:00:00Z", &admin)
+        .await;
+    assert_eq!(items(&r).len(), 0);
+    let from = (t0 + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let r = app
+        .get(&format!("/api/v1/audit-events?from={from}"), &admin)
+        .await;
+    assert_eq!(items(&r).len(), 0, "{}", r.text);
+    // Cursor paging walks every row once, in order.
+    let all = app.db.count("audit_events").await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/audit-events?limit=2&cursor={c}"),
+            None => "/api/v1/audit-events?limit=2".to_owned(),
+        };
+        let page = app.get(&path, &admin).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        let page_items = items(&page);
+        assert!(page_items.len() <= 2);
+        seen.extend(page_items.iter().map(|i| i["id"].as_i64().expect("id")));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    // The pages themselves are audited as they are read: at least the rows
+    // that existed before the walk, each once, in order.
+    assert!(i64::try_from(seen.len()).expect("len") >= all);
+    let unique: HashSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len());
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    // Refusals.
+    app.get("/api/v1/audit-events?cursor=nonsense", &admin)
+        .await
+        .assert_problem(400, "invalid_cursor");
+    app.get("/api/v1/audit-events?limit=500", &admin)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/api/v1/audit-events?subject=x", &admin)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/api/v1/audit-events?subject_type=Referral", &admin)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get(
+        "/api/v1/audit-events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+        &admin,
+    )
+    .await
+    .assert_problem(400, "invalid_parameter");
+}
+
+#[tokio::test]
+async fn nothing_is_shown_or_acknowledged_without_its_audit_row() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A04").await;
+    let urn = t.schools[0].urn.clone();
+    let first = app.submit(&urn, &upn(20), 4).await;
+    assert_eq!(first.status, 201);
+    let id = first.id();
+    let referrals = app.db.count("referrals").await;
+    // From now on every audit insert fails.
+    app.db
+        .sql("ALTER TABLE audit_events ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+        .await
+        .expect("constraint");
+    // A submission (audited in its own transaction) is refused and not stored.
+    let refused = app.submit(&urn, &upn(21), 4).await;
+    refused.assert_problem(503, "database_unavailable");
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(app.db.count("referrals").await, referrals);
+    // A read is not shown.
+    app.get(&format!("/api/v1/referrals/{id}"), &app.manager(&t))
+        .await
+        .assert_problem(503, "database_unavailable");
+    // An action is not acknowledged, and rolled back with its audit row.
+    let refused = app
+        .act(&id, "accept", &app.manager(&t), &first.etag(), &json!({}))
+        .await;
+    refused.assert_problem(503, "database_unavailable");
+    let status = app
+        .db
+        .sql(&format!("SELECT status FROM referrals WHERE id = '{id}'"))
+        .await
+        .expect("status");
+    assert_eq!(status[0].get::<_, String>(0), "submitted");
+    // A write audited by the middleware after the handler is not
+    // acknowledged either.
+    let zone = app
+        .post(
+            "/api/v1/zones",
+            &app.admin(),
+            &json!({"code": "A04-X", "name": "Zone X"}),
+        )
+        .await;
+    zone.assert_problem(503, "database_unavailable");
+}

@@ -1,0 +1,359 @@
+//! Data protection: the subject access export, erasure with its retention
+//! check and override, and the retention job.
+
+use sct_domain::RetentionPolicy;
+use sct_e2e::{upn, TestApp};
+use sct_persistence::data_protection::run_retention;
+use sct_persistence::Actor;
+use serde_json::json;
+
+/// A referral for a new child: (referral id, child id, etag).
+async fn referral(app: &TestApp, urn: &str, n: u32) -> (String, String, String) {
+    let r = app.submit(urn, &upn(n), 4).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    (
+        r.id(),
+        r.body["child"]["id"].as_str().expect("child").to_owned(),
+        r.etag(),
+    )
+}
+
+/// Makes a referral closed `years_ago` (as if it ended then).
+async fn close_long_ago(app: &TestApp, id: &str, days_ago: i64) {
+    app.db
+        .sql(&format!(
+            "UPDATE referrals SET status = 'closed', closure_outcome = 'needs_met', \
+             closure_note = 'Private note about the family', closed_from = 'active', \
+             closed_at = now() - interval '{days_ago} days', updated_at = now() - interval '{days_ago} days' \
+             WHERE id = '{id}'"
+        ))
+        .await
+        .expect("close");
+}
+
+async fn child_names(app: &TestApp, child: &str) -> (String, String, String, String) {
+    let rows = app
+        .db
+        .sql(&format!(
+            "SELECT given_name, family_name, date_of_birth::text, upn FROM children WHERE id = '{child}'"
+        ))
+        .await
+        .expect("child");
+    (
+        rows[0].get(0),
+        rows[0].get(1),
+        rows[0].get(2),
+        rows[0].get(3),
+    )
+}
+
+#[tokio::test]
+async fn la_admin_exports_everything_held_about_a_child() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D01").await;
+    let urn = t.schools[0].urn.clone();
+    let (id, child, etag) = referral(&app, &urn, 1).await;
+    let manager = app.manager(&t);
+    assert_eq!(
+        app.get(&format!("/api/v1/referrals/{id}"), &manager)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.act(&id, "accept", &manager, &etag, &json!({}))
+            .await
+            .status,
+        200
+    );
+    // A second referral of the same child (same UPN).
+    let again = app.submit(&t.schools[1].urn, &upn(1), 3).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body["child"]["id"], child.as_str());
+
+    let admin = app.admin();
+    let e = app
+        .get(&format!("/api/v1/children/{child}/export"), &admin)
+        .await;
+    assert_eq!(e.status, 200, "{}", e.text);
+    assert_eq!(e.body["child"]["given_name"], "Sam");
+    assert_eq!(e.body["child"]["upn"], upn(1));
+    assert!(e.body["anonymised_at"].is_null());
+    let referrals = e.body["referrals"].as_array().expect("referrals");
+    assert_eq!(referrals.len(), 2);
+    assert_eq!(referrals[0]["referral"]["id"], id.as_str());
+    let history: Vec<&str> = referrals[0]["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(history, ["submit", "accept"]);
+    // Who accessed it: the manager's read is there.
+    let access = e.body["access"].as_array().expect("access");
+    assert!(access.iter().any(|a| a["action"] == "get_referral"
+        && a["actor"] == t.manager.subject.as_str()
+        && a["subject_id"] == id.as_str()));
+    assert!(access
+        .iter()
+        .any(|a| a["action"] == "submit_referral" && a["subject_id"] == child.as_str()));
+    // The export is itself audited.
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "audit_events WHERE action = 'export_child' AND subject_id = '{child}'"
+            ))
+            .await,
+        1
+    );
+    // Refusals.
+    for token in [manager, app.school(&urn)] {
+        app.get(&format!("/api/v1/children/{child}/export"), &token)
+            .await
+            .assert_problem(403, "forbidden_for_role");
+    }
+    app.get(
+        &format!("/api/v1/children/{}/export", uuid::Uuid::new_v4()),
+        &admin,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.get("/api/v1/children/not-a-uuid/export", &admin)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn erasure_is_refused_while_a_retention_applies_unless_overridden() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D02").await;
+    let urn = t.schools[0].urn.clone();
+    let (id, child, _) = referral(&app, &urn, 2).await;
+    let admin = app.admin();
+    let path = format!("/api/v1/children/{child}/erasure");
+    let before = child_names(&app, &child).await;
+
+    // An open referral: refused, nothing changed.
+    let r = app.post(&path, &admin, &json!({})).await;
+    r.assert_problem(409, "retention_applies");
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("still open"));
+    assert_eq!(child_names(&app, &child).await, before);
+    // Closed two years ago: still held for four more years.
+    close_long_ago(&app, &id, 730).await;
+    let r = app.post(&path, &admin, &json!({})).await;
+    r.assert_problem(409, "retention_applies");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("kept until"),
+        "{}",
+        r.text
+    );
+    // Bad payloads and wrong roles change nothing.
+    app.post(&path, &admin, &json!({"override": true}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post(
+        &path,
+        &admin,
+        &json!({"override": true, "justification": "short"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(
+        &path,
+        &admin,
+        &json!({"override": true, "justification": "A court order", "why": 1}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(&path, &app.manager(&t), &json!({}))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    app.post(&path, &app.school(&urn), &json!({}))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    app.post(
+        &format!("/api/v1/children/{}/erasure", uuid::Uuid::new_v4()),
+        &admin,
+        &json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_eq!(child_names(&app, &child).await, before);
+
+    // Overridden with a justification: done, audited with the reason.
+    let justification = "Court order 2026/123 requires erasure now";
+    let r = app
+        .post(
+            &path,
+            &admin,
+            &json!({"override": true, "justification": justification}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["override"], true);
+    assert_eq!(r.body["referrals_anonymised"], 1);
+    let (given, family, dob, new_upn) = child_names(&app, &child).await;
+    assert_eq!(
+        (given.as_str(), family.as_str()),
+        ("[anonymised]", "[anonymised]")
+    );
+    assert_eq!(dob, "2015-09-01");
+    assert_ne!(new_upn, upn(2));
+    let text = app
+        .db
+        .sql(&format!(
+            "SELECT reason, closure_note, external_reference FROM referrals WHERE id = '{id}'"
+        ))
+        .await
+        .expect("referral");
+    assert_eq!(text[0].get::<_, String>(0), "[anonymised]");
+    assert_eq!(
+        text[0].get::<_, Option<String>>(1).as_deref(),
+        Some("[anonymised]")
+    );
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "referral_history WHERE referral_id = '{id}' AND reason <> '[anonymised]'"
+            ))
+            .await,
+        0
+    );
+    let audit = app
+        .db
+        .sql(&format!(
+            "SELECT details->>'justification', (details->>'override')::bool, actor_role \
+             FROM audit_events WHERE action = 'erase_child' AND subject_id = '{child}' AND outcome = 200"
+        ))
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].get::<_, String>(0), justification);
+    assert!(audit[0].get::<_, bool>(1));
+    assert_eq!(audit[0].get::<_, String>(2), "la_admin");
+    // Counts for reports stay.
+    assert_eq!(app.db.count("referrals").await, 1);
+    // Twice: refused.
+    app.post(&path, &admin, &json!({}))
+        .await
+        .assert_problem(409, "already_erased");
+    // The export shows what is left.
+    let e = app
+        .get(&format!("/api/v1/children/{child}/export"), &admin)
+        .await;
+    assert_eq!(e.status, 200);
+    assert_eq!(e.body["child"]["given_name"], "[anonymised]");
+    assert!(e.body["anonymised_at"].is_string());
+    // The same child referred again later gets a new record.
+    let again = app.submit(&urn, &upn(2), 4).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_ne!(again.body["child"]["id"], child.as_str());
+}
+
+#[tokio::test]
+async fn erasure_after_the_retention_period_needs_no_override() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D03").await;
+    let (id, child, _) = referral(&app, &t.schools[0].urn, 3).await;
+    close_long_ago(&app, &id, 7 * 366).await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/erasure"),
+            &app.admin(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["override"], false);
+    assert_eq!(child_names(&app, &child).await.0, "[anonymised]");
+}
+
+#[tokio::test]
+async fn the_retention_job_anonymises_only_what_expired_and_audits_each_step() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D04").await;
+    let urn = t.schools[0].urn.clone();
+    let (old, old_child, _) = referral(&app, &urn, 4).await;
+    let (recent, recent_child, _) = referral(&app, &urn, 5).await;
+    let (_open, open_child, _) = referral(&app, &urn, 6).await;
+    close_long_ago(&app, &old, 7 * 366).await;
+    close_long_ago(&app, &recent, 365).await;
+    let by_status = "SELECT status, count(*) FROM referrals GROUP BY status ORDER BY status";
+    let counts = |rows: Vec<tokio_postgres::Row>| -> Vec<(String, i64)> {
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    };
+    let before = counts(app.db.sql(by_status).await.expect("counts"));
+    let actor = Actor {
+        subject: "sct-retention".into(),
+        role: "system".into(),
+        request_id: Some("retention-test".into()),
+        client_id: None,
+    };
+    let policy = RetentionPolicy { closed_years: 6 };
+    let mut conn = app.pool.conn().await.expect("conn");
+
+    let dry = run_retention(&mut conn, policy, sct_persistence::now(), true, &actor)
+        .await
+        .expect("dry run");
+    assert_eq!((dry.children, dry.referrals), (1, 1));
+    assert_eq!(child_names(&app, &old_child).await.0, "Sam");
+    assert_eq!(
+        app.db
+            .count("audit_events WHERE actor = 'sct-retention'")
+            .await,
+        0
+    );
+
+    let done = run_retention(&mut conn, policy, sct_persistence::now(), false, &actor)
+        .await
+        .expect("run");
+    assert_eq!((done.children, done.referrals), (1, 1));
+    assert_eq!(child_names(&app, &old_child).await.0, "[anonymised]");
+    assert_eq!(child_names(&app, &recent_child).await.0, "Sam");
+    assert_eq!(child_names(&app, &open_child).await.0, "Sam");
+    let steps = app
+        .db
+        .sql(
+            "SELECT subject_type, subject_id, actor_role FROM audit_events \
+             WHERE action = 'retention_anonymise' ORDER BY subject_type",
+        )
+        .await
+        .expect("audit");
+    let steps: Vec<(String, String, String)> = steps
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("child".to_owned(), old_child.clone(), "system".to_owned()),
+            ("referral".to_owned(), old.clone(), "system".to_owned()),
+        ]
+    );
+    // Counts for reports do not change.
+    assert_eq!(counts(app.db.sql(by_status).await.expect("counts")), before);
+    // A second run finds nothing; a shorter policy takes the recent one.
+    let again = run_retention(&mut conn, policy, sct_persistence::now(), false, &actor)
+        .await
+        .expect("again");
+    assert_eq!(again.children, 0);
+    let short = RetentionPolicy { closed_years: 1 };
+    let more = run_retention(
+        &mut conn,
+        short,
+        sct_persistence::now() + chrono::Duration::days(2),
+        false,
+        &actor,
+    )
+    .await
+    .expect("short");
+    assert_eq!(more.children, 1);
+    assert_eq!(child_names(&app, &recent_child).await.0, "[anonymised]");
+    assert_eq!(child_names(&app, &open_child).await.0, "Sam");
+}

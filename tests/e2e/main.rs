@@ -1,0 +1,36 @@
+//! The end-to-end tests: one test binary, one module per feature. Each test
+//! boots the real `sct` application on port 0 against a database of its own
+//! (see the support crate, `tests/support`).
+//!
+//! One binary links `sct-api` once instead of once per file. Isolation is
+//! unchanged: nextest (`make test`) runs every test in a process of its own,
+//! which the tests that need it rely on (`trust` installs the process's
+//! logger; `faults` stops and starts a PostgreSQL cluster of its own).
+//!
+//! One module: `cargo nextest run --test e2e referrals::` (with the
+//! `DATABASE_URL` that `make test` uses: `scripts/db.sh url`).
+
+mod access_matrix;
+mod audit;
+mod auth;
+mod catalogue;
+mod children;
+mod community;
+mod consultations;
+mod data_protection;
+mod delivery;
+mod delta_sync;
+mod faults;
+mod indexes;
+mod integration_clients;
+mod lifecycle;
+mod metrics;
+mod oruk;
+mod referrals;
+mod reports;
+mod schools_import;
+mod smoke;
+mod supervision;
+mod termly;
+mod trust;
+mod webhooks;
