@@ -1,0 +1,11 @@
+//! Referrals: submission with routing, reading in the caller's scope,
+//! keyset-paged lists, and every action of the state machine. Each change to
+//! a referral and its history row are written in one transaction.
+
+mod actions;
+mod read;
+mod submit;
+
+pub use actions::*;
+pub use read::*;
+pub use submit::*;

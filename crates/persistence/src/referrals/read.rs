@@ -1,0 +1,288 @@
+//! Reads in scope: one referral with its details, lists with filters and keyset paging, history.
+
+use super::submit::{sort_levels, ReferralView};
+use crate::models::{ChildRow, HistoryRow, IndesRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
+use crate::schema::{
+    children as children_table, referral_history, referral_indes_levels, referrals, teams, workers,
+    zones,
+};
+use crate::scope::{scoped, BoxedReferrals, Scope};
+use crate::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+pub(crate) async fn views(
+    c: &mut AsyncPgConnection,
+    rows: Vec<ReferralRow>,
+) -> StoreResult<Vec<ReferralView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    // A page of one team's referrals names that team (and zone) fifty
+    // times: send each id once.
+    let distinct = |ids: Vec<Uuid>| -> Vec<Uuid> {
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let child_ids = distinct(rows.iter().map(|r| r.child_id).collect());
+    let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
+    let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
+    let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
+    // The five statements are independent: sent together, they share one
+    // round trip (diesel-async pipelines futures polled concurrently on a
+    // shared reference to the connection).
+    let conn: &AsyncPgConnection = c;
+    let kids = async {
+        children_table::table
+            .filter(children_table::id.eq_any(&child_ids))
+            .select(ChildRow::as_select())
+            .load::<ChildRow>(&mut &*conn)
+            .await
+    };
+    let levels = async {
+        referral_indes_levels::table
+            .filter(referral_indes_levels::referral_id.eq_any(&ids))
+            .select(IndesRow::as_select())
+            .load::<IndesRow>(&mut &*conn)
+            .await
+    };
+    let zs = async {
+        if zone_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        zones::table
+            .filter(zones::id.eq_any(&zone_ids))
+            .select(ZoneRow::as_select())
+            .load::<ZoneRow>(&mut &*conn)
+            .await
+    };
+    let ts = async {
+        if team_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        teams::table
+            .filter(teams::id.eq_any(&team_ids))
+            .select(TeamRow::as_select())
+            .load::<TeamRow>(&mut &*conn)
+            .await
+    };
+    let ws = async {
+        if worker_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        workers::table
+            .filter(workers::id.eq_any(&worker_ids))
+            .select(WorkerRow::as_select())
+            .load::<WorkerRow>(&mut &*conn)
+            .await
+    };
+    let (kids, levels, zs, ts, ws) = futures_util::try_join!(kids, levels, zs, ts, ws)?;
+    rows.into_iter()
+        .map(|r| {
+            let child = kids
+                .iter()
+                .find(|k| k.id == r.child_id)
+                .cloned()
+                .ok_or(StoreError::NotFound)?;
+            let mut indes: Vec<IndesRow> = levels
+                .iter()
+                .filter(|l| l.referral_id == r.id)
+                .cloned()
+                .collect();
+            sort_levels(&mut indes);
+            Ok(ReferralView {
+                zone: r
+                    .zone_id
+                    .and_then(|z| zs.iter().find(|x| x.id == z).cloned()),
+                team: r
+                    .team_id
+                    .and_then(|t| ts.iter().find(|x| x.id == t).cloned()),
+                worker: r
+                    .worker_id
+                    .and_then(|w| ws.iter().find(|x| x.id == w).cloned()),
+                child,
+                indes,
+                referral: r,
+            })
+        })
+        .collect()
+}
+
+/// The bare referral row, if it is in the caller's scope.
+pub async fn find(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<ReferralRow> {
+    Ok(scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?)
+}
+
+/// One referral, if it is in the caller's scope.
+pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreResult<ReferralView> {
+    let row: ReferralRow = scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select())
+        .first(c)
+        .await?;
+    views(c, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// The order of a list: by creation, or by last change for delta sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    Created,
+    Updated,
+}
+
+/// Filters of the referral list (all optional, combined with AND).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub team_id: Option<Uuid>,
+    pub school_urn: Option<String>,
+    pub eligibility: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub external_reference: Option<String>,
+    /// `Some(true)`: only referrals waiting in the council's triage queue;
+    /// `Some(false)`: only referrals routed to a team.
+    pub council_triage: Option<bool>,
+    /// Only rows last changed before this instant: the settling horizon of
+    /// delta sync (see the referral list's description).
+    pub settled_before: Option<DateTime<Utc>>,
+}
+
+/// The statement of a list page: referrals in scope, filtered, in keyset
+/// order, `limit` of them after `after`.
+pub(crate) fn list_query<'a>(
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> BoxedReferrals<'a> {
+    let mut q = scoped(referrals::table.into_boxed(), scope);
+    if let Some(s) = &filter.status {
+        q = q.filter(referrals::status.eq(s.clone()));
+    }
+    if let Some(t) = filter.team_id {
+        q = q.filter(referrals::team_id.eq(t));
+    }
+    if let Some(s) = &filter.school_urn {
+        q = q.filter(referrals::school_urn.eq(s.clone()));
+    }
+    if let Some(e) = &filter.eligibility {
+        q = q.filter(referrals::eligibility_outcome.eq(e.clone()));
+    }
+    if let Some(x) = &filter.external_reference {
+        q = q.filter(referrals::external_reference.eq(x.clone()));
+    }
+    match filter.council_triage {
+        Some(true) => q = q.filter(referrals::team_id.is_null()),
+        Some(false) => q = q.filter(referrals::team_id.is_not_null()),
+        None => {}
+    }
+    if let Some(since) = filter.updated_since {
+        q = q.filter(referrals::updated_at.ge(since));
+    }
+    if let Some(before) = filter.settled_before {
+        q = q.filter(referrals::updated_at.lt(before));
+    }
+    // The keyset as a row comparison, `(at, id) > ($n, $m)`: PostgreSQL
+    // uses it as an index bound, where `at > $n OR (at = $n AND id > $m)`
+    // is only a filter and a later page reads every row before it.
+    q = match (order, after) {
+        (ListOrder::Created, Some((at, id))) => q.filter(keyset_after(
+            r#"("referrals"."created_at", "referrals"."id")"#,
+            at,
+            id,
+        )),
+        (ListOrder::Updated, Some((at, id))) => q.filter(keyset_after(
+            r#"("referrals"."updated_at", "referrals"."id")"#,
+            at,
+            id,
+        )),
+        (_, None) => q,
+    };
+    q = match order {
+        ListOrder::Created => q.order((referrals::created_at.asc(), referrals::id.asc())),
+        ListOrder::Updated => q.order((referrals::updated_at.asc(), referrals::id.asc())),
+    };
+    q.limit(limit)
+}
+
+pub(crate) fn keyset_after(
+    columns: &'static str,
+    at: DateTime<Utc>,
+    id: Uuid,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<Pg> + Send,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(columns)
+        .sql(" > (")
+        .bind::<diesel::sql_types::Timestamptz, _>(at)
+        .sql(", ")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .sql(")")
+}
+
+/// Referrals in scope, `limit` of them after the keyset `after`.
+pub async fn list(
+    c: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> StoreResult<Vec<ReferralView>> {
+    let rows: Vec<ReferralRow> = list_query(scope, filter, order, after, limit)
+        .select(ReferralRow::as_select())
+        .load(c)
+        .await?;
+    views(c, rows).await
+}
+
+/// The SQL text `list` sends for these arguments, with `$n` placeholders
+/// in the order the values are bound, so that tests can EXPLAIN the very
+/// statement (see `tests/e2e/indexes.rs`).
+pub fn list_sql(
+    scope: &Scope,
+    filter: &ListFilter,
+    order: ListOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> String {
+    let q = list_query(scope, filter, order, after, limit).select(ReferralRow::as_select());
+    let text = diesel::debug_query::<Pg, _>(&q).to_string();
+    // debug_query appends " -- binds: [...]"
+    match text.rfind(" -- binds: ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// The history of a referral in scope, oldest first.
+pub async fn history(
+    c: &mut AsyncPgConnection,
+    id: Uuid,
+    scope: &Scope,
+) -> StoreResult<Vec<HistoryRow>> {
+    // Existence in scope first, so that out-of-scope answers "not found".
+    let _: Uuid = scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq(id))
+        .select(referrals::id)
+        .first(c)
+        .await?;
+    Ok(referral_history::table
+        .filter(referral_history::referral_id.eq(id))
+        .order(referral_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(c)
+        .await?)
+}
