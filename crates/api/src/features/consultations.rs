@@ -2,6 +2,9 @@
 //! without a referral. No child names: a child is identified by UPN only.
 //! One call turns a consultation into a referral through the ordinary
 //! submission path (screening, routing, allocation queue, history).
+//! Uses the referrals feature: its submission DTOs, `prepare` (parse and
+//! screen) and `referral_response`, so that a consultation becomes a referral
+//! exactly as a school's submission does.
 
 use crate::features::referrals::dto::IndesArea;
 use crate::features::referrals::dto::Referral;

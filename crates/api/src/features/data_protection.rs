@@ -1,4 +1,6 @@
 //! Data protection for a child: the subject access bundle and erasure.
+//! Uses the referrals feature's DTOs (child, referral, history) and the audit
+//! log's `AuditEvent`: the export shows them as those endpoints do.
 
 use crate::features::audit_log::AuditEvent;
 use crate::features::referrals::dto::Child;

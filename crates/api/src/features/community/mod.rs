@@ -1,4 +1,5 @@
-//! Community and place: Family Hubs and group programmes with sessions, enrolments (waiting list, promotion), attendance and completion.
+//! Community and place: Family Hubs and group programmes with sessions,
+//! enrolments (waiting list, promotion), attendance and completion.
 
 pub mod attendance;
 pub mod enrolments;

@@ -1,4 +1,5 @@
-//! Service delivery for a referral: the interventions catalogue, the support plan (goals, versions), sessions (individual and group) and reviews.
+//! Service delivery for a referral: the interventions catalogue, the support
+//! plan (goals, versions), sessions (individual and group) and reviews.
 
 pub mod dto;
 pub mod interventions;

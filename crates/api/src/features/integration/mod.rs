@@ -1,4 +1,5 @@
-//! MIS vendors' machine credentials (integration clients) and the OAuth 2.0 client-credentials token endpoint.
+//! MIS vendors' machine credentials (integration clients) and the OAuth 2.0
+//! client-credentials token endpoint.
 
 pub mod clients;
 pub mod credentials;

@@ -1,4 +1,5 @@
-//! The council's organisation that routes every referral: zones, teams, workers with caseload caps, schools keyed by URN and the GIAS import.
+//! The council's organisation that routes every referral: zones, teams,
+//! workers with caseload caps, schools keyed by URN and the GIAS import.
 
 pub mod dto;
 pub mod gias;

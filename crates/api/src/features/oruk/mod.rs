@@ -1,4 +1,6 @@
-//! The public Open Referral UK (HSDS 3.0) feed: published programmes as services, Family Hubs as locations, programme types as a taxonomy. No token, no personal data.
+//! The public Open Referral UK (HSDS 3.0) feed: published programmes as
+//! services, Family Hubs as locations, programme types as a taxonomy. No
+//! token, no personal data.
 
 pub mod dto;
 pub mod handlers;

@@ -1,4 +1,5 @@
-//! Referrals: submission (screening, routing, idempotent retries), reads, lists for MIS delta sync, history and the lifecycle actions.
+//! Referrals: submission (screening, routing, idempotent retries), reads,
+//! lists for MIS delta sync, history and the lifecycle actions.
 
 pub mod dto;
 pub mod handlers;

@@ -1,4 +1,7 @@
-//! Management information as JSON or CSV: referrals, responsiveness, caseloads, outcomes, step changes, programmes and interventions (la_admin; team_manager for their zone).
+//! Management information as JSON or CSV: referrals, responsiveness,
+//! caseloads, outcomes, shift left, programmes and interventions (la_admin;
+//! team_manager for their zone). Uses the wire enums of the referrals,
+//! delivery and community features for the values its rows carry.
 
 pub mod columns;
 pub mod common;

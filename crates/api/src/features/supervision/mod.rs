@@ -1,4 +1,6 @@
-//! Advice and supervision: partner organisations and practice sessions (community of practice, group supervision) with case discussions and actions.
+//! Advice and supervision: partner organisations and practice sessions
+//! (community of practice, group supervision) with case discussions and
+//! actions.
 
 pub mod dto;
 pub mod handlers;

@@ -1,4 +1,6 @@
-//! Termly conversations: one per school per term, offered by the zone team, booked or declined by the school, recorded when held; and their coverage report.
+//! Termly conversations: one per school per term, offered by the zone team,
+//! booked or declined by the school, recorded when held; and their coverage
+//! report.
 
 pub mod dto;
 pub mod handlers;

@@ -1,4 +1,5 @@
-//! Signed push notifications (Standard Webhooks): subscriptions, the delivery log, replay, and the worker that delivers the outbox.
+//! Signed push notifications (Standard Webhooks): subscriptions, the delivery
+//! log, replay, and the worker that delivers the outbox.
 
 pub mod dto;
 pub mod subscriptions;
