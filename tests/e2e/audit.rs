@@ -315,8 +315,9 @@ async fn nothing_is_shown_or_acknowledged_without_its_audit_row() {
         .await
         .expect("status");
     assert_eq!(status[0].get::<_, String>(0), "submitted");
-    // A write audited by the middleware after the handler is not
-    // acknowledged either.
+    // Any other write is neither acknowledged nor stored: it commits with
+    // its audit rows or not at all.
+    let zones = app.db.count("zones").await;
     let zone = app
         .post(
             "/api/v1/zones",
@@ -325,4 +326,5 @@ async fn nothing_is_shown_or_acknowledged_without_its_audit_row() {
         )
         .await;
     zone.assert_problem(503, "database_unavailable");
+    assert_eq!(app.db.count("zones").await, zones);
 }

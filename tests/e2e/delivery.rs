@@ -979,3 +979,133 @@ async fn recorded_sessions_and_reviews_are_corrected_with_if_match() {
         .await
         .assert_problem(409, "referral_not_open");
 }
+
+#[tokio::test]
+async fn sessions_and_reviews_are_stored_once_per_key_and_only_with_their_audit_rows() {
+    let app = TestApp::spawn().await;
+    let t = app.team("W01").await;
+    let elsa = add_intervention(
+        &app,
+        "ELSA",
+        "individual",
+        &["social_emotional_mental_health"],
+        true,
+    )
+    .await;
+    let (ref_a, _) = active_referral(&app, &t, 0, 30).await;
+    let (ref_b, _) = active_referral(&app, &t, 1, 31).await;
+    let practitioner = app.practitioner(&t, 0);
+    let manager = app.manager(&t);
+    let sessions = format!("/api/v1/referrals/{ref_a}/sessions");
+    let session = json!({
+        "held_on": "2026-11-20",
+        "intervention_id": elsa,
+        "duration_minutes": 45,
+        "attendance": "attended",
+        "attendees": {"child": true, "parent_carer": false, "school_staff": true}
+    });
+    // A retry with the same key replays the first answer and stores nothing.
+    let first = app
+        .post_keyed(&sessions, &practitioner, "s-1", &session)
+        .await;
+    assert_status(&first, 201);
+    let again = app
+        .post_keyed(&sessions, &practitioner, "s-1", &session)
+        .await;
+    assert_status(&again, 201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(app.db.count("delivery_sessions").await, 1);
+    // The same key with another body, or on another path, is refused.
+    let mut other = session.clone();
+    other["duration_minutes"] = json!(30);
+    app.post_keyed(&sessions, &practitioner, "s-1", &other)
+        .await
+        .assert_problem(422, "idempotency_key_reused");
+    let group = json!({
+        "held_on": "2026-11-21",
+        "intervention_id": elsa,
+        "duration_minutes": 60,
+        "participants": [
+            {"referral_id": ref_a, "attendance": "attended", "attendees": {"child": true, "parent_carer": false, "school_staff": false}},
+            {"referral_id": ref_b, "attendance": "attended", "attendees": {"child": true, "parent_carer": false, "school_staff": false}}
+        ]
+    });
+    app.post_keyed("/api/v1/group-sessions", &practitioner, "s-1", &group)
+        .await
+        .assert_problem(422, "idempotency_key_reused");
+    // Keys are the caller's own: the manager's "s-1" is another key.
+    let g1 = app
+        .post_keyed("/api/v1/group-sessions", &manager, "s-1", &group)
+        .await;
+    assert_status(&g1, 201);
+    let g2 = app
+        .post_keyed("/api/v1/group-sessions", &manager, "s-1", &group)
+        .await;
+    assert_eq!(g2.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.db.count("delivery_sessions").await, 2);
+    // The session's audit rows name each referral it covered, and were
+    // stored with it.
+    for r in [&ref_a, &ref_b] {
+        let rows = app
+            .db
+            .sql(&format!(
+                "SELECT count(*) FROM audit_events WHERE action = 'record_group_session' \
+                 AND subject_type = 'referral' AND subject_id = '{r}' AND outcome = 201"
+            ))
+            .await
+            .expect("audit");
+        assert!(rows[0].get::<_, i64>(0) >= 1, "{r}");
+    }
+    // A review, retried, is stored once.
+    let plan = app
+        .put(
+            &format!("/api/v1/referrals/{ref_a}/plan"),
+            &practitioner,
+            None,
+            &plan_body(2, 7, &[&elsa]),
+        )
+        .await;
+    assert_status(&plan, 201);
+    let goals = goal_ids(&plan);
+    let reviews = format!("/api/v1/referrals/{ref_a}/reviews");
+    let ratings: Vec<Value> = goals
+        .iter()
+        .map(|g| json!({"goal_id": g, "rating": 4}))
+        .collect();
+    let review = json!({"reviewed_on": "2026-11-22", "ratings": ratings});
+    let r1 = app
+        .post_keyed(&reviews, &practitioner, "r-1", &review)
+        .await;
+    assert_status(&r1, 201);
+    let r2 = app
+        .post_keyed(&reviews, &practitioner, "r-1", &review)
+        .await;
+    assert_eq!(r2.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.db.count("plan_reviews").await, 1);
+
+    // From now on every audit insert fails: a session is neither stored nor
+    // acknowledged, and its key is free for the retry.
+    app.db
+        .sql("ALTER TABLE audit_events ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+        .await
+        .expect("constraint");
+    let mut later = session.clone();
+    later["held_on"] = json!("2026-11-23");
+    app.post_keyed(&sessions, &practitioner, "s-2", &later)
+        .await
+        .assert_problem(503, "database_unavailable");
+    assert_eq!(app.db.count("delivery_sessions").await, 2);
+    assert_eq!(app.db.count("plan_reviews").await, 1);
+    app.db
+        .sql("ALTER TABLE audit_events DROP CONSTRAINT refuse_all")
+        .await
+        .expect("drop");
+    assert_status(
+        &app.post_keyed(&sessions, &practitioner, "s-2", &later)
+            .await,
+        201,
+    );
+    assert_eq!(app.db.count("delivery_sessions").await, 3);
+}

@@ -34,3 +34,4 @@ mod supervision;
 mod termly;
 mod trust;
 mod webhooks;
+mod writes;

@@ -521,6 +521,18 @@ impl TestApp {
             .await
     }
 
+    /// POST JSON with a token and an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, token: &str, key: &str, body: &Value) -> Reply {
+        self.call(
+            reqwest::Method::POST,
+            path,
+            Some(token),
+            Some(body),
+            &[("idempotency-key", key)],
+        )
+        .await
+    }
+
     /// POST an action with If-Match.
     pub async fn act(
         &self,

@@ -117,7 +117,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let doc = crate::openapi::document();
     let rendered = web::Data::new(Document(crate::openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
-    let operations = web::Data::new(crate::middleware::audit::Operations::from_document(&doc));
+    let operations = web::Data::new(crate::http::audit::Operations::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,

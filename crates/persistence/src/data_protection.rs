@@ -105,14 +105,21 @@ async fn anonymise_in_tx(
     .set(referral_history::reason.eq(ANONYMISED))
     .execute(c)
     .await?;
-    // A stored Idempotency-Key response replays the referral with the
-    // child's names for up to 24 hours: drop those that name a referral.
-    for id in referral_ids {
-        diesel::delete(idempotency_keys::table.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                "position(convert_to('{id}', 'UTF8') in response_body) > 0"
-            )),
-        ))
+    // A stored Idempotency-Key answer replays what a write answered (a
+    // referral with the child's names, a session, a consultation naming the
+    // UPN) for up to 24 hours: drop those that name the child, its UPN or
+    // one of its referrals.
+    let mut needles: Vec<String> = referral_ids.iter().map(ToString::to_string).collect();
+    needles.push(child.id.to_string());
+    needles.push(child.upn.clone());
+    for needle in needles {
+        diesel::delete(
+            idempotency_keys::table.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("position(convert_to(")
+                    .bind::<diesel::sql_types::Text, _>(needle)
+                    .sql(", 'UTF8') in response_body) > 0"),
+            ),
+        )
         .execute(c)
         .await?;
     }

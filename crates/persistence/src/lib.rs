@@ -24,6 +24,7 @@ pub mod schools_import;
 pub mod scope;
 pub mod supervision;
 pub mod termly;
+pub mod unit;
 pub mod webhooks;
 pub mod wire;
 

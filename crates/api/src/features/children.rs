@@ -19,9 +19,12 @@ use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -133,31 +136,36 @@ pub async fn resolve_conflict(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ResolveChildConflict>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    let view = ch::resolve_conflict(
-        &mut conn,
-        id.into_inner(),
-        version,
-        b.resolution == ConflictResolution::UseSubmitted,
-        b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
-        &caller.subject,
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = ch::resolve_conflict(
+                conn,
+                id.into_inner(),
+                version,
+                b.resolution == ConflictResolution::UseSubmitted,
+                b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                &caller.subject,
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                ResolveError::VersionMismatch => crate::http::respond::stale(),
+                ResolveError::AlreadyResolved => ApiError::new(
+                    ErrorCode::AlreadyResolved,
+                    "the conflict is already resolved",
+                ),
+                ResolveError::Store(s) => s.into(),
+            })?;
+            Ok(Written::ok(view.0.version, &ChildConflict::from(view)))
+        })
+    })
     .await
-    .map_err(|e| match e {
-        ResolveError::VersionMismatch => crate::http::respond::stale(),
-        ResolveError::AlreadyResolved => ApiError::new(
-            ErrorCode::AlreadyResolved,
-            "the conflict is already resolved",
-        ),
-        ResolveError::Store(s) => s.into(),
-    })?;
-    Ok(ok(view.0.version, &ChildConflict::from(view)))
 }
 
 /// A child's history.

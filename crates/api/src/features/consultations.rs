@@ -3,14 +3,14 @@
 //! One call turns a consultation into a referral through the ordinary
 //! submission path (screening, routing, allocation queue, history).
 //! Uses the referrals feature: its submission DTOs, `prepare` (parse and
-//! screen) and `referral_response`, so that a consultation becomes a referral
+//! screen) and `referral_written`, so that a consultation becomes a referral
 //! exactly as a school's submission does.
 
 use crate::features::referrals::dto::IndesArea;
 use crate::features::referrals::dto::Referral;
 use crate::features::referrals::dto::ReferralSubmission;
 use crate::features::referrals::handlers::prepare;
-use crate::features::referrals::handlers::referral_response;
+use crate::features::referrals::handlers::referral_written;
 use crate::http::access::only;
 use crate::http::access::reach_of;
 use crate::http::access::school_in_reach;
@@ -29,15 +29,17 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
 use crate::http::paging::uuid_next;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -435,51 +437,56 @@ pub async fn create_consultation(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewConsultation>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
     validate(&b)?;
     let reach = reach_of(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let (urn, content) = b.content();
-    let school = match organisation::get_school(&mut conn, &urn).await {
-        Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => s,
-        Ok(_) | Err(StoreError::NotFound) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "school_urn",
-                "unknown_school",
-                "no such school in a zone you work",
-            )]))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let c = checked(content, &school.urn, &reach, &mut conn).await?;
-    let now = sct_persistence::now();
-    let row = ConsultationRow {
-        id: Uuid::now_v7(),
-        school_urn: school.urn,
-        zone_id: school.zone_id.unwrap_or_default(),
-        held_on: c.held_on,
-        topic: c.topic,
-        subject: c.subject,
-        upn: c.upn,
-        cohort: c.cohort,
-        indes_areas: c.indes_areas,
-        advice: c.advice,
-        follow_up: c.follow_up,
-        termly_conversation_id: c.termly_conversation_id,
-        referral_id: None,
-        recorded_by: caller.subject.clone(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let r = repo::create(&mut conn, &row).await?;
-    Ok(created(
-        format!("/api/v1/consultations/{}", r.id),
-        r.version,
-        &Consultation::from(r),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let (urn, content) = b.content();
+            let school = match organisation::get_school(conn, &urn).await {
+                Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => s,
+                Ok(_) | Err(StoreError::NotFound) => {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "school_urn",
+                        "unknown_school",
+                        "no such school in a zone you work",
+                    )]))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let c = checked(content, &school.urn, &reach, conn).await?;
+            let now = sct_persistence::now();
+            let row = ConsultationRow {
+                id: Uuid::now_v7(),
+                school_urn: school.urn,
+                zone_id: school.zone_id.unwrap_or_default(),
+                held_on: c.held_on,
+                topic: c.topic,
+                subject: c.subject,
+                upn: c.upn,
+                cohort: c.cohort,
+                indes_areas: c.indes_areas,
+                advice: c.advice,
+                follow_up: c.follow_up,
+                termly_conversation_id: c.termly_conversation_id,
+                referral_id: None,
+                recorded_by: caller.subject.clone(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            let r = repo::create(conn, &row).await?;
+            Ok(Written::created(
+                format!("/api/v1/consultations/{}", r.id),
+                r.version,
+                &Consultation::from(r),
+            ))
+        })
+    })
+    .await
 }
 
 /// Change a consultation.
@@ -503,20 +510,25 @@ pub async fn update_consultation(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ConsultationContent>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
     validate(&b)?;
     let reach = reach_of(&caller, &state.db).await?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    let current = repo::get(&mut conn, id, &reach).await?;
-    let version = if_match.required()?;
-    let c = checked(b, &current.school_urn, &reach, &mut conn).await?;
-    let r = repo::update(&mut conn, id, version, &c, sct_persistence::now())
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(r.version, &Consultation::from(r)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let current = repo::get(conn, id, &reach).await?;
+            let version = if_match.required()?;
+            let c = checked(b, &current.school_urn, &reach, conn).await?;
+            let r = repo::update(conn, id, version, &c, sct_persistence::now())
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(r.version, &Consultation::from(r)))
+        })
+    })
+    .await
 }
 
 /// Turn a consultation into a referral.
@@ -542,67 +554,74 @@ pub async fn refer_consultation(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ReferralSubmission>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
     validate(&b)?;
     let reach = reach_of(&caller, &state.db).await?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    let current = repo::get(&mut conn, id, &reach).await?;
-    let version = if_match.required()?;
-    let mut errors = Vec::new();
-    if b.school_urn != current.school_urn {
-        errors.push(FieldError::new(
-            "school_urn",
-            "school_mismatch",
-            "the referral must be for the consultation's school",
-        ));
-    }
-    if current.upn.as_deref().is_some_and(|u| u != b.child.upn) {
-        errors.push(FieldError::new(
-            "child.upn",
-            "upn_mismatch",
-            "the child is not the one the consultation identified",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let policy = policy::active(&mut conn).await?;
-    let now = sct_persistence::now();
-    let new = prepare(b, &caller, &policy, now.date_naive())?;
-    let (_, view) = repo::convert(&mut conn, id, version, new, &actor(&caller, &rid), now)
-        .await
-        .map_err(|e| match e {
-            ConvertError::Stale => stale(),
-            ConvertError::AlreadyReferred(r) => ApiError::new(
-                ErrorCode::AlreadyExists,
-                format!("the consultation already became referral {r}"),
-            ),
-            ConvertError::Submit(SubmitError::UnknownSchool) => {
-                ApiError::validation(vec![FieldError::new(
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let current = repo::get(conn, id, &reach).await?;
+            let version = if_match.required()?;
+            let mut errors = Vec::new();
+            if b.school_urn != current.school_urn {
+                errors.push(FieldError::new(
                     "school_urn",
-                    "unknown_school",
-                    "no such school",
-                )])
+                    "school_mismatch",
+                    "the referral must be for the consultation's school",
+                ));
             }
-            ConvertError::Submit(SubmitError::Duplicate {
-                existing,
-                reference,
-            }) => ApiError {
-                existing: Some((existing, reference.clone())),
-                ..ApiError::new(
-                    ErrorCode::DuplicateExternalReference,
-                    format!("the school already sent this external reference as {reference}"),
-                )
-            },
-            ConvertError::Submit(SubmitError::Store(s)) => s.into(),
-        })?;
-    Ok(referral_response(
-        actix_web::http::StatusCode::CREATED,
-        &view,
-    ))
+            if current.upn.as_deref().is_some_and(|u| u != b.child.upn) {
+                errors.push(FieldError::new(
+                    "child.upn",
+                    "upn_mismatch",
+                    "the child is not the one the consultation identified",
+                ));
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            let policy = policy::active(conn).await?;
+            let now = sct_persistence::now();
+            let new = prepare(b, &caller, &policy, now.date_naive())?;
+            let (_, view) = repo::convert(conn, id, version, new, &actor(&caller, &rid), now)
+                .await
+                .map_err(|e| match e {
+                    ConvertError::Stale => stale(),
+                    ConvertError::AlreadyReferred(r) => ApiError::new(
+                        ErrorCode::AlreadyExists,
+                        format!("the consultation already became referral {r}"),
+                    ),
+                    ConvertError::Submit(SubmitError::UnknownSchool) => {
+                        ApiError::validation(vec![FieldError::new(
+                            "school_urn",
+                            "unknown_school",
+                            "no such school",
+                        )])
+                    }
+                    ConvertError::Submit(SubmitError::Duplicate {
+                        existing,
+                        reference,
+                    }) => ApiError {
+                        existing: Some((existing, reference.clone())),
+                        ..ApiError::new(
+                            ErrorCode::DuplicateExternalReference,
+                            format!(
+                                "the school already sent this external reference as {reference}"
+                            ),
+                        )
+                    },
+                    ConvertError::Submit(SubmitError::Store(s)) => s.into(),
+                })?;
+            Ok(referral_written(
+                actix_web::http::StatusCode::CREATED,
+                &view,
+            ))
+        })
+    })
+    .await
 }
 
 /// Registers the consultations operations.

@@ -18,6 +18,8 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write_with_own_audit;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::web;
@@ -128,50 +130,54 @@ pub async fn erase_child(
         closed_years: state.retention_closed_years,
     };
     let actor = crate::http::audit::actor(&caller, &rid);
-    let mut conn = state.db.conn().await?;
-    let done = data_protection::erase(
-        &mut conn,
-        &ErasureRequest {
-            child: id.into_inner(),
-            actor: &actor,
-            override_retention: body.override_retention,
-            justification: body.justification,
-            policy,
-            now: sct_persistence::now(),
-        },
-    )
+    // The audit rows are stored by the erasure, in its transaction.
+    write_with_own_audit(&state, &req, move |conn| {
+        Box::pin(async move {
+            let done = data_protection::erase(
+                conn,
+                &ErasureRequest {
+                    child: id.into_inner(),
+                    actor: &actor,
+                    override_retention: body.override_retention,
+                    justification: body.justification,
+                    policy,
+                    now: sct_persistence::now(),
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                ErasureError::NotFound => ApiError::not_found(),
+                ErasureError::AlreadyErased(at) => ApiError::new(
+                    ErrorCode::AlreadyErased,
+                    format!("the child's personal data was anonymised at {}", at.to_rfc3339()),
+                ),
+                ErasureError::RetentionApplies(Retention::Open) => ApiError::new(
+                    ErrorCode::RetentionApplies,
+                    "a referral of the child is still open: its records must be kept; send override with a justification to erase anyway",
+                ),
+                ErasureError::RetentionApplies(Retention::HeldUntil(until)) => ApiError::new(
+                    ErrorCode::RetentionApplies,
+                    format!(
+                        "the child's records are kept until {} ({} years after the last referral ended); send override with a justification to erase anyway",
+                        until.date_naive(),
+                        policy.closed_years
+                    ),
+                ),
+                ErasureError::RetentionApplies(Retention::Expired) => {
+                    ApiError::new(ErrorCode::Internal, "an internal error occurred")
+                }
+                ErasureError::Store(s) => s.into(),
+            })?;
+            Ok(Written::json(actix_web::http::StatusCode::OK, &ErasureResult {
+                child_id: done.done.child_id,
+                anonymised_at: done.done.at,
+                referrals_anonymised: done.done.referral_ids.len(),
+                override_retention: done.overridden.is_some(),
+            })
+            .about("child", &done.done.child_id))
+        })
+    })
     .await
-    .map_err(|e| match e {
-        ErasureError::NotFound => ApiError::not_found(),
-        ErasureError::AlreadyErased(at) => ApiError::new(
-            ErrorCode::AlreadyErased,
-            format!("the child's personal data was anonymised at {}", at.to_rfc3339()),
-        ),
-        ErasureError::RetentionApplies(Retention::Open) => ApiError::new(
-            ErrorCode::RetentionApplies,
-            "a referral of the child is still open: its records must be kept; send override with a justification to erase anyway",
-        ),
-        ErasureError::RetentionApplies(Retention::HeldUntil(until)) => ApiError::new(
-            ErrorCode::RetentionApplies,
-            format!(
-                "the child's records are kept until {} ({} years after the last referral ended); send override with a justification to erase anyway",
-                until.date_naive(),
-                policy.closed_years
-            ),
-        ),
-        ErasureError::RetentionApplies(Retention::Expired) => {
-            ApiError::new(ErrorCode::Internal, "an internal error occurred")
-        }
-        ErasureError::Store(s) => s.into(),
-    })?;
-    // The audit rows were stored in the erasure's transaction.
-    crate::http::audit::mark_recorded(&req);
-    Ok(HttpResponse::Ok().json(ErasureResult {
-        child_id: done.done.child_id,
-        anonymised_at: done.done.at,
-        referrals_anonymised: done.done.referral_ids.len(),
-        override_retention: done.overridden.is_some(),
-    }))
 }
 
 /// A referral with its history, in a subject access bundle.

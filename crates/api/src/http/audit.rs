@@ -6,9 +6,13 @@
 use crate::http::auth::AuditCaller;
 use crate::http::auth::Caller;
 use crate::http::extract::RequestId;
+use crate::http::state::AppState;
+use actix_web::web;
 use actix_web::HttpMessage;
 use actix_web::HttpRequest;
+use sct_persistence::audit::NewAuditEvent;
 use sct_persistence::Actor;
+use std::collections::HashMap;
 
 /// The actor of history and audit rows written by a handler.
 pub fn actor(caller: &Caller, rid: &RequestId) -> Actor {
@@ -45,4 +49,189 @@ pub fn note(req: &HttpRequest, kind: &'static str, id: &impl ToString) {
 /// in the transaction of its change.
 pub fn mark_recorded(req: &HttpRequest) {
     req.extensions_mut().insert(Recorded);
+}
+
+/// Operation ids by method and route pattern, from the OpenAPI document.
+#[derive(Debug, Clone, Default)]
+pub struct Operations(HashMap<(String, String), String>);
+
+impl Operations {
+    /// Reads every operation of the document.
+    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut map = HashMap::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ];
+            for (m, op) in ops {
+                if let Some(id) = op.as_ref().and_then(|o| o.operation_id.clone()) {
+                    map.insert((m.to_owned(), path.clone()), id);
+                }
+            }
+        }
+        Self(map)
+    }
+
+    fn action(&self, method: &str, route: &str) -> String {
+        self.0
+            .get(&(method.to_owned(), route.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| format!("{method} {route}"))
+    }
+}
+
+/// The subject type a path parameter names: the singular of the segment
+/// before it (`/referrals/{id}` -> `referral`, `/children/{id}` -> `child`).
+pub fn subject_type(route: &str, param: &str) -> Option<String> {
+    let segments: Vec<&str> = route.split('/').collect();
+    let at = segments.iter().position(|s| {
+        s.strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .is_some_and(|inner| inner.split(':').next() == Some(param))
+    })?;
+    let before = segments.get(at.checked_sub(1)?)?;
+    let plural = before.replace('-', "_");
+    let singular = if plural == "children" {
+        "child".to_owned()
+    } else if let Some(stem) = plural.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = plural.strip_suffix('s') {
+        stem.to_owned()
+    } else {
+        plural
+    };
+    let valid = !singular.is_empty()
+        && singular.len() <= 40
+        && singular
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_');
+    valid.then_some(singular)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// What the audit rows of a request need, taken from it up front (the
+/// request itself may not cross into a write's transaction).
+#[derive(Debug, Clone)]
+pub(crate) struct AuditContext {
+    actor: Actor,
+    action: String,
+    method: String,
+    route: String,
+    subjects: Vec<(String, String)>,
+}
+
+impl AuditContext {
+    /// The context of an authenticated request on a matched route (`None`
+    /// otherwise: there is no actor to record).
+    pub(crate) fn of(http: &HttpRequest) -> Option<Self> {
+        let ext = http.extensions();
+        let caller = ext.get::<AuditCaller>().cloned()?;
+        let route = http.match_pattern()?;
+        let method = http.method().as_str().to_owned();
+        let action = http.app_data::<web::Data<Operations>>().map_or_else(
+            || format!("{method} {route}"),
+            |o| o.action(&method, &route),
+        );
+        let rid = ext.get::<RequestId>().map(|r| r.0.clone());
+        let subjects: Vec<(String, String)> = http
+            .match_info()
+            .iter()
+            .filter_map(|(name, value)| subject_type(&route, name).map(|t| (t, clip(value, 100))))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let mut ctx = Self {
+            actor: Actor {
+                subject: clip(&caller.subject, 200),
+                role: caller.role,
+                request_id: rid,
+                client_id: caller.client_id.map(|c| clip(&c, 200)),
+            },
+            action: clip(&action, 200),
+            method,
+            route,
+            subjects,
+        };
+        if let Some(noted) = ext.get::<Subjects>() {
+            ctx.add(&noted.0);
+        }
+        Some(ctx)
+    }
+
+    /// Adds subjects (each once).
+    pub(crate) fn add(&mut self, subjects: &[(&'static str, String)]) {
+        for (t, id) in subjects {
+            let pair = ((*t).to_owned(), clip(id, 100));
+            if !self.subjects.contains(&pair) {
+                self.subjects.push(pair);
+            }
+        }
+    }
+
+    /// One row per subject (one without a subject when there is none).
+    pub(crate) fn rows(&self, status: u16) -> Vec<NewAuditEvent> {
+        let now = sct_persistence::now();
+        let base = |subject: Option<(&str, String)>| {
+            NewAuditEvent::new(&self.actor, &self.action, subject, status, now)
+                .via(&self.method, &self.route)
+        };
+        if self.subjects.is_empty() {
+            vec![base(None)]
+        } else {
+            self.subjects
+                .iter()
+                .map(|(t, id)| base(Some((t.as_str(), id.clone()))))
+                .collect()
+        }
+    }
+}
+
+/// The audit rows of a finished request, or `None` when it is not audited
+/// here (not authenticated, no matched route, or recorded by its handler).
+pub(crate) fn rows_of(
+    http: &HttpRequest,
+    status: u16,
+) -> Option<(Vec<NewAuditEvent>, Option<web::Data<AppState>>)> {
+    if http.extensions().get::<Recorded>().is_some() {
+        return None;
+    }
+    let ctx = AuditContext::of(http)?;
+    Some((
+        ctx.rows(status),
+        http.app_data::<web::Data<AppState>>().cloned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_type;
+
+    #[test]
+    fn the_subject_is_named_by_the_segment_before_the_parameter() {
+        let t = |r, p| subject_type(r, p);
+        assert_eq!(
+            t("/api/v1/referrals/{id}/accept", "id").as_deref(),
+            Some("referral")
+        );
+        assert_eq!(
+            t("/api/v1/children/{id}/export", "id").as_deref(),
+            Some("child")
+        );
+        assert_eq!(
+            t("/api/v1/schools/{urn}/zone", "urn").as_deref(),
+            Some("school")
+        );
+        assert_eq!(
+            t("/api/v1/integration-clients/{id}", "id").as_deref(),
+            Some("integration_client")
+        );
+        assert_eq!(t("/api/v1/policies/{v}", "v").as_deref(), Some("policy"));
+        assert_eq!(t("/api/v1/referrals/{id}", "other"), None);
+    }
 }

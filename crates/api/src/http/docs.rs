@@ -102,7 +102,12 @@ impl Modify for StandardResponses {
             "ServiceUnavailable".into(),
             problem("The database is unavailable or the request took too long; retry after Retry-After seconds").into(),
         );
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in &mut openapi.paths.paths {
+            if let Some(op) = item.post.as_mut() {
+                if takes_idempotency_key(path) {
+                    add_idempotency_key(op);
+                }
+            }
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -160,6 +165,50 @@ impl Modify for StandardResponses {
                 }
             }
         }
+    }
+}
+
+/// Whether a `POST` on this path creates or changes something, and so
+/// honours `Idempotency-Key` (the write kernel, `crate::http::write`): all
+/// but the token endpoint and the eligibility check, which store nothing.
+pub fn takes_idempotency_key(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+        && path != "/api/v1/oauth/token"
+        && path != "/api/v1/eligibility/check"
+}
+
+/// Documents `Idempotency-Key` once, the same way, on an operation.
+fn add_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::Required;
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    params.retain(|p| p.name != "Idempotency-Key");
+    params.push(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the same key with the same request (method, path and body) within 24 hours replays the first answer (with `Idempotent-Replayed: true`) and changes nothing; with another request it answers 422 `idempotency_key_reused`; while the first is still running, 409 `idempotency_key_in_progress`. A key is 1 to 255 visible ASCII characters (a UUID is recommended), scoped to the caller. The write and the key's answer are stored in one transaction: an answer that was lost can always be replayed.",
+            ))
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[\\x21-\\x7E]+$")),
+            ))
+            .build(),
+    );
+    for (status, name) in [
+        ("400", "BadRequest"),
+        ("409", "Conflict"),
+        ("422", "Unprocessable"),
+    ] {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| utoipa::openapi::Ref::from_response_name(name).into());
     }
 }
 

@@ -15,6 +15,8 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use sha2::Digest;
+use sha2::Sha256;
 use utoipa::IntoParams;
 
 /// Largest JSON body accepted.
@@ -99,6 +101,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// SHA-256 of the request body as received (set by [`RawJson`], read by
+/// the write kernel's idempotency fingerprint).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDigest(pub [u8; 32]);
+
 /// The bytes of a JSON body, checked for media type and size but not
 /// parsed (the idempotency fingerprint is taken over exactly these bytes).
 #[derive(Debug)]
@@ -120,6 +127,7 @@ impl FromRequest for RawJson {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::new(
@@ -139,6 +147,9 @@ impl FromRequest for RawJson {
                 }
                 body.extend_from_slice(&chunk);
             }
+            // The write kernel's idempotency fingerprint covers these bytes.
+            req.extensions_mut()
+                .insert(BodyDigest(Sha256::digest(&body).into()));
             Ok(RawJson(body.freeze()))
         })
     }

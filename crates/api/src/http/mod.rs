@@ -15,3 +15,4 @@ pub mod respond;
 pub mod state;
 pub mod validate;
 pub mod wire;
+pub mod write;

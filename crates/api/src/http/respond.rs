@@ -1,5 +1,5 @@
-//! Success responses with their headers (`ok`: 200 with `ETag`; `created`:
-//! 201 with `Location` and `ETag`) and the 412 of a stale `If-Match`.
+//! The 200 of a read with its `ETag`, and the 412 of a stale `If-Match`
+//! (a write's answers are `crate::http::write::Written`).
 
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
@@ -13,17 +13,6 @@ pub fn stale() -> ApiError {
         ErrorCode::VersionMismatch,
         "the resource has changed since you read it; read it again and retry",
     )
-}
-
-pub(crate) fn created<T: serde::Serialize>(
-    location: String,
-    version: i32,
-    body: &T,
-) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(version)))
-        .json(body)
 }
 
 pub(crate) fn ok<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {

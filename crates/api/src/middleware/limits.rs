@@ -10,6 +10,7 @@ use crate::config::LimitSettings;
 use crate::http::auth::JwtKeys;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
+use crate::http::write::Deadline;
 use actix_web::body::BoxBody;
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceRequest;
@@ -17,6 +18,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web;
+use actix_web::HttpMessage;
 use actix_web::ResponseError;
 use governor::clock::Clock;
 use governor::clock::DefaultClock;
@@ -130,6 +132,8 @@ pub async fn enforce(
             return Ok(req.into_response(res));
         }
     }
+    req.extensions_mut()
+        .insert(Deadline(std::time::Instant::now() + limiter.timeout));
     if let Ok(res) = tokio::time::timeout(limiter.timeout, next.call(req)).await {
         return res.map(ServiceResponse::map_into_boxed_body);
     }

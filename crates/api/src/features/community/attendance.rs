@@ -9,9 +9,12 @@ use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_persistence::community as repo;
 use sct_persistence::community::AttendanceError;
@@ -112,46 +115,54 @@ pub async fn record_attendance(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: JsonBody<AttendanceInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (id, sid) = path.into_inner();
     writable_programme(&state, &caller, id).await?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    let session = repo::get_session(&mut conn, id, sid).await?;
-    let mut seen = Vec::new();
-    for (i, r) in b.records.iter().enumerate() {
-        if seen.contains(&r.enrolment_id) {
-            return Err(ApiError::validation(vec![FieldError::new(
-                format!("records[{i}].enrolment_id"),
-                "duplicate_enrolment",
-                "each family at most once",
-            )]));
-        }
-        seen.push(r.enrolment_id);
-    }
-    let entries: Vec<(Uuid, String)> = b
-        .records
-        .iter()
-        .map(|r| (r.enrolment_id, r.status.as_str().to_owned()))
-        .collect();
-    let rows = repo::record_attendance(
-        &mut conn,
-        &session,
-        &entries,
-        &caller.subject,
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let session = repo::get_session(conn, id, sid).await?;
+            let mut seen = Vec::new();
+            for (i, r) in b.records.iter().enumerate() {
+                if seen.contains(&r.enrolment_id) {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        format!("records[{i}].enrolment_id"),
+                        "duplicate_enrolment",
+                        "each family at most once",
+                    )]));
+                }
+                seen.push(r.enrolment_id);
+            }
+            let entries: Vec<(Uuid, String)> = b
+                .records
+                .iter()
+                .map(|r| (r.enrolment_id, r.status.as_str().to_owned()))
+                .collect();
+            let rows = repo::record_attendance(
+                conn,
+                &session,
+                &entries,
+                &caller.subject,
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                AttendanceError::NotEnrolled(i) => ApiError::validation(vec![FieldError::new(
+                    format!("records[{i}].enrolment_id"),
+                    "not_enrolled",
+                    "no enrolment holding a place on this programme",
+                )]),
+                AttendanceError::Store(s) => s.into(),
+            })?;
+            Ok(Written::json(
+                actix_web::http::StatusCode::OK,
+                &attendance(sid, rows),
+            ))
+        })
+    })
     .await
-    .map_err(|e| match e {
-        AttendanceError::NotEnrolled(i) => ApiError::validation(vec![FieldError::new(
-            format!("records[{i}].enrolment_id"),
-            "not_enrolled",
-            "no enrolment holding a place on this programme",
-        )]),
-        AttendanceError::Store(s) => s.into(),
-    })?;
-    Ok(HttpResponse::Ok().json(attendance(sid, rows)))
 }
 
 /// Read attendance.

@@ -14,13 +14,15 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::uuid_next;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::Utc;
@@ -156,44 +158,49 @@ pub async fn create_enrolment(
     caller: Caller,
     id: web::Path<Uuid>,
     body: JsonBody<NewEnrolment>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let p = writable_programme(&state, &caller, id).await?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    if let Some(r) = b.referral_id {
-        let ok = matches!(
-            repo::referral_zone(&mut conn, r).await?,
-            Some((Some(z), Some(_))) if z == p.row.zone_id
-        );
-        if !ok {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "referral_id",
-                "unknown_referral",
-                "no such referral with the programme zone's team",
-            )]));
-        }
-    }
-    let e = repo::enrol(
-        &mut conn,
-        id,
-        NewEnrolmentRow {
-            parent_carer_name: b.parent_carer_name,
-            contact_consent: b.contact_consent,
-            referral_id: b.referral_id,
-            enrolled_by: caller.subject.clone(),
-        },
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            if let Some(r) = b.referral_id {
+                let ok = matches!(
+                    repo::referral_zone(conn, r).await?,
+                    Some((Some(z), Some(_))) if z == p.row.zone_id
+                );
+                if !ok {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "referral_id",
+                        "unknown_referral",
+                        "no such referral with the programme zone's team",
+                    )]));
+                }
+            }
+            let e = repo::enrol(
+                conn,
+                id,
+                NewEnrolmentRow {
+                    parent_carer_name: b.parent_carer_name,
+                    contact_consent: b.contact_consent,
+                    referral_id: b.referral_id,
+                    enrolled_by: caller.subject.clone(),
+                },
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(community_error)?;
+            let positions = repo::waiting_positions(conn, id).await?;
+            Ok(Written::created(
+                format!("/api/v1/programmes/{id}/enrolments/{}", e.id),
+                e.version,
+                &enrolment(e, &positions),
+            ))
+        })
+    })
     .await
-    .map_err(community_error)?;
-    let positions = repo::waiting_positions(&mut conn, id).await?;
-    Ok(created(
-        format!("/api/v1/programmes/{id}/enrolments/{}", e.id),
-        e.version,
-        &enrolment(e, &positions),
-    ))
 }
 
 /// Filters of the enrolment list.
@@ -281,7 +288,8 @@ pub async fn get_enrolment(
 }
 
 async fn enrolment_action(
-    state: &AppState,
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
     caller: &Caller,
     id: Uuid,
     eid: Uuid,
@@ -289,15 +297,19 @@ async fn enrolment_action(
     action: EnrolmentAction,
 ) -> Result<HttpResponse, ApiError> {
     writable_programme(state, caller, id).await?;
-    let mut conn = state.db.conn().await?;
-    repo::get_enrolment(&mut conn, id, eid).await?;
     let version = if_match.required()?;
-    let (e, _) =
-        repo::act_on_enrolment(&mut conn, id, eid, version, action, sct_persistence::now())
-            .await
-            .map_err(community_error)?;
-    let positions = repo::waiting_positions(&mut conn, id).await?;
-    Ok(ok(e.version, &enrolment(e, &positions)))
+    write(state, req, move |conn| {
+        Box::pin(async move {
+            repo::get_enrolment(conn, id, eid).await?;
+            let (e, _) =
+                repo::act_on_enrolment(conn, id, eid, version, action, sct_persistence::now())
+                    .await
+                    .map_err(community_error)?;
+            let positions = repo::waiting_positions(conn, id).await?;
+            Ok(Written::ok(e.version, &enrolment(e, &positions)))
+        })
+    })
+    .await
 }
 
 /// Cancel an enrolment.
@@ -318,11 +330,21 @@ async fn enrolment_action(
 pub async fn cancel_enrolment(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (id, eid) = path.into_inner();
-    enrolment_action(&state, &caller, id, eid, if_match, EnrolmentAction::Cancel).await
+    enrolment_action(
+        &state,
+        &req,
+        &caller,
+        id,
+        eid,
+        if_match,
+        EnrolmentAction::Cancel,
+    )
+    .await
 }
 
 /// Complete an enrolment.
@@ -343,12 +365,14 @@ pub async fn cancel_enrolment(
 pub async fn complete_enrolment(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (id, eid) = path.into_inner();
     enrolment_action(
         &state,
+        &req,
         &caller,
         id,
         eid,

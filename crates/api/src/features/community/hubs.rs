@@ -12,15 +12,17 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::uuid_next;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::Utc;
@@ -222,31 +224,36 @@ pub async fn create_family_hub(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<FamilyHubInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
-    let mut conn = state.db.conn().await?;
-    let postcode = checked_hub(&b, &mut conn).await?;
-    let now = sct_persistence::now();
-    let h = repo::create_hub(
-        &mut conn,
-        &HubRow {
-            id: Uuid::now_v7(),
-            name: b.name,
-            address: b.address,
-            postcode,
-            zone_id: b.zone_id,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await?;
-    Ok(created(
-        format!("/api/v1/family-hubs/{}", h.id),
-        h.version,
-        &FamilyHub::from(h),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let postcode = checked_hub(&b, conn).await?;
+            let now = sct_persistence::now();
+            let h = repo::create_hub(
+                conn,
+                &HubRow {
+                    id: Uuid::now_v7(),
+                    name: b.name,
+                    address: b.address,
+                    postcode,
+                    zone_id: b.zone_id,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            Ok(Written::created(
+                format!("/api/v1/family-hubs/{}", h.id),
+                h.version,
+                &FamilyHub::from(h),
+            ))
+        })
+    })
+    .await
 }
 
 /// Change a Family Hub.
@@ -270,20 +277,23 @@ pub async fn update_family_hub(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<FamilyHubInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    repo::get_hub(&mut conn, id).await?;
-    let version = if_match.required()?;
-    let postcode = checked_hub(&b, &mut conn).await?;
-    let h = repo::update_hub(
-        &mut conn, id, version, &b.name, &b.address, &postcode, b.zone_id,
-    )
-    .await?
-    .ok_or_else(stale)?;
-    Ok(ok(h.version, &FamilyHub::from(h)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            repo::get_hub(conn, id).await?;
+            let version = if_match.required()?;
+            let postcode = checked_hub(&b, conn).await?;
+            let h = repo::update_hub(conn, id, version, &b.name, &b.address, &postcode, b.zone_id)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(h.version, &FamilyHub::from(h)))
+        })
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- programmes

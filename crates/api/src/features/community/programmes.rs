@@ -16,15 +16,17 @@ use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -498,63 +500,68 @@ pub async fn create_programme(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewProgramme>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
     validate(&b)?;
     let reach = reach_of(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    if !zone_writable(&reach, b.zone_id)
-        || matches!(
-            organisation::get_zone(&mut conn, b.zone_id).await,
-            Err(StoreError::NotFound)
-        )
-    {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "zone_id",
-            "unknown_zone",
-            "no such zone, or it is not your team's",
-        )]));
-    }
-    check_programme(
-        &mut conn,
-        b.zone_id,
-        b.hub_id,
-        b.starts_on,
-        b.ends_on,
-        &b.audience,
-    )
-    .await?;
-    let now = sct_persistence::now();
-    let v = repo::create_programme(
-        &mut conn,
-        &ProgrammeRow {
-            id: Uuid::now_v7(),
-            programme_type: b.programme_type.domain().as_str().to_owned(),
-            title: b.title,
-            description: b.description,
-            intervention_id: b.intervention_id,
-            hub_id: b.hub_id,
-            zone_id: b.zone_id,
-            capacity: b.capacity,
-            starts_on: b.starts_on,
-            ends_on: b.ends_on,
-            age_from: b.audience.age_from,
-            age_to: b.audience.age_to,
-            needs: b.audience.needs,
-            status: DomainStatus::Draft.as_str().to_owned(),
-            created_by: caller.subject.clone(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await?;
-    Ok(created(
-        format!("/api/v1/programmes/{}", v.row.id),
-        v.row.version,
-        &Programme::from(v),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            if !zone_writable(&reach, b.zone_id)
+                || matches!(
+                    organisation::get_zone(conn, b.zone_id).await,
+                    Err(StoreError::NotFound)
+                )
+            {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "zone_id",
+                    "unknown_zone",
+                    "no such zone, or it is not your team's",
+                )]));
+            }
+            check_programme(
+                conn,
+                b.zone_id,
+                b.hub_id,
+                b.starts_on,
+                b.ends_on,
+                &b.audience,
+            )
+            .await?;
+            let now = sct_persistence::now();
+            let v = repo::create_programme(
+                conn,
+                &ProgrammeRow {
+                    id: Uuid::now_v7(),
+                    programme_type: b.programme_type.domain().as_str().to_owned(),
+                    title: b.title,
+                    description: b.description,
+                    intervention_id: b.intervention_id,
+                    hub_id: b.hub_id,
+                    zone_id: b.zone_id,
+                    capacity: b.capacity,
+                    starts_on: b.starts_on,
+                    ends_on: b.ends_on,
+                    age_from: b.audience.age_from,
+                    age_to: b.audience.age_to,
+                    needs: b.audience.needs,
+                    status: DomainStatus::Draft.as_str().to_owned(),
+                    created_by: caller.subject.clone(),
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            Ok(Written::created(
+                format!("/api/v1/programmes/{}", v.row.id),
+                v.row.version,
+                &Programme::from(v),
+            ))
+        })
+    })
+    .await
 }
 
 /// The programme, if the caller may write to it (404 otherwise).
@@ -595,39 +602,44 @@ pub async fn update_programme(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ProgrammeUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let current = writable_programme(&state, &caller, id).await?;
     let b = body.0;
     validate(&b)?;
     let version = if_match.required()?;
-    let mut conn = state.db.conn().await?;
-    check_programme(
-        &mut conn,
-        current.row.zone_id,
-        b.hub_id,
-        b.starts_on,
-        b.ends_on,
-        &b.audience,
-    )
-    .await?;
-    let change = ProgrammeChange {
-        programme_type: b.programme_type.domain().as_str().to_owned(),
-        title: b.title,
-        description: b.description,
-        intervention_id: b.intervention_id,
-        hub_id: b.hub_id,
-        capacity: b.capacity,
-        starts_on: b.starts_on,
-        ends_on: b.ends_on,
-        age_from: b.audience.age_from,
-        age_to: b.audience.age_to,
-        needs: b.audience.needs,
-    };
-    let v = repo::update_programme(&mut conn, id, version, &change, sct_persistence::now())
-        .await
-        .map_err(community_error)?;
-    Ok(ok(v.row.version, &Programme::from(v)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            check_programme(
+                conn,
+                current.row.zone_id,
+                b.hub_id,
+                b.starts_on,
+                b.ends_on,
+                &b.audience,
+            )
+            .await?;
+            let change = ProgrammeChange {
+                programme_type: b.programme_type.domain().as_str().to_owned(),
+                title: b.title,
+                description: b.description,
+                intervention_id: b.intervention_id,
+                hub_id: b.hub_id,
+                capacity: b.capacity,
+                starts_on: b.starts_on,
+                ends_on: b.ends_on,
+                age_from: b.audience.age_from,
+                age_to: b.audience.age_to,
+                needs: b.audience.needs,
+            };
+            let v = repo::update_programme(conn, id, version, &change, sct_persistence::now())
+                .await
+                .map_err(community_error)?;
+            Ok(Written::ok(v.row.version, &Programme::from(v)))
+        })
+    })
+    .await
 }
 
 /// Change a programme's status.
@@ -652,21 +664,26 @@ pub async fn set_programme_status(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ProgrammeStatusChange>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     writable_programme(&state, &caller, id).await?;
     let version = if_match.required()?;
-    let mut conn = state.db.conn().await?;
-    let v = repo::set_programme_status(
-        &mut conn,
-        id,
-        version,
-        body.0.status.domain(),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let v = repo::set_programme_status(
+                conn,
+                id,
+                version,
+                body.0.status.domain(),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(community_error)?;
+            Ok(Written::ok(v.row.version, &Programme::from(v)))
+        })
+    })
     .await
-    .map_err(community_error)?;
-    Ok(ok(v.row.version, &Programme::from(v)))
 }
 
 // ---------------------------------------------------------------- sessions

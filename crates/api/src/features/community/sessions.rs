@@ -15,14 +15,16 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -157,32 +159,37 @@ pub async fn create_programme_session(
     caller: Caller,
     id: web::Path<Uuid>,
     body: JsonBody<NewProgrammeSession>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let p = writable_programme(&state, &caller, id).await?;
     let b = body.0;
     check_session(&p.row, &b)?;
-    let mut conn = state.db.conn().await?;
-    let s = repo::add_session(
-        &mut conn,
-        &SessionRow {
-            id: Uuid::now_v7(),
-            programme_id: id,
-            session_date: b.date,
-            starts_at: b.starts_at,
-            ends_at: b.ends_at,
-            topic: b.topic,
-            created_at: sct_persistence::now(),
-            version: 1,
-            updated_at: None,
-        },
-    )
-    .await?;
-    Ok(created(
-        format!("/api/v1/programmes/{id}/sessions/{}/attendance", s.id),
-        s.version,
-        &ProgrammeSession::from(s),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let s = repo::add_session(
+                conn,
+                &SessionRow {
+                    id: Uuid::now_v7(),
+                    programme_id: id,
+                    session_date: b.date,
+                    starts_at: b.starts_at,
+                    ends_at: b.ends_at,
+                    topic: b.topic,
+                    created_at: sct_persistence::now(),
+                    version: 1,
+                    updated_at: None,
+                },
+            )
+            .await?;
+            Ok(Written::created(
+                format!("/api/v1/programmes/{id}/sessions/{}/attendance", s.id),
+                s.version,
+                &ProgrammeSession::from(s),
+            ))
+        })
+    })
+    .await
 }
 
 /// List sessions.
@@ -282,31 +289,36 @@ pub async fn update_programme_session(
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
     body: JsonBody<NewProgrammeSession>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (id, sid) = path.into_inner();
     let p = writable_programme(&state, &caller, id).await?;
     let b = body.0;
     check_session(&p.row, &b)?;
     let version = if_match.required()?;
-    let mut conn = state.db.conn().await?;
-    let now = sct_persistence::now();
-    let s = repo::update_session(
-        &mut conn,
-        id,
-        sid,
-        version,
-        &SessionChange {
-            session_date: b.date,
-            starts_at: b.starts_at,
-            ends_at: b.ends_at,
-            topic: b.topic,
-        },
-        now.date_naive(),
-        now,
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let now = sct_persistence::now();
+            let s = repo::update_session(
+                conn,
+                id,
+                sid,
+                version,
+                &SessionChange {
+                    session_date: b.date,
+                    starts_at: b.starts_at,
+                    ends_at: b.ends_at,
+                    topic: b.topic,
+                },
+                now.date_naive(),
+                now,
+            )
+            .await
+            .map_err(community_error)?;
+            Ok(Written::ok(s.version, &ProgrammeSession::from(s)))
+        })
+    })
     .await
-    .map_err(community_error)?;
-    Ok(ok(s.version, &ProgrammeSession::from(s)))
 }
 
 // ---------------------------------------------------------------- enrolments

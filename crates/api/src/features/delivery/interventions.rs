@@ -17,15 +17,17 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::uuid_next;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::Utc;
@@ -200,18 +202,23 @@ pub async fn create_intervention(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<InterventionInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ManageInterventions)?;
     let b = body.0;
     validate(&b)?;
     let row = intervention_row(b, Uuid::now_v7(), sct_persistence::now())?;
-    let mut conn = state.db.conn().await?;
-    let row = repo::create_intervention(&mut conn, &row).await?;
-    Ok(created(
-        format!("/api/v1/interventions/{}", row.id),
-        row.version,
-        &Intervention::from(row),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let row = repo::create_intervention(conn, &row).await?;
+            Ok(Written::created(
+                format!("/api/v1/interventions/{}", row.id),
+                row.version,
+                &Intervention::from(row),
+            ))
+        })
+    })
+    .await
 }
 
 /// Update an intervention.
@@ -234,6 +241,7 @@ pub async fn update_intervention(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<InterventionInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ManageInterventions)?;
     let b = body.0;
@@ -241,12 +249,16 @@ pub async fn update_intervention(
     let version = if_match.required()?;
     let id = id.into_inner();
     let row = intervention_row(b, id, sct_persistence::now())?;
-    let mut conn = state.db.conn().await?;
-    repo::get_intervention(&mut conn, id).await?;
-    let row = repo::update_intervention(&mut conn, &row, version)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(row.version, &Intervention::from(row)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            repo::get_intervention(conn, id).await?;
+            let row = repo::update_intervention(conn, &row, version)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &Intervention::from(row)))
+        })
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- plans

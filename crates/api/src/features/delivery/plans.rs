@@ -18,13 +18,15 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain as domain;
 use sct_domain::delivery::check_plan;
@@ -97,6 +99,7 @@ pub async fn put_plan(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<PlanInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::WritePlan)?;
     let b = body.0;
@@ -126,29 +129,33 @@ pub async fn put_plan(
         .collect();
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let (plan, fresh) = repo::put_plan(
-        &mut conn,
-        id,
-        &scope,
-        if_match.0,
-        goals,
-        b.intervention_ids.clone(),
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
-    .await
-    .map_err(delivery_error)?;
-    let body = SupportPlan::from(&plan);
-    Ok(if fresh {
-        created(
-            format!("/api/v1/referrals/{id}/plan"),
-            plan.plan.version,
-            &body,
-        )
-    } else {
-        ok(plan.plan.version, &body)
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let (plan, fresh) = repo::put_plan(
+                conn,
+                id,
+                &scope,
+                if_match.0,
+                goals,
+                b.intervention_ids.clone(),
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(delivery_error)?;
+            let body = SupportPlan::from(&plan);
+            Ok(if fresh {
+                Written::created(
+                    format!("/api/v1/referrals/{id}/plan"),
+                    plan.plan.version,
+                    &body,
+                )
+            } else {
+                Written::ok(plan.plan.version, &body)
+            })
+        })
     })
+    .await
 }
 
 /// Versions of a referral's support plan.

@@ -23,14 +23,16 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
 use crate::http::paging::page_size;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::Utc;
@@ -60,6 +62,7 @@ pub async fn record_review(
     rid: RequestId,
     id: web::Path<Uuid>,
     body: JsonBody<ReviewInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::RecordDelivery)?;
     let b = body.0;
@@ -67,24 +70,28 @@ pub async fn record_review(
     not_future("reviewed_on", b.reviewed_on)?;
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::record_review(
-        &mut conn,
-        id,
-        &scope,
-        b.reviewed_on,
-        b.notes,
-        b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = repo::record_review(
+                conn,
+                id,
+                &scope,
+                b.reviewed_on,
+                b.notes,
+                b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(delivery_error)?;
+            Ok(Written::created(
+                format!("/api/v1/referrals/{id}/reviews/{}", view.review.id),
+                view.review.version,
+                &Review::from(&view),
+            ))
+        })
+    })
     .await
-    .map_err(delivery_error)?;
-    Ok(created(
-        format!("/api/v1/referrals/{id}/reviews/{}", view.review.id),
-        view.review.version,
-        &Review::from(&view),
-    ))
 }
 
 /// Read a review.
@@ -136,6 +143,7 @@ pub async fn update_review(
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
     body: JsonBody<ReviewInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::RecordDelivery)?;
     let b = body.0;
@@ -144,22 +152,26 @@ pub async fn update_review(
     let version = if_match.required()?;
     let (id, review) = path.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::correct_review(
-        &mut conn,
-        id,
-        review,
-        &scope,
-        version,
-        b.reviewed_on,
-        b.notes,
-        b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = repo::correct_review(
+                conn,
+                id,
+                review,
+                &scope,
+                version,
+                b.reviewed_on,
+                b.notes,
+                b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(delivery_error)?;
+            Ok(Written::ok(view.review.version, &Review::from(&view)))
+        })
+    })
     .await
-    .map_err(delivery_error)?;
-    Ok(ok(view.review.version, &Review::from(&view)))
 }
 
 /// List a referral's reviews.

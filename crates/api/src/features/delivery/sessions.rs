@@ -27,10 +27,11 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
 use crate::http::paging::page_size;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
@@ -114,6 +115,7 @@ pub async fn record_session(
     rid: RequestId,
     id: web::Path<Uuid>,
     body: JsonBody<SessionInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::RecordDelivery)?;
     let b = body.0;
@@ -125,36 +127,44 @@ pub async fn record_session(
     }
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::record_session(
-        &mut conn,
-        NewSession {
-            held_on: b.held_on,
-            intervention_id: b.intervention_id,
-            format: domain::SessionFormat::Individual.as_str().to_owned(),
-            duration_minutes: b.duration_minutes,
-            notes: b.notes,
-        },
-        vec![Participant {
-            referral_id: id,
-            status: b.attendance.as_str().to_owned(),
-            child: a.child,
-            parent_carer: a.parent_carer,
-            school_staff: a.school_staff,
-        }],
-        &scope,
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = repo::record_session(
+                conn,
+                NewSession {
+                    held_on: b.held_on,
+                    intervention_id: b.intervention_id,
+                    format: domain::SessionFormat::Individual.as_str().to_owned(),
+                    duration_minutes: b.duration_minutes,
+                    notes: b.notes,
+                },
+                vec![Participant {
+                    referral_id: id,
+                    status: b.attendance.as_str().to_owned(),
+                    child: a.child,
+                    parent_carer: a.parent_carer,
+                    school_staff: a.school_staff,
+                }],
+                &scope,
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(|e| session_error(e, false))?;
+            let attendance = view.attendance[0].clone();
+            let body = Session::from(&repo::ReferralSession {
+                session: view.session,
+                attendance,
+                participants: 1,
+            });
+            Ok(Written::created(
+                format!("/api/v1/sessions/{}", body.id),
+                1,
+                &body,
+            ))
+        })
+    })
     .await
-    .map_err(|e| session_error(e, false))?;
-    let attendance = view.attendance[0].clone();
-    let body = Session::from(&repo::ReferralSession {
-        session: view.session,
-        attendance,
-        participants: 1,
-    });
-    Ok(created(format!("/api/v1/sessions/{}", body.id), 1, &body))
 }
 
 /// Record a group session.
@@ -187,38 +197,42 @@ pub async fn record_group_session(
         }
     }
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::record_session(
-        &mut conn,
-        NewSession {
-            held_on: b.held_on,
-            intervention_id: b.intervention_id,
-            format: domain::SessionFormat::Group.as_str().to_owned(),
-            duration_minutes: b.duration_minutes,
-            notes: b.notes,
-        },
-        b.participants
-            .iter()
-            .map(|p| Participant {
-                referral_id: p.referral_id,
-                status: p.attendance.as_str().to_owned(),
-                child: p.attendees.child,
-                parent_carer: p.attendees.parent_carer,
-                school_staff: p.attendees.school_staff,
-            })
-            .collect(),
-        &scope,
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = repo::record_session(
+                conn,
+                NewSession {
+                    held_on: b.held_on,
+                    intervention_id: b.intervention_id,
+                    format: domain::SessionFormat::Group.as_str().to_owned(),
+                    duration_minutes: b.duration_minutes,
+                    notes: b.notes,
+                },
+                b.participants
+                    .iter()
+                    .map(|p| Participant {
+                        referral_id: p.referral_id,
+                        status: p.attendance.as_str().to_owned(),
+                        child: p.attendees.child,
+                        parent_carer: p.attendees.parent_carer,
+                        school_staff: p.attendees.school_staff,
+                    })
+                    .collect(),
+                &scope,
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(|e| session_error(e, true))?;
+            let body = GroupSession::from(&view);
+            // The audit rows name every referral the session covered.
+            Ok(
+                Written::created(format!("/api/v1/sessions/{}", body.id), 1, &body)
+                    .about_each("referral", view.attendance.iter().map(|a| a.referral_id)),
+            )
+        })
+    })
     .await
-    .map_err(|e| session_error(e, true))?;
-    // The audit row names every referral the session covered.
-    for a in &view.attendance {
-        crate::http::audit::note(&req, "referral", &a.referral_id);
-    }
-    let body = GroupSession::from(&view);
-    Ok(created(format!("/api/v1/sessions/{}", body.id), 1, &body))
 }
 
 /// Read a session.
@@ -288,38 +302,42 @@ pub async fn update_session(
     let version = if_match.required()?;
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::correct_session(
-        &mut conn,
-        id,
-        &scope,
-        version,
-        SessionCorrection {
-            held_on: b.held_on,
-            intervention_id: b.intervention_id,
-            duration_minutes: b.duration_minutes,
-            notes: b.notes,
-            participants: b
-                .participants
-                .iter()
-                .map(|p| Participant {
-                    referral_id: p.referral_id,
-                    status: p.attendance.as_str().to_owned(),
-                    child: p.attendees.child,
-                    parent_carer: p.attendees.parent_carer,
-                    school_staff: p.attendees.school_staff,
-                })
-                .collect(),
-        },
-        &actor(&caller, &rid),
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let view = repo::correct_session(
+                conn,
+                id,
+                &scope,
+                version,
+                SessionCorrection {
+                    held_on: b.held_on,
+                    intervention_id: b.intervention_id,
+                    duration_minutes: b.duration_minutes,
+                    notes: b.notes,
+                    participants: b
+                        .participants
+                        .iter()
+                        .map(|p| Participant {
+                            referral_id: p.referral_id,
+                            status: p.attendance.as_str().to_owned(),
+                            child: p.attendees.child,
+                            parent_carer: p.attendees.parent_carer,
+                            school_staff: p.attendees.school_staff,
+                        })
+                        .collect(),
+                },
+                &actor(&caller, &rid),
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(delivery_error)?;
+            Ok(
+                Written::ok(view.session.version, &GroupSession::from(&view))
+                    .about_each("referral", view.attendance.iter().map(|a| a.referral_id)),
+            )
+        })
+    })
     .await
-    .map_err(delivery_error)?;
-    for a in &view.attendance {
-        crate::http::audit::note(&req, "referral", &a.referral_id);
-    }
-    Ok(ok(view.session.version, &GroupSession::from(&view)))
 }
 
 /// List a referral's sessions.

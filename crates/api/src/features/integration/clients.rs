@@ -25,15 +25,17 @@ use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_cursor;
 use crate::http::paging::uuid_next;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::Role;
 use sct_domain::Urn;
@@ -125,28 +127,33 @@ pub async fn register_client(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewIntegrationClient>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    let schools = checked_schools(&mut conn, &b.schools).await?;
-    let (secret, hash) = new_secret().await?;
-    let row = ic::create_client(
-        &mut conn,
-        &NewClient {
-            id: Uuid::now_v7(),
-            name: b.name.trim(),
-            schools: &schools,
-            secret_hash: &hash,
-        },
-    )
-    .await?;
-    Ok(created(
-        format!("/api/v1/integration-clients/{}", row.id),
-        row.version,
-        &credentials(row, secret),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let schools = checked_schools(conn, &b.schools).await?;
+            let (secret, hash) = new_secret().await?;
+            let row = ic::create_client(
+                conn,
+                &NewClient {
+                    id: Uuid::now_v7(),
+                    name: b.name.trim(),
+                    schools: &schools,
+                    secret_hash: &hash,
+                },
+            )
+            .await?;
+            Ok(Written::created(
+                format!("/api/v1/integration-clients/{}", row.id),
+                row.version,
+                &credentials(row, secret),
+            ))
+        })
+    })
+    .await
 }
 
 /// List integration clients.
@@ -223,19 +230,24 @@ pub async fn set_client_schools(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ClientSchools>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let id = id.into_inner();
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    ic::get_client(&mut conn, id).await?;
-    let schools = checked_schools(&mut conn, &b.schools).await?;
-    let row = ic::set_client_schools(&mut conn, id, version, &schools)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(row.version, &IntegrationClient::from(row)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            ic::get_client(conn, id).await?;
+            let schools = checked_schools(conn, &b.schools).await?;
+            let row = ic::set_client_schools(conn, id, version, &schools)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &IntegrationClient::from(row)))
+        })
+    })
+    .await
 }
 
 /// Rotate an integration client's secret.
@@ -257,30 +269,30 @@ pub async fn rotate_client_secret(
     caller: Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    let current = ic::get_client(&mut conn, id).await?;
-    if current.revoked_at.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::ClientRevoked,
-            "a revoked client cannot have a new secret; register a new client",
-        ));
-    }
     let (secret, hash) = new_secret().await?;
     let grace = chrono::Duration::seconds(state.integration.secret_rotation_grace_seconds);
-    let row = ic::rotate_client_secret(
-        &mut conn,
-        id,
-        version,
-        &hash,
-        sct_persistence::now() + grace,
-    )
-    .await?
-    .ok_or_else(stale)?;
-    Ok(ok(row.version, &credentials(row, secret)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let current = ic::get_client(conn, id).await?;
+            if current.revoked_at.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::ClientRevoked,
+                    "a revoked client cannot have a new secret; register a new client",
+                ));
+            }
+            let row =
+                ic::rotate_client_secret(conn, id, version, &hash, sct_persistence::now() + grace)
+                    .await?
+                    .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &credentials(row, secret)))
+        })
+    })
+    .await
 }
 
 /// Revoke an integration client.
@@ -301,14 +313,19 @@ pub async fn revoke_client(
     caller: Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    ic::get_client(&mut conn, id).await?;
-    let row = ic::revoke_client(&mut conn, id, version)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(row.version, &IntegrationClient::from(row)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            ic::get_client(conn, id).await?;
+            let row = ic::revoke_client(conn, id, version)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &IntegrationClient::from(row)))
+        })
+    })
+    .await
 }

@@ -13,7 +13,10 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::error::Problem;
+use crate::http::extract::BodyDigest;
 use crate::http::state::AppState;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::post;
 use actix_web::web;
 use actix_web::HttpMessage;
@@ -29,6 +32,8 @@ use sct_persistence::Connection;
 use sct_persistence::StoreError;
 use serde::Deserialize;
 use serde::Serialize;
+use sha2::Digest;
+use sha2::Sha256;
 use std::collections::HashMap;
 use thiserror::Error;
 use utoipa::IntoParams;
@@ -459,15 +464,16 @@ pub async fn import_schools(
         }
         body.extend_from_slice(&chunk);
     }
-    let mut conn = state.db.conn().await?;
-    let summary = import(
-        &mut conn,
-        &body,
-        &ImportOptions { la, zones: None },
-        &|_| {},
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(summary))
+    // The idempotency fingerprint covers the extract.
+    req.extensions_mut()
+        .insert(BodyDigest(Sha256::digest(&body).into()));
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let summary = import(conn, &body, &ImportOptions { la, zones: None }, &|_| {}).await?;
+            Ok(Written::json(actix_web::http::StatusCode::OK, &summary))
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

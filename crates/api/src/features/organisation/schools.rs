@@ -21,15 +21,17 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_persistence::models::SchoolRow;
 use sct_persistence::organisation;
@@ -156,6 +158,7 @@ pub async fn create_school(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewSchool>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
@@ -189,50 +192,54 @@ pub async fn create_school(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut conn = state.db.conn().await?;
-    if let Some(z) = b.zone_id {
-        if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, z).await {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "zone_id",
-                "unknown_zone",
-                "no such zone",
-            )]));
-        }
-    }
-    let now = sct_persistence::now();
-    let row = SchoolRow {
-        urn: b.urn,
-        name: b.name,
-        la_code: b.la_code,
-        establishment_number: b.establishment_number,
-        phase: b.phase,
-        status: b
-            .status
-            .unwrap_or(crate::features::organisation::dto::SchoolStatus::Open)
-            .as_str()
-            .to_owned(),
-        postcode: b.postcode,
-        zone_id: b.zone_id,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        la_name: None,
-        type_name: None,
-        district_code: None,
-        district_name: None,
-        pupil_count: None,
-        open_date: None,
-        close_date: None,
-        missing_from_extract_at: None,
-    };
-    let s = organisation::create_school(&mut conn, &row)
-        .await
-        .map_err(|e| conflict_on_unique(e, "a school with this URN"))?;
-    Ok(created(
-        format!("/api/v1/schools/{}", s.urn),
-        s.version,
-        &School::from(s),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            if let Some(z) = b.zone_id {
+                if let Err(StoreError::NotFound) = organisation::get_zone(conn, z).await {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "zone_id",
+                        "unknown_zone",
+                        "no such zone",
+                    )]));
+                }
+            }
+            let now = sct_persistence::now();
+            let row = SchoolRow {
+                urn: b.urn,
+                name: b.name,
+                la_code: b.la_code,
+                establishment_number: b.establishment_number,
+                phase: b.phase,
+                status: b
+                    .status
+                    .unwrap_or(crate::features::organisation::dto::SchoolStatus::Open)
+                    .as_str()
+                    .to_owned(),
+                postcode: b.postcode,
+                zone_id: b.zone_id,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+                la_name: None,
+                type_name: None,
+                district_code: None,
+                district_name: None,
+                pupil_count: None,
+                open_date: None,
+                close_date: None,
+                missing_from_extract_at: None,
+            };
+            let s = organisation::create_school(conn, &row)
+                .await
+                .map_err(|e| conflict_on_unique(e, "a school with this URN"))?;
+            Ok(Written::created(
+                format!("/api/v1/schools/{}", s.urn),
+                s.version,
+                &School::from(s),
+            ))
+        })
+    })
+    .await
 }
 
 /// Move a school to a zone.
@@ -255,23 +262,28 @@ pub async fn set_school_zone(
     urn: web::Path<String>,
     if_match: IfMatch,
     body: JsonBody<SchoolZone>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let urn = urn.into_inner();
-    let mut conn = state.db.conn().await?;
-    organisation::get_school(&mut conn, &urn).await?;
-    if let Some(z) = body.0.zone_id {
-        if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, z).await {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "zone_id",
-                "unknown_zone",
-                "no such zone",
-            )]));
-        }
-    }
-    let s = organisation::set_school_zone(&mut conn, &urn, version, body.0.zone_id)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(s.version, &School::from(s)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            organisation::get_school(conn, &urn).await?;
+            if let Some(z) = body.0.zone_id {
+                if let Err(StoreError::NotFound) = organisation::get_zone(conn, z).await {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "zone_id",
+                        "unknown_zone",
+                        "no such zone",
+                    )]));
+                }
+            }
+            let s = organisation::set_school_zone(conn, &urn, version, body.0.zone_id)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(s.version, &School::from(s)))
+        })
+    })
+    .await
 }

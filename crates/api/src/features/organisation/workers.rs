@@ -20,15 +20,17 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_cursor;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_persistence::organisation;
 use sct_persistence::organisation::NewWorker as NewWorkerRow;
@@ -121,30 +123,35 @@ pub async fn create_worker(
     caller: Caller,
     id: web::Path<Uuid>,
     body: JsonBody<NewWorker>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let team = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    organisation::get_team(&mut conn, team).await?;
-    let w = organisation::create_worker(
-        &mut conn,
-        &NewWorkerRow {
-            team,
-            subject: &b.subject,
-            name: &b.name,
-            job_role: b.job_role.as_str(),
-            caseload_cap: b.caseload_cap,
-        },
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            organisation::get_team(conn, team).await?;
+            let w = organisation::create_worker(
+                conn,
+                &NewWorkerRow {
+                    team,
+                    subject: &b.subject,
+                    name: &b.name,
+                    job_role: b.job_role.as_str(),
+                    caseload_cap: b.caseload_cap,
+                },
+            )
+            .await
+            .map_err(|e| conflict_on_unique(e, "a worker with this subject"))?;
+            Ok(Written::created(
+                format!("/api/v1/teams/{team}/workers/{}", w.id),
+                w.version,
+                &Worker::from_row(w, 0),
+            ))
+        })
+    })
     .await
-    .map_err(|e| conflict_on_unique(e, "a worker with this subject"))?;
-    Ok(created(
-        format!("/api/v1/teams/{team}/workers/{}", w.id),
-        w.version,
-        &Worker::from_row(w, 0),
-    ))
 }
 
 /// Update a worker.
@@ -167,28 +174,31 @@ pub async fn update_worker(
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
     body: JsonBody<WorkerUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let version = if_match.required()?;
     let (team, worker) = path.into_inner();
-    let mut conn = state.db.conn().await?;
-    // Existence first (404 rather than 412); the caseload does not change
-    // with the update, so it is read once here.
-    let caseload = organisation::get_worker(&mut conn, team, worker)
-        .await?
-        .caseload;
-    let w = organisation::update_worker(
-        &mut conn,
-        team,
-        worker,
-        version,
-        &b.name,
-        b.caseload_cap,
-        b.active,
-    )
-    .await?
-    .ok_or_else(stale)?;
-    Ok(ok(w.version, &Worker::from_row(w, caseload)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            // Existence first (404 rather than 412); the caseload does not change
+            // with the update, so it is read once here.
+            let caseload = organisation::get_worker(conn, team, worker).await?.caseload;
+            let w = organisation::update_worker(
+                conn,
+                team,
+                worker,
+                version,
+                &b.name,
+                b.caseload_cap,
+                b.active,
+            )
+            .await?
+            .ok_or_else(stale)?;
+            Ok(Written::ok(w.version, &Worker::from_row(w, caseload)))
+        })
+    })
+    .await
 }

@@ -25,15 +25,17 @@ use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_next;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::Role;
 use sct_persistence::organisation;
@@ -151,6 +153,7 @@ pub async fn create_zone(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewZone>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
@@ -159,15 +162,19 @@ pub async fn create_zone(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut conn = state.db.conn().await?;
-    let z = organisation::create_zone(&mut conn, &b.code, &b.name)
-        .await
-        .map_err(|e| conflict_on_unique(e, "a zone with this code"))?;
-    Ok(created(
-        format!("/api/v1/zones/{}", z.id),
-        z.version,
-        &Zone::from(z),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let z = organisation::create_zone(conn, &b.code, &b.name)
+                .await
+                .map_err(|e| conflict_on_unique(e, "a zone with this code"))?;
+            Ok(Written::created(
+                format!("/api/v1/zones/{}", z.id),
+                z.version,
+                &Zone::from(z),
+            ))
+        })
+    })
+    .await
 }
 
 /// Rename a zone.
@@ -190,18 +197,23 @@ pub async fn update_zone(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ZoneUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    organisation::get_zone(&mut conn, id).await?;
-    let z = organisation::rename_zone(&mut conn, id, version, &b.name)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(z.version, &Zone::from(z)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            organisation::get_zone(conn, id).await?;
+            let z = organisation::rename_zone(conn, id, version, &b.name)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(z.version, &Zone::from(z)))
+        })
+    })
+    .await
 }
 
 /// Filters of the team list.
@@ -286,26 +298,31 @@ pub async fn create_team(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewTeam>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, b.zone_id).await {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "zone_id",
-            "unknown_zone",
-            "no such zone",
-        )]));
-    }
-    let t = organisation::create_team(&mut conn, b.zone_id, &b.name, b.operational_from)
-        .await
-        .map_err(|e| conflict_on_unique(e, "a team for this zone"))?;
-    Ok(created(
-        format!("/api/v1/teams/{}", t.id),
-        t.version,
-        &Team::from(t),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            if let Err(StoreError::NotFound) = organisation::get_zone(conn, b.zone_id).await {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "zone_id",
+                    "unknown_zone",
+                    "no such zone",
+                )]));
+            }
+            let t = organisation::create_team(conn, b.zone_id, &b.name, b.operational_from)
+                .await
+                .map_err(|e| conflict_on_unique(e, "a team for this zone"))?;
+            Ok(Written::created(
+                format!("/api/v1/teams/{}", t.id),
+                t.version,
+                &Team::from(t),
+            ))
+        })
+    })
+    .await
 }
 
 /// Update a team.
@@ -328,18 +345,23 @@ pub async fn update_team(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<TeamUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let b = body.0;
     validate(&b)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    organisation::get_team(&mut conn, id).await?;
-    let t = organisation::update_team(&mut conn, id, version, &b.name, b.operational_from)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(t.version, &Team::from(t)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            organisation::get_team(conn, id).await?;
+            let t = organisation::update_team(conn, id, version, &b.name, b.operational_from)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(t.version, &Team::from(t)))
+        })
+    })
+    .await
 }
 
 /// The team a caller may see workers of: any for la_admin, their own for a manager.

@@ -38,6 +38,9 @@ use crate::http::extract::RawJson;
 use crate::http::extract::RequestId;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::idempotency_key;
+use crate::http::write::write_with_own_audit;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::http::header;
 use actix_web::post;
@@ -52,9 +55,6 @@ use sct_domain::AllocationError;
 use sct_domain::Role;
 use sct_domain::TransitionError;
 use sct_persistence::children::NewChild;
-use sct_persistence::idempotency;
-use sct_persistence::idempotency::Claim;
-use sct_persistence::idempotency::StoredResponse;
 use sct_persistence::policy;
 use sct_persistence::referrals as repo;
 use sct_persistence::referrals::ActContext;
@@ -67,38 +67,28 @@ use sct_persistence::referrals::ReferralView;
 use sct_persistence::referrals::SubmitError;
 use sct_persistence::Scope;
 use serde::Deserialize;
-use sha2::Digest;
-use sha2::Sha256;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
 
-pub(crate) fn referral_response(
+/// A referral's answer: 200 with `ETag`, or 201 with `Location` too; the
+/// referral is the subject of its audit rows.
+pub(crate) fn referral_written(
     status: actix_web::http::StatusCode,
     view: &ReferralView,
-) -> HttpResponse {
+) -> Written {
     let body = Referral::from_view(view);
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::ETAG, etag(body.version)));
-    if status == actix_web::http::StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/api/v1/referrals/{}", body.id)));
-    }
-    res.json(body)
-}
-
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(v) = req.headers().get("idempotency-key") else {
-        return Ok(None);
+    let written = if status == actix_web::http::StatusCode::CREATED {
+        Written::created(
+            format!("/api/v1/referrals/{}", body.id),
+            body.version,
+            &body,
+        )
+    } else {
+        Written::json(status, &body).header(header::ETAG.as_str(), etag(body.version))
     };
-    let s = v.to_str().unwrap_or_default().trim();
-    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidIdempotencyKey,
-            "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is recommended)",
-        ));
-    }
-    Ok(Some(s.to_owned()))
+    written.about("referral", &body.id)
 }
 
 /// Parses a submission into a stored-ready referral, screening it against
@@ -256,7 +246,6 @@ pub(crate) fn prepare(
     summary = "Submit a referral",
     description = "Screens the child's INDES profile against the eligibility policy in force, routes the referral to the team of the school's zone (or the council's triage queue while no team is operational) and records consent. A school or integration client may refer only for its own schools. Send `Idempotency-Key` to retry safely: keys are kept for 24 hours, the same key with the same body replays the first response, with another body answers 422, and while the first is still running answers 409. `external_reference` is unique per school: a second submission with it answers 409 naming the existing referral.",
     request_body(content = ReferralSubmission, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Unique key for safe retries (a UUID is recommended); kept 24 hours")),
     responses(
         (status = 201, description = "The referral, screened and routed", body = Referral,
             headers(("Location" = String, description = "URL of the new referral"), ("ETag" = String, description = "Version tag for If-Match"))),
@@ -273,101 +262,47 @@ pub async fn submit_referral(
     raw: RawJson,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, SUBMITTERS)?;
-    let key = idempotency_key(&req)?;
+    idempotency_key(&req)?;
     let body: ReferralSubmission = parse_json(&raw.0)?;
     validate(&body)?;
     let policy = state.policy.get(&state.db).await?;
-    let mut conn = state.db.conn().await?;
     let now = sct_persistence::now();
     let new = prepare(body, &caller, &policy, now.date_naive())?;
-
-    let scope_key = format!("{}:{}", caller.role.as_str(), caller.subject);
-    if let Some(key) = &key {
-        let fingerprint = format!("{:x}", Sha256::digest(&raw.0));
-        match idempotency::claim(&mut conn, &scope_key, key, &fingerprint).await? {
-            Claim::Fresh => {}
-            Claim::Replay(stored) => {
-                if let Some((_, loc)) = stored.headers.iter().find(|(k, _)| k == "location") {
-                    if let Some(id) = loc.rsplit('/').next() {
-                        crate::http::audit::note(&req, "referral", &id);
-                    }
-                }
-                return Ok(replay(&stored));
-            }
-            Claim::Mismatch => {
-                return Err(ApiError::new(
-                    ErrorCode::IdempotencyKeyReused,
-                    "this Idempotency-Key was used with a different request body",
-                ))
-            }
-            Claim::InProgress => {
-                return Err(ApiError::new(
-                    ErrorCode::IdempotencyKeyInProgress,
-                    "a request with this Idempotency-Key is still being processed; retry shortly",
-                ))
-            }
-        }
-    }
-    let result = repo::submit(&mut conn, new, &actor(&caller, &rid), now).await;
-    let view = match result {
-        Ok(view) => view,
-        Err(e) => {
-            if let Some(key) = &key {
-                // Let a corrected retry with the same key go through.
-                if let Err(release) = idempotency::release(&mut conn, &scope_key, key).await {
-                    log::warn!("could not release idempotency key: {release}");
-                }
-            }
-            return Err(match e {
-                SubmitError::UnknownSchool => ApiError::validation(vec![FieldError::new(
-                    "school_urn",
-                    "unknown_school",
-                    "the school is unknown or you may not refer for it",
-                )]),
-                SubmitError::Duplicate {
-                    existing,
-                    reference,
-                } => ApiError {
-                    existing: Some((existing, reference.clone())),
-                    ..ApiError::new(
-                        ErrorCode::DuplicateExternalReference,
-                        format!("the school already sent this external reference as {reference}"),
-                    )
-                },
-                SubmitError::Store(s) => s.into(),
-            });
-        }
-    };
-    // Its audit rows were stored in the submission's transaction.
-    crate::http::audit::mark_recorded(&req);
-    let res = referral_response(actix_web::http::StatusCode::CREATED, &view);
-    if let Some(key) = &key {
-        let stored = StoredResponse {
-            status: 201,
-            headers: vec![
-                (
-                    "location".into(),
-                    format!("/api/v1/referrals/{}", view.referral.id),
-                ),
-                ("etag".into(), etag(view.referral.version)),
-            ],
-            body: serde_json::to_vec(&Referral::from_view(&view)).unwrap_or_default(),
-        };
-        idempotency::complete(&mut conn, &scope_key, key, &stored).await?;
-    }
-    Ok(res)
+    let actor = actor(&caller, &rid);
+    // Its audit rows are stored by the submission, in its transaction.
+    write_with_own_audit(&state, &req, move |c| {
+        Box::pin(async move {
+            let view = repo::submit(c, new, &actor, now)
+                .await
+                .map_err(submit_error)?;
+            Ok(referral_written(
+                actix_web::http::StatusCode::CREATED,
+                &view,
+            ))
+        })
+    })
+    .await
 }
 
-fn replay(stored: &StoredResponse) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(stored.status)
-        .unwrap_or(actix_web::http::StatusCode::OK);
-    let mut res = HttpResponse::build(status);
-    for (k, v) in &stored.headers {
-        res.insert_header((k.as_str(), v.as_str()));
+fn submit_error(e: SubmitError) -> ApiError {
+    match e {
+        SubmitError::UnknownSchool => ApiError::validation(vec![FieldError::new(
+            "school_urn",
+            "unknown_school",
+            "the school is unknown or you may not refer for it",
+        )]),
+        SubmitError::Duplicate {
+            existing,
+            reference,
+        } => ApiError {
+            existing: Some((existing, reference.clone())),
+            ..ApiError::new(
+                ErrorCode::DuplicateExternalReference,
+                format!("the school already sent this external reference as {reference}"),
+            )
+        },
+        SubmitError::Store(s) => s.into(),
     }
-    res.insert_header(("idempotent-replayed", "true"));
-    res.content_type("application/json")
-        .body(stored.body.clone())
 }
 
 /// Read a referral.
@@ -391,7 +326,9 @@ pub async fn get_referral(
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let view = repo::load(&mut conn, id, &scope).await?;
-    Ok(referral_response(actix_web::http::StatusCode::OK, &view))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.referral.version)))
+        .json(Referral::from_view(&view)))
 }
 
 /// Filters of the referral list.
@@ -570,7 +507,7 @@ pub async fn referral_history(
 }
 
 async fn act(
-    state: &AppState,
+    state: &web::Data<AppState>,
     caller: &Caller,
     rid: &RequestId,
     req: &HttpRequest,
@@ -584,29 +521,31 @@ async fn act(
     }
     let expected = if_match.required()?;
     let scope: Scope = scope_of(caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    // Only a reopen depends on the policy (its window): the other actions
-    // do not read it.
-    let reopen_window_days = if matches!(input, ActionInput::Reopen { .. }) {
-        policy::active(&mut conn).await?.reopen_window_days
-    } else {
-        0
-    };
     let actor = actor(caller, rid);
-    let ctx = ActContext {
-        actor: &actor,
-        role: caller.role,
-        scope: &scope,
-        expected_version: expected,
-        now: sct_persistence::now(),
-        reopen_window_days,
-    };
-    let view = repo::act(&mut conn, id, input, &ctx)
-        .await
-        .map_err(act_error)?;
-    // Its audit row was stored in the action's transaction.
-    crate::http::audit::mark_recorded(req);
-    Ok(referral_response(actix_web::http::StatusCode::OK, &view))
+    let role = caller.role;
+    // Its audit row is stored by the action, in its transaction.
+    write_with_own_audit(state, req, move |c| {
+        Box::pin(async move {
+            // Only a reopen depends on the policy (its window): the other
+            // actions do not read it.
+            let reopen_window_days = if matches!(input, ActionInput::Reopen { .. }) {
+                policy::active(c).await?.reopen_window_days
+            } else {
+                0
+            };
+            let ctx = ActContext {
+                actor: &actor,
+                role,
+                scope: &scope,
+                expected_version: expected,
+                now: sct_persistence::now(),
+                reopen_window_days,
+            };
+            let view = repo::act(c, id, input, &ctx).await.map_err(act_error)?;
+            Ok(referral_written(actix_web::http::StatusCode::OK, &view))
+        })
+    })
+    .await
 }
 
 fn act_error(e: ActError) -> ApiError {

@@ -25,15 +25,17 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use sct_domain::delivery::may_set_partner_zones;
@@ -272,19 +274,24 @@ pub async fn create_partner(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<PartnerInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::WritePartners)?;
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    let scope = zone_scope(&caller, &mut conn).await?;
-    let zones = check_partner_body(&mut conn, &caller, scope, &[], &b).await?;
-    let v = repo::create_partner(&mut conn, partner_row(b, Uuid::now_v7()), zones).await?;
-    Ok(created(
-        format!("/api/v1/partners/{}", v.partner.id),
-        v.partner.version,
-        &Partner::from(v),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let scope = zone_scope(&caller, conn).await?;
+            let zones = check_partner_body(conn, &caller, scope, &[], &b).await?;
+            let v = repo::create_partner(conn, partner_row(b, Uuid::now_v7()), zones).await?;
+            Ok(Written::created(
+                format!("/api/v1/partners/{}", v.partner.id),
+                v.partner.version,
+                &Partner::from(v),
+            ))
+        })
+    })
+    .await
 }
 
 /// Update a partner.
@@ -307,23 +314,28 @@ pub async fn update_partner(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<PartnerInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::WritePartners)?;
     let b = body.0;
     validate(&b)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    let scope = zone_scope(&caller, &mut conn).await?;
-    let current = repo::get_partner(&mut conn, id).await?;
-    if !current.zones.iter().any(|z| scope.covers(*z)) {
-        return Err(ApiError::not_found());
-    }
-    let zones = check_partner_body(&mut conn, &caller, scope, &current.zones, &b).await?;
-    let v = repo::update_partner(&mut conn, partner_row(b, id), version, zones)
-        .await?
-        .ok_or_else(stale)?;
-    Ok(ok(v.partner.version, &Partner::from(v)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let scope = zone_scope(&caller, conn).await?;
+            let current = repo::get_partner(conn, id).await?;
+            if !current.zones.iter().any(|z| scope.covers(*z)) {
+                return Err(ApiError::not_found());
+            }
+            let zones = check_partner_body(conn, &caller, scope, &current.zones, &b).await?;
+            let v = repo::update_partner(conn, partner_row(b, id), version, zones)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(v.partner.version, &Partner::from(v)))
+        })
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- practice sessions
@@ -390,60 +402,65 @@ pub async fn create_practice_session(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<PracticeSessionInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
     let b = body.0;
     validate(&b)?;
     check_themes(&b.themes)?;
-    let mut conn = state.db.conn().await?;
-    let scope = zone_scope(&caller, &mut conn).await?;
-    if !scope.covers(b.zone_id) {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "zone_id",
-            "zone_not_yours",
-            "record meetings of your own team's zone",
-        )]));
-    }
-    if let Err(StoreError::NotFound) = organisation::get_zone(&mut conn, b.zone_id).await {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "zone_id",
-            "unknown_zone",
-            "no such zone",
-        )]));
-    }
-    let new = NewPractice {
-        kind: b.kind.as_str().to_owned(),
-        zone_id: b.zone_id,
-        held_on: b.held_on,
-        facilitator_id: b.facilitator_id,
-        themes: b.themes,
-        worker_attendees: b.attendees.worker_ids,
-        partner_attendees: b
-            .attendees
-            .partners
-            .into_iter()
-            .map(|p| (p.partner_id, p.name))
-            .collect(),
-        discussions: b
-            .case_discussions
-            .into_iter()
-            .map(|d| (d.referral_id, d.summary))
-            .collect(),
-        actions: b
-            .actions
-            .into_iter()
-            .map(|a| (a.description, a.owner_id, a.due_on))
-            .collect(),
-        created_by: caller.subject.clone(),
-    };
-    let v = repo::create_practice(&mut conn, new, sct_persistence::now())
-        .await
-        .map_err(practice_error)?;
-    Ok(created(
-        format!("/api/v1/practice-sessions/{}", v.session.id),
-        v.session.version,
-        &PracticeSession::from(v),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let scope = zone_scope(&caller, conn).await?;
+            if !scope.covers(b.zone_id) {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "zone_id",
+                    "zone_not_yours",
+                    "record meetings of your own team's zone",
+                )]));
+            }
+            if let Err(StoreError::NotFound) = organisation::get_zone(conn, b.zone_id).await {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "zone_id",
+                    "unknown_zone",
+                    "no such zone",
+                )]));
+            }
+            let new = NewPractice {
+                kind: b.kind.as_str().to_owned(),
+                zone_id: b.zone_id,
+                held_on: b.held_on,
+                facilitator_id: b.facilitator_id,
+                themes: b.themes,
+                worker_attendees: b.attendees.worker_ids,
+                partner_attendees: b
+                    .attendees
+                    .partners
+                    .into_iter()
+                    .map(|p| (p.partner_id, p.name))
+                    .collect(),
+                discussions: b
+                    .case_discussions
+                    .into_iter()
+                    .map(|d| (d.referral_id, d.summary))
+                    .collect(),
+                actions: b
+                    .actions
+                    .into_iter()
+                    .map(|a| (a.description, a.owner_id, a.due_on))
+                    .collect(),
+                created_by: caller.subject.clone(),
+            };
+            let v = repo::create_practice(conn, new, sct_persistence::now())
+                .await
+                .map_err(practice_error)?;
+            Ok(Written::created(
+                format!("/api/v1/practice-sessions/{}", v.session.id),
+                v.session.version,
+                &PracticeSession::from(v),
+            ))
+        })
+    })
+    .await
 }
 
 /// List practice sessions.
@@ -569,6 +586,7 @@ pub async fn update_practice_session(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<PracticeSessionUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
     let b = body.0;
@@ -576,38 +594,42 @@ pub async fn update_practice_session(
     check_themes(&b.themes)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    let scope = zone_scope(&caller, &mut conn).await?;
-    let current = repo::get_practice(&mut conn, id).await?;
-    if !scope.covers(current.session.zone_id) {
-        return Err(ApiError::not_found());
-    }
-    let new = NewPractice {
-        kind: b.kind.as_str().to_owned(),
-        zone_id: current.session.zone_id,
-        held_on: b.held_on,
-        facilitator_id: b.facilitator_id,
-        themes: b.themes,
-        worker_attendees: b.attendees.worker_ids,
-        partner_attendees: b
-            .attendees
-            .partners
-            .into_iter()
-            .map(|p| (p.partner_id, p.name))
-            .collect(),
-        discussions: b
-            .case_discussions
-            .into_iter()
-            .map(|d| (d.referral_id, d.summary))
-            .collect(),
-        actions: Vec::new(),
-        created_by: current.session.created_by.clone(),
-    };
-    let v = repo::update_practice(&mut conn, id, version, new, sct_persistence::now())
-        .await
-        .map_err(practice_error)?
-        .ok_or_else(stale)?;
-    Ok(ok(v.session.version, &PracticeSession::from(v)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let scope = zone_scope(&caller, conn).await?;
+            let current = repo::get_practice(conn, id).await?;
+            if !scope.covers(current.session.zone_id) {
+                return Err(ApiError::not_found());
+            }
+            let new = NewPractice {
+                kind: b.kind.as_str().to_owned(),
+                zone_id: current.session.zone_id,
+                held_on: b.held_on,
+                facilitator_id: b.facilitator_id,
+                themes: b.themes,
+                worker_attendees: b.attendees.worker_ids,
+                partner_attendees: b
+                    .attendees
+                    .partners
+                    .into_iter()
+                    .map(|p| (p.partner_id, p.name))
+                    .collect(),
+                discussions: b
+                    .case_discussions
+                    .into_iter()
+                    .map(|d| (d.referral_id, d.summary))
+                    .collect(),
+                actions: Vec::new(),
+                created_by: current.session.created_by.clone(),
+            };
+            let v = repo::update_practice(conn, id, version, new, sct_persistence::now())
+                .await
+                .map_err(practice_error)?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(v.session.version, &PracticeSession::from(v)))
+        })
+    })
+    .await
 }
 
 /// Mark an action done.
@@ -634,25 +656,30 @@ pub async fn set_action_done(
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
     body: JsonBody<ActionDoneInput>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
     let version = if_match.required()?;
     let (id, action) = path.into_inner();
-    let mut conn = state.db.conn().await?;
-    let scope = zone_scope(&caller, &mut conn).await?;
-    let v = repo::get_practice(&mut conn, id).await?;
-    if !scope.covers(v.session.zone_id) || !v.actions.iter().any(|a| a.id == action) {
-        return Err(ApiError::not_found());
-    }
-    let v = repo::set_action_done(
-        &mut conn,
-        id,
-        action,
-        version,
-        body.0.done,
-        sct_persistence::now(),
-    )
-    .await?
-    .ok_or_else(stale)?;
-    Ok(ok(v.session.version, &PracticeSession::from(v)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let scope = zone_scope(&caller, conn).await?;
+            let v = repo::get_practice(conn, id).await?;
+            if !scope.covers(v.session.zone_id) || !v.actions.iter().any(|a| a.id == action) {
+                return Err(ApiError::not_found());
+            }
+            let v = repo::set_action_done(
+                conn,
+                id,
+                action,
+                version,
+                body.0.done,
+                sct_persistence::now(),
+            )
+            .await?
+            .ok_or_else(stale)?;
+            Ok(Written::ok(v.session.version, &PracticeSession::from(v)))
+        })
+    })
+    .await
 }

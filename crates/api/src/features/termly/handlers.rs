@@ -30,14 +30,16 @@ use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::uuid_page;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::get;
 use actix_web::post;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::termly as rules;
 use sct_domain::termly::AcademicYear;
@@ -74,6 +76,11 @@ fn conversation_error(e: &ConversationError, caller: &Caller) -> ApiError {
 fn reply(v: TermlyView) -> HttpResponse {
     let version = v.row.version;
     ok(version, &TermlyConversation::from(v))
+}
+
+fn written(v: TermlyView) -> Written {
+    let version = v.row.version;
+    Written::ok(version, &TermlyConversation::from(v))
 }
 
 /// Filters of the conversation list.
@@ -201,61 +208,66 @@ pub async fn create_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewTermlyConversation>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
     let year = parse_year(&b.academic_year, "academic_year")?;
     let reach = reach_of(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let school = match organisation::get_school(&mut conn, &b.school_urn).await {
-        Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) => s,
-        Ok(_) | Err(StoreError::NotFound) => return Err(unknown_school()),
-        Err(e) => return Err(e.into()),
-    };
-    let Some(zone_id) = school.zone_id else {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "school_urn",
-            "school_without_zone",
-            "the school has no zone yet: place it in a zone first",
-        )]));
-    };
-    let now = sct_persistence::now();
-    let row = TermlyRow {
-        id: Uuid::now_v7(),
-        school_urn: school.urn,
-        zone_id,
-        academic_year: year,
-        term: b.term.domain().as_str().to_owned(),
-        status: "offered".into(),
-        scheduled_for: None,
-        held_on: None,
-        attendees: Vec::new(),
-        children_discussed: None,
-        actions: serde_json::json!([]),
-        notes: None,
-        decline_reason: None,
-        offered_by: caller.subject.clone(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let v = repo::create(&mut conn, &row).await.map_err(|e| match e {
-        StoreError::Constraint {
-            kind: ConstraintKind::Unique,
-            ..
-        } => ApiError::new(
-            ErrorCode::AlreadyExists,
-            "the school already has its conversation of this term",
-        ),
-        other => other.into(),
-    })?;
-    let version = v.row.version;
-    let id = v.row.id;
-    Ok(created(
-        format!("/api/v1/termly-conversations/{id}"),
-        version,
-        &TermlyConversation::from(v),
-    ))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let school = match organisation::get_school(conn, &b.school_urn).await {
+                Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) => s,
+                Ok(_) | Err(StoreError::NotFound) => return Err(unknown_school()),
+                Err(e) => return Err(e.into()),
+            };
+            let Some(zone_id) = school.zone_id else {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "school_urn",
+                    "school_without_zone",
+                    "the school has no zone yet: place it in a zone first",
+                )]));
+            };
+            let now = sct_persistence::now();
+            let row = TermlyRow {
+                id: Uuid::now_v7(),
+                school_urn: school.urn,
+                zone_id,
+                academic_year: year,
+                term: b.term.domain().as_str().to_owned(),
+                status: "offered".into(),
+                scheduled_for: None,
+                held_on: None,
+                attendees: Vec::new(),
+                children_discussed: None,
+                actions: serde_json::json!([]),
+                notes: None,
+                decline_reason: None,
+                offered_by: caller.subject.clone(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            let v = repo::create(conn, &row).await.map_err(|e| match e {
+                StoreError::Constraint {
+                    kind: ConstraintKind::Unique,
+                    ..
+                } => ApiError::new(
+                    ErrorCode::AlreadyExists,
+                    "the school already has its conversation of this term",
+                ),
+                other => other.into(),
+            })?;
+            let version = v.row.version;
+            let id = v.row.id;
+            Ok(Written::created(
+                format!("/api/v1/termly-conversations/{id}"),
+                version,
+                &TermlyConversation::from(v),
+            ))
+        })
+    })
+    .await
 }
 
 fn unknown_school() -> ApiError {
@@ -283,6 +295,7 @@ pub async fn offer_termly_conversations(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<TermlyOffer>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let b = body.0;
@@ -293,62 +306,75 @@ pub async fn offer_termly_conversations(
         Reach::Zone(z) => z == b.zone_id,
         _ => false,
     };
-    let mut conn = state.db.conn().await?;
-    if !in_reach
-        || matches!(
-            organisation::get_zone(&mut conn, b.zone_id).await,
-            Err(StoreError::NotFound)
-        )
-    {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "zone_id",
-            "unknown_zone",
-            "no such zone, or it is not your team's",
-        )]));
-    }
-    let term = b.term.domain().as_str();
-    let out = repo::offer_zone(
-        &mut conn,
-        b.zone_id,
-        &year,
-        term,
-        &caller.subject,
-        sct_persistence::now(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(TermlyOfferResult {
-        zone_id: b.zone_id,
-        academic_year: year,
-        term: b.term,
-        schools: out.schools,
-        created: out.created,
-        already_offered: out.schools - out.created,
-    }))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            if !in_reach
+                || matches!(
+                    organisation::get_zone(conn, b.zone_id).await,
+                    Err(StoreError::NotFound)
+                )
+            {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "zone_id",
+                    "unknown_zone",
+                    "no such zone, or it is not your team's",
+                )]));
+            }
+            let term = b.term.domain().as_str();
+            let out = repo::offer_zone(
+                conn,
+                b.zone_id,
+                &year,
+                term,
+                &caller.subject,
+                sct_persistence::now(),
+            )
+            .await?;
+            Ok(Written::json(
+                actix_web::http::StatusCode::OK,
+                &TermlyOfferResult {
+                    zone_id: b.zone_id,
+                    academic_year: year,
+                    term: b.term,
+                    schools: out.schools,
+                    created: out.created,
+                    already_offered: out.schools - out.created,
+                },
+            ))
+        })
+    })
+    .await
 }
 
 async fn act(
-    state: &AppState,
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
     caller: &Caller,
     id: Uuid,
     if_match: IfMatch,
     action: ConversationAction,
-    change: impl FnOnce(&mut repo::TermlyState),
+    change: impl FnOnce(&mut repo::TermlyState) + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let reach = reach_of(caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let current = repo::get_row(&mut conn, id, &reach).await?;
-    let from = rules::ConversationStatus::parse(&current.status)
-        .unwrap_or(rules::ConversationStatus::Offered);
-    let to =
-        rules::transition(from, action, caller.role).map_err(|e| conversation_error(&e, caller))?;
     let version = if_match.required()?;
-    let mut state_now = current.state();
-    to.as_str().clone_into(&mut state_now.status);
-    change(&mut state_now);
-    let v = repo::save(&mut conn, id, version, &state_now, sct_persistence::now())
-        .await?
-        .ok_or_else(stale)?;
-    Ok(reply(v))
+    let caller = caller.clone();
+    write(state, req, move |conn| {
+        Box::pin(async move {
+            let current = repo::get_row(conn, id, &reach).await?;
+            let from = rules::ConversationStatus::parse(&current.status)
+                .unwrap_or(rules::ConversationStatus::Offered);
+            let to = rules::transition(from, action, caller.role)
+                .map_err(|e| conversation_error(&e, &caller))?;
+            let mut state_now = current.state();
+            to.as_str().clone_into(&mut state_now.status);
+            change(&mut state_now);
+            let v = repo::save(conn, id, version, &state_now, sct_persistence::now())
+                .await?
+                .ok_or_else(stale)?;
+            Ok(written(v))
+        })
+    })
+    .await
 }
 
 /// Schedule a termly conversation.
@@ -370,6 +396,7 @@ async fn act(
 pub async fn schedule_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<ScheduleConversation>,
@@ -377,11 +404,12 @@ pub async fn schedule_termly_conversation(
     let date = body.0.date;
     act(
         &state,
+        &req,
         &caller,
         id.into_inner(),
         if_match,
         ConversationAction::Schedule,
-        |s| {
+        move |s| {
             s.scheduled_for = Some(date);
             s.decline_reason = None;
         },
@@ -408,6 +436,7 @@ pub async fn schedule_termly_conversation(
 pub async fn decline_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<DeclineConversation>,
@@ -416,11 +445,12 @@ pub async fn decline_termly_conversation(
     validate(&b)?;
     act(
         &state,
+        &req,
         &caller,
         id.into_inner(),
         if_match,
         ConversationAction::Decline,
-        |s| {
+        move |s| {
             s.decline_reason = b.reason.filter(|r| !r.trim().is_empty());
             s.scheduled_for = None;
         },
@@ -447,6 +477,7 @@ pub async fn decline_termly_conversation(
 pub async fn hold_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<HoldConversation>,
@@ -477,11 +508,12 @@ pub async fn hold_termly_conversation(
     let actions = serde_json::to_value(&b.actions).unwrap_or_else(|_| serde_json::json!([]));
     act(
         &state,
+        &req,
         &caller,
         id.into_inner(),
         if_match,
         ConversationAction::Hold,
-        |s| {
+        move |s| {
             s.held_on = Some(b.held_on);
             s.attendees = b.attendees;
             s.children_discussed = Some(b.children_discussed);
@@ -510,6 +542,7 @@ pub async fn hold_termly_conversation(
 pub async fn reoffer_termly_conversation(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -518,11 +551,12 @@ pub async fn reoffer_termly_conversation(
     only(&caller, STAFF)?;
     act(
         &state,
+        &req,
         &caller,
         id.into_inner(),
         if_match,
         ConversationAction::Reoffer,
-        |s| {
+        move |s| {
             s.decline_reason = None;
         },
     )
@@ -549,28 +583,33 @@ pub async fn link_termly_conversation_referral(
     caller: Caller,
     id: web::Path<Uuid>,
     body: JsonBody<LinkReferral>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let reach = reach_of(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let conversation = repo::get_row(&mut conn, id.into_inner(), &reach).await?;
-    let v = repo::link_referral(
-        &mut conn,
-        &conversation,
-        body.0.referral_id,
-        &caller.subject,
-        sct_persistence::now(),
-    )
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let conversation = repo::get_row(conn, id.into_inner(), &reach).await?;
+            let v = repo::link_referral(
+                conn,
+                &conversation,
+                body.0.referral_id,
+                &caller.subject,
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                LinkError::OtherSchool => ApiError::validation(vec![FieldError::new(
+                    "referral_id",
+                    "unknown_referral",
+                    "no such referral of this conversation's school",
+                )]),
+                LinkError::Store(s) => s.into(),
+            })?;
+            Ok(written(v))
+        })
+    })
     .await
-    .map_err(|e| match e {
-        LinkError::OtherSchool => ApiError::validation(vec![FieldError::new(
-            "referral_id",
-            "unknown_referral",
-            "no such referral of this conversation's school",
-        )]),
-        LinkError::Store(s) => s.into(),
-    })?;
-    Ok(reply(v))
 }
 
 /// Parameters of the coverage report.

@@ -35,16 +35,18 @@ use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_cursor;
 use crate::http::paging::uuid_next;
-use crate::http::respond::created;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write;
+use crate::http::write::Written;
 use actix_web::delete;
 use actix_web::get;
 use actix_web::post;
 use actix_web::put;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::EventType;
 use sct_domain::Role;
@@ -108,6 +110,7 @@ pub async fn create_subscription(
     state: web::Data<AppState>,
     caller: Caller,
     body: JsonBody<NewWebhookSubscription>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let b = body.0;
@@ -118,36 +121,40 @@ pub async fn create_subscription(
         ApiError::new(ErrorCode::Internal, "an internal error occurred")
     })?;
     let now = sct_persistence::now();
-    let mut conn = state.db.conn().await?;
-    let row = wh::create_subscription(
-        &mut conn,
-        &SubscriptionRow {
-            id: Uuid::now_v7(),
-            client_id: match owner {
-                Owner::Client(c) => Some(c),
-                Owner::Council => None,
-            },
-            created_by: caller.subject.clone(),
-            url,
-            events: event_names(&b.events),
-            secret: secret.clone(),
-            active: true,
-            disabled_at: None,
-            disabled_reason: None,
-            consecutive_failures: 0,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        },
-    )
-    .await?;
-    let location = format!("/api/v1/webhook-subscriptions/{}", row.id);
-    let version = row.version;
-    let body = WebhookSubscription {
-        secret: Some(secret),
-        ..WebhookSubscription::from(row)
-    };
-    Ok(created(location, version, &body))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let row = wh::create_subscription(
+                conn,
+                &SubscriptionRow {
+                    id: Uuid::now_v7(),
+                    client_id: match owner {
+                        Owner::Client(c) => Some(c),
+                        Owner::Council => None,
+                    },
+                    created_by: caller.subject.clone(),
+                    url,
+                    events: event_names(&b.events),
+                    secret: secret.clone(),
+                    active: true,
+                    disabled_at: None,
+                    disabled_reason: None,
+                    consecutive_failures: 0,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                },
+            )
+            .await?;
+            let location = format!("/api/v1/webhook-subscriptions/{}", row.id);
+            let version = row.version;
+            let body = WebhookSubscription {
+                secret: Some(secret),
+                ..WebhookSubscription::from(row)
+            };
+            Ok(Written::created(location, version, &body))
+        })
+    })
+    .await
 }
 
 /// List webhook subscriptions.
@@ -224,30 +231,36 @@ pub async fn update_subscription(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<WebhookSubscriptionUpdate>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let version = if_match.required()?;
     let id = id.into_inner();
     let b = body.0;
     validate(&b)?;
-    let mut conn = state.db.conn().await?;
-    wh::get_subscription(&mut conn, id, owner).await?;
+    // Resolving the host may take a while: not inside the transaction.
     let url = checked_url(&state, &b.url).await?;
-    let events = event_names(&b.events);
-    let row = wh::update_subscription(
-        &mut conn,
-        id,
-        version,
-        &SubscriptionChange {
-            url: &url,
-            events: &events,
-            active: b.active,
-            now: sct_persistence::now(),
-        },
-    )
-    .await?
-    .ok_or_else(stale)?;
-    Ok(ok(row.version, &WebhookSubscription::from(row)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            wh::get_subscription(conn, id, owner).await?;
+            let events = event_names(&b.events);
+            let row = wh::update_subscription(
+                conn,
+                id,
+                version,
+                &SubscriptionChange {
+                    url: &url,
+                    events: &events,
+                    active: b.active,
+                    now: sct_persistence::now(),
+                },
+            )
+            .await?
+            .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &WebhookSubscription::from(row)))
+        })
+    })
+    .await
 }
 
 /// Delete a webhook subscription.
@@ -268,16 +281,21 @@ pub async fn delete_subscription(
     caller: Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let version = if_match.required()?;
     let id = id.into_inner();
-    let mut conn = state.db.conn().await?;
-    wh::get_subscription(&mut conn, id, owner).await?;
-    if !wh::delete_subscription(&mut conn, id, version).await? {
-        return Err(stale());
-    }
-    Ok(HttpResponse::NoContent().finish())
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            wh::get_subscription(conn, id, owner).await?;
+            if !wh::delete_subscription(conn, id, version).await? {
+                return Err(stale());
+            }
+            Ok(Written::no_content())
+        })
+    })
+    .await
 }
 
 /// List a subscription's deliveries.
@@ -345,18 +363,26 @@ pub async fn replay_delivery(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let (id, delivery) = path.into_inner();
-    let mut conn = state.db.conn().await?;
-    let sub = wh::get_subscription(&mut conn, id, owner).await?;
-    wh::get_delivery(&mut conn, id, delivery).await?;
-    if !sub.active {
-        return Err(ApiError::new(
-            ErrorCode::SubscriptionDisabled,
-            "the subscription is disabled: re-enable it (PUT with active: true) before replaying",
-        ));
-    }
-    let view = wh::replay_delivery(&mut conn, id, delivery, sct_persistence::now()).await?;
-    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(view)))
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let sub = wh::get_subscription(conn, id, owner).await?;
+            wh::get_delivery(conn, id, delivery).await?;
+            if !sub.active {
+                return Err(ApiError::new(
+                    ErrorCode::SubscriptionDisabled,
+                    "the subscription is disabled: re-enable it (PUT with active: true) before replaying",
+                ));
+            }
+            let view = wh::replay_delivery(conn, id, delivery, sct_persistence::now()).await?;
+            Ok(Written::json(
+                actix_web::http::StatusCode::ACCEPTED,
+                &WebhookDelivery::from(view),
+            ))
+        })
+    })
+    .await
 }
