@@ -256,7 +256,7 @@ pub(crate) fn prepare(
     summary = "Submit a referral",
     description = "Screens the child's INDES profile against the eligibility policy in force, routes the referral to the team of the school's zone (or the council's triage queue while no team is operational) and records consent. A school or integration client may refer only for its own schools. Send `Idempotency-Key` to retry safely: keys are kept for 24 hours, the same key with the same body replays the first response, with another body answers 422, and while the first is still running answers 409. `external_reference` is unique per school: a second submission with it answers 409 naming the existing referral.",
     request_body(content = ReferralSubmission, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Unique key for safe retries (a UUID is recommended); kept 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Unique key for safe retries (a UUID is recommended); kept 24 hours", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses(
         (status = 201, description = "The referral, screened and routed", body = Referral,
             headers(("Location" = String, description = "URL of the new referral"), ("ETag" = String, description = "Version tag for If-Match"))),
