@@ -72,7 +72,84 @@ pub fn document() -> OpenApiDoc {
         .configure(api_services)
         .split_for_parts();
     StandardResponses.modify(&mut doc);
+    DateBounds.modify(&mut doc);
     doc
+}
+
+/// Every date and date-time of the document, in a request or a response,
+/// states the bounds the server enforces (1900-01-01 to 2200-12-31) as a
+/// `pattern`: JSON Schema has no minimum for a `format`. Date-times are held
+/// to the years 1901 to 2199, so that no UTC offset carries one outside the
+/// bounds.
+struct DateBounds;
+
+const DATE_PATTERN: &str =
+    "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+const DATE_TIME_PATTERN: &str = "^(190[1-9]|19[1-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
+
+impl DateBounds {
+    fn schema(s: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
+        use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
+        let utoipa::openapi::RefOr::T(s) = s else {
+            return;
+        };
+        match s {
+            Schema::Object(o) => {
+                match o.format {
+                    Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => {
+                        o.pattern = Some(DATE_PATTERN.into());
+                    }
+                    Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => {
+                        o.pattern = Some(DATE_TIME_PATTERN.into());
+                    }
+                    _ => {}
+                }
+                o.properties.values_mut().for_each(Self::schema);
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    Self::schema(items);
+                }
+            }
+            Schema::OneOf(x) => x.items.iter_mut().for_each(Self::schema),
+            Schema::AllOf(x) => x.items.iter_mut().for_each(Self::schema),
+            Schema::AnyOf(x) => x.items.iter_mut().for_each(Self::schema),
+            _ => {}
+        }
+    }
+}
+
+impl Modify for DateBounds {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        if let Some(c) = doc.components.as_mut() {
+            c.schemas.values_mut().for_each(Self::schema);
+        }
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for p in op.parameters.iter_mut().flatten() {
+                    if let Some(s) = p.schema.as_mut() {
+                        Self::schema(s);
+                    }
+                }
+                if let Some(body) = op.request_body.as_mut() {
+                    for c in body.content.values_mut() {
+                        if let Some(s) = c.schema.as_mut() {
+                            Self::schema(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline.

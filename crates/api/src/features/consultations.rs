@@ -183,12 +183,12 @@ pub struct ConsultationContent {
     #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
     pub upn: Option<String>,
     /// The cohort (e.g. "Year 3"), for cohort consultations.
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300)]
     #[validate(length(min = 1, max = 300))]
     pub cohort: Option<String>,
     /// INDES areas the advice addresses (each once).
     #[serde(default)]
-    #[schema(max_items = 7)]
+    #[schema(value_type = std::collections::BTreeSet<IndesArea>, max_items = 7)]
     #[validate(length(max = 7))]
     pub indes_areas: Vec<IndesArea>,
     /// The advice given.
@@ -232,12 +232,12 @@ pub struct NewConsultation {
     #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
     pub upn: Option<String>,
     /// The cohort (e.g. "Year 3"), for cohort consultations.
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300)]
     #[validate(length(min = 1, max = 300))]
     pub cohort: Option<String>,
     /// INDES areas the advice addresses (each once).
     #[serde(default)]
-    #[schema(max_items = 7)]
+    #[schema(value_type = std::collections::BTreeSet<IndesArea>, max_items = 7)]
     #[validate(length(max = 7))]
     pub indes_areas: Vec<IndesArea>,
     /// The advice given.

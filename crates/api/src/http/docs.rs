@@ -196,7 +196,7 @@ fn add_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
                     .schema_type(utoipa::openapi::schema::Type::String)
                     .min_length(Some(1))
                     .max_length(Some(255))
-                    .pattern(Some("^[\\x21-\\x7E]+$")),
+                    .pattern(Some("^[!-~]+$")),
             ))
             .build(),
     );

@@ -171,38 +171,69 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let msg = inner.to_string();
-                    let code = if msg.starts_with("unknown field") {
-                        "unknown_field"
-                    } else if msg.starts_with("missing field") {
-                        "required"
-                    } else {
-                        "invalid_value"
-                    };
-                    let field = if path == "." { String::new() } else { path };
-                    let field = match (code, msg.split('`').nth(1)) {
-                        // serde reports a missing field at its parent's path.
-                        ("required", Some(name)) if field.is_empty() => name.to_owned(),
-                        ("required", Some(name)) => format!("{field}.{name}"),
-                        _ => field,
-                    };
-                    Err(ApiError::validation(vec![FieldError::new(
-                        field,
-                        code,
-                        strip_position(&msg),
-                    )]))
-                }
-                _ => Err(ApiError::new(
-                    ErrorCode::MalformedJson,
-                    format!("the body is not valid JSON: {inner}"),
-                )),
+        // JSON (and the contract's JSON Schema) counts `2.0` as the integer 2;
+        // serde does not, so a refused body is read again with such numbers
+        // made integers (its errors are then those of that reading).
+        Err(e) if e.inner().classify() == serde_json::error::Category::Data => {
+            match integral_floats_as_integers(bytes) {
+                Some(value) => serde_path_to_error::deserialize::<_, T>(value).map_err(json_error),
+                None => Err(json_error(e)),
             }
         }
+        Err(e) => Err(json_error(e)),
+    }
+}
+
+/// The body with every number that has no fraction (`2.0`, `1e2`) written as
+/// an integer, or `None` when it holds no such number.
+fn integral_floats_as_integers(bytes: &[u8]) -> Option<serde_json::Value> {
+    fn walk(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) => match n.as_f64() {
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                    // Exact: |f| < 2^53 and has no fraction.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let i = f as i64;
+                    *v = serde_json::Value::from(i);
+                    true
+                }
+                _ => false,
+            },
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, x| walk(x) | c),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |c, x| walk(x) | c),
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    walk(&mut value).then_some(value)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let msg = inner.to_string();
+            let code = if msg.starts_with("unknown field") {
+                "unknown_field"
+            } else if msg.starts_with("missing field") {
+                "required"
+            } else {
+                "invalid_value"
+            };
+            let field = if path == "." { String::new() } else { path };
+            let field = match (code, msg.split('`').nth(1)) {
+                // serde reports a missing field at its parent's path.
+                ("required", Some(name)) if field.is_empty() => name.to_owned(),
+                ("required", Some(name)) => format!("{field}.{name}"),
+                _ => field,
+            };
+            ApiError::validation(vec![FieldError::new(field, code, strip_position(&msg))])
+        }
+        _ => ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {inner}"),
+        ),
     }
 }
 
@@ -357,7 +388,6 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Inner {
         level: u8,
     }
@@ -376,6 +406,25 @@ mod tests {
         let e = parse_json::<Outer>(b"{}").expect_err("missing");
         assert_eq!(e.errors[0].code, "required");
         assert_eq!(e.errors[0].field, "inner");
+    }
+
+    #[test]
+    fn integral_numbers_written_with_a_fraction_are_integers() {
+        // JSON Schema's `integer` includes 2.0 and 1e1: a client generated
+        // from the contract may send them.
+        let o = parse_json::<Outer>(br#"{"inner": {"level": 2.0}}"#).expect("2.0");
+        assert_eq!(o.inner.level, 2);
+        let o = parse_json::<Outer>(br#"{"inner": {"level": 1e1}}"#).expect("1e1");
+        assert_eq!(o.inner.level, 10);
+        // A real fraction is still refused, naming the field.
+        let e = parse_json::<Outer>(br#"{"inner": {"level": 2.5}}"#).expect_err("2.5");
+        assert_eq!(e.errors[0].field, "inner.level");
+        assert!(e.errors[0].message.contains("2.5"), "{:?}", e.errors[0]);
+        // So is a value out of range, and unknown fields stay unknown.
+        let e = parse_json::<Outer>(br#"{"inner": {"level": 300.0}}"#).expect_err("300");
+        assert_eq!(e.errors[0].field, "inner.level");
+        let e = parse_json::<Outer>(br#"{"inner": {"level": 1.0, "x": 1}}"#).expect_err("extra");
+        assert_eq!(e.errors[0].code, "unknown_field");
     }
 
     #[test]

@@ -50,10 +50,10 @@ pub struct ProgrammeSession {
     /// Date.
     pub date: NaiveDate,
     /// Start time (local).
-    #[schema(value_type = Option<String>, example = "10:00:00")]
+    #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "10:00:00")]
     pub starts_at: Option<NaiveTime>,
     /// End time (local).
-    #[schema(value_type = Option<String>, example = "12:00:00")]
+    #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "12:00:00")]
     pub ends_at: Option<NaiveTime>,
     /// Topic of the session.
     pub topic: Option<String>,
@@ -100,10 +100,10 @@ pub struct NewProgrammeSession {
     /// Date (within the programme's dates).
     pub date: NaiveDate,
     /// Start time (local, `HH:MM:SS`).
-    #[schema(value_type = Option<String>, example = "10:00:00")]
+    #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "10:00:00")]
     pub starts_at: Option<NaiveTime>,
     /// End time (local, after the start).
-    #[schema(value_type = Option<String>, example = "12:00:00")]
+    #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "12:00:00")]
     pub ends_at: Option<NaiveTime>,
     /// Topic.
     #[schema(max_length = 300)]

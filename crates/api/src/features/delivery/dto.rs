@@ -129,7 +129,7 @@ pub struct InterventionInput {
     /// How it is delivered.
     pub mode: InterventionMode,
     /// The INDES areas it addresses: 1 to 7, each once.
-    #[schema(min_items = 1, max_items = 7)]
+    #[schema(value_type = std::collections::BTreeSet<IndesArea>, min_items = 1, max_items = 7)]
     #[validate(length(min = 1, max = 7))]
     pub areas: Vec<IndesArea>,
     /// The evidence it rests on.

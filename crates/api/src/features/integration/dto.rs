@@ -20,7 +20,7 @@ pub struct NewIntegrationClient {
     #[validate(length(min = 1, max = 200))]
     pub name: String,
     /// URNs of registered schools the client may act for.
-    #[schema(min_items = 1, max_items = 500)]
+    #[schema(value_type = Vec<SchoolUrn>, min_items = 1, max_items = 500)]
     #[validate(length(min = 1, max = 500))]
     pub schools: Vec<String>,
 }
@@ -32,7 +32,7 @@ pub struct NewIntegrationClient {
 #[schema(example = json!({"schools": ["121234", "121235"]}))]
 pub struct ClientSchools {
     /// URNs of registered schools the client may act for.
-    #[schema(min_items = 1, max_items = 500)]
+    #[schema(value_type = Vec<SchoolUrn>, min_items = 1, max_items = 500)]
     #[validate(length(min = 1, max = 500))]
     pub schools: Vec<String>,
 }
@@ -136,3 +136,20 @@ pub struct OAuthErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
 }
+
+/// A school's URN: six digits. (Only the schema of an item of `schools`;
+/// the field stays a `Vec<String>`.)
+pub struct SchoolUrn;
+
+impl utoipa::PartialSchema for SchoolUrn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A school's URN: six digits."))
+            .pattern(Some("^[0-9]{6}$"))
+            .examples(["121234"])
+            .into()
+    }
+}
+
+impl ToSchema for SchoolUrn {}

@@ -61,8 +61,8 @@ fn term_id(t: ProgrammeType) -> Uuid {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrukListParams {
-    /// Page number, from 1 (default 1).
-    #[param(minimum = 1)]
+    /// Page number, from 1 (default 1; at most 1,000,000).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Items per page (1 to 200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -75,7 +75,11 @@ pub struct OrukListParams {
     #[param(min_length = 1, max_length = 200, example = "parenting")]
     pub text: Option<String>,
     /// Only services at a Family Hub in this postcode district: a full postcode or its outward code (`IP24 1AA` or `IP24`). No proximity search.
-    #[param(max_length = 10, example = "IP24")]
+    #[param(
+        max_length = 10,
+        pattern = "^[A-Za-z]{1,2}[0-9][0-9A-Za-z]?( ?[0-9][A-Za-z]{2})?$",
+        example = "IP24"
+    )]
     pub postcode: Option<String>,
 }
 
@@ -472,8 +476,8 @@ pub async fn oruk_list_service_at_locations(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrukPageParams {
-    /// Page number, from 1 (default 1).
-    #[param(minimum = 1)]
+    /// Page number, from 1 (default 1; at most 1,000,000).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Items per page (1 to 200, default 50).
     #[param(minimum = 1, maximum = 200)]

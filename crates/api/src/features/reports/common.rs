@@ -43,7 +43,7 @@ const MAX_PERIOD_DAYS: i64 = 3660;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
-    /// First day of the period, inclusive (UTC). Default: 364 days before `to`.
+    /// First day of the period, inclusive (UTC); not after `to` (400 `invalid_parameter`). Default: 364 days before `to`.
     #[param(example = "2026-01-01")]
     pub from: Option<NaiveDate>,
     /// Last day of the period, inclusive (UTC). Default: today.
@@ -59,7 +59,7 @@ pub struct ReportParams {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReferralReportParams {
-    /// First day of the period, inclusive (UTC). Default: 364 days before `to`.
+    /// First day of the period, inclusive (UTC); not after `to` (400 `invalid_parameter`). Default: 364 days before `to`.
     #[param(example = "2026-01-01")]
     pub from: Option<NaiveDate>,
     /// Last day of the period, inclusive (UTC). Default: today.
@@ -78,7 +78,7 @@ pub struct ReferralReportParams {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ResponsivenessParams {
-    /// First day of the period of submission, inclusive (UTC). Default: 364 days before `to`.
+    /// First day of the period of submission, inclusive (UTC); not after `to` (400 `invalid_parameter`). Default: 364 days before `to`.
     #[param(example = "2026-01-01")]
     pub from: Option<NaiveDate>,
     /// Last day of the period of submission, inclusive (UTC). Default: today.
@@ -95,7 +95,7 @@ pub struct ResponsivenessParams {
 /// The period and zone a report covers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportScope {
-    /// First day of the period, inclusive (UTC).
+    /// First day of the period, inclusive (UTC); not after `to` (400 `invalid_parameter`).
     #[schema(example = "2026-01-01")]
     pub from: NaiveDate,
     /// Last day of the period, inclusive (UTC).

@@ -43,7 +43,7 @@ pub struct PartnerInput {
     /// Health, social care, voluntary sector or other.
     pub kind: PartnerKind,
     /// The organisation's contact email (not a person's).
-    #[schema(max_length = 200)]
+    #[schema(format = Email, max_length = 200)]
     #[validate(length(max = 200), email)]
     pub email: Option<String>,
     /// The organisation's phone number.
@@ -55,7 +55,7 @@ pub struct PartnerInput {
     #[validate(length(max = 500))]
     pub address: Option<String>,
     /// The organisation's website.
-    #[schema(max_length = 300)]
+    #[schema(format = "uri", max_length = 300)]
     #[validate(length(max = 300), url)]
     pub website: Option<String>,
     /// The zones it works in (1 to 50). A team manager may only add or keep their own zone.
@@ -200,7 +200,7 @@ pub struct PracticeSessionInput {
     /// The facilitating worker, of the zone's team.
     pub facilitator_id: Uuid,
     /// Themes discussed (up to 20).
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<Theme>, max_items = 20)]
     #[validate(length(max = 20))]
     #[serde(default)]
     pub themes: Vec<String>,
@@ -240,7 +240,7 @@ pub struct PracticeSessionUpdate {
     /// The facilitating worker, of the zone's team.
     pub facilitator_id: Uuid,
     /// Themes discussed (up to 20).
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<Theme>, max_items = 20)]
     #[validate(length(max = 20))]
     #[serde(default)]
     pub themes: Vec<String>,
@@ -291,6 +291,24 @@ pub struct PracticeAction {
     /// Whether it is done.
     pub done: bool,
 }
+
+/// A theme discussed: 1 to 200 characters, not only spaces. (Only the
+/// schema of an item of `themes`; the field stays a `Vec<String>`.)
+pub struct Theme;
+
+impl utoipa::PartialSchema for Theme {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A theme: 1 to 200 characters, not only spaces."))
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .pattern(Some(r"\S"))
+            .into()
+    }
+}
+
+impl ToSchema for Theme {}
 
 /// A practice session.
 #[derive(Debug, Clone, Serialize, ToSchema)]

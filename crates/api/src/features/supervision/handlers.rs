@@ -371,7 +371,7 @@ fn practice_error(e: PracticeError) -> ApiError {
 fn check_themes(themes: &[String]) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     for (i, t) in themes.iter().enumerate() {
-        if t.trim().is_empty() || t.len() > 200 {
+        if t.trim().is_empty() || t.chars().count() > 200 {
             errors.push(FieldError::new(
                 format!("themes[{i}]"),
                 "length",
