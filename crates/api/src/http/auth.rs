@@ -155,6 +155,8 @@ impl Jwks {
                 if !crate::config::jwks_url_allowed(u, true) {
                     return Err(KeyError(format!("JWKS {u}: only https is allowed")));
                 }
+                // rustls with ring, as for webhook deliveries (idempotent).
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let res = reqwest::Client::builder()
                     .timeout(Duration::from_secs(5))
                     .redirect(reqwest::redirect::Policy::none())
