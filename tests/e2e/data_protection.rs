@@ -241,9 +241,7 @@ async fn erasure_is_refused_while_a_retention_applies_unless_overridden() {
     assert_eq!(audit[0].get::<_, String>(2), "la_admin");
     assert_eq!(
         app.db
-            .count(&format!(
-                "audit_events WHERE details::text LIKE '%Court order%'"
-            ))
+            .count("audit_events WHERE details::text LIKE '%Court order%'")
             .await,
         0
     );

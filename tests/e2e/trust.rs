@@ -565,8 +565,8 @@ async fn anonymous_clients_behind_a_trusted_proxy_are_limited_by_their_own_addre
 }
 
 /// A JWKS endpoint on the loopback interface: `/jwks` answers the key set,
-/// `/moved` redirects there.
-async fn jwks_server() -> (String, actix_web::dev::ServerHandle) {
+/// `/moved` redirects there (spawned on the test's runtime).
+fn jwks_server() -> (String, actix_web::dev::ServerHandle) {
     use actix_web::{web, App, HttpResponse, HttpServer};
     let set = std::fs::read(fixture("before-rotation.json")).expect("jwks");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -608,7 +608,7 @@ async fn jwks_server() -> (String, actix_web::dev::ServerHandle) {
 /// says so, for tests) and without following redirects.
 #[tokio::test]
 async fn the_jwks_is_fetched_over_https_only_and_redirects_are_not_followed() {
-    let (base, handle) = jwks_server().await;
+    let (base, handle) = jwks_server();
     let settings = |url: &str, allow: bool| {
         let mut vars = vec![
             ("DATABASE_URL", "postgres://unused/x".to_owned()),

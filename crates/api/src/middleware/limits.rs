@@ -34,7 +34,7 @@ use std::time::Duration;
 
 /// The shared limiter and the settings it was built from.
 pub struct Limiter {
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    keyed: Option<DefaultKeyedRateLimiter<String>>,
     timeout: Duration,
     proxies: TrustedProxies,
 }
@@ -42,12 +42,12 @@ pub struct Limiter {
 impl Limiter {
     /// Builds the limiter; `per_minute == 0` turns rate limiting off.
     pub fn new(s: LimitSettings) -> Arc<Self> {
-        let limiter = NonZeroU32::new(s.per_minute).map(|rate| {
+        let keyed = NonZeroU32::new(s.per_minute).map(|rate| {
             let burst = NonZeroU32::new(s.burst).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst))
         });
         Arc::new(Self {
-            limiter,
+            keyed,
             timeout: Duration::from_secs(s.request_timeout_seconds.max(1)),
             proxies: s.trusted_proxies,
         })
@@ -55,7 +55,7 @@ impl Limiter {
 
     /// Forgets clients idle long enough to be back at a full burst.
     pub fn prune(&self) {
-        if let Some(l) = &self.limiter {
+        if let Some(l) = &self.keyed {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -63,7 +63,7 @@ impl Limiter {
 
     /// `Err(seconds to wait)` when the key is over its rate.
     fn check(&self, key: &str) -> Result<(), u16> {
-        let Some(l) = &self.limiter else {
+        let Some(l) = &self.keyed else {
             return Ok(());
         };
         l.check_key(&key.to_owned()).map_err(|not_until| {

@@ -51,7 +51,7 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
+            v4 @ IpAddr::V4(_) => v4,
         };
         let (net, addr, bits) = match (self.network, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {

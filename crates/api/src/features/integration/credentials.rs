@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(parsed.params, real.params);
         assert!(!verify_any("anything", &hashes));
         let known = hash_secret("s3cret").expect("hash");
-        assert_eq!(hashes_to_check(Some((&known, None))), [known.clone()]);
+        assert_eq!(
+            hashes_to_check(Some((&known, None))),
+            std::slice::from_ref(&known)
+        );
         assert!(verify_any("s3cret", &hashes_to_check(Some((&known, None)))));
         let old = hash_secret("old").expect("hash");
         let both = hashes_to_check(Some((&known, Some(&old))));
