@@ -291,7 +291,7 @@ pub async fn issue_token(
         )
     }));
     let matches = Gate::global()
-        .run(move || verify_any(&secret, &hashes))
+        .run_with_memory(move |memory| verify_any(&secret, &hashes, memory))
         .await
         .map_err(|Busy| {
             log::warn!("token request refused: the Argon2 gate stayed full");
