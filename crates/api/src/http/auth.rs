@@ -149,15 +149,29 @@ impl Jwks {
                 std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())))
             }
             JwksSource::Url(u) => {
+                // The configuration allowed this URL (https, or loopback
+                // http for tests); a redirect is an error, not followed, so
+                // that the keys come only from where the council said.
+                if !crate::config::jwks_url_allowed(u, true) {
+                    return Err(KeyError(format!("JWKS {u}: only https is allowed")));
+                }
+                // rustls with ring, as for webhook deliveries (idempotent).
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let res = reqwest::Client::builder()
                     .timeout(Duration::from_secs(5))
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|e| KeyError(e.to_string()))?
                     .get(u)
                     .send()
                     .await
-                    .and_then(reqwest::Response::error_for_status)
                     .map_err(|e| KeyError(format!("JWKS {u}: {e}")))?;
+                if !res.status().is_success() {
+                    return Err(KeyError(format!(
+                        "JWKS {u}: the server answered {} (redirects are not followed)",
+                        res.status()
+                    )));
+                }
                 res.bytes()
                     .await
                     .map(|b| b.to_vec())
