@@ -26,6 +26,7 @@ mod integration_clients;
 mod lifecycle;
 mod metrics;
 mod oruk;
+mod practitioner_scope;
 mod referrals;
 mod reports;
 mod schools_import;
