@@ -27,6 +27,7 @@ mod lifecycle;
 mod metrics;
 mod oruk;
 mod practitioner_scope;
+mod read_subjects;
 mod referrals;
 mod reports;
 mod schools_import;
