@@ -5,7 +5,7 @@
 
 use crate::features::referrals::dto::CoWorkerBody;
 use crate::features::referrals::dto::Referral;
-use crate::features::referrals::handlers::referral_response;
+use crate::features::referrals::handlers::referral_written;
 use crate::http::access::only;
 use crate::http::access::scope_of;
 use crate::http::audit::actor;
@@ -20,6 +20,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::write::write_with_own_audit;
 use actix_web::delete;
 use actix_web::http::StatusCode;
 use actix_web::post;
@@ -54,7 +55,7 @@ fn co_worker_error(e: CoWorkerError) -> ApiError {
 }
 
 async fn change(
-    state: &AppState,
+    state: &web::Data<AppState>,
     caller: &Caller,
     rid: &RequestId,
     req: &HttpRequest,
@@ -65,21 +66,25 @@ async fn change(
     only(caller, DECIDERS)?;
     let expected = if_match.required()?;
     let scope = scope_of(caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let view = repo::change_co_workers(
-        &mut conn,
-        id,
-        change,
-        &scope,
-        expected,
-        &actor(caller, rid),
-        sct_persistence::now(),
-    )
+    let actor = actor(caller, rid);
+    // Its audit rows are stored by the change, in its transaction.
+    write_with_own_audit(state, req, move |conn| {
+        Box::pin(async move {
+            let view = repo::change_co_workers(
+                conn,
+                id,
+                change,
+                &scope,
+                expected,
+                &actor,
+                sct_persistence::now(),
+            )
+            .await
+            .map_err(co_worker_error)?;
+            Ok(referral_written(StatusCode::OK, &view))
+        })
+    })
     .await
-    .map_err(co_worker_error)?;
-    // Its audit rows were stored in the change's transaction.
-    crate::http::audit::mark_recorded(req);
-    Ok(referral_response(StatusCode::OK, &view))
 }
 
 /// Add a co-worker to a referral.
