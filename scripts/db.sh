@@ -23,6 +23,8 @@
 # SCT_PG_CLUSTER=DIR: use only the private cluster in folder DIR (created on first use, kept
 # until deleted), whatever DATABASE_URL or a server on 5432 offer; `stop` and `status` act on
 # it alone. For tests that crash PostgreSQL (make faults) without hitting the shared server.
+# SCT_PG_SERVER_OPTIONS: more server options for a private cluster this script starts (pg_ctl
+# -o syntax, after the defaults, so they win), e.g. '-c synchronous_commit=on'.
 #
 # Only results go to stdout; all diagnostics go to stderr.
 set -euo pipefail
@@ -448,6 +450,8 @@ start_cluster() {
         opts="-p $port -k $k -c listen_addresses=127.0.0.1 -c max_connections=300"
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         opts+=" -c shared_buffers=$sb"
+        # Later settings win: e.g. SCT_PG_SERVER_OPTIONS='-c synchronous_commit=on'.
+        if [[ -n ${SCT_PG_SERVER_OPTIONS:-} ]]; then opts+=" $SCT_PG_SERVER_OPTIONS"; fi
         before=$(stat -c %s -- "$LOGF" 2>/dev/null) || before=0
         log "starting PostgreSQL on 127.0.0.1:$port (data: $DATA, log: $LOGF)"
         if as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$LOGF" -w -t 60 -o "$opts" start >&2; then
