@@ -98,10 +98,11 @@ fuzz:
 
 # Operational tests on the release binary (tests/ops/, Python standard
 # library): several processes behind a real reverse proxy, and faults.
-multi: build
+# SCT_BIN=target/debug/sct runs them on another binary (no release build).
+multi: $(if $(SCT_BIN),,build)
 	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/multi.py
 
-faults: build
+faults: $(if $(SCT_BIN),,build)
 	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/faults.py
 
 # Not part of `make test`: seeds a large dataset (once per scale) and loads the

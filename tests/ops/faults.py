@@ -131,10 +131,13 @@ def main():
         slowest = max((a.took for a in during), default=0.0)
         if slowest >= LIMIT:
             problems.append(f"an answer during the outage took {slowest:.2f}s")
-        if pg_recovery is None or pg_recovery >= LIMIT:
-            problems.append(f"no 201 within {LIMIT:.0f}s of PostgreSQL being back (first: {pg_recovery})")
-        if api_recovery is None or api_recovery >= LIMIT:
-            problems.append(f"no 201 within {LIMIT:.0f}s of the API process being started (first: {api_recovery})")
+        for what, back, took in (("PostgreSQL being back", pg_up, pg_recovery), ("the API process being started", api_start, api_recovery)):
+            if took is None or took >= LIMIT:
+                held = {a.marker for a in load.attempts if back <= a.t < back + LIMIT and a.code == "idempotency_key_in_progress"}
+                problems.append(
+                    f"no 201 within {LIMIT:.0f}s of {what} (first: {took}); meanwhile {len(held)} of "
+                    f"{load.writers} clients were retrying a key answered 409 in progress"
+                )
         # Anything else than 201/503/in progress/no answer, anywhere in the run.
         odd = [
             a
