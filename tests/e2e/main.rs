@@ -18,6 +18,7 @@ mod children;
 mod community;
 mod consultations;
 mod data_protection;
+mod dates;
 mod delivery;
 mod delta_sync;
 mod faults;

@@ -118,6 +118,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
     let rendered = web::Data::new(Document(crate::openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
     let operations = web::Data::new(crate::middleware::audit::Operations::from_document(&doc));
+    let dates = web::Data::new(crate::http::dates::DateFields::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,
@@ -161,6 +162,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(metrics.clone())
             .app_data(operations.clone())
             .app_data(limiter.clone())
+            .app_data(dates.clone())
             .app_data(web::JsonConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
             }))
@@ -177,6 +179,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .service(swagger)
             .default_service(web::to(fallback))
             // Innermost: the request id is set and the route is matched.
+            .wrap(from_fn(crate::middleware::dates::check_query))
             .wrap(from_fn(crate::middleware::audit::record))
             .wrap(crate::middleware::headers::cors(&origins))
             .wrap(from_fn(crate::middleware::limits::enforce))

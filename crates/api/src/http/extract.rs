@@ -1,6 +1,7 @@
 //! Extractors that answer in problem+json: JSON bodies that name the bad
 //! field, `If-Match`, paging, and the request id.
 
+use crate::http::dates::DateFields;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -119,6 +120,11 @@ impl FromRequest for RawJson {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
+        let dates = req
+            .app_data::<web::Data<DateFields>>()
+            .cloned()
+            .zip(req.match_pattern())
+            .map(|(fields, route)| (fields, req.method().to_string(), route));
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
@@ -139,7 +145,17 @@ impl FromRequest for RawJson {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(RawJson(body.freeze()))
+            let body = body.freeze();
+            if let Some((fields, method, route)) = &dates {
+                // The one date bound (crate::http::dates); a body that is
+                // not JSON, or too deep, is left to `parse_json` to refuse.
+                if check_json_shape(&body).is_ok() {
+                    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+                        fields.check_body(method, route, &value)?;
+                    }
+                }
+            }
+            Ok(RawJson(body))
         })
     }
 }
