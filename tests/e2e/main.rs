@@ -16,6 +16,7 @@ mod auth;
 mod catalogue;
 mod children;
 mod community;
+mod conditional;
 mod consultations;
 mod data_protection;
 mod dates;

@@ -14,6 +14,7 @@ use actix_web::HttpRequest;
 use base64::Engine;
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
+use sct_domain::VersionMatch;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -215,16 +216,17 @@ fn strip_position(msg: &str) -> String {
     msg.split(" at line ").next().unwrap_or(msg).to_owned()
 }
 
-/// The version an `If-Match` header names, if any.
-#[derive(Debug, Clone, Copy)]
-pub struct IfMatch(pub Option<i32>);
+/// What an `If-Match` header accepts, if it was sent: `*`, or the
+/// versions of the strong tags it lists (RFC 9110 §13.1.1).
+#[derive(Debug, Clone)]
+pub struct IfMatch(pub Option<VersionMatch>);
 
 impl IfMatch {
-    /// The version the client expects.
+    /// The condition the client sets.
     ///
     /// # Errors
     /// `IfMatchRequired` when the header was absent.
-    pub fn required(self) -> Result<i32, ApiError> {
+    pub fn required(self) -> Result<VersionMatch, ApiError> {
         self.0.ok_or_else(|| {
             ApiError::new(
                 ErrorCode::IfMatchRequired,
@@ -244,17 +246,15 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let v = req.headers().get(header::IF_MATCH).map(|h| {
-            h.to_str()
-                .ok()
-                .map(|s| s.trim().trim_start_matches("W/"))
-                .and_then(|s| s.strip_prefix("\"v"))
-                .and_then(|s| s.strip_suffix('"'))
-                .and_then(|s| s.parse::<i32>().ok())
-                // An unparseable tag matches no version.
-                .unwrap_or(-1)
-        });
-        std::future::ready(Ok(IfMatch(v)))
+        // Several header lines are one comma-separated list; a value that is
+        // not text names no tag of ours and matches nothing.
+        let lines: Vec<&str> = req
+            .headers()
+            .get_all(header::IF_MATCH)
+            .map(|h| h.to_str().unwrap_or(""))
+            .collect();
+        let condition = (!lines.is_empty()).then(|| VersionMatch::parse(&lines.join(", ")));
+        std::future::ready(Ok(IfMatch(condition)))
     }
 }
 
