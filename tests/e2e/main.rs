@@ -28,6 +28,7 @@ mod integration_clients;
 mod lifecycle;
 mod metrics;
 mod oruk;
+mod panics;
 mod referrals;
 mod reports;
 mod schools_import;

@@ -114,6 +114,20 @@ pub(crate) async fn fallback(
 /// # Errors
 /// When the listener cannot be used.
 pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    server_with(ctx, listener, workers, |_| {})
+}
+
+/// As `server`, with extra routes registered after the API's (tests add
+/// routes of their own this way; `sct serve` adds none).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn server_with(
+    ctx: AppContext,
+    listener: TcpListener,
+    workers: usize,
+    extra: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
     let doc = crate::openapi::document();
     let rendered = web::Data::new(Document(crate::openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
@@ -175,6 +189,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .configure(crate::openapi::api_services)
             .split_for_parts()
             .0
+            .configure(extra)
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .service(swagger)
             .default_service(web::to(fallback))
@@ -183,6 +198,9 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .wrap(from_fn(crate::middleware::audit::record))
             .wrap(crate::middleware::headers::cors(&origins))
             .wrap(from_fn(crate::middleware::limits::enforce))
+            // A panic below is answered 500 with the request id (set by
+            // `observe`) and the security headers.
+            .wrap(from_fn(crate::middleware::panics::catch))
             .wrap(crate::middleware::headers::security_headers(hsts))
             .wrap(from_fn(crate::middleware::observe::observe))
     })
