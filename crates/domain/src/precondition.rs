@@ -29,7 +29,7 @@ impl VersionMatch {
         let mut versions = Vec::new();
         let mut rest = value;
         loop {
-            rest = rest.trim_start_matches(|c: char| c == ',' || c == ' ' || c == '\t');
+            rest = rest.trim_start_matches([',', ' ', '\t']);
             if rest.is_empty() {
                 break;
             }
