@@ -453,20 +453,31 @@ async fn beyond_capacity_families_wait_and_a_cancellation_promotes_the_first() {
         .expect("session")
         .to_owned();
     let att = format!("/api/v1/programmes/{id}/sessions/{session}/attendance");
+    let before = app.get(&att, &token).await;
+    assert_eq!(before.etag(), "\"v1\"");
     let bad = json!({"records": [{"enrolment_id": ids[1].0, "status": "attended"}]});
     let r = app
-        .call_if_match(Method::PUT, &att, &token, None, Some(&bad))
+        .call_if_match(Method::PUT, &att, &token, Some("\"v1\""), Some(&bad))
         .await;
     assert_field_error(&r, "records[0].enrolment_id", "not_enrolled");
     let good = json!({"records": [
         {"enrolment_id": ids[0].0, "status": "attended"},
         {"enrolment_id": ids[2].0, "status": "did_not_attend"}
     ]});
+    // Attendance takes If-Match like every other change (issue 17, item 7).
+    app.call_if_match(Method::PUT, &att, &token, None, Some(&good))
+        .await
+        .assert_problem(428, "if_match_required");
     let r = app
-        .call_if_match(Method::PUT, &att, &token, None, Some(&good))
+        .call_if_match(Method::PUT, &att, &token, Some("\"v1\""), Some(&good))
         .await;
     assert_status(&r, 200);
+    assert_eq!(r.etag(), "\"v2\"");
     assert_eq!(r.body["records"].as_array().expect("records").len(), 2);
+    app.call_if_match(Method::PUT, &att, &token, Some("\"v1\""), Some(&good))
+        .await
+        .assert_problem(412, "version_mismatch");
+    assert_eq!(app.get(&att, &token).await.etag(), "\"v2\"");
     app.get(&att, &school)
         .await
         .assert_problem(403, "forbidden_for_role");
@@ -717,7 +728,7 @@ async fn a_session_is_read_with_its_etag_and_moved_with_if_match() {
             Method::PUT,
             &format!("{path}/attendance"),
             &token,
-            None,
+            Some("*"),
             Some(&json!({"records": [{"enrolment_id": e.id(), "status": "attended"}]})),
         )
         .await;

@@ -534,7 +534,7 @@ async fn programmes_report_enrolment_waiting_and_attendance() {
                 {"enrolment_id": enrolments[0], "status": "attended"},
                 {"enrolment_id": enrolments[1], "status": "did_not_attend"}
             ]})),
-            &[],
+            &[("if-match", "\"v1\"")],
         )
         .await;
     assert_eq!(marked.status, 200, "{}", marked.text);

@@ -6,7 +6,7 @@
 //! (`make test` provides one). Every database a test creates is dropped when
 //! the test ends, pass or fail.
 
-use sct_api::app::{server, AppContext};
+use sct_api::app::AppContext;
 use sct_api::config::Settings;
 use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
@@ -381,6 +381,16 @@ impl TestApp {
 
     /// Boots the app on a given database with extra configuration variables.
     pub async fn spawn_on_with(db: TestDb, extra: &[(&str, &str)]) -> Self {
+        Self::spawn_with_routes(db, extra, |_| {}).await
+    }
+
+    /// Boots the app with extra routes of the test's own (registered after
+    /// the API's, through every middleware), e.g. one that panics.
+    pub async fn spawn_with_routes(
+        db: TestDb,
+        extra: &[(&str, &str)],
+        routes: fn(&mut actix_web::web::ServiceConfig),
+    ) -> Self {
         sct_api::features::webhooks::worker::install_crypto_provider();
         let mut vars: HashMap<&str, String> = [
             ("DATABASE_URL", db.url.clone()),
@@ -400,7 +410,7 @@ impl TestApp {
         let keys = JwtKeys::load(&settings).expect("keys");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let srv = server(
+        let srv = sct_api::app::server_with(
             AppContext {
                 db: pool.clone(),
                 keys: JwtKeys::load_with_jwks(&settings).await.expect("keys"),
@@ -413,6 +423,7 @@ impl TestApp {
             },
             listener,
             1,
+            routes,
         )
         .expect("server");
         let handle = srv.handle();

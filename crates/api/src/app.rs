@@ -114,10 +114,25 @@ pub(crate) async fn fallback(
 /// # Errors
 /// When the listener cannot be used.
 pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    server_with(ctx, listener, workers, |_| {})
+}
+
+/// As `server`, with extra routes registered after the API's (tests add
+/// routes of their own this way; `sct serve` adds none).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn server_with(
+    ctx: AppContext,
+    listener: TcpListener,
+    workers: usize,
+    extra: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
     let doc = crate::openapi::document();
     let rendered = web::Data::new(Document(crate::openapi::render()));
     let table = web::Data::new(RouteTable::from_document(&doc));
     let operations = web::Data::new(crate::http::audit::Operations::from_document(&doc));
+    let dates = web::Data::new(crate::http::dates::DateFields::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
         waiting_days: ctx.waiting_days,
@@ -161,6 +176,7 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .app_data(metrics.clone())
             .app_data(operations.clone())
             .app_data(limiter.clone())
+            .app_data(dates.clone())
             .app_data(web::JsonConfig::default().error_handler(|e, _| {
                 ApiError::new(ErrorCode::MalformedJson, e.to_string()).into()
             }))
@@ -173,13 +189,18 @@ pub fn server(ctx: AppContext, listener: TcpListener, workers: usize) -> std::io
             .configure(crate::openapi::api_services)
             .split_for_parts()
             .0
+            .configure(extra)
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .service(swagger)
             .default_service(web::to(fallback))
             // Innermost: the request id is set and the route is matched.
+            .wrap(from_fn(crate::middleware::dates::check_query))
             .wrap(from_fn(crate::middleware::audit::record))
             .wrap(crate::middleware::headers::cors(&origins))
             .wrap(from_fn(crate::middleware::limits::enforce))
+            // A panic below is answered 500 with the request id (set by
+            // `observe`) and the security headers.
+            .wrap(from_fn(crate::middleware::panics::catch))
             .wrap(crate::middleware::headers::security_headers(hsts))
             .wrap(from_fn(crate::middleware::observe::observe))
     })

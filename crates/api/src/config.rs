@@ -282,6 +282,92 @@ pub enum ConfigError {
     DevDefaultInProduction(&'static str),
     #[error("{0} is invalid: {1}")]
     Invalid(&'static str, String),
+    #[error(
+        "refusing to serve on {bind} with {what}: anyone who can reach that address could \
+         sign an la_admin token. Configure real credentials: SCT_JWT_SECRET set to a random \
+         secret of at least 32 characters (for example `openssl rand -base64 48`), or \
+         SCT_JWT_ALGORITHM=RS256/ES256 with SCT_JWT_PUBLIC_KEY_FILE or SCT_JWKS_URL from the \
+         identity provider; with SCT_ENV=production also SCT_JWT_ISSUER and SCT_JWT_AUDIENCE. \
+         For local development, serve on a loopback address (SCT_BIND=127.0.0.1:8080)."
+    )]
+    DevCredentialsOffLoopback { bind: String, what: &'static str },
+}
+
+/// Longest lifetime `sct token` mints without `--allow-long-ttl`: 12 hours.
+pub const MAX_DEV_TOKEN_TTL_SECONDS: i64 = 12 * 3600;
+
+/// The lifetime `sct token` may mint: at most 12 hours unless the caller
+/// says otherwise (`--allow-long-ttl`), and always at least a second.
+///
+/// # Errors
+/// A message naming the limit and the flag.
+pub fn dev_token_ttl(requested: i64, allow_long: bool) -> Result<i64, String> {
+    if requested < 1 {
+        return Err(format!("--ttl must be at least 1 second, not {requested}"));
+    }
+    if requested > MAX_DEV_TOKEN_TTL_SECONDS && !allow_long {
+        return Err(format!(
+            "--ttl {requested} is longer than {MAX_DEV_TOKEN_TTL_SECONDS} s (12 h); \
+             pass --allow-long-ttl to mint a longer-lived token"
+        ));
+    }
+    Ok(requested)
+}
+
+/// The subject of a token `sct token` mints without `--subject`: the role
+/// and a random suffix, so that no two tokens share a subject (in the audit
+/// trail and the rate limit).
+pub fn dev_token_subject(role: &str) -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{role}-{}", &random[..12])
+}
+
+/// Whether every address `bind` names is a loopback address; an address
+/// that does not resolve counts as public (fail closed).
+pub fn is_loopback_bind(bind: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    match bind.to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// The development credential the JWT settings use, if any: the HS256
+/// secret printed in the source, or an HS256 secret too short to resist a
+/// guess (under 32 characters).
+pub fn development_credential(jwt: &JwtSettings) -> Option<&'static str> {
+    match &jwt.secret {
+        Some(s) if jwt.algorithm == Algorithm::HS256 && s.expose() == DEV_JWT_SECRET => Some(
+            "the development signing secret (SCT_JWT_SECRET unset or the default printed in the source)",
+        ),
+        Some(s) if jwt.algorithm == Algorithm::HS256 && s.expose().len() < 32 => {
+            Some("a development signing secret (SCT_JWT_SECRET shorter than 32 characters)")
+        }
+        _ => None,
+    }
+}
+
+impl Settings {
+    /// `sct serve`'s check, whatever `SCT_ENV` says: development credentials
+    /// only on a loopback address.
+    ///
+    /// # Errors
+    /// `DevCredentialsOffLoopback`, whose message says how to configure real
+    /// credentials.
+    pub fn check_serve(&self) -> Result<(), ConfigError> {
+        match development_credential(&self.jwt) {
+            Some(what) if !is_loopback_bind(&self.bind) => {
+                Err(ConfigError::DevCredentialsOffLoopback {
+                    bind: self.bind.clone(),
+                    what,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Whether the identity provider's key set may be fetched from `url`:
@@ -502,6 +588,64 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn serve_refuses_development_credentials_off_loopback_whatever_the_env() {
+        let strong = "0123456789abcdef0123456789abcdef-strong";
+        for env in [None, Some("development"), Some("test")] {
+            for (bind, secret, ok) in [
+                ("127.0.0.1:8080", None, true),
+                ("[::1]:8080", None, true),
+                ("localhost:8080", None, true),
+                ("0.0.0.0:8080", None, false),
+                ("10.1.2.3:8080", None, false),
+                ("[::]:8080", Some(DEV_JWT_SECRET), false),
+                ("0.0.0.0:8080", Some("short"), false),
+                ("no-such-host.invalid:8080", None, false),
+                ("0.0.0.0:8080", Some(strong), true),
+            ] {
+                let mut vars = vec![("DATABASE_URL", "x"), ("SCT_BIND", bind)];
+                vars.extend(env.map(|e| ("SCT_ENV", e)));
+                vars.extend(secret.map(|s| ("SCT_JWT_SECRET", s)));
+                let s = settings(&vars).expect("settings");
+                let checked = s.check_serve();
+                assert_eq!(checked.is_ok(), ok, "{env:?} {bind} {secret:?}");
+                if let Err(e) = checked {
+                    let msg = e.to_string();
+                    assert!(
+                        msg.contains(bind) && msg.contains("SCT_JWT_SECRET"),
+                        "{msg}"
+                    );
+                    assert!(msg.contains("openssl rand"), "{msg}");
+                }
+            }
+        }
+        // An identity provider's keys are not development credentials.
+        let s = settings(&[
+            ("DATABASE_URL", "x"),
+            ("SCT_BIND", "0.0.0.0:8080"),
+            ("SCT_JWT_ALGORITHM", "RS256"),
+            ("SCT_JWT_PUBLIC_KEY_FILE", "/keys/idp.pem"),
+        ])
+        .expect("settings");
+        assert!(s.check_serve().is_ok());
+    }
+
+    #[test]
+    fn dev_tokens_are_capped_and_get_subjects_of_their_own() {
+        assert_eq!(dev_token_ttl(3600, false), Ok(3600));
+        assert_eq!(dev_token_ttl(MAX_DEV_TOKEN_TTL_SECONDS, false), Ok(43_200));
+        let e = dev_token_ttl(MAX_DEV_TOKEN_TTL_SECONDS + 1, false).expect_err("capped");
+        assert!(e.contains("--allow-long-ttl"), "{e}");
+        assert_eq!(dev_token_ttl(86_400, true), Ok(86_400));
+        assert!(dev_token_ttl(0, true).is_err());
+        let (a, b) = (dev_token_subject("la_admin"), dev_token_subject("la_admin"));
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with("la_admin-") && a.len() == "la_admin-".len() + 12,
+            "{a}"
+        );
     }
 
     #[test]

@@ -35,15 +35,20 @@ enum Command {
         /// The team of a team_manager or practitioner.
         #[arg(long)]
         team: Option<uuid::Uuid>,
-        /// The subject (for a practitioner: the worker's subject).
-        #[arg(long)]
+        /// The subject (for a practitioner or manager: the worker's
+        /// subject); default `<role>-<random>`, a new one for every token.
+        #[arg(long, alias = "subject")]
         sub: Option<String>,
         /// Display name.
         #[arg(long)]
         name: Option<String>,
-        /// Lifetime in seconds.
+        /// Lifetime in seconds (at most 43200, 12 hours, without
+        /// --allow-long-ttl).
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
+        /// Allow a lifetime over 12 hours.
+        #[arg(long)]
+        allow_long_ttl: bool,
     },
     /// Import the register of schools from a GIAS extract (CSV, UTF-8 or
     /// Windows-1252); prints the summary as JSON.
@@ -85,6 +90,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Whatever SCT_ENV says: development credentials only on loopback.
+    if let Command::Serve = cli.command {
+        if let Err(e) = settings.check_serve() {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,13 +209,15 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             sub,
             name,
             ttl,
+            allow_long_ttl,
         } => {
+            let ttl = sct_api::config::dev_token_ttl(ttl, allow_long_ttl)?;
             let role = Role::parse(&role).ok_or(
                 "unknown role: use la_admin, team_manager, practitioner, school or integration",
             )?;
             let keys = JwtKeys::load(&settings)?;
             let token = keys.issue(&TokenSpec {
-                subject: sub.unwrap_or_else(|| format!("dev-{}", role.as_str())),
+                subject: sub.unwrap_or_else(|| sct_api::config::dev_token_subject(role.as_str())),
                 role,
                 name: name.unwrap_or_else(|| format!("Development {}", role.as_str())),
                 schools,

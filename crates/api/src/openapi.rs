@@ -262,3 +262,103 @@ mod tests {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 }
+
+/// The date bound over the real contract (`crate::http::dates`): here, since
+/// the document is built here and `http` must not use `openapi`.
+#[cfg(test)]
+mod date_bound_tests {
+    use crate::http::dates::{DateFields, OUT_OF_RANGE};
+    use crate::http::error::ErrorCode;
+    use serde_json::json;
+
+    fn fields() -> DateFields {
+        DateFields::from_document(&super::document())
+    }
+
+    #[test]
+    fn every_date_of_the_contract_is_found() {
+        let all = fields().describe();
+        for expected in [
+            "POST /api/v1/referrals consent.given_on",
+            "POST /api/v1/referrals child.date_of_birth",
+            "POST /api/v1/referrals/{id}/sessions held_on",
+            "POST /api/v1/referrals/{id}/reviews reviewed_on",
+            "POST /api/v1/practice-sessions actions[].due_on",
+            "GET /api/v1/referrals ?updated_since",
+            "GET /api/v1/audit-events ?from",
+            "GET /api/v1/reports/referrals ?to",
+            "GET /oruk/services ?modified_after",
+        ] {
+            assert!(all.iter().any(|l| l == expected), "{expected} in {all:#?}");
+        }
+        // Every operation of the contract with a date, and no more: the
+        // count moves when a date field is added, which is the point.
+        assert!(all.len() >= 40, "{all:#?}");
+    }
+
+    #[test]
+    fn bodies_name_each_field_outside_the_bound() {
+        let f = fields();
+        let body = json!({"held_on": "2026-01-01", "actions": [
+            {"due_on": "2026-02-01"}, {"due_on": "-5000-01-01"}
+        ]});
+        let e = f
+            .check_body("POST", "/api/v1/practice-sessions", &body)
+            .expect_err("out of range");
+        assert_eq!(e.code, ErrorCode::ValidationFailed);
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].field, "actions[1].due_on");
+        assert_eq!(e.errors[0].code, OUT_OF_RANGE);
+        let fine = json!({"held_on": "2026-01-01", "actions": []});
+        assert!(f
+            .check_body("POST", "/api/v1/practice-sessions", &fine)
+            .is_ok());
+        // Unparseable values are the deserializer's to name; other routes
+        // and methods are untouched.
+        let odd = json!({"held_on": "soon"});
+        assert!(f
+            .check_body("POST", "/api/v1/practice-sessions", &odd)
+            .is_ok());
+        let bad = json!({"held_on": "0000-01-01"});
+        assert!(f.check_body("POST", "/api/v1/zones", &bad).is_ok());
+    }
+
+    #[test]
+    fn queries_name_the_parameter() {
+        let f = fields();
+        let e = f
+            .check_query(
+                "GET",
+                "/api/v1/referrals",
+                "updated_since=-5000-01-01T00:00:00Z",
+            )
+            .expect_err("out of range");
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+        assert_eq!(e.errors[0].field, "updated_since");
+        assert_eq!(e.errors[0].code, OUT_OF_RANGE);
+        let e = f
+            .check_query(
+                "GET",
+                "/oruk/services",
+                "modified_after=%2B275760-01-01T00:00:00Z",
+            )
+            .expect_err("unparseable");
+        assert_eq!(e.errors[0].field, "modified_after");
+        assert_eq!(e.errors[0].code, "invalid_value");
+        let e = f
+            .check_query(
+                "GET",
+                "/api/v1/reports/referrals",
+                "by=zone&from=0000-01-01",
+            )
+            .expect_err("year 0");
+        assert_eq!(e.errors[0].field, "from");
+        assert!(f
+            .check_query(
+                "GET",
+                "/api/v1/referrals",
+                "updated_since=2026-01-01T00:00:00Z&limit=5"
+            )
+            .is_ok());
+    }
+}

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod eligibility;
 pub mod ids;
 pub mod indes;
+pub mod precondition;
 pub mod referral;
 pub mod retention;
 pub mod role;
@@ -31,6 +32,7 @@ pub use eligibility::{
 };
 pub use ids::{ChildId, ReferralId, TeamId, WorkerId, ZoneId};
 pub use indes::{IndesArea, IndesEntry, IndesError, IndesProfile, IndesScale};
+pub use precondition::VersionMatch;
 pub use referral::{
     Action, ClosureOutcome, ReferralState, Request as TransitionRequest, Status, Transition,
     TransitionError,

@@ -283,7 +283,7 @@ impl From<diesel::result::Error> for ResolveError {
 pub async fn resolve_conflict(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     use_submitted: bool,
     note: Option<&str>,
     actor: &str,
@@ -296,7 +296,7 @@ pub async fn resolve_conflict(
             .select(ConflictRow::as_select())
             .first(c)
             .await?;
-        if row.version != expected_version {
+        if !expected_version.matches(row.version) {
             return Err(ResolveError::VersionMismatch);
         }
         if row.status != "open" {

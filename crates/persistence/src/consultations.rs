@@ -153,14 +153,18 @@ pub async fn create(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     change: &ConsultationChange,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ConsultationRow>> {
     Ok(diesel::update(
-        consultations::table
-            .find(id)
-            .filter(consultations::version.eq(expected_version)),
+        consultations::table.find(id).filter(
+            consultations::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         change,
@@ -207,7 +211,7 @@ impl From<StoreError> for ConvertError {
 pub async fn convert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     new: NewReferral,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -222,7 +226,7 @@ pub async fn convert(
         if let Some(r) = row.referral_id {
             return Err(ConvertError::AlreadyReferred(r));
         }
-        if row.version != expected_version {
+        if !expected_version.matches(row.version) {
             return Err(ConvertError::Stale);
         }
         let view = referrals::submit_in_tx(c, new, actor, now).await?;

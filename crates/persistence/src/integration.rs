@@ -95,21 +95,27 @@ pub async fn list_clients(
 pub async fn set_client_schools(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     schools: &[String],
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    Ok(
-        diesel::update(ic::table.find(id).filter(ic::version.eq(expected_version)))
-            .set((
-                ic::schools.eq(schools.to_vec()),
-                ic::updated_at.eq(now()),
-                ic::version.eq(ic::version + 1),
-            ))
-            .returning(IntegrationClientRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?,
+    Ok(diesel::update(
+        ic::table.find(id).filter(
+            ic::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
+    .set((
+        ic::schools.eq(schools.to_vec()),
+        ic::updated_at.eq(now()),
+        ic::version.eq(ic::version + 1),
+    ))
+    .returning(IntegrationClientRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Makes `new_hash` the client's secret and keeps the current one valid
@@ -122,11 +128,17 @@ pub async fn set_client_schools(
 pub async fn rotate_client_secret(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     new_hash: &str,
     previous_until: Option<DateTime<Utc>>,
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    let target = ic::table.find(id).filter(ic::version.eq(expected_version));
+    let target = ic::table.find(id).filter(
+        ic::version
+            .eq_any(expected_version.versions())
+            .or(expected_version
+                .is_any()
+                .into_sql::<diesel::sql_types::Bool>()),
+    );
     let common = (
         ic::secret_hash.eq(new_hash),
         ic::updated_at.eq(now()),
@@ -169,22 +181,28 @@ pub async fn rotate_client_secret(
 pub async fn expire_previous_secret(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    Ok(
-        diesel::update(ic::table.find(id).filter(ic::version.eq(expected_version)))
-            .set((
-                ic::previous_secret_hash.eq(None::<String>),
-                ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
-                ic::token_version.eq(ic::token_version + 1),
-                ic::updated_at.eq(now()),
-                ic::version.eq(ic::version + 1),
-            ))
-            .returning(IntegrationClientRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?,
+    Ok(diesel::update(
+        ic::table.find(id).filter(
+            ic::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
+    .set((
+        ic::previous_secret_hash.eq(None::<String>),
+        ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
+        ic::token_version.eq(ic::token_version + 1),
+        ic::updated_at.eq(now()),
+        ic::version.eq(ic::version + 1),
+    ))
+    .returning(IntegrationClientRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Revokes the client: its secrets stop working and the token version moves
@@ -196,22 +214,28 @@ pub async fn expire_previous_secret(
 pub async fn revoke_client(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<IntegrationClientRow>> {
     let now = now();
-    Ok(
-        diesel::update(ic::table.find(id).filter(ic::version.eq(expected_version)))
-            .set((
-                ic::revoked_at.eq(Some(now)),
-                ic::token_version.eq(ic::token_version + 1),
-                ic::updated_at.eq(now),
-                ic::version.eq(ic::version + 1),
-            ))
-            .returning(IntegrationClientRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?,
+    Ok(diesel::update(
+        ic::table.find(id).filter(
+            ic::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
+    .set((
+        ic::revoked_at.eq(Some(now)),
+        ic::token_version.eq(ic::token_version + 1),
+        ic::updated_at.eq(now),
+        ic::version.eq(ic::version + 1),
+    ))
+    .returning(IntegrationClientRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// The state a client's token is checked against; `None` for no such client.

@@ -63,13 +63,17 @@ pub async fn create_zone(
 pub async fn rename_zone(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     name: &str,
 ) -> StoreResult<Option<ZoneRow>> {
     let updated = diesel::update(
-        zones::table
-            .find(id)
-            .filter(zones::version.eq(expected_version)),
+        zones::table.find(id).filter(
+            zones::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         zones::name.eq(name),
@@ -154,14 +158,18 @@ pub async fn create_team(
 pub async fn update_team(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     name: &str,
     operational_from: NaiveDate,
 ) -> StoreResult<Option<TeamRow>> {
     Ok(diesel::update(
-        teams::table
-            .find(id)
-            .filter(teams::version.eq(expected_version)),
+        teams::table.find(id).filter(
+            teams::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         teams::name.eq(name),
@@ -306,7 +314,7 @@ pub async fn update_worker(
     conn: &mut AsyncPgConnection,
     team: Uuid,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     name: &str,
     caseload_cap: i32,
     active: bool,
@@ -315,7 +323,13 @@ pub async fn update_worker(
         workers::table
             .filter(workers::team_id.eq(team))
             .filter(workers::id.eq(id))
-            .filter(workers::version.eq(expected_version)),
+            .filter(
+                workers::version
+                    .eq_any(expected_version.versions())
+                    .or(expected_version
+                        .is_any()
+                        .into_sql::<diesel::sql_types::Bool>()),
+            ),
     )
     .set((
         workers::name.eq(name),
@@ -407,13 +421,17 @@ pub async fn create_school(
 pub async fn set_school_zone(
     conn: &mut AsyncPgConnection,
     urn: &str,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     zone: Option<Uuid>,
 ) -> StoreResult<Option<SchoolRow>> {
     Ok(diesel::update(
-        schools::table
-            .find(urn)
-            .filter(schools::version.eq(expected_version)),
+        schools::table.find(urn).filter(
+            schools::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         schools::zone_id.eq(zone),

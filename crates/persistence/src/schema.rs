@@ -637,6 +637,7 @@ diesel::table! {
         created_at -> Timestamptz,
         version -> Int4,
         updated_at -> Nullable<Timestamptz>,
+        attendance_version -> Int4,
     }
 }
 

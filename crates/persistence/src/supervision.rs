@@ -148,14 +148,18 @@ pub async fn create_partner(
 pub async fn update_partner(
     conn: &mut AsyncPgConnection,
     row: PartnerRow,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     zones: Vec<Uuid>,
 ) -> StoreResult<Option<PartnerView>> {
     conn.transaction(async |c| {
         let updated = diesel::update(
-            partners::table
-                .find(row.id)
-                .filter(partners::version.eq(expected_version)),
+            partners::table.find(row.id).filter(
+                partners::version
+                    .eq_any(expected_version.versions())
+                    .or(expected_version
+                        .is_any()
+                        .into_sql::<diesel::sql_types::Bool>()),
+            ),
         )
         .set((
             partners::name.eq(&row.name),
@@ -581,15 +585,19 @@ pub async fn set_action_done(
     conn: &mut AsyncPgConnection,
     session: Uuid,
     action: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     done: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<PracticeView>> {
     conn.transaction(async |c| {
         let bumped = diesel::update(
-            practice_sessions::table
-                .find(session)
-                .filter(practice_sessions::version.eq(expected_version)),
+            practice_sessions::table.find(session).filter(
+                practice_sessions::version
+                    .eq_any(expected_version.versions())
+                    .or(expected_version
+                        .is_any()
+                        .into_sql::<diesel::sql_types::Bool>()),
+            ),
         )
         .set((
             practice_sessions::version.eq(practice_sessions::version + 1),
@@ -623,7 +631,7 @@ pub async fn set_action_done(
 pub async fn update_practice(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     new: NewPractice,
     now: DateTime<Utc>,
 ) -> Result<Option<PracticeView>, PracticeError> {
@@ -633,7 +641,13 @@ pub async fn update_practice(
             practice_sessions::table
                 .find(id)
                 .filter(practice_sessions::zone_id.eq(new.zone_id))
-                .filter(practice_sessions::version.eq(expected_version)),
+                .filter(
+                    practice_sessions::version
+                        .eq_any(expected_version.versions())
+                        .or(expected_version
+                            .is_any()
+                            .into_sql::<diesel::sql_types::Bool>()),
+                ),
         )
         .set((
             practice_sessions::kind.eq(&new.kind),

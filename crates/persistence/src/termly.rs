@@ -296,7 +296,7 @@ pub async fn offer_zone(
 pub async fn save(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     state: &TermlyState,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<TermlyView>> {
@@ -313,9 +313,13 @@ pub async fn save(
                 .await
                 .optional()?;
             let row: Option<TermlyRow> = diesel::update(
-                termly_conversations::table
-                    .find(id)
-                    .filter(termly_conversations::version.eq(expected_version)),
+                termly_conversations::table.find(id).filter(
+                    termly_conversations::version
+                        .eq_any(expected_version.versions())
+                        .or(expected_version
+                            .is_any()
+                            .into_sql::<diesel::sql_types::Bool>()),
+                ),
             )
             .set((
                 state,

@@ -160,13 +160,19 @@ pub struct SubscriptionChange<'a> {
 pub async fn update_subscription(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     change: &SubscriptionChange<'_>,
 ) -> StoreResult<Option<SubscriptionRow>> {
     use webhook_subscriptions as s;
     let current: Option<SubscriptionRow> = s::table
         .find(id)
-        .filter(s::version.eq(expected_version))
+        .filter(
+            s::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        )
         .for_update()
         .select(SubscriptionRow::as_select())
         .first(conn)
@@ -214,12 +220,16 @@ pub async fn update_subscription(
 pub async fn delete_subscription(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<bool> {
     let n = diesel::delete(
-        webhook_subscriptions::table
-            .find(id)
-            .filter(webhook_subscriptions::version.eq(expected_version)),
+        webhook_subscriptions::table.find(id).filter(
+            webhook_subscriptions::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .execute(conn)
     .await?;

@@ -473,7 +473,7 @@ pub struct Caller {
     /// `POST /oauth/token`.
     pub client_version: Option<i32>,
     /// For a team role: the active worker record of the subject, once
-    /// resolved (`access::team_member`); `team_id` is then that worker's team
+    /// resolved (`team_member`); `team_id` is then that worker's team
     /// or, when the token names no worker of its team, none.
     pub worker_id: Option<Uuid>,
 }
@@ -535,7 +535,7 @@ impl Caller {
 /// Integration tokens without `client_version` were signed directly by the
 /// identity provider (or `sct token`) and are trusted like any other token.
 /// A team role's token is matched to its worker record the same way
-/// (`access::team_member`): a deactivated worker is refused here, on every
+/// (`team_member`): a deactivated worker is refused here, on every
 /// operation.
 impl FromRequest for Caller {
     type Error = ApiError;
@@ -567,7 +567,7 @@ impl FromRequest for Caller {
                 let state = state.ok_or_else(|| {
                     ApiError::new(ErrorCode::Internal, "authentication is not configured")
                 })?;
-                return crate::http::access::team_member(caller, &state.db).await;
+                return team_member(caller, &state.db).await;
             }
             Ok(caller)
         })
@@ -633,4 +633,37 @@ impl AuditCaller {
             client_id: caller.client_version.map(|_| caller.subject.clone()),
         }
     }
+}
+
+/// Resolves a team role's token to its worker record, the one place that
+/// decides what a team manager or practitioner reaches
+/// (docs/adr/0007-practitioner-scope.md): the record with the token's
+/// subject must be active (403 `worker_deactivated` otherwise) and of the
+/// token's team; a token whose subject is no worker, or a worker of another
+/// team, keeps no team and reaches nothing. Run once per request by the
+/// `Caller` extractor; `scope_of` and `reach_of` read its result.
+///
+/// # Errors
+/// `WorkerDeactivated`; the database's errors.
+pub async fn team_member(caller: Caller, db: &sct_persistence::Db) -> Result<Caller, ApiError> {
+    let mut conn = db.conn().await?;
+    let worker =
+        sct_persistence::organisation::worker_by_subject(&mut conn, &caller.subject).await?;
+    Ok(match worker {
+        Some(w) if !w.active => {
+            return Err(ApiError::new(
+                ErrorCode::WorkerDeactivated,
+                "the worker record of this token is deactivated",
+            ))
+        }
+        Some(w) if Some(w.team_id) == caller.team_id => Caller {
+            worker_id: Some(w.id),
+            ..caller
+        },
+        _ => Caller {
+            team_id: None,
+            worker_id: None,
+            ..caller
+        },
+    })
 }

@@ -1,6 +1,7 @@
 //! Extractors that answer in problem+json: JSON bodies that name the bad
 //! field, `If-Match`, paging, and the request id.
 
+use crate::http::dates::DateFields;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
@@ -13,6 +14,7 @@ use actix_web::HttpRequest;
 use base64::Engine;
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
+use sct_domain::VersionMatch;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::Digest;
@@ -152,6 +154,11 @@ impl FromRequest for RawJson {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
+        let dates = req
+            .app_data::<web::Data<DateFields>>()
+            .cloned()
+            .zip(req.match_pattern())
+            .map(|(fields, route)| (fields, req.method().to_string(), route));
         let mut payload = payload.take();
         let req = req.clone();
         Box::pin(async move {
@@ -176,7 +183,17 @@ impl FromRequest for RawJson {
             // The write kernel's idempotency fingerprint covers these bytes.
             req.extensions_mut()
                 .insert(BodyDigest(Sha256::digest(&body).into()));
-            Ok(RawJson(body.freeze()))
+            let body = body.freeze();
+            if let Some((fields, method, route)) = &dates {
+                // The one date bound (crate::http::dates); a body that is
+                // not JSON, or too deep, is left to `parse_json` to refuse.
+                if check_json_shape(&body).is_ok() {
+                    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+                        fields.check_body(method, route, &value)?;
+                    }
+                }
+            }
+            Ok(RawJson(body))
         })
     }
 }
@@ -267,16 +284,17 @@ fn strip_position(msg: &str) -> String {
     msg.split(" at line ").next().unwrap_or(msg).to_owned()
 }
 
-/// The version an `If-Match` header names, if any.
-#[derive(Debug, Clone, Copy)]
-pub struct IfMatch(pub Option<i32>);
+/// What an `If-Match` header accepts, if it was sent: `*`, or the
+/// versions of the strong tags it lists (RFC 9110 §13.1.1).
+#[derive(Debug, Clone)]
+pub struct IfMatch(pub Option<VersionMatch>);
 
 impl IfMatch {
-    /// The version the client expects.
+    /// The condition the client sets.
     ///
     /// # Errors
     /// `IfMatchRequired` when the header was absent.
-    pub fn required(self) -> Result<i32, ApiError> {
+    pub fn required(self) -> Result<VersionMatch, ApiError> {
         self.0.ok_or_else(|| {
             ApiError::new(
                 ErrorCode::IfMatchRequired,
@@ -296,17 +314,15 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let v = req.headers().get(header::IF_MATCH).map(|h| {
-            h.to_str()
-                .ok()
-                .map(|s| s.trim().trim_start_matches("W/"))
-                .and_then(|s| s.strip_prefix("\"v"))
-                .and_then(|s| s.strip_suffix('"'))
-                .and_then(|s| s.parse::<i32>().ok())
-                // An unparseable tag matches no version.
-                .unwrap_or(-1)
-        });
-        std::future::ready(Ok(IfMatch(v)))
+        // Several header lines are one comma-separated list; a value that is
+        // not text names no tag of ours and matches nothing.
+        let lines: Vec<&str> = req
+            .headers()
+            .get_all(header::IF_MATCH)
+            .map(|h| h.to_str().unwrap_or(""))
+            .collect();
+        let condition = (!lines.is_empty()).then(|| VersionMatch::parse(&lines.join(", ")));
+        std::future::ready(Ok(IfMatch(condition)))
     }
 }
 

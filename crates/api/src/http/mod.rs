@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod dates;
 pub mod docs;
 pub mod error;
 pub mod extract;

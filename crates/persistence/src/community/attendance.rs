@@ -1,7 +1,7 @@
 //! Attendance at programme sessions, and lookups for the feed.
 
 use super::model::{AttendanceRow, HubRow, SessionRow};
-use crate::schema::{family_hubs, programme_attendance, programme_enrolments};
+use crate::schema::{family_hubs, programme_attendance, programme_enrolments, programme_sessions};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,6 +14,8 @@ use uuid::Uuid;
 pub enum AttendanceError {
     #[error("enrolment {0} does not hold a place on this programme")]
     NotEnrolled(usize),
+    #[error("the attendance is at version {current}")]
+    VersionMismatch { current: i32 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -25,22 +27,46 @@ impl From<diesel::result::Error> for AttendanceError {
 }
 
 /// Records (or corrects) attendance at a session for families holding a
-/// place (enrolled or completed), in one transaction.
+/// place (enrolled or completed), in one transaction, if the session's
+/// attendance version matches `expected` (If-Match); the version moves on.
+/// Returns the session's attendance and its new version.
 ///
 /// # Errors
-/// `NotEnrolled(index)` naming the first entry that is not.
+/// `VersionMismatch` with the current version; `NotEnrolled(index)` naming
+/// the first entry that is not.
 pub async fn record_attendance(
     conn: &mut AsyncPgConnection,
     session: &SessionRow,
+    expected: sct_domain::VersionMatch,
     entries: &[(Uuid, String)],
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<AttendanceRow>, AttendanceError> {
+) -> Result<(Vec<AttendanceRow>, i32), AttendanceError> {
     let programme = session.programme_id;
     let session_id = session.id;
     let actor = actor.to_owned();
     let entries = entries.to_vec();
     conn.transaction(async |c| {
+        let moved: Option<i32> = diesel::update(
+            programme_sessions::table.find(session_id).filter(
+                programme_sessions::attendance_version
+                    .eq_any(expected.versions())
+                    .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
+            ),
+        )
+        .set(programme_sessions::attendance_version.eq(programme_sessions::attendance_version + 1))
+        .returning(programme_sessions::attendance_version)
+        .get_result(c)
+        .await
+        .optional()?;
+        let Some(version) = moved else {
+            let current: i32 = programme_sessions::table
+                .find(session_id)
+                .select(programme_sessions::attendance_version)
+                .first(c)
+                .await?;
+            return Err(AttendanceError::VersionMismatch { current });
+        };
         let ids: Vec<Uuid> = entries.iter().map(|e| e.0).collect();
         let holding: Vec<Uuid> = programme_enrolments::table
             .filter(programme_enrolments::programme_id.eq(programme))
@@ -74,12 +100,13 @@ pub async fn record_attendance(
                 .execute(c)
                 .await?;
         }
-        Ok(programme_attendance::table
+        let rows = programme_attendance::table
             .filter(programme_attendance::session_id.eq(session_id))
             .order(programme_attendance::enrolment_id)
             .select(AttendanceRow::as_select())
             .load(c)
-            .await?)
+            .await?;
+        Ok((rows, version))
     })
     .await
 }

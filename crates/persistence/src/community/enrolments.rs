@@ -168,7 +168,7 @@ pub async fn act_on_enrolment(
     conn: &mut AsyncPgConnection,
     programme: Uuid,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     action: EnrolmentAction,
     now: DateTime<Utc>,
 ) -> Result<(EnrolmentRow, Vec<Uuid>), CommunityError> {
@@ -181,7 +181,7 @@ pub async fn act_on_enrolment(
             .select(EnrolmentRow::as_select())
             .first(c)
             .await?;
-        if current.version != expected_version {
+        if !expected_version.matches(current.version) {
             return Err(CommunityError::Stale);
         }
         let from = EnrolmentStatus::parse(&current.status).unwrap_or(EnrolmentStatus::Cancelled);

@@ -62,16 +62,20 @@ pub async fn create_hub(conn: &mut AsyncPgConnection, row: &HubRow) -> StoreResu
 pub async fn update_hub(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     name: &str,
     address: &str,
     postcode: &str,
     zone: Uuid,
 ) -> StoreResult<Option<HubRow>> {
     Ok(diesel::update(
-        family_hubs::table
-            .find(id)
-            .filter(family_hubs::version.eq(expected_version)),
+        family_hubs::table.find(id).filter(
+            family_hubs::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         family_hubs::name.eq(name),

@@ -74,6 +74,8 @@ pub struct SessionRow {
     pub created_at: DateTime<Utc>,
     pub version: i32,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Version of the session's attendance (its own ETag), 1 before any.
+    pub attendance_version: i32,
 }
 
 /// The fields a session correction changes.

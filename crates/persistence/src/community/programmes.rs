@@ -305,14 +305,14 @@ pub(crate) async fn promote(
 pub async fn update_programme(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     change: &ProgrammeChange,
     now: DateTime<Utc>,
 ) -> Result<ProgrammeView, CommunityError> {
     let row = conn
         .transaction(async |c| {
             let current = lock_programme(c, id).await?;
-            if current.version != expected_version {
+            if !expected_version.matches(current.version) {
                 return Err(CommunityError::Stale);
             }
             let enrolled = enrolled_count(c, id).await?;
@@ -344,14 +344,14 @@ pub async fn update_programme(
 pub async fn set_programme_status(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     to: ProgrammeStatus,
     now: DateTime<Utc>,
 ) -> Result<ProgrammeView, CommunityError> {
     let row = conn
         .transaction(async |c| {
             let current = lock_programme(c, id).await?;
-            if current.version != expected_version {
+            if !expected_version.matches(current.version) {
                 return Err(CommunityError::Stale);
             }
             let sessions: i64 = programme_sessions::table

@@ -99,7 +99,7 @@ pub async fn update_session(
     conn: &mut AsyncPgConnection,
     programme: Uuid,
     id: Uuid,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     change: &SessionChange,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -112,7 +112,7 @@ pub async fn update_session(
             .for_update()
             .first(c)
             .await?;
-        if current.version != expected_version {
+        if !expected_version.matches(current.version) {
             return Err(CommunityError::Stale);
         }
         let attended: bool = diesel::select(diesel::dsl::exists(

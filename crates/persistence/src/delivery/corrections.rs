@@ -36,7 +36,7 @@ pub async fn correct_session(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     scope: &Scope,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     fix: SessionCorrection,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -91,9 +91,13 @@ pub async fn correct_session(
             }
         }
         let n = diesel::update(
-            delivery_sessions::table
-                .find(id)
-                .filter(delivery_sessions::version.eq(expected_version)),
+            delivery_sessions::table.find(id).filter(
+                delivery_sessions::version
+                    .eq_any(expected_version.versions())
+                    .or(expected_version
+                        .is_any()
+                        .into_sql::<diesel::sql_types::Bool>()),
+            ),
         )
         .set((
             delivery_sessions::held_on.eq(fix.held_on),
@@ -169,7 +173,7 @@ pub async fn correct_review(
     referral: Uuid,
     id: Uuid,
     scope: &Scope,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     reviewed_on: NaiveDate,
     notes: Option<String>,
     ratings: Vec<(Uuid, i64)>,
@@ -192,7 +196,7 @@ pub async fn correct_review(
         let n = diesel::update(
             plan_reviews::table
                 .find(id)
-                .filter(plan_reviews::version.eq(expected_version)),
+                .filter(plan_reviews::version.eq_any(expected_version.versions()).or(expected_version.is_any().into_sql::<diesel::sql_types::Bool>())),
         )
         .set((
             plan_reviews::reviewed_on.eq(reviewed_on),

@@ -86,12 +86,16 @@ pub async fn create_intervention(
 pub async fn update_intervention(
     c: &mut AsyncPgConnection,
     row: &InterventionRow,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<InterventionRow>> {
     Ok(diesel::update(
-        interventions::table
-            .find(row.id)
-            .filter(interventions::version.eq(expected_version)),
+        interventions::table.find(row.id).filter(
+            interventions::version
+                .eq_any(expected_version.versions())
+                .or(expected_version
+                    .is_any()
+                    .into_sql::<diesel::sql_types::Bool>()),
+        ),
     )
     .set((
         interventions::name.eq(&row.name),

@@ -201,7 +201,7 @@ pub async fn put_plan(
     conn: &mut AsyncPgConnection,
     referral: Uuid,
     scope: &Scope,
-    expected_version: Option<i32>,
+    expected_version: Option<sct_domain::VersionMatch>,
     goals: Vec<GoalInput>,
     chosen: Vec<Uuid>,
     actor: &Actor,
@@ -223,9 +223,9 @@ pub async fn put_plan(
             .first(c)
             .await
             .optional()?;
-        match (&existing, expected_version) {
+        match (&existing, &expected_version) {
             (Some(_), None) => return Err(DeliveryError::IfMatchRequired),
-            (Some(p), Some(v)) if p.version != v => {
+            (Some(p), Some(v)) if !v.matches(p.version) => {
                 return Err(DeliveryError::VersionMismatch { current: p.version })
             }
             (None, Some(_)) => return Err(DeliveryError::VersionMismatch { current: 0 }),

@@ -152,7 +152,7 @@ pub struct ActContext<'a> {
     pub actor: &'a Actor,
     pub role: sct_domain::Role,
     pub scope: &'a Scope,
-    pub expected_version: i32,
+    pub expected_version: sct_domain::VersionMatch,
     pub now: DateTime<Utc>,
     /// The policy's reopen window; only a reopen reads it.
     pub reopen_window_days: u32,
@@ -186,7 +186,7 @@ pub(crate) async fn act_in_tx(
     if !in_scope(c, &row, ctx.scope).await? {
         return Err(ActError::NotFound);
     }
-    if row.version != ctx.expected_version {
+    if !ctx.expected_version.matches(row.version) {
         return Err(ActError::VersionMismatch {
             current: row.version,
         });

@@ -109,7 +109,7 @@ pub async fn change_co_workers(
     id: Uuid,
     change: CoWorkerChange,
     scope: &Scope,
-    expected_version: i32,
+    expected_version: sct_domain::VersionMatch,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReferralView, CoWorkerError> {
@@ -123,7 +123,7 @@ pub async fn change_co_workers(
         if !in_scope(c, &row, scope).await? {
             return Err(CoWorkerError::NotFound);
         }
-        if row.version != expected_version {
+        if !expected_version.matches(row.version) {
             return Err(CoWorkerError::VersionMismatch {
                 current: row.version,
             });

@@ -6,7 +6,10 @@ use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
+use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
+use crate::http::respond::ok;
+use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::write::write;
@@ -100,11 +103,11 @@ pub(crate) fn attendance(session: Uuid, rows: Vec<AttendanceRow>) -> SessionAtte
     tag = "Community",
     summary = "Record attendance at a session",
     operation_id = "record_attendance",
-    description = "The zone's team or la_admin. Each record names an enrolment holding a place (enrolled or completed); recording a family again corrects its record.",
-    params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id")),
+    description = "The zone's team or la_admin, with If-Match (428 without, 412 when stale): the ETag of the session's attendance as last read (`GET` of this path; `\"v1\"` before anything is recorded; `*` for any). Each record names an enrolment holding a place (enrolled or completed); recording a family again corrects its record. The attendance's version moves on; the session's own ETag does not.",
+    params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id"), ("If-Match" = String, Header, description = "ETag of the session's attendance as last read")),
     request_body(content = AttendanceInput, content_type = "application/json"),
     responses(
-        (status = 200, description = "The session's attendance", body = SessionAttendance),
+        (status = 200, description = "The session's attendance", body = SessionAttendance, headers(("ETag" = String, description = "Version tag of the attendance"))),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     ),
@@ -114,6 +117,7 @@ pub async fn record_attendance(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
     body: JsonBody<AttendanceInput>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -121,6 +125,7 @@ pub async fn record_attendance(
     writable_programme(&state, &caller, id).await?;
     let b = body.0;
     validate(&b)?;
+    let expected = if_match.required()?;
     write(&state, &req, move |conn| {
         Box::pin(async move {
             let session = repo::get_session(conn, id, sid).await?;
@@ -140,9 +145,10 @@ pub async fn record_attendance(
                 .iter()
                 .map(|r| (r.enrolment_id, r.status.as_str().to_owned()))
                 .collect();
-            let rows = repo::record_attendance(
+            let (rows, version) = repo::record_attendance(
                 conn,
                 &session,
+                expected,
                 &entries,
                 &caller.subject,
                 sct_persistence::now(),
@@ -154,12 +160,10 @@ pub async fn record_attendance(
                     "not_enrolled",
                     "no enrolment holding a place on this programme",
                 )]),
+                AttendanceError::VersionMismatch { .. } => stale(),
                 AttendanceError::Store(s) => s.into(),
             })?;
-            Ok(Written::json(
-                actix_web::http::StatusCode::OK,
-                &attendance(sid, rows),
-            ))
+            Ok(Written::ok(version, &attendance(sid, rows)))
         })
     })
     .await
@@ -170,10 +174,10 @@ pub async fn record_attendance(
     tag = "Community",
     summary = "Read attendance at a session",
     operation_id = "get_attendance",
-    description = "The zone's team or la_admin.",
+    description = "The zone's team or la_admin. The ETag is the attendance's version, to send as If-Match when recording.",
     params(("id" = Uuid, Path, description = "Programme id"), ("session_id" = Uuid, Path, description = "Session id")),
     responses(
-        (status = 200, description = "The session's attendance", body = SessionAttendance),
+        (status = 200, description = "The session's attendance", body = SessionAttendance, headers(("ETag" = String, description = "Version tag of the attendance"))),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     ),
@@ -187,7 +191,7 @@ pub async fn get_attendance(
     let (id, sid) = path.into_inner();
     writable_programme(&state, &caller, id).await?;
     let mut conn = state.db.conn().await?;
-    repo::get_session(&mut conn, id, sid).await?;
+    let session = repo::get_session(&mut conn, id, sid).await?;
     let rows = repo::attendance(&mut conn, sid).await?;
-    Ok(HttpResponse::Ok().json(attendance(sid, rows)))
+    Ok(ok(session.attendance_version, &attendance(sid, rows)))
 }

@@ -179,6 +179,7 @@ pub async fn create_programme_session(
                     created_at: sct_persistence::now(),
                     version: 1,
                     updated_at: None,
+                    attendance_version: 1,
                 },
             )
             .await?;

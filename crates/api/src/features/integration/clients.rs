@@ -339,7 +339,7 @@ pub async fn expire_previous_client_secret(
     write(&state, &req, move |conn| {
         Box::pin(async move {
             let current = ic::get_client(conn, id).await?;
-            if current.version != version {
+            if !version.matches(current.version) {
                 return Err(stale());
             }
             let now = sct_persistence::now();

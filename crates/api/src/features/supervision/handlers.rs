@@ -88,7 +88,7 @@ impl ZoneScope {
 }
 
 async fn zone_scope(caller: &Caller, conn: &mut Connection) -> Result<ZoneScope, ApiError> {
-    // A team role's team is that of its worker record (`access::team_member`).
+    // A team role's team is that of its worker record (`auth::team_member`).
     let team = match caller.role {
         Role::LaAdmin => return Ok(ZoneScope::All),
         Role::TeamManager | Role::Practitioner => caller.team_id,

@@ -1,0 +1,1 @@
+ALTER TABLE programme_sessions DROP COLUMN attendance_version;
