@@ -9,7 +9,7 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz bench db db-stop help
+.PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz multi faults bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
@@ -22,6 +22,10 @@ help:
 	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
 	@echo "make client-test   generate a Python client (openapi-python-client) and use it against a server"
 	@echo "make fuzz     Schemathesis (PyPI, pinned, in .fuzz/venv) against the contract with every role's token"
+	@echo "make multi    two release sct serve on one database behind HAProxy (Debian): If-Match and"
+	@echo "              Idempotency-Key races, webhooks once each, a process stopped under write load"
+	@echo "make faults   under write load, PostgreSQL crashes (own cluster in .pgdata-faults) and the API is"
+	@echo "              SIGKILLed: no acknowledged write lost or doubled, 503 within 5 s, back within 5 s"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
 	@echo "make bench    benchmark against pgbench and HTTP ceilings (BENCH_SCALE=small|national); see docs/performance.md"
 
@@ -91,6 +95,15 @@ client-test:
 # migrated and seeded database; FUZZ_EXAMPLES bounds the cases per operation.
 fuzz:
 	scripts/fuzz.sh
+
+# Operational tests on the release binary (tests/ops/, Python standard
+# library): several processes behind a real reverse proxy, and faults.
+# SCT_BIN=target/debug/sct runs them on another binary (no release build).
+multi: $(if $(SCT_BIN),,build)
+	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/multi.py
+
+faults: $(if $(SCT_BIN),,build)
+	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/faults.py
 
 # Not part of `make test`: seeds a large dataset (once per scale) and loads the
 # machine for a few minutes. BENCH_SCALE=small (10k referrals) or national (default).

@@ -4,7 +4,8 @@
 # Usage:
 #   scripts/db.sh url [DBNAME]             ensure a reachable server and database DBNAME
 #                                          (default: sct); print its URL (one line on stdout)
-#   scripts/db.sh stop                     stop the private cluster started by this script, if any
+#   scripts/db.sh stop [--immediate]       stop the private cluster started by this script, if any
+#                                          (--immediate: `pg_ctl stop -m immediate`, a crash)
 #   scripts/db.sh drop-prefix URL PREFIX   drop every database on URL's server whose name
 #                                          starts with PREFIX (at least 5 characters)
 #   scripts/db.sh status                   show where the private cluster is, its port, and
@@ -18,6 +19,12 @@
 #      `postgres` OS user cannot reach the checkout. It is started with pg_ctl, listens on
 #      127.0.0.1 only (trust auth, user postgres), and keeps running after this script exits
 #      until `scripts/db.sh stop`.
+#
+# SCT_PG_CLUSTER=DIR: use only the private cluster in folder DIR (created on first use, kept
+# until deleted), whatever DATABASE_URL or a server on 5432 offer; `stop` and `status` act on
+# it alone. For tests that crash PostgreSQL (make faults) without hitting the shared server.
+# SCT_PG_SERVER_OPTIONS: more server options for a private cluster this script starts (pg_ctl
+# -o syntax, after the defaults, so they win), e.g. '-c synchronous_commit=on'.
 #
 # Only results go to stdout; all diagnostics go to stderr.
 set -euo pipefail
@@ -44,12 +51,14 @@ usage() {
 Usage:
   scripts/db.sh url [DBNAME]             ensure a reachable server and database DBNAME
                                          (default: sct); print its URL on stdout
-  scripts/db.sh stop                     stop the private cluster started by this script
+  scripts/db.sh stop [--immediate]       stop the private cluster started by this script
+                                         (--immediate: pg_ctl -m immediate, a crash)
   scripts/db.sh drop-prefix URL PREFIX   drop all databases on URL's server starting with PREFIX
   scripts/db.sh status                   show the private cluster's location, port and state
 
 Server preference for `url`: $DATABASE_URL, then a password-less server on 127.0.0.1:5432,
 then a private cluster in <repo>/.pgdata (or ${TMPDIR:-/tmp}/sct-pg-<hash>).
+SCT_PG_CLUSTER=DIR: only the private cluster in DIR (for url, stop and status).
 EOF
 }
 
@@ -63,6 +72,7 @@ if command -v git >/dev/null 2>&1; then
 fi
 [[ -n $REPO ]] || REPO=$(dirname -- "$SCRIPT_DIR")
 REPO=$(cd -- "$REPO" && pwd -P)
+if [[ -n ${SCT_PG_CLUSTER:-} && $SCT_PG_CLUSTER != /* ]]; then SCT_PG_CLUSTER=$PWD/$SCT_PG_CLUSTER; fi
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -290,6 +300,10 @@ set_cluster() {
 # Candidate cluster folders, in order of preference.
 cluster_candidates() {
     local h t
+    if [[ -n ${SCT_PG_CLUSTER:-} ]]; then
+        printf '%s\n' "$SCT_PG_CLUSTER"
+        return 0
+    fi
     h=$(repo_hash)
     printf '%s\n' "$REPO/.pgdata"
     t=${TMPDIR:-/tmp}
@@ -436,6 +450,8 @@ start_cluster() {
         opts="-p $port -k $k -c listen_addresses=127.0.0.1 -c max_connections=300"
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         opts+=" -c shared_buffers=$sb"
+        # Later settings win: e.g. SCT_PG_SERVER_OPTIONS='-c synchronous_commit=on'.
+        if [[ -n ${SCT_PG_SERVER_OPTIONS:-} ]]; then opts+=" $SCT_PG_SERVER_OPTIONS"; fi
         before=$(stat -c %s -- "$LOGF" 2>/dev/null) || before=0
         log "starting PostgreSQL on 127.0.0.1:$port (data: $DATA, log: $LOGF)"
         if as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$LOGF" -w -t 60 -o "$opts" start >&2; then
@@ -544,6 +560,11 @@ cmd_url() {
     fi
     check_dbname "$db"
 
+    if [[ -n ${SCT_PG_CLUSTER:-} ]]; then
+        private_cluster_url "$db"
+        return 0
+    fi
+
     # a. DATABASE_URL
     if [[ -n ${DATABASE_URL:-} ]]; then
         ensure_psql
@@ -596,6 +617,11 @@ cmd_url() {
 }
 
 cmd_stop() {
+    local mode=fast
+    if (($# == 1)) && [[ $1 == --immediate ]]; then
+        mode=immediate
+        shift
+    fi
     (($# == 0)) || {
         usage
         exit 2
@@ -608,8 +634,8 @@ cmd_stop() {
         if pid=$(cluster_pid); then
             BINDIR=$(find_bindir) || die "pg_ctl not found"
             select_bindir_for_cluster
-            log "stopping PostgreSQL in $CDIR (pid $pid)"
-            as_pg "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >&2 ||
+            log "stopping PostgreSQL in $CDIR (pid $pid, mode $mode)"
+            as_pg "$BINDIR/pg_ctl" -D "$DATA" -m "$mode" -w -t 60 stop >&2 ||
                 die "pg_ctl stop failed for $DATA"
             stopped=1
         fi

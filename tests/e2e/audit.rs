@@ -4,7 +4,7 @@
 //! write is not acknowledged without its audit row.
 
 use reqwest::Method;
-use sct_e2e::{items, upn, TestApp};
+use sct_e2e::{items, upn, TestApp, TestDb};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -327,4 +327,65 @@ async fn nothing_is_shown_or_acknowledged_without_its_audit_row() {
         .await;
     zone.assert_problem(503, "database_unavailable");
     assert_eq!(app.db.count("zones").await, zones);
+}
+
+/// The application's database role cannot make the trail editable: the
+/// table, its sequence and its trigger function belong to `sct_audit_owner`
+/// (a role nobody logs in as) and the application keeps INSERT and SELECT.
+/// The server runs as a non-superuser role that ran the migrations itself,
+/// as docs/deployment.md describes (a superuser could do all of this).
+#[tokio::test]
+async fn the_application_role_cannot_disable_alter_or_drop_the_audit_trail() {
+    let app = TestApp::spawn_on(TestDb::new_as_app_role().await).await;
+    let me = app
+        .db
+        .sql("SELECT rolsuper, current_user::text FROM pg_roles WHERE rolname = current_user")
+        .await
+        .expect("role");
+    assert!(
+        !me[0].get::<_, bool>(0),
+        "the test must not run as a superuser"
+    );
+    let t = app.team("A09").await;
+    let r = app.submit(&t.schools[0].urn, &upn(9), 4).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let read = app
+        .get(&format!("/api/v1/referrals/{}", r.id()), &app.admin())
+        .await;
+    assert_eq!(read.status, 200);
+    let before = app.db.count("audit_events").await;
+    assert!(before >= 3, "{before}");
+    let owner = app
+        .db
+        .sql("SELECT tableowner::text FROM pg_tables WHERE tablename = 'audit_events'")
+        .await
+        .expect("owner");
+    assert_eq!(owner[0].get::<_, String>(0), "sct_audit_owner");
+    for statement in [
+        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete",
+        "ALTER TABLE audit_events DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_events_no_update_delete ON audit_events",
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger \
+         LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+        "ALTER FUNCTION audit_events_append_only() RENAME TO gone",
+        "ALTER TABLE audit_events OWNER TO CURRENT_USER",
+        "ALTER TABLE audit_events ADD COLUMN note TEXT",
+        "DROP TABLE audit_events",
+        "UPDATE audit_events SET actor = 'someone-else'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+        "SELECT setval('audit_events_id_seq', 1)",
+        "SET ROLE sct_audit_owner",
+        "CREATE TRIGGER sneaky BEFORE INSERT ON audit_events \
+         FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ] {
+        app.db.sql(statement).await.expect_err(statement);
+    }
+    assert_eq!(app.db.count("audit_events").await, before);
+    assert_eq!(
+        app.db
+            .count("audit_events WHERE actor = 'someone-else'")
+            .await,
+        0
+    );
 }

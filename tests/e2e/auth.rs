@@ -81,7 +81,7 @@ async fn a_well_formed_crafted_token_is_accepted() {
     let own = app.get(&format!("/api/v1/schools/{urn}"), &school).await;
     assert_eq!(own.status, 200, "{}", own.text);
     let manager = sign(&claims_with(
-        &json!({"role": "team_manager", "team_id": t.team.id}),
+        &json!({"role": "team_manager", "team_id": t.team.id, "sub": t.manager.subject}),
     ));
     let workers = app
         .get(&format!("/api/v1/teams/{}/workers", t.team.id), &manager)

@@ -225,18 +225,37 @@ async fn erasure_is_refused_while_a_retention_applies_unless_overridden() {
             .await,
         0
     );
+    // The append-only audit rows name the justification by id; its text is
+    // in an ordinary table that retention can delete.
     let audit = app
         .db
         .sql(&format!(
-            "SELECT details->>'justification', (details->>'override')::bool, actor_role \
+            "SELECT details->>'justification_id', (details->>'override')::bool, actor_role \
              FROM audit_events WHERE action = 'erase_child' AND subject_id = '{child}' AND outcome = 200"
         ))
         .await
         .expect("audit");
     assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].get::<_, String>(0), justification);
+    let justification_id = audit[0].get::<_, String>(0);
     assert!(audit[0].get::<_, bool>(1));
     assert_eq!(audit[0].get::<_, String>(2), "la_admin");
+    assert_eq!(
+        app.db
+            .count("audit_events WHERE details::text LIKE '%Court order%'")
+            .await,
+        0
+    );
+    let kept = app
+        .db
+        .sql(&format!(
+            "SELECT justification, child_id::text FROM erasure_justifications \
+             WHERE id = '{justification_id}'"
+        ))
+        .await
+        .expect("justification");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].get::<_, String>(0), justification);
+    assert_eq!(kept[0].get::<_, String>(1), child);
     // Counts for reports stay.
     assert_eq!(app.db.count("referrals").await, 1);
     // Twice: refused.
@@ -356,4 +375,58 @@ async fn the_retention_job_anonymises_only_what_expired_and_audits_each_step() {
     assert_eq!(more.children, 1);
     assert_eq!(child_names(&app, &recent_child).await.0, "[anonymised]");
     assert_eq!(child_names(&app, &open_child).await.0, "Sam");
+}
+
+/// An erasure's justification may name people: it is kept, like the
+/// council's other records of the decision, for the retention period after
+/// the erasure, and then the retention job deletes it (the audit row that
+/// names it by id stays).
+#[tokio::test]
+async fn the_retention_job_deletes_erasure_justifications_past_the_retention_period() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D05").await;
+    let (_, child, _) = referral(&app, &t.schools[0].urn, 7).await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/erasure"),
+            &app.admin(),
+            &json!({"override": true, "justification": "Requested by Jo Bloggs, the child's parent"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(app.db.count("erasure_justifications").await, 1);
+    let actor = Actor {
+        subject: "sct-retention".into(),
+        role: "system".into(),
+        request_id: None,
+        client_id: None,
+    };
+    let policy = RetentionPolicy { closed_years: 6 };
+    let mut conn = app.pool.conn().await.expect("conn");
+    let now = sct_persistence::now();
+    let soon = run_retention(&mut conn, policy, now, false, &actor)
+        .await
+        .expect("run");
+    assert_eq!(soon.justifications, 0);
+    assert_eq!(app.db.count("erasure_justifications").await, 1);
+    let later = now + chrono::Duration::days(7 * 366);
+    let dry = run_retention(&mut conn, policy, later, true, &actor)
+        .await
+        .expect("dry run");
+    assert_eq!(dry.justifications, 1);
+    assert_eq!(app.db.count("erasure_justifications").await, 1);
+    let done = run_retention(&mut conn, policy, later, false, &actor)
+        .await
+        .expect("run");
+    assert_eq!(done.justifications, 1);
+    assert_eq!(app.db.count("erasure_justifications").await, 0);
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "audit_events WHERE action = 'erase_child' AND subject_id = '{child}' \
+                 AND details ? 'justification_id'"
+            ))
+            .await,
+        1
+    );
 }

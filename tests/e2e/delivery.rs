@@ -287,10 +287,21 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
     )
     .await;
     let retired = add_intervention(&app, "Retired", "group", &["deafness"], false).await;
-    let (id, _) = active_referral(&app, &t, 0, 1).await;
+    let (id, etag) = active_referral(&app, &t, 0, 1).await;
     let path = format!("/api/v1/referrals/{id}/plan");
-    // A colleague of the allocated practitioner, in the same team.
+    // A colleague of the allocated practitioner, in the same team, whom the
+    // manager made a co-worker (docs/adr/0007-practitioner-scope.md).
     let colleague = app.practitioner(&t, 1);
+    let co_worker = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/referrals/{id}/co-workers"),
+            Some(&app.manager(&t)),
+            Some(&json!({"worker_id": t.practitioners[1].id})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_status(&co_worker, 200);
 
     app.get(&path, &colleague)
         .await

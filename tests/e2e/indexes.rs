@@ -311,7 +311,7 @@ async fn every_list_query_is_index_backed() {
             filter: ListFilter::default(),
             order: ListOrder::Created,
             after: None,
-            args: vec![lit_uuid(worker), page.to_string()],
+            args: vec![lit_uuid(worker), lit_uuid(worker), page.to_string()],
         },
         Shape {
             name: "a practitioner's active referrals",
@@ -322,7 +322,12 @@ async fn every_list_query_is_index_backed() {
             },
             order: ListOrder::Created,
             after: None,
-            args: vec![lit_uuid(worker), "'active'".into(), page.to_string()],
+            args: vec![
+                lit_uuid(worker),
+                lit_uuid(worker),
+                "'active'".into(),
+                page.to_string(),
+            ],
         },
         Shape {
             name: "all referrals by status (la_admin)",

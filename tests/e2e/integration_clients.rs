@@ -219,6 +219,149 @@ async fn a_rotated_secret_works_until_its_grace_period_ends() {
     access_token(&token_form(&app, &id, &new).await);
 }
 
+/// A rotation after a leak cuts the old secret off at once
+/// (`previous_secret_valid_for_seconds: 0`), and the grace period of an
+/// earlier rotation can be ended once the vendor has switched, short of
+/// revoking the client.
+#[tokio::test]
+async fn a_rotation_can_cut_the_old_secret_off_at_once_and_a_grace_period_can_be_ended() {
+    let app = TestApp::spawn().await;
+    let t = app.team("IK").await;
+    let (id, first, etag) = app.register_client(&[&t.schools[0].urn]).await;
+    let rotate = format!("{CLIENTS}/{id}/rotate-secret");
+    let expire = format!("{CLIENTS}/{id}/expire-previous-secret");
+
+    for bad in [
+        json!({"previous_secret_valid_for_seconds": -1}),
+        json!({"previous_secret_valid_for_seconds": 2_592_001}),
+        json!({"previous_secret_valid_for_seconds": "0"}),
+        json!({"previous_secret_valid_for": 0}),
+    ] {
+        with_if_match(
+            &app,
+            reqwest::Method::POST,
+            &rotate,
+            Some(&etag),
+            Some(&bad),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+    }
+    // A token got with the leaked secret stops working with it.
+    let leaked = access_token(&token_basic(&app, &id, &first).await);
+    assert_eq!(app.get("/api/v1/referrals", &leaked).await.status, 200);
+    let now = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &rotate,
+        Some(&etag),
+        Some(&json!({"previous_secret_valid_for_seconds": 0})),
+    )
+    .await;
+    assert_eq!(now.status, 200, "{}", now.text);
+    assert!(now.body["client"]["previous_secret_expires_at"].is_null());
+    let second = now.body["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    assert_oauth(&token_basic(&app, &id, &first).await, 401, "invalid_client");
+    app.get("/api/v1/referrals", &leaked)
+        .await
+        .assert_problem(401, "invalid_token");
+    let fresh = access_token(&token_basic(&app, &id, &second).await);
+    assert_eq!(app.get("/api/v1/referrals", &fresh).await.status, 200);
+
+    // A JSON null, like no body, asks for the default grace period.
+    let null = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &rotate,
+        Some(&now.etag()),
+        Some(&serde_json::Value::Null),
+    )
+    .await;
+    assert_eq!(null.status, 200, "{}", null.text);
+    assert!(null.body["client"]["previous_secret_expires_at"].is_string());
+    access_token(&token_basic(&app, &id, &second).await);
+    let second = null.body["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let now = null;
+
+    // A shorter grace period than the default is kept as asked.
+    let short = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &rotate,
+        Some(&now.etag()),
+        Some(&json!({"previous_secret_valid_for_seconds": 3600})),
+    )
+    .await;
+    assert_eq!(short.status, 200, "{}", short.text);
+    let until = chrono::DateTime::parse_from_rfc3339(
+        short.body["client"]["previous_secret_expires_at"]
+            .as_str()
+            .expect("grace end"),
+    )
+    .expect("date");
+    let left = until
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!((3000..=3600).contains(&left), "{left}");
+    let third = short.body["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    access_token(&token_basic(&app, &id, &second).await);
+
+    with_if_match(&app, reqwest::Method::POST, &expire, None, None)
+        .await
+        .assert_problem(428, "if_match_required");
+    with_if_match(&app, reqwest::Method::POST, &expire, Some("\"99\""), None)
+        .await
+        .assert_problem(412, "version_mismatch");
+    app.post(&expire, &app.school(&t.schools[0].urn), &json!({}))
+        .await
+        .assert_problem(403, "forbidden_for_role");
+    let ended = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &expire,
+        Some(&short.etag()),
+        None,
+    )
+    .await;
+    assert_eq!(ended.status, 200, "{}", ended.text);
+    assert!(ended.body["previous_secret_expires_at"].is_null());
+    assert!(ended.body.get("client_secret").is_none());
+    assert_oauth(
+        &token_basic(&app, &id, &second).await,
+        401,
+        "invalid_client",
+    );
+    access_token(&token_basic(&app, &id, &third).await);
+    // Nothing left to end: answered as it is, unchanged.
+    let again = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &expire,
+        Some(&ended.etag()),
+        None,
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.etag(), ended.etag());
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "integration_clients WHERE id = '{id}' AND previous_secret_hash IS NOT NULL"
+            ))
+            .await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn revoking_stops_existing_tokens_at_once() {
     let app = TestApp::spawn().await;

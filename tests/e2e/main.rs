@@ -26,6 +26,8 @@ mod integration_clients;
 mod lifecycle;
 mod metrics;
 mod oruk;
+mod practitioner_scope;
+mod read_subjects;
 mod referrals;
 mod reports;
 mod schools_import;

@@ -483,3 +483,170 @@ async fn the_import_resource_allows_post_only() {
         assert_eq!(reply.header("allow"), Some("POST"), "{method}");
     }
 }
+
+/// Anonymous requests through the proxies of `SCT_TRUSTED_PROXIES` are
+/// limited by the address the proxy reports (the rightmost one it did not
+/// add itself), so that everyone behind a proxy does not share one bucket;
+/// from any other peer, `Forwarded` and `X-Forwarded-For` are not believed.
+#[tokio::test]
+async fn anonymous_clients_behind_a_trusted_proxy_are_limited_by_their_own_address() {
+    let limits = [
+        ("SCT_RATE_LIMIT_PER_MINUTE", "60"),
+        ("SCT_RATE_LIMIT_BURST", "2"),
+    ];
+    let anonymous = |app: &TestApp, name: &'static str, value: &'static str| {
+        let app_url = app.url(PROTECTED);
+        let client = app.client.clone();
+        async move {
+            let res = client
+                .get(app_url)
+                .header(name, value)
+                .send()
+                .await
+                .expect("send");
+            res.status().as_u16()
+        }
+    };
+    let xff = "x-forwarded-for";
+
+    // The test's requests come from 127.0.0.1: a trusted proxy here.
+    let proxied = TestApp::spawn_with(&[
+        limits[0],
+        limits[1],
+        ("SCT_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1/32, ::1/128"),
+    ])
+    .await;
+    assert_eq!(anonymous(&proxied, xff, "203.0.113.1").await, 401);
+    assert_eq!(anonymous(&proxied, xff, "203.0.113.1").await, 401);
+    assert_eq!(anonymous(&proxied, xff, "203.0.113.1").await, 429);
+    // Another client behind the same proxy has its own bucket.
+    assert_eq!(anonymous(&proxied, xff, "203.0.113.2").await, 401);
+    // A client cannot escape its bucket by prepending an address: the
+    // rightmost untrusted one counts (10.1.2.3 is another trusted proxy).
+    assert_eq!(
+        anonymous(&proxied, xff, "198.51.100.7, 203.0.113.1, 10.1.2.3").await,
+        429
+    );
+    // Only the header the proxy is said to set is believed: a `Forwarded`
+    // header passed through from the client is ignored (the peer's bucket,
+    // 127.0.0.1, has not been used yet: its first two pass).
+    let fwd = "forwarded";
+    assert_eq!(anonymous(&proxied, fwd, "for=198.51.100.1").await, 401);
+    assert_eq!(anonymous(&proxied, fwd, "for=198.51.100.2").await, 401);
+    assert_eq!(anonymous(&proxied, fwd, "for=198.51.100.3").await, 429);
+
+    // RFC 7239 `Forwarded` when the proxy sets that one; IPv6 quoted with a
+    // port.
+    let rfc7239 = TestApp::spawn_with(&[
+        limits[0],
+        limits[1],
+        ("SCT_TRUSTED_PROXIES", "127.0.0.1"),
+        ("SCT_TRUSTED_PROXY_HEADER", "forwarded"),
+    ])
+    .await;
+    let v6 = "for=\"[2001:db8::17]:4711\";proto=https";
+    assert_eq!(anonymous(&rfc7239, fwd, v6).await, 401);
+    assert_eq!(anonymous(&rfc7239, fwd, v6).await, 401);
+    assert_eq!(anonymous(&rfc7239, fwd, v6).await, 429);
+    assert_eq!(
+        anonymous(&rfc7239, fwd, "for=203.0.113.1;proto=http").await,
+        401
+    );
+    assert_eq!(
+        anonymous(&rfc7239, fwd, "for=192.0.2.1, for=\"[2001:db8::17]\"").await,
+        429
+    );
+
+    // Without trusted proxies the headers are ignored: one peer, one bucket.
+    let direct = TestApp::spawn_with(&limits).await;
+    assert_eq!(anonymous(&direct, xff, "203.0.113.1").await, 401);
+    assert_eq!(anonymous(&direct, xff, "203.0.113.2").await, 401);
+    assert_eq!(anonymous(&direct, xff, "203.0.113.3").await, 429);
+}
+
+/// A JWKS endpoint on the loopback interface: `/jwks` answers the key set,
+/// `/moved` redirects there (spawned on the test's runtime).
+fn jwks_server() -> (String, actix_web::dev::ServerHandle) {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let set = std::fs::read(fixture("before-rotation.json")).expect("jwks");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let srv = HttpServer::new(move || {
+        let set = set.clone();
+        App::new()
+            .route(
+                "/jwks",
+                web::get().to(move || {
+                    let set = set.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(set)
+                    }
+                }),
+            )
+            .route(
+                "/moved",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("location", "/jwks"))
+                        .finish()
+                }),
+            )
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("listen")
+    .run();
+    let handle = srv.handle();
+    tokio::spawn(srv);
+    (base, handle)
+}
+
+/// The identity provider's key set is fetched over https only (plain http
+/// only from a loopback address, and only when `SCT_JWKS_ALLOW_HTTP_LOOPBACK`
+/// says so, for tests) and without following redirects.
+#[tokio::test]
+async fn the_jwks_is_fetched_over_https_only_and_redirects_are_not_followed() {
+    let (base, handle) = jwks_server();
+    let settings = |url: &str, allow: bool| {
+        let mut vars = vec![
+            ("DATABASE_URL", "postgres://unused/x".to_owned()),
+            ("SCT_JWKS_URL", url.to_owned()),
+        ];
+        if allow {
+            vars.push(("SCT_JWKS_ALLOW_HTTP_LOOPBACK", "true".to_owned()));
+        }
+        sct_api::config::Settings::from_lookup(move |k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        })
+    };
+    sct_api::features::webhooks::worker::install_crypto_provider();
+    let jwks = format!("{base}/jwks");
+    for (url, allow) in [
+        (jwks.as_str(), false),
+        ("http://idp.example/jwks", false),
+        ("http://idp.example/jwks", true),
+        ("ftp://idp.example/jwks", true),
+    ] {
+        assert!(
+            matches!(
+                settings(url, allow),
+                Err(sct_api::config::ConfigError::Invalid("SCT_JWKS_URL", _))
+            ),
+            "{url} (allow loopback: {allow})"
+        );
+    }
+    assert!(settings("https://idp.example/jwks", false).is_ok());
+    let direct = settings(&jwks, true).expect("loopback allowed");
+    assert!(sct_api::http::auth::JwtKeys::load_with_jwks(&direct)
+        .await
+        .is_ok());
+    let moved = settings(&format!("{base}/moved"), true).expect("loopback allowed");
+    let e = sct_api::http::auth::JwtKeys::load_with_jwks(&moved)
+        .await
+        .err()
+        .expect("a redirect is not followed");
+    assert!(e.to_string().contains("302"), "{e}");
+    handle.stop(false).await;
+}

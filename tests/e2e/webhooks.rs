@@ -594,6 +594,30 @@ async fn who_may_subscribe_and_see_which_subscriptions() {
         .assert_problem(404, "not_found");
 }
 
+/// A refused URL's answer says only that its host resolves to a non-public
+/// address, never which one: echoing it would let a caller map the
+/// council's internal DNS through the API.
+#[tokio::test]
+async fn a_refused_url_does_not_echo_the_address_its_host_resolves_to() {
+    let app = TestApp::spawn_with(&[("SCT_WEBHOOK_ALLOW_PRIVATE", "none")]).await;
+    let t = app.team("HK8").await;
+    let (_, token) = client(&app, &[t.schools[0].urn.as_str()]).await;
+    let r = app
+        .post(
+            SUBS,
+            &token,
+            &json!({"url": "http://localhost:8080/hooks", "events": ["referral.submitted"]}),
+        )
+        .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.body["errors"][0]["code"], "url_not_allowed");
+    let message = r.body["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains("non-public"), "{message}");
+    for leak in ["127.0.0.1", "::1", "loopback"] {
+        assert!(!r.text.contains(leak), "{leak} in {}", r.text);
+    }
+}
+
 #[tokio::test]
 async fn private_loopback_and_non_http_urls_are_refused() {
     let app = TestApp::spawn_with(&[("SCT_WEBHOOK_ALLOW_PRIVATE", "none")]).await;

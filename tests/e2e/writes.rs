@@ -151,13 +151,14 @@ async fn a_key_whose_answer_cannot_be_stored_leaves_nothing_behind() {
     app.db
         .sql(
             "CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+             $$ BEGIN IF NEW.state = 'completed' THEN RAISE EXCEPTION 'refused by the test'; \
+             END IF; RETURN NEW; END $$",
         )
         .await
         .expect("function");
     app.db
         .sql(
-            "CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_keys \
+            "CREATE TRIGGER refuse_completion BEFORE INSERT OR UPDATE ON idempotency_keys \
              FOR EACH ROW EXECUTE FUNCTION refuse_completion()",
         )
         .await

@@ -57,6 +57,15 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{scheme}://{host}/{db}{query}")
 }
 
+/// `url` connecting as `user` with `password`.
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url
+        .split_once("://")
+        .expect("DATABASE_URL is a postgres:// URL");
+    let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+    format!("{scheme}://{user}:{password}@{rest}")
+}
+
 async fn admin_client(url: &str) -> tokio_postgres::Client {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
@@ -103,6 +112,8 @@ pub struct TestDb {
     admin: String,
     /// Whether dropping this handle drops the database.
     owned: bool,
+    /// A login role made for this database only, dropped with it.
+    role: Option<String>,
 }
 
 impl TestDb {
@@ -169,6 +180,7 @@ impl TestDb {
             name,
             admin,
             owned: true,
+            role: None,
         }
     }
 
@@ -194,7 +206,65 @@ impl TestDb {
             name: name.to_owned(),
             admin: admin.to_owned(),
             owned: true,
+            role: None,
         }
+    }
+
+    /// A fresh database set up as docs/deployment.md says for an application
+    /// that runs its own migrations without being a superuser: a new login
+    /// role that may create in schema `public` (which it does not own) and is
+    /// a member of `sct_audit_owner` only while `sct migrate` runs. The
+    /// handle's URL connects as that role; the role is dropped with the
+    /// database.
+    pub async fn new_as_app_role() -> Self {
+        let admin = admin_url();
+        let client = admin_client(&admin).await;
+        let id = Uuid::new_v4().simple().to_string();
+        let name = format!("{DB_PREFIX}{id}");
+        let role = format!("{DB_PREFIX}app_{id}");
+        let password = Uuid::new_v4().simple().to_string();
+        client
+            .batch_execute(&format!(
+                "DO $$ BEGIN CREATE ROLE sct_audit_owner NOLOGIN; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+                 CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{password}';"
+            ))
+            .await
+            .expect("roles");
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("database");
+        let handle = Self {
+            url: with_user(&with_database(&admin, &name), &role, &password),
+            name: name.clone(),
+            admin: admin.clone(),
+            owned: true,
+            role: Some(role.clone()),
+        };
+        let on_db = admin_client(&with_database(&admin, &name)).await;
+        on_db
+            .batch_execute(&format!(
+                "GRANT USAGE, CREATE ON SCHEMA public TO \"{role}\", sct_audit_owner; \
+                 GRANT sct_audit_owner TO \"{role}\";"
+            ))
+            .await
+            .expect("grants for migrating");
+        sct_persistence::migrate(&handle.url)
+            .await
+            .expect("migrate as the application's role");
+        on_db
+            .batch_execute(&format!("REVOKE sct_audit_owner FROM \"{role}\";"))
+            .await
+            .expect("end of migration");
+        {
+            let db = Db::connect(&handle.url, 1).expect("pool");
+            let mut c = db.conn().await.expect("conn");
+            sct_persistence::policy::ensure_default(&mut c)
+                .await
+                .expect("policy");
+        }
+        handle
     }
 
     /// Another handle on the same database, which does not drop it (for a
@@ -206,6 +276,7 @@ impl TestDb {
             url: self.url.clone(),
             admin: self.admin.clone(),
             owned: false,
+            role: None,
         }
     }
 
@@ -236,6 +307,7 @@ impl Drop for TestDb {
         }
         let admin = self.admin.clone();
         let name = self.name.clone();
+        let role = self.role.clone();
         // Drop may run inside the test's runtime: use a thread of its own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -255,6 +327,11 @@ impl Drop for TestDb {
                                 &[],
                             )
                             .await;
+                        if let Some(role) = role {
+                            let _ = client
+                                .execute(&format!("DROP ROLE IF EXISTS \"{role}\""), &[])
+                                .await;
+                        }
                     }
                 });
             }

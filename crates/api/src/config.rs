@@ -1,6 +1,7 @@
 //! Configuration from the environment (and an optional `.env`), read once at
 //! start and passed down; secrets never reach a log line.
 
+use crate::middleware::proxies::TrustedProxies;
 use jsonwebtoken::Algorithm;
 use sct_domain::{PrivateAddresses, RetryPolicy};
 use std::path::PathBuf;
@@ -61,7 +62,9 @@ pub struct JwtSettings {
     /// (`SCT_JWKS_FILE`): RS256/ES256 tokens are verified with the key their
     /// `kid` names, alongside the pinned algorithm above.
     pub jwks_file: Option<PathBuf>,
-    /// The same, fetched from a URL (`SCT_JWKS_URL`).
+    /// The same, fetched from a URL (`SCT_JWKS_URL`): https only, without
+    /// following redirects; plain http only to a loopback address and only
+    /// with `SCT_JWKS_ALLOW_HTTP_LOOPBACK=true` (for tests).
     pub jwks_url: Option<String>,
     /// How often the JWKS is reloaded (`SCT_JWKS_REFRESH_SECONDS`, default
     /// 300); an unknown `kid` also reloads it, at most every 10 seconds.
@@ -69,7 +72,7 @@ pub struct JwtSettings {
 }
 
 /// Limits read from the environment (see `config.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitSettings {
     /// Requests per minute per client (`SCT_RATE_LIMIT_PER_MINUTE`,
     /// default 1200; 0 turns the limit off).
@@ -82,6 +85,11 @@ pub struct LimitSettings {
     pub request_timeout_seconds: u64,
     /// Send `Strict-Transport-Security` (`SCT_HSTS=true`; only behind TLS).
     pub hsts: bool,
+    /// Reverse proxies whose forwarding header names the client of an
+    /// anonymous request (`SCT_TRUSTED_PROXIES`, comma-separated CIDRs,
+    /// default none; `SCT_TRUSTED_PROXY_HEADER`, `x-forwarded-for` by default
+    /// or `forwarded`). See docs/deployment.md.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for LimitSettings {
@@ -91,6 +99,7 @@ impl Default for LimitSettings {
             burst: 200,
             request_timeout_seconds: 30,
             hsts: false,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -275,6 +284,29 @@ pub enum ConfigError {
     Invalid(&'static str, String),
 }
 
+/// Whether the identity provider's key set may be fetched from `url`:
+/// https, or plain http to a loopback address when `allow_http_loopback`.
+pub fn jwks_url_allowed(url: &str, allow_http_loopback: bool) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => true,
+        "http" if allow_http_loopback => {
+            host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => false,
+    }
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -358,9 +390,26 @@ impl Settings {
                 1..=600,
             )?,
             hsts: get("SCT_HSTS").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            trusted_proxies: TrustedProxies::parse(
+                &get("SCT_TRUSTED_PROXIES").unwrap_or_default(),
+                &get("SCT_TRUSTED_PROXY_HEADER").unwrap_or_default(),
+            )
+            .map_err(|e| ConfigError::Invalid("SCT_TRUSTED_PROXIES", e))?,
         };
         let jwks_file = get("SCT_JWKS_FILE").map(PathBuf::from);
         let jwks_url = get("SCT_JWKS_URL");
+        let allow_http_loopback = get("SCT_JWKS_ALLOW_HTTP_LOOPBACK")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if let Some(url) = &jwks_url {
+            if !jwks_url_allowed(url, allow_http_loopback) {
+                return Err(ConfigError::Invalid(
+                    "SCT_JWKS_URL",
+                    format!(
+                        "{url} (use https; plain http only to a loopback address, with SCT_JWKS_ALLOW_HTTP_LOOPBACK=true, for tests)"
+                    ),
+                ));
+            }
+        }
         let jwks_refresh_seconds = whole("SCT_JWKS_REFRESH_SECONDS", 300, 10..=86_400)?;
         let pool_size = match get("SCT_DB_POOL_SIZE") {
             Some(v) => v
@@ -577,6 +626,68 @@ mod tests {
             ("SCT_JWT_AUDIENCE", "sct"),
         ]);
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_and_checked() {
+        let s = settings(&[
+            ("DATABASE_URL", "x"),
+            ("SCT_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"),
+        ])
+        .expect("ok");
+        assert_eq!(
+            s.limits.trusted_proxies,
+            TrustedProxies::parse("10.0.0.0/8,192.0.2.1", "").expect("list")
+        );
+        assert_eq!(
+            settings(&[("DATABASE_URL", "x")])
+                .expect("ok")
+                .limits
+                .trusted_proxies,
+            TrustedProxies::default()
+        );
+        for (list, header) in [("10.0.0.0/40", ""), ("proxy", ""), ("10.0.0.1", "via")] {
+            assert!(
+                matches!(
+                    settings(&[
+                        ("DATABASE_URL", "x"),
+                        ("SCT_TRUSTED_PROXIES", list),
+                        ("SCT_TRUSTED_PROXY_HEADER", header),
+                    ]),
+                    Err(ConfigError::Invalid("SCT_TRUSTED_PROXIES", _))
+                ),
+                "{list} {header}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_jwks_url_must_be_https_unless_loopback_http_is_allowed_for_tests() {
+        let with = |url: &str, allow: &str| {
+            settings(&[
+                ("DATABASE_URL", "x"),
+                ("SCT_JWKS_URL", url),
+                ("SCT_JWKS_ALLOW_HTTP_LOOPBACK", allow),
+            ])
+        };
+        assert!(with("https://idp.example/keys", "").is_ok());
+        assert!(with("http://127.0.0.1:9/keys", "true").is_ok());
+        assert!(with("http://[::1]:9/keys", "true").is_ok());
+        for (url, allow) in [
+            ("http://127.0.0.1:9/keys", ""),
+            ("http://idp.example/keys", "true"),
+            ("http://10.0.0.1/keys", "true"),
+            ("ftp://idp.example/keys", "true"),
+            ("not a url", "true"),
+        ] {
+            assert!(
+                matches!(
+                    with(url, allow),
+                    Err(ConfigError::Invalid("SCT_JWKS_URL", _))
+                ),
+                "{url} {allow}"
+            );
+        }
     }
 
     #[test]

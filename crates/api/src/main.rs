@@ -148,6 +148,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     "cutoff": policy.cutoff(sct_persistence::now()),
                     "children": report.children,
                     "referrals": report.referrals,
+                    "erasure_justifications": report.justifications,
                 })
             );
             Ok(())

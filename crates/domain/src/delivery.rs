@@ -179,6 +179,15 @@ pub fn may_plan(status: Status) -> bool {
     matches!(status, Status::Allocated | Status::Active)
 }
 
+/// A co-worker joins a referral from acceptance until it ends: while it is
+/// accepted, allocated or active (docs/adr/0007-practitioner-scope.md).
+pub fn may_add_co_worker(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Accepted | Status::Allocated | Status::Active
+    )
+}
+
 /// Sessions and reviews are recorded only while work is under way.
 pub fn may_record_delivery(status: Status) -> bool {
     status == Status::Active

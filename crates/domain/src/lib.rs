@@ -101,7 +101,7 @@ mod wire_names {
             (serde_names::<Pathway>(), "school_and_community_team ordinarily_available_provision_and_sen_support specialist_assessment complete_indes_assessment"),
             (serde_names::<PriorityBand>(), "routine high urgent"),
             (names::<ReasonCode>(), "no_indes_levels above_band in_band complicating_factors_lift below_band ehc_plan_in_place ehc_plan_noted"),
-            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.closed termly_conversation.scheduled consultation.recorded"),
+            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded"),
             (serde_names::<InterventionMode>(), "individual group family setting"),
             (serde_names::<SessionFormat>(), "individual group"),
             (serde_names::<Attendance>(), "attended did_not_attend cancelled"),

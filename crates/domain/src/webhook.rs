@@ -40,6 +40,10 @@ pub enum EventType {
     #[serde(rename = "referral.allocated")]
     #[strum(serialize = "referral.allocated")]
     ReferralAllocated,
+    /// A worker was added to or removed from a referral's co-workers.
+    #[serde(rename = "referral.co_workers_changed")]
+    #[strum(serialize = "referral.co_workers_changed")]
+    ReferralCoWorkersChanged,
     /// A referral was closed with an outcome.
     #[serde(rename = "referral.closed")]
     #[strum(serialize = "referral.closed")]

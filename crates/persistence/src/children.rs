@@ -389,3 +389,16 @@ pub async fn history(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Vec<
         .load(c)
         .await?)
 }
+
+/// The ids of the children recorded under these UPNs (for the audit trail
+/// of a read that names children by UPN only).
+pub async fn ids_by_upn(c: &mut AsyncPgConnection, upns: &[String]) -> StoreResult<Vec<Uuid>> {
+    if upns.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(children::table
+        .filter(children::upn.eq_any(upns))
+        .select(children::id)
+        .load(c)
+        .await?)
+}

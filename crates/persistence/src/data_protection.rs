@@ -7,6 +7,18 @@
 //! cohort stays), the UPN, the MIS's external reference, and the free text
 //! of the child's referrals and their history. Audit rows hold identifiers
 //! only and are never touched.
+//!
+//! Where personal data is held, and what removes it:
+//! - `children` (names, date of birth, UPN), `referrals` (free text, the
+//!   MIS's external reference) and `referral_history` (reasons): anonymised
+//!   by an erasure or by the retention job.
+//! - `idempotency_keys`: stored answers that name a referral are deleted
+//!   with it; all expire within 24 hours.
+//! - `erasure_justifications`: an erasure's free-text reason, which may name
+//!   people; deleted by the retention job once the retention period has
+//!   passed since the erasure. Audit rows name it by id only.
+//! - `audit_events`: identifiers only (actor, subject ids, request id),
+//!   never free text; append-only and never changed.
 
 use crate::audit::{self, AuditEventRow, NewAuditEvent};
 use crate::models::{ChildRow, HistoryRow};
@@ -173,6 +185,35 @@ async fn expired_batch(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Counts, or deletes unless `dry_run`, the erasure justifications
+/// recorded before `cutoff`.
+async fn expired_justifications(
+    c: &mut AsyncPgConnection,
+    cutoff: DateTime<Utc>,
+    dry_run: bool,
+) -> StoreResult<usize> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if dry_run {
+        let row: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM erasure_justifications WHERE recorded_at < $1",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+        .get_result(c)
+        .await?;
+        return Ok(usize::try_from(row.n).unwrap_or(0));
+    }
+    Ok(
+        diesel::sql_query("DELETE FROM erasure_justifications WHERE recorded_at < $1")
+            .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+            .execute(c)
+            .await?,
+    )
+}
+
 /// What a retention run found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetentionReport {
@@ -180,6 +221,9 @@ pub struct RetentionReport {
     pub children: usize,
     /// Their referrals.
     pub referrals: usize,
+    /// Erasure justifications recorded before the cutoff (deleted, unless a
+    /// dry run).
+    pub justifications: usize,
     pub dry_run: bool,
 }
 
@@ -206,6 +250,7 @@ pub async fn run_retention(
         "retention_closed_years": policy.closed_years,
         "cutoff": cutoff,
     });
+    report.justifications = expired_justifications(c, cutoff, dry_run).await?;
     loop {
         let batch = expired_batch(c, cutoff, after, 500).await?;
         let Some(batch_end) = batch.last() else {
@@ -292,7 +337,8 @@ pub struct ErasureRequest<'a> {
     pub actor: &'a Actor,
     /// Erase although a retention applies.
     pub override_retention: bool,
-    /// Why (required with an override; recorded in the audit rows).
+    /// Why (required with an override). Kept in `erasure_justifications`,
+    /// which the audit rows name by id.
     pub justification: Option<String>,
     pub policy: RetentionPolicy,
     pub now: DateTime<Utc>,
@@ -338,9 +384,26 @@ pub async fn erase(
             held if req.override_retention => Some(held),
             held => return Err(ErasureError::RetentionApplies(held)),
         };
+        let justification_id = match &req.justification {
+            Some(text) => {
+                let id = Uuid::now_v7();
+                diesel::sql_query(
+                    "INSERT INTO erasure_justifications (id, child_id, justification, recorded_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind::<diesel::sql_types::Uuid, _>(id)
+                .bind::<diesel::sql_types::Uuid, _>(req.child)
+                .bind::<diesel::sql_types::Text, _>(text)
+                .bind::<diesel::sql_types::Timestamptz, _>(req.now)
+                .execute(t)
+                .await?;
+                Some(id)
+            }
+            None => None,
+        };
         let details = serde_json::json!({
             "override": overridden.is_some(),
-            "justification": req.justification,
+            "justification_id": justification_id,
             "retention": match overridden {
                 Some(Retention::Open) => serde_json::json!("open_referral"),
                 Some(Retention::HeldUntil(until)) => serde_json::json!({ "held_until": until }),

@@ -1,20 +1,20 @@
-//! Idempotency keys (IETF httpapi draft): the first request with a key is
-//! processed and its response stored; a repeat with the same fingerprint
-//! replays it, a repeat with another payload is refused, and a repeat while
-//! the first is still running is a conflict.
+//! Idempotency keys (IETF httpapi draft), inside the write's transaction:
+//! the caller takes the key's lock (a transaction-level advisory lock, so a
+//! concurrent repeat is told it is still running and a crashed process
+//! leaves nothing held), looks for a stored answer (a repeat with the same
+//! fingerprint replays it, with another payload is refused), and stores the
+//! answer with the write. A write that rolls back leaves no trace of its key,
+//! so the retry goes through at once.
 
 use crate::schema::idempotency_keys;
 use crate::{now, StoreResult};
 use chrono::Duration;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// How long keys are kept (published in the API description).
 pub const RETENTION_HOURS: i64 = 24;
-
-/// A request still marked in progress after this long is taken to have died
-/// with its process, and the key may be used again.
-pub const ABANDONED_AFTER_SECONDS: i64 = 60;
 
 /// A stored response.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,132 +24,129 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
-/// What happened when a key was claimed.
+/// What a key holds when its lock is taken.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
-    /// First use: process the request, then `complete` or `release`.
+    /// Unused (or expired): process the request and `store` its answer.
     Fresh,
     /// Same key and fingerprint, finished: replay this.
     Replay(StoredResponse),
     /// Same key, another payload.
     Mismatch,
-    /// Same key, first request still running.
+    /// Same key, a request holding it is still running.
     InProgress,
 }
 
 #[derive(Queryable)]
 struct KeyRow {
     fingerprint: String,
-    state: String,
     response_status: Option<i32>,
     response_headers: Option<serde_json::Value>,
     response_body: Option<Vec<u8>>,
-    created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Claims a key for a request fingerprint (committed at once, outside any
-/// transaction of the request itself, so that concurrent repeats see it).
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Claims a key inside the caller's transaction: takes its lock (held until
+/// the transaction ends), then reads what it holds.
+///
+/// # Errors
+/// Storage failures.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     scope: &str,
     key: &str,
     fingerprint: &str,
 ) -> StoreResult<Claim> {
-    let t = now();
-    let inserted = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::scope.eq(scope),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::fingerprint.eq(fingerprint),
-            idempotency_keys::state.eq("in_progress"),
-            idempotency_keys::created_at.eq(t),
-            idempotency_keys::expires_at.eq(t + Duration::hours(RETENTION_HOURS)),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    if inserted == 1 {
-        return Ok(Claim::Fresh);
+    let lock: Locked = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock($1, hashtext($2 || chr(10) || $3)) AS locked",
+    )
+    .bind::<Integer, _>(LOCK_SPACE)
+    .bind::<Text, _>(scope)
+    .bind::<Text, _>(key)
+    .get_result(conn)
+    .await?;
+    if !lock.locked {
+        return Ok(Claim::InProgress);
     }
     let row: Option<KeyRow> = idempotency_keys::table
         .find((scope, key))
+        .filter(idempotency_keys::state.eq("completed"))
+        .filter(idempotency_keys::expires_at.gt(now()))
         .select((
             idempotency_keys::fingerprint,
-            idempotency_keys::state,
             idempotency_keys::response_status,
             idempotency_keys::response_headers,
             idempotency_keys::response_body,
-            idempotency_keys::created_at,
         ))
         .first(conn)
         .await
         .optional()?;
     let Some(row) = row else {
-        // Purged between the two statements: try once more.
-        return Box::pin(claim(conn, scope, key, fingerprint)).await;
+        return Ok(Claim::Fresh);
     };
     if row.fingerprint != fingerprint {
         return Ok(Claim::Mismatch);
     }
-    if row.state == "completed" {
-        let headers = row
-            .response_headers
-            .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h).ok())
-            .unwrap_or_default();
-        return Ok(Claim::Replay(StoredResponse {
-            status: u16::try_from(row.response_status.unwrap_or(200)).unwrap_or(200),
-            headers,
-            body: row.response_body.unwrap_or_default(),
-        }));
-    }
-    if row.created_at < t - Duration::seconds(ABANDONED_AFTER_SECONDS) {
-        // Take over an abandoned claim, but only if nobody else did first.
-        let taken = diesel::update(
-            idempotency_keys::table
-                .find((scope, key))
-                .filter(idempotency_keys::state.eq("in_progress"))
-                .filter(idempotency_keys::created_at.eq(row.created_at)),
-        )
-        .set(idempotency_keys::created_at.eq(t))
-        .execute(conn)
-        .await?;
-        if taken == 1 {
-            return Ok(Claim::Fresh);
-        }
-    }
-    Ok(Claim::InProgress)
+    let headers = row
+        .response_headers
+        .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h).ok())
+        .unwrap_or_default();
+    Ok(Claim::Replay(StoredResponse {
+        status: u16::try_from(row.response_status.unwrap_or(200)).unwrap_or(200),
+        headers,
+        body: row.response_body.unwrap_or_default(),
+    }))
 }
 
-/// Stores the response of a claimed key.
-pub async fn complete(
+/// The advisory lock space of idempotency keys (the first key of the
+/// two-key form, so that other advisory locks cannot collide with them).
+const LOCK_SPACE: i32 = 0x5c7_1de0;
+
+/// Stores the answer of a claimed key, in the write's transaction (over an
+/// expired or unfinished row of an earlier use).
+///
+/// # Errors
+/// Storage failures.
+pub async fn store(
     conn: &mut AsyncPgConnection,
     scope: &str,
     key: &str,
+    fingerprint: &str,
     response: &StoredResponse,
 ) -> StoreResult<()> {
+    let t = now();
     let headers = serde_json::to_value(&response.headers).unwrap_or(serde_json::Value::Null);
-    diesel::update(idempotency_keys::table.find((scope, key)))
+    let values = (
+        idempotency_keys::scope.eq(scope),
+        idempotency_keys::key.eq(key),
+        idempotency_keys::fingerprint.eq(fingerprint),
+        idempotency_keys::state.eq("completed"),
+        idempotency_keys::response_status.eq(i32::from(response.status)),
+        idempotency_keys::response_headers.eq(&headers),
+        idempotency_keys::response_body.eq(&response.body),
+        idempotency_keys::created_at.eq(t),
+        idempotency_keys::expires_at.eq(t + Duration::hours(RETENTION_HOURS)),
+    );
+    diesel::insert_into(idempotency_keys::table)
+        .values(values)
+        .on_conflict((idempotency_keys::scope, idempotency_keys::key))
+        .do_update()
         .set((
+            idempotency_keys::fingerprint.eq(fingerprint),
             idempotency_keys::state.eq("completed"),
             idempotency_keys::response_status.eq(i32::from(response.status)),
-            idempotency_keys::response_headers.eq(headers),
+            idempotency_keys::response_headers.eq(&headers),
             idempotency_keys::response_body.eq(&response.body),
+            idempotency_keys::created_at.eq(t),
+            idempotency_keys::expires_at.eq(t + Duration::hours(RETENTION_HOURS)),
         ))
         .execute(conn)
         .await?;
-    Ok(())
-}
-
-/// Releases a claimed key whose request failed, so that a corrected retry
-/// with the same key can go through.
-pub async fn release(conn: &mut AsyncPgConnection, scope: &str, key: &str) -> StoreResult<()> {
-    diesel::delete(
-        idempotency_keys::table
-            .find((scope, key))
-            .filter(idempotency_keys::state.eq("in_progress")),
-    )
-    .execute(conn)
-    .await?;
     Ok(())
 }
 

@@ -113,7 +113,9 @@ pub async fn set_client_schools(
 }
 
 /// Makes `new_hash` the client's secret and keeps the current one valid
-/// until `previous_until`; `None` when the version moved on.
+/// until `previous_until`; with `None` the current one stops at once, and
+/// so does every token already issued (a leak: tokens got with the leaked
+/// secret cannot be told from others). `None` when the version moved on.
 ///
 /// # Errors
 /// `Unavailable` or `Database`.
@@ -122,14 +124,59 @@ pub async fn rotate_client_secret(
     id: Uuid,
     expected_version: i32,
     new_hash: &str,
-    previous_until: DateTime<Utc>,
+    previous_until: Option<DateTime<Utc>>,
+) -> StoreResult<Option<IntegrationClientRow>> {
+    let target = ic::table.find(id).filter(ic::version.eq(expected_version));
+    let common = (
+        ic::secret_hash.eq(new_hash),
+        ic::updated_at.eq(now()),
+        ic::version.eq(ic::version + 1),
+    );
+    let row = match previous_until {
+        Some(until) => {
+            diesel::update(target)
+                .set((
+                    ic::previous_secret_hash.eq(ic::secret_hash.nullable()),
+                    ic::previous_secret_expires_at.eq(Some(until)),
+                    common,
+                ))
+                .returning(IntegrationClientRow::as_returning())
+                .get_result(conn)
+                .await
+        }
+        None => {
+            diesel::update(target)
+                .set((
+                    ic::previous_secret_hash.eq(None::<String>),
+                    ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
+                    ic::token_version.eq(ic::token_version + 1),
+                    common,
+                ))
+                .returning(IntegrationClientRow::as_returning())
+                .get_result(conn)
+                .await
+        }
+    };
+    Ok(row.optional()?)
+}
+
+/// Ends the grace period of an earlier rotation: the previous secret stops
+/// working, and so does every token already issued. `None` when the
+/// version moved on.
+///
+/// # Errors
+/// `Unavailable` or `Database`.
+pub async fn expire_previous_secret(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
 ) -> StoreResult<Option<IntegrationClientRow>> {
     Ok(
         diesel::update(ic::table.find(id).filter(ic::version.eq(expected_version)))
             .set((
-                ic::previous_secret_hash.eq(ic::secret_hash.nullable()),
-                ic::previous_secret_expires_at.eq(Some(previous_until)),
-                ic::secret_hash.eq(new_hash),
+                ic::previous_secret_hash.eq(None::<String>),
+                ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
+                ic::token_version.eq(ic::token_version + 1),
                 ic::updated_at.eq(now()),
                 ic::version.eq(ic::version + 1),
             ))

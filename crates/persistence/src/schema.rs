@@ -686,3 +686,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     programme_enrolments,
     programme_attendance,
 );
+
+diesel::table! {
+    referral_co_workers (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        worker_id -> Uuid,
+        added_at -> Timestamptz,
+        added_by -> Text,
+        removed_at -> Nullable<Timestamptz>,
+        removed_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(referral_co_workers -> referrals (referral_id));
+diesel::joinable!(referral_co_workers -> workers (worker_id));
+
+diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, referrals);
+diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, workers);

@@ -1,13 +1,16 @@
 //! What part of the data a caller may see, and the one rule that applies it
 //! to referrals: a filter for the queries that read them, a check for a row
 //! already read, and the locked read that the actions on a referral and on
-//! its delivery (plans, sessions, reviews) start with.
+//! its delivery (plans, sessions, reviews) start with. A practitioner's
+//! referrals are those allocated to them and those they co-work
+//! (docs/adr/0007-practitioner-scope.md).
 
 use crate::models::ReferralRow;
-use crate::schema::referrals;
+use crate::schema::{referral_co_workers, referrals};
 use crate::{StoreError, StoreResult};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -20,7 +23,8 @@ pub enum Scope {
     Schools(Vec<String>),
     /// Referrals routed to this team (team managers).
     Team(Uuid),
-    /// Referrals allocated to this worker (practitioners).
+    /// Referrals this worker works: allocated to them or co-worked
+    /// (practitioners).
     Worker(Uuid),
 }
 
@@ -38,19 +42,74 @@ pub(crate) fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals
         }
         Scope::Schools(urns) => q.filter(referrals::school_urn.eq_any(urns.clone())),
         Scope::Team(team) => q.filter(referrals::team_id.eq(*team)),
-        Scope::Worker(worker) => q.filter(referrals::worker_id.eq(*worker)),
+        // `id = ANY(ARRAY(allocated UNION ALL co-worked))`: the array is an
+        // init plan computed once from two index scans
+        // (referrals_worker_created_idx, referral_co_workers_worker_idx), and
+        // the referrals are then read by primary key: a caseload's worth of
+        // rows, for custom and generic plans alike. `worker_id = $1 OR id IN
+        // (...)` would walk every referral in creation order instead.
+        Scope::Worker(worker) => q.filter(
+            diesel::dsl::sql::<Bool>(
+                "\"referrals\".\"id\" = ANY(ARRAY(SELECT r.id FROM referrals r WHERE r.worker_id = ",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(*worker)
+            .sql(
+                " UNION ALL SELECT cw.referral_id FROM referral_co_workers cw \
+                 WHERE cw.removed_at IS NULL AND cw.worker_id = ",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(*worker)
+            .sql("))"),
+        ),
     }
+}
+
+/// Whether the worker currently co-works the referral.
+pub async fn co_works(
+    c: &mut AsyncPgConnection,
+    referral: Uuid,
+    worker: Uuid,
+) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        referral_co_workers::table
+            .filter(referral_co_workers::referral_id.eq(referral))
+            .filter(referral_co_workers::worker_id.eq(worker))
+            .filter(referral_co_workers::removed_at.is_null()),
+    ))
+    .get_result(c)
+    .await?)
 }
 
 /// The same rule as `scoped`, for a row already read (locked reads cannot
 /// use a boxed query).
-pub(crate) fn in_scope(row: &ReferralRow, scope: &Scope) -> bool {
-    match scope {
+pub(crate) async fn in_scope(
+    c: &mut AsyncPgConnection,
+    row: &ReferralRow,
+    scope: &Scope,
+) -> StoreResult<bool> {
+    Ok(match scope {
         Scope::All => true,
         Scope::Schools(urns) => urns.contains(&row.school_urn),
         Scope::Team(team) => row.team_id == Some(*team),
-        Scope::Worker(worker) => row.worker_id == Some(*worker),
-    }
+        Scope::Worker(worker) => {
+            row.worker_id == Some(*worker) || co_works(c, row.id, *worker).await?
+        }
+    })
+}
+
+/// Whether any of these referrals is in the scope (a session covering
+/// several referrals is readable by whoever works one of them).
+pub async fn any_in_scope(
+    c: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    scope: &Scope,
+) -> StoreResult<bool> {
+    Ok(scoped(referrals::table.into_boxed(), scope)
+        .filter(referrals::id.eq_any(ids.to_vec()))
+        .select(referrals::id)
+        .first::<Uuid>(c)
+        .await
+        .optional()?
+        .is_some())
 }
 
 /// Locks a referral for the rest of the transaction and returns it, if it
@@ -66,7 +125,7 @@ pub async fn lock_in_scope(
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    if in_scope(&row, scope) {
+    if in_scope(c, &row, scope).await? {
         Ok(row)
     } else {
         Err(StoreError::NotFound)

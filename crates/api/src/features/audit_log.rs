@@ -190,7 +190,7 @@ pub struct AuditEvent {
     /// The HTTP status answered.
     #[schema(example = 200)]
     pub outcome: i16,
-    /// Identifiers and counts the action recorded (an erasure's override and justification).
+    /// Identifiers and counts the action recorded (an erasure's override and the id of its justification).
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }

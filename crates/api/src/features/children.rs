@@ -56,6 +56,7 @@ const ADMIN: &[Role] = &[Role::LaAdmin];
 pub async fn list_conflicts(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     q: web::Query<ConflictQuery>,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
@@ -85,10 +86,12 @@ pub async fn list_conflicts(
     let mut rows = ch::list_conflicts(&mut conn, status, after, limit + 1).await?;
     let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].0.id.to_string()]));
     rows.truncate(n);
-    Ok(HttpResponse::Ok().json(ChildConflictPage {
-        items: rows.into_iter().map(ChildConflict::from).collect(),
-        next_cursor,
-    }))
+    let items: Vec<ChildConflict> = rows.into_iter().map(ChildConflict::from).collect();
+    // The audit row names every child and referral on the page.
+    for c in &items {
+        note_conflict(&req, c);
+    }
+    Ok(HttpResponse::Ok().json(ChildConflictPage { items, next_cursor }))
 }
 
 /// Read a UPN conflict.
@@ -107,12 +110,22 @@ pub async fn list_conflicts(
 pub async fn get_conflict(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let mut conn = state.db.conn().await?;
     let view = ch::get_conflict(&mut conn, id.into_inner()).await?;
-    Ok(ok(view.0.version, &ChildConflict::from(view)))
+    let version = view.0.version;
+    let body = ChildConflict::from(view);
+    note_conflict(&req, &body);
+    Ok(ok(version, &body))
+}
+
+/// Names a conflict's child and referral as subjects of the request.
+fn note_conflict(req: &HttpRequest, c: &ChildConflict) {
+    crate::http::audit::note(req, "child", &c.child_id);
+    crate::http::audit::note(req, "referral", &c.referral_id);
 }
 
 /// Resolve a UPN conflict.

@@ -377,6 +377,7 @@ pub struct ConsultationListParams {
 pub async fn list_consultations(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     p: web::Query<ConsultationListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
@@ -390,10 +391,9 @@ pub async fn list_consultations(
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &reach, &f, after, limit + 1).await?;
     let next_cursor = uuid_next(&mut rows, n, |r| r.id);
-    Ok(HttpResponse::Ok().json(ConsultationPage {
-        items: rows.into_iter().map(Consultation::from).collect(),
-        next_cursor,
-    }))
+    let items: Vec<Consultation> = rows.into_iter().map(Consultation::from).collect();
+    note_children(&req, &mut conn, &items).await?;
+    Ok(HttpResponse::Ok().json(ConsultationPage { items, next_cursor }))
 }
 
 /// Read a consultation.
@@ -412,12 +412,34 @@ pub async fn list_consultations(
 pub async fn get_consultation(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let r = repo::get(&mut conn, id.into_inner(), &reach).await?;
-    Ok(ok(r.version, &Consultation::from(r)))
+    let version = r.version;
+    let body = Consultation::from(r);
+    note_children(&req, &mut conn, std::slice::from_ref(&body)).await?;
+    Ok(ok(version, &body))
+}
+
+/// Names the children (by their UPN's record) and referrals of the
+/// consultations read as subjects of the request, so that the audit trail
+/// and the subject access export find them.
+async fn note_children(
+    req: &HttpRequest,
+    conn: &mut sct_persistence::Connection,
+    items: &[Consultation],
+) -> Result<(), ApiError> {
+    let upns: Vec<String> = items.iter().filter_map(|c| c.upn.clone()).collect();
+    for child in sct_persistence::children::ids_by_upn(conn, &upns).await? {
+        crate::http::audit::note(req, "child", &child);
+    }
+    for r in items.iter().filter_map(|c| c.referral_id) {
+        crate::http::audit::note(req, "referral", &r);
+    }
+    Ok(())
 }
 
 /// Record a consultation.

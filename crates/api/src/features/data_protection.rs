@@ -97,7 +97,7 @@ pub async fn export_child(
 #[utoipa::path(
     tag = "Data protection",
     summary = "Erase a child's personal data",
-    description = "Anonymises the child's names, date of birth (the school cohort stays: 1 September of the birth year group), UPN, the MIS's external references and the free text of every referral and its history, in one transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (recorded in the audit trail). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
+    description = "Anonymises the child's names, date of birth (the school cohort stays: 1 September of the birth year group), UPN, the MIS's external references and the free text of every referral and its history, in one transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (kept with the erasure and named by id in the audit trail; the retention job deletes it once the retention period has passed since the erasure, as it may name people). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     request_body(content = ErasureBody, content_type = "application/json"),
     responses(
@@ -214,7 +214,8 @@ pub struct ErasureBody {
     #[serde(default, rename = "override")]
     #[schema(default = false)]
     pub override_retention: bool,
-    /// Why the retention is overridden; recorded in the audit trail.
+    /// Why the retention is overridden. Kept with the erasure (named by id
+    /// in the audit trail) until the retention job deletes it.
     #[schema(min_length = 10, max_length = 2000)]
     #[validate(length(min = 10, max = 2000))]
     pub justification: Option<String>,

@@ -149,15 +149,29 @@ impl Jwks {
                 std::fs::read(p).map_err(|e| KeyError(format!("{}: {e}", p.display())))
             }
             JwksSource::Url(u) => {
+                // The configuration allowed this URL (https, or loopback
+                // http for tests); a redirect is an error, not followed, so
+                // that the keys come only from where the council said.
+                if !crate::config::jwks_url_allowed(u, true) {
+                    return Err(KeyError(format!("JWKS {u}: only https is allowed")));
+                }
+                // rustls with ring, as for webhook deliveries (idempotent).
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let res = reqwest::Client::builder()
                     .timeout(Duration::from_secs(5))
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|e| KeyError(e.to_string()))?
                     .get(u)
                     .send()
                     .await
-                    .and_then(reqwest::Response::error_for_status)
                     .map_err(|e| KeyError(format!("JWKS {u}: {e}")))?;
+                if !res.status().is_success() {
+                    return Err(KeyError(format!(
+                        "JWKS {u}: the server answered {} (redirects are not followed)",
+                        res.status()
+                    )));
+                }
                 res.bytes()
                     .await
                     .map(|b| b.to_vec())
@@ -458,6 +472,10 @@ pub struct Caller {
     /// The integration client's token version, for tokens from
     /// `POST /oauth/token`.
     pub client_version: Option<i32>,
+    /// For a team role: the active worker record of the subject, once
+    /// resolved (`access::team_member`); `team_id` is then that worker's team
+    /// or, when the token names no worker of its team, none.
+    pub worker_id: Option<Uuid>,
 }
 
 impl Caller {
@@ -492,6 +510,7 @@ impl Caller {
             schools: c.schools,
             team_id: c.team_id,
             client_version: c.client_version,
+            worker_id: None,
         })
     }
 
@@ -515,6 +534,9 @@ impl Caller {
 /// version moved on) and takes the client's schools as they are now.
 /// Integration tokens without `client_version` were signed directly by the
 /// identity provider (or `sct token`) and are trusted like any other token.
+/// A team role's token is matched to its worker record the same way
+/// (`access::team_member`): a deactivated worker is refused here, on every
+/// operation.
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -531,15 +553,22 @@ impl FromRequest for Caller {
             let caller = keys.verify_fresh(&token?).await?;
             let caller = match (caller.role, caller.client_version) {
                 (Role::Integration, Some(version)) => {
-                    let state = state.ok_or_else(|| {
+                    let state = state.as_ref().ok_or_else(|| {
                         ApiError::new(ErrorCode::Internal, "authentication is not configured")
                     })?;
                     check_client(caller, version, &state.db).await?
                 }
                 _ => caller,
             };
-            // For the audit middleware: who made this request.
+            // For the audit middleware: who made this request (a refused
+            // deactivated worker included).
             req.extensions_mut().insert(AuditCaller::of(&caller));
+            if caller.role.belongs_to_team() {
+                let state = state.ok_or_else(|| {
+                    ApiError::new(ErrorCode::Internal, "authentication is not configured")
+                })?;
+                return crate::http::access::team_member(caller, &state.db).await;
+            }
             Ok(caller)
         })
     }

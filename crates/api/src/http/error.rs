@@ -19,6 +19,7 @@ pub enum ErrorCode {
     MissingToken,
     InvalidToken,
     ForbiddenForRole,
+    WorkerDeactivated,
     NotFound,
     MethodNotAllowed,
     InvalidTransition,
@@ -62,7 +63,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 46] = [
+    pub const ALL: [ErrorCode; 47] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -70,6 +71,7 @@ impl ErrorCode {
         Self::MissingToken,
         Self::InvalidToken,
         Self::ForbiddenForRole,
+        Self::WorkerDeactivated,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::InvalidTransition,
@@ -149,6 +151,11 @@ impl ErrorCode {
                 S::FORBIDDEN,
                 "forbidden_for_role",
                 "Your role may not do this",
+            ),
+            Self::WorkerDeactivated => (
+                S::FORBIDDEN,
+                "worker_deactivated",
+                "The worker record behind the token is deactivated",
             ),
             Self::NotFound => (S::NOT_FOUND, "not_found", "Not found"),
             Self::MethodNotAllowed => (
@@ -478,7 +485,7 @@ impl ResponseError for ApiError {
             ErrorCode::MissingToken => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"sct\""));
             }
-            ErrorCode::ForbiddenForRole => {
+            ErrorCode::ForbiddenForRole | ErrorCode::WorkerDeactivated => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
                     "Bearer realm=\"sct\", error=\"insufficient_scope\"",

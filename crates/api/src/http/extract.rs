@@ -105,6 +105,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// the write kernel's idempotency fingerprint).
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDigest(pub [u8; 32]);
+/// A JSON body that may be left out: no body at all (or JSON `null`) is
+/// `None`; anything else is checked and parsed like [`JsonBody`] (media
+/// type, size, shape, fields), so a mistaken body is refused instead of
+/// ignored.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+            || (!req.headers().contains_key(header::CONTENT_LENGTH)
+                && !req.headers().contains_key(header::TRANSFER_ENCODING));
+        if declared_empty {
+            return Box::pin(async { Ok(OptionalJsonBody(None)) });
+        }
+        // A JSON `null` is no options too (the contract's `oneOf: [null, T]`).
+        let body = JsonBody::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| OptionalJsonBody(b.0)) })
+    }
+}
 
 /// The bytes of a JSON body, checked for media type and size but not
 /// parsed (the idempotency fingerprint is taken over exactly these bytes).

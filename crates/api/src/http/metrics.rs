@@ -211,19 +211,33 @@ impl Metrics {
     pub async fn scrape(&self, db: &Db) -> String {
         // Before this scrape borrows a connection of its own.
         let pool = db.status();
+        self.scrape_with(pool, || async {
+            match db.conn().await {
+                Ok(mut conn) => sct_persistence::reports::referrals_by_status(&mut conn)
+                    .await
+                    .map_err(|e| log::warn!("metrics: referral counts failed: {e}"))
+                    .ok(),
+                Err(e) => {
+                    log::warn!("metrics: the database is unavailable: {e}");
+                    None
+                }
+            }
+        })
+        .await
+    }
+
+    /// A scrape that reads the referral counts with `read` when they are
+    /// older than [`REFRESH`] (and only then: `/metrics` is public, so a
+    /// scrape must not cost a count over every referral).
+    async fn scrape_with<F, Fut>(&self, pool: PoolStatus, read: F) -> String
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Option<Vec<StatusCount>>>,
+    {
         {
             let mut refreshed = self.refreshed.lock().await;
             if refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
-                let counts = match db.conn().await {
-                    Ok(mut conn) => sct_persistence::reports::referrals_by_status(&mut conn)
-                        .await
-                        .map_err(|e| log::warn!("metrics: referral counts failed: {e}"))
-                        .ok(),
-                    Err(e) => {
-                        log::warn!("metrics: the database is unavailable: {e}");
-                        None
-                    }
-                };
+                let counts = read().await;
                 self.set_referrals(counts.as_deref());
                 *refreshed = Some(Instant::now());
             }
@@ -437,5 +451,28 @@ sct_referrals{status="withdrawn"} 0
         assert!(text.contains("sct_referrals{status=\"submitted\"} 4\n"));
         assert!(text.contains("sct_referrals{status=\"withdrawn\"} 0\n"));
         assert!(text.contains("sct_database_up 1\n"));
+    }
+
+    /// Public scrapes within [`REFRESH`] reuse the counts: one query for
+    /// any number of scrapes, and the gauges hold what it read.
+    #[tokio::test]
+    async fn scrapes_within_the_refresh_window_do_not_count_again() {
+        let m = Metrics::new();
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some(Vec::from(counts()))
+        };
+        let first = m.scrape_with(pool(), read).await;
+        for _ in 0..50 {
+            let again = m.scrape_with(pool(), read).await;
+            assert_eq!(again, first);
+        }
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(first.contains("sct_referrals{status=\"submitted\"} 4\n"));
+        // Once the window has passed, the next scrape reads again.
+        *m.refreshed.lock().await = Instant::now().checked_sub(REFRESH);
+        m.scrape_with(pool(), read).await;
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

@@ -9,7 +9,10 @@
 //! headers and body of the response, and the subjects (children, referrals)
 //! the write touched beyond the route's parameters. Then, in the same
 //! transaction, the kernel stores one audit row per subject and, for a
-//! `POST` sent with `Idempotency-Key`, the response to replay.
+//! `POST` sent with `Idempotency-Key`, the response to replay. The key is
+//! claimed first, in the same transaction, under an advisory lock: a
+//! concurrent repeat is told the first is still running (409), and a write
+//! that rolls back (or dies with its process) leaves nothing behind.
 //!
 //! The transaction runs in a task of its own, so that a client that goes
 //! away or the request time limit cannot cut it off half-way through
@@ -264,6 +267,7 @@ fn key_scope(req: &HttpRequest) -> Option<String> {
 struct Keyed {
     scope: String,
     key: String,
+    fingerprint: String,
 }
 
 async fn run<F>(
@@ -276,35 +280,41 @@ where
     F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Change<'c> + Send + 'static,
 {
     let key = match (idempotency_key(req)?, key_scope(req)) {
-        (Some(key), Some(scope)) => Some(Keyed { scope, key }),
+        (Some(key), Some(scope)) => Some(Keyed {
+            scope,
+            key,
+            fingerprint: fingerprint(req),
+        }),
         _ => None,
     };
     let audit = AuditContext::of(req);
     let deadline = req.extensions().get::<Deadline>().map(|d| d.0);
     let mut conn = state.db.conn().await?;
-    if let Some(k) = &key {
-        match idempotency::claim(&mut conn, &k.scope, &k.key, &fingerprint(req)).await? {
-            Claim::Fresh => {}
-            Claim::Replay(stored) => return Ok(replay(req, stored)),
-            Claim::Mismatch => {
-                return Err(ApiError::new(
-                    ErrorCode::IdempotencyKeyReused,
-                    "this Idempotency-Key was used with a different request (method, path or body)",
-                ))
-            }
-            Claim::InProgress => {
-                return Err(ApiError::new(
-                    ErrorCode::IdempotencyKeyInProgress,
-                    "a request with this Idempotency-Key is still being processed; retry shortly",
-                ))
-            }
-        }
-    }
     // The transaction runs to its end even if this request is dropped.
     let task = actix_web::rt::spawn(async move {
-        let in_tx = key.as_ref().map(|k| (k.scope.clone(), k.key.clone()));
-        let result = unit::transaction(&mut conn, move |tx| {
+        unit::transaction(&mut conn, move |tx| {
             Box::pin(async move {
+                if let Some(k) = &key {
+                    match idempotency::claim(tx, &k.scope, &k.key, &k.fingerprint).await? {
+                        Claim::Fresh => {}
+                        Claim::Replay(stored) => return Ok(Outcome::Replay(stored)),
+                        Claim::Mismatch => {
+                            return Err(ApiError::new(
+                                ErrorCode::IdempotencyKeyReused,
+                                "this Idempotency-Key was used with a different request (method, path or body)",
+                            ))
+                        }
+                        Claim::InProgress => {
+                            return Err(ApiError {
+                                retry_after: Some(1),
+                                ..ApiError::new(
+                                    ErrorCode::IdempotencyKeyInProgress,
+                                    "a request with this Idempotency-Key is still being processed; retry shortly",
+                                )
+                            })
+                        }
+                    }
+                }
                 let written = change(tx).await?;
                 if let Some(mut audit) = audit {
                     if rows == AuditRows::Kernel {
@@ -312,27 +322,19 @@ where
                         audit_store::record(tx, &audit.rows(written.status.as_u16())).await?;
                     }
                 }
-                if let Some((scope, key)) = &in_tx {
-                    idempotency::complete(tx, scope, key, &written.stored()).await?;
+                if let Some(k) = &key {
+                    idempotency::store(tx, &k.scope, &k.key, &k.fingerprint, &written.stored())
+                        .await?;
                 }
                 if deadline.is_some_and(|d| Instant::now() + COMMIT_MARGIN > d) {
                     return Err(too_late());
                 }
-                Ok::<_, ApiError>(written)
+                Ok::<_, ApiError>(Outcome::Written(written))
             })
         })
-        .await;
-        if result.is_err() {
-            if let Some(k) = &key {
-                // Let a corrected retry with the same key go through.
-                if let Err(e) = idempotency::release(&mut conn, &k.scope, &k.key).await {
-                    log::warn!("could not release an idempotency key: {e}");
-                }
-            }
-        }
-        result
+        .await
     });
-    let written = match task.await {
+    let outcome = match task.await {
         Ok(result) => result?,
         Err(e) => {
             log::error!("a write's task failed: {e}");
@@ -342,8 +344,20 @@ where
             ));
         }
     };
-    mark_recorded(req);
-    Ok(written.response())
+    match outcome {
+        Outcome::Written(written) => {
+            mark_recorded(req);
+            Ok(written.response())
+        }
+        // A replay is a read of the stored answer: the middleware records it.
+        Outcome::Replay(stored) => Ok(replay(req, stored)),
+    }
+}
+
+/// What a write's transaction did.
+enum Outcome {
+    Written(Written),
+    Replay(StoredResponse),
 }
 
 fn too_late() -> ApiError {

@@ -3,14 +3,19 @@
 //!
 //! The rate limit is keyed by the verified token's role and subject, so one
 //! integration client or user cannot starve the others; a request without a
-//! valid token is keyed by its peer address. Keys are kept in a `governor`
-//! keyed limiter (GCRA), pruned of idle keys every minute.
+//! valid token is keyed by its client's address: the peer, or behind the
+//! reverse proxies of `SCT_TRUSTED_PROXIES` the address their forwarding
+//! header names (`middleware::proxies`). Keys are kept in a `governor`
+//! keyed limiter (GCRA), pruned of idle keys every minute. The limits are
+//! per process: several processes each allow the full rate (see
+//! docs/deployment.md for limits at the edge).
 
 use crate::config::LimitSettings;
 use crate::http::auth::JwtKeys;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::write::Deadline;
+use crate::middleware::proxies::TrustedProxies;
 use actix_web::body::BoxBody;
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceRequest;
@@ -31,26 +36,28 @@ use std::time::Duration;
 
 /// The shared limiter and the settings it was built from.
 pub struct Limiter {
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    keyed: Option<DefaultKeyedRateLimiter<String>>,
     timeout: Duration,
+    proxies: TrustedProxies,
 }
 
 impl Limiter {
     /// Builds the limiter; `per_minute == 0` turns rate limiting off.
     pub fn new(s: LimitSettings) -> Arc<Self> {
-        let limiter = NonZeroU32::new(s.per_minute).map(|rate| {
+        let keyed = NonZeroU32::new(s.per_minute).map(|rate| {
             let burst = NonZeroU32::new(s.burst).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst))
         });
         Arc::new(Self {
-            limiter,
+            keyed,
             timeout: Duration::from_secs(s.request_timeout_seconds.max(1)),
+            proxies: s.trusted_proxies,
         })
     }
 
     /// Forgets clients idle long enough to be back at a full burst.
     pub fn prune(&self) {
-        if let Some(l) = &self.limiter {
+        if let Some(l) = &self.keyed {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -58,7 +65,7 @@ impl Limiter {
 
     /// `Err(seconds to wait)` when the key is over its rate.
     fn check(&self, key: &str) -> Result<(), u16> {
-        let Some(l) = &self.limiter else {
+        let Some(l) = &self.keyed else {
             return Ok(());
         };
         l.check_key(&key.to_owned()).map_err(|not_until| {
@@ -70,8 +77,8 @@ impl Limiter {
 }
 
 /// The rate-limit key of a request: `role:subject` of a valid token, else
-/// the peer address.
-fn key_of(req: &ServiceRequest) -> String {
+/// the client's address.
+fn key_of(req: &ServiceRequest, proxies: &TrustedProxies) -> String {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -86,10 +93,11 @@ fn key_of(req: &ServiceRequest) -> String {
             return format!("{}:{}", caller.role.as_str(), caller.subject);
         }
     }
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    format!("ip:{peer}")
+    let client = req.peer_addr().map_or_else(
+        || "unknown".to_owned(),
+        |a| proxies.client_address(a.ip(), req.headers()).to_string(),
+    );
+    format!("ip:{client}")
 }
 
 /// Middleware: refuses a client over its rate with 429 problem+json and
@@ -117,7 +125,7 @@ pub async fn enforce(
         return Ok(req.into_response(res));
     }
     if !req.path().starts_with("/health") {
-        if let Err(wait) = limiter.check(&key_of(&req)) {
+        if let Err(wait) = limiter.check(&key_of(&req, &limiter.proxies)) {
             let err = ApiError {
                 retry_after: Some(wait.max(1)),
                 ..ApiError::new(

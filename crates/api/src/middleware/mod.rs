@@ -6,3 +6,4 @@ pub mod headers;
 pub mod limits;
 pub mod logging;
 pub mod observe;
+pub mod proxies;

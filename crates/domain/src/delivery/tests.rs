@@ -248,3 +248,14 @@ fn wire_names_round_trip() {
     }
     assert_eq!(Attendance::parse("present"), None);
 }
+
+#[test]
+fn co_workers_join_open_referrals_only() {
+    for s in Status::iter() {
+        assert_eq!(
+            may_add_co_worker(s),
+            matches!(s, Status::Accepted | Status::Allocated | Status::Active),
+            "{s:?}"
+        );
+    }
+}

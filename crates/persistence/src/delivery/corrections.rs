@@ -43,10 +43,12 @@ pub async fn correct_session(
 ) -> Result<SessionView, DeliveryError> {
     conn.transaction(async |c| {
         let current = get_session(c, id).await?;
+        // A practitioner corrects a session when they work every referral
+        // it covered: each is checked under its lock below.
         let match_scope = match scope {
-            Scope::All => true,
+            Scope::All | Scope::Worker(_) => true,
             Scope::Team(t) => *t == current.session.team_id,
-            _ => false,
+            Scope::Schools(_) => false,
         };
         if !match_scope {
             return Err(DeliveryError::NotFound);

@@ -183,7 +183,7 @@ pub(crate) async fn act_in_tx(
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    if !in_scope(&row, ctx.scope) {
+    if !in_scope(c, &row, ctx.scope).await? {
         return Err(ActError::NotFound);
     }
     if row.version != ctx.expected_version {
@@ -246,6 +246,8 @@ pub(crate) async fn act_in_tx(
             row.zone_id = Some(team.zone_id);
             row.triage_reason = None;
             row.worker_id = None;
+            // Co-workers are of the old team: their access ends here.
+            super::co_workers::end_co_working(c, row.id, None, ctx.actor, ctx.now).await?;
         }
         ActionInput::Allocate { choice } => {
             let team = row.team_id.ok_or(ActError::NotRouted)?;
@@ -254,6 +256,9 @@ pub(crate) async fn act_in_tx(
             details =
                 json!({ "from_worker": row.worker_id, "to_worker": worker.0, "allocation": why });
             row.worker_id = Some(worker.0);
+            // A co-worker who becomes the lead co-works no more.
+            super::co_workers::end_co_working(c, row.id, Some(worker.0), ctx.actor, ctx.now)
+                .await?;
         }
         ActionInput::Close {
             outcome,

@@ -3,9 +3,11 @@
 //! a referral and its history row are written in one transaction.
 
 mod actions;
+mod co_workers;
 mod read;
 mod submit;
 
 pub use actions::*;
+pub use co_workers::*;
 pub use read::*;
 pub use submit::*;

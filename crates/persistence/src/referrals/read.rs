@@ -3,8 +3,8 @@
 use super::submit::{sort_levels, ReferralView};
 use crate::models::{ChildRow, HistoryRow, IndesRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{
-    children as children_table, referral_history, referral_indes_levels, referrals, teams, workers,
-    zones,
+    children as children_table, referral_co_workers, referral_history, referral_indes_levels,
+    referrals, teams, workers, zones,
 };
 use crate::scope::{scoped, BoxedReferrals, Scope};
 use crate::{StoreError, StoreResult};
@@ -34,7 +34,7 @@ pub(crate) async fn views(
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
-    // The five statements are independent: sent together, they share one
+    // The six statements are independent: sent together, they share one
     // round trip (diesel-async pipelines futures polled concurrently on a
     // shared reference to the connection).
     let conn: &AsyncPgConnection = c;
@@ -82,7 +82,17 @@ pub(crate) async fn views(
             .load::<WorkerRow>(&mut &*conn)
             .await
     };
-    let (kids, levels, zs, ts, ws) = futures_util::try_join!(kids, levels, zs, ts, ws)?;
+    let co = async {
+        referral_co_workers::table
+            .inner_join(workers::table)
+            .filter(referral_co_workers::referral_id.eq_any(&ids))
+            .filter(referral_co_workers::removed_at.is_null())
+            .order((referral_co_workers::added_at, referral_co_workers::id))
+            .select((referral_co_workers::referral_id, WorkerRow::as_select()))
+            .load::<(Uuid, WorkerRow)>(&mut &*conn)
+            .await
+    };
+    let (kids, levels, zs, ts, ws, co) = futures_util::try_join!(kids, levels, zs, ts, ws, co)?;
     rows.into_iter()
         .map(|r| {
             let child = kids
@@ -106,6 +116,11 @@ pub(crate) async fn views(
                 worker: r
                     .worker_id
                     .and_then(|w| ws.iter().find(|x| x.id == w).cloned()),
+                co_workers: co
+                    .iter()
+                    .filter(|(referral, _)| *referral == r.id)
+                    .map(|(_, w)| w.clone())
+                    .collect(),
                 child,
                 indes,
                 referral: r,

@@ -22,6 +22,8 @@ pub struct ReferralView {
     pub zone: Option<ZoneRow>,
     pub team: Option<TeamRow>,
     pub worker: Option<WorkerRow>,
+    /// Its current co-workers, in the order they were added.
+    pub co_workers: Vec<WorkerRow>,
 }
 
 /// A referral ready to store: already parsed and screened.
@@ -303,6 +305,7 @@ pub(crate) async fn submit_in_tx(
         // while the team is not yet operational).
         team: team.filter(|t| Some(t.id) == team_id),
         worker: None,
+        co_workers: Vec::new(),
         child,
         indes: levels,
         referral: row,

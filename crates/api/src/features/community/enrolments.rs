@@ -236,6 +236,7 @@ pub struct EnrolmentListParams {
 pub async fn list_enrolments(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     p: web::Query<EnrolmentListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -254,10 +255,14 @@ pub async fn list_enrolments(
     .await?;
     let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     let positions = repo::waiting_positions(&mut conn, id).await?;
-    Ok(HttpResponse::Ok().json(EnrolmentPage {
-        items: rows.into_iter().map(|r| enrolment(r, &positions)).collect(),
-        next_cursor,
-    }))
+    let items: Vec<Enrolment> = rows.into_iter().map(|r| enrolment(r, &positions)).collect();
+    // The audit row names every referral linked on the page.
+    for e in &items {
+        if let Some(r) = e.referral_id {
+            crate::http::audit::note(&req, "referral", &r);
+        }
+    }
+    Ok(HttpResponse::Ok().json(EnrolmentPage { items, next_cursor }))
 }
 
 /// Read an enrolment.
@@ -277,6 +282,7 @@ pub async fn list_enrolments(
 pub async fn get_enrolment(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, eid) = path.into_inner();
@@ -284,6 +290,9 @@ pub async fn get_enrolment(
     let mut conn = state.db.conn().await?;
     let e = repo::get_enrolment(&mut conn, id, eid).await?;
     let positions = repo::waiting_positions(&mut conn, id).await?;
+    if let Some(r) = e.referral_id {
+        crate::http::audit::note(&req, "referral", &r);
+    }
     Ok(ok(e.version, &enrolment(e, &positions)))
 }
 

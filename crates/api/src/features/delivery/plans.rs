@@ -42,7 +42,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "Support plans",
     summary = "Read a referral's support plan",
-    description = "The current goals with baseline, target, latest rating and distance travelled (latest rating minus baseline), and the interventions chosen. Practitioners and managers of the referral's team, the referring school (and its integration client), la_admin. 404 when the referral is out of scope or has no plan yet.",
+    description = "The current goals with baseline, target, latest rating and distance travelled (latest rating minus baseline), and the interventions chosen. The referral's team manager, the practitioners who work it (allocated or co-worker), the referring school (and its integration client), la_admin. 404 when the referral is out of scope or has no plan yet.",
     params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The plan", body = SupportPlan, headers(("ETag" = String, description = "Version tag for If-Match"))),
@@ -80,7 +80,7 @@ fn plan_errors(errors: &[PlanError]) -> ApiError {
 #[utoipa::path(
     tag = "Support plans",
     summary = "Write a referral's support plan",
-    description = "Creates the plan (201; no If-Match needed) or replaces it (200; If-Match required, 428 without, 412 when stale). The referral must be `allocated` or `active` (409 `referral_not_open` otherwise). 1 to 20 goals, each with an INDES area, a description, a baseline and a target on the 0-10 goal-based-outcome scale, the target above the baseline. Give a goal's `id` to keep it (and its ratings); goals left out are retired. Chosen interventions must be in the catalogue and active (a retired one may stay on a plan that has it). Every version is kept (`/plan/versions`). Practitioners and managers of the referral's team, la_admin.",
+    description = "Creates the plan (201; no If-Match needed) or replaces it (200; If-Match required, 428 without, 412 when stale). The referral must be `allocated` or `active` (409 `referral_not_open` otherwise). 1 to 20 goals, each with an INDES area, a description, a baseline and a target on the 0-10 goal-based-outcome scale, the target above the baseline. Give a goal's `id` to keep it (and its ratings); goals left out are retired. Chosen interventions must be in the catalogue and active (a retired one may stay on a plan that has it). Every version is kept (`/plan/versions`). The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "ETag of the plan as last read (required once the plan exists)")),
     request_body(content = PlanInput, content_type = "application/json"),
     responses(

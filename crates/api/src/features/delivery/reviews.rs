@@ -45,7 +45,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "Support plans",
     summary = "Record a review of the plan",
-    description = "Rates every current goal of the plan again on the 0-10 goal-based-outcome scale (each goal exactly once; 422 names what is missing or wrong). The referral must be active and have a plan (409 `referral_not_open` or `no_support_plan`). The plan then shows each goal's latest rating and distance travelled. Practitioners and managers of the referral's team, la_admin.",
+    description = "Rates every current goal of the plan again on the 0-10 goal-based-outcome scale (each goal exactly once; 422 names what is missing or wrong). The referral must be active and have a plan (409 `referral_not_open` or `no_support_plan`). The plan then shows each goal's latest rating and distance travelled. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id")),
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
@@ -125,7 +125,7 @@ pub async fn get_review(
 #[utoipa::path(
     tag = "Support plans",
     summary = "Correct a review of the plan (re-rate its goals)",
-    description = "With If-Match (428 without, 412 when stale): replaces the review's date (not in the future), notes and ratings. The ratings rate again exactly the goals the review rated, each once, on the 0-10 scale (422 names what is missing or wrong). An interim review is corrected while the referral is active (409 `referral_not_open` otherwise); the final review recorded at closure stands. The plan's latest ratings and distance travelled follow the correction. Practitioners and managers of the referral's team, la_admin.",
+    description = "With If-Match (428 without, 412 when stale): replaces the review's date (not in the future), notes and ratings. The ratings rate again exactly the goals the review rated, each once, on the 0-10 scale (422 names what is missing or wrong). An interim review is corrected while the referral is active (409 `referral_not_open` otherwise); the final review recorded at closure stands. The plan's latest ratings and distance travelled follow the correction. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id"), ("review_id" = Uuid, Path, description = "Review id"), ("If-Match" = String, Header, description = "ETag of the review as last read")),
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(

@@ -10,12 +10,9 @@ use crate::http::respond::stale;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::DeliveryOp;
-use sct_domain::Role;
 use sct_persistence::delivery::DeliveryError;
-use sct_persistence::organisation;
 use sct_persistence::Db;
 use sct_persistence::Scope;
-use uuid::Uuid;
 
 /// Refuses a role that may never take the operation.
 pub(crate) fn allow(caller: &Caller, op: DeliveryOp) -> Result<(), ApiError> {
@@ -26,20 +23,11 @@ pub(crate) fn allow(caller: &Caller, op: DeliveryOp) -> Result<(), ApiError> {
     }
 }
 
-/// The scope of delivery records: a practitioner works every referral of
-/// their team (a colleague's case, a group session), so their scope is the
-/// team once the token's subject is a registered worker of it.
+/// The scope of delivery records: the scope of the referral they belong to
+/// (docs/adr/0007-practitioner-scope.md), so a practitioner works the plan,
+/// reviews and sessions of the referrals allocated to them or co-worked.
 pub async fn delivery_scope(caller: &Caller, db: &Db) -> Result<Scope, ApiError> {
-    if caller.role != Role::Practitioner {
-        return scope_of(caller, db).await;
-    }
-    let mut conn = db.conn().await?;
-    Ok(
-        match organisation::worker_by_subject(&mut conn, &caller.subject).await? {
-            Some(w) if Some(w.team_id) == caller.team_id => Scope::Team(w.team_id),
-            _ => Scope::Worker(Uuid::nil()),
-        },
-    )
+    scope_of(caller, db).await
 }
 
 pub(crate) fn not_future(field: &str, day: NaiveDate) -> Result<(), ApiError> {

@@ -49,6 +49,7 @@ use sct_persistence::delivery::ParticipantProblem;
 use sct_persistence::delivery::SessionCorrection;
 use sct_persistence::delivery::SessionError;
 use sct_persistence::referrals as referrals_repo;
+use sct_persistence::scope::any_in_scope;
 use sct_persistence::Scope;
 use uuid::Uuid;
 
@@ -98,7 +99,7 @@ fn session_error(e: SessionError, group: bool) -> ApiError {
 #[utoipa::path(
     tag = "Sessions",
     summary = "Record an individual session",
-    description = "A session delivered for one active referral (409 `referral_not_open` otherwise): date (not in the future), intervention, duration, attendance and who attended, notes. Practitioners and managers of the referral's team, la_admin. Group sessions covering several referrals are recorded with `POST /group-sessions`.",
+    description = "A session delivered for one active referral (409 `referral_not_open` otherwise): date (not in the future), intervention, duration, attendance and who attended, notes. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin; any other referral answers 404. Group sessions covering several referrals are recorded with `POST /group-sessions`.",
     params(("id" = Uuid, Path, description = "Referral id")),
     request_body(content = SessionInput, content_type = "application/json"),
     responses(
@@ -171,7 +172,7 @@ pub async fn record_session(
 #[utoipa::path(
     tag = "Sessions",
     summary = "Record a group session",
-    description = "One session covering 2 to 30 active referrals of one team, with attendance per referral. Every referral must be active and in the caller's team (la_admin: of one team); a refused referral is named in `errors` (422) and nothing is stored. Each referral then lists the session among its own.",
+    description = "One session covering 2 to 30 active referrals of one team, with attendance per referral. Every referral must be active and in the caller's scope: a manager's team (la_admin: of one team), a practitioner's own referrals (allocated or co-worker), each of them; a refused referral is named in `errors` (422 `unknown_referral`) and nothing is stored. Each referral then lists the session among its own.",
     request_body(content = GroupSessionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The session with its participants", body = GroupSession, headers(("Location" = String, description = "URL of the session"), ("ETag" = String, description = "Version tag"))),
@@ -239,7 +240,7 @@ pub async fn record_group_session(
 #[utoipa::path(
     tag = "Sessions",
     summary = "Read a session",
-    description = "A session (individual or group) with every referral it covered. Practitioners and managers of the team that delivered it, la_admin.",
+    description = "A session (individual or group) with every referral it covered. The manager of the team that delivered it, a practitioner who works (allocated or co-worker) at least one referral it covered, la_admin; others 404. The audit log names every referral it covered.",
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = GroupSession, headers(("ETag" = String, description = "Version tag"))),
@@ -251,16 +252,27 @@ pub async fn record_group_session(
 pub async fn get_session(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadSessions)?;
     let scope = delivery_scope(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let view = repo::get_session(&mut conn, id.into_inner()).await?;
-    match scope {
-        Scope::All => {}
-        Scope::Team(t) if t == view.session.team_id => {}
-        _ => return Err(ApiError::not_found()),
+    let covered: Vec<Uuid> = view.attendance.iter().map(|a| a.referral_id).collect();
+    let readable = match &scope {
+        Scope::All => true,
+        Scope::Team(t) => *t == view.session.team_id,
+        // A practitioner: when they work one of the referrals it covered.
+        Scope::Worker(_) => any_in_scope(&mut conn, &covered, &scope).await?,
+        Scope::Schools(_) => false,
+    };
+    if !readable {
+        return Err(ApiError::not_found());
+    }
+    // The audit row names every referral the session covered.
+    for r in &covered {
+        crate::http::audit::note(&req, "referral", r);
     }
     Ok(ok(view.session.version, &GroupSession::from(&view)))
 }
@@ -269,7 +281,7 @@ pub async fn get_session(
 #[utoipa::path(
     tag = "Sessions",
     summary = "Correct a recorded session",
-    description = "With If-Match (428 without, 412 when stale): replaces the session's shared fields (date, not in the future; intervention; duration; notes) and the attendance of every referral it covered. `participants` names exactly the referrals the session covered, each once (422 `participants_changed` otherwise): a correction never moves a session to other children. Every referral covered must still be active, as when recording (409 `referral_not_open` once one has closed). Practitioners and managers of the team that delivered it, la_admin; another team's session answers 404.",
+    description = "With If-Match (428 without, 412 when stale): replaces the session's shared fields (date, not in the future; intervention; duration; notes) and the attendance of every referral it covered. `participants` names exactly the referrals the session covered, each once (422 `participants_changed` otherwise): a correction never moves a session to other children. Every referral covered must still be active, as when recording (409 `referral_not_open` once one has closed). The manager of the team that delivered it, a practitioner who works (allocated or co-worker) every referral it covered, la_admin; others 404.",
     params(("id" = Uuid, Path, description = "Session id"), ("If-Match" = String, Header, description = "ETag of the session as last read")),
     request_body(content = SessionCorrectionInput, content_type = "application/json"),
     responses(
@@ -344,7 +356,7 @@ pub async fn update_session(
 #[utoipa::path(
     tag = "Sessions",
     summary = "List a referral's sessions",
-    description = "Sessions that covered the referral, newest first (by date, then id), each with this referral's attendance and the number of referrals the session covered. Staff only (notes may speak of the family): practitioners and managers of the referral's team, la_admin.",
+    description = "Sessions that covered the referral, newest first (by date, then id), each with this referral's attendance and the number of referrals the session covered. Staff only (notes may speak of the family): the referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id"), PageParams),
     responses(
         (status = 200, description = "A page of sessions", body = SessionPage),

@@ -5,11 +5,14 @@
 
 use crate::features::integration::credentials::generate_secret;
 use crate::features::integration::credentials::hash_secret;
+use crate::features::integration::credentials::Busy;
+use crate::features::integration::credentials::Gate;
 use crate::features::integration::dto::ClientCredentials;
 use crate::features::integration::dto::ClientSchools;
 use crate::features::integration::dto::IntegrationClient;
 use crate::features::integration::dto::IntegrationClientPage;
 use crate::features::integration::dto::NewIntegrationClient;
+use crate::features::integration::dto::RotateSecret;
 use crate::http::access::only;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
@@ -21,6 +24,7 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
+use crate::http::extract::OptionalJsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::paging::uuid_cursor;
@@ -93,14 +97,21 @@ async fn new_secret() -> Result<(String, String), ApiError> {
         log::error!("cannot make a client secret: {e}");
         ApiError::new(ErrorCode::Internal, "an internal error occurred")
     };
-    web::block(|| {
-        let secret = generate_secret()?;
-        let hash = hash_secret(&secret)?;
-        Ok::<_, crate::features::integration::credentials::CredentialError>((secret, hash))
-    })
-    .await
-    .map_err(|e| internal(e.to_string()))?
-    .map_err(|e| internal(e.to_string()))
+    Gate::global()
+        .run(|| {
+            let secret = generate_secret()?;
+            let hash = hash_secret(&secret)?;
+            Ok::<_, crate::features::integration::credentials::CredentialError>((secret, hash))
+        })
+        .await
+        .map_err(|Busy| ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                ErrorCode::RequestTimeout,
+                "too many secrets are being hashed at once; retry shortly",
+            )
+        })?
+        .map_err(|e| internal(e.to_string()))
 }
 
 pub(crate) fn credentials(row: IntegrationClientRow, secret: String) -> ClientCredentials {
@@ -254,8 +265,9 @@ pub async fn set_client_schools(
 #[utoipa::path(
     tag = "Integration clients",
     summary = "Rotate the secret of an integration client",
-    description = "la_admin only, with If-Match. Issues a new secret, shown only in this answer. The previous secret keeps working until `previous_secret_expires_at` (SCT_SECRET_ROTATION_GRACE_SECONDS, a day by default) so the vendor can switch without downtime. A revoked client answers 409 `client_revoked`.",
+    description = "la_admin only, with If-Match. Issues a new secret, shown only in this answer. By default the previous secret keeps working until `previous_secret_expires_at` (SCT_SECRET_ROTATION_GRACE_SECONDS, a day by default) so the vendor can switch without downtime; `previous_secret_valid_for_seconds` sets another period, and `0` cuts the previous secret off at once together with every token already issued to the client (after a leak; the vendor gets a new token with the new secret). The body may be left out. A revoked client answers 409 `client_revoked`.",
     params(("id" = Uuid, Path, description = "The client's id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    request_body(content = Option<RotateSecret>, content_type = "application/json", description = "Optional: how long the previous secret keeps working"),
     responses(
         (status = 200, description = "The client and its new secret, shown once", body = ClientCredentials, headers(("ETag" = String, description = "Version tag"))),
         (status = 403, response = Forbidden),
@@ -270,12 +282,17 @@ pub async fn rotate_client_secret(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     req: HttpRequest,
+    body: OptionalJsonBody<RotateSecret>,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let version = if_match.required()?;
     let id = id.into_inner();
+    let options = body.0.unwrap_or_default();
+    validate(&options)?;
+    let grace = options
+        .previous_secret_valid_for_seconds
+        .unwrap_or(state.integration.secret_rotation_grace_seconds);
     let (secret, hash) = new_secret().await?;
-    let grace = chrono::Duration::seconds(state.integration.secret_rotation_grace_seconds);
     write(&state, &req, move |conn| {
         Box::pin(async move {
             let current = ic::get_client(conn, id).await?;
@@ -285,11 +302,59 @@ pub async fn rotate_client_secret(
                     "a revoked client cannot have a new secret; register a new client",
                 ));
             }
-            let row =
-                ic::rotate_client_secret(conn, id, version, &hash, sct_persistence::now() + grace)
-                    .await?
-                    .ok_or_else(stale)?;
+            let previous_until =
+                (grace > 0).then(|| sct_persistence::now() + chrono::Duration::seconds(grace));
+            let row = ic::rotate_client_secret(conn, id, version, &hash, previous_until)
+                .await?
+                .ok_or_else(stale)?;
             Ok(Written::ok(row.version, &credentials(row, secret)))
+        })
+    })
+    .await
+}
+
+/// End the grace period of an earlier rotation.
+#[utoipa::path(
+    tag = "Integration clients",
+    summary = "End the grace period of the previous secret",
+    description = "la_admin only, with If-Match. The secret replaced by the last rotation stops working now instead of at `previous_secret_expires_at`, and so does every token already issued to the client (the vendor gets a new token with its current secret). Use it once the vendor has switched, or when the previous secret leaked. Answers the client as it is when no previous secret is valid.",
+    params(("id" = Uuid, Path, description = "The client's id"), ("If-Match" = String, Header, description = "ETag as last read")),
+    responses(
+        (status = 200, description = "The client", body = IntegrationClient, headers(("ETag" = String, description = "Version tag"))),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
+#[post("/integration-clients/{id}/expire-previous-secret")]
+pub async fn expire_previous_client_secret(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    only(&caller, ADMIN)?;
+    let version = if_match.required()?;
+    let id = id.into_inner();
+    write(&state, &req, move |conn| {
+        Box::pin(async move {
+            let current = ic::get_client(conn, id).await?;
+            if current.version != version {
+                return Err(stale());
+            }
+            let now = sct_persistence::now();
+            let in_grace = current.previous_secret_hash.is_some()
+                && current.previous_secret_expires_at.is_some_and(|t| t > now);
+            if !in_grace {
+                return Ok(Written::ok(
+                    current.version,
+                    &IntegrationClient::from(current),
+                ));
+            }
+            let row = ic::expire_previous_secret(conn, id, version)
+                .await?
+                .ok_or_else(stale)?;
+            Ok(Written::ok(row.version, &IntegrationClient::from(row)))
         })
     })
     .await

@@ -37,6 +37,20 @@ pub struct ClientSchools {
     pub schools: Vec<String>,
 }
 
+/// Options of a secret rotation; the body may be left out.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"previous_secret_valid_for_seconds": 0}))]
+pub struct RotateSecret {
+    /// How long the secret being replaced keeps working, in seconds: `0`
+    /// stops it at once, together with every token already issued to the
+    /// client (after a leak). Left out: SCT_SECRET_ROTATION_GRACE_SECONDS
+    /// (a day by default). At most 30 days.
+    #[schema(minimum = 0, maximum = 2_592_000)]
+    #[validate(range(min = 0, max = 2_592_000))]
+    pub previous_secret_valid_for_seconds: Option<i64>,
+}
+
 /// An integration client. Its secret is never shown again after it is issued.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IntegrationClient {

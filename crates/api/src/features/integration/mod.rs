@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(clients::get_client)
         .service(clients::set_client_schools)
         .service(clients::rotate_client_secret)
+        .service(clients::expire_previous_client_secret)
         .service(clients::revoke_client)
         .service(oauth::issue_token);
 }

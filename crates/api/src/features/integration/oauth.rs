@@ -4,7 +4,10 @@
 //! 2.3.1), never both. Failures answer in OAuth's JSON error format
 //! (section 5.2), not problem+json.
 
-use crate::features::integration::credentials::verify_secret;
+use crate::features::integration::credentials::hashes_to_check;
+use crate::features::integration::credentials::verify_any;
+use crate::features::integration::credentials::Busy;
+use crate::features::integration::credentials::Gate;
 use crate::features::integration::dto::OAuthErrorBody;
 use crate::features::integration::dto::TokenRequest;
 use crate::features::integration::dto::TokenResponse;
@@ -264,34 +267,45 @@ pub async fn issue_token(
         .into());
     }
     let refused = || TokenFailure::from(OAuthError::client(tried_basic));
-    let id = Uuid::parse_str(&client_id).map_err(|_| refused())?;
-    let mut conn = state.db.conn().await.map_err(TokenFailure::from)?;
-    let client = match ic::get_client(&mut conn, id).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Err(refused()),
-        Err(e) => return Err(e.into()),
+    // An unknown, malformed or revoked client id costs the same one Argon2
+    // verification (against a dummy hash) as a known one: the answer's time
+    // does not tell which ids exist.
+    let client = match Uuid::parse_str(&client_id) {
+        Ok(id) => {
+            let mut conn = state.db.conn().await.map_err(TokenFailure::from)?;
+            match ic::get_client(&mut conn, id).await {
+                Ok(c) if c.revoked_at.is_none() => Some(c),
+                Ok(_) | Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(_) => None,
     };
-    drop(conn);
-    if client.revoked_at.is_some() {
-        return Err(refused());
-    }
     let now = sct_persistence::now();
-    let previous = client
-        .previous_secret_hash
-        .clone()
-        .filter(|_| client.previous_secret_expires_at.is_some_and(|t| t > now));
-    let current = client.secret_hash.clone();
-    let matches = web::block(move || {
-        verify_secret(&secret, &current) || previous.is_some_and(|p| verify_secret(&secret, &p))
-    })
-    .await
-    .map_err(|e| {
-        log::error!("cannot verify a client secret: {e}");
-        ApiError::new(ErrorCode::Internal, "an internal error occurred")
-    })?;
-    if !matches {
+    let hashes = hashes_to_check(client.as_ref().map(|c| {
+        (
+            c.secret_hash.as_str(),
+            c.previous_secret_hash
+                .as_deref()
+                .filter(|_| c.previous_secret_expires_at.is_some_and(|t| t > now)),
+        )
+    }));
+    let matches = Gate::global()
+        .run_with_memory(move |memory| verify_any(&secret, &hashes, memory))
+        .await
+        .map_err(|Busy| {
+            log::warn!("token request refused: the Argon2 gate stayed full");
+            ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    ErrorCode::RequestTimeout,
+                    "too many token requests are being checked at once; retry shortly",
+                )
+            }
+        })?;
+    let Some(client) = client.filter(|_| matches) else {
         return Err(refused());
-    }
+    };
     let ttl = state.integration.token_ttl_seconds;
     let token = keys
         .issue(&TokenSpec {

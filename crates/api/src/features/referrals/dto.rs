@@ -445,6 +445,9 @@ pub struct Referral {
     pub triage_reason: Option<String>,
     /// The practitioner it is allocated to, if any.
     pub worker: Option<WorkerRef>,
+    /// Workers of the team who co-work it beside the allocated practitioner
+    /// (added and removed by a team manager), in the order they were added.
+    pub co_workers: Vec<WorkerRef>,
     /// The referred child.
     pub child: Child,
     /// INDES levels, one per assessed area.
@@ -515,6 +518,14 @@ impl Referral {
                 id: w.id,
                 name: w.name.clone(),
             }),
+            co_workers: v
+                .co_workers
+                .iter()
+                .map(|w| WorkerRef {
+                    id: w.id,
+                    name: w.name.clone(),
+                })
+                .collect(),
             child: Child {
                 id: v.child.id,
                 upn: v.child.upn.clone(),
@@ -663,6 +674,15 @@ pub struct RedirectBody {
     #[schema(min_length = 1, max_length = 4000)]
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
+}
+
+/// A worker to add as a co-worker of a referral.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"worker_id": "0192f1c2-3d4e-7f00-8000-000000000007"}))]
+pub struct CoWorkerBody {
+    /// An active worker of the referral's team, not its allocated worker.
+    pub worker_id: Uuid,
 }
 
 /// Allocate to a named worker, or automatically.

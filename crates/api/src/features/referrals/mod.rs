@@ -1,6 +1,7 @@
 //! Referrals: submission (screening, routing, idempotent retries), reads,
-//! lists for MIS delta sync, history and the lifecycle actions.
+//! lists for MIS delta sync, history, the lifecycle actions and co-workers.
 
+pub mod co_workers;
 pub mod dto;
 pub mod handlers;
 
@@ -17,5 +18,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(handlers::start_referral)
         .service(handlers::close_referral)
         .service(handlers::withdraw_referral)
-        .service(handlers::reopen_referral);
+        .service(handlers::reopen_referral)
+        .service(co_workers::add_co_worker)
+        .service(co_workers::remove_co_worker);
 }

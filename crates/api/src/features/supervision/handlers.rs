@@ -88,13 +88,10 @@ impl ZoneScope {
 }
 
 async fn zone_scope(caller: &Caller, conn: &mut Connection) -> Result<ZoneScope, ApiError> {
+    // A team role's team is that of its worker record (`access::team_member`).
     let team = match caller.role {
         Role::LaAdmin => return Ok(ZoneScope::All),
-        Role::TeamManager => caller.team_id,
-        Role::Practitioner => match organisation::worker_by_subject(conn, &caller.subject).await? {
-            Some(w) if Some(w.team_id) == caller.team_id => caller.team_id,
-            _ => None,
-        },
+        Role::TeamManager | Role::Practitioner => caller.team_id,
         _ => None,
     };
     let Some(team) = team else {
@@ -479,6 +476,7 @@ pub async fn create_practice_session(
 pub async fn list_practice_sessions(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     p: web::Query<PracticeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
@@ -532,10 +530,11 @@ pub async fn list_practice_sessions(
         ])
     });
     rows.truncate(n);
-    Ok(HttpResponse::Ok().json(PracticeSessionPage {
-        items: rows.into_iter().map(PracticeSession::from).collect(),
-        next_cursor,
-    }))
+    let items: Vec<PracticeSession> = rows.into_iter().map(PracticeSession::from).collect();
+    for s in &items {
+        note_discussed(&req, s);
+    }
+    Ok(HttpResponse::Ok().json(PracticeSessionPage { items, next_cursor }))
 }
 
 /// Read a practice session.
@@ -554,6 +553,7 @@ pub async fn list_practice_sessions(
 pub async fn get_practice_session(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
@@ -563,7 +563,18 @@ pub async fn get_practice_session(
     if !scope.covers(v.session.zone_id) {
         return Err(ApiError::not_found());
     }
-    Ok(ok(v.session.version, &PracticeSession::from(v)))
+    let version = v.session.version;
+    let body = PracticeSession::from(v);
+    note_discussed(&req, &body);
+    Ok(ok(version, &body))
+}
+
+/// Names every referral a practice session discussed as a subject of the
+/// request (the audit trail of who saw a child's case).
+fn note_discussed(req: &HttpRequest, s: &PracticeSession) {
+    for d in &s.case_discussions {
+        crate::http::audit::note(req, "referral", &d.referral_id);
+    }
 }
 
 /// Correct a practice session.

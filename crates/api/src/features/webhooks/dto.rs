@@ -22,6 +22,9 @@ pub enum WebhookEventType {
     /// A referral was allocated or reallocated to a worker.
     #[serde(rename = "referral.allocated")]
     ReferralAllocated,
+    /// A worker was added to or removed from a referral's co-workers.
+    #[serde(rename = "referral.co_workers_changed")]
+    ReferralCoWorkersChanged,
     /// A referral was closed with an outcome.
     #[serde(rename = "referral.closed")]
     ReferralClosed,
@@ -39,6 +42,7 @@ impl From<WebhookEventType> for domain::EventType {
             WebhookEventType::ReferralSubmitted => Self::ReferralSubmitted,
             WebhookEventType::ReferralStatusChanged => Self::ReferralStatusChanged,
             WebhookEventType::ReferralAllocated => Self::ReferralAllocated,
+            WebhookEventType::ReferralCoWorkersChanged => Self::ReferralCoWorkersChanged,
             WebhookEventType::ReferralClosed => Self::ReferralClosed,
             WebhookEventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             WebhookEventType::ConsultationRecorded => Self::ConsultationRecorded,
@@ -52,6 +56,7 @@ impl From<domain::EventType> for WebhookEventType {
             domain::EventType::ReferralSubmitted => Self::ReferralSubmitted,
             domain::EventType::ReferralStatusChanged => Self::ReferralStatusChanged,
             domain::EventType::ReferralAllocated => Self::ReferralAllocated,
+            domain::EventType::ReferralCoWorkersChanged => Self::ReferralCoWorkersChanged,
             domain::EventType::ReferralClosed => Self::ReferralClosed,
             domain::EventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             domain::EventType::ConsultationRecorded => Self::ConsultationRecorded,

@@ -19,6 +19,7 @@ use crate::features::webhooks::dto::WebhookSubscriptionPage;
 use crate::features::webhooks::dto::WebhookSubscriptionUpdate;
 use crate::features::webhooks::worker::check_url;
 use crate::features::webhooks::worker::generate_secret;
+use crate::features::webhooks::worker::UrlRefusal;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
@@ -76,6 +77,9 @@ async fn checked_url(state: &AppState, url: &str) -> Result<String, ApiError> {
         .await
         .map(|u| u.to_string())
         .map_err(|why| {
+            if let UrlRefusal::Address { host, address, why } = &why {
+                log::info!(target: "webhooks", "refused a webhook URL: {host} resolves to {address} ({why})");
+            }
             ApiError::validation(vec![FieldError::new(
                 "url",
                 "url_not_allowed",

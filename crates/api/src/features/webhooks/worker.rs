@@ -65,7 +65,10 @@ pub enum UrlRefusal {
     Credentials,
     #[error("the URL's host cannot be resolved")]
     Unresolvable,
-    #[error("the URL's host {host} resolves to {address}: {why}, which webhooks may not reach")]
+    /// The host resolves to an address the policy refuses. The answer
+    /// names neither the address nor its kind: echoing them would let a
+    /// caller map the internal network's DNS through the API.
+    #[error("the URL's host resolves to a non-public address, which webhooks may not reach")]
     Address {
         host: String,
         address: IpAddr,
@@ -136,7 +139,11 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 .iter()
                 .find_map(|a| policy.check(a.ip()).err().map(|w| (a.ip(), w)))
             {
-                return Err(format!("{host} resolves to {a}: {why}").into());
+                // The error reaches the subscriber's delivery attempts: it
+                // names no address (a re-pointed name would otherwise map
+                // the internal DNS); the log keeps it for operators.
+                log::info!(target: "webhooks", "refused to connect: {host} resolves to {a} ({why})");
+                return Err(format!("{host} resolves to a non-public address").into());
             }
             let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
@@ -426,5 +433,18 @@ mod tests {
                 .is_ok()
         );
         assert!(check_url("https://93.184.215.14/x", refuse).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_neither_the_address_nor_its_kind() {
+        let refused = check_url("http://localhost:8080/x", PrivateAddresses::Refuse)
+            .await
+            .expect_err("loopback");
+        let said = refused.to_string();
+        assert!(matches!(refused, UrlRefusal::Address { .. }), "{said}");
+        assert!(said.contains("non-public"), "{said}");
+        for leak in ["127.0.0.1", "::1", "loopback", "localhost"] {
+            assert!(!said.contains(leak), "{leak}: {said}");
+        }
     }
 }
