@@ -4,6 +4,9 @@
 # Ends non-zero on any failure. FUZZ_EXAMPLES (default 8) bounds the cases
 # per operation and phase; FUZZ_ROLES picks the roles (default: all six);
 # FUZZ_ARGS adds Schemathesis options (e.g. --include-path-regex /reports/).
+# tools/fuzz/schemathesis.toml holds the exclusions no schema can state and
+# loads tools/fuzz/hooks.py, which sends every valid Idempotency-Key fresh
+# (a key reused with another request is refused 422: state, not shape).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

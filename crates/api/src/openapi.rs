@@ -5,7 +5,10 @@
 use crate::features;
 use crate::http::docs::{self, BearerScheme, StandardResponses};
 use crate::http::error::{FieldError, Problem};
-use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, KnownFormat, Object, Schema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::{OpenApi as OpenApiDoc, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -73,7 +76,66 @@ pub fn document() -> OpenApiDoc {
         .split_for_parts();
     StandardResponses.modify(&mut doc);
     DateBounds.modify(&mut doc);
+    NoNul.modify(&mut doc);
     doc
+}
+
+/// Calls `f` on every object schema of the document's components, its
+/// operations' parameters and request bodies, and every schema nested in
+/// them (properties, map values, array items, `oneOf`/`allOf`/`anyOf`).
+fn each_object(doc: &mut OpenApiDoc, f: fn(&mut Object)) {
+    fn walk(s: &mut RefOr<Schema>, f: fn(&mut Object)) {
+        let RefOr::T(s) = s else {
+            return;
+        };
+        match s {
+            Schema::Object(o) => {
+                f(o);
+                o.properties.values_mut().for_each(|p| walk(p, f));
+                if let Some(AdditionalProperties::RefOr(v)) = o.additional_properties.as_deref_mut()
+                {
+                    walk(v, f);
+                }
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items, f);
+                }
+            }
+            Schema::OneOf(x) => x.items.iter_mut().for_each(|s| walk(s, f)),
+            Schema::AllOf(x) => x.items.iter_mut().for_each(|s| walk(s, f)),
+            Schema::AnyOf(x) => x.items.iter_mut().for_each(|s| walk(s, f)),
+            _ => {}
+        }
+    }
+    if let Some(c) = doc.components.as_mut() {
+        c.schemas.values_mut().for_each(|s| walk(s, f));
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                if let Some(s) = p.schema.as_mut() {
+                    walk(s, f);
+                }
+            }
+            if let Some(body) = op.request_body.as_mut() {
+                for c in body.content.values_mut() {
+                    if let Some(s) = c.schema.as_mut() {
+                        walk(s, f);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Every date and date-time of the document, in a request or a response,
@@ -87,68 +149,44 @@ const DATE_PATTERN: &str =
     "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 const DATE_TIME_PATTERN: &str = "^(190[1-9]|19[1-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 
-impl DateBounds {
-    fn schema(s: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
-        use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
-        let utoipa::openapi::RefOr::T(s) = s else {
-            return;
-        };
-        match s {
-            Schema::Object(o) => {
-                match o.format {
-                    Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => {
-                        o.pattern = Some(DATE_PATTERN.into());
-                    }
-                    Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => {
-                        o.pattern = Some(DATE_TIME_PATTERN.into());
-                    }
-                    _ => {}
-                }
-                o.properties.values_mut().for_each(Self::schema);
+impl Modify for DateBounds {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        each_object(doc, |o| match o.format {
+            Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => {
+                o.pattern = Some(DATE_PATTERN.into());
             }
-            Schema::Array(a) => {
-                if let ArrayItems::RefOrSchema(items) = &mut a.items {
-                    Self::schema(items);
-                }
+            Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => {
+                o.pattern = Some(DATE_TIME_PATTERN.into());
             }
-            Schema::OneOf(x) => x.items.iter_mut().for_each(Self::schema),
-            Schema::AllOf(x) => x.items.iter_mut().for_each(Self::schema),
-            Schema::AnyOf(x) => x.items.iter_mut().for_each(Self::schema),
             _ => {}
-        }
+        });
     }
 }
 
-impl Modify for DateBounds {
+/// No string the server takes may hold the NUL character: PostgreSQL text
+/// cannot store it, so a JSON body with `\u0000` in a string answers 422
+/// `nul_character` and a `%00` in the path or query 400
+/// (`http/extract.rs`, `middleware/limits.rs`). Every string schema that
+/// does not already narrow its characters (no `pattern`, `format` or `enum`)
+/// states it as the pattern `^[^\u0000]*$`. The patterns written by hand
+/// exclude NUL themselves.
+struct NoNul;
+
+/// Any string without the NUL character (ECMA-262 and Python `re` alike).
+const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
+
+impl Modify for NoNul {
     fn modify(&self, doc: &mut OpenApiDoc) {
-        if let Some(c) = doc.components.as_mut() {
-            c.schemas.values_mut().for_each(Self::schema);
-        }
-        for item in doc.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                for p in op.parameters.iter_mut().flatten() {
-                    if let Some(s) = p.schema.as_mut() {
-                        Self::schema(s);
-                    }
-                }
-                if let Some(body) = op.request_body.as_mut() {
-                    for c in body.content.values_mut() {
-                        if let Some(s) = c.schema.as_mut() {
-                            Self::schema(s);
-                        }
-                    }
-                }
+        each_object(doc, |o| {
+            let string = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(ts) => ts.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if string && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                o.pattern = Some(NO_NUL_PATTERN.into());
             }
-        }
+        });
     }
 }
 
@@ -260,6 +298,61 @@ mod tests {
             }
         }
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    /// Every string schema of the document refuses NUL: a format or an enum
+    /// of its own, or a pattern anchored at both ends whose character
+    /// classes all leave NUL out (no `.`, no `\S`/`\D`/`\W`, no negated
+    /// class but those that name `\u0000`).
+    #[test]
+    fn every_string_schema_refuses_nul() {
+        fn refuses_nul(p: &str) -> bool {
+            let negated_ok = p.matches("[^").count()
+                == p.matches(r"[^\u0000]").count() + p.matches(r"[^\s\u0000]").count();
+            p.starts_with('^')
+                && p.ends_with('$')
+                && negated_ok
+                && ![".", r"\S", r"\D", r"\W"]
+                    .iter()
+                    .any(|w| p.replace(r"\.", "").contains(w))
+        }
+        fn walk(v: &serde_json::Value, at: &str, n: &mut usize) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    let ty = o.get("type");
+                    let string = ty.is_some_and(|t| {
+                        t == "string" || t.as_array().is_some_and(|t| t.contains(&"string".into()))
+                    });
+                    // What the server takes: schemas, parameters, bodies
+                    // (not the headers of its answers).
+                    if string && !at.contains("/responses/") {
+                        *n += 1;
+                        let narrowed = o.contains_key("format") || o.contains_key("enum");
+                        let pattern = o.get("pattern").and_then(|p| p.as_str());
+                        assert!(
+                            narrowed || pattern.is_some_and(refuses_nul),
+                            "{at}: a string that may hold NUL ({pattern:?})"
+                        );
+                    }
+                    for (k, v) in o {
+                        walk(v, &format!("{at}/{k}"), n);
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        walk(v, &format!("{at}/{i}"), n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(refuses_nul(NO_NUL_PATTERN));
+        assert!(!refuses_nul(r"\S"));
+        assert!(!refuses_nul("^.*$"));
+        let doc: serde_json::Value = serde_json::from_str(&render()).expect("json");
+        let mut n = 0;
+        walk(&doc, "", &mut n);
+        assert!(n > 500, "only {n} string schemas seen");
     }
 }
 

@@ -303,7 +303,8 @@ impl utoipa::PartialSchema for Theme {
             .description(Some("A theme: 1 to 200 characters, not only spaces."))
             .min_length(Some(1))
             .max_length(Some(200))
-            .pattern(Some(r"\S"))
+            // Not only spaces, and no NUL (see `NoNul` in openapi.rs).
+            .pattern(Some(r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))
             .into()
     }
 }
