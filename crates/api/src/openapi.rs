@@ -17,7 +17,7 @@ use utoipa_actix_web::AppExt;
     info(
         title = "School & Community Teams API",
         version = "1.0.0",
-        description = "System of record and open API of the School & Community Teams: early-help SEND support for children at INDES levels 3-4. Schools and their MIS refer children; the platform screens eligibility against a versioned policy, routes each referral to the team of the school's zone and follows it to closure.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists use `limit` and an opaque `cursor`. Every single-resource read returns an `ETag`; updates and actions need `If-Match`. `Idempotency-Key` makes `POST /referrals` safe to retry (keys kept 24 hours).",
+        description = "System of record and open API of the School & Community Teams: early-help SEND support for children at INDES levels 3-4. Schools and their MIS refer children; the platform screens eligibility against a versioned policy, routes each referral to the team of the school's zone and follows it to closure.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists use `limit` and an opaque `cursor`. Every single-resource read returns an `ETag`; updates and actions need `If-Match`. `Idempotency-Key` makes every `POST` that creates or changes something safe to retry (keys kept 24 hours).",
         license(name = "MIT")
     ),
     servers((url = "/", description = "This server")),

@@ -103,6 +103,9 @@ impl Modify for StandardResponses {
             problem("The database is unavailable or the request took too long; retry after Retry-After seconds").into(),
         );
         for (path, item) in &mut openapi.paths.paths {
+            for op in [&mut item.post, &mut item.put].into_iter().flatten() {
+                optional_body_by_reference(op);
+            }
             if let Some(op) = item.post.as_mut() {
                 if takes_idempotency_key(path) {
                     add_idempotency_key(op);
@@ -175,6 +178,30 @@ pub fn takes_idempotency_key(path: &str) -> bool {
     path.starts_with("/api/v1/")
         && path != "/api/v1/oauth/token"
         && path != "/api/v1/eligibility/check"
+}
+
+/// An optional body (`Option<T>` in `request_body`) is rendered by utoipa
+/// as `oneOf: [null, T]` with `required` unset; the body itself is then
+/// stated as `T` (its example shows in Swagger UI), and `required: false`
+/// says it may be left out.
+fn optional_body_by_reference(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(body) = op.request_body.as_mut() else {
+        return;
+    };
+    for content in body.content.values_mut() {
+        let Some(RefOr::T(Schema::OneOf(one))) = &content.schema else {
+            continue;
+        };
+        let refs: Vec<&RefOr<Schema>> = one
+            .items
+            .iter()
+            .filter(|i| matches!(i, RefOr::Ref(_)))
+            .collect();
+        if let ([only], 2) = (refs.as_slice(), one.items.len()) {
+            content.schema = Some((*only).clone());
+        }
+    }
 }
 
 /// Documents `Idempotency-Key` once, the same way, on an operation.

@@ -267,7 +267,7 @@ pub async fn set_client_schools(
     summary = "Rotate the secret of an integration client",
     description = "la_admin only, with If-Match. Issues a new secret, shown only in this answer. By default the previous secret keeps working until `previous_secret_expires_at` (SCT_SECRET_ROTATION_GRACE_SECONDS, a day by default) so the vendor can switch without downtime; `previous_secret_valid_for_seconds` sets another period, and `0` cuts the previous secret off at once together with every token already issued to the client (after a leak; the vendor gets a new token with the new secret). The body may be left out. A revoked client answers 409 `client_revoked`.",
     params(("id" = Uuid, Path, description = "The client's id"), ("If-Match" = String, Header, description = "ETag as last read")),
-    request_body(content = Option<RotateSecret>, content_type = "application/json", description = "Optional: how long the previous secret keeps working"),
+    request_body(content = Option<RotateSecret>, content_type = "application/json", description = "Optional (the body may be left out): how long the previous secret keeps working"),
     responses(
         (status = 200, description = "The client and its new secret, shown once", body = ClientCredentials, headers(("ETag" = String, description = "Version tag"))),
         (status = 403, response = Forbidden),
