@@ -20,7 +20,8 @@
 #      127.0.0.1 only (trust auth, user postgres), and keeps running after this script exits
 #      until `scripts/db.sh stop`.
 #
-# SCT_PG_CLUSTER=DIR: use only the private cluster in folder DIR (created on first use, kept
+# SCT_PG_CLUSTER=DIR: use only the private cluster in folder DIR (or, when the postgres user
+# cannot reach DIR, in ${TMPDIR:-/tmp}/sct-pg-cluster-<hash of DIR>; created on first use, kept
 # until deleted), whatever DATABASE_URL or a server on 5432 offer; `stop` and `status` act on
 # it alone. For tests that crash PostgreSQL (make faults) without hitting the shared server.
 # SCT_PG_SERVER_OPTIONS: more server options for a private cluster this script starts (pg_ctl
@@ -300,15 +301,18 @@ set_cluster() {
 # Candidate cluster folders, in order of preference.
 cluster_candidates() {
     local h t
+    t=${TMPDIR:-/tmp}
+    t=${t%/}
+    [[ $t == /* ]] || t=/tmp
     if [[ -n ${SCT_PG_CLUSTER:-} ]]; then
-        printf '%s\n' "$SCT_PG_CLUSTER"
+        # The folder asked for, or (a checkout the postgres user cannot
+        # reach, as in CI's private clone) one of its own in the temp folder.
+        h=$(printf '%s' "$SCT_PG_CLUSTER" | sha256sum | cut -c1-12)
+        printf '%s\n' "$SCT_PG_CLUSTER" "$t/sct-pg-cluster-$h"
         return 0
     fi
     h=$(repo_hash)
     printf '%s\n' "$REPO/.pgdata"
-    t=${TMPDIR:-/tmp}
-    t=${t%/}
-    [[ $t == /* ]] || t=/tmp
     printf '%s\n' "$t/sct-pg-$h"
     [[ $t == /tmp ]] || printf '%s\n' "/tmp/sct-pg-$h"
 }
