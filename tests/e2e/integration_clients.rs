@@ -271,13 +271,23 @@ async fn a_rotation_can_cut_the_old_secret_off_at_once_and_a_grace_period_can_be
     let fresh = access_token(&token_basic(&app, &id, &second).await);
     assert_eq!(app.get("/api/v1/referrals", &fresh).await.status, 200);
 
-    // A JSON null, like no body, asks for the default grace period.
-    let null = with_if_match(
+    // A body that is sent must be the options: JSON null is refused.
+    let refused = with_if_match(
         &app,
         reqwest::Method::POST,
         &rotate,
         Some(&now.etag()),
         Some(&serde_json::Value::Null),
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    // No body asks for the default grace period.
+    let null = with_if_match(
+        &app,
+        reqwest::Method::POST,
+        &rotate,
+        Some(&now.etag()),
+        None,
     )
     .await;
     assert_eq!(null.status, 200, "{}", null.text);

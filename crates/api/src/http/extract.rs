@@ -107,8 +107,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// the write kernel's idempotency fingerprint).
 #[derive(Debug, Clone, Copy)]
 pub struct BodyDigest(pub [u8; 32]);
-/// A JSON body that may be left out: no body at all (or JSON `null`) is
-/// `None`; anything else is checked and parsed like [`JsonBody`] (media
+/// A JSON body that may be left out: no body at all is `None`; anything else is checked and parsed like [`JsonBody`] (media
 /// type, size, shape, fields), so a mistaken body is refused instead of
 /// ignored.
 #[derive(Debug)]
@@ -128,9 +127,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         if declared_empty {
             return Box::pin(async { Ok(OptionalJsonBody(None)) });
         }
-        // A JSON `null` is no options too (the contract's `oneOf: [null, T]`).
-        let body = JsonBody::<Option<T>>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|b| OptionalJsonBody(b.0)) })
+        // A body that is sent must be the options (the contract states the
+        // body as the schema, `required: false`): JSON `null` is refused.
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| OptionalJsonBody(Some(b.0))) })
     }
 }
 
