@@ -430,6 +430,35 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         "Asks for help when stuck"
     );
     assert_eq!(v[1]["plan"]["goals"][1]["area"], "learning_and_cognition");
+    assert!(versions.body.get("next_cursor").is_none());
+    // The versions come a page at a time, in order, and end.
+    let first = app
+        .get(&format!("{path}/versions?limit=1"), &colleague)
+        .await;
+    assert_eq!(items(&first).len(), 1);
+    assert_eq!(items(&first)[0]["version"], 1);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let second = app
+        .get(
+            &format!("{path}/versions?limit=1&cursor={cursor}"),
+            &colleague,
+        )
+        .await;
+    assert_eq!(items(&second)[0]["version"], 2);
+    assert_eq!(items(&second).len(), 1);
+    assert!(second.body.get("next_cursor").is_none(), "the last page");
+    for bad in ["limit=0", "limit=201", "cursor=bm9wZQ"] {
+        app.get(&format!("{path}/versions?{bad}"), &colleague)
+            .await
+            .assert_problem(
+                400,
+                if bad.starts_with("cursor") {
+                    "invalid_cursor"
+                } else {
+                    "invalid_parameter"
+                },
+            );
+    }
 
     let submitted = app.submit(&t.schools[0].urn, &upn(2), 4).await;
     app.put(

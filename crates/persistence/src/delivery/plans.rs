@@ -390,10 +390,14 @@ pub struct PlanVersionRow {
 pub async fn plan_versions(
     c: &mut AsyncPgConnection,
     referral: Uuid,
+    after_version: Option<i32>,
+    limit: i64,
 ) -> StoreResult<Vec<PlanVersionRow>> {
     Ok(support_plan_versions::table
         .filter(support_plan_versions::referral_id.eq(referral))
+        .filter(support_plan_versions::version.gt(after_version.unwrap_or(0)))
         .order(support_plan_versions::version.asc())
+        .limit(limit)
         .select(PlanVersionRow::as_select())
         .load(c)
         .await?)

@@ -309,11 +309,14 @@ impl From<PlanVersionRow> for PlanVersion {
     }
 }
 
-/// Every version of a support plan, oldest first.
+/// A page of the versions of a support plan, oldest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanVersions {
     /// The versions, oldest first.
     pub items: Vec<PlanVersion>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Who attended a session.

@@ -10,14 +10,20 @@ use crate::features::delivery::rules::delivery_error;
 use crate::features::delivery::rules::delivery_scope;
 use crate::http::audit::actor;
 use crate::http::auth::Caller;
+use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
+use crate::http::extract::decode_cursor;
+use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
+use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -162,10 +168,11 @@ pub async fn put_plan(
 #[utoipa::path(
     tag = "Support plans",
     summary = "List the versions of a support plan",
-    description = "Every version of the plan as written, oldest first, with who wrote it and when. Same readers as the plan.",
-    params(("id" = Uuid, Path, description = "Referral id")),
+    description = "Every version of the plan as written, oldest first, with who wrote it and when, a page at a time (`limit`, default 50, at most 200; follow `next_cursor`). Same readers as the plan.",
+    params(("id" = Uuid, Path, description = "Referral id"), PageParams),
     responses(
-        (status = 200, description = "The versions", body = PlanVersions),
+        (status = 200, description = "A page of the versions", body = PlanVersions),
+        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     ),
@@ -175,18 +182,39 @@ pub async fn plan_versions(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    p: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
     let id = id.into_inner();
+    let (limit, n) = page_size(&p)?;
+    let after = p
+        .cursor
+        .as_deref()
+        .map(|c| {
+            decode_cursor(c, 1)?[0]
+                .parse::<i32>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidCursor,
+                        "the cursor is not one this API issued",
+                    )
+                })
+        })
+        .transpose()?;
     let scope = delivery_scope(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     referrals_repo::find(&mut conn, id, &scope).await?;
-    let rows = repo::plan_versions(&mut conn, id).await?;
-    if rows.is_empty() {
+    let mut rows = repo::plan_versions(&mut conn, id, after, limit + 1).await?;
+    if rows.is_empty() && after.is_none() {
         return Err(ApiError::not_found());
     }
+    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].version.to_string()]));
+    rows.truncate(n);
     Ok(HttpResponse::Ok().json(PlanVersions {
         items: rows.into_iter().map(PlanVersion::from).collect(),
+        next_cursor,
     }))
 }
 
