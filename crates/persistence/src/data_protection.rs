@@ -17,6 +17,10 @@
 //! - `erasure_justifications`: an erasure's free-text reason, which may name
 //!   people; deleted by the retention job once the retention period has
 //!   passed since the erasure. Audit rows name it by id only.
+//! - `hub_school_connections` (`hub_contact_name`, `school_contact_name` and
+//!   their roles): the named staff contact at a Family Hub and at a school;
+//!   staff data, not a child's; changed by the zone's team, kept while the
+//!   connection is.
 //! - `audit_events`: identifiers only (actor, subject ids, request id),
 //!   never free text; append-only and never changed.
 

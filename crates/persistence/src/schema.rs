@@ -705,3 +705,28 @@ diesel::joinable!(referral_co_workers -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, referrals);
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, workers);
+
+diesel::table! {
+    hub_school_connections (id) {
+        id -> Uuid,
+        hub_id -> Uuid,
+        school_urn -> Text,
+        introduced_on -> Date,
+        introduced_by_worker_id -> Nullable<Uuid>,
+        hub_contact_name -> Nullable<Text>,
+        hub_contact_role -> Nullable<Text>,
+        school_contact_name -> Nullable<Text>,
+        school_contact_role -> Nullable<Text>,
+        joint_activities -> Array<Text>,
+        recorded_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(hub_school_connections -> family_hubs (hub_id));
+diesel::joinable!(hub_school_connections -> schools (school_urn));
+
+diesel::allow_tables_to_appear_in_same_query!(hub_school_connections, family_hubs);
+diesel::allow_tables_to_appear_in_same_query!(hub_school_connections, schools);

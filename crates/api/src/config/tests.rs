@@ -2,8 +2,8 @@
 
 use super::*;
 use sct_domain::PrivateAddresses;
-use std::time::Duration;
 use std::collections::HashMap;
+use std::time::Duration;
 
 fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let map: HashMap<String, String> = pairs

@@ -1,4 +1,5 @@
-//! Community and place: Family Hubs, programmes with their sessions,
+//! Community and place: Family Hubs (and the schools they are connected
+//! with), programmes with their sessions,
 //! enrolments (places and an ordered waiting list), attendance, and the
 //! published programmes the Open Referral UK feed serves.
 //!
@@ -7,6 +8,7 @@
 //! never hand out more places than its capacity.
 
 mod attendance;
+mod connections;
 mod enrolments;
 mod hubs;
 mod model;
@@ -14,6 +16,7 @@ mod programmes;
 mod sessions;
 
 pub use attendance::*;
+pub use connections::*;
 pub use enrolments::*;
 pub use hubs::*;
 pub use model::*;

@@ -1,7 +1,6 @@
 //! Family Hubs: the places where community programmes run.
 
 use crate::http::access::only;
-use crate::http::access::STAFF;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -40,6 +39,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 const ADMIN: &[Role] = &[Role::LaAdmin];
+/// Who reads hubs: staff, and schools (and their MIS) those of their zones.
+const READERS: &[Role] = &[
+    Role::LaAdmin,
+    Role::TeamManager,
+    Role::Practitioner,
+    Role::School,
+    Role::Integration,
+];
 
 // ---------------------------------------------------------------- hubs
 
@@ -156,7 +163,7 @@ pub struct HubListParams {
     tag = "Community",
     summary = "List Family Hubs",
     operation_id = "list_family_hubs",
-    description = "Family Hubs by id. Staff (la_admin, team managers, practitioners).",
+    description = "Family Hubs by id. Staff (la_admin, team managers, practitioners) every hub; a school (and its MIS) the hubs of its schools' zones.",
     params(HubListParams),
     responses(
         (status = 200, description = "A page of hubs", body = FamilyHubPage),
@@ -170,11 +177,16 @@ pub async fn list_family_hubs(
     caller: Caller,
     p: web::Query<HubListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, STAFF)?;
+    only(&caller, READERS)?;
     let p = p.into_inner();
     let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
-    let mut rows = repo::list_hubs(&mut conn, p.zone_id, after, limit + 1).await?;
+    let mut rows = if caller.role.acts_for_schools() {
+        let zones = repo::zones_of_schools(&mut conn, &caller.schools).await?;
+        repo::list_hubs_of_zones(&mut conn, &zones, p.zone_id, after, limit + 1).await?
+    } else {
+        repo::list_hubs(&mut conn, p.zone_id, after, limit + 1).await?
+    };
     let next_cursor = uuid_next(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(FamilyHubPage {
         items: rows.into_iter().map(FamilyHub::from).collect(),
@@ -187,7 +199,7 @@ pub async fn list_family_hubs(
     tag = "Community",
     summary = "Read a Family Hub",
     operation_id = "get_family_hub",
-    description = "One hub. Staff.",
+    description = "One hub. Staff any; a school (and its MIS) a hub of its schools' zones (another answers 404).",
     params(("id" = Uuid, Path, description = "Hub id")),
     responses(
         (status = 200, description = "The hub", body = FamilyHub, headers(("ETag" = String, description = "Version tag"))),
@@ -201,9 +213,16 @@ pub async fn get_family_hub(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, STAFF)?;
+    only(&caller, READERS)?;
     let mut conn = state.db.conn().await?;
     let h = repo::get_hub(&mut conn, id.into_inner()).await?;
+    if caller.role.acts_for_schools()
+        && !repo::zones_of_schools(&mut conn, &caller.schools)
+            .await?
+            .contains(&h.zone_id)
+    {
+        return Err(ApiError::not_found());
+    }
     Ok(ok(h.version, &FamilyHub::from(h)))
 }
 

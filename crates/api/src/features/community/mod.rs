@@ -1,7 +1,9 @@
-//! Community and place: Family Hubs and group programmes with sessions,
+//! Community and place: Family Hubs (and the schools they are connected
+//! with) and group programmes with sessions,
 //! enrolments (waiting list, promotion), attendance and completion.
 
 pub mod attendance;
+pub mod connections;
 pub mod enrolments;
 pub mod hubs;
 pub mod programmes;
@@ -13,6 +15,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(hubs::create_family_hub)
         .service(hubs::get_family_hub)
         .service(hubs::update_family_hub)
+        .service(connections::list_hub_connections)
+        .service(connections::create_hub_connection)
+        .service(connections::get_hub_connection)
+        .service(connections::update_hub_connection)
+        .service(connections::hub_connections_report)
         .service(programmes::list_programmes)
         .service(programmes::create_programme)
         .service(programmes::get_programme)

@@ -1,0 +1,1 @@
+DROP TABLE hub_school_connections;
