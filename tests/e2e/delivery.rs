@@ -437,7 +437,10 @@ async fn the_team_writes_a_versioned_plan_and_the_school_reads_it() {
         .await;
     assert_eq!(items(&first).len(), 1);
     assert_eq!(items(&first)[0]["version"], 1);
-    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
     let second = app
         .get(
             &format!("{path}/versions?limit=1&cursor={cursor}"),
