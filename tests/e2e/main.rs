@@ -23,6 +23,7 @@ mod dates;
 mod delivery;
 mod delta_sync;
 mod faults;
+mod feedback;
 mod hub_connections;
 mod indexes;
 mod integration_clients;

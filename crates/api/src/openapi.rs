@@ -51,7 +51,8 @@ use utoipa_actix_web::AppExt;
         (name = "Data protection", description = "Subject access and erasure of a child's personal data (la_admin)"),
         (name = "Termly conversations", description = "One conversation per school per term: offered by the zone's team, booked or declined by the school, recorded when held"),
         (name = "Consultations", description = "Advice to a school about a child (by UPN) or a cohort without a referral; can become a referral in one call"),
-        (name = "Community", description = "Family Hubs and group programmes: sessions, enrolments with a waiting list, attendance and completion"),
+        (name = "Community", description = "Family Hubs and the schools they are connected with, and group programmes: sessions, enrolments with a waiting list, attendance and completion"),
+        (name = "Feedback", description = "Schools' feedback after a referral's closure, a consultation or a termly conversation: a rating and their confidence to meet the needs in mainstream"),
         (name = "Open Referral UK", description = "Public, read-only directory feed (HSDS 3.0, ORUK profile): published programmes as services, Family Hubs as locations, programme types as a taxonomy. No token, no personal data"),
         (name = "Health", description = "Liveness, readiness, metrics and this document")
     ),

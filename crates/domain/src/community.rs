@@ -173,7 +173,7 @@ pub enum ProgrammeError {
     CapacityBelowEnrolled { capacity: u32, enrolled: u32 },
     #[error("the programme is {0} and takes no enrolments")]
     NotTakingEnrolments(&'static str),
-    #[error("an enrolment cannot be {action} while {from}")]
+    #[error("an enrolment that is {from} cannot take the action {action}")]
     InvalidEnrolmentTransition {
         action: &'static str,
         from: &'static str,

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod community;
 pub mod delivery;
 pub mod eligibility;
+pub mod feedback;
 pub mod ids;
 pub mod indes;
 pub mod precondition;

@@ -178,7 +178,7 @@ pub enum TransitionError {
         role: &'static str,
         action: &'static str,
     },
-    #[error("a referral cannot be {action}ed while {from}")]
+    #[error("a referral that is {from} cannot take the action {action}")]
     InvalidTransition {
         action: &'static str,
         from: &'static str,

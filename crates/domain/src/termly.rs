@@ -179,7 +179,7 @@ pub enum ConversationError {
         role: &'static str,
         action: &'static str,
     },
-    #[error("a termly conversation cannot be {action}d while {from}")]
+    #[error("a termly conversation that is {from} cannot take the action {action}")]
     InvalidTransition {
         action: &'static str,
         from: &'static str,
@@ -302,6 +302,12 @@ mod tests {
             transition(S::Offered, A::Hold, Role::Practitioner),
             Err(ConversationError::InvalidTransition { .. })
         ));
+        assert_eq!(
+            transition(S::Offered, A::Hold, Role::Practitioner)
+                .map_err(|e| e.to_string()),
+            Err("a termly conversation that is offered cannot take the action hold".to_owned()),
+            "the message reads as English whatever the action's name"
+        );
         assert_eq!(
             transition(S::Scheduled, A::Hold, Role::Practitioner),
             Ok(S::Held)

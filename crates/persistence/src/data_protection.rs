@@ -21,6 +21,9 @@
 //!   their roles): the named staff contact at a Family Hub and at a school;
 //!   staff data, not a child's; changed by the zone's team, kept while the
 //!   connection is.
+//! - `school_feedback.comment`: a school's free-text comment on the team's
+//!   work, which may name a child although the contract asks for no names;
+//!   `given_by` is the token subject of the school user or MIS client.
 //! - `audit_events`: identifiers only (actor, subject ids, request id),
 //!   never free text; append-only and never changed.
 

@@ -11,6 +11,7 @@ pub mod community;
 pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
+pub mod feedback;
 pub mod idempotency;
 pub mod integration;
 pub mod models;

@@ -730,3 +730,21 @@ diesel::joinable!(hub_school_connections -> schools (school_urn));
 
 diesel::allow_tables_to_appear_in_same_query!(hub_school_connections, family_hubs);
 diesel::allow_tables_to_appear_in_same_query!(hub_school_connections, schools);
+
+diesel::table! {
+    school_feedback (id) {
+        id -> Uuid,
+        school_urn -> Text,
+        zone_id -> Uuid,
+        about -> Text,
+        item_id -> Uuid,
+        rating -> Int2,
+        confidence -> Int2,
+        comment -> Nullable<Text>,
+        given_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(school_feedback -> schools (school_urn));
+diesel::allow_tables_to_appear_in_same_query!(school_feedback, schools);

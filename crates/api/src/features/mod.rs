@@ -10,6 +10,7 @@ pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
 pub mod eligibility;
+pub mod feedback;
 pub mod integration;
 pub mod organisation;
 pub mod oruk;
@@ -37,4 +38,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     termly::configure(cfg);
     consultations::configure(cfg);
     community::configure(cfg);
+    feedback::configure(cfg);
 }

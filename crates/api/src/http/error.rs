@@ -52,6 +52,7 @@ pub enum ErrorCode {
     SubscriptionDisabled,
     AlreadyResolved,
     ReferralNotOpen,
+    FeedbackNotDue,
     NoSupportPlan,
     DatabaseUnavailable,
     RateLimited,
@@ -63,7 +64,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 47] = [
+    pub const ALL: [ErrorCode; 48] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -104,6 +105,7 @@ impl ErrorCode {
         Self::SubscriptionDisabled,
         Self::AlreadyResolved,
         Self::ReferralNotOpen,
+        Self::FeedbackNotDue,
         Self::NoSupportPlan,
         Self::DatabaseUnavailable,
         Self::RateLimited,
@@ -300,6 +302,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "referral_not_open",
                 "The referral's status does not allow this record",
+            ),
+            Self::FeedbackNotDue => (
+                S::CONFLICT,
+                "feedback_not_due",
+                "Feedback follows a referral's closure, a consultation or a held termly conversation",
             ),
             Self::NoSupportPlan => (
                 S::CONFLICT,
