@@ -160,9 +160,13 @@ async fn a_school_answers_once_about_each_finished_item_of_its_own() {
         )
         .await;
     assert_status(&scheduled, 200);
-    app.post("/api/v1/feedback", &mis, &answer("termly_conversation", &conv))
-        .await
-        .assert_problem(409, "feedback_not_due");
+    app.post(
+        "/api/v1/feedback",
+        &mis,
+        &answer("termly_conversation", &conv),
+    )
+    .await
+    .assert_problem(409, "feedback_not_due");
     let held = app
         .call_if_match(
             Method::POST,

@@ -35,6 +35,7 @@ mod practitioner_scope;
 mod read_subjects;
 mod referrals;
 mod reports;
+mod school_activity;
 mod schools_import;
 mod smoke;
 mod supervision;

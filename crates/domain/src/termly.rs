@@ -87,6 +87,23 @@ impl Term {
     pub fn parse(name: &str) -> Option<Self> {
         name.parse().ok()
     }
+
+    /// The days a term's activity is counted over, first and last inclusive.
+    /// Term dates differ between schools and years (Easter moves), so the
+    /// windows cover the academic year without gaps: autumn 1 September to
+    /// 31 December, spring 1 January to 31 March, summer 1 April to
+    /// 31 August.
+    pub fn window(self, year: AcademicYear) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let first = i32::from(year.start_year());
+        let day = |y: i32, m: u32, d: u32| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or(chrono::NaiveDate::MIN)
+        };
+        match self {
+            Self::Autumn => (day(first, 9, 1), day(first, 12, 31)),
+            Self::Spring => (day(first + 1, 1, 1), day(first + 1, 3, 31)),
+            Self::Summer => (day(first + 1, 4, 1), day(first + 1, 8, 31)),
+        }
+    }
 }
 
 /// Where a termly conversation is.
@@ -303,8 +320,7 @@ mod tests {
             Err(ConversationError::InvalidTransition { .. })
         ));
         assert_eq!(
-            transition(S::Offered, A::Hold, Role::Practitioner)
-                .map_err(|e| e.to_string()),
+            transition(S::Offered, A::Hold, Role::Practitioner).map_err(|e| e.to_string()),
             Err("a termly conversation that is offered cannot take the action hold".to_owned()),
             "the message reads as English whatever the action's name"
         );
@@ -345,5 +361,25 @@ mod tests {
         for a in [A::Schedule, A::Decline, A::Hold, A::Reoffer] {
             assert!(!a.permits(Role::Integration));
         }
+    }
+
+    #[test]
+    fn term_windows_cover_the_academic_year_without_gaps() {
+        use chrono::NaiveDate;
+        use strum::IntoEnumIterator;
+        let year = AcademicYear::parse("2026/27").expect("year");
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        assert_eq!(Term::Autumn.window(year), (d(2026, 9, 1), d(2026, 12, 31)));
+        assert_eq!(Term::Spring.window(year), (d(2027, 1, 1), d(2027, 3, 31)));
+        assert_eq!(Term::Summer.window(year), (d(2027, 4, 1), d(2027, 8, 31)));
+        let windows: Vec<_> = Term::iter().map(|t| t.window(year)).collect();
+        for pair in windows.windows(2) {
+            assert_eq!(pair[0].1.succ_opt(), Some(pair[1].0), "no gap, no overlap");
+        }
+        let next = AcademicYear::parse("2027/28").expect("year");
+        assert_eq!(
+            Term::Summer.window(year).1.succ_opt(),
+            Some(Term::Autumn.window(next).0)
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod referrals;
 pub mod reports;
 pub mod schema;
+pub mod school_activity;
 pub mod schools_import;
 pub mod scope;
 pub mod supervision;

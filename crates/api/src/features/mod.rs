@@ -16,6 +16,7 @@ pub mod organisation;
 pub mod oruk;
 pub mod referrals;
 pub mod reports;
+pub mod school_activity;
 pub mod supervision;
 pub mod system;
 pub mod termly;
@@ -39,4 +40,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     consultations::configure(cfg);
     community::configure(cfg);
     feedback::configure(cfg);
+    school_activity::configure(cfg);
 }
