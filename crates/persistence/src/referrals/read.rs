@@ -14,13 +14,46 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+/// The child as a caller in `scope` may see them on referral `r`: staff see
+/// the LA's record (`record`); a school or MIS client sees only what the
+/// referral itself submitted, never the record, which another school's
+/// referral may name differently (issue 13, item 6).
+pub(crate) fn child_as_seen(record: Option<&ChildRow>, r: &ReferralRow) -> (ChildRow, bool) {
+    match record {
+        Some(k) => (k.clone(), true),
+        None => (
+            ChildRow {
+                id: r.child_id,
+                upn: r.submitted_upn.clone(),
+                given_name: r.submitted_given_name.clone(),
+                family_name: r.submitted_family_name.clone(),
+                date_of_birth: r.submitted_date_of_birth,
+                year_group: r.year_group.clone(),
+                sen_provision: r.sen_provision.clone(),
+                primary_need: r.primary_need.clone(),
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            false,
+        ),
+    }
+}
+
+/// Whether a caller in `scope` sees the LA's child record (staff) rather
+/// than each referral's own snapshot of the child (schools, MIS clients).
+pub(crate) fn sees_record(scope: &Scope) -> bool {
+    !matches!(scope, Scope::Schools(_))
+}
+
 pub(crate) async fn views(
     c: &mut AsyncPgConnection,
     rows: Vec<ReferralRow>,
+    scope: &Scope,
 ) -> StoreResult<Vec<ReferralView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let record = sees_record(scope);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     // A page of one team's referrals names that team (and zone) fifty
     // times: send each id once.
@@ -30,7 +63,12 @@ pub(crate) async fn views(
         ids.dedup();
         ids
     };
-    let child_ids = distinct(rows.iter().map(|r| r.child_id).collect());
+    // A school's or MIS client's view never reads the LA's record.
+    let child_ids = if record {
+        distinct(rows.iter().map(|r| r.child_id).collect())
+    } else {
+        Vec::new()
+    };
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
@@ -39,6 +77,9 @@ pub(crate) async fn views(
     // shared reference to the connection).
     let conn: &AsyncPgConnection = c;
     let kids = async {
+        if child_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         children_table::table
             .filter(children_table::id.eq_any(&child_ids))
             .select(ChildRow::as_select())
@@ -95,11 +136,11 @@ pub(crate) async fn views(
     let (kids, levels, zs, ts, ws, co) = futures_util::try_join!(kids, levels, zs, ts, ws, co)?;
     rows.into_iter()
         .map(|r| {
-            let child = kids
-                .iter()
-                .find(|k| k.id == r.child_id)
-                .cloned()
-                .ok_or(StoreError::NotFound)?;
+            let found = kids.iter().find(|k| k.id == r.child_id);
+            if record && found.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let (child, child_is_record) = child_as_seen(found, &r);
             let mut indes: Vec<IndesRow> = levels
                 .iter()
                 .filter(|l| l.referral_id == r.id)
@@ -122,6 +163,7 @@ pub(crate) async fn views(
                     .map(|(_, w)| w.clone())
                     .collect(),
                 child,
+                child_is_record,
                 indes,
                 referral: r,
             })
@@ -145,7 +187,10 @@ pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreRe
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    views(c, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+    views(c, vec![row], scope)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }
 
 /// The order of a list: by creation, or by last change for delta sync.
@@ -260,7 +305,7 @@ pub async fn list(
         .select(ReferralRow::as_select())
         .load(c)
         .await?;
-    views(c, rows).await
+    views(c, rows, scope).await
 }
 
 /// The SQL text `list` sends for these arguments, with `$n` placeholders

@@ -17,7 +17,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferralView {
     pub referral: ReferralRow,
+    /// The child as the reader may see them: the LA's record for staff, the
+    /// referral's own snapshot of the child for a school or MIS client.
     pub child: ChildRow,
+    /// Whether `child` is the LA's record (else the referral's snapshot).
+    pub child_is_record: bool,
     pub indes: Vec<IndesRow>,
     pub zone: Option<ZoneRow>,
     pub team: Option<TeamRow>,
@@ -164,8 +168,9 @@ pub(crate) async fn submit_in_tx(
         Route::CouncilTriage { zone, reason } => (zone.map(|z| z.0), None, Some(reason.to_owned())),
     };
 
-    // One record per UPN: a later referral brings the details up to date
-    // (with history) or, with another date of birth, is flagged for review.
+    // One record per UPN, changed only by staff: a later referral with other
+    // names or date of birth is flagged for review, never merged; the
+    // referral keeps its own snapshot of the child either way.
     let seq = async {
         Ok::<i64, StoreError>(
             diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
@@ -215,6 +220,10 @@ pub(crate) async fn submit_in_tx(
         version: 1,
         created_at: now,
         updated_at: now,
+        submitted_upn: new.child.upn,
+        submitted_given_name: new.child.given_name,
+        submitted_family_name: new.child.family_name,
+        submitted_date_of_birth: new.child.date_of_birth,
     };
     diesel::insert_into(referrals::table)
         .values(&row)
@@ -297,8 +306,11 @@ pub(crate) async fn submit_in_tx(
             now,
         ),
     )?;
-    // The view from what this transaction wrote: no second read.
+    // The view from what this transaction wrote: no second read. A school
+    // or MIS client is answered with what it sent, never the LA's record.
     sort_levels(&mut levels);
+    let staff = sct_domain::Role::parse(&actor.role).is_some_and(|r| !r.acts_for_schools());
+    let (child, child_is_record) = super::read::child_as_seen(staff.then_some(&child), &row);
     Ok(ReferralView {
         zone,
         // The zone's team only when the referral was routed to it (not
@@ -307,6 +319,7 @@ pub(crate) async fn submit_in_tx(
         worker: None,
         co_workers: Vec::new(),
         child,
+        child_is_record,
         indes: levels,
         referral: row,
     })
