@@ -1,6 +1,6 @@
 //! Reads in scope: one referral with its details, lists with filters and keyset paging, history.
 
-use super::submit::{sort_levels, ReferralView};
+use super::submit::{child_as_seen, sees_record, sort_levels, ReferralView};
 use crate::models::{ChildRow, HistoryRow, IndesRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{
     children as children_table, referral_co_workers, referral_history, referral_indes_levels,
@@ -13,37 +13,6 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
-
-/// The child as a caller in `scope` may see them on referral `r`: staff see
-/// the LA's record (`record`); a school or MIS client sees only what the
-/// referral itself submitted, never the record, which another school's
-/// referral may name differently (issue 13, item 6).
-pub(crate) fn child_as_seen(record: Option<&ChildRow>, r: &ReferralRow) -> (ChildRow, bool) {
-    match record {
-        Some(k) => (k.clone(), true),
-        None => (
-            ChildRow {
-                id: r.child_id,
-                upn: r.submitted_upn.clone(),
-                given_name: r.submitted_given_name.clone(),
-                family_name: r.submitted_family_name.clone(),
-                date_of_birth: r.submitted_date_of_birth,
-                year_group: r.year_group.clone(),
-                sen_provision: r.sen_provision.clone(),
-                primary_need: r.primary_need.clone(),
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            },
-            false,
-        ),
-    }
-}
-
-/// Whether a caller in `scope` sees the LA's child record (staff) rather
-/// than each referral's own snapshot of the child (schools, MIS clients).
-pub(crate) fn sees_record(scope: &Scope) -> bool {
-    !matches!(scope, Scope::Schools(_))
-}
 
 pub(crate) async fn views(
     c: &mut AsyncPgConnection,

@@ -4,6 +4,7 @@ use crate::audit::NewAuditEvent;
 use crate::children::NewChild;
 use crate::models::{ChildRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{referral_history, referral_indes_levels, referrals, zones};
+use crate::scope::Scope;
 use crate::{children, organisation, outbox};
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -28,6 +29,37 @@ pub struct ReferralView {
     pub worker: Option<WorkerRow>,
     /// Its current co-workers, in the order they were added.
     pub co_workers: Vec<WorkerRow>,
+}
+
+/// The child as a caller in `scope` may see them on referral `r`: staff see
+/// the LA's record (`record`); a school or MIS client sees only what the
+/// referral itself submitted, never the record, which another school's
+/// referral may name differently (issue 13, item 6).
+pub(crate) fn child_as_seen(record: Option<&ChildRow>, r: &ReferralRow) -> (ChildRow, bool) {
+    match record {
+        Some(k) => (k.clone(), true),
+        None => (
+            ChildRow {
+                id: r.child_id,
+                upn: r.submitted_upn.clone(),
+                given_name: r.submitted_given_name.clone(),
+                family_name: r.submitted_family_name.clone(),
+                date_of_birth: r.submitted_date_of_birth,
+                year_group: r.year_group.clone(),
+                sen_provision: r.sen_provision.clone(),
+                primary_need: r.primary_need.clone(),
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            false,
+        ),
+    }
+}
+
+/// Whether a caller in `scope` sees the LA's child record (staff) rather
+/// than each referral's own snapshot of the child (schools, MIS clients).
+pub(crate) fn sees_record(scope: &Scope) -> bool {
+    !matches!(scope, Scope::Schools(_))
 }
 
 /// A referral ready to store: already parsed and screened.
@@ -310,7 +342,7 @@ pub(crate) async fn submit_in_tx(
     // or MIS client is answered with what it sent, never the LA's record.
     sort_levels(&mut levels);
     let staff = sct_domain::Role::parse(&actor.role).is_some_and(|r| !r.acts_for_schools());
-    let (child, child_is_record) = super::read::child_as_seen(staff.then_some(&child), &row);
+    let (child, child_is_record) = child_as_seen(staff.then_some(&child), &row);
     Ok(ReferralView {
         zone,
         // The zone's team only when the referral was routed to it (not
