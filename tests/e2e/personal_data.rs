@@ -175,6 +175,76 @@ async fn after_erasure_no_endpoint_shows_the_childs_names_dob_or_upn() {
         .await;
     ok(&consultation, "consultation");
 
+    // A supervision session discussing the child, and a programme enrolling
+    // a parent for the child's referral.
+    let practice = app
+        .post(
+            "/api/v1/practice-sessions",
+            &practitioner,
+            &json!({
+                "kind": "group_supervision", "zone_id": t.zone.id, "held_on": "2026-11-26",
+                "facilitator_id": t.manager.id, "themes": ["school avoidance"],
+                "attendees": {"worker_ids": [t.practitioners[0].id], "partners": []},
+                "case_discussions": [{"referral_id": id, "summary": "Erin Vanish: mornings improving"}],
+                "actions": [{"description": "Ring Erin's family", "owner_id": t.practitioners[0].id, "due_on": "2026-12-10"}]
+            }),
+        )
+        .await;
+    ok(&practice, "practice session");
+    let programme = app
+        .post(
+            "/api/v1/programmes",
+            &manager,
+            &json!({
+                "programme_type": "parenting_programme", "title": "Triple P Group",
+                "description": "Eight weekly sessions", "zone_id": t.zone.id, "hub_id": null,
+                "capacity": 5, "starts_on": "2027-01-11", "ends_on": "2027-03-01",
+                "audience": {"age_from": 2, "age_to": 12, "needs": ["behaviour"]}
+            }),
+        )
+        .await;
+    ok(&programme, "programme");
+    let pid = programme.id();
+    ok(
+        &app.call_if_match(
+            Method::POST,
+            &format!("/api/v1/programmes/{pid}/status"),
+            &manager,
+            Some(&programme.etag()),
+            Some(&json!({"status": "open"})),
+        )
+        .await,
+        "open programme",
+    );
+    let enrolment = app
+        .post(
+            &format!("/api/v1/programmes/{pid}/enrolments"),
+            &manager,
+            &json!({"parent_carer_name": "Pat Vanish", "contact_consent": true, "referral_id": id}),
+        )
+        .await;
+    ok(&enrolment, "enrolment");
+
+    // Before the erasure the export holds all of it (driven by the map).
+    let before = app
+        .get(&format!("/api/v1/children/{child}/export"), &admin)
+        .await;
+    ok(&before, "export before");
+    for held in [
+        "Erin comes into class calmly",
+        "Erin practised",
+        "Erin Vanish is calmer",
+        "Erin needs a key adult",
+        "mornings improving",
+        "Ring Erin's family",
+        "Pat Vanish",
+        "Bodhi",
+        "Clashing",
+        "2015-05-05",
+    ] {
+        assert!(before.text.contains(held), "the export lacks {held}");
+    }
+
     // Erase (a referral is open: an override with a justification).
     let erased = app
         .post(
@@ -213,6 +283,10 @@ async fn after_erasure_no_endpoint_shows_the_childs_names_dob_or_upn() {
         format!("/api/v1/sessions/{session_id}"),
         format!("/api/v1/referrals/{id}/reviews"),
         format!("/api/v1/referrals/{id}/reviews/{}", review.id()),
+        format!("/api/v1/practice-sessions/{}", practice.id()),
+        "/api/v1/practice-sessions".to_owned(),
+        format!("/api/v1/programmes/{pid}/enrolments"),
+        format!("/api/v1/programmes/{pid}/enrolments/{}", enrolment.id()),
     ]
     .into_iter()
     .map(|p| (p, admin.clone()))
@@ -243,6 +317,9 @@ async fn after_erasure_no_endpoint_shows_the_childs_names_dob_or_upn() {
         .map(|t| t["table"].as_str().unwrap_or(""))
         .collect();
     for table in [
+        "case_discussions",
+        "practice_actions",
+        "programme_enrolments",
         "children",
         "referrals",
         "child_history",
