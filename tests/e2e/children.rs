@@ -1,6 +1,9 @@
-//! Children across referrals over HTTP: one record per UPN, later referrals
-//! update it with history, a UPN with another date of birth is flagged for
-//! review (not merged), and the la_admin resolves it.
+//! Children across referrals over HTTP: one record per UPN, which a
+//! submission never renames (later referrals update only its school details,
+//! with history); a UPN with other names or another date of birth is flagged
+//! for review (not merged), and the la_admin resolves it. Each referral keeps
+//! its own snapshot of the child, all a school or MIS client ever sees: two
+//! schools never see each other's child, names, dates of birth or referrals.
 
 use sct_e2e::{referral_body, upn, TestApp};
 use serde_json::{json, Value};
@@ -14,7 +17,7 @@ fn body(urn: &str, upn: &str, given: &str, dob: &str, year: &str) -> Value {
 }
 
 #[tokio::test]
-async fn one_child_per_upn_with_history_and_conflicts_for_review() {
+async fn one_child_per_upn_renamed_only_by_staff_with_history_and_conflicts() {
     let app = TestApp::spawn().await;
     let team = app.team("CH1").await;
     let (a, b) = (team.schools[0].urn.clone(), team.schools[1].urn.clone());
@@ -34,32 +37,28 @@ async fn one_child_per_upn_with_history_and_conflicts_for_review() {
     let history = format!("/api/v1/children/{child}/history");
     assert_eq!(app.get(&history, &app.admin()).await.body, json!([]));
 
-    // A later referral (another school) with newer details: same record, updated, with history.
+    // A later referral (another school), same identity, newer school
+    // details: same record, its year group updated, with history.
     let second = app
         .post(
             "/api/v1/referrals",
             &app.school(&b),
-            &body(&b, &child_upn, "Samuel", "2016-03-14", "6"),
+            &body(&b, &child_upn, "Sam", "2016-03-14", "6"),
         )
         .await;
     assert_eq!(second.status, 201, "{}", second.text);
     assert_eq!(second.body["child"]["id"], child);
-    assert_eq!(second.body["child"]["given_name"], "Samuel");
     assert_eq!(app.db.count("children").await, 1);
     let hist = app.get(&history, &app.admin()).await;
     assert_eq!(hist.status, 200, "{}", hist.text);
     let entries = hist.body.as_array().expect("array");
     assert_eq!(entries.len(), 1);
     assert_eq!(
-        entries[0]["changes"]["given_name"],
-        json!({"from": "Sam", "to": "Samuel"})
-    );
-    assert_eq!(
         entries[0]["changes"]["year_group"],
         json!({"from": "5", "to": "6"})
     );
     assert_eq!(entries[0]["referral_id"], second.body["id"]);
-    assert!(entries[0]["changes"].get("family_name").is_none());
+    assert!(entries[0]["changes"].get("given_name").is_none());
     app.get(&history, &app.school(&a))
         .await
         .assert_problem(403, "forbidden_for_role");
@@ -70,7 +69,8 @@ async fn one_child_per_upn_with_history_and_conflicts_for_review() {
     .await
     .assert_problem(404, "not_found");
 
-    // Same UPN, another date of birth: linked to the record, not merged, flagged.
+    // Same UPN, another date of birth: linked to the record, not merged,
+    // flagged; the submitter is answered with what it sent.
     let third = app
         .post(
             "/api/v1/referrals",
@@ -80,8 +80,17 @@ async fn one_child_per_upn_with_history_and_conflicts_for_review() {
         .await;
     assert_eq!(third.status, 201, "{}", third.text);
     assert_eq!(third.body["child"]["id"], child);
-    assert_eq!(third.body["child"]["date_of_birth"], "2016-03-14");
-    assert_eq!(third.body["child"]["given_name"], "Samuel");
+    assert_eq!(third.body["child"]["date_of_birth"], "2015-01-01");
+    assert_eq!(third.body["child"]["given_name"], "Alex");
+    assert!(third.body.get("submitted_child").is_none());
+    // Staff see the record, and what the referral sent beside it.
+    let staff = app
+        .get(&format!("/api/v1/referrals/{}", third.id()), &app.admin())
+        .await;
+    assert_eq!(staff.body["child"]["given_name"], "Sam");
+    assert_eq!(staff.body["child"]["date_of_birth"], "2016-03-14");
+    assert_eq!(staff.body["submitted_child"]["given_name"], "Alex");
+    assert_eq!(staff.body["submitted_child"]["date_of_birth"], "2015-01-01");
     assert_eq!(
         app.get(&history, &app.admin())
             .await
@@ -178,11 +187,22 @@ async fn one_child_per_upn_with_history_and_conflicts_for_review() {
         )
         .await;
     again.assert_problem(409, "already_resolved");
+    // Staff changed the record: staff see it on every referral of the
+    // child; the first school still sees its own referral as it sent it.
     let read_back = app
         .get(&format!("/api/v1/referrals/{}", first.id()), &app.admin())
         .await;
     assert_eq!(read_back.body["child"]["date_of_birth"], "2015-01-01");
     assert_eq!(read_back.body["child"]["given_name"], "Alex");
+    assert_eq!(read_back.body["submitted_child"]["given_name"], "Sam");
+    let own = app
+        .get(
+            &format!("/api/v1/referrals/{}", second.id()),
+            &app.school(&b),
+        )
+        .await;
+    assert_eq!(own.body["child"]["date_of_birth"], "2016-03-14");
+    assert_eq!(own.body["child"]["given_name"], "Sam");
     let hist = app.get(&history, &app.admin()).await;
     let entries = hist.body.as_array().expect("array");
     assert_eq!(entries.len(), 2);

@@ -65,7 +65,8 @@ INSERT INTO referrals (id, reference, school_urn, external_reference, child_id, 
     priority_band, priority_score, priority_reasons, complicating_factors, existing_plans,
     sen_provision, year_group, consent_given_by, consent_given_on, reason, decline_reason,
     closure_outcome, closed_at, closed_from, submitted_by, submitted_by_role, version,
-    created_at, updated_at)
+    created_at, updated_at, submitted_upn, submitted_given_name, submitted_family_name,
+    submitted_date_of_birth)
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'SCT-T-' || n,
        (100000 + s)::text, 'MIS-' || n,
        ('c0000000-0000-4000-8000-' || lpad(to_hex(1 + (n - 1) % 18000), 12, '0'))::uuid, st,
@@ -82,7 +83,8 @@ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'SCT-T-' 
        CASE WHEN st = 'closed' THEN created + interval '90 days' END,
        CASE WHEN st = 'closed' THEN 'active' END,
        'mis', 'integration', 1, created,
-       created + CASE WHEN st = 'closed' THEN interval '90 days' ELSE interval '1 day' END
+       created + CASE WHEN st = 'closed' THEN interval '90 days' ELSE interval '1 day' END,
+       'A92620012' || lpad(n::text, 4, '0'), 'Sam', 'Example', date '2016-03-14'
 FROM plan;
 INSERT INTO referral_history (referral_id, at, actor, actor_role, action, to_status)
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, created, 'mis',

@@ -900,7 +900,10 @@ async fn concurrent_requests_with_one_key_create_one_referral() {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_later_referral_reuses_and_updates_the_child() {
+async fn a_later_referral_reuses_the_child_without_renaming_it() {
+    // The old behaviour (a later referral renamed the child everywhere,
+    // issue 13) is gone: the record keeps its names, the later referral
+    // keeps its own snapshot and raises a conflict for staff.
     let app = TestApp::spawn().await;
     let t = app.team("Z01").await;
     let child_upn = upn(42);
@@ -918,20 +921,28 @@ async fn a_later_referral_reuses_and_updates_the_child() {
     assert_eq!(second.body["child"]["given_name"], "Samantha");
     assert_eq!(app.db.count("children").await, 1);
     assert_eq!(app.db.count("referrals").await, 2);
+    assert_eq!(app.db.count("child_conflicts").await, 1);
 
     let rows = app
         .db
         .sql("SELECT given_name, year_group FROM children")
         .await
         .expect("children");
-    assert_eq!(rows[0].get::<_, String>(0), "Samantha");
-    assert_eq!(rows[0].get::<_, String>(1), "6");
+    assert_eq!(rows[0].get::<_, String>(0), "Sam");
+    assert_eq!(rows[0].get::<_, String>(1), "5");
 
     let reread = app
         .get(&format!("{REFERRALS}/{}", first.id()), &app.admin())
         .await;
     assert_eq!(reread.status, 200, "{}", reread.text);
-    assert_eq!(reread.body["child"]["given_name"], "Samantha");
+    assert_eq!(reread.body["child"]["given_name"], "Sam");
+    let own = app
+        .get(
+            &format!("{REFERRALS}/{}", first.id()),
+            &app.school(&t.schools[0].urn),
+        )
+        .await;
+    assert_eq!(own.body["child"]["given_name"], "Sam");
 }
 
 // ---------------------------------------------------------------------------

@@ -196,19 +196,23 @@ pub fn list_sql(filter: &AuditFilter, after: Option<(DateTime<Utc>, i64)>, limit
     }
 }
 
-/// Every row about any of these subjects, oldest first (a subject access
-/// bundle's "who accessed it").
+/// The latest `limit` rows about any of these subjects, oldest first (a
+/// subject access bundle's "who accessed it").
 ///
 /// # Errors
 /// Storage failures.
 pub async fn for_subjects(
     c: &mut AsyncPgConnection,
     subject_ids: &[String],
+    limit: i64,
 ) -> StoreResult<Vec<AuditEventRow>> {
-    Ok(audit_events::table
+    let mut rows: Vec<AuditEventRow> = audit_events::table
         .filter(audit_events::subject_id.eq_any(subject_ids))
-        .order((audit_events::occurred_at.asc(), audit_events::id.asc()))
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
         .select(AuditEventRow::as_select())
         .load(c)
-        .await?)
+        .await?;
+    rows.reverse();
+    Ok(rows)
 }

@@ -1,8 +1,12 @@
-//! Children across referrals: one record per UPN. A later referral with
-//! other details updates the record and writes a `child_history` row; a
-//! referral with the same UPN and another date of birth is not merged but
-//! linked to the recorded child and flagged in `child_conflicts` for an
-//! la_admin to resolve.
+//! Children across referrals: the LA's record, one per UPN, whose names,
+//! date of birth and UPN change only by staff (resolving a conflict). Each
+//! referral keeps its own snapshot of the child as submitted
+//! (`referrals.submitted_*`), which is all a school or MIS client is shown.
+//! A later referral with other names or another date of birth is linked to
+//! the recorded child, which it never changes, and flagged in
+//! `child_conflicts` for an la_admin to resolve; one with the same identity
+//! brings the record's school details (year group, SEN) up to date with a
+//! `child_history` row.
 
 use crate::models::ChildRow;
 use crate::schema::{child_conflicts, child_history, children};
@@ -67,7 +71,7 @@ pub enum ChildOutcome {
     Unchanged,
     /// The record was updated: `{field: {from, to}}`.
     Updated(Value),
-    /// Same UPN, other date of birth: not merged.
+    /// Same UPN, other names or date of birth: not merged.
     Conflict,
 }
 
@@ -78,12 +82,6 @@ fn changes(old: &ChildRow, new: &NewChild) -> Map<String, Value> {
             m.insert(field.to_owned(), json!({"from": from, "to": to}));
         }
     };
-    diff("given_name", json!(old.given_name), json!(new.given_name));
-    diff(
-        "family_name",
-        json!(old.family_name),
-        json!(new.family_name),
-    );
     diff("year_group", json!(old.year_group), json!(new.year_group));
     diff(
         "sen_provision",
@@ -99,8 +97,10 @@ fn changes(old: &ChildRow, new: &NewChild) -> Map<String, Value> {
 }
 
 /// Finds or creates the child of a submission, inside its transaction:
-/// creates the record for a new UPN, brings a known one up to date, or
-/// leaves it alone when the date of birth differs.
+/// creates the record for a new UPN; for a known one, brings its school
+/// details up to date when the identity (names, date of birth) matches, or
+/// leaves it alone and reports a conflict when it does not. A submission
+/// never changes the identity of a recorded child.
 ///
 /// # Errors
 /// `Unavailable` or `Database`.
@@ -139,7 +139,10 @@ pub async fn upsert(
         .select(ChildRow::as_select())
         .first(&mut c)
         .await?;
-    if current.date_of_birth != new.date_of_birth {
+    if current.date_of_birth != new.date_of_birth
+        || current.given_name != new.given_name
+        || current.family_name != new.family_name
+    {
         return Ok((current, ChildOutcome::Conflict));
     }
     let diff = changes(&current, new);
@@ -148,8 +151,6 @@ pub async fn upsert(
     }
     let row: ChildRow = diesel::update(children::table.find(current.id))
         .set((
-            children::given_name.eq(&new.given_name),
-            children::family_name.eq(&new.family_name),
             children::year_group.eq(&new.year_group),
             children::sen_provision.eq(&new.sen_provision),
             children::primary_need.eq(&new.primary_need),

@@ -137,6 +137,12 @@ pub struct ReferralRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    // The child as this referral's referrer described them (see
+    // `children`: the LA's record changes only by staff).
+    pub submitted_upn: String,
+    pub submitted_given_name: String,
+    pub submitted_family_name: String,
+    pub submitted_date_of_birth: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -127,6 +127,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         anonymised_at -> Nullable<Timestamptz>,
+        submitted_upn -> Text,
+        submitted_given_name -> Text,
+        submitted_family_name -> Text,
+        submitted_date_of_birth -> Date,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Children across referrals (la_admin): UPN conflicts flagged when a
-//! referral names a known UPN with another date of birth, their
+//! referral names a known UPN with other names or another date of birth, their
 //! resolution, and a child's history of changes.
 
 use crate::http::access::only;
@@ -44,7 +44,7 @@ const ADMIN: &[Role] = &[Role::LaAdmin];
 #[utoipa::path(
     tag = "Children",
     summary = "List UPN conflicts",
-    description = "la_admin only. Referrals that named a known UPN with another date of birth. Such a referral is linked to the recorded child, which is left unchanged, and flagged here for review rather than merged. Filter with `status=open` for the review queue. In the order they were flagged.",
+    description = "la_admin only. Referrals that named a known UPN with other names or another date of birth. Such a referral is linked to the recorded child, which a submission never changes (the LA's record of a child changes only by staff, here), and flagged here for review rather than merged; the school or MIS client that sent it is shown only what it sent, never the recorded details. Filter with `status=open` for the review queue. In the order they were flagged.",
     params(ConflictQuery),
     responses(
         (status = 200, description = "A page of conflicts", body = ChildConflictPage),
@@ -234,7 +234,7 @@ pub enum ConflictResolution {
     UseSubmitted,
 }
 
-/// A referral that named a known UPN with another date of birth: it was
+/// A referral that named a known UPN with other names or another date of birth: it was
 /// linked to the recorded child, not merged, and waits for review.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChildConflict {
@@ -244,7 +244,7 @@ pub struct ChildConflict {
     pub child_id: Uuid,
     /// The UPN both share.
     pub upn: String,
-    /// The referral that brought the other date of birth.
+    /// The referral that brought the other details.
     pub referral_id: Uuid,
     /// Open or resolved.
     pub status: ConflictStatus,

@@ -43,7 +43,7 @@ use validator::Validate;
 #[utoipa::path(
     tag = "Data protection",
     summary = "Export a child's data (subject access)",
-    description = "A subject access bundle of everything held about the child: the child's record, every referral with its INDES levels, screening, decisions and history, and who accessed or changed any of it (every audit row about the child or their referrals). la_admin only; other roles get 403. The export itself is audited.",
+    description = "A subject access bundle of everything held about the child: the child's record, every referral with its INDES levels, screening, decisions and history, every column of the personal-data map about the child or their family table by table (`held`: UPN conflicts, the child's history, consultations, plans and their versions, session and review notes, case discussions, programme enrolments, stored webhook payloads; at most 500 rows per table), and who accessed or changed any of it (the latest 2000 audit rows about the child or their referrals; `GET /audit-events?subject_id=` has them all). la_admin only; other roles get 403. The export itself is audited.",
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     responses(
         (status = 200, description = "The bundle", body = ChildExport),
@@ -90,6 +90,29 @@ pub async fn export_child(
         anonymised_at: e.anonymised_at,
         referrals,
         access: e.access.into_iter().map(AuditEvent::from).collect(),
+        access_truncated: e.access_truncated,
+        held: e
+            .held
+            .into_iter()
+            .map(|t| HeldTable {
+                table: t.table.to_owned(),
+                columns: t
+                    .columns
+                    .iter()
+                    .map(|p| HeldColumn {
+                        column: p.column.to_owned(),
+                        whose: p.whose.as_str().to_owned(),
+                        category: p.category.as_str().to_owned(),
+                    })
+                    .collect(),
+                rows: t
+                    .rows
+                    .into_iter()
+                    .map(|(key, values)| HeldRow { key, values })
+                    .collect(),
+                truncated: t.truncated,
+            })
+            .collect(),
     }))
 }
 
@@ -97,7 +120,7 @@ pub async fn export_child(
 #[utoipa::path(
     tag = "Data protection",
     summary = "Erase a child's personal data",
-    description = "Anonymises the child's names, date of birth (the school cohort stays: 1 September of the birth year group), UPN, the MIS's external references and the free text of every referral and its history, in one transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (kept with the erasure and named by id in the audit trail; the retention job deletes it once the retention period has passed since the erasure, as it may name people). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
+    description = "Anonymises every column of the personal-data map about the child or their family (docs/data-protection.md): names, dates of birth (the school cohort stays: 1 September of the birth year group) and UPN in the child's record, in each referral's snapshot, in UPN conflicts and in the child's history; the MIS's external references (also in stored webhook payloads); the free text of every referral and its history, consultations, plan goals and plan versions, session and review notes, case discussions and their actions, termly conversations; parent/carer names of programme enrolments; and stored Idempotency-Key answers that name the child. One transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (kept with the erasure and named by id in the audit trail; the retention job deletes it once the retention period has passed since the erasure, as it may name people). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     request_body(content = ErasureBody, content_type = "application/json"),
     responses(
@@ -200,8 +223,50 @@ pub struct ChildExport {
     pub anonymised_at: Option<DateTime<Utc>>,
     /// Every referral of the child, with its history.
     pub referrals: Vec<ExportedReferral>,
-    /// Who accessed or changed the child's data: every audit row about the child or any of their referrals, oldest first.
+    /// Who accessed or changed the child's data: the latest 2000 audit rows about the child or any of their referrals, oldest first.
     pub access: Vec<AuditEvent>,
+    /// There were more than 2000 audit rows: `GET /audit-events?subject_id=` pages through them all.
+    pub access_truncated: bool,
+    /// Every column of the personal-data map about the child or their family (docs/data-protection.md), table by table, in the rows linked to the child: at most 500 rows per table (`truncated` says when there were more).
+    pub held: Vec<HeldTable>,
+}
+
+/// The personal data one table holds about the child or their family.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeldTable {
+    /// The table.
+    #[schema(example = "child_conflicts")]
+    pub table: String,
+    /// The columns shown, as the personal-data map classifies them.
+    pub columns: Vec<HeldColumn>,
+    /// The rows linked to the child, by key (at most 500).
+    pub rows: Vec<HeldRow>,
+    /// More rows were held than shown.
+    pub truncated: bool,
+}
+
+/// A column of the personal-data map.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeldColumn {
+    /// The column.
+    #[schema(example = "submitted_given_name")]
+    pub column: String,
+    /// Whose data it is: `child`, `adult` (a family member) or `worker`.
+    #[schema(example = "child")]
+    pub whose: String,
+    /// `identity`, `contact`, `special_category` (health, SEN) or `free_text`.
+    #[schema(example = "identity")]
+    pub category: String,
+}
+
+/// One row of a table in the export.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeldRow {
+    /// The row's key in its table.
+    pub key: String,
+    /// The row's mapped columns, by name.
+    #[schema(value_type = Object)]
+    pub values: serde_json::Value,
 }
 
 /// An erasure request.

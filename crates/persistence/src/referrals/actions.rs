@@ -344,7 +344,7 @@ pub(crate) async fn act_in_tx(
         crate::audit::record(conn, &audit_rows),
         emits,
     )?;
-    Ok(views(c, vec![row])
+    Ok(views(c, vec![row], ctx.scope)
         .await?
         .pop()
         .ok_or(StoreError::NotFound)?)

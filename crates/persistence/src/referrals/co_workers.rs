@@ -236,7 +236,7 @@ pub async fn change_co_workers(
                 now,
             ),
         )?;
-        Ok(views(c, vec![row])
+        Ok(views(c, vec![row], scope)
             .await?
             .pop()
             .ok_or(StoreError::NotFound)?)

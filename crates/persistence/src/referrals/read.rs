@@ -1,6 +1,6 @@
 //! Reads in scope: one referral with its details, lists with filters and keyset paging, history.
 
-use super::submit::{sort_levels, ReferralView};
+use super::submit::{child_as_seen, sees_record, sort_levels, ReferralView};
 use crate::models::{ChildRow, HistoryRow, IndesRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{
     children as children_table, referral_co_workers, referral_history, referral_indes_levels,
@@ -17,10 +17,12 @@ use uuid::Uuid;
 pub(crate) async fn views(
     c: &mut AsyncPgConnection,
     rows: Vec<ReferralRow>,
+    scope: &Scope,
 ) -> StoreResult<Vec<ReferralView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let record = sees_record(scope);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     // A page of one team's referrals names that team (and zone) fifty
     // times: send each id once.
@@ -30,7 +32,12 @@ pub(crate) async fn views(
         ids.dedup();
         ids
     };
-    let child_ids = distinct(rows.iter().map(|r| r.child_id).collect());
+    // A school's or MIS client's view never reads the LA's record.
+    let child_ids = if record {
+        distinct(rows.iter().map(|r| r.child_id).collect())
+    } else {
+        Vec::new()
+    };
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
@@ -39,6 +46,9 @@ pub(crate) async fn views(
     // shared reference to the connection).
     let conn: &AsyncPgConnection = c;
     let kids = async {
+        if child_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         children_table::table
             .filter(children_table::id.eq_any(&child_ids))
             .select(ChildRow::as_select())
@@ -95,11 +105,11 @@ pub(crate) async fn views(
     let (kids, levels, zs, ts, ws, co) = futures_util::try_join!(kids, levels, zs, ts, ws, co)?;
     rows.into_iter()
         .map(|r| {
-            let child = kids
-                .iter()
-                .find(|k| k.id == r.child_id)
-                .cloned()
-                .ok_or(StoreError::NotFound)?;
+            let found = kids.iter().find(|k| k.id == r.child_id);
+            if record && found.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let (child, child_is_record) = child_as_seen(found, &r);
             let mut indes: Vec<IndesRow> = levels
                 .iter()
                 .filter(|l| l.referral_id == r.id)
@@ -122,6 +132,7 @@ pub(crate) async fn views(
                     .map(|(_, w)| w.clone())
                     .collect(),
                 child,
+                child_is_record,
                 indes,
                 referral: r,
             })
@@ -145,7 +156,10 @@ pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreRe
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    views(c, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+    views(c, vec![row], scope)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }
 
 /// The order of a list: by creation, or by last change for delta sync.
@@ -260,7 +274,7 @@ pub async fn list(
         .select(ReferralRow::as_select())
         .load(c)
         .await?;
-    views(c, rows).await
+    views(c, rows, scope).await
 }
 
 /// The SQL text `list` sends for these arguments, with `$n` placeholders

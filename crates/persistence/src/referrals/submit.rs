@@ -4,6 +4,7 @@ use crate::audit::NewAuditEvent;
 use crate::children::NewChild;
 use crate::models::{ChildRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{referral_history, referral_indes_levels, referrals, zones};
+use crate::scope::Scope;
 use crate::{children, organisation, outbox};
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -17,13 +18,48 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferralView {
     pub referral: ReferralRow,
+    /// The child as the reader may see them: the LA's record for staff, the
+    /// referral's own snapshot of the child for a school or MIS client.
     pub child: ChildRow,
+    /// Whether `child` is the LA's record (else the referral's snapshot).
+    pub child_is_record: bool,
     pub indes: Vec<IndesRow>,
     pub zone: Option<ZoneRow>,
     pub team: Option<TeamRow>,
     pub worker: Option<WorkerRow>,
     /// Its current co-workers, in the order they were added.
     pub co_workers: Vec<WorkerRow>,
+}
+
+/// The child as a caller in `scope` may see them on referral `r`: staff see
+/// the LA's record (`record`); a school or MIS client sees only what the
+/// referral itself submitted, never the record, which another school's
+/// referral may name differently (issue 13, item 6).
+pub(crate) fn child_as_seen(record: Option<&ChildRow>, r: &ReferralRow) -> (ChildRow, bool) {
+    match record {
+        Some(k) => (k.clone(), true),
+        None => (
+            ChildRow {
+                id: r.child_id,
+                upn: r.submitted_upn.clone(),
+                given_name: r.submitted_given_name.clone(),
+                family_name: r.submitted_family_name.clone(),
+                date_of_birth: r.submitted_date_of_birth,
+                year_group: r.year_group.clone(),
+                sen_provision: r.sen_provision.clone(),
+                primary_need: r.primary_need.clone(),
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            false,
+        ),
+    }
+}
+
+/// Whether a caller in `scope` sees the LA's child record (staff) rather
+/// than each referral's own snapshot of the child (schools, MIS clients).
+pub(crate) fn sees_record(scope: &Scope) -> bool {
+    !matches!(scope, Scope::Schools(_))
 }
 
 /// A referral ready to store: already parsed and screened.
@@ -164,8 +200,9 @@ pub(crate) async fn submit_in_tx(
         Route::CouncilTriage { zone, reason } => (zone.map(|z| z.0), None, Some(reason.to_owned())),
     };
 
-    // One record per UPN: a later referral brings the details up to date
-    // (with history) or, with another date of birth, is flagged for review.
+    // One record per UPN, changed only by staff: a later referral with other
+    // names or date of birth is flagged for review, never merged; the
+    // referral keeps its own snapshot of the child either way.
     let seq = async {
         Ok::<i64, StoreError>(
             diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
@@ -215,6 +252,10 @@ pub(crate) async fn submit_in_tx(
         version: 1,
         created_at: now,
         updated_at: now,
+        submitted_upn: new.child.upn,
+        submitted_given_name: new.child.given_name,
+        submitted_family_name: new.child.family_name,
+        submitted_date_of_birth: new.child.date_of_birth,
     };
     diesel::insert_into(referrals::table)
         .values(&row)
@@ -297,8 +338,11 @@ pub(crate) async fn submit_in_tx(
             now,
         ),
     )?;
-    // The view from what this transaction wrote: no second read.
+    // The view from what this transaction wrote: no second read. A school
+    // or MIS client is answered with what it sent, never the LA's record.
     sort_levels(&mut levels);
+    let staff = sct_domain::Role::parse(&actor.role).is_some_and(|r| !r.acts_for_schools());
+    let (child, child_is_record) = child_as_seen(staff.then_some(&child), &row);
     Ok(ReferralView {
         zone,
         // The zone's team only when the referral was routed to it (not
@@ -307,6 +351,7 @@ pub(crate) async fn submit_in_tx(
         worker: None,
         co_workers: Vec::new(),
         child,
+        child_is_record,
         indes: levels,
         referral: row,
     })

@@ -370,7 +370,9 @@ pub struct WorkerRef {
     pub name: String,
 }
 
-/// The referred child.
+/// The referred child. Staff see the LA's record of the child (changed only
+/// by staff); a school or MIS client sees the child as its own referral
+/// described them, never details another school sent.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Child {
     /// Child id (one record per UPN).
@@ -389,6 +391,20 @@ pub struct Child {
     pub sen_provision: String,
     /// SEN type of the primary need (census code), if any.
     pub primary_need: Option<String>,
+}
+
+/// The child as the referrer submitted them on this referral (staff only:
+/// it may differ from the LA's record, which a submission never changes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubmittedChild {
+    /// Unique pupil number as submitted.
+    pub upn: String,
+    /// Given name as submitted.
+    pub given_name: String,
+    /// Family name as submitted.
+    pub family_name: String,
+    /// Date of birth as submitted.
+    pub date_of_birth: NaiveDate,
 }
 
 /// Which queue a referral waits in.
@@ -448,8 +464,13 @@ pub struct Referral {
     /// Workers of the team who co-work it beside the allocated practitioner
     /// (added and removed by a team manager), in the order they were added.
     pub co_workers: Vec<WorkerRef>,
-    /// The referred child.
+    /// The referred child: for staff the LA's record, for a school or MIS
+    /// client the child as this referral submitted them.
     pub child: Child,
+    /// Staff only (absent for schools and MIS clients): the child as this
+    /// referral submitted them, when the reader sees the LA's record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_child: Option<SubmittedChild>,
     /// INDES levels, one per assessed area.
     pub indes: Vec<IndesLevel>,
     /// Complicating factors the school gave.
@@ -536,6 +557,12 @@ impl Referral {
                 sen_provision: r.sen_provision.clone(),
                 primary_need: r.primary_need.clone(),
             },
+            submitted_child: v.child_is_record.then(|| SubmittedChild {
+                upn: r.submitted_upn.clone(),
+                given_name: r.submitted_given_name.clone(),
+                family_name: r.submitted_family_name.clone(),
+                date_of_birth: r.submitted_date_of_birth,
+            }),
             indes: v
                 .indes
                 .iter()

@@ -3,40 +3,26 @@
 //! subject access bundle of everything held about a child.
 //!
 //! Anonymising keeps every row (so that report counts do not change) and
-//! replaces what identifies the child: names, the day of birth (the school
-//! cohort stays), the UPN, the MIS's external reference, and the free text
-//! of the child's referrals and their history. Audit rows hold identifiers
-//! only and are never touched.
-//!
-//! Where personal data is held, and what removes it:
-//! - `children` (names, date of birth, UPN), `referrals` (free text, the
-//!   MIS's external reference) and `referral_history` (reasons): anonymised
-//!   by an erasure or by the retention job.
-//! - `idempotency_keys`: stored answers that name a referral are deleted
-//!   with it; all expire within 24 hours.
-//! - `erasure_justifications`: an erasure's free-text reason, which may name
-//!   people; deleted by the retention job once the retention period has
-//!   passed since the erasure. Audit rows name it by id only.
-//! - `hub_school_connections` (`hub_contact_name`, `school_contact_name` and
-//!   their roles): the named staff contact at a Family Hub and at a school;
-//!   staff data, not a child's; changed by the zone's team, kept while the
-//!   connection is.
-//! - `school_feedback.comment`: a school's free-text comment on the team's
-//!   work, which may name a child although the contract asks for no names;
-//!   `given_by` is the token subject of the school user or MIS client.
-//! - `audit_events`: identifiers only (actor, subject ids, request id),
-//!   never free text; append-only and never changed.
+//! replaces what identifies the child. Where personal data is held and what
+//! removes it is data, not prose: the personal-data map ([`map`]) names
+//! every column, and erasure, retention anonymisation and the export are
+//! driven by it ([`apply`]). `erasure_justifications` (free text that may
+//! name people) is deleted by the retention job once the retention period
+//! has passed since the erasure; audit rows hold identifiers only and are
+//! never touched.
+
+pub mod apply;
+pub mod map;
 
 use crate::audit::{self, AuditEventRow, NewAuditEvent};
 use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
-use crate::schema::{children, idempotency_keys, referral_history, referrals};
+use crate::schema::{children, referral_history, referrals};
 use crate::scope::Scope;
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sct_domain::retention::{anonymised_date_of_birth, anonymised_upn, ANONYMISED};
 use sct_domain::{ReferralEnd, Retention, RetentionPolicy, Status};
 use uuid::Uuid;
 
@@ -91,57 +77,21 @@ async fn anonymise_in_tx(
     details: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> StoreResult<Anonymised> {
+    // Every mapped column of every row linked to the child, as the map
+    // says (names, dates of birth, UPNs, free text, stored payloads and
+    // answers); then the marks of when it was done.
+    apply::anonymise(c, child, referral_ids).await?;
     diesel::update(children::table.find(child.id))
         .set((
-            children::given_name.eq(ANONYMISED),
-            children::family_name.eq(ANONYMISED),
-            children::date_of_birth.eq(anonymised_date_of_birth(child.date_of_birth)),
-            children::upn.eq(anonymised_upn(child.id.as_u128())),
             children::anonymised_at.eq(now),
             children::updated_at.eq(now),
         ))
         .execute(c)
         .await?;
-    // Free text only where there was some; `reason` is required.
-    diesel::sql_query(
-        "UPDATE referrals SET reason = $1, \
-            decline_reason = CASE WHEN decline_reason IS NULL THEN NULL ELSE $1 END, \
-            signposting = CASE WHEN signposting IS NULL THEN NULL ELSE $1 END, \
-            closure_note = CASE WHEN closure_note IS NULL THEN NULL ELSE $1 END, \
-            external_reference = NULL, anonymised_at = $2 \
-         WHERE child_id = $3",
-    )
-    .bind::<diesel::sql_types::Text, _>(ANONYMISED)
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
-    .bind::<diesel::sql_types::Uuid, _>(child.id)
-    .execute(c)
-    .await?;
-    diesel::update(
-        referral_history::table
-            .filter(referral_history::referral_id.eq_any(referral_ids))
-            .filter(referral_history::reason.is_not_null()),
-    )
-    .set(referral_history::reason.eq(ANONYMISED))
-    .execute(c)
-    .await?;
-    // A stored Idempotency-Key answer replays what a write answered (a
-    // referral with the child's names, a session, a consultation naming the
-    // UPN) for up to 24 hours: drop those that name the child, its UPN or
-    // one of its referrals.
-    let mut needles: Vec<String> = referral_ids.iter().map(ToString::to_string).collect();
-    needles.push(child.id.to_string());
-    needles.push(child.upn.clone());
-    for needle in needles {
-        diesel::delete(
-            idempotency_keys::table.filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>("position(convert_to(")
-                    .bind::<diesel::sql_types::Text, _>(needle)
-                    .sql(", 'UTF8') in response_body) > 0"),
-            ),
-        )
+    diesel::update(referrals::table.filter(referrals::child_id.eq(child.id)))
+        .set(referrals::anonymised_at.eq(now))
         .execute(c)
         .await?;
-    }
     let mut events = vec![NewAuditEvent::new(
         actor,
         action,
@@ -425,6 +375,9 @@ pub async fn erase(
     .await
 }
 
+/// At most this many audit rows in an export (the latest).
+pub const EXPORT_ACCESS_ROWS: i64 = 2000;
+
 /// Everything held about a child.
 #[derive(Debug, Clone)]
 pub struct ChildExport {
@@ -432,8 +385,15 @@ pub struct ChildExport {
     pub anonymised_at: Option<DateTime<Utc>>,
     pub referrals: Vec<ReferralView>,
     pub history: Vec<HistoryRow>,
-    /// Every audit row about the child or any of their referrals.
+    /// The latest [`EXPORT_ACCESS_ROWS`] audit rows about the child or any
+    /// of their referrals, oldest first.
     pub access: Vec<AuditEventRow>,
+    /// There were more audit rows than `access` shows (the audit log has
+    /// them all, by `subject_id`).
+    pub access_truncated: bool,
+    /// Every column of the personal-data map about the child or their
+    /// family, table by table (bounded per table).
+    pub held: Vec<apply::HeldTable>,
 }
 
 /// The subject access bundle of a child.
@@ -464,12 +424,19 @@ pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Child
         .await?;
     let mut subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     subjects.push(child.to_string());
-    let access = audit::for_subjects(c, &subjects).await?;
+    let mut access = audit::for_subjects(c, &subjects, EXPORT_ACCESS_ROWS + 1).await?;
+    let access_truncated = access.len() > usize::try_from(EXPORT_ACCESS_ROWS).unwrap_or(0);
+    if access_truncated {
+        access.remove(0);
+    }
+    let held = apply::held(c, &row).await?;
     Ok(ChildExport {
         child: row,
         anonymised_at,
         referrals: views,
         history,
         access,
+        access_truncated,
+        held,
     })
 }
