@@ -137,6 +137,8 @@ pub struct ReferralRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the plan's next review falls due (active referrals).
+    pub review_due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -127,6 +127,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         anonymised_at -> Nullable<Timestamptz>,
+        priority_rank -> Nullable<Int2>,
+        priority_neg_score -> Nullable<Int4>,
+        review_due_on -> Nullable<Date>,
     }
 }
 
@@ -705,3 +708,30 @@ diesel::joinable!(referral_co_workers -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, referrals);
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, workers);
+
+diesel::table! {
+    case_notes (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        kind -> Text,
+        occurred_on -> Date,
+        text -> Text,
+        visibility -> Text,
+        author_worker_id -> Nullable<Uuid>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+        anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    child_lookups (id) {
+        id -> Uuid,
+        reason -> Text,
+        actor -> Text,
+        looked_up_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(case_notes -> referrals (referral_id));
+diesel::allow_tables_to_appear_in_same_query!(case_notes, referrals);

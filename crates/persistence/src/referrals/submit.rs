@@ -215,6 +215,7 @@ pub(crate) async fn submit_in_tx(
         version: 1,
         created_at: now,
         updated_at: now,
+        review_due_on: None,
     };
     diesel::insert_into(referrals::table)
         .values(&row)

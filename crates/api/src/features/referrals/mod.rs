@@ -4,11 +4,12 @@
 pub mod co_workers;
 pub mod dto;
 pub mod handlers;
+pub mod list;
 
 /// Registers the referrals operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(handlers::submit_referral)
-        .service(handlers::list_referrals)
+        .service(list::list_referrals)
         .service(handlers::get_referral)
         .service(handlers::referral_history)
         .service(handlers::accept_referral)
