@@ -70,10 +70,7 @@ impl NoteVisibility {
 /// Who may write and read case notes: council and team staff. Schools and
 /// their MIS never do.
 pub fn may_use_notes(role: Role) -> bool {
-    matches!(
-        role,
-        Role::LaAdmin | Role::TeamManager | Role::Practitioner
-    )
+    matches!(role, Role::LaAdmin | Role::TeamManager | Role::Practitioner)
 }
 
 /// Whether a reader of the referral sees its restricted notes: managers and

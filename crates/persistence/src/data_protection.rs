@@ -10,8 +10,10 @@
 //!
 //! Where personal data is held, and what removes it:
 //! - `children` (names, date of birth, UPN), `referrals` (free text, the
-//!   MIS's external reference) and `referral_history` (reasons): anonymised
-//!   by an erasure or by the retention job.
+//!   MIS's external reference), `referral_history` (reasons) and
+//!   `case_notes` (text): anonymised by an erasure or by the retention job.
+//! - `child_lookups`: a staff lookup's free-text reason; deleted by the
+//!   retention job with the erasure justifications.
 //! - `idempotency_keys`: stored answers that name a referral are deleted
 //!   with it; all expire within 24 hours.
 //! - `erasure_justifications`: an erasure's free-text reason, which may name
@@ -21,9 +23,10 @@
 //!   never free text; append-only and never changed.
 
 use crate::audit::{self, AuditEventRow, NewAuditEvent};
+use crate::case_notes::NoteRow;
 use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
-use crate::schema::{children, idempotency_keys, referral_history, referrals};
+use crate::schema::{case_notes, children, idempotency_keys, referral_history, referrals};
 use crate::scope::Scope;
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
@@ -117,6 +120,13 @@ async fn anonymise_in_tx(
     .set(referral_history::reason.eq(ANONYMISED))
     .execute(c)
     .await?;
+    diesel::update(case_notes::table.filter(case_notes::referral_id.eq_any(referral_ids)))
+        .set((
+            case_notes::text.eq(ANONYMISED),
+            case_notes::anonymised_at.eq(now),
+        ))
+        .execute(c)
+        .await?;
     // A stored Idempotency-Key answer replays what a write answered (a
     // referral with the child's names, a session, a consultation naming the
     // UPN) for up to 24 hours: drop those that name the child, its UPN or
@@ -206,6 +216,11 @@ async fn expired_justifications(
         .await?;
         return Ok(usize::try_from(row.n).unwrap_or(0));
     }
+    // A lookup's reason goes with them (not counted: it names no child).
+    diesel::sql_query("DELETE FROM child_lookups WHERE looked_up_at < $1")
+        .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+        .execute(c)
+        .await?;
     Ok(
         diesel::sql_query("DELETE FROM erasure_justifications WHERE recorded_at < $1")
             .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
@@ -425,6 +440,8 @@ pub struct ChildExport {
     pub anonymised_at: Option<DateTime<Utc>>,
     pub referrals: Vec<ReferralView>,
     pub history: Vec<HistoryRow>,
+    /// The case notes of the child's referrals.
+    pub notes: Vec<NoteRow>,
     /// Every audit row about the child or any of their referrals.
     pub access: Vec<AuditEventRow>,
 }
@@ -455,6 +472,7 @@ pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Child
         .select(HistoryRow::as_select())
         .load(c)
         .await?;
+    let notes = crate::case_notes::of_referrals(c, &ids).await?;
     let mut subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     subjects.push(child.to_string());
     let access = audit::for_subjects(c, &subjects).await?;
@@ -463,6 +481,7 @@ pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Child
         anonymised_at,
         referrals: views,
         history,
+        notes,
         access,
     })
 }

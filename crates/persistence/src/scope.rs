@@ -56,8 +56,7 @@ pub(crate) fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals
 /// condition on `referrals.id` (see `scoped`).
 pub(crate) fn worked_by(
     worker: Uuid,
-) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<Pg> + Send>
-{
+) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<Pg> + Send> {
     diesel::dsl::sql::<Bool>(
         "\"referrals\".\"id\" = ANY(ARRAY(SELECT r.id FROM referrals r WHERE r.worker_id = ",
     )

@@ -147,10 +147,19 @@ fn keyset(cursor: &str, order: ListOrder) -> Result<Keyset, ApiError> {
         }
         let rank: i16 = parts[1].parse().map_err(|_| bad_cursor())?;
         let neg: i32 = parts[2].parse().map_err(|_| bad_cursor())?;
-        return Ok(Keyset::Priority(rank, neg, time(&parts[3])?, uuid(&parts[4])?));
+        return Ok(Keyset::Priority(
+            rank,
+            neg,
+            time(&parts[3])?,
+            uuid(&parts[4])?,
+        ));
     }
     let parts = decode_cursor(cursor, 3)?;
-    let tag = if order == ListOrder::Updated { "u" } else { "c" };
+    let tag = if order == ListOrder::Updated {
+        "u"
+    } else {
+        "c"
+    };
     if parts[0] != tag {
         return Err(bad_cursor());
     }
