@@ -135,16 +135,16 @@ pub async fn record_review(
             now,
         )
         .await?;
-        // The next review falls due an interval after this one (never
-        // earlier than already due after a later review). A derived date:
-        // the referral's version does not move.
-        let next = sct_domain::caseload::next_review_due(reviewed_on);
+        // The next review falls due an interval after the latest review
+        // held (a review recorded late for an earlier day moves nothing).
+        // A derived date: the referral's version does not move.
+        let latest: Option<NaiveDate> = plan_reviews::table
+            .filter(plan_reviews::referral_id.eq(referral))
+            .select(diesel::dsl::max(plan_reviews::reviewed_on))
+            .first(c)
+            .await?;
+        let next = sct_domain::caseload::next_review_due(latest.unwrap_or(reviewed_on));
         diesel::update(referrals::table.find(referral))
-            .filter(
-                referrals::review_due_on
-                    .is_null()
-                    .or(referrals::review_due_on.lt(next)),
-            )
             .set(referrals::review_due_on.eq(next))
             .execute(c)
             .await?;

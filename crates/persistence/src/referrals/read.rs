@@ -238,8 +238,12 @@ pub(crate) fn list_query<'a>(
         q = q.filter(worked_by(w));
     }
     if let Some(d) = filter.review_due_before {
+        // `status = 'active'` as a literal: the partial index
+        // referrals_review_due_idx serves generic plans too.
         q = q
-            .filter(referrals::status.eq("active"))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                r#""referrals"."status" = 'active'"#,
+            ))
             .filter(referrals::review_due_on.lt(d));
     }
     if let Some(s) = &filter.school_urn {
