@@ -61,7 +61,7 @@ wire_enum!(
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "call", "occurred_on": "2026-01-12", "text": "Called mum: the morning routine chart is helping; agreed a home visit next week.", "visibility": "team"}))]
-pub struct NoteBody {
+pub struct CaseNoteBody {
     pub kind: NoteKind,
     /// The day of the contact (not in the future).
     pub occurred_on: NaiveDate,
@@ -210,7 +210,7 @@ fn parse_day(s: &str) -> Result<NaiveDate, ApiError> {
     summary = "Record a case note",
     description = "A call, visit, email, meeting or other contact on a referral, dated the day it happened (not in the future: 422 `in_future`). `visibility`: `team` (default), read by everyone who may read the referral's notes, or `restricted`, read only by the allocated worker, co-workers, team managers and la_admin. Staff only: la_admin, the referral's team manager and the practitioners who work it; schools and integration clients get 403. A referral outside the caller's scope answers 404. Notes are kept as written (no change or deletion); an erasure of the child anonymises their text, a subject access export includes them.",
     params(("id" = Uuid, Path, description = "Referral id")),
-    request_body(content = NoteBody, content_type = "application/json"),
+    request_body(content = CaseNoteBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The note", body = CaseNote, headers(("Location" = String, description = "URL of the note"), ("ETag" = String, description = "Version tag"))),
         (status = 403, response = Forbidden),
@@ -223,7 +223,7 @@ pub async fn create_note(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: JsonBody<NoteBody>,
+    body: JsonBody<CaseNoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(STAFF)?;
     let b = body.0;
