@@ -62,6 +62,7 @@ pub struct ReferralListParams {
     /// Only active referrals whose next plan review falls due before this day.
     pub review_due_before: Option<NaiveDate>,
     /// `priority`: most urgent first (band, score, then oldest); `created` (default): oldest first. Not with `updated_since`.
+    #[param(inline)]
     pub sort: Option<ListSort>,
     /// Only this school's referrals.
     #[param(pattern = "^[0-9]{6}$")]

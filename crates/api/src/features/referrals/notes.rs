@@ -62,6 +62,7 @@ wire_enum!(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "call", "occurred_on": "2026-01-12", "text": "Called mum: the morning routine chart is helping; agreed a home visit next week.", "visibility": "team"}))]
 pub struct CaseNoteBody {
+    /// What the note records.
     pub kind: NoteKind,
     /// The day of the contact (not in the future).
     pub occurred_on: NaiveDate,
@@ -77,17 +78,23 @@ pub struct CaseNoteBody {
 /// A case note.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseNote {
+    /// Note id.
     pub id: Uuid,
+    /// The referral it is about.
     pub referral_id: Uuid,
+    /// What the note records.
     pub kind: NoteKind,
     /// The day of the contact.
     pub occurred_on: NaiveDate,
+    /// What happened.
     pub text: String,
+    /// Who reads it.
     pub visibility: NoteVisibility,
     /// The worker who wrote it, when a worker did.
     pub author_worker_id: Option<Uuid>,
     /// Subject of the author's token.
     pub recorded_by: String,
+    /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -110,6 +117,7 @@ impl From<&NoteRow> for CaseNote {
 /// A page of case notes, newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseNotePage {
+    /// The notes, newest first.
     pub items: Vec<CaseNote>,
     /// Cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
@@ -118,6 +126,7 @@ pub struct CaseNotePage {
 /// One entry of a case's chronology.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChronologyEntry {
+    /// What kind of entry it is.
     pub kind: ChronologyKind,
     /// The id of the record: the history entry's number for a status change, the referral's id for its consent, else the session's, review's or note's id.
     pub entry_id: String,
@@ -127,8 +136,9 @@ pub struct ChronologyEntry {
     pub recorded_at: DateTime<Utc>,
     /// The action of a status change, who consented (`parent_carer`, `young_person`), the attendance of a session, the kind of a review or note.
     pub detail: String,
-    /// A status change's statuses.
+    /// A status change's status before.
     pub from_status: Option<String>,
+    /// A status change's status after.
     pub to_status: Option<String>,
     /// The reason of a status change, the notes of a session or review, the text of a note.
     pub text: Option<String>,
@@ -158,6 +168,7 @@ impl From<ChronologyRow> for ChronologyEntry {
 /// A page of a chronology, newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChronologyPage {
+    /// The entries, newest first.
     pub items: Vec<ChronologyEntry>,
     /// Cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
