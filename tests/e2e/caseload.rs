@@ -597,6 +597,17 @@ async fn staff_learn_whether_a_child_was_known_but_never_another_zones_case() {
             .status,
         422
     );
+    // A field that is sent keeps its bounds, even beside a UPN.
+    assert_field_error(
+        &lookup(
+            &app,
+            &manager,
+            &json!({"upn": child_upn, "family_name": ""}),
+        )
+        .await,
+        "family_name",
+        "length",
+    );
     lookup(
         &app,
         &app.school(&a.schools[0].urn),

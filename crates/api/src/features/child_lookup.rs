@@ -116,8 +116,16 @@ fn key_of(b: &LookupBody) -> Result<(LookupKey, String), ApiError> {
         ("given_name", &b.given_name),
         ("family_name", &b.family_name),
     ] {
-        if v.as_deref().is_some_and(|s| s.chars().count() > 100) {
-            errors.push(FieldError::new(field, "too_long", "at most 100 characters"));
+        // A field that is sent keeps the contract's bounds, used or not.
+        if v.as_deref()
+            .is_some_and(|s| s.is_empty() || s.chars().count() > 100)
+        {
+            errors.push(FieldError::new(field, "length", "1 to 100 characters"));
+        }
+    }
+    if let Some(u) = b.upn.as_deref() {
+        if let Err(e) = domain::Upn::parse(u) {
+            errors.push(FieldError::new("upn", e.code(), e.to_string()));
         }
     }
     let key = match LookupKey::of(
@@ -126,13 +134,9 @@ fn key_of(b: &LookupBody) -> Result<(LookupKey, String), ApiError> {
         b.family_name.as_deref(),
         b.date_of_birth,
     ) {
-        Ok(LookupKey::Upn(u)) => match domain::Upn::parse(&u) {
-            Ok(upn) => Some(LookupKey::Upn(upn.as_str().to_owned())),
-            Err(e) => {
-                errors.push(FieldError::new("upn", e.code(), e.to_string()));
-                None
-            }
-        },
+        Ok(LookupKey::Upn(u)) => domain::Upn::parse(&u)
+            .ok()
+            .map(|upn| LookupKey::Upn(upn.as_str().to_owned())),
         Ok(k) => Some(k),
         Err(missing) => {
             for field in missing {
