@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use sct_e2e::TestDb;
-use sct_persistence::referrals::{list_sql, ListFilter, ListOrder};
+use sct_persistence::referrals::{list_sql, Keyset, ListFilter, ListOrder};
 use sct_persistence::Scope;
 use serde_json::Value;
 use uuid::Uuid;
@@ -76,7 +76,10 @@ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'SCT-T-' 
        CASE WHEN st = 'submitted' AND n % 10 = 0 THEN 'zone_has_no_team' END,
        CASE WHEN st IN ('allocated', 'active', 'closed')
             THEN ('a3000000-0000-4000-8000-' || lpad(to_hex(z * 100 + 1 + n % 4), 12, '0'))::uuid END,
-       'eligible', '{}'::jsonb, '2023.1', 'routine', 30, '[]'::jsonb, '{}', '{}', 'K', '5',
+       'eligible', '{}'::jsonb, '2023.1',
+       CASE n % 10 WHEN 0 THEN 'urgent' WHEN 1 THEN 'high' WHEN 2 THEN 'high' ELSE 'routine' END,
+       CASE n % 10 WHEN 0 THEN 60 + n % 20 WHEN 1 THEN 40 + n % 20 WHEN 2 THEN 40 + n % 20 ELSE n % 40 END,
+       '[]'::jsonb, '{}', '{}', 'K', '5',
        'parent_carer', created::date, 'Reason',
        CASE WHEN st = 'declined' THEN 'Met in school' END,
        CASE WHEN st = 'closed' THEN 'needs_met' END,
@@ -90,6 +93,7 @@ INSERT INTO referral_history (referral_id, at, actor, actor_role, action, to_sta
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, created, 'mis',
        'integration', 'submit', 'submitted'
 FROM plan;
+UPDATE referrals SET review_due_on = created_at::date + 42 WHERE status = 'active';
 SET session_replication_role = origin;
 ANALYZE;
 ";
@@ -137,7 +141,7 @@ struct Shape {
     scope: Scope,
     filter: ListFilter,
     order: ListOrder,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<Keyset>,
     /// SQL literals of the bound values, in the statement's `$n` order.
     args: Vec<String>,
 }
@@ -168,14 +172,16 @@ async fn every_list_query_is_index_backed() {
         .with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
         .single()
         .expect("time");
-    let cursor = Some((mid, id("00000000", 10_000)));
+    let cursor = Some(Keyset::At(mid, id("00000000", 10_000)));
+    let priority_cursor = Some(Keyset::Priority(2, -30, mid, id("00000000", 10_000)));
+    let due = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
     let page = 51_i64;
     let shapes = vec![
         Shape {
             name: "team queue by status (manager)",
             scope: Scope::Team(team),
             filter: ListFilter {
-                status: Some("submitted".into()),
+                status: vec!["submitted".into()],
                 team_id: Some(team),
                 ..ListFilter::default()
             },
@@ -192,7 +198,7 @@ async fn every_list_query_is_index_backed() {
             name: "team's closed referrals, a later page (manager)",
             scope: Scope::Team(team),
             filter: ListFilter {
-                status: Some("closed".into()),
+                status: vec!["closed".into()],
                 ..ListFilter::default()
             },
             order: ListOrder::Created,
@@ -319,7 +325,7 @@ async fn every_list_query_is_index_backed() {
             name: "a practitioner's active referrals",
             scope: Scope::Worker(worker),
             filter: ListFilter {
-                status: Some("active".into()),
+                status: vec!["active".into()],
                 ..ListFilter::default()
             },
             order: ListOrder::Created,
@@ -332,10 +338,133 @@ async fn every_list_query_is_index_backed() {
             ],
         },
         Shape {
+            name: "team triage queue in priority order (manager)",
+            scope: Scope::Team(team),
+            filter: ListFilter {
+                status: vec!["submitted".into()],
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: None,
+            args: vec![lit_uuid(team), "'submitted'".into(), page.to_string()],
+        },
+        Shape {
+            name: "team's closed referrals in priority order, a later page (manager)",
+            scope: Scope::Team(team),
+            filter: ListFilter {
+                status: vec!["closed".into()],
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: priority_cursor,
+            args: vec![
+                lit_uuid(team),
+                "'closed'".into(),
+                "2".into(),
+                "-30".into(),
+                lit_time(mid),
+                lit_uuid(id("00000000", 10_000)),
+                page.to_string(),
+            ],
+        },
+        Shape {
+            name: "a team's referrals in priority order, a later page (manager)",
+            scope: Scope::Team(team),
+            filter: ListFilter::default(),
+            order: ListOrder::Priority,
+            after: priority_cursor,
+            args: vec![
+                lit_uuid(team),
+                "2".into(),
+                "-30".into(),
+                lit_time(mid),
+                lit_uuid(id("00000000", 10_000)),
+                page.to_string(),
+            ],
+        },
+        Shape {
+            name: "council triage queue in priority order (la_admin)",
+            scope: Scope::All,
+            filter: ListFilter {
+                council_triage: Some(true),
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: None,
+            args: vec![page.to_string()],
+        },
+        Shape {
+            name: "council triage queue in priority order, a later page (la_admin)",
+            scope: Scope::All,
+            filter: ListFilter {
+                council_triage: Some(true),
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: priority_cursor,
+            args: vec![
+                "2".into(),
+                "-30".into(),
+                lit_time(mid),
+                lit_uuid(id("00000000", 10_000)),
+                page.to_string(),
+            ],
+        },
+        Shape {
+            name: "my caseload, open, most urgent first (practitioner, worker_id=me)",
+            scope: Scope::Worker(worker),
+            filter: ListFilter {
+                status: vec!["allocated".into(), "active".into()],
+                worker_id: Some(worker),
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: priority_cursor,
+            args: vec![
+                lit_uuid(worker),
+                lit_uuid(worker),
+                "ARRAY['allocated', 'active']".into(),
+                lit_uuid(worker),
+                lit_uuid(worker),
+                "2".into(),
+                "-30".into(),
+                lit_time(mid),
+                lit_uuid(id("00000000", 10_000)),
+                page.to_string(),
+            ],
+        },
+        Shape {
+            name: "a worker's caseload by priority (manager, worker_id)",
+            scope: Scope::Team(team),
+            filter: ListFilter {
+                worker_id: Some(worker),
+                ..ListFilter::default()
+            },
+            order: ListOrder::Priority,
+            after: None,
+            args: vec![
+                lit_uuid(team),
+                lit_uuid(worker),
+                lit_uuid(worker),
+                page.to_string(),
+            ],
+        },
+        Shape {
+            name: "a team's reviews falling due (manager)",
+            scope: Scope::Team(team),
+            filter: ListFilter {
+                review_due_before: Some(due),
+                ..ListFilter::default()
+            },
+            order: ListOrder::Created,
+            after: None,
+            args: vec![lit_uuid(team), format!("'{due}'"), page.to_string()],
+        },
+        Shape {
             name: "all referrals by status (la_admin)",
             scope: Scope::All,
             filter: ListFilter {
-                status: Some("submitted".into()),
+                status: vec!["submitted".into()],
                 ..ListFilter::default()
             },
             order: ListOrder::Created,

@@ -33,6 +33,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "Referrals", description = "Submit, read and follow referrals"),
         (name = "Referral actions", description = "Move a referral through its lifecycle (all need If-Match)"),
+        (name = "Case notes", description = "Calls, visits, emails and meetings on a case, and its chronology (staff only)"),
         (name = "Eligibility", description = "Screening against the INDES policy"),
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),

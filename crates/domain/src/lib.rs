@@ -7,6 +7,7 @@
 //! borders, so a rule lives in exactly one place.
 
 pub mod allocation;
+pub mod caseload;
 pub mod codes;
 pub mod community;
 pub mod delivery;

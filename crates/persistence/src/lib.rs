@@ -6,6 +6,7 @@
 //! into domain types here and nowhere else.
 
 pub mod audit;
+pub mod case_notes;
 pub mod children;
 pub mod community;
 pub mod consultations;
@@ -14,6 +15,7 @@ pub mod delivery;
 pub mod feedback;
 pub mod idempotency;
 pub mod integration;
+pub mod lookup;
 pub mod models;
 pub mod organisation;
 pub mod outbox;

@@ -143,6 +143,8 @@ pub struct ReferralRow {
     pub submitted_given_name: String,
     pub submitted_family_name: String,
     pub submitted_date_of_birth: NaiveDate,
+    /// When the plan's next review falls due (active referrals).
+    pub review_due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -131,6 +131,9 @@ diesel::table! {
         submitted_given_name -> Text,
         submitted_family_name -> Text,
         submitted_date_of_birth -> Date,
+        priority_rank -> Nullable<Int2>,
+        priority_neg_score -> Nullable<Int4>,
+        review_due_on -> Nullable<Date>,
     }
 }
 
@@ -752,3 +755,30 @@ diesel::table! {
 
 diesel::joinable!(school_feedback -> schools (school_urn));
 diesel::allow_tables_to_appear_in_same_query!(school_feedback, schools);
+
+diesel::table! {
+    case_notes (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        kind -> Text,
+        occurred_on -> Date,
+        text -> Text,
+        visibility -> Text,
+        author_worker_id -> Nullable<Uuid>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+        anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    child_lookups (id) {
+        id -> Uuid,
+        reason -> Text,
+        actor -> Text,
+        looked_up_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(case_notes -> referrals (referral_id));
+diesel::allow_tables_to_appear_in_same_query!(case_notes, referrals);

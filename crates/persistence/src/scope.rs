@@ -48,19 +48,25 @@ pub(crate) fn scoped<'a>(q: BoxedReferrals<'a>, scope: &Scope) -> BoxedReferrals
         // the referrals are then read by primary key: a caseload's worth of
         // rows, for custom and generic plans alike. `worker_id = $1 OR id IN
         // (...)` would walk every referral in creation order instead.
-        Scope::Worker(worker) => q.filter(
-            diesel::dsl::sql::<Bool>(
-                "\"referrals\".\"id\" = ANY(ARRAY(SELECT r.id FROM referrals r WHERE r.worker_id = ",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(*worker)
-            .sql(
-                " UNION ALL SELECT cw.referral_id FROM referral_co_workers cw \
-                 WHERE cw.removed_at IS NULL AND cw.worker_id = ",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(*worker)
-            .sql("))"),
-        ),
+        Scope::Worker(worker) => q.filter(worked_by(*worker)),
     }
+}
+
+/// The referrals a worker works, allocated to them or co-worked, as one
+/// condition on `referrals.id` (see `scoped`).
+pub(crate) fn worked_by(
+    worker: Uuid,
+) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<Pg> + Send> {
+    diesel::dsl::sql::<Bool>(
+        "\"referrals\".\"id\" = ANY(ARRAY(SELECT r.id FROM referrals r WHERE r.worker_id = ",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .sql(
+        " UNION ALL SELECT cw.referral_id FROM referral_co_workers cw \
+         WHERE cw.removed_at IS NULL AND cw.worker_id = ",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(worker)
+    .sql("))")
 }
 
 /// Whether the worker currently co-works the referral.

@@ -1,11 +1,12 @@
 //! Data protection for a child: the subject access bundle and erasure.
-//! Uses the referrals feature's DTOs (child, referral, history) and the audit
+//! Uses the referrals feature's DTOs (child, referral, history, case note) and the audit
 //! log's `AuditEvent`: the export shows them as those endpoints do.
 
 use crate::features::audit_log::AuditEvent;
 use crate::features::referrals::dto::Child;
 use crate::features::referrals::dto::HistoryEntry;
 use crate::features::referrals::dto::Referral;
+use crate::features::referrals::notes::CaseNote;
 use crate::http::access::only;
 use crate::http::auth::Caller;
 use crate::http::docs::Conflict;
@@ -43,7 +44,7 @@ use validator::Validate;
 #[utoipa::path(
     tag = "Data protection",
     summary = "Export a child's data (subject access)",
-    description = "A subject access bundle of everything held about the child: the child's record, every referral with its INDES levels, screening, decisions and history, every column of the personal-data map about the child or their family table by table (`held`: UPN conflicts, the child's history, consultations, plans and their versions, session and review notes, case discussions, programme enrolments, stored webhook payloads; at most 500 rows per table), and who accessed or changed any of it (the latest 2000 audit rows about the child or their referrals; `GET /audit-events?subject_id=` has them all). la_admin only; other roles get 403. The export itself is audited.",
+    description = "A subject access bundle of everything held about the child: the child's record, every referral with its INDES levels, screening, decisions and history, every column of the personal-data map about the child or their family table by table (`held`: UPN conflicts, the child's history, consultations, plans and their versions, session and review notes, case notes, case discussions, programme enrolments, stored webhook payloads; at most 500 rows per table), and who accessed or changed any of it (the latest 2000 audit rows about the child or their referrals; `GET /audit-events?subject_id=` has them all). la_admin only; other roles get 403. The export itself is audited.",
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     responses(
         (status = 200, description = "The bundle", body = ChildExport),
@@ -81,6 +82,12 @@ pub async fn export_child(
                 .filter(|h| h.referral_id == v.referral.id)
                 .cloned()
                 .map(HistoryEntry::from)
+                .collect(),
+            notes: e
+                .notes
+                .iter()
+                .filter(|n| n.referral_id == v.referral.id)
+                .map(CaseNote::from)
                 .collect(),
         })
         .collect();
@@ -120,7 +127,7 @@ pub async fn export_child(
 #[utoipa::path(
     tag = "Data protection",
     summary = "Erase a child's personal data",
-    description = "Anonymises every column of the personal-data map about the child or their family (docs/data-protection.md): names, dates of birth (the school cohort stays: 1 September of the birth year group) and UPN in the child's record, in each referral's snapshot, in UPN conflicts and in the child's history; the MIS's external references (also in stored webhook payloads); the free text of every referral and its history, consultations, plan goals and plan versions, session and review notes, case discussions and their actions, termly conversations; parent/carer names of programme enrolments; and stored Idempotency-Key answers that name the child. One transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (kept with the erasure and named by id in the audit trail; the retention job deletes it once the retention period has passed since the erasure, as it may name people). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
+    description = "Anonymises every column of the personal-data map about the child or their family (docs/data-protection.md): names, dates of birth (the school cohort stays: 1 September of the birth year group) and UPN in the child's record, in each referral's snapshot, in UPN conflicts and in the child's history; the MIS's external references (also in stored webhook payloads); the free text of every referral and its history, consultations, plan goals and plan versions, session and review notes, case notes, case discussions and their actions, termly conversations; parent/carer names of programme enrolments; and stored Idempotency-Key answers that name the child. One transaction with its audit rows; the records stay so that report counts do not change. Refused with 409 `retention_applies` while a legal retention applies (a referral is open, or the last one ended less than the configured years ago, `SCT_RETENTION_CLOSED_YEARS`, default 6), unless `override` is true with a `justification` (kept with the erasure and named by id in the audit trail; the retention job deletes it once the retention period has passed since the erasure, as it may name people). 409 `already_erased` when it was done before. la_admin only; other roles get 403.",
     params(("id" = Uuid, Path, description = "Child id (`child.id` of a referral)")),
     request_body(content = ErasureBody, content_type = "application/json"),
     responses(
@@ -210,6 +217,8 @@ pub struct ExportedReferral {
     pub referral: Referral,
     /// Every change of the referral, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Its case notes (restricted ones too), oldest first (at most 500 across the child's referrals).
+    pub notes: Vec<CaseNote>,
 }
 
 /// Everything held about a child: a subject access bundle.

@@ -4,6 +4,7 @@
 //! a feature that uses another's DTOs says so in its `//!`.
 
 pub mod audit_log;
+pub mod child_lookup;
 pub mod children;
 pub mod community;
 pub mod consultations;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     data_protection::configure(cfg);
     webhooks::configure(cfg);
     children::configure(cfg);
+    child_lookup::configure(cfg);
     delivery::configure(cfg);
     supervision::configure(cfg);
     termly::configure(cfg);

@@ -173,11 +173,13 @@ impl Modify for StandardResponses {
 
 /// Whether a `POST` on this path creates or changes something, and so
 /// honours `Idempotency-Key` (the write kernel, `crate::http::write`): all
-/// but the token endpoint and the eligibility check, which store nothing.
+/// but the token endpoint, the eligibility check and the child lookup,
+/// which are queries (a lookup stores only its audit trail).
 pub fn takes_idempotency_key(path: &str) -> bool {
     path.starts_with("/api/v1/")
         && path != "/api/v1/oauth/token"
         && path != "/api/v1/eligibility/check"
+        && path != "/api/v1/children/lookup"
 }
 
 /// An optional body (`Option<T>` in `request_body`) is rendered by utoipa

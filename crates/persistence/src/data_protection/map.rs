@@ -137,6 +137,8 @@ pub const TABLES: &[Table] = &[
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "outbox_events", key: "id::text",
             link: "subject_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "case_notes", key: "id::text",
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "erasure_justifications", key: "id::text",
@@ -172,6 +174,8 @@ const WORKER: &str =
 const AUDIT: &str = "the append-only audit trail holds identifiers only";
 const CONNECTION: &str =
     "staff contacts and joint activities of a Family Hub's connection with a school: no child's data; changed by the zone's team";
+const LOOKUP: &str =
+    "a staff lookup's reason, not tied to a child's record: deleted by the retention job with the erasure justifications";
 const JUSTIFICATION: &str =
     "the erasure's own justification: deleted by the retention job once the retention period has passed since the erasure";
 
@@ -250,6 +254,11 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("programme_enrolments", "enrolled_by", Worker, Identity, Kept(WORKER)),
     col("programme_attendance", "recorded_by", Worker, Identity, Kept(WORKER)),
     col("programmes", "created_by", Worker, Identity, Kept(WORKER)),
+    // Case notes of a referral, and staff lookups' reasons.
+    col("case_notes", "text", Child, FreeText, Redact),
+    col("case_notes", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("child_lookups", "reason", Child, FreeText, Kept(LOOKUP)),
+    col("child_lookups", "actor", Worker, Identity, Kept(WORKER)),
     // Family Hubs and schools: the named staff contact at each end.
     col("hub_school_connections", "hub_contact_name", Worker, Identity, Kept(CONNECTION)),
     col("hub_school_connections", "school_contact_name", Worker, Identity, Kept(CONNECTION)),
@@ -299,7 +308,8 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
          worker_id eligibility_outcome eligibility policy_version priority_band \
          priority_score priority_reasons consent_given_by consent_given_on \
          closure_outcome closed_at closed_from submitted_by_role version \
-         created_at updated_at anonymised_at",
+         created_at updated_at anonymised_at priority_rank priority_neg_score \
+         review_due_on",
     ),
     ("referral_indes_levels", "referral_id area"),
     (
@@ -442,6 +452,11 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id hub_id school_urn introduced_on introduced_by_worker_id \
          hub_contact_role school_contact_role version created_at updated_at",
     ),
+    (
+        "case_notes",
+        "id referral_id kind occurred_on visibility author_worker_id recorded_at anonymised_at",
+    ),
+    ("child_lookups", "id looked_up_at"),
     (
         "school_feedback",
         "id school_urn zone_id about item_id rating confidence created_at",

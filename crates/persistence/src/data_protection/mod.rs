@@ -15,6 +15,7 @@ pub mod apply;
 pub mod map;
 
 use crate::audit::{self, AuditEventRow, NewAuditEvent};
+use crate::case_notes::NoteRow;
 use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
 use crate::schema::{children, referral_history, referrals};
@@ -163,6 +164,11 @@ async fn expired_justifications(
         .await?;
         return Ok(usize::try_from(row.n).unwrap_or(0));
     }
+    // A lookup's reason goes with them (not counted: it names no child).
+    diesel::sql_query("DELETE FROM child_lookups WHERE looked_up_at < $1")
+        .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+        .execute(c)
+        .await?;
     Ok(
         diesel::sql_query("DELETE FROM erasure_justifications WHERE recorded_at < $1")
             .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
@@ -385,6 +391,9 @@ pub struct ChildExport {
     pub anonymised_at: Option<DateTime<Utc>>,
     pub referrals: Vec<ReferralView>,
     pub history: Vec<HistoryRow>,
+    /// The case notes of the child's referrals, oldest first (at most
+    /// [`apply::EXPORT_ROWS_PER_TABLE`]).
+    pub notes: Vec<NoteRow>,
     /// The latest [`EXPORT_ACCESS_ROWS`] audit rows about the child or any
     /// of their referrals, oldest first.
     pub access: Vec<AuditEventRow>,
@@ -422,6 +431,7 @@ pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Child
         .select(HistoryRow::as_select())
         .load(c)
         .await?;
+    let notes = crate::case_notes::of_referrals(c, &ids, apply::EXPORT_ROWS_PER_TABLE).await?;
     let mut subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     subjects.push(child.to_string());
     let mut access = audit::for_subjects(c, &subjects, EXPORT_ACCESS_ROWS + 1).await?;
@@ -435,6 +445,7 @@ pub async fn export(c: &mut AsyncPgConnection, child: Uuid) -> StoreResult<Child
         anonymised_at,
         referrals: views,
         history,
+        notes,
         access,
         access_truncated,
         held,

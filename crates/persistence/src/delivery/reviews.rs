@@ -1,7 +1,7 @@
 //! Reviews rating the goals of a plan, and the list queries of sessions and reviews.
 
 use super::plans::{status_of, DeliveryError};
-use crate::schema::{plan_goals, plan_reviews, review_ratings, support_plans};
+use crate::schema::{plan_goals, plan_reviews, referrals, review_ratings, support_plans};
 use crate::scope::{lock_in_scope, Scope};
 use crate::{Actor, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -124,7 +124,7 @@ pub async fn record_review(
         if has_plan.is_none() {
             return Err(DeliveryError::NoPlan);
         }
-        rate_in_tx(
+        let view = rate_in_tx(
             c,
             referral,
             "interim",
@@ -134,7 +134,21 @@ pub async fn record_review(
             actor,
             now,
         )
-        .await
+        .await?;
+        // The next review falls due an interval after the latest review
+        // held (a review recorded late for an earlier day moves nothing).
+        // A derived date: the referral's version does not move.
+        let latest: Option<NaiveDate> = plan_reviews::table
+            .filter(plan_reviews::referral_id.eq(referral))
+            .select(diesel::dsl::max(plan_reviews::reviewed_on))
+            .first(c)
+            .await?;
+        let next = sct_domain::caseload::next_review_due(latest.unwrap_or(reviewed_on));
+        diesel::update(referrals::table.find(referral))
+            .set(referrals::review_due_on.eq(next))
+            .execute(c)
+            .await?;
+        Ok(view)
     })
     .await
 }

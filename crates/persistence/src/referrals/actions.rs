@@ -291,6 +291,14 @@ pub(crate) async fn act_in_tx(
         row.closed_from = None;
     }
     transition.to.as_str().clone_into(&mut row.status);
+    // Reviews fall due while work is under way: from the start (or a
+    // reopening into active work) the first one is an interval away.
+    row.review_due_on = if transition.to == Status::Active {
+        row.review_due_on
+            .or_else(|| Some(sct_domain::caseload::next_review_due(ctx.now.date_naive())))
+    } else {
+        None
+    };
     row.version += 1;
     // Stamped after the row lock was granted, so that the time between the
     // stamp and the commit stays short (delta sync's settling horizon).

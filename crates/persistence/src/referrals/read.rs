@@ -6,9 +6,9 @@ use crate::schema::{
     children as children_table, referral_co_workers, referral_history, referral_indes_levels,
     referrals, teams, workers, zones,
 };
-use crate::scope::{scoped, BoxedReferrals, Scope};
+use crate::scope::{scoped, worked_by, BoxedReferrals, Scope};
 use crate::{StoreError, StoreResult};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -162,17 +162,57 @@ pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreRe
         .ok_or(StoreError::NotFound)
 }
 
-/// The order of a list: by creation, or by last change for delta sync.
+/// The order of a list: by creation, by last change for delta sync, or by
+/// priority (band, then score highest first, then oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListOrder {
     Created,
     Updated,
+    Priority,
+}
+
+/// Where a page starts: after this row of the list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyset {
+    /// `(created_at | updated_at, id)`.
+    At(DateTime<Utc>, Uuid),
+    /// `(priority_rank, priority_neg_score, created_at, id)`.
+    Priority(i16, i32, DateTime<Utc>, Uuid),
+}
+
+impl From<(DateTime<Utc>, Uuid)> for Keyset {
+    fn from((at, id): (DateTime<Utc>, Uuid)) -> Self {
+        Self::At(at, id)
+    }
+}
+
+impl Keyset {
+    /// The keyset of a referral in priority order.
+    pub fn priority_of(r: &ReferralRow) -> Self {
+        Self::Priority(
+            priority_rank(&r.priority_band),
+            -r.priority_score,
+            r.created_at,
+            r.id,
+        )
+    }
+}
+
+/// The stored rank of a priority band (`referrals.priority_rank`): urgent
+/// first.
+pub fn priority_rank(band: &str) -> i16 {
+    match band {
+        "urgent" => 0,
+        "high" => 1,
+        _ => 2,
+    }
 }
 
 /// Filters of the referral list (all optional, combined with AND).
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub status: Option<String>,
+    /// Only these statuses (any of them).
+    pub status: Vec<String>,
     pub team_id: Option<Uuid>,
     pub school_urn: Option<String>,
     pub eligibility: Option<String>,
@@ -184,6 +224,10 @@ pub struct ListFilter {
     /// Only rows last changed before this instant: the settling horizon of
     /// delta sync (see the referral list's description).
     pub settled_before: Option<DateTime<Utc>>,
+    /// Only referrals this worker works (allocated or co-worker).
+    pub worker_id: Option<Uuid>,
+    /// Only active referrals whose next review falls due before this day.
+    pub review_due_before: Option<NaiveDate>,
 }
 
 /// The statement of a list page: referrals in scope, filtered, in keyset
@@ -192,15 +236,29 @@ pub(crate) fn list_query<'a>(
     scope: &Scope,
     filter: &ListFilter,
     order: ListOrder,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<Keyset>,
     limit: i64,
 ) -> BoxedReferrals<'a> {
     let mut q = scoped(referrals::table.into_boxed(), scope);
-    if let Some(s) = &filter.status {
-        q = q.filter(referrals::status.eq(s.clone()));
+    match filter.status.as_slice() {
+        [] => {}
+        [one] => q = q.filter(referrals::status.eq(one.clone())),
+        many => q = q.filter(referrals::status.eq_any(many.to_vec())),
     }
     if let Some(t) = filter.team_id {
         q = q.filter(referrals::team_id.eq(t));
+    }
+    if let Some(w) = filter.worker_id {
+        q = q.filter(worked_by(w));
+    }
+    if let Some(d) = filter.review_due_before {
+        // `status = 'active'` as a literal: the partial index
+        // referrals_review_due_idx serves generic plans too.
+        q = q
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                r#""referrals"."status" = 'active'"#,
+            ))
+            .filter(referrals::review_due_on.lt(d));
     }
     if let Some(s) = &filter.school_urn {
         q = q.filter(referrals::school_urn.eq(s.clone()));
@@ -226,21 +284,42 @@ pub(crate) fn list_query<'a>(
     // uses it as an index bound, where `at > $n OR (at = $n AND id > $m)`
     // is only a filter and a later page reads every row before it.
     q = match (order, after) {
-        (ListOrder::Created, Some((at, id))) => q.filter(keyset_after(
+        (ListOrder::Created, Some(Keyset::At(at, id))) => q.filter(keyset_after(
             r#"("referrals"."created_at", "referrals"."id")"#,
             at,
             id,
         )),
-        (ListOrder::Updated, Some((at, id))) => q.filter(keyset_after(
+        (ListOrder::Updated, Some(Keyset::At(at, id))) => q.filter(keyset_after(
             r#"("referrals"."updated_at", "referrals"."id")"#,
             at,
             id,
         )),
-        (_, None) => q,
+        (ListOrder::Priority, Some(Keyset::Priority(rank, neg, at, id))) => q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                r#"("referrals"."priority_rank", "referrals"."priority_neg_score", "referrals"."created_at", "referrals"."id") > ("#,
+            )
+            .bind::<diesel::sql_types::SmallInt, _>(rank)
+            .sql(", ")
+            .bind::<diesel::sql_types::Integer, _>(neg)
+            .sql(", ")
+            .bind::<diesel::sql_types::Timestamptz, _>(at)
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .sql(")"),
+        ),
+        // A keyset of another order is refused by the handler (the
+        // cursor names its order).
+        _ => q,
     };
     q = match order {
         ListOrder::Created => q.order((referrals::created_at.asc(), referrals::id.asc())),
         ListOrder::Updated => q.order((referrals::updated_at.asc(), referrals::id.asc())),
+        ListOrder::Priority => q.order((
+            referrals::priority_rank.asc(),
+            referrals::priority_neg_score.asc(),
+            referrals::created_at.asc(),
+            referrals::id.asc(),
+        )),
     };
     q.limit(limit)
 }
@@ -267,7 +346,7 @@ pub async fn list(
     scope: &Scope,
     filter: &ListFilter,
     order: ListOrder,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<Keyset>,
     limit: i64,
 ) -> StoreResult<Vec<ReferralView>> {
     let rows: Vec<ReferralRow> = list_query(scope, filter, order, after, limit)
@@ -284,7 +363,7 @@ pub fn list_sql(
     scope: &Scope,
     filter: &ListFilter,
     order: ListOrder,
-    after: Option<(DateTime<Utc>, Uuid)>,
+    after: Option<Keyset>,
     limit: i64,
 ) -> String {
     let q = list_query(scope, filter, order, after, limit).select(ReferralRow::as_select());

@@ -256,6 +256,7 @@ pub(crate) async fn submit_in_tx(
         submitted_given_name: new.child.given_name,
         submitted_family_name: new.child.family_name,
         submitted_date_of_birth: new.child.date_of_birth,
+        review_due_on: None,
     };
     diesel::insert_into(referrals::table)
         .values(&row)

@@ -485,6 +485,10 @@ pub struct Referral {
     pub eligibility: Eligibility,
     /// Triage priority.
     pub priority: Priority,
+    /// While it is active: when the plan's next review falls due (six weeks
+    /// after work started or the last review; moving it does not change
+    /// the version).
+    pub review_due_on: Option<NaiveDate>,
     /// Why it was declined, when it was.
     pub decline: Option<DeclineInfo>,
     /// How it was closed, when it was.
@@ -585,6 +589,7 @@ impl Referral {
             },
             reason: r.reason.clone(),
             eligibility,
+            review_due_on: r.review_due_on,
             priority: Priority {
                 band: domain::PriorityBand::parse(&r.priority_band)
                     .unwrap_or(domain::PriorityBand::Routine)

@@ -6,30 +6,23 @@ use crate::features::referrals::dto::AcceptBody;
 use crate::features::referrals::dto::AllocateBody;
 use crate::features::referrals::dto::CloseBody;
 use crate::features::referrals::dto::DeclineBody;
-use crate::features::referrals::dto::EligibilityOutcome;
 use crate::features::referrals::dto::History;
 use crate::features::referrals::dto::HistoryEntry;
 use crate::features::referrals::dto::NoteBody;
 use crate::features::referrals::dto::ReasonBody;
 use crate::features::referrals::dto::RedirectBody;
 use crate::features::referrals::dto::Referral;
-use crate::features::referrals::dto::ReferralPage;
-use crate::features::referrals::dto::ReferralStatus;
 use crate::features::referrals::dto::ReferralSubmission;
-use crate::features::referrals::dto::TriageQueue;
 use crate::http::access::only;
 use crate::http::access::scope_of;
 use crate::http::audit::actor;
 use crate::http::auth::Caller;
-use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::etag;
 use crate::http::extract::parse_json;
 use crate::http::extract::IfMatch;
@@ -47,8 +40,6 @@ use actix_web::post;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::DateTime;
-use chrono::Utc;
 use sct_domain as domain;
 use sct_domain::AllocationChoice;
 use sct_domain::AllocationError;
@@ -60,14 +51,10 @@ use sct_persistence::referrals as repo;
 use sct_persistence::referrals::ActContext;
 use sct_persistence::referrals::ActError;
 use sct_persistence::referrals::ActionInput;
-use sct_persistence::referrals::ListFilter;
-use sct_persistence::referrals::ListOrder;
 use sct_persistence::referrals::NewReferral;
 use sct_persistence::referrals::ReferralView;
 use sct_persistence::referrals::SubmitError;
 use sct_persistence::Scope;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
@@ -329,155 +316,6 @@ pub async fn get_referral(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.referral.version)))
         .json(Referral::from_view(&view)))
-}
-
-/// Filters of the referral list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ReferralListParams {
-    /// Only this status.
-    pub status: Option<ReferralStatus>,
-    /// Only referrals routed to this team.
-    pub team_id: Option<Uuid>,
-    /// Only this school's referrals.
-    #[param(pattern = "^[0-9]{6}$")]
-    pub school_urn: Option<String>,
-    /// Only this screening outcome.
-    pub eligibility: Option<EligibilityOutcome>,
-    /// Delta sync: referrals changed at or after this time, ordered by (updated_at, id).
-    pub updated_since: Option<DateTime<Utc>>,
-    /// The MIS's own id of a referral.
-    #[param(max_length = 100)]
-    pub external_reference: Option<String>,
-    /// `council`: only referrals waiting in the council's triage queue; `team`: only those routed to a team.
-    pub queue: Option<TriageQueue>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
-}
-
-/// List referrals.
-#[utoipa::path(
-    tag = "Referrals",
-    summary = "List referrals",
-    description = "Referrals in the caller's scope: a school's own, a team's, a practitioner's referrals (allocated to them or co-worked), or all for la_admin. Ordered by (created_at, id), or by (updated_at, id) with `updated_since` for delta sync; the cursor stays correct while rows change.\n\nDelta sync rule: with `updated_since`, the list only shows changes older than a settling horizon (SCT_SYNC_SETTLE_MS, 2 seconds by default), because a change is stamped a moment before its transaction commits: without the horizon a change committed late could land behind a cursor already handed out and be missed. Follow `next_cursor` to the last page; for the next poll send `updated_since` = the `updated_at` of the last item you processed (items at that instant come again: de-duplicate by `id` and `version`). A change is visible within the horizon of being made.",
-    params(ReferralListParams),
-    responses(
-        (status = 200, description = "A page of referrals", body = ReferralPage),
-        (status = 400, response = BadRequest),
-    ),
-)]
-#[get("/referrals")]
-pub async fn list_referrals(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    params: web::Query<ReferralListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let p = params.into_inner();
-    let limit = crate::http::extract::PageParams {
-        limit: p.limit,
-        cursor: None,
-    }
-    .limit()?;
-    if let Some(urn) = &p.school_urn {
-        if domain::Urn::parse(urn).is_err() {
-            return Err(ApiError::new(
-                ErrorCode::InvalidParameter,
-                "school_urn must be 6 digits",
-            ));
-        }
-    }
-    if p.external_reference
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > 100)
-    {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            "external_reference may have at most 100 characters",
-        ));
-    }
-    let order = if p.updated_since.is_some() {
-        ListOrder::Updated
-    } else {
-        ListOrder::Created
-    };
-    let order_tag = if order == ListOrder::Updated {
-        "u"
-    } else {
-        "c"
-    };
-    let after = match &p.cursor {
-        None => None,
-        Some(c) => {
-            let parts = decode_cursor(c, 3)?;
-            let bad = || {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor does not fit these parameters",
-                )
-            };
-            if parts[0] != order_tag {
-                return Err(bad());
-            }
-            let at = DateTime::parse_from_rfc3339(&parts[1])
-                .map_err(|_| bad())?
-                .with_timezone(&Utc);
-            let id = Uuid::parse_str(&parts[2]).map_err(|_| bad())?;
-            Some((at, id))
-        }
-    };
-    let filter = ListFilter {
-        status: p
-            .status
-            .map(|s| domain::Status::from(s).as_str().to_owned()),
-        team_id: p.team_id,
-        school_urn: p.school_urn,
-        eligibility: p
-            .eligibility
-            .map(|e| domain::Outcome::from(e).as_str().to_owned()),
-        updated_since: p.updated_since,
-        external_reference: p.external_reference,
-        council_triage: p.queue.map(|q| matches!(q, TriageQueue::Council)),
-        settled_before: (order == ListOrder::Updated && state.integration.sync_settle_ms > 0).then(
-            || {
-                sct_persistence::now()
-                    - chrono::Duration::milliseconds(state.integration.sync_settle_ms)
-            },
-        ),
-    };
-    let scope = scope_of(&caller, &state.db).await?;
-    let mut conn = state.db.conn().await?;
-    let mut views = repo::list(&mut conn, &scope, &filter, order, after, limit + 1).await?;
-    let more = views.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    views.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = if more {
-        views.last().map(|v| {
-            let at = match order {
-                ListOrder::Created => v.referral.created_at,
-                ListOrder::Updated => v.referral.updated_at,
-            };
-            encode_cursor(&[
-                order_tag,
-                &at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                &v.referral.id.to_string(),
-            ])
-        })
-    } else {
-        None
-    };
-    // The audit trail records every referral the page showed.
-    for v in &views {
-        crate::http::audit::note(&req, "referral", &v.referral.id);
-    }
-    Ok(HttpResponse::Ok().json(ReferralPage {
-        items: views.iter().map(Referral::from_view).collect(),
-        next_cursor,
-    }))
 }
 
 /// History of a referral.

@@ -1,14 +1,17 @@
 //! Referrals: submission (screening, routing, idempotent retries), reads,
-//! lists for MIS delta sync, history, the lifecycle actions and co-workers.
+//! lists for MIS delta sync and caseloads, history, the lifecycle actions,
+//! co-workers, case notes and the chronology.
 
 pub mod co_workers;
 pub mod dto;
 pub mod handlers;
+pub mod list;
+pub mod notes;
 
 /// Registers the referrals operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(handlers::submit_referral)
-        .service(handlers::list_referrals)
+        .service(list::list_referrals)
         .service(handlers::get_referral)
         .service(handlers::referral_history)
         .service(handlers::accept_referral)
@@ -20,5 +23,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(handlers::withdraw_referral)
         .service(handlers::reopen_referral)
         .service(co_workers::add_co_worker)
-        .service(co_workers::remove_co_worker);
+        .service(co_workers::remove_co_worker)
+        .service(notes::create_note)
+        .service(notes::list_notes)
+        .service(notes::get_note)
+        .service(notes::referral_chronology);
 }
