@@ -143,6 +143,8 @@ pub const TABLES: &[Table] = &[
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "erasure_justifications", key: "id::text",
             link: "child_id = $1" },
+    Table { name: "child_lookups", key: "id::text",
+            link: "false" },
     Table { name: "idempotency_keys", key: "scope || '/' || key",
             link: "false" },
 ];

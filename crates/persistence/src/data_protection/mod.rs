@@ -18,7 +18,7 @@ use crate::audit::{self, AuditEventRow, NewAuditEvent};
 use crate::case_notes::NoteRow;
 use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
-use crate::schema::{children, referral_history, referrals};
+use crate::schema::{case_notes, children, referral_history, referrals};
 use crate::scope::Scope;
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
@@ -91,6 +91,10 @@ async fn anonymise_in_tx(
         .await?;
     diesel::update(referrals::table.filter(referrals::child_id.eq(child.id)))
         .set(referrals::anonymised_at.eq(now))
+        .execute(c)
+        .await?;
+    diesel::update(case_notes::table.filter(case_notes::referral_id.eq_any(referral_ids)))
+        .set(case_notes::anonymised_at.eq(now))
         .execute(c)
         .await?;
     let mut events = vec![NewAuditEvent::new(
