@@ -18,6 +18,7 @@ mod children;
 mod community;
 mod conditional;
 mod consultations;
+mod corrections;
 mod data_protection;
 mod dates;
 mod delivery;

@@ -9,6 +9,7 @@
 pub mod allocation;
 pub mod codes;
 pub mod community;
+pub mod correction;
 pub mod delivery;
 pub mod eligibility;
 pub mod ids;
@@ -22,6 +23,7 @@ pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
+pub use correction::{may_correct, CorrectionRefusal};
 pub use delivery::{
     Attendance, DeliveryOp, InterventionMode, PartnerKind, PracticeKind, ReviewKind, SessionFormat,
 };

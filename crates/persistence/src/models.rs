@@ -137,6 +137,9 @@ pub struct ReferralRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The screening at submission, kept by the first correction that
+    /// re-screens the referral (null until then: `eligibility` is it).
+    pub submitted_eligibility: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -127,6 +127,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         anonymised_at -> Nullable<Timestamptz>,
+        submitted_eligibility -> Nullable<Jsonb>,
     }
 }
 
@@ -705,3 +706,34 @@ diesel::joinable!(referral_co_workers -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, referrals);
 diesel::allow_tables_to_appear_in_same_query!(referral_co_workers, workers);
+
+diesel::table! {
+    indes_reassessments (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        occasion -> Text,
+        review_id -> Nullable<Uuid>,
+        assessed_on -> Date,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    indes_reassessment_levels (reassessment_id, area) {
+        reassessment_id -> Uuid,
+        area -> Text,
+        level -> Int2,
+    }
+}
+
+diesel::joinable!(indes_reassessments -> referrals (referral_id));
+diesel::joinable!(indes_reassessments -> plan_reviews (review_id));
+diesel::joinable!(indes_reassessment_levels -> indes_reassessments (reassessment_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    indes_reassessments,
+    indes_reassessment_levels,
+    referrals,
+    plan_reviews,
+);

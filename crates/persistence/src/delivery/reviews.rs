@@ -103,6 +103,7 @@ pub async fn record_review(
     reviewed_on: NaiveDate,
     notes: Option<String>,
     ratings: Vec<(Uuid, i64)>,
+    indes: Option<Vec<(String, i16)>>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReviewView, DeliveryError> {
@@ -124,7 +125,7 @@ pub async fn record_review(
         if has_plan.is_none() {
             return Err(DeliveryError::NoPlan);
         }
-        rate_in_tx(
+        let view = rate_in_tx(
             c,
             referral,
             "interim",
@@ -134,7 +135,21 @@ pub async fn record_review(
             actor,
             now,
         )
-        .await
+        .await?;
+        // The INDES levels as they stand at the review, when given.
+        if let Some(levels) = &indes {
+            crate::referrals::reassessment::record(
+                c,
+                referral,
+                crate::referrals::reassessment::Occasion::Review(view.review.id),
+                reviewed_on,
+                levels,
+                actor,
+                now,
+            )
+            .await?;
+        }
+        Ok(view)
     })
     .await
 }

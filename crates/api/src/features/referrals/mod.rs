@@ -1,15 +1,19 @@
 //! Referrals: submission (screening, routing, idempotent retries), reads,
-//! lists for MIS delta sync, history, the lifecycle actions and co-workers.
+//! lists for MIS delta sync, history, the lifecycle actions, co-workers,
+//! corrections and the INDES reassessment.
 
 pub mod co_workers;
+pub mod corrections;
 pub mod dto;
 pub mod handlers;
+pub mod indes;
 
 /// Registers the referrals operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     cfg.service(handlers::submit_referral)
         .service(handlers::list_referrals)
         .service(handlers::get_referral)
+        .service(corrections::correct_referral)
         .service(handlers::referral_history)
         .service(handlers::accept_referral)
         .service(handlers::decline_referral)
