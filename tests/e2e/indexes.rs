@@ -734,7 +734,8 @@ async fn every_audit_list_query_is_index_backed() {
 /// generic plan (first page and a later page). 20,000 conversations,
 /// 20,000 consultations, 2,000 programmes with 16,000 sessions and 20,000
 /// enrolments, 20,000 delivery sessions over 2,000 referrals with 8,000
-/// reviews, 6,000 practice sessions over 15 zones.
+/// reviews, 6,000 practice sessions over 15 zones, 40,000 INDES
+/// reassessments of 20,000 referrals.
 #[tokio::test]
 async fn service_delivery_lists_are_index_backed() {
     const DELIVERY_SEED: &str = r"
@@ -791,6 +792,14 @@ SELECT ('b6000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
        ('00000000-0000-4000-8000-' || lpad(to_hex(1 + n % 2000), 12, '0'))::uuid,
        'interim', date '2024-01-01' + n / 10, 'x', timestamptz '2024-01-01 09:00Z' + n * interval '1 hour'
 FROM generate_series(1, 8000) n;
+INSERT INTO indes_reassessments (id, referral_id, occasion, review_id, assessed_on, recorded_by, recorded_at)
+SELECT ('b8000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       ('00000000-0000-4000-8000-' || lpad(to_hex(1 + n % 20000), 12, '0'))::uuid, 'closure', NULL,
+       date '2024-01-01' + n / 40, 'x', timestamptz '2024-01-01 09:00Z' + n * interval '10 minutes'
+FROM generate_series(1, 40000) n;
+INSERT INTO indes_reassessment_levels (reassessment_id, area, level)
+SELECT ('b8000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, area, 1 + n % 5
+FROM generate_series(1, 40000) n, unnest(ARRAY['speech_and_language', 'social_emotional_mental_health']) area;
 INSERT INTO practice_sessions (id, kind, zone_id, held_on, facilitator_id, created_by)
 SELECT ('b7000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
        (ARRAY['community_of_practice', 'group_supervision'])[1 + n % 2],
@@ -856,6 +865,20 @@ ANALYZE;
             "programmes of a zone",
             "programmes",
             format!("SELECT id FROM programmes WHERE zone_id = {zone} ORDER BY id LIMIT 51"),
+        ),
+        (
+            "latest INDES levels of a page of referrals (their read)",
+            "indes_reassessments",
+            sct_persistence::referrals::reassessment::LATEST_LEVELS_SQL.replace(
+                "$1",
+                &format!(
+                    "ARRAY[{}]::uuid[]",
+                    (1..=51)
+                        .map(|n| format!("'{}'", id("00000000", n * 37)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
         ),
     ];
     let mut failures = Vec::new();

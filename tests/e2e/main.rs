@@ -19,6 +19,7 @@ mod children;
 mod community;
 mod conditional;
 mod consultations;
+mod corrections;
 mod data_protection;
 mod dates;
 mod delivery;

@@ -149,7 +149,7 @@ async fn reports_are_for_council_admins_and_managers_of_the_zone() {
         "responsiveness",
         "caseloads",
         "outcomes",
-        "shift-left",
+        "step-changes",
     ];
 
     for name in reports {
@@ -380,7 +380,7 @@ async fn caseloads_stand_against_caps_per_worker_and_team() {
 }
 
 #[tokio::test]
-async fn outcomes_at_closure_and_the_shift_left() {
+async fn outcomes_at_closure_and_the_step_changes() {
     let app = TestApp::spawn().await;
     let t = app.team("OA").await;
     let outcomes = ["stepped_down", "stepped_down", "stepped_up", "needs_met"];
@@ -415,7 +415,7 @@ async fn outcomes_at_closure_and_the_shift_left() {
     assert_eq!(up_all["closed"], 1);
 
     let r = app
-        .get("/api/v1/reports/shift-left", &app.manager(&t))
+        .get("/api/v1/reports/step-changes", &app.manager(&t))
         .await;
     let rs = rows(&r);
     let zone = row(&rs, |r| r["zone_code"] == "OA");
@@ -423,25 +423,25 @@ async fn outcomes_at_closure_and_the_shift_left() {
     assert_eq!(zone["needs_met"], 1);
     assert_eq!(zone["stepped_down"], 2);
     assert_eq!(zone["stepped_up"], 1);
-    assert_eq!(zone["net_shift_left"], 1);
+    assert_eq!(zone["net_stepped_down"], 1);
     assert_eq!(zone["stepped_down_share"], 0.5);
     assert_eq!(zone["stepped_up_share"], 0.25);
 
     // Closures outside the period are not counted.
     let r = app
         .get(
-            "/api/v1/reports/shift-left?from=2020-01-01&to=2020-12-31",
+            "/api/v1/reports/step-changes?from=2020-01-01&to=2020-12-31",
             &app.admin(),
         )
         .await;
     let rs = rows(&r);
     assert!(rs.iter().all(|r| r["closed"] == 0), "{rs:?}");
 
-    let csv = get_csv(&app, "/api/v1/reports/shift-left?zone=OA", &app.admin()).await;
+    let csv = get_csv(&app, "/api/v1/reports/step-changes?zone=OA", &app.admin()).await;
     assert_eq!(csv.status, 200);
     assert_eq!(
         csv.text,
-        "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_shift_left,stepped_down_share,stepped_up_share\r\n\
+        "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_stepped_down,stepped_down_share,stepped_up_share\r\n\
          OA,false,4,1,2,1,1,0.5,0.25\r\n\
          ,true,4,1,2,1,1,0.5,0.25\r\n"
     );

@@ -43,7 +43,7 @@ use utoipa_actix_web::AppExt;
         (name = "Sessions", description = "Sessions delivered for referrals, individual or group, with attendance"),
         (name = "Partners", description = "Partner organisations (health, social care, voluntary sector) and the zones they work in"),
         (name = "Supervision", description = "Community-of-practice and group-supervision meetings: attendees, case discussions, actions"),
-        (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and shift left, as JSON or CSV (la_admin; team_manager for their zone)"),
+        (name = "Reports", description = "Management information: referrals, responsiveness, caseloads, outcomes and step changes at closure, as JSON or CSV (la_admin; team_manager for their zone)"),
         (name = "Integration clients", description = "MIS vendors' machine credentials and the schools each may act for (la_admin)"),
         (name = "Children", description = "One record per UPN across referrals: history of changes and UPN conflicts for review (la_admin)"),
         (name = "Webhooks", description = "Signed push notifications of referral changes (Standard Webhooks) for integration clients and the council"),

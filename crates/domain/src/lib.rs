@@ -10,6 +10,7 @@ pub mod allocation;
 pub mod caseload;
 pub mod codes;
 pub mod community;
+pub mod correction;
 pub mod delivery;
 pub mod eligibility;
 pub mod feedback;
@@ -24,6 +25,7 @@ pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
+pub use correction::{may_correct, CorrectionRefusal};
 pub use delivery::{
     Attendance, DeliveryOp, InterventionMode, PartnerKind, PracticeKind, ReviewKind, SessionFormat,
 };

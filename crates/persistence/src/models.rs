@@ -145,6 +145,9 @@ pub struct ReferralRow {
     pub submitted_date_of_birth: NaiveDate,
     /// When the plan's next review falls due (active referrals).
     pub review_due_on: Option<NaiveDate>,
+    /// The screening at submission, kept by the first correction that
+    /// re-screens the referral (null until then: `eligibility` is it).
+    pub submitted_eligibility: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

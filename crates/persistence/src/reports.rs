@@ -341,7 +341,7 @@ pub async fn outcomes(
 /// Stepped down (towards universal or targeted provision) against stepped
 /// up (towards specialist provision) among closures in the period.
 #[derive(Debug, Clone, PartialEq, QueryableByName)]
-pub struct ShiftLeftRow {
+pub struct StepChangeRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub zone_code: Option<String>,
     #[diesel(sql_type = Bool)]
@@ -356,12 +356,12 @@ pub struct ShiftLeftRow {
     pub stepped_up: i64,
 }
 
-/// The "shift left" the programme aims for, per zone and for all zones.
-pub async fn shift_left(
+/// Closures stepped down against stepped up, per zone and for all zones.
+pub async fn step_changes(
     conn: &mut AsyncPgConnection,
     period: Period,
     zone: Option<Uuid>,
-) -> StoreResult<Vec<ShiftLeftRow>> {
+) -> StoreResult<Vec<StepChangeRow>> {
     Ok(diesel::sql_query(
         "SELECT z.code AS zone_code,
                 grouping(z.code) = 1 AS all_zones,

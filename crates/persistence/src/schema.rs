@@ -134,6 +134,7 @@ diesel::table! {
         priority_rank -> Nullable<Int2>,
         priority_neg_score -> Nullable<Int4>,
         review_due_on -> Nullable<Date>,
+        submitted_eligibility -> Nullable<Jsonb>,
     }
 }
 
@@ -782,3 +783,34 @@ diesel::table! {
 
 diesel::joinable!(case_notes -> referrals (referral_id));
 diesel::allow_tables_to_appear_in_same_query!(case_notes, referrals);
+
+diesel::table! {
+    indes_reassessments (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        occasion -> Text,
+        review_id -> Nullable<Uuid>,
+        assessed_on -> Date,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    indes_reassessment_levels (reassessment_id, area) {
+        reassessment_id -> Uuid,
+        area -> Text,
+        level -> Int2,
+    }
+}
+
+diesel::joinable!(indes_reassessments -> referrals (referral_id));
+diesel::joinable!(indes_reassessments -> plan_reviews (review_id));
+diesel::joinable!(indes_reassessment_levels -> indes_reassessments (reassessment_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    indes_reassessments,
+    indes_reassessment_levels,
+    referrals,
+    plan_reviews,
+);

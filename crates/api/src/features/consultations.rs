@@ -623,6 +623,10 @@ pub async fn refer_consultation(
                             "no such school",
                         )])
                     }
+                    ConvertError::Submit(SubmitError::SchoolClosed) => ApiError::new(
+                        ErrorCode::SchoolClosed,
+                        "the school is recorded as closed in GIAS: it takes no new referrals",
+                    ),
                     ConvertError::Submit(SubmitError::Duplicate {
                         existing,
                         reference,

@@ -41,6 +41,7 @@ pub enum ErrorCode {
     OutcomeRequired,
     IdempotencyKeyReused,
     UnknownSchool,
+    SchoolClosed,
     UnknownTeam,
     UnknownZone,
     WorkerNotInTeam,
@@ -64,7 +65,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 48] = [
+    pub const ALL: [ErrorCode; 49] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -94,6 +95,7 @@ impl ErrorCode {
         Self::OutcomeRequired,
         Self::IdempotencyKeyReused,
         Self::UnknownSchool,
+        Self::SchoolClosed,
         Self::UnknownTeam,
         Self::UnknownZone,
         Self::WorkerNotInTeam,
@@ -256,6 +258,11 @@ impl ErrorCode {
                 "The Idempotency-Key was used with another request",
             ),
             Self::UnknownSchool => (S::UNPROCESSABLE_ENTITY, "unknown_school", "Unknown school"),
+            Self::SchoolClosed => (
+                S::UNPROCESSABLE_ENTITY,
+                "school_closed",
+                "The school is recorded as closed",
+            ),
             Self::UnknownTeam => (S::UNPROCESSABLE_ENTITY, "unknown_team", "Unknown team"),
             Self::UnknownZone => (S::UNPROCESSABLE_ENTITY, "unknown_zone", "Unknown zone"),
             Self::WorkerNotInTeam => (

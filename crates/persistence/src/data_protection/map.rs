@@ -137,6 +137,8 @@ pub const TABLES: &[Table] = &[
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "outbox_events", key: "id::text",
             link: "subject_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "indes_reassessment_levels", key: "reassessment_id::text || '/' || area",
+            link: "reassessment_id IN (SELECT x.id FROM indes_reassessments x WHERE x.referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
     Table { name: "case_notes", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
@@ -256,6 +258,9 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("programme_enrolments", "enrolled_by", Worker, Identity, Kept(WORKER)),
     col("programme_attendance", "recorded_by", Worker, Identity, Kept(WORKER)),
     col("programmes", "created_by", Worker, Identity, Kept(WORKER)),
+    // INDES levels reassessed at reviews and closure.
+    col("indes_reassessment_levels", "level", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("indes_reassessments", "recorded_by", Worker, Identity, Kept(WORKER)),
     // Case notes of a referral, and staff lookups' reasons.
     col("case_notes", "text", Child, FreeText, Redact),
     col("case_notes", "recorded_by", Worker, Identity, Kept(WORKER)),
@@ -311,7 +316,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
          priority_score priority_reasons consent_given_by consent_given_on \
          closure_outcome closed_at closed_from submitted_by_role version \
          created_at updated_at anonymised_at priority_rank priority_neg_score \
-         review_due_on",
+         review_due_on submitted_eligibility",
     ),
     ("referral_indes_levels", "referral_id area"),
     (
@@ -459,6 +464,11 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id referral_id kind occurred_on visibility author_worker_id recorded_at anonymised_at",
     ),
     ("child_lookups", "id looked_up_at"),
+    (
+        "indes_reassessments",
+        "id referral_id occasion review_id assessed_on recorded_at",
+    ),
+    ("indes_reassessment_levels", "reassessment_id area"),
     (
         "school_feedback",
         "id school_urn zone_id about item_id rating confidence created_at",

@@ -177,6 +177,7 @@ pub async fn correct_review(
     reviewed_on: NaiveDate,
     notes: Option<String>,
     ratings: Vec<(Uuid, i64)>,
+    indes: Option<Vec<(String, i16)>>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReviewView, DeliveryError> {
@@ -222,6 +223,16 @@ pub async fn correct_review(
             .execute(c)
             .await?;
         }
+        crate::referrals::reassessment::correct_with_review(
+            c,
+            referral,
+            id,
+            reviewed_on,
+            indes.as_deref(),
+            actor,
+            now,
+        )
+        .await?;
         Ok(get_review(c, referral, id).await?)
     })
     .await

@@ -103,6 +103,7 @@ pub async fn record_review(
     reviewed_on: NaiveDate,
     notes: Option<String>,
     ratings: Vec<(Uuid, i64)>,
+    indes: Option<Vec<(String, i16)>>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<ReviewView, DeliveryError> {
@@ -148,6 +149,19 @@ pub async fn record_review(
             .set(referrals::review_due_on.eq(next))
             .execute(c)
             .await?;
+        // The INDES levels as they stand at the review, when given.
+        if let Some(levels) = &indes {
+            crate::referrals::reassessment::record(
+                c,
+                referral,
+                crate::referrals::reassessment::Occasion::Review(view.review.id),
+                reviewed_on,
+                levels,
+                actor,
+                now,
+            )
+            .await?;
+        }
         Ok(view)
     })
     .await

@@ -43,6 +43,8 @@ pub enum ActionInput {
         note: Option<String>,
         /// Final rating (goal id, 0-10) of every goal of the support plan.
         final_ratings: Option<Vec<(Uuid, i64)>>,
+        /// INDES levels (area, level) as they stand at closure.
+        indes: Option<Vec<(String, i16)>>,
     },
     Withdraw {
         reason: String,
@@ -264,6 +266,7 @@ pub(crate) async fn act_in_tx(
             outcome,
             note,
             final_ratings,
+            indes,
         } => {
             let review = crate::delivery::record_final_ratings(
                 c,
@@ -274,6 +277,18 @@ pub(crate) async fn act_in_tx(
                 ctx.now,
             )
             .await?;
+            if let Some(levels) = indes {
+                super::reassessment::record(
+                    c,
+                    row.id,
+                    super::reassessment::Occasion::Closure(review.as_ref().map(|r| r.review.id)),
+                    ctx.now.date_naive(),
+                    levels,
+                    ctx.actor,
+                    ctx.now,
+                )
+                .await?;
+            }
             row.closure_outcome = Some(outcome.as_str().to_owned());
             row.closure_note.clone_from(note);
             row.closed_at = Some(ctx.now);

@@ -4,10 +4,13 @@
 
 mod actions;
 mod co_workers;
+mod correct;
 mod read;
+pub mod reassessment;
 mod submit;
 
 pub use actions::*;
 pub use co_workers::*;
+pub use correct::*;
 pub use read::*;
 pub use submit::*;

@@ -41,7 +41,7 @@ pub(crate) async fn views(
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
-    // The six statements are independent: sent together, they share one
+    // The seven statements are independent: sent together, they share one
     // round trip (diesel-async pipelines futures polled concurrently on a
     // shared reference to the connection).
     let conn: &AsyncPgConnection = c;
@@ -102,7 +102,9 @@ pub(crate) async fn views(
             .load::<(Uuid, WorkerRow)>(&mut &*conn)
             .await
     };
-    let (kids, levels, zs, ts, ws, co) = futures_util::try_join!(kids, levels, zs, ts, ws, co)?;
+    let reassessed = super::reassessment::latest_levels(conn, &ids);
+    let (kids, levels, zs, ts, ws, co, reassessed) =
+        futures_util::try_join!(kids, levels, zs, ts, ws, co, reassessed)?;
     rows.into_iter()
         .map(|r| {
             let found = kids.iter().find(|k| k.id == r.child_id);
@@ -130,6 +132,11 @@ pub(crate) async fn views(
                     .iter()
                     .filter(|(referral, _)| *referral == r.id)
                     .map(|(_, w)| w.clone())
+                    .collect(),
+                reassessed: reassessed
+                    .iter()
+                    .filter(|l| l.referral_id == r.id)
+                    .cloned()
                     .collect(),
                 child,
                 child_is_record,

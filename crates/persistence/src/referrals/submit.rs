@@ -29,6 +29,9 @@ pub struct ReferralView {
     pub worker: Option<WorkerRow>,
     /// Its current co-workers, in the order they were added.
     pub co_workers: Vec<WorkerRow>,
+    /// The latest reassessed level of each area reassessed since intake
+    /// (at a review or at closure).
+    pub reassessed: Vec<super::reassessment::LatestLevel>,
 }
 
 /// The child as a caller in `scope` may see them on referral `r`: staff see
@@ -87,6 +90,9 @@ pub struct NewReferral {
 pub enum SubmitError {
     #[error("unknown school")]
     UnknownSchool,
+    /// GIAS records the school as closed.
+    #[error("the school is recorded as closed")]
+    SchoolClosed,
     #[error("the school already referred this child under that external reference")]
     Duplicate { existing: Uuid, reference: String },
     #[error(transparent)]
@@ -157,6 +163,11 @@ pub(crate) async fn submit_in_tx(
         Err(StoreError::NotFound) => return Err(SubmitError::UnknownSchool),
         Err(e) => return Err(e.into()),
     };
+    // A school GIAS records as closed takes no new referrals (its open
+    // referrals stay with their team).
+    if school.status == "closed" {
+        return Err(SubmitError::SchoolClosed);
+    }
     // Independent reads share one round trip (pipelined on a shared
     // reference to the connection; see `views`).
     let conn: &AsyncPgConnection = c;
@@ -228,6 +239,7 @@ pub(crate) async fn submit_in_tx(
         triage_reason: triage_reason.clone(),
         worker_id: None,
         eligibility_outcome: new.eligibility_outcome,
+        submitted_eligibility: None,
         eligibility: new.eligibility,
         policy_version: new.policy_version,
         priority_band: new.priority_band,
@@ -351,6 +363,7 @@ pub(crate) async fn submit_in_tx(
         team: team.filter(|t| Some(t.id) == team_id),
         worker: None,
         co_workers: Vec::new(),
+        reassessed: Vec::new(),
         child,
         child_is_record,
         indes: levels,

@@ -1,8 +1,9 @@
 //! Request and response bodies of service delivery: interventions, support
 //! plans and their versions, sessions and reviews. Uses the referrals
-//! feature's INDES areas and goal ratings (a review and a closure rate goals alike).
+//! feature's INDES areas and levels and goal ratings (a review and a closure
+//! rate goals, and reassess INDES levels, alike).
 
-use crate::features::referrals::dto::{IndesArea, RatingInput};
+use crate::features::referrals::dto::{IndesArea, IndesLevel, RatingInput};
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -573,7 +574,8 @@ pub struct SessionCorrectionInput {
 #[schema(example = json!({
     "reviewed_on": "2026-12-08",
     "ratings": [{"goal_id": "0192f1c2-3d4e-7f00-8000-000000000000", "rating": 5}],
-    "notes": "Mornings much calmer; help-seeking still hard"
+    "notes": "Mornings much calmer; help-seeking still hard",
+    "indes": [{"area": "social_emotional_mental_health", "level": 3}]
 }))]
 pub struct ReviewInput {
     /// The day of the review (not in the future).
@@ -585,6 +587,14 @@ pub struct ReviewInput {
     #[schema(max_length = 4000)]
     #[validate(length(max = 4000))]
     pub notes: Option<String>,
+    /// INDES levels as they stand at the review (on the policy's scale, at
+    /// most one per area), set against the intake levels in the referral's
+    /// `indes_movement`. Optional: a review that did not reassess leaves the
+    /// latest levels as they were. Correcting a review with `indes` replaces
+    /// its levels; without, they stay.
+    #[schema(min_items = 1, max_items = 7)]
+    #[validate(length(min = 1, max = 7))]
+    pub indes: Option<Vec<IndesLevel>>,
 }
 
 /// A goal's rating in a review.

@@ -1,5 +1,7 @@
 //! Service delivery for a referral: the interventions catalogue, the support
 //! plan (goals, versions), sessions (individual and group) and reviews.
+//! Reviews check the INDES levels they record with the referrals feature's
+//! check (`referrals::corrections::reassessed_levels`).
 
 pub mod dto;
 pub mod interventions;

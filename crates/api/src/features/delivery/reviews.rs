@@ -8,6 +8,7 @@ use crate::features::delivery::rules::allow;
 use crate::features::delivery::rules::delivery_error;
 use crate::features::delivery::rules::delivery_scope;
 use crate::features::delivery::rules::not_future;
+use crate::features::referrals::corrections::reassessed_levels;
 use crate::http::audit::actor;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
@@ -45,7 +46,7 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "Support plans",
     summary = "Record a review of the plan",
-    description = "Rates every current goal of the plan again on the 0-10 goal-based-outcome scale (each goal exactly once; 422 names what is missing or wrong). The referral must be active and have a plan (409 `referral_not_open` or `no_support_plan`). The plan then shows each goal's latest rating and distance travelled. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
+    description = "Rates every current goal of the plan again on the 0-10 goal-based-outcome scale (each goal exactly once; 422 names what is missing or wrong). The referral must be active and have a plan (409 `referral_not_open` or `no_support_plan`). The plan then shows each goal's latest rating and distance travelled. With `indes` (optional) the review also records the INDES levels as they stand (on the policy's scale, at most one per area; 422 names a bad entry), which the referral's `indes_movement` sets against its intake levels. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id")),
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
@@ -68,6 +69,7 @@ pub async fn record_review(
     let b = body.0;
     validate(&b)?;
     not_future("reviewed_on", b.reviewed_on)?;
+    let indes = reassessed_levels(&state, b.indes.as_deref()).await?;
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
     write(&state, &req, move |conn| {
@@ -79,6 +81,7 @@ pub async fn record_review(
                 b.reviewed_on,
                 b.notes,
                 b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
+                indes,
                 &actor(&caller, &rid),
                 sct_persistence::now(),
             )
@@ -125,7 +128,7 @@ pub async fn get_review(
 #[utoipa::path(
     tag = "Support plans",
     summary = "Correct a review of the plan (re-rate its goals)",
-    description = "With If-Match (428 without, 412 when stale): replaces the review's date (not in the future), notes and ratings. The ratings rate again exactly the goals the review rated, each once, on the 0-10 scale (422 names what is missing or wrong). An interim review is corrected while the referral is active (409 `referral_not_open` otherwise); the final review recorded at closure stands. The plan's latest ratings and distance travelled follow the correction. The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
+    description = "With If-Match (428 without, 412 when stale): replaces the review's date (not in the future), notes and ratings. The ratings rate again exactly the goals the review rated, each once, on the 0-10 scale (422 names what is missing or wrong). An interim review is corrected while the referral is active (409 `referral_not_open` otherwise); the final review recorded at closure stands. The plan's latest ratings and distance travelled follow the correction. With `indes` the review's INDES levels are replaced; without, those it recorded stay (dated with the review). The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id"), ("review_id" = Uuid, Path, description = "Review id"), ("If-Match" = String, Header, description = "ETag of the review as last read")),
     request_body(content = ReviewInput, content_type = "application/json"),
     responses(
@@ -149,6 +152,7 @@ pub async fn update_review(
     let b = body.0;
     validate(&b)?;
     not_future("reviewed_on", b.reviewed_on)?;
+    let indes = reassessed_levels(&state, b.indes.as_deref()).await?;
     let version = if_match.required()?;
     let (id, review) = path.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
@@ -163,6 +167,7 @@ pub async fn update_review(
                 b.reviewed_on,
                 b.notes,
                 b.ratings.iter().map(|r| (r.goal_id, r.rating)).collect(),
+                indes,
                 &actor(&caller, &rid),
                 sct_persistence::now(),
             )

@@ -1,6 +1,9 @@
 //! Request and response bodies of referrals: the submission, the referral as
 //! read, its history and the bodies of its actions.
 
+use crate::features::referrals::indes::movement;
+pub use crate::features::referrals::indes::IndesArea;
+pub use crate::features::referrals::indes::LevelMovement;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -14,13 +17,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-wire_enum!(
-    /// An INDES area of need.
-    IndesArea => domain::IndesArea {
-        PhysicalDisability, Deafness, VisualImpairment, SpeechAndLanguage,
-        SocialCommunicationAndInteraction, SocialEmotionalMentalHealth, LearningAndCognition,
-    }
-);
 wire_enum!(
     /// A complicating factor weighed in priority and screening.
     ComplicatingFactor => domain::ComplicatingFactor {
@@ -483,6 +479,12 @@ pub struct Referral {
     pub reason: String,
     /// The screening decision (advice: the team manager decides).
     pub eligibility: Eligibility,
+    /// The screening the referral was submitted with: differs from
+    /// `eligibility` when a correction screened it again.
+    pub submitted_eligibility: Eligibility,
+    /// Each area's level at intake against its latest reassessment (at a
+    /// review or at closure).
+    pub indes_movement: Vec<LevelMovement>,
     /// Triage priority.
     pub priority: Priority,
     /// While it is active: when the plan's next review falls due (six weeks
@@ -588,6 +590,12 @@ impl Referral {
                 given_on: r.consent_given_on,
             },
             reason: r.reason.clone(),
+            submitted_eligibility: r
+                .submitted_eligibility
+                .clone()
+                .and_then(|e| serde_json::from_value(e).ok())
+                .unwrap_or_else(|| eligibility.clone()),
+            indes_movement: movement(v),
             eligibility,
             review_due_on: r.review_due_on,
             priority: Priority {
@@ -742,7 +750,7 @@ pub struct NoteBody {
 /// Close a referral.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"outcome": "needs_met", "note": "Goals achieved", "final_ratings": [{"goal_id": "0192f1c2-3d4e-7f00-8000-000000000000", "rating": 8}]}))]
+#[schema(example = json!({"outcome": "needs_met", "note": "Goals achieved", "final_ratings": [{"goal_id": "0192f1c2-3d4e-7f00-8000-000000000000", "rating": 8}], "indes": [{"area": "social_emotional_mental_health", "level": 2}]}))]
 pub struct CloseBody {
     /// How the referral ends.
     pub outcome: ClosureOutcome,
@@ -756,6 +764,11 @@ pub struct CloseBody {
     #[schema(max_items = 20)]
     #[validate(length(max = 20), nested)]
     pub final_ratings: Option<Vec<RatingInput>>,
+    /// INDES levels as they stand at closure (on the policy's scale, at most
+    /// one per area), set against the intake levels in `indes_movement`.
+    #[schema(min_items = 1, max_items = 7)]
+    #[validate(length(min = 1, max = 7))]
+    pub indes: Option<Vec<IndesLevel>>,
 }
 
 /// An action that needs a reason (withdraw, reopen).

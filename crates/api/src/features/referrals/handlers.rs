@@ -2,6 +2,8 @@
 //! Key`, reads in scope, lists with delta sync, history, and the lifecycle
 //! actions.
 
+use crate::features::referrals::corrections::check_levels;
+use crate::features::referrals::corrections::level_rows;
 use crate::features::referrals::dto::AcceptBody;
 use crate::features::referrals::dto::AllocateBody;
 use crate::features::referrals::dto::CloseBody;
@@ -143,29 +145,10 @@ pub(crate) fn prepare(
             "consent cannot be dated in the future",
         ));
     }
-    let entries: Vec<domain::IndesEntry> = body
-        .indes
-        .iter()
-        .map(|l| domain::IndesEntry {
-            area: l.area.into(),
-            level: l.level,
-        })
-        .collect();
-    let profile = match domain::IndesProfile::parse(&entries, policy.scale) {
+    let profile = match check_levels(&body.indes, policy.scale, "indes") {
         Ok(p) => Some(p),
         Err(errs) => {
-            for e in errs {
-                let idx = body
-                    .indes
-                    .iter()
-                    .rposition(|l| domain::IndesArea::from(l.area).as_str() == e.area())
-                    .unwrap_or(0);
-                errors.push(FieldError::new(
-                    format!("indes[{idx}]"),
-                    e.code(),
-                    e.to_string(),
-                ));
-            }
+            errors.extend(errs);
             None
         }
     };
@@ -205,11 +188,7 @@ pub(crate) fn prepare(
             sen_provision: provision.code().to_owned(),
             primary_need: need.map(|n| n.code().to_owned()),
         },
-        indes: profile
-            .entries()
-            .iter()
-            .map(|e| (e.area.as_str().to_owned(), i16::from(e.level)))
-            .collect(),
+        indes: level_rows(&profile),
         complicating_factors: factor_names,
         existing_plans: plan_names,
         consent_given_by: body.consent.given_by.as_str().to_owned(),
@@ -231,7 +210,7 @@ pub(crate) fn prepare(
 #[utoipa::path(
     tag = "Referrals",
     summary = "Submit a referral",
-    description = "Screens the child's INDES profile against the eligibility policy in force, routes the referral to the team of the school's zone (or the council's triage queue while no team is operational) and records consent. A school or integration client may refer only for its own schools. Send `Idempotency-Key` to retry safely: keys are kept for 24 hours, the same key with the same body replays the first response, with another body answers 422, and while the first is still running answers 409. `external_reference` is unique per school: a second submission with it answers 409 naming the existing referral.",
+    description = "Screens the child's INDES profile against the eligibility policy in force, routes the referral to the team of the school's zone (or the council's triage queue while no team is operational) and records consent. A school or integration client may refer only for its own schools; a school that GIAS records as closed takes no new referrals (422 `school_closed`). Send `Idempotency-Key` to retry safely: keys are kept for 24 hours, the same key with the same body replays the first response, with another body answers 422, and while the first is still running answers 409. `external_reference` is unique per school: a second submission with it answers 409 naming the existing referral.",
     request_body(content = ReferralSubmission, content_type = "application/json"),
     responses(
         (status = 201, description = "The referral, screened and routed", body = Referral,
@@ -278,6 +257,10 @@ fn submit_error(e: SubmitError) -> ApiError {
             "unknown_school",
             "the school is unknown or you may not refer for it",
         )]),
+        SubmitError::SchoolClosed => ApiError::new(
+            ErrorCode::SchoolClosed,
+            "the school is recorded as closed in GIAS: it takes no new referrals",
+        ),
         SubmitError::Duplicate {
             existing,
             reference,
@@ -357,6 +340,11 @@ async fn act(
     if !action.permits(caller.role) {
         return Err(ApiError::forbidden(caller.role.as_str()));
     }
+    // Levels given at closure are checked on the policy's scale.
+    let mut input = input;
+    if let ActionInput::Close { indes, .. } = &mut input {
+        *indes = closure_levels(state, indes.take()).await?;
+    }
     let expected = if_match.required()?;
     let scope: Scope = scope_of(caller, &state.db).await?;
     let actor = actor(caller, rid);
@@ -384,6 +372,27 @@ async fn act(
         })
     })
     .await
+}
+
+/// The closure's levels, as sent (area, level), checked on the scale of
+/// the policy in force.
+async fn closure_levels(
+    state: &web::Data<AppState>,
+    levels: Option<Vec<(String, i16)>>,
+) -> Result<Option<Vec<(String, i16)>>, ApiError> {
+    let Some(levels) = levels else {
+        return Ok(None);
+    };
+    let sent: Vec<crate::features::referrals::dto::IndesLevel> = levels
+        .iter()
+        .filter_map(|(area, level)| {
+            Some(crate::features::referrals::dto::IndesLevel {
+                area: domain::IndesArea::parse(area)?.into(),
+                level: u8::try_from(*level).ok()?,
+            })
+        })
+        .collect();
+    crate::features::referrals::corrections::reassessed_levels(state, Some(&sent)).await
 }
 
 fn act_error(e: ActError) -> ApiError {
@@ -517,14 +526,18 @@ action_endpoint!(
     close_referral,
     "/referrals/{id}/close",
     "Close a referral",
-    "From `allocated` or `active`, with an outcome (`other` needs a note). When the referral has a support plan, `final_ratings` rates every current goal (0-10) and is recorded as the final review; it is required unless the outcome is `moved_away` or `disengaged`.",
+    "From `allocated` or `active`, with an outcome (`other` needs a note). When the referral has a support plan, `final_ratings` rates every current goal (0-10) and is recorded as the final review; it is required unless the outcome is `moved_away` or `disengaged`. `indes` (optional) records the INDES levels as they stand at closure, on the policy's scale and at most one per area (422 names a bad entry): the referral's `indes_movement` then sets them against the intake levels.",
     CloseBody,
     |b| Ok(ActionInput::Close {
         outcome: b.outcome.into(),
         note: b.note,
         final_ratings: b
             .final_ratings
-            .map(|r| r.iter().map(|x| (x.goal_id, x.rating)).collect())
+            .map(|r| r.iter().map(|x| (x.goal_id, x.rating)).collect()),
+        indes: b.indes.map(|l| l
+            .iter()
+            .map(|x| (domain::IndesArea::from(x.area).as_str().to_owned(), i16::from(x.level)))
+            .collect()),
     })
 );
 action_endpoint!(

@@ -1,10 +1,13 @@
 //! Referrals: submission (screening, routing, idempotent retries), reads,
 //! lists for MIS delta sync and caseloads, history, the lifecycle actions,
-//! co-workers, case notes and the chronology.
+//! co-workers, corrections and the INDES reassessment, case notes and the
+//! chronology.
 
 pub mod co_workers;
+pub mod corrections;
 pub mod dto;
 pub mod handlers;
+pub mod indes;
 pub mod list;
 pub mod notes;
 
@@ -13,6 +16,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     cfg.service(handlers::submit_referral)
         .service(list::list_referrals)
         .service(handlers::get_referral)
+        .service(corrections::correct_referral)
         .service(handlers::referral_history)
         .service(handlers::accept_referral)
         .service(handlers::decline_referral)

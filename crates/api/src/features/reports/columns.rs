@@ -3,7 +3,7 @@
 use crate::features::reports::common::{
     tabular, CaseloadReport, CaseloadRow, InterventionReport, InterventionReportRow, OutcomeReport,
     OutcomeRow, ProgrammeReport, ProgrammeReportRow, ResponsivenessReport, ResponsivenessRow,
-    ShiftLeftReport, ShiftLeftRow,
+    StepChangeReport, StepChangeRow,
 };
 
 pub(crate) const RESPONSIVENESS_COLUMNS: [&str; 11] = [
@@ -44,14 +44,14 @@ pub(crate) const OUTCOME_COLUMNS: [&str; 5] = [
     "median_days_open",
 ];
 
-pub(crate) const SHIFT_LEFT_COLUMNS: [&str; 9] = [
+pub(crate) const STEP_CHANGE_COLUMNS: [&str; 9] = [
     "zone_code",
     "all_zones",
     "closed",
     "needs_met",
     "stepped_down",
     "stepped_up",
-    "net_shift_left",
+    "net_stepped_down",
     "stepped_down_share",
     "stepped_up_share",
 ];
@@ -95,7 +95,7 @@ tabular! {
     ResponsivenessReport => ResponsivenessRow, "responsiveness", RESPONSIVENESS_COLUMNS;
     CaseloadReport => CaseloadRow, "caseloads", CASELOAD_COLUMNS;
     OutcomeReport => OutcomeRow, "outcomes", OUTCOME_COLUMNS;
-    ShiftLeftReport => ShiftLeftRow, "shift-left", SHIFT_LEFT_COLUMNS;
+    StepChangeReport => StepChangeRow, "step-changes", STEP_CHANGE_COLUMNS;
     ProgrammeReport => ProgrammeReportRow, "programmes", PROGRAMME_COLUMNS;
     InterventionReport => InterventionReportRow, "interventions", INTERVENTION_COLUMNS;
 }

@@ -290,7 +290,7 @@ pub struct OutcomeReport {
 
 /// Stepped down against stepped up in a zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShiftLeftRow {
+pub struct StepChangeRow {
     /// Zone code; null with `all_zones` true on the total row.
     #[schema(example = "Z01")]
     pub zone_code: Option<String>,
@@ -304,21 +304,22 @@ pub struct ShiftLeftRow {
     pub stepped_down: i64,
     /// Closed stepping up towards specialist provision (escalation).
     pub stepped_up: i64,
-    /// `stepped_down - stepped_up`: positive is the shift left the programme aims for.
-    pub net_shift_left: i64,
+    /// `stepped_down - stepped_up` among these closures: a count of
+    /// closure outcomes, not a measure of spend or of demand avoided.
+    pub net_stepped_down: i64,
     /// Share of closures that stepped down (null with no closures).
     pub stepped_down_share: Option<f64>,
     /// Share of closures that stepped up (null with no closures).
     pub stepped_up_share: Option<f64>,
 }
 
-/// Escalation against stepping down among closures: the "shift left".
+/// Closures that stepped down against closures that stepped up.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShiftLeftReport {
+pub struct StepChangeReport {
     /// The period of closure and zone covered.
     pub scope: ReportScope,
     /// One row per zone, then the total over all zones in scope.
-    pub rows: Vec<ShiftLeftRow>,
+    pub rows: Vec<StepChangeRow>,
 }
 
 /// One community programme's delivery.

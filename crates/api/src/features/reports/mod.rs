@@ -1,11 +1,12 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
-//! caseloads, outcomes, shift left, programmes and interventions (la_admin;
+//! caseloads, outcomes, step changes, programmes and interventions (la_admin;
 //! team_manager for their zone). Uses the wire enums of the referrals,
 //! delivery and community features for the values its rows carry.
 
 pub mod columns;
 pub mod common;
 pub mod delivery;
+pub mod moved;
 pub mod referrals;
 
 /// Registers the reports operations.
@@ -14,7 +15,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(referrals::responsiveness_report)
         .service(referrals::caseloads_report)
         .service(referrals::outcomes_report)
-        .service(referrals::shift_left_report)
+        .service(referrals::step_changes_report)
+        .service(moved::shift_left_report)
         .service(delivery::programmes_report)
         .service(delivery::interventions_report);
 }

@@ -20,8 +20,8 @@ use crate::features::reports::common::ReportParams;
 use crate::features::reports::common::ResponsivenessParams;
 use crate::features::reports::common::ResponsivenessReport;
 use crate::features::reports::common::ResponsivenessRow;
-use crate::features::reports::common::ShiftLeftReport;
-use crate::features::reports::common::ShiftLeftRow;
+use crate::features::reports::common::StepChangeReport;
+use crate::features::reports::common::StepChangeRow;
 use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
@@ -267,24 +267,24 @@ pub async fn outcomes_report(
     ))
 }
 
-/// Shift left.
+/// Step changes at closure.
 #[utoipa::path(
     tag = "Reports",
-    summary = "Shift left: stepped down against stepped up",
-    description = "Among referrals closed in the period, per zone and in total: how many stepped down to universal or SEN Support provision against how many stepped up towards specialist provision (escalation), with the net shift left and each as a share of closures. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    summary = "Step changes: closures stepped down against stepped up",
+    description = "Among referrals closed in the period, per zone and in total: how many closed `stepped_down` (to universal or SEN Support provision) against how many closed `stepped_up` (towards specialist provision), with `net_stepped_down` (the first minus the second) and each as a share of closures.\n\nLimits: these are the closure outcomes practitioners record, counted once at closure. They are not a measure of spend, of placements or of EHC needs assessments avoided, and say nothing of what happened after closure (a later escalation or re-referral is not seen here). `needs_met`, `disengaged`, `moved_away` and `other` closures count in `closed` only, so the shares do not add up to 1. Small zones make large swings: read the counts with the shares.\n\n`la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV. Replaces `/reports/shift-left` (which redirects here for one release).",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(
-            (ShiftLeftReport = "application/json"),
-            (String = "text/csv", example = "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_shift_left,stepped_down_share,stepped_up_share\r\nZ01,false,10,5,3,1,2,0.3,0.1\r\n")
+            (StepChangeReport = "application/json"),
+            (String = "text/csv", example = "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_stepped_down,stepped_down_share,stepped_up_share\r\nZ01,false,10,5,3,1,2,0.3,0.1\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     ),
 )]
-#[get("/reports/shift-left")]
-pub async fn shift_left_report(
+#[get("/reports/step-changes")]
+pub async fn step_changes_report(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
@@ -293,24 +293,24 @@ pub async fn shift_left_report(
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let mut conn = state.db.conn().await?;
-    let found = repo::shift_left(&mut conn, run.period, run.zone).await?;
-    let rows: Vec<ShiftLeftRow> = found
+    let found = repo::step_changes(&mut conn, run.period, run.zone).await?;
+    let rows: Vec<StepChangeRow> = found
         .into_iter()
-        .map(|r| ShiftLeftRow {
+        .map(|r| StepChangeRow {
             zone_code: r.zone_code,
             all_zones: r.all_zones,
             closed: r.closed,
             needs_met: r.needs_met,
             stepped_down: r.stepped_down,
             stepped_up: r.stepped_up,
-            net_shift_left: r.stepped_down - r.stepped_up,
+            net_stepped_down: r.stepped_down - r.stepped_up,
             stepped_down_share: ratio(r.stepped_down, r.closed).map(round2),
             stepped_up_share: ratio(r.stepped_up, r.closed).map(round2),
         })
         .collect();
     Ok(answer(
         &req,
-        &ShiftLeftReport {
+        &StepChangeReport {
             scope: run.scope,
             rows,
         },

@@ -1,0 +1,144 @@
+//! INDES reassessment: the levels per area as they stand at a review of the
+//! plan or at closure, and the latest level per area that a referral's read
+//! sets against its intake levels.
+
+use crate::schema::{indes_reassessment_levels, indes_reassessments};
+use crate::{Actor, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Date, Int2, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// When a reassessment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    /// With an interim review of the plan.
+    Review(Uuid),
+    /// At closure, with the final review when one was recorded.
+    Closure(Option<Uuid>),
+}
+
+/// The latest level of one area of one referral.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct LatestLevel {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub referral_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub area: String,
+    #[diesel(sql_type = Int2)]
+    pub level: i16,
+    #[diesel(sql_type = Date)]
+    pub assessed_on: NaiveDate,
+}
+
+/// Records the levels (area, level) assessed on `assessed_on`. Runs in the
+/// caller's transaction (a review, a closure).
+pub(crate) async fn record(
+    mut c: &AsyncPgConnection,
+    referral: Uuid,
+    occasion: Occasion,
+    assessed_on: NaiveDate,
+    levels: &[(String, i16)],
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if levels.is_empty() {
+        return Ok(());
+    }
+    let id = Uuid::now_v7();
+    let (kind, review) = match occasion {
+        Occasion::Review(r) => ("review", Some(r)),
+        Occasion::Closure(r) => ("closure", r),
+    };
+    diesel::insert_into(indes_reassessments::table)
+        .values((
+            indes_reassessments::id.eq(id),
+            indes_reassessments::referral_id.eq(referral),
+            indes_reassessments::occasion.eq(kind),
+            indes_reassessments::review_id.eq(review),
+            indes_reassessments::assessed_on.eq(assessed_on),
+            indes_reassessments::recorded_by.eq(&actor.subject),
+            indes_reassessments::recorded_at.eq(now),
+        ))
+        .execute(&mut c)
+        .await?;
+    let rows: Vec<_> = levels
+        .iter()
+        .map(|(area, level)| {
+            (
+                indes_reassessment_levels::reassessment_id.eq(id),
+                indes_reassessment_levels::area.eq(area.clone()),
+                indes_reassessment_levels::level.eq(*level),
+            )
+        })
+        .collect();
+    diesel::insert_into(indes_reassessment_levels::table)
+        .values(&rows)
+        .execute(&mut c)
+        .await?;
+    Ok(())
+}
+
+/// A corrected review: its reassessment follows its date, and is replaced
+/// when levels are given (kept as they were when not).
+pub(crate) async fn correct_with_review(
+    c: &AsyncPgConnection,
+    referral: Uuid,
+    review: Uuid,
+    reviewed_on: NaiveDate,
+    levels: Option<&[(String, i16)]>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut conn = c;
+    match levels {
+        None => {
+            diesel::update(
+                indes_reassessments::table.filter(indes_reassessments::review_id.eq(review)),
+            )
+            .set(indes_reassessments::assessed_on.eq(reviewed_on))
+            .execute(&mut conn)
+            .await?;
+        }
+        Some(levels) => {
+            diesel::delete(
+                indes_reassessments::table.filter(indes_reassessments::review_id.eq(review)),
+            )
+            .execute(&mut conn)
+            .await?;
+            record(
+                c,
+                referral,
+                Occasion::Review(review),
+                reviewed_on,
+                levels,
+                actor,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The statement of [`latest_levels`], `$1` the referrals' ids (public so
+/// that `tests/e2e/indexes.rs` explains the very statement).
+pub const LATEST_LEVELS_SQL: &str = "SELECT DISTINCT ON (a.referral_id, l.area)
+        a.referral_id, l.area, l.level, a.assessed_on
+ FROM indes_reassessments a
+ JOIN indes_reassessment_levels l ON l.reassessment_id = a.id
+ WHERE a.referral_id = ANY($1)
+ ORDER BY a.referral_id, l.area, a.assessed_on DESC, a.recorded_at DESC, a.id DESC";
+
+/// The latest assessed level of every area of each referral (by the day
+/// assessed, then the time recorded).
+pub(crate) async fn latest_levels(
+    mut c: &AsyncPgConnection,
+    referrals: &[Uuid],
+) -> QueryResult<Vec<LatestLevel>> {
+    diesel::sql_query(LATEST_LEVELS_SQL)
+        .bind::<Array<diesel::sql_types::Uuid>, _>(referrals)
+        .load(&mut c)
+        .await
+}
