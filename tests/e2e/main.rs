@@ -28,6 +28,7 @@ mod integration_clients;
 mod lifecycle;
 mod metrics;
 mod oruk;
+mod oruk_conformance;
 mod panics;
 mod practitioner_scope;
 mod read_subjects;
