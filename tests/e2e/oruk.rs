@@ -88,7 +88,26 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
     );
     assert_eq!(info.body["version"], "3.0");
 
-    let page = public_get(&app, "/oruk/services").await;
+    // List items hold the one-to-one fields; `full=true` nests them fully.
+    let flat = public_get(&app, "/oruk/services").await;
+    assert_status(&flat, 200);
+    assert_eq!(
+        keys(&flat.body["contents"][0]),
+        sorted(&[
+            "id",
+            "organization_id",
+            "name",
+            "description",
+            "status",
+            "minimum_age",
+            "maximum_age",
+            "eligibility_description",
+            "application_process",
+            "last_modified",
+            "organization"
+        ])
+    );
+    let page = public_get(&app, "/oruk/services?full=true").await;
     assert_status(&page, 200);
     assert_eq!(
         page.header("access-control-allow-origin"),
@@ -268,6 +287,16 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
         sorted(&["id", "service_id", "location_id", "service", "location"])
     );
     assert_eq!(first["service"]["name"], "Worry group");
+    assert_eq!(
+        keys(&first["location"]),
+        sorted(&["id", "location_type", "name"]),
+        "addresses with full=true"
+    );
+    let full = public_get(&app, "/oruk/service_at_locations?full=true").await;
+    assert_eq!(
+        full.body["contents"][0]["location"]["addresses"][0]["postal_code"],
+        "NR19 2AA"
+    );
 
     // Paging by number and bad parameters.
     let p2 = public_get(&app, "/oruk/services?page=2&per_page=1").await;

@@ -153,8 +153,10 @@ pub struct OrukLocation {
     pub location_type: OrukPlaceType,
     /// Name.
     pub name: String,
-    /// Addresses.
-    pub addresses: Vec<OrukAddress>,
+    /// Addresses (in items, and in lists with `full=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub addresses: Option<Vec<OrukAddress>>,
 }
 
 /// A dated session as a schedule (HSDS `schedule`; one-off, no recurrence).
@@ -248,12 +250,19 @@ pub struct OrukService {
     pub last_modified: DateTime<Utc>,
     /// The organization.
     pub organization: OrukOrganization,
-    /// Where it runs.
-    pub service_at_locations: Vec<OrukServiceAtLocation>,
-    /// Its programme type, as a term linked through an attribute.
-    pub attributes: Vec<OrukAttribute>,
-    /// Its dated sessions.
-    pub schedules: Vec<OrukSchedule>,
+    /// Where it runs (in items, and in lists with `full=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub service_at_locations: Option<Vec<OrukServiceAtLocation>>,
+    /// Its programme type, as a term linked through an attribute (in items,
+    /// and in lists with `full=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub attributes: Option<Vec<OrukAttribute>>,
+    /// Its dated sessions (in items, and in lists with `full=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub schedules: Option<Vec<OrukSchedule>>,
 }
 
 macro_rules! oruk_page {

@@ -176,7 +176,7 @@ async fn published_page(
     let hub_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.row.hub_id).collect();
     let hubs = repo::hubs_by_id(&mut conn, &hub_ids).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.row.id).collect();
-    let sessions = if at_hub {
+    let sessions = if at_hub || !p.full.unwrap_or(false) {
         HashMap::new()
     } else {
         repo::sessions_of(&mut conn, &ids).await?
@@ -194,7 +194,7 @@ async fn published_page(
     tag = "Open Referral UK",
     summary = "List services (published programmes)",
     operation_id = "oruk_list_services",
-    description = "Public, no key. Open and running programmes as HSDS services, paged by number in the ORUK envelope (`size` is the number of items on the page). Takes the standard ORUK parameters: `search`, `taxonomy_term_id`, `taxonomy_id`, `organization_id` and `modified_after` filter; `minimal`, `full`, `format` and `proximity` are accepted and ignored (see each). No personal data.",
+    description = "Public, no key. Open and running programmes as HSDS services, paged by number in the ORUK envelope (`size` is the number of items on the page). Items hold the one-to-one fields (and the organization), as ORUK's list schema describes; `full=true` nests each fully, as `/oruk/services/{id}` does. Takes the standard ORUK parameters: `search`, `taxonomy_term_id`, `taxonomy_id`, `organization_id`, `modified_after` and `full` are honoured; `minimal`, `format` and `proximity` are accepted and ignored (see each). No personal data.",
     params(OrukListParams),
     responses(
         (status = 200, description = "A page of services", body = OrukServicePage),
@@ -212,7 +212,7 @@ pub async fn oruk_list_services(
     let contents = found
         .rows
         .iter()
-        .map(|v| map::service(v, &found.hubs, &found.sessions))
+        .map(|v| map::service(v, &found.hubs, &found.sessions, p.full.unwrap_or(false)))
         .collect();
     Ok(public(OrukServicePage::new(
         contents,
@@ -256,7 +256,7 @@ pub async fn oruk_get_service(
     let mut conn = state.db.conn().await?;
     let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
     let sessions = repo::sessions_of(&mut conn, &[v.row.id]).await?;
-    Ok(public(map::service(&v, &hubs, &sessions)))
+    Ok(public(map::service(&v, &hubs, &sessions, true)))
 }
 
 /// List services at locations.
@@ -264,7 +264,7 @@ pub async fn oruk_get_service(
     tag = "Open Referral UK",
     summary = "List services at locations",
     operation_id = "oruk_list_service_at_locations",
-    description = "Public, no key. Each published programme that runs at a Family Hub, with the hub as its location; programmes without a hub are not counted. Takes the parameters of `/oruk/services`, `postcode` and `proximity` (ignored: no coordinates are recorded).",
+    description = "Public, no key. Each published programme that runs at a Family Hub, with the hub as its location (its address with `full=true`); programmes without a hub are not counted. Takes the parameters of `/oruk/services`, `postcode` and `proximity` (ignored: no coordinates are recorded).",
     params(OrukListParams),
     responses(
         (status = 200, description = "A page of services at locations", body = OrukServiceAtLocationPage),
@@ -282,7 +282,7 @@ pub async fn oruk_list_service_at_locations(
     let contents = found
         .rows
         .iter()
-        .filter_map(|v| map::listed(v, &found.hubs))
+        .filter_map(|v| map::listed(v, &found.hubs, p.full.unwrap_or(false)))
         .collect();
     Ok(public(OrukServiceAtLocationPage::new(
         contents,
@@ -313,7 +313,7 @@ pub async fn oruk_get_service_at_location(
     let mut conn = state.db.conn().await?;
     let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
     Ok(public(
-        map::listed(&v, &hubs).ok_or_else(ApiError::not_found)?,
+        map::listed(&v, &hubs, true).ok_or_else(ApiError::not_found)?,
     ))
 }
 

@@ -107,22 +107,26 @@ fn split_address(address: &str) -> (String, String) {
     }
 }
 
-pub(crate) fn location(h: &HubRow) -> OrukLocation {
+/// A hub as a location; `full`: with its address (list items hold the
+/// one-to-one fields only).
+pub(crate) fn location(h: &HubRow, full: bool) -> OrukLocation {
     let (address_1, city) = split_address(&h.address);
     OrukLocation {
         id: h.id,
         location_type: OrukPlaceType::Physical,
         name: h.name.clone(),
-        addresses: vec![OrukAddress {
-            id: h.id,
-            location_id: h.id,
-            address_1,
-            city,
-            state_province: NATION.into(),
-            postal_code: h.postcode.clone(),
-            country: "GB".into(),
-            address_type: OrukPlaceType::Physical,
-        }],
+        addresses: full.then(|| {
+            vec![OrukAddress {
+                id: h.id,
+                location_id: h.id,
+                address_1,
+                city,
+                state_province: NATION.into(),
+                postal_code: h.postcode.clone(),
+                country: "GB".into(),
+                address_type: OrukPlaceType::Physical,
+            }]
+        }),
     }
 }
 
@@ -147,10 +151,13 @@ fn schedule(service_id: Uuid, s: &SessionRow) -> OrukSchedule {
     }
 }
 
+/// A programme as a service; `full`: fully nested (its location, attribute
+/// and schedules), as items are; list items hold the one-to-one fields only.
 pub(crate) fn service(
     v: &ProgrammeView,
     hubs: &HashMap<Uuid, HubRow>,
     sessions: &HashMap<Uuid, Vec<SessionRow>>,
+    full: bool,
 ) -> OrukService {
     let r = &v.row;
     let kind = ProgrammeType::parse(&r.programme_type).unwrap_or(ProgrammeType::Workshop);
@@ -174,36 +181,43 @@ pub(crate) fn service(
         application_process: "Ask your school or the School & Community Team of your zone.".into(),
         last_modified: r.updated_at,
         organization: organization(),
-        service_at_locations: r
-            .hub_id
-            .and_then(|h| hubs.get(&h))
-            .map(|h| OrukServiceAtLocation {
-                id: r.id,
-                service_id: r.id,
-                location_id: h.id,
-                location: location(h),
-            })
-            .into_iter()
-            .collect(),
-        attributes: vec![OrukAttribute {
-            id: Uuid::from_u128(r.id.as_u128() ^ ATTRIBUTE_SALT),
-            link_id: r.id,
-            taxonomy_term_id: term_id(kind),
-            link_type: "programme_type".into(),
-            link_entity: "service".into(),
-            taxonomy_term: term(kind),
-        }],
-        schedules: sessions
-            .get(&r.id)
-            .map(|ss| ss.iter().map(|s| schedule(r.id, s)).collect())
-            .unwrap_or_default(),
+        service_at_locations: full.then(|| {
+            r.hub_id
+                .and_then(|h| hubs.get(&h))
+                .map(|h| OrukServiceAtLocation {
+                    id: r.id,
+                    service_id: r.id,
+                    location_id: h.id,
+                    location: location(h, true),
+                })
+                .into_iter()
+                .collect()
+        }),
+        attributes: full.then(|| {
+            vec![OrukAttribute {
+                id: Uuid::from_u128(r.id.as_u128() ^ ATTRIBUTE_SALT),
+                link_id: r.id,
+                taxonomy_term_id: term_id(kind),
+                link_type: "programme_type".into(),
+                link_entity: "service".into(),
+                taxonomy_term: term(kind),
+            }]
+        }),
+        schedules: full.then(|| {
+            sessions
+                .get(&r.id)
+                .map(|ss| ss.iter().map(|s| schedule(r.id, s)).collect())
+                .unwrap_or_default()
+        }),
     }
 }
 
-/// A published programme at its hub; `None` without a hub.
+/// A published programme at its hub; `None` without a hub. `full`: the
+/// location with its address.
 pub(crate) fn listed(
     v: &ProgrammeView,
     hubs: &HashMap<Uuid, HubRow>,
+    full: bool,
 ) -> Option<OrukServiceAtLocationListed> {
     let h = v.row.hub_id.and_then(|h| hubs.get(&h))?;
     Some(OrukServiceAtLocationListed {
@@ -215,7 +229,7 @@ pub(crate) fn listed(
             name: v.row.title.clone(),
             status: status(&v.row),
         },
-        location: location(h),
+        location: location(h, full),
     })
 }
 

@@ -38,7 +38,7 @@ pub struct OrukListParams {
     pub modified_after: Option<DateTime<Utc>>,
     /// Accepted and ignored: the list items are already small, and ORUK's list schema requires `name` and `status`, which a minimal item would leave out.
     pub minimal: Option<bool>,
-    /// Accepted and ignored: services are always sent fully nested (location, attributes, schedules).
+    /// `true`: each item fully nested, as the item endpoints send it (a service's locations with their addresses, attributes and schedules; a location's addresses). Default: the one-to-one fields only, as ORUK's list schemas describe.
     pub full: Option<bool>,
     /// Accepted and ignored: the feed answers JSON pages only (no `ndjson` stream).
     #[param(max_length = 20)]
