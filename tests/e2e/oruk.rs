@@ -535,6 +535,8 @@ async fn services_at_locations_taxonomy_terms_and_search_filters() {
         "postcode=%25",
         "text=",
         "near=IP24",
+        "format=abcdefghijklmnopqrstu",
+        "proximity=123456789012345678901",
     ] {
         public_get(&app, &format!("/oruk/services?{bad}"))
             .await

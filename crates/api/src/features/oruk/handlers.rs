@@ -14,6 +14,7 @@ use crate::features::oruk::dto::OrukTaxonomyPage;
 use crate::features::oruk::dto::OrukTaxonomyTerm;
 use crate::features::oruk::dto::OrukTaxonomyTermPage;
 use crate::features::oruk::map;
+use crate::features::oruk::params::ignored;
 use crate::features::oruk::params::matches;
 use crate::features::oruk::params::paging;
 use crate::features::oruk::params::postcode;
@@ -141,8 +142,10 @@ async fn published_page(
     at_hub: bool,
 ) -> Result<Published, ApiError> {
     let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
     let text = search_text("text", p.text.as_deref())?;
     let outward_code = postcode(p)?;
+    ignored("proximity", p.proximity.as_deref())?;
     let kind = match p.taxonomy_term_id.as_deref() {
         None => None,
         Some(id) => map::type_of_term(id).map(|t| t.as_str().to_owned()),
@@ -336,6 +339,7 @@ pub async fn oruk_list_taxonomies(
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = paging(p.page, p.per_page)?;
     let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
     let all: Vec<OrukTaxonomy> = [map::taxonomy()]
         .into_iter()
         .filter(|t| matches(search.as_deref(), &[&t.name, &t.description]))
@@ -384,6 +388,7 @@ pub async fn oruk_list_taxonomy_terms(
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = paging(p.page, p.per_page)?;
     let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
     let none = p.parent_id.is_some()
         || p.taxonomy_id
             .as_deref()
@@ -437,6 +442,7 @@ pub async fn oruk_list_organizations(
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = paging(p.page, p.per_page)?;
     let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
     let all: Vec<OrukOrganization> = [map::organization()]
         .into_iter()
         .filter(|o| matches(search.as_deref(), &[&o.name, &o.description]))

@@ -162,6 +162,18 @@ pub(crate) fn search_text(name: &str, t: Option<&str>) -> Result<Option<String>,
     }
 }
 
+/// An accepted-and-ignored text parameter, checked against the bound the
+/// contract states (at most 20 characters).
+pub(crate) fn ignored(name: &str, v: Option<&str>) -> Result<(), ApiError> {
+    if v.is_some_and(|v| v.chars().count() > 20) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("{name} has at most 20 characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `text` (lower case) is in one of `fields`, case-insensitively.
 pub(crate) fn matches(text: Option<&str>, fields: &[&str]) -> bool {
     text.is_none_or(|t| {
