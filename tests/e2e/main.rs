@@ -33,6 +33,7 @@ mod integration_clients;
 mod lifecycle;
 mod metrics;
 mod oruk;
+mod oruk_conformance;
 mod panics;
 mod personal_data;
 mod practitioner_scope;

@@ -88,11 +88,31 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
     );
     assert_eq!(info.body["version"], "3.0");
 
-    let page = public_get(&app, "/oruk/services").await;
+    // List items hold the one-to-one fields; `full=true` nests them fully.
+    let flat = public_get(&app, "/oruk/services").await;
+    assert_status(&flat, 200);
+    assert_eq!(
+        keys(&flat.body["contents"][0]),
+        sorted(&[
+            "id",
+            "organization_id",
+            "name",
+            "description",
+            "status",
+            "minimum_age",
+            "maximum_age",
+            "eligibility_description",
+            "application_process",
+            "last_modified",
+            "organization"
+        ])
+    );
+    let page = public_get(&app, "/oruk/services?full=true").await;
     assert_status(&page, 200);
     assert_eq!(
         page.header("access-control-allow-origin"),
-        Some("https://directory.example")
+        Some("*"),
+        "ORUK answers any origin with *"
     );
     assert_eq!(
         keys(&page.body),
@@ -110,7 +130,7 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
     assert_eq!(page.body["total_items"], 1);
     assert_eq!(page.body["total_pages"], 1);
     assert_eq!(page.body["page_number"], 1);
-    assert_eq!(page.body["size"], 50);
+    assert_eq!(page.body["size"], 1, "size: the items on the page");
     assert_eq!(page.body["first_page"], true);
     assert_eq!(page.body["last_page"], true);
     assert_eq!(page.body["empty"], false);
@@ -130,7 +150,7 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
             "last_modified",
             "organization",
             "service_at_locations",
-            "taxonomy_terms",
+            "attributes",
             "schedules"
         ])
     );
@@ -153,14 +173,7 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
     let loc = &sal["location"];
     assert_eq!(
         keys(loc),
-        sorted(&[
-            "id",
-            "location_type",
-            "name",
-            "latitude",
-            "longitude",
-            "addresses"
-        ])
+        sorted(&["id", "location_type", "name", "addresses"])
     );
     assert_eq!(loc["location_type"], "physical");
     let addr = &loc["addresses"][0];
@@ -178,16 +191,34 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
         ])
     );
     assert_eq!(addr["postal_code"], "NR19 2AA");
+    assert_eq!(addr["address_1"], "2 Market Place");
+    assert_eq!(addr["city"], "Dereham");
+    assert_eq!(addr["state_province"], "England");
     assert_eq!(addr["country"], "GB");
-    let term = &s["taxonomy_terms"][0];
+    let attribute = &s["attributes"][0];
+    assert_eq!(
+        keys(attribute),
+        sorted(&[
+            "id",
+            "link_id",
+            "taxonomy_term_id",
+            "link_type",
+            "link_entity",
+            "taxonomy_term"
+        ])
+    );
+    assert_eq!(attribute["link_id"], s["id"]);
+    assert_eq!(attribute["link_entity"], "service");
+    let term = &attribute["taxonomy_term"];
+    assert_eq!(attribute["taxonomy_term_id"], term["id"]);
     assert_eq!(
         keys(term),
         sorted(&[
             "id",
             "code",
+            "term",
             "name",
             "description",
-            "parent_id",
             "taxonomy",
             "taxonomy_id",
             "language"
@@ -238,10 +269,7 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
     assert_status(&taxonomies, 200);
     assert_eq!(taxonomies.body["total_items"], 1);
     let tax = &taxonomies.body["contents"][0];
-    assert_eq!(
-        keys(tax),
-        sorted(&["id", "name", "description", "uri", "version"])
-    );
+    assert_eq!(keys(tax), sorted(&["id", "name", "description", "version"]));
     assert_eq!(tax["id"], term["taxonomy_id"]);
     let other_term = public_get(
         &app,
@@ -259,6 +287,16 @@ async fn the_feed_serves_published_programmes_in_hsds_shapes() {
         sorted(&["id", "service_id", "location_id", "service", "location"])
     );
     assert_eq!(first["service"]["name"], "Worry group");
+    assert_eq!(
+        keys(&first["location"]),
+        sorted(&["id", "location_type", "name"]),
+        "addresses with full=true"
+    );
+    let full = public_get(&app, "/oruk/service_at_locations?full=true").await;
+    assert_eq!(
+        full.body["contents"][0]["location"]["addresses"][0]["postal_code"],
+        "NR19 2AA"
+    );
 
     // Paging by number and bad parameters.
     let p2 = public_get(&app, "/oruk/services?page=2&per_page=1").await;
@@ -369,14 +407,7 @@ async fn services_at_locations_taxonomy_terms_and_search_filters() {
     let loc = &sal.body["location"];
     assert_eq!(
         keys(loc),
-        sorted(&[
-            "id",
-            "location_type",
-            "name",
-            "latitude",
-            "longitude",
-            "addresses"
-        ])
+        sorted(&["id", "location_type", "name", "addresses"])
     );
     assert_eq!(loc["name"], "Thetford Family Hub");
     assert_eq!(loc["location_type"], "physical");
@@ -395,6 +426,9 @@ async fn services_at_locations_taxonomy_terms_and_search_filters() {
         ])
     );
     assert_eq!(addr["postal_code"], "IP24 1AA");
+    // An address of one part is its first line and its town.
+    assert_eq!(addr["address_1"], "1 Example Street");
+    assert_eq!(addr["city"], "1 Example Street");
     assert_eq!(addr["country"], "GB");
     for missing in [ids[2].clone(), draft.id(), uuid::Uuid::nil().to_string()] {
         public_get(&app, &format!("/oruk/service_at_locations/{missing}"))
@@ -417,9 +451,9 @@ async fn services_at_locations_taxonomy_terms_and_search_filters() {
         sorted(&[
             "id",
             "code",
+            "term",
             "name",
             "description",
-            "parent_id",
             "taxonomy",
             "taxonomy_id",
             "language"
@@ -501,9 +535,78 @@ async fn services_at_locations_taxonomy_terms_and_search_filters() {
         "postcode=%25",
         "text=",
         "near=IP24",
+        "format=abcdefghijklmnopqrstu",
+        "proximity=123456789012345678901",
     ] {
         public_get(&app, &format!("/oruk/services?{bad}"))
             .await
             .assert_problem(400, "invalid_parameter");
     }
+}
+
+#[tokio::test]
+async fn service_information_organizations_and_cors_on_every_answer() {
+    let app = TestApp::spawn_with(&[("SCT_PUBLIC_URL", "https://sct.example/")]).await;
+    // `/oruk` and `/oruk/`: absolute `openapi_url` from SCT_PUBLIC_URL.
+    for path in ["/oruk", "/oruk/"] {
+        let r = public_get(&app, path).await;
+        assert_status(&r, 200);
+        assert_eq!(r.body["version"], "3.0");
+        assert_eq!(
+            r.body["openapi_url"],
+            "https://sct.example/api/v1/openapi.json"
+        );
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    }
+    // CORS `*` with no Origin at all, and on errors.
+    let nil = uuid::Uuid::nil();
+    for (path, status) in [
+        ("/oruk/services".to_owned(), 200),
+        (format!("/oruk/services/{nil}"), 404),
+        ("/oruk/services?per_page=0".to_owned(), 400),
+        ("/oruk/nothing".to_owned(), 404),
+    ] {
+        let r = app.call(Method::GET, &path, None, None, &[]).await;
+        assert_eq!(r.status, status, "{path}: {}", r.text);
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{path}");
+    }
+    // The organization: the council's SCT service, which every service names.
+    let orgs = public_get(&app, "/oruk/organizations").await;
+    assert_status(&orgs, 200);
+    assert_eq!(keys(&orgs.body), sorted(&ENVELOPE));
+    assert_eq!(orgs.body["total_items"], 1);
+    let org = &orgs.body["contents"][0];
+    assert_eq!(keys(org), sorted(&["id", "name", "description"]));
+    assert_eq!(org["name"], "School & Community Teams");
+    let id = org["id"].as_str().expect("id");
+    let one = public_get(&app, &format!("/oruk/organizations/{id}")).await;
+    assert_status(&one, 200);
+    assert_eq!(&one.body, org);
+    public_get(&app, &format!("/oruk/organizations/{nil}"))
+        .await
+        .assert_problem(404, "not_found");
+    let none = public_get(&app, &format!("/oruk/services?organization_id={nil}")).await;
+    assert_eq!(none.body["total_items"], 0);
+    assert_eq!(none.body["total_pages"], 1);
+    assert_eq!(none.body["size"], 0);
+    // The taxonomy by id; terms of another taxonomy or with a parent: none.
+    let tax = public_get(&app, "/oruk/taxonomies").await;
+    let tid = tax.body["contents"][0]["id"].as_str().expect("id");
+    let one = public_get(&app, &format!("/oruk/taxonomies/{tid}")).await;
+    assert_status(&one, 200);
+    assert_eq!(one.body, tax.body["contents"][0]);
+    public_get(&app, &format!("/oruk/taxonomies/{nil}"))
+        .await
+        .assert_problem(404, "not_found");
+    let all = public_get(
+        &app,
+        &format!("/oruk/taxonomy_terms?taxonomy_id={tid}&top_only=true"),
+    )
+    .await;
+    assert_eq!(all.body["total_items"], 3);
+    let other = public_get(&app, &format!("/oruk/taxonomy_terms?taxonomy_id={nil}")).await;
+    assert_eq!(other.body["total_items"], 0);
+    let searched = public_get(&app, "/oruk/taxonomy_terms?search=WORKSHOP").await;
+    assert_eq!(searched.body["total_items"], 1);
+    assert_eq!(searched.body["contents"][0]["code"], "workshop");
 }

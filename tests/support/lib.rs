@@ -420,6 +420,7 @@ impl TestApp {
                 retention_closed_years: sct_api::config::DEFAULT_RETENTION_CLOSED_YEARS,
                 webhooks: settings.webhooks,
                 limits: settings.limits,
+                public_url: settings.public_url.clone(),
             },
             listener,
             1,

@@ -37,6 +37,8 @@ pub struct AppContext {
     pub webhooks: WebhookSettings,
     /// Rate and time limits, and whether to send HSTS.
     pub limits: crate::config::LimitSettings,
+    /// The public base URL (`SCT_PUBLIC_URL`), if configured.
+    pub public_url: Option<String>,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -140,6 +142,7 @@ pub fn server_with(
         retention_closed_years: ctx.retention_closed_years,
         webhooks: ctx.webhooks,
         policy: crate::http::state::ActivePolicy::default(),
+        public_url: ctx.public_url,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
@@ -202,6 +205,8 @@ pub fn server_with(
             // `observe`) and the security headers.
             .wrap(from_fn(crate::middleware::panics::catch))
             .wrap(crate::middleware::headers::security_headers(hsts))
+            // Every ORUK response, errors and 429s included, says any origin may read it.
+            .wrap(from_fn(crate::middleware::headers::oruk_any_origin))
             .wrap(from_fn(crate::middleware::observe::observe))
     })
     .client_request_timeout(std::time::Duration::from_secs(10))

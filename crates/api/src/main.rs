@@ -276,6 +276,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     retention_closed_years: settings.retention_closed_years,
                     webhooks: settings.webhooks,
                     limits: settings.limits,
+                    public_url: settings.public_url.clone(),
                 },
                 listener,
                 workers,

@@ -101,6 +101,10 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Rate and time limits, and whether to send HSTS.
     pub limits: LimitSettings,
+    /// The service's public base URL as others reach it (`SCT_PUBLIC_URL`,
+    /// e.g. `https://sct.example`; unset: the request's host). The ORUK feed
+    /// builds its absolute `openapi_url` from it.
+    pub public_url: Option<String>,
 }
 
 /// A whole number of seconds within `range`, or `default` when unset.
@@ -323,6 +327,24 @@ impl Settings {
             statement_timeout_ms: u64::try_from(statement_timeout_ms).unwrap_or(15_000),
             webhooks: WebhookSettings::from_lookup(&get, production)?,
             limits,
+            public_url: match get("SCT_PUBLIC_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+            {
+                None => None,
+                Some(u) if u.is_empty() => None,
+                Some(u)
+                    if (u.starts_with("https://") || u.starts_with("http://"))
+                        && !u.contains(char::is_whitespace) =>
+                {
+                    Some(u)
+                }
+                Some(u) => {
+                    return Err(ConfigError::Invalid(
+                        "SCT_PUBLIC_URL",
+                        format!("{u:?} is not an http(s) URL"),
+                    ))
+                }
+            },
         })
     }
 }

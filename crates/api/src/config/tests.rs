@@ -195,6 +195,21 @@ fn production_refuses_development_defaults() {
 }
 
 #[test]
+fn the_public_url_is_an_http_url_without_its_last_slash() {
+    let url = |v: &str| settings(&[("DATABASE_URL", "postgres://x"), ("SCT_PUBLIC_URL", v)]);
+    assert_eq!(
+        url("https://sct.example/")
+            .expect("ok")
+            .public_url
+            .as_deref(),
+        Some("https://sct.example")
+    );
+    assert_eq!(url("").expect("ok").public_url, None);
+    assert!(url("sct.example").is_err());
+    assert!(url("https://a b").is_err());
+}
+
+#[test]
 fn trusted_proxies_are_read_and_checked() {
     let s = settings(&[
         ("DATABASE_URL", "x"),

@@ -17,6 +17,8 @@ pub struct AppState {
     pub webhooks: WebhookSettings,
     /// The eligibility policy in force, cached (see [`ActivePolicy`]).
     pub policy: ActivePolicy,
+    /// The public base URL (`SCT_PUBLIC_URL`), if configured.
+    pub public_url: Option<String>,
 }
 
 /// The eligibility policy in force, read from the database at most once per

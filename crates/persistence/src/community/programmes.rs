@@ -96,6 +96,8 @@ pub struct ProgrammeFilter {
     /// Only programmes at a hub whose postcode has this outward code
     /// (`IP24` of `IP24 1AA`), upper case.
     pub outward_code: Option<String>,
+    /// Only programmes that run at a Family Hub.
+    pub at_hub: bool,
 }
 
 /// `s` as a LIKE pattern matching itself literally.
@@ -132,6 +134,9 @@ pub(crate) fn filtered<'a>(f: &ProgrammeFilter) -> programmes::BoxedQuery<'a, di
                 .ilike(pattern.clone())
                 .or(programmes::description.ilike(pattern)),
         );
+    }
+    if f.at_hub {
+        q = q.filter(programmes::hub_id.is_not_null());
     }
     if let Some(o) = &f.outward_code {
         q = q.filter(

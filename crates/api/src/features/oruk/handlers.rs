@@ -1,32 +1,37 @@
 //! The public ORUK endpoints: service information, services, services at
-//! locations, taxonomies and terms. Uses the community feature's programme
-//! types.
+//! locations, taxonomies, terms and organizations. Uses the community
+//! feature's programmes, hubs and sessions (see `map`).
 
-use crate::features::oruk::dto::OrukAddress;
-use crate::features::oruk::dto::OrukLocation;
 use crate::features::oruk::dto::OrukOrganization;
-use crate::features::oruk::dto::OrukSchedule;
+use crate::features::oruk::dto::OrukOrganizationPage;
 use crate::features::oruk::dto::OrukService;
-use crate::features::oruk::dto::OrukServiceAtLocation;
 use crate::features::oruk::dto::OrukServiceAtLocationListed;
 use crate::features::oruk::dto::OrukServiceAtLocationPage;
 use crate::features::oruk::dto::OrukServiceInfo;
 use crate::features::oruk::dto::OrukServicePage;
-use crate::features::oruk::dto::OrukServiceSummary;
 use crate::features::oruk::dto::OrukTaxonomy;
 use crate::features::oruk::dto::OrukTaxonomyPage;
 use crate::features::oruk::dto::OrukTaxonomyTerm;
 use crate::features::oruk::dto::OrukTaxonomyTermPage;
+use crate::features::oruk::map;
+use crate::features::oruk::params::ignored;
+use crate::features::oruk::params::matches;
+use crate::features::oruk::params::paging;
+use crate::features::oruk::params::postcode;
+use crate::features::oruk::params::search_text;
+use crate::features::oruk::params::OrukListParams;
+use crate::features::oruk::params::OrukOrganizationItemParams;
+use crate::features::oruk::params::OrukOrganizationParams;
+use crate::features::oruk::params::OrukTaxonomyParams;
+use crate::features::oruk::params::OrukTermParams;
 use crate::http::docs::BadRequest;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::DateTime;
-use chrono::Utc;
 use sct_domain::community::ProgrammeStatus;
 use sct_domain::community::ProgrammeType;
 use sct_persistence::community as repo;
@@ -34,281 +39,64 @@ use sct_persistence::community::HubRow;
 use sct_persistence::community::ProgrammeFilter;
 use sct_persistence::community::ProgrammeView;
 use sct_persistence::community::SessionRow;
-use serde::Deserialize;
 use serde::Serialize;
 use std::collections::HashMap;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// The HSDS version served.
 const HSDS_VERSION: &str = "3.0";
-/// The council service as the one HSDS organization of the feed.
-const ORGANIZATION_ID: Uuid = Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0001);
-/// The taxonomy of programme types.
-const TAXONOMY_ID: Uuid = Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0002);
 
-fn term_id(t: ProgrammeType) -> Uuid {
-    let n = match t {
-        ProgrammeType::ParentingProgramme => 0x11,
-        ProgrammeType::SupportGroup => 0x12,
-        ProgrammeType::Workshop => 0x13,
-    };
-    Uuid::from_u128(0x5c7a_0000_0000_4000_8000_0000_0000_0000 | n)
-}
-
-/// Paging and filters of the feed's lists (combined with AND).
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OrukListParams {
-    /// Page number, from 1 (default 1; at most 1,000,000).
-    #[param(minimum = 1, maximum = 1_000_000)]
-    pub page: Option<i64>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<i64>,
-    /// Only services of this taxonomy term (a programme type).
-    pub taxonomy_term_id: Option<Uuid>,
-    /// Only services changed at or after this time (RFC 3339).
-    pub modified_after: Option<DateTime<Utc>>,
-    /// Only services whose name or description contains this text (case-insensitive, 1 to 200 characters).
-    #[param(min_length = 1, max_length = 200, example = "parenting")]
-    pub text: Option<String>,
-    /// Only services at a Family Hub in this postcode district: a full postcode or its outward code (`IP24 1AA` or `IP24`). No proximity search.
-    #[param(
-        max_length = 10,
-        pattern = "^[A-Za-z]{1,2}[0-9][0-9A-Za-z]?( ?[0-9][A-Za-z]{2})?$",
-        example = "IP24"
-    )]
-    pub postcode: Option<String>,
-}
-
-/// The outward code of a full postcode or of an outward code alone
-/// (`ip24 1aa` and `IP24` give `IP24`); `None` when it is not one.
-fn outward_code(postcode: &str) -> Option<String> {
-    // Postcodes are ASCII; anything else is not one (and byte offsets
-    // below are then character offsets).
-    if !postcode.is_ascii() {
-        return None;
-    }
-    let up: String = postcode
-        .trim()
-        .to_ascii_uppercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let outward = match up.split_once(' ') {
-        Some((o, _)) => o.to_owned(),
-        None if up.len() > 4 => up[..up.len() - 3].to_owned(),
-        None => up,
-    };
-    let b = outward.as_bytes();
-    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    let valid = (1..=2).contains(&letters)
-        && (letters + 1..=letters + 2).contains(&b.len())
-        && b[letters].is_ascii_digit()
-        && b[letters + 1..]
-            .iter()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
-    valid.then_some(outward)
-}
-
-/// The text and postcode filters, checked.
-fn search(p: &OrukListParams) -> Result<(Option<String>, Option<String>), ApiError> {
-    let text = match p.text.as_deref().map(str::trim) {
-        None => None,
-        Some(t) if t.is_empty() || t.chars().count() > 200 => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidParameter,
-                "text has 1 to 200 characters",
-            ))
-        }
-        Some(t) => Some(t.to_owned()),
-    };
-    let outward = match p.postcode.as_deref() {
-        None => None,
-        Some(pc) => Some(outward_code(pc).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidParameter,
-                "postcode is a UK postcode or its outward code, e.g. IP24 1AA or IP24",
-            )
-        })?),
-    };
-    Ok((text, outward))
-}
-
-pub(crate) fn paging(p: &OrukListParams) -> Result<(i64, i64), ApiError> {
-    let page = p.page.unwrap_or(1);
-    let size = p.per_page.unwrap_or(50);
-    if !(1..=1_000_000).contains(&page) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            "page starts at 1",
-        ));
-    }
-    if !(1..=200).contains(&size) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            "per_page must be between 1 and 200",
-        ));
-    }
-    Ok((page, size))
-}
-
+/// A 200 of the public feed, cacheable for five minutes (the
+/// `Access-Control-Allow-Origin: *` of every ORUK answer is set by
+/// `middleware::headers::oruk_any_origin`).
 pub(crate) fn public(body: impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(("access-control-allow-origin", "*"))
         .insert_header(("cache-control", "public, max-age=300"))
         .json(body)
 }
 
-pub(crate) fn organization() -> OrukOrganization {
-    OrukOrganization {
-        id: ORGANIZATION_ID,
-        name: "School & Community Teams".into(),
-        description: "The council's early-help SEND teams, one per zone, with the Family Hubs."
-            .into(),
-    }
+/// One page of a list held in memory, and its total.
+fn page_of<T>(all: Vec<T>, page: i64, size: i64) -> (Vec<T>, i64) {
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
+    let contents = all
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(size).unwrap_or(50))
+        .collect();
+    (contents, total)
 }
 
-pub(crate) fn taxonomy() -> OrukTaxonomy {
-    OrukTaxonomy {
-        id: TAXONOMY_ID,
-        name: "SCT programme types".into(),
-        description: "Kinds of group offer the School & Community Teams run for families.".into(),
-        uri: None,
-        version: Some("1".into()),
+/// The service's public base URL: `SCT_PUBLIC_URL`, else the request's
+/// scheme and `Host` (forwarding headers are not trusted for it).
+fn base_url(state: &AppState, req: &HttpRequest) -> String {
+    if let Some(u) = &state.public_url {
+        return u.clone();
     }
-}
-
-pub(crate) fn term(t: ProgrammeType) -> OrukTaxonomyTerm {
-    OrukTaxonomyTerm {
-        id: term_id(t),
-        code: t.as_str().to_owned(),
-        name: t.label().to_owned(),
-        description: t.label().to_owned(),
-        parent_id: None,
-        taxonomy: "SCT programme types".into(),
-        taxonomy_id: TAXONOMY_ID,
-        language: "en".into(),
-    }
-}
-
-pub(crate) fn location(h: &HubRow) -> OrukLocation {
-    OrukLocation {
-        id: h.id,
-        location_type: "physical".into(),
-        name: h.name.clone(),
-        latitude: None,
-        longitude: None,
-        addresses: vec![OrukAddress {
-            id: h.id,
-            location_id: h.id,
-            address_1: h.address.clone(),
-            city: String::new(),
-            state_province: String::new(),
-            postal_code: h.postcode.clone(),
-            country: "GB".into(),
-            address_type: "physical".into(),
-        }],
-    }
-}
-
-pub(crate) fn service(
-    v: &ProgrammeView,
-    hubs: &HashMap<Uuid, HubRow>,
-    sessions: &HashMap<Uuid, Vec<SessionRow>>,
-) -> OrukService {
-    let r = &v.row;
-    let kind = ProgrammeType::parse(&r.programme_type).unwrap_or(ProgrammeType::Workshop);
-    let needs = if r.needs.is_empty() {
-        String::new()
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if req.app_config().secure() {
+        "https"
     } else {
-        format!("; needs: {}", r.needs.join(", "))
+        "http"
     };
-    OrukService {
-        id: r.id,
-        organization_id: ORGANIZATION_ID,
-        name: r.title.clone(),
-        description: r.description.clone(),
-        status: status(r).into(),
-        minimum_age: r.age_from,
-        maximum_age: r.age_to,
-        eligibility_description: format!(
-            "Families of children aged {} to {}{needs}",
-            r.age_from, r.age_to
-        ),
-        application_process: "Ask your school or the School & Community Team of your zone.".into(),
-        last_modified: r.updated_at,
-        organization: organization(),
-        service_at_locations: r
-            .hub_id
-            .and_then(|h| hubs.get(&h))
-            .map(|h| OrukServiceAtLocation {
-                id: r.id,
-                service_id: r.id,
-                location_id: h.id,
-                location: location(h),
-            })
-            .into_iter()
-            .collect(),
-        taxonomy_terms: vec![term(kind)],
-        schedules: sessions
-            .get(&r.id)
-            .map(|ss| {
-                ss.iter()
-                    .map(|s| OrukSchedule {
-                        id: s.id,
-                        service_id: r.id,
-                        valid_from: s.session_date,
-                        valid_to: s.session_date,
-                        dtstart: s.session_date,
-                        opens_at: s.starts_at.map(|t| t.format("%H:%M:%S").to_string()),
-                        closes_at: s.ends_at.map(|t| t.format("%H:%M:%S").to_string()),
-                        description: s.topic.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
+    format!("{scheme}://{host}")
 }
 
-/// A published programme at its hub; `None` without a hub.
-pub(crate) fn listed(
-    v: &ProgrammeView,
-    hubs: &HashMap<Uuid, HubRow>,
-) -> Option<OrukServiceAtLocationListed> {
-    let h = v.row.hub_id.and_then(|h| hubs.get(&h))?;
-    Some(OrukServiceAtLocationListed {
-        id: v.row.id,
-        service_id: v.row.id,
-        location_id: h.id,
-        service: OrukServiceSummary {
-            id: v.row.id,
-            name: v.row.title.clone(),
-            status: status(&v.row).into(),
-        },
-        location: location(h),
+fn service_info(state: &AppState, req: &HttpRequest) -> HttpResponse {
+    public(OrukServiceInfo {
+        version: HSDS_VERSION.into(),
+        profile: "https://openreferraluk.org/".into(),
+        openapi_url: format!("{}/api/v1/openapi.json", base_url(state, req)),
     })
-}
-
-pub(crate) fn status(r: &sct_persistence::community::ProgrammeRow) -> &'static str {
-    match ProgrammeStatus::parse(&r.status) {
-        Some(s) if s.is_published() => "active",
-        Some(ProgrammeStatus::Draft) => "inactive",
-        _ => "defunct",
-    }
-}
-
-fn type_of_term(id: Option<Uuid>) -> Result<Option<String>, ()> {
-    match id {
-        None => Ok(None),
-        Some(id) => ProgrammeType::ALL
-            .iter()
-            .find(|t| term_id(**t) == id)
-            .map(|t| Some(t.as_str().to_owned()))
-            .ok_or(()),
-    }
 }
 
 /// Service information.
@@ -316,46 +104,74 @@ fn type_of_term(id: Option<Uuid>) -> Result<Option<String>, ()> {
     tag = "Open Referral UK",
     summary = "Open Referral UK service information",
     operation_id = "oruk_service_info",
-    description = "Public, no key. The HSDS version, the profile and where the OpenAPI document is.",
+    description = "Public, no key. The HSDS version (`3.0`), the profile and the absolute URL of the OpenAPI document (built from `SCT_PUBLIC_URL`, else the request's host). `GET /oruk` answers the same. Every ORUK answer, errors included, carries `Access-Control-Allow-Origin: *`.",
     responses(
         (status = 200, description = "Service information", body = OrukServiceInfo),
     ),
     security(())
 )]
 #[get("/")]
-pub async fn oruk_service_info() -> HttpResponse {
-    public(OrukServiceInfo {
-        version: HSDS_VERSION.into(),
-        profile: "https://openreferraluk.org/".into(),
-        openapi_url: "/api/v1/openapi.json".into(),
-    })
+pub async fn oruk_service_info(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    service_info(&state, &req)
 }
 
+/// `GET /oruk` (no slash): the same as `GET /oruk/`.
+pub async fn oruk_service_info_no_slash(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    service_info(&state, &req)
+}
+
+/// A page of published programmes, with their hubs and sessions.
+struct Published {
+    rows: Vec<ProgrammeView>,
+    total: i64,
+    hubs: HashMap<Uuid, HubRow>,
+    sessions: HashMap<Uuid, Vec<SessionRow>>,
+}
+
+/// The published programmes of a page; `at_hub`: only those at a hub (the
+/// services at locations). Parameters are checked before any filter that
+/// matches nothing answers an empty page.
 async fn published_page(
     state: &AppState,
     p: &OrukListParams,
-) -> Result<
-    Option<(
-        Vec<ProgrammeView>,
-        i64,
-        i64,
-        i64,
-        HashMap<Uuid, HubRow>,
-        HashMap<Uuid, Vec<SessionRow>>,
-    )>,
-    ApiError,
-> {
-    let (page, size) = paging(p)?;
-    let (text, outward_code) = search(p)?;
-    let Ok(kind) = type_of_term(p.taxonomy_term_id) else {
-        return Ok(None);
+    page: i64,
+    size: i64,
+    at_hub: bool,
+) -> Result<Published, ApiError> {
+    let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
+    let text = search_text("text", p.text.as_deref())?;
+    let outward_code = postcode(p)?;
+    ignored("proximity", p.proximity.as_deref())?;
+    let kind = match p.taxonomy_term_id.as_deref() {
+        None => None,
+        Some(id) => map::type_of_term(id).map(|t| t.as_str().to_owned()),
     };
+    let none = (p.taxonomy_term_id.is_some() && kind.is_none())
+        || p.taxonomy_id
+            .as_deref()
+            .is_some_and(|id| !map::is_id(id, map::TAXONOMY_ID))
+        || p.organization_id
+            .as_deref()
+            .is_some_and(|id| !map::is_id(id, map::ORGANIZATION_ID));
+    if none {
+        return Ok(Published {
+            rows: Vec::new(),
+            total: 0,
+            hubs: HashMap::new(),
+            sessions: HashMap::new(),
+        });
+    }
     let f = ProgrammeFilter {
         published: true,
         programme_type: kind,
         modified_after: p.modified_after,
-        text,
+        text: search.or(text),
         outward_code,
+        at_hub,
         ..ProgrammeFilter::default()
     };
     let mut conn = state.db.conn().await?;
@@ -363,8 +179,17 @@ async fn published_page(
     let hub_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.row.hub_id).collect();
     let hubs = repo::hubs_by_id(&mut conn, &hub_ids).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.row.id).collect();
-    let sessions = repo::sessions_of(&mut conn, &ids).await?;
-    Ok(Some((rows, total, page, size, hubs, sessions)))
+    let sessions = if at_hub || !p.full.unwrap_or(false) {
+        HashMap::new()
+    } else {
+        repo::sessions_of(&mut conn, &ids).await?
+    };
+    Ok(Published {
+        rows,
+        total,
+        hubs,
+        sessions,
+    })
 }
 
 /// List services.
@@ -372,7 +197,7 @@ async fn published_page(
     tag = "Open Referral UK",
     summary = "List services (published programmes)",
     operation_id = "oruk_list_services",
-    description = "Public, no key. Open and running programmes as HSDS services, paged by number in the ORUK envelope. No personal data.",
+    description = "Public, no key. Open and running programmes as HSDS services, paged by number in the ORUK envelope (`size` is the number of items on the page). Items hold the one-to-one fields (and the organization), as ORUK's list schema describes; `full=true` nests each fully, as `/oruk/services/{id}` does. Takes the standard ORUK parameters: `search`, `taxonomy_term_id`, `taxonomy_id`, `organization_id`, `modified_after` and `full` are honoured; `minimal`, `format` and `proximity` are accepted and ignored (see each). No personal data.",
     params(OrukListParams),
     responses(
         (status = 200, description = "A page of services", body = OrukServicePage),
@@ -385,26 +210,26 @@ pub async fn oruk_list_services(
     state: web::Data<AppState>,
     p: web::Query<OrukListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, size) = paging(&p)?;
-    search(&p)?;
-    let Some((rows, total, page, size, hubs, sessions)) = published_page(&state, &p).await? else {
-        return Ok(public(OrukServicePage::new(Vec::new(), 0, page, size)));
-    };
-    let contents = rows.iter().map(|v| service(v, &hubs, &sessions)).collect();
-    Ok(public(OrukServicePage::new(contents, total, page, size)))
+    let (page, size) = paging(p.page, p.per_page)?;
+    let found = published_page(&state, &p, page, size, false).await?;
+    let contents = found
+        .rows
+        .iter()
+        .map(|v| map::service(v, &found.hubs, &found.sessions, p.full.unwrap_or(false)))
+        .collect();
+    Ok(public(OrukServicePage::new(
+        contents,
+        found.total,
+        page,
+        size,
+    )))
 }
 
 /// A published programme and its hub; anything else answers 404.
 async fn published_programme(
     conn: &mut sct_persistence::Connection,
     id: Uuid,
-) -> Result<
-    (
-        repo::ProgrammeView,
-        std::collections::HashMap<Uuid, repo::HubRow>,
-    ),
-    ApiError,
-> {
+) -> Result<(ProgrammeView, HashMap<Uuid, HubRow>), ApiError> {
     let v = repo::get_programme(conn, id).await?;
     if !ProgrammeStatus::parse(&v.row.status).is_some_and(ProgrammeStatus::is_published) {
         return Err(ApiError::not_found());
@@ -418,7 +243,7 @@ async fn published_programme(
     tag = "Open Referral UK",
     summary = "Read a service",
     operation_id = "oruk_get_service",
-    description = "Public, no key. One published programme as an HSDS service, with its location, taxonomy term and schedules. Unpublished programmes answer 404.",
+    description = "Public, no key. One published programme as an HSDS service, with its location, its programme type (a taxonomy term linked through `attributes`) and its schedules. Unpublished programmes answer 404.",
     params(("id" = Uuid, Path, description = "Service id")),
     responses(
         (status = 200, description = "The service", body = OrukService),
@@ -434,7 +259,7 @@ pub async fn oruk_get_service(
     let mut conn = state.db.conn().await?;
     let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
     let sessions = repo::sessions_of(&mut conn, &[v.row.id]).await?;
-    Ok(public(service(&v, &hubs, &sessions)))
+    Ok(public(map::service(&v, &hubs, &sessions, true)))
 }
 
 /// List services at locations.
@@ -442,7 +267,7 @@ pub async fn oruk_get_service(
     tag = "Open Referral UK",
     summary = "List services at locations",
     operation_id = "oruk_list_service_at_locations",
-    description = "Public, no key. Each published programme that runs at a Family Hub, with the hub as its location. Paged over the published programmes; those without a hub are left out of a page's contents.",
+    description = "Public, no key. Each published programme that runs at a Family Hub, with the hub as its location (its address with `full=true`); programmes without a hub are not counted. Takes the parameters of `/oruk/services`, `postcode` and `proximity` (ignored: no coordinates are recorded).",
     params(OrukListParams),
     responses(
         (status = 200, description = "A page of services at locations", body = OrukServiceAtLocationPage),
@@ -455,68 +280,19 @@ pub async fn oruk_list_service_at_locations(
     state: web::Data<AppState>,
     p: web::Query<OrukListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, size) = paging(&p)?;
-    search(&p)?;
-    let Some((rows, total, page, size, hubs, _)) = published_page(&state, &p).await? else {
-        return Ok(public(OrukServiceAtLocationPage::new(
-            Vec::new(),
-            0,
-            page,
-            size,
-        )));
-    };
-    let contents = rows.iter().filter_map(|v| listed(v, &hubs)).collect();
-    Ok(public(OrukServiceAtLocationPage::new(
-        contents, total, page, size,
-    )))
-}
-
-/// Paging of the taxonomy list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OrukPageParams {
-    /// Page number, from 1 (default 1; at most 1,000,000).
-    #[param(minimum = 1, maximum = 1_000_000)]
-    pub page: Option<i64>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<i64>,
-}
-
-/// List taxonomies.
-#[utoipa::path(
-    tag = "Open Referral UK",
-    summary = "List taxonomies",
-    operation_id = "oruk_list_taxonomies",
-    description = "Public, no key. The one taxonomy of the feed: programme types (parenting programme, support group, workshop); services carry their term in `taxonomy_terms`.",
-    params(OrukPageParams),
-    responses(
-        (status = 200, description = "A page of taxonomies", body = OrukTaxonomyPage),
-        (status = 400, response = BadRequest),
-    ),
-    security(())
-)]
-#[get("/taxonomies")]
-pub async fn oruk_list_taxonomies(p: web::Query<OrukPageParams>) -> Result<HttpResponse, ApiError> {
-    let params = OrukListParams {
-        page: p.page,
-        per_page: p.per_page,
-        taxonomy_term_id: None,
-        modified_after: None,
-        text: None,
-        postcode: None,
-    };
-    let (page, size) = paging(&params)?;
-    let all = [taxonomy()];
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let contents: Vec<OrukTaxonomy> = all
+    let (page, size) = paging(p.page, p.per_page)?;
+    let found = published_page(&state, &p, page, size, true).await?;
+    let contents = found
+        .rows
         .iter()
-        .skip(start)
-        .take(usize::try_from(size).unwrap_or(50))
-        .cloned()
+        .filter_map(|v| map::listed(v, &found.hubs, p.full.unwrap_or(false)))
         .collect();
-    Ok(public(OrukTaxonomyPage::new(contents, 1, page, size)))
+    Ok(public(OrukServiceAtLocationPage::new(
+        contents,
+        found.total,
+        page,
+        size,
+    )))
 }
 
 /// Read a service at a location.
@@ -539,7 +315,58 @@ pub async fn oruk_get_service_at_location(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.db.conn().await?;
     let (v, hubs) = published_programme(&mut conn, id.into_inner()).await?;
-    Ok(public(listed(&v, &hubs).ok_or_else(ApiError::not_found)?))
+    Ok(public(
+        map::listed(&v, &hubs, true).ok_or_else(ApiError::not_found)?,
+    ))
+}
+
+/// List taxonomies.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List taxonomies",
+    operation_id = "oruk_list_taxonomies",
+    description = "Public, no key. The one taxonomy of the feed: programme types (parenting programme, support group, workshop); services carry their term in `attributes`. `search` filters; `format` is ignored.",
+    params(OrukTaxonomyParams),
+    responses(
+        (status = 200, description = "A page of taxonomies", body = OrukTaxonomyPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(())
+)]
+#[get("/taxonomies")]
+pub async fn oruk_list_taxonomies(
+    p: web::Query<OrukTaxonomyParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, size) = paging(p.page, p.per_page)?;
+    let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
+    let all: Vec<OrukTaxonomy> = [map::taxonomy()]
+        .into_iter()
+        .filter(|t| matches(search.as_deref(), &[&t.name, &t.description]))
+        .collect();
+    let (contents, total) = page_of(all, page, size);
+    Ok(public(OrukTaxonomyPage::new(contents, total, page, size)))
+}
+
+/// Read a taxonomy.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Read a taxonomy",
+    operation_id = "oruk_get_taxonomy",
+    description = "Public, no key. The feed's one taxonomy, programme types; any other id answers 404.",
+    params(("id" = Uuid, Path, description = "Taxonomy id")),
+    responses(
+        (status = 200, description = "The taxonomy", body = OrukTaxonomy),
+        (status = 404, response = NotFound),
+    ),
+    security(())
+)]
+#[get("/taxonomies/{id}")]
+pub async fn oruk_get_taxonomy(id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    if id.into_inner() != map::TAXONOMY_ID {
+        return Err(ApiError::not_found());
+    }
+    Ok(public(map::taxonomy()))
 }
 
 /// List taxonomy terms.
@@ -547,8 +374,8 @@ pub async fn oruk_get_service_at_location(
     tag = "Open Referral UK",
     summary = "List taxonomy terms",
     operation_id = "oruk_list_taxonomy_terms",
-    description = "Public, no key. The terms of the feed's one taxonomy, programme types (parenting programme, support group, workshop), as HSDS taxonomy terms; `/oruk/services?taxonomy_term_id=` filters by one.",
-    params(OrukPageParams),
+    description = "Public, no key. The terms of the feed's one taxonomy, programme types (parenting programme, support group, workshop), as HSDS taxonomy terms; `/oruk/services?taxonomy_term_id=` filters by one. `search`, `taxonomy_id`, `top_only` and `parent_id` filter (the taxonomy is flat: every term is top-level and none has children); `format` is ignored.",
+    params(OrukTermParams),
     responses(
         (status = 200, description = "A page of taxonomy terms", body = OrukTaxonomyTermPage),
         (status = 400, response = BadRequest),
@@ -557,25 +384,21 @@ pub async fn oruk_get_service_at_location(
 )]
 #[get("/taxonomy_terms")]
 pub async fn oruk_list_taxonomy_terms(
-    p: web::Query<OrukPageParams>,
+    p: web::Query<OrukTermParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = OrukListParams {
-        page: p.page,
-        per_page: p.per_page,
-        taxonomy_term_id: None,
-        modified_after: None,
-        text: None,
-        postcode: None,
-    };
-    let (page, size) = paging(&params)?;
-    let all: Vec<OrukTaxonomyTerm> = ProgrammeType::ALL.iter().map(|t| term(*t)).collect();
-    let total = i64::try_from(all.len()).unwrap_or(0);
-    let start = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let contents: Vec<OrukTaxonomyTerm> = all
-        .into_iter()
-        .skip(start)
-        .take(usize::try_from(size).unwrap_or(50))
+    let (page, size) = paging(p.page, p.per_page)?;
+    let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
+    let none = p.parent_id.is_some()
+        || p.taxonomy_id
+            .as_deref()
+            .is_some_and(|id| !map::is_id(id, map::TAXONOMY_ID));
+    let all: Vec<OrukTaxonomyTerm> = ProgrammeType::ALL
+        .iter()
+        .map(|t| map::term(*t))
+        .filter(|t| !none && matches(search.as_deref(), &[&t.code, &t.name, &t.description]))
         .collect();
+    let (contents, total) = page_of(all, page, size);
     Ok(public(OrukTaxonomyTermPage::new(
         contents, total, page, size,
     )))
@@ -596,30 +419,61 @@ pub async fn oruk_list_taxonomy_terms(
 )]
 #[get("/taxonomy_terms/{id}")]
 pub async fn oruk_get_taxonomy_term(id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let t = ProgrammeType::ALL
-        .iter()
-        .find(|t| term_id(**t) == id)
-        .ok_or_else(ApiError::not_found)?;
-    Ok(public(term(*t)))
+    let t = map::type_of_term(&id.into_inner().to_string()).ok_or_else(ApiError::not_found)?;
+    Ok(public(map::term(t)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::outward_code;
+/// List organizations.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "List organizations",
+    operation_id = "oruk_list_organizations",
+    description = "Public, no key. The one organization of the feed: the council's School & Community Teams service, which provides every service. `search` filters; `full`, `full_service` and `format` are accepted and ignored (see each).",
+    params(OrukOrganizationParams),
+    responses(
+        (status = 200, description = "A page of organizations", body = OrukOrganizationPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(())
+)]
+#[get("/organizations")]
+pub async fn oruk_list_organizations(
+    p: web::Query<OrukOrganizationParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, size) = paging(p.page, p.per_page)?;
+    let search = search_text("search", p.search.as_deref())?;
+    ignored("format", p.format.as_deref())?;
+    let all: Vec<OrukOrganization> = [map::organization()]
+        .into_iter()
+        .filter(|o| matches(search.as_deref(), &[&o.name, &o.description]))
+        .collect();
+    let (contents, total) = page_of(all, page, size);
+    Ok(public(OrukOrganizationPage::new(
+        contents, total, page, size,
+    )))
+}
 
-    #[test]
-    fn postcodes_give_their_outward_code() {
-        assert_eq!(outward_code("ip24 1aa").as_deref(), Some("IP24"));
-        assert_eq!(outward_code("IP241AA").as_deref(), Some("IP24"));
-        assert_eq!(outward_code("NR1").as_deref(), Some("NR1"));
-        assert_eq!(outward_code("EC1A 1BB").as_deref(), Some("EC1A"));
-        assert_eq!(outward_code(" SW1A  2AA ").as_deref(), Some("SW1A"));
-        assert_eq!(outward_code("24IP"), None);
-        assert_eq!(outward_code("%"), None);
-        assert_eq!(outward_code(""), None);
-        // Not ASCII: refused, not sliced inside a character (found by Schemathesis).
-        assert_eq!(outward_code("Cò\u{ff9ad}1\u{fffad}"), None);
-        assert_eq!(outward_code("ÉC1A 1BB"), None);
+/// Read an organization.
+#[utoipa::path(
+    tag = "Open Referral UK",
+    summary = "Read an organization",
+    operation_id = "oruk_get_organization",
+    description = "Public, no key. The council's School & Community Teams service as the HSDS organization; any other id answers 404. `full_service` is accepted and ignored: `/oruk/services?organization_id=` lists its services.",
+    params(("id" = Uuid, Path, description = "Organization id"), OrukOrganizationItemParams),
+    responses(
+        (status = 200, description = "The organization", body = OrukOrganization),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    ),
+    security(())
+)]
+#[get("/organizations/{id}")]
+pub async fn oruk_get_organization(
+    id: web::Path<Uuid>,
+    _p: web::Query<OrukOrganizationItemParams>,
+) -> Result<HttpResponse, ApiError> {
+    if id.into_inner() != map::ORGANIZATION_ID {
+        return Err(ApiError::not_found());
     }
+    Ok(public(map::organization()))
 }
