@@ -430,3 +430,48 @@ async fn the_retention_job_deletes_erasure_justifications_past_the_retention_per
         1
     );
 }
+
+#[tokio::test]
+async fn the_export_is_bounded_and_says_when_it_holds_more() {
+    let app = TestApp::spawn().await;
+    let t = app.team("D09").await;
+    let (id, child, _) = referral(&app, &t.schools[0].urn, 9).await;
+    // 2,100 audit rows about the child and 600 case notes on its referral:
+    // more than one answer should carry.
+    app.db
+        .sql(&format!(
+            "INSERT INTO audit_events (occurred_at, actor, actor_role, action, subject_type, subject_id, outcome, details) \
+             SELECT now(), 'reader', 'la_admin', 'get_referral', 'child', '{child}', 200, '{{}}'::jsonb \
+               FROM generate_series(1, 2100)"
+        ))
+        .await
+        .expect("audit rows");
+    app.db
+        .sql(&format!(
+            "INSERT INTO case_notes (id, referral_id, kind, occurred_on, text, visibility, recorded_by, recorded_at) \
+             SELECT gen_random_uuid(), '{id}', 'call', current_date, 'Called the family ' || n, 'team', 'worker', now() \
+               FROM generate_series(1, 600) n"
+        ))
+        .await
+        .expect("notes");
+    let e = app
+        .get(&format!("/api/v1/children/{child}/export"), &app.admin())
+        .await;
+    assert_eq!(e.status, 200, "{}", e.text);
+    assert_eq!(e.body["access"].as_array().expect("access").len(), 2000);
+    assert_eq!(e.body["access_truncated"], true);
+    let notes = e.body["referrals"][0]["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 500);
+    let held = e.body["held"].as_array().expect("held");
+    let case_notes = held
+        .iter()
+        .find(|h| h["table"] == "case_notes")
+        .expect("case notes are held");
+    assert_eq!(case_notes["rows"].as_array().expect("rows").len(), 500);
+    assert_eq!(case_notes["truncated"], true);
+    let children = held
+        .iter()
+        .find(|h| h["table"] == "children")
+        .expect("the child's record");
+    assert_eq!(children["truncated"], false);
+}
