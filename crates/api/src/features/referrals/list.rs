@@ -57,7 +57,7 @@ pub struct ReferralListParams {
     /// Only referrals routed to this team.
     pub team_id: Option<Uuid>,
     /// Only referrals this worker works (allocated to them or co-worked): a worker id, or `me` for the caller's own caseload. Staff only.
-    #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", example = "me")]
+    #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     pub worker_id: Option<String>,
     /// Only active referrals whose next plan review falls due before this day.
     pub review_due_before: Option<NaiveDate>,
