@@ -6,6 +6,7 @@
 
 use crate::http::access::only;
 use crate::http::access::reach_of;
+use crate::http::access::EVERY_ROLE;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Conflict;
@@ -45,14 +46,6 @@ use uuid::Uuid;
 
 /// Who gives feedback: a school and its MIS.
 const GIVERS: &[Role] = &[Role::School, Role::Integration];
-/// Who reads it: the givers their own, the zone's team, la_admin.
-const READERS: &[Role] = &[
-    Role::LaAdmin,
-    Role::TeamManager,
-    Role::Practitioner,
-    Role::School,
-    Role::Integration,
-];
 
 /// What a school gives feedback on (the schema of `sct_domain::feedback::FeedbackAbout`).
 #[derive(ToSchema)]
@@ -292,7 +285,7 @@ pub async fn list_feedback(
     caller: Caller,
     p: web::Query<FeedbackListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
     check_urn_filter(p.school_urn.as_deref())?;
     let (limit, n, before) = uuid_page(p.limit, p.cursor)?;
@@ -329,7 +322,7 @@ pub async fn get_feedback(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let f = repo::get(&mut conn, &reach, id.into_inner()).await?;

@@ -11,6 +11,7 @@ use crate::features::termly::dto::TermlyConversation;
 use crate::http::access::only;
 use crate::http::access::reach_of;
 use crate::http::access::school_in_reach;
+use crate::http::access::EVERY_ROLE;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -26,7 +27,6 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::termly::AcademicYear;
-use sct_domain::Role;
 use sct_persistence::organisation;
 use sct_persistence::school_activity as repo;
 use sct_persistence::termly;
@@ -38,14 +38,6 @@ use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-const READERS: &[Role] = &[
-    Role::LaAdmin,
-    Role::TeamManager,
-    Role::Practitioner,
-    Role::School,
-    Role::Integration,
-];
 
 /// The term asked for.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -209,7 +201,7 @@ pub async fn school_activity(
     urn: web::Path<String>,
     p: web::Query<ActivityParams>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let urn = urn.into_inner();
     let p = p.into_inner();
     let year = AcademicYear::parse(&p.academic_year)

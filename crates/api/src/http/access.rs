@@ -42,6 +42,16 @@ pub fn only(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
 /// Council and team staff: la_admin, team managers, practitioners.
 pub(crate) const STAFF: &[Role] = &[Role::LaAdmin, Role::TeamManager, Role::Practitioner];
 
+/// Staff, schools and their MIS: every role a token can have (each then
+/// limited to its reach).
+pub(crate) const EVERY_ROLE: &[Role] = &[
+    Role::LaAdmin,
+    Role::TeamManager,
+    Role::Practitioner,
+    Role::School,
+    Role::Integration,
+];
+
 /// What a caller reaches of the service-delivery records: la_admin all,
 /// a team's workers their team's zone (the team of their worker record, as
 /// resolved by `crate::http::auth::team_member`), schools (and their MIS) their URNs.

@@ -10,6 +10,7 @@
 
 use crate::http::access::only;
 use crate::http::access::reach_of;
+use crate::http::access::EVERY_ROLE;
 use crate::http::access::STAFF;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
@@ -38,7 +39,6 @@ use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
-use sct_domain::Role;
 use sct_persistence::community as repo;
 use sct_persistence::community::ConnectionChange;
 use sct_persistence::community::ConnectionRow;
@@ -53,15 +53,6 @@ use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
-
-/// Who reads connections: staff, schools and their MIS.
-const READERS: &[Role] = &[
-    Role::LaAdmin,
-    Role::TeamManager,
-    Role::Practitioner,
-    Role::School,
-    Role::Integration,
-];
 
 /// A hub's connection with a school.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -308,7 +299,7 @@ pub async fn list_hub_connections(
     id: web::Path<Uuid>,
     p: web::Query<crate::http::extract::PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
     let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let (hub, schools) = hub_in_reach(&state, &caller, id.into_inner()).await?;
@@ -341,7 +332,7 @@ pub async fn get_hub_connection(
     caller: Caller,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let (id, urn) = path.into_inner();
     let (hub, schools) = hub_in_reach(&state, &caller, id).await?;
     if schools.is_some_and(|s| !s.contains(&urn)) {

@@ -1,6 +1,7 @@
 //! Family Hubs: the places where community programmes run.
 
 use crate::http::access::only;
+use crate::http::access::EVERY_ROLE;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -39,14 +40,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 const ADMIN: &[Role] = &[Role::LaAdmin];
-/// Who reads hubs: staff, and schools (and their MIS) those of their zones.
-const READERS: &[Role] = &[
-    Role::LaAdmin,
-    Role::TeamManager,
-    Role::Practitioner,
-    Role::School,
-    Role::Integration,
-];
 
 // ---------------------------------------------------------------- hubs
 
@@ -177,7 +170,7 @@ pub async fn list_family_hubs(
     caller: Caller,
     p: web::Query<HubListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
     let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
@@ -213,7 +206,7 @@ pub async fn get_family_hub(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    only(&caller, READERS)?;
+    only(&caller, EVERY_ROLE)?;
     let mut conn = state.db.conn().await?;
     let h = repo::get_hub(&mut conn, id.into_inner()).await?;
     if caller.role.acts_for_schools()

@@ -3,7 +3,7 @@
 //! allocated practitioner, or removes them. A co-worker reads and changes the
 //! referral and its delivery records as the allocated practitioner does.
 
-use crate::features::referrals::dto::CoWorkerBody;
+use crate::features::referrals::actions::CoWorkerBody;
 use crate::features::referrals::dto::Referral;
 use crate::features::referrals::handlers::referral_written;
 use crate::http::access::only;

@@ -2,17 +2,17 @@
 //! Key`, reads in scope, lists with delta sync, history, and the lifecycle
 //! actions.
 
+use crate::features::referrals::actions::AcceptBody;
+use crate::features::referrals::actions::AllocateBody;
+use crate::features::referrals::actions::CloseBody;
+use crate::features::referrals::actions::DeclineBody;
+use crate::features::referrals::actions::NoteBody;
+use crate::features::referrals::actions::ReasonBody;
+use crate::features::referrals::actions::RedirectBody;
 use crate::features::referrals::corrections::check_levels;
 use crate::features::referrals::corrections::level_rows;
-use crate::features::referrals::dto::AcceptBody;
-use crate::features::referrals::dto::AllocateBody;
-use crate::features::referrals::dto::CloseBody;
-use crate::features::referrals::dto::DeclineBody;
 use crate::features::referrals::dto::History;
 use crate::features::referrals::dto::HistoryEntry;
-use crate::features::referrals::dto::NoteBody;
-use crate::features::referrals::dto::ReasonBody;
-use crate::features::referrals::dto::RedirectBody;
 use crate::features::referrals::dto::Referral;
 use crate::features::referrals::dto::ReferralSubmission;
 use crate::http::access::only;

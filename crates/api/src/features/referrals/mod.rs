@@ -3,6 +3,7 @@
 //! co-workers, corrections and the INDES reassessment, case notes and the
 //! chronology.
 
+pub mod actions;
 pub mod co_workers;
 pub mod corrections;
 pub mod dto;
