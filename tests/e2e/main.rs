@@ -46,5 +46,6 @@ mod smoke;
 mod supervision;
 mod termly;
 mod trust;
+mod waiting_list;
 mod webhooks;
 mod writes;

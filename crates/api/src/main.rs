@@ -250,6 +250,14 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                             Ok(_) => {}
                             Err(e) => log::warn!("idempotency purge failed: {e}"),
                         }
+                        // The waiting list's daily snapshot: each complete
+                        // day once, a missed day from history.
+                        let yesterday = sct_api::features::reports::waiting::yesterday();
+                        match sct_persistence::waiting::fill(&mut c, yesterday).await {
+                            Ok(n) if n > 0 => log::info!("took the waiting list of {n} day(s)"),
+                            Ok(_) => {}
+                            Err(e) => log::warn!("waiting list snapshot failed: {e}"),
+                        }
                     }
                 }
             });

@@ -29,6 +29,7 @@ pub mod scope;
 pub mod supervision;
 pub mod termly;
 pub mod unit;
+pub mod waiting;
 pub mod webhooks;
 pub mod wire;
 

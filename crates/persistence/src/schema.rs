@@ -814,3 +814,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     plan_reviews,
 );
+
+diesel::table! {
+    waiting_snapshot_days (day) {
+        day -> Date,
+        taken_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    waiting_snapshots (day, team_id) {
+        day -> Date,
+        team_id -> Nullable<Uuid>,
+        zone_id -> Nullable<Uuid>,
+        awaiting_acceptance -> Int4,
+        awaiting_allocation -> Int4,
+    }
+}

@@ -473,6 +473,11 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "school_feedback",
         "id school_urn zone_id about item_id rating confidence created_at",
     ),
+    ("waiting_snapshot_days", "day taken_at"),
+    (
+        "waiting_snapshots",
+        "day team_id zone_id awaiting_acceptance awaiting_allocation",
+    ),
 ];
 
 /// Tables of the database that hold no data of the service (the migration

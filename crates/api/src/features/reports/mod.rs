@@ -1,6 +1,6 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
-//! caseloads, outcomes, step changes, programmes and interventions (la_admin;
-//! team_manager for their zone). Uses the wire enums of the referrals,
+//! caseloads, outcomes, step changes, programmes, interventions and the
+//! waiting list's trend (la_admin; team_manager for their zone). Uses the wire enums of the referrals,
 //! delivery and community features for the values its rows carry.
 
 pub mod columns;
@@ -8,6 +8,7 @@ pub mod common;
 pub mod delivery;
 pub mod moved;
 pub mod referrals;
+pub mod waiting;
 
 /// Registers the reports operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
@@ -18,5 +19,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(referrals::step_changes_report)
         .service(moved::shift_left_report)
         .service(delivery::programmes_report)
-        .service(delivery::interventions_report);
+        .service(delivery::interventions_report)
+        .service(waiting::waiting_report);
 }

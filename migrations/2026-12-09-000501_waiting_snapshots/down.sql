@@ -1,0 +1,2 @@
+DROP TABLE waiting_snapshots;
+DROP TABLE waiting_snapshot_days;
