@@ -65,18 +65,18 @@ fn counts(body: &Value) -> Vec<(String, String, i64, i64)> {
 #[tokio::test]
 async fn the_waiting_list_is_counted_per_team_per_day_from_history() {
     let app = TestApp::spawn().await;
-    let a = app.team("WA").await;
-    let b = app.team("WB").await;
+    let wa = app.team("WA").await;
+    let wb = app.team("WB").await;
     // r1 (WA): submitted 5 days ago, accepted 3 days ago, allocated 2 days ago.
     // r2 (WA): submitted 4 days ago, still waiting for acceptance.
     // r3 (WB): submitted and accepted 3 days ago, waiting for allocation.
     // r4 (WA): submitted today: no complete day yet.
-    let (r1, e1) = app.submitted(&a, 1, 4).await;
-    let (r2, _) = app.submitted(&a, 2, 4).await;
-    let (r3, e3) = app.submitted(&b, 3, 4).await;
-    app.submitted(&a, 4, 4).await;
-    accept(&app, &a, &r1, &e1, true).await;
-    accept(&app, &b, &r3, &e3, false).await;
+    let (r1, e1) = app.submitted(&wa, 1, 4).await;
+    let (r2, _) = app.submitted(&wa, 2, 4).await;
+    let (r3, e3) = app.submitted(&wb, 3, 4).await;
+    app.submitted(&wa, 4, 4).await;
+    accept(&app, &wa, &r1, &e1, true).await;
+    accept(&app, &wb, &r3, &e3, false).await;
     for (id, action, days) in [
         (&r1, "submit", 5),
         (&r1, "accept", 3),
@@ -91,10 +91,10 @@ async fn the_waiting_list_is_counted_per_team_per_day_from_history() {
     // Two readers at once: each day is taken once.
     let admin = app.admin();
     let path = format!("/api/v1/reports/waiting?from={}&to={}", day(6), day(0));
-    let (x, y) = tokio::join!(app.get(&path, &admin), app.get(&path, &admin));
-    assert_eq!(x.status, 200, "{}", x.text);
-    assert_eq!(y.status, 200, "{}", y.text);
-    assert_eq!(counts(&x.body), counts(&y.body));
+    let (first_reply, second_reply) = tokio::join!(app.get(&path, &admin), app.get(&path, &admin));
+    assert_eq!(first_reply.status, 200, "{}", first_reply.text);
+    assert_eq!(second_reply.status, 200, "{}", second_reply.text);
+    assert_eq!(counts(&first_reply.body), counts(&second_reply.body));
     assert_eq!(app.db.count("waiting_snapshot_days").await, 5);
     assert_eq!(app.db.count("waiting_snapshots").await, 15);
 
@@ -115,15 +115,19 @@ async fn the_waiting_list_is_counted_per_team_per_day_from_history() {
         ]
     })
     .collect();
-    assert_eq!(counts(&x.body), expected);
-    let first = &x.body["rows"][0];
+    assert_eq!(counts(&first_reply.body), expected);
+    let first = &first_reply.body["rows"][0];
     assert_eq!(first["queue"], "team");
-    assert_eq!(first["team_id"], json!(a.team.id));
-    assert!(x.body["rows"][2].get("team_id").is_none(), "{}", x.text);
-    assert_eq!(x.body["rows"][2]["queue"], "triage");
+    assert_eq!(first["team_id"], json!(wa.team.id));
+    assert!(
+        first_reply.body["rows"][2].get("team_id").is_none(),
+        "{}",
+        first_reply.text
+    );
+    assert_eq!(first_reply.body["rows"][2]["queue"], "triage");
 
     // A team manager reads their zone only, without the triage queue.
-    let mgr = app.manager(&a);
+    let mgr = app.manager(&wa);
     let r = app
         .get(
             &format!("/api/v1/reports/waiting?from={}&to={}", day(3), day(1)),
@@ -154,7 +158,7 @@ async fn the_waiting_list_is_counted_per_team_per_day_from_history() {
         format!(
             "day,zone_code,team_id,team_name,queue,awaiting_acceptance,awaiting_allocation\r\n{},WA,{},Team WA,team,1,0\r\n",
             day(1),
-            a.team.id
+            wa.team.id
         )
     );
 
