@@ -41,6 +41,7 @@ mod read_subjects;
 mod referrals;
 mod reports;
 mod school_activity;
+mod school_reports;
 mod schools_import;
 mod smoke;
 mod supervision;

@@ -6,6 +6,8 @@
 //! dynamic part, the grouping of [`referral_counts`], is assembled from a
 //! closed set of column expressions chosen by [`Dimension`].
 
+pub mod schools;
+
 use crate::{StoreResult, Wire};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{

@@ -1,13 +1,15 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
-//! caseloads, outcomes, step changes, programmes, interventions and the
-//! waiting list's trend (la_admin; team_manager for their zone). Uses the wire enums of the referrals,
-//! delivery and community features for the values its rows carry.
+//! caseloads, outcomes, step changes, programmes, interventions, every
+//! school's picture and the waiting list's trend (la_admin; team_manager for
+//! their zone). Uses the wire enums of the referrals, delivery and community
+//! features for the values its rows carry.
 
 pub mod columns;
 pub mod common;
 pub mod delivery;
 pub mod moved;
 pub mod referrals;
+pub mod schools;
 pub mod waiting;
 
 /// Registers the reports operations.
@@ -20,5 +22,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(moved::shift_left_report)
         .service(delivery::programmes_report)
         .service(delivery::interventions_report)
-        .service(waiting::waiting_report);
+        .service(waiting::waiting_report)
+        .service(schools::schools_report);
 }
