@@ -17,12 +17,12 @@ fn school<'a>(body: &'a Value, urn: &str) -> &'a Value {
 async fn every_school_of_a_zone_is_reported_with_its_period() {
     let app = TestApp::spawn().await;
     let opens = chrono::NaiveDate::from_ymd_opt(2023, 6, 1).expect("date");
-    let t = app.team_with("SR", opens, &[5], 3).await;
+    let team = app.team_with("SR", opens, &[5], 3).await;
     let other = app.team("SS").await;
     let (busy, quiet, closed) = (
-        t.schools[0].urn.clone(),
-        t.schools[1].urn.clone(),
-        t.schools[2].urn.clone(),
+        team.schools[0].urn.clone(),
+        team.schools[1].urn.clone(),
+        team.schools[2].urn.clone(),
     );
     let today = chrono::Utc::now().date_naive().to_string();
     for stmt in [
@@ -41,10 +41,10 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
     // One referral in the other zone.
     app.submitted(&other, 5, 4).await;
     // A consultation with the busy school today.
-    let c = app
+    let consulted = app
         .post(
             "/api/v1/consultations",
-            &app.practitioner(&t, 0),
+            &app.practitioner(&team, 0),
             &json!({
                 "school_urn": busy, "held_on": today, "topic": "School avoidance",
                 "subject": "cohort", "cohort": "Year 4",
@@ -53,10 +53,10 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
             }),
         )
         .await;
-    assert_status(&c, 201);
+    assert_status(&consulted, 201);
     // A termly conversation held with the busy school, one declined by the
     // quiet school, and two answers of feedback from the busy school.
-    let zone = t.zone.id;
+    let zone = team.zone.id;
     for (urn, status, held) in [
         (&busy, "held", "current_date"),
         (&quiet, "declined", "NULL"),
@@ -94,33 +94,36 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
     // Both zones' open schools; the closed school, which did not refer, is left out.
     assert_eq!(urns.len(), 4, "{urns:?}");
     assert!(!urns.contains(&closed.as_str()));
-    let b = school(&r.body, &busy);
-    assert_eq!(b["zone_code"], "SR");
-    assert_eq!(b["status"], "open");
-    assert_eq!(b["pupils"], 400);
-    assert_eq!(b["referrals"], 4);
-    assert_eq!(b["referrals_per_1000_pupils"], 10.0);
+    let busy_row = school(&r.body, &busy);
+    assert_eq!(busy_row["zone_code"], "SR");
+    assert_eq!(busy_row["status"], "open");
+    assert_eq!(busy_row["pupils"], 400);
+    assert_eq!(busy_row["referrals"], 4);
+    assert_eq!(busy_row["referrals_per_1000_pupils"], 10.0);
     assert_eq!(
         (
-            b["eligible"].clone(),
-            b["above_threshold"].clone(),
-            b["below_threshold"].clone()
+            busy_row["eligible"].clone(),
+            busy_row["above_threshold"].clone(),
+            busy_row["below_threshold"].clone()
         ),
         (json!(3), json!(1), json!(0))
     );
-    assert_eq!(b["insufficient_information"], 0);
-    assert_eq!(b["termly_conversations_held"], 1);
-    assert_eq!(b["termly_conversations_declined"], 0);
-    assert_eq!(b["consultations"], 1);
-    assert_eq!(b["feedback_responses"], 2);
-    assert_eq!(b["mean_feedback_rating"], 4.5);
-    assert_eq!(b["mean_feedback_confidence"], 3.5);
-    let q = school(&r.body, &quiet);
-    assert_eq!(q["referrals"], 0);
-    assert_eq!(q["termly_conversations_declined"], 1);
-    assert!(q.get("pupils").is_none(), "absent, not null: {q}");
-    assert!(q.get("referrals_per_1000_pupils").is_none());
-    assert!(q.get("mean_feedback_rating").is_none());
+    assert_eq!(busy_row["insufficient_information"], 0);
+    assert_eq!(busy_row["termly_conversations_held"], 1);
+    assert_eq!(busy_row["termly_conversations_declined"], 0);
+    assert_eq!(busy_row["consultations"], 1);
+    assert_eq!(busy_row["feedback_responses"], 2);
+    assert_eq!(busy_row["mean_feedback_rating"], 4.5);
+    assert_eq!(busy_row["mean_feedback_confidence"], 3.5);
+    let quiet_row = school(&r.body, &quiet);
+    assert_eq!(quiet_row["referrals"], 0);
+    assert_eq!(quiet_row["termly_conversations_declined"], 1);
+    assert!(
+        quiet_row.get("pupils").is_none(),
+        "absent, not null: {quiet_row}"
+    );
+    assert!(quiet_row.get("referrals_per_1000_pupils").is_none());
+    assert!(quiet_row.get("mean_feedback_rating").is_none());
 
     // A period before any of it: the schools are there, with nothing.
     let r = app
@@ -134,7 +137,7 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
     assert_eq!(school(&r.body, &busy)["consultations"], 0);
 
     // A team manager reads their zone only, as JSON or CSV.
-    let mgr = app.manager(&t);
+    let mgr = app.manager(&team);
     let r = app.get("/api/v1/reports/schools", &mgr).await;
     assert_status(&r, 200);
     assert_eq!(r.body["rows"].as_array().expect("rows").len(), 2);
@@ -166,7 +169,7 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
     app.get("/api/v1/reports/schools", &app.school(&busy))
         .await
         .assert_problem(403, "forbidden_for_role");
-    app.get("/api/v1/reports/schools", &app.practitioner(&t, 0))
+    app.get("/api/v1/reports/schools", &app.practitioner(&team, 0))
         .await
         .assert_problem(403, "forbidden_for_role");
     app.get(
