@@ -13,6 +13,7 @@
 mod access_matrix;
 mod audit;
 mod auth;
+mod capacity;
 mod caseload;
 mod catalogue;
 mod children;

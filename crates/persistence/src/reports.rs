@@ -6,6 +6,7 @@
 //! dynamic part, the grouping of [`referral_counts`], is assembled from a
 //! closed set of column expressions chosen by [`Dimension`].
 
+pub mod capacity;
 pub mod schools;
 
 use crate::{StoreResult, Wire};

@@ -1,9 +1,10 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
 //! caseloads, outcomes, step changes, programmes, interventions, every
-//! school's picture and the waiting list's trend (la_admin; team_manager for
-//! their zone). Uses the wire enums of the referrals, delivery and community
-//! features for the values its rows carry.
+//! school's picture, capacity by function and the waiting list's trend
+//! (la_admin; team_manager for their zone). Uses the wire enums of the
+//! referrals, delivery and community features for the values its rows carry.
 
+pub mod capacity;
 pub mod columns;
 pub mod common;
 pub mod delivery;
@@ -23,5 +24,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(delivery::programmes_report)
         .service(delivery::interventions_report)
         .service(waiting::waiting_report)
-        .service(schools::schools_report);
+        .service(schools::schools_report)
+        .service(capacity::capacity_report);
 }

@@ -1,0 +1,4 @@
+DROP INDEX practice_sessions_facilitator_idx;
+DROP INDEX practice_attendees_worker_idx;
+DROP INDEX consultations_zone_held_idx;
+DROP INDEX delivery_sessions_team_held_idx;
