@@ -32,7 +32,7 @@ fn id(prefix: &str, n: u64) -> Uuid {
 /// 15 zones with a team and four practitioners, 200 schools, 18,000
 /// children, 20,000 referrals over three years with the status mix of a
 /// running service, and their history: the shape of bench/seed.sql, small.
-const SEED: &str = r"
+pub(crate) const SEED: &str = r"
 SET session_replication_role = replica;
 INSERT INTO zones (id, code, name)
 SELECT ('a1000000-0000-4000-8000-' || lpad(to_hex(z), 12, '0'))::uuid, 'Z' || z, 'Zone ' || z
@@ -557,7 +557,7 @@ ANALYZE audit_events;
 ";
 
 /// Runs one statement with both plan modes and returns what reads badly.
-async fn plan_offences(
+pub(crate) async fn plan_offences(
     client: &tokio_postgres::Client,
     i: usize,
     name: &str,

@@ -40,6 +40,7 @@ mod personal_data;
 mod practitioner_scope;
 mod read_subjects;
 mod referrals;
+mod report_plans;
 mod reports;
 mod school_activity;
 mod school_reports;

@@ -140,6 +140,17 @@ pub struct WaitingRow {
     pub awaiting_allocation: i32,
 }
 
+/// The statement of [`rows`], public so that `tests/e2e/report_plans.rs`
+/// can EXPLAIN it.
+pub const ROWS_SQL: &str = "SELECT w.day, z.code AS zone_code, w.team_id, t.name AS team_name,
+                w.awaiting_acceptance, w.awaiting_allocation
+         FROM waiting_snapshots w
+         LEFT JOIN teams t ON t.id = w.team_id
+         LEFT JOIN zones z ON z.id = w.zone_id
+         WHERE w.day BETWEEN $1 AND $2
+           AND ($3::uuid IS NULL OR w.zone_id = $3)
+         ORDER BY w.day, z.code NULLS LAST, t.name, w.team_id";
+
 /// The snapshots of the days `[from, to]`, by day then zone and team; the
 /// triage queue (no team) only when `zone` is `None`.
 ///
@@ -151,19 +162,10 @@ pub async fn rows(
     to: NaiveDate,
     zone: Option<Uuid>,
 ) -> StoreResult<Vec<WaitingRow>> {
-    Ok(diesel::sql_query(
-        "SELECT w.day, z.code AS zone_code, w.team_id, t.name AS team_name,
-                w.awaiting_acceptance, w.awaiting_allocation
-         FROM waiting_snapshots w
-         LEFT JOIN teams t ON t.id = w.team_id
-         LEFT JOIN zones z ON z.id = w.zone_id
-         WHERE w.day BETWEEN $1 AND $2
-           AND ($3::uuid IS NULL OR w.zone_id = $3)
-         ORDER BY w.day, z.code NULLS LAST, t.name, w.team_id",
-    )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+    Ok(diesel::sql_query(ROWS_SQL)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+        .load(conn)
+        .await?)
 }

@@ -57,23 +57,9 @@ pub struct CapacityRow {
     pub supervision_sessions: i64,
 }
 
-/// Every team of the zones (or of `zone`), each followed by its workers by
-/// name. `[from, to]` are the period's days; `today` bounds programme
-/// sessions to those already held.
-///
-/// # Errors
-/// `Unavailable` or `Database`.
-pub async fn capacity(
-    conn: &mut AsyncPgConnection,
-    period: Period,
-    to: NaiveDate,
-    today: NaiveDate,
-    zone: Option<Uuid>,
-) -> StoreResult<Vec<CapacityRow>> {
-    let from = period.from.date_naive();
-    let held_to = to.min(today);
-    Ok(diesel::sql_query(
-        "WITH teams_in AS (
+/// The statement (its `$n` binds are documented on the function), public
+/// so that `tests/e2e/report_plans.rs` can EXPLAIN it.
+pub const SQL: &str = "WITH teams_in AS (
              SELECT t.id, t.name, t.zone_id, z.code
              FROM teams t JOIN zones z ON z.id = t.zone_id
              WHERE ($4::uuid IS NULL OR t.zone_id = $4)
@@ -148,12 +134,28 @@ pub async fn capacity(
                 group_minutes, consultations, termly_conversations_held, programme_sessions,
                 programme_minutes, supervision_sessions
          FROM rows
-         ORDER BY zone_code, team_name, team_id, ord, worker_name, worker_id",
-    )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<Date, _>(held_to)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+         ORDER BY zone_code, team_name, team_id, ord, worker_name, worker_id";
+
+/// Every team of the zones (or of `zone`), each followed by its workers by
+/// name. `[from, to]` are the period's days; `today` bounds programme
+/// sessions to those already held.
+///
+/// # Errors
+/// `Unavailable` or `Database`.
+pub async fn capacity(
+    conn: &mut AsyncPgConnection,
+    period: Period,
+    to: NaiveDate,
+    today: NaiveDate,
+    zone: Option<Uuid>,
+) -> StoreResult<Vec<CapacityRow>> {
+    let from = period.from.date_naive();
+    let held_to = to.min(today);
+    Ok(diesel::sql_query(SQL)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Date, _>(held_to)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+        .load(conn)
+        .await?)
 }

@@ -52,23 +52,9 @@ pub struct SchoolReportRow {
     pub mean_feedback_confidence: Option<f64>,
 }
 
-/// Every school with a zone (or of `zone`), open ones and any other that
-/// referred in the period, by zone then URN: referrals submitted in the
-/// period by screening outcome; termly conversations held (dated in the
-/// period) or declined (declined during it); consultations dated in the
-/// period; feedback given in it, with its mean rating and confidence.
-///
-/// # Errors
-/// `Unavailable` or `Database`.
-pub async fn schools(
-    conn: &mut AsyncPgConnection,
-    period: Period,
-    from: NaiveDate,
-    to: NaiveDate,
-    zone: Option<Uuid>,
-) -> StoreResult<Vec<SchoolReportRow>> {
-    Ok(diesel::sql_query(
-        "SELECT s.urn, s.name, z.code AS zone_code, s.phase, s.status, s.pupil_count AS pupils,
+/// The statement (its `$n` binds are documented on the function), public
+/// so that `tests/e2e/report_plans.rs` can EXPLAIN it.
+pub const SQL: &str = "SELECT s.urn, s.name, z.code AS zone_code, s.phase, s.status, s.pupil_count AS pupils,
                 r.referrals, r.eligible, r.below_threshold, r.above_threshold,
                 r.insufficient_information,
                 t.held AS termly_conversations_held, t.declined AS termly_conversations_declined,
@@ -107,13 +93,29 @@ pub async fn schools(
          ) f
          WHERE ($5::uuid IS NULL OR s.zone_id = $5)
            AND (s.status = 'open' OR r.referrals > 0)
-         ORDER BY z.code, s.urn",
-    )
-    .bind::<Timestamptz, _>(period.from)
-    .bind::<Timestamptz, _>(period.until)
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+         ORDER BY z.code, s.urn";
+
+/// Every school with a zone (or of `zone`), open ones and any other that
+/// referred in the period, by zone then URN: referrals submitted in the
+/// period by screening outcome; termly conversations held (dated in the
+/// period) or declined (declined during it); consultations dated in the
+/// period; feedback given in it, with its mean rating and confidence.
+///
+/// # Errors
+/// `Unavailable` or `Database`.
+pub async fn schools(
+    conn: &mut AsyncPgConnection,
+    period: Period,
+    from: NaiveDate,
+    to: NaiveDate,
+    zone: Option<Uuid>,
+) -> StoreResult<Vec<SchoolReportRow>> {
+    Ok(diesel::sql_query(SQL)
+        .bind::<Timestamptz, _>(period.from)
+        .bind::<Timestamptz, _>(period.until)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+        .load(conn)
+        .await?)
 }
