@@ -12,7 +12,7 @@ const EXIST: &str = "must exist and be in the caller's reach";
 
 /// `(operationId, rules)`: each rule ends with the `code` of the field
 /// error it answers (422 `validation_failed`, the field named in `errors`).
-const RULES: &[(&str, &[&str])] = &[
+pub(super) const RULES: &[(&str, &[&str])] = &[
     ("lookup_child", &["a `upn`, or all of `given_name`, `family_name` and `date_of_birth` (`required`)", "a `reason` that is not blank (`required`)"]),
     ("create_consultation", &["`school_urn` of a school with a zone (`unknown_school`, `school_mismatch`)", "`termly_conversation_id` of the same school (`unknown_termly_conversation`)", "`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
     ("update_consultation", &["`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
@@ -79,22 +79,5 @@ impl Modify for UnstatedRules {
                 d.push_str(&text);
             }
         }
-    }
-}
-
-#[cfg(test)]
-#[test]
-fn every_rule_names_an_operation() {
-    let doc = super::document();
-    let ids: Vec<String> = doc
-        .paths
-        .paths
-        .values()
-        .flat_map(|i| [&i.get, &i.post, &i.put, &i.patch, &i.delete])
-        .flatten()
-        .filter_map(|o| o.operation_id.clone())
-        .collect();
-    for (op, _) in RULES {
-        assert!(ids.iter().any(|i| i == op), "no operation {op}");
     }
 }

@@ -186,3 +186,22 @@ fn every_output_field_has_a_type() {
         "response schemas without a type (a client reads them as never or unknown): {found:?}"
     );
 }
+
+#[test]
+fn every_rule_names_an_operation() {
+    let doc = doc();
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("item").values() {
+            if let Some(id) = op["operationId"].as_str() {
+                ids.insert(id.to_owned());
+            }
+        }
+    }
+    for (op, _) in super::rules::RULES {
+        assert!(
+            ids.contains(*op),
+            "openapi/rules.rs names no operation {op}"
+        );
+    }
+}
