@@ -20,7 +20,8 @@ help:
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make lint-openapi  Spectral (spectral:oas + openapi/.spectral.yaml) on openapi/openapi.json"
 	@echo "make portal-test   browser test of Swagger UI (Debian chromium + playwright-core)"
-	@echo "make client-test   generate a Python client (openapi-python-client) and use it against a server"
+	@echo "make client-test   generate a Python client (openapi-python-client) and a TypeScript one"
+	@echo "              (openapi-typescript + openapi-fetch, tsc --strict) and use both against a server"
 	@echo "make fuzz     Schemathesis (PyPI, pinned, in .fuzz/venv) against the contract with every role's token"
 	@echo "make multi    two release sct serve on one database behind HAProxy (Debian): If-Match and"
 	@echo "              Idempotency-Key races, webhooks once each, a process stopped under write load"
@@ -88,7 +89,9 @@ portal-test:
 	tests/portal/run.sh
 
 # A Python client generated from openapi/openapi.json gets a token, submits a
-# referral and reads it back against a real server (venv in .client-test/).
+# referral and reads it back against a real server (venv in .client-test/);
+# then a TypeScript client (tests/client-ts/, npm) type-checked with tsc
+# --strict lists, submits, accepts and reads one, with its typed history.
 client-test:
 	scripts/client-test.sh
 # Contract fuzzing: Schemathesis with every check, a token of each role, on a

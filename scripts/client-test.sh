@@ -9,6 +9,12 @@
 # The referral's webhook delivery (worker on, loopback allowed) goes to
 # tests/client/webhook_receiver.py, which verifies it with the official
 # Python `standardwebhooks` library (PyPI, pinned, same venv).
+# Then the TypeScript client (tests/client-ts/, npm, pinned in its
+# package-lock.json): openapi-typescript generates the types,
+# check-types.py refuses any `Record<string, never>` or `unknown` where the
+# server sends data, `tsc --strict` type-checks use_client.ts (openapi-fetch)
+# and node runs it: list, submit, accept, read, and the history's details
+# through typed fields.
 # Cleans up the server, the receiver and the database on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +51,18 @@ if grep -q "^Warning\|WARNING" "$WORK/generate.log"; then
     exit 1
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check "$WORK/sct-client"
+
+echo "== TypeScript client: openapi-typescript, openapi-fetch, typescript (npm, pinned)"
+TS=$ROOT/tests/client-ts
+if [ ! -x "$TS/node_modules/.bin/tsc" ] || [ "$TS/package-lock.json" -nt "$TS/node_modules/.package-lock.json" ]; then
+    (cd "$TS" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+rm -rf "$TS/generated" "$TS/dist"
+mkdir -p "$TS/generated"
+"$TS/node_modules/.bin/openapi-typescript" openapi/openapi.json -o "$TS/generated/sct.d.ts"
+python3 "$TS/check-types.py" "$TS/generated/sct.d.ts"
+"$TS/node_modules/.bin/tsc" -p "$TS/tsconfig.json"
+echo "tsc --strict: use_client.ts type-checks against the generated types"
 
 echo "== build sct and start it on a free port"
 cargo build -q -p sct-api --bin sct
@@ -90,6 +108,10 @@ RECEIVER_PID=$!
 echo "== use the generated client"
 SCT_BASE=http://127.0.0.1:$PORT SCT_URN=$URN SCT_CLIENT_ID=$SCT_CLIENT_ID SCT_CLIENT_SECRET=$SCT_CLIENT_SECRET \
     "$VENV/bin/python" tests/client/use_client.py
+
+echo "== use the generated TypeScript client (node)"
+SCT_BASE=http://127.0.0.1:$PORT SCT_URN=$URN SCT_CLIENT_ID=$SCT_CLIENT_ID SCT_CLIENT_SECRET=$SCT_CLIENT_SECRET \
+    SCT_ADMIN_TOKEN=$ADMIN node "$TS/dist/use_client.js"
 
 echo "== the referral's webhook delivery, verified by the Python standardwebhooks library"
 for _ in $(seq 1 200); do

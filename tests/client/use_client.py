@@ -9,7 +9,7 @@ import uuid
 from sct_client import AuthenticatedClient, Client
 from sct_client.api.o_auth import issue_token
 from sct_client.api.referrals import get_referral, submit_referral
-from sct_client.models import ReferralSubmission, TokenRequest
+from sct_client.models import GrantType, ReferralSubmission, TokenRequest
 
 base = os.environ["SCT_BASE"]
 urn = os.environ["SCT_URN"]
@@ -18,7 +18,7 @@ public = Client(base_url=base, raise_on_unexpected_status=True)
 token = issue_token.sync(
     client=public,
     body=TokenRequest(
-        grant_type="client_credentials",
+        grant_type=GrantType.CLIENT_CREDENTIALS,
         client_id=os.environ["SCT_CLIENT_ID"],
         client_secret=os.environ["SCT_CLIENT_SECRET"],
     ),

@@ -79,12 +79,13 @@ pub fn document() -> OpenApiDoc {
     StandardResponses.modify(&mut doc);
     DateBounds.modify(&mut doc);
     NoNul.modify(&mut doc);
+    rules::UnstatedRules.modify(&mut doc);
     doc
 }
 
 /// Calls `f` on every object schema of the document's components, its
 /// operations' parameters and request bodies, and every schema nested in
-/// them (properties, map values, array items, `oneOf`/`allOf`/`anyOf`).
+/// them (properties, map keys and values, array items, `oneOf`/`allOf`/`anyOf`).
 fn each_object(doc: &mut OpenApiDoc, f: fn(&mut Object)) {
     fn walk(s: &mut RefOr<Schema>, f: fn(&mut Object)) {
         let RefOr::T(s) = s else {
@@ -94,6 +95,9 @@ fn each_object(doc: &mut OpenApiDoc, f: fn(&mut Object)) {
             Schema::Object(o) => {
                 f(o);
                 o.properties.values_mut().for_each(|p| walk(p, f));
+                if let Some(Schema::Object(names)) = o.property_names.as_deref_mut() {
+                    f(names);
+                }
                 if let Some(AdditionalProperties::RefOr(v)) = o.additional_properties.as_deref_mut()
                 {
                     walk(v, f);
@@ -114,16 +118,7 @@ fn each_object(doc: &mut OpenApiDoc, f: fn(&mut Object)) {
         c.schemas.values_mut().for_each(|s| walk(s, f));
     }
     for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in docs::operations_mut(item) {
             for p in op.parameters.iter_mut().flatten() {
                 if let Some(s) = p.schema.as_mut() {
                     walk(s, f);
@@ -191,6 +186,10 @@ impl Modify for NoNul {
         });
     }
 }
+
+mod rules;
+#[cfg(test)]
+mod typed;
 
 /// The document as pretty JSON with a trailing newline.
 pub fn render() -> String {

@@ -10,6 +10,7 @@ use crate::http::extract::decode_cursor;
 use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
 use crate::http::state::AppState;
+use crate::http::wire::{ActorRole, HttpMethod};
 use actix_web::get;
 use actix_web::web;
 use actix_web::HttpResponse;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// Filters of the audit list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -157,6 +159,105 @@ pub async fn list_audit_events(
     }))
 }
 
+/// How an erasure stood against the retention rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionGround {
+    /// The retention period had passed.
+    Expired,
+    /// A referral was still open (an override).
+    OpenReferral,
+    /// Records were held until `held_until` (an override).
+    HeldUntil,
+}
+
+/// How a child lookup named the child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupBy {
+    Upn,
+    NamesAndDateOfBirth,
+}
+
+/// What an audit row recorded beyond who, what and when: identifiers and
+/// counts only, by `action` (every key is absent for the actions not named;
+/// reads and most writes record none):
+/// - `add_co_worker`, `remove_co_worker`: `worker_id`;
+/// - a child lookup (`lookup_child`): `lookup_id`, `by`, `children_found`;
+/// - `retention_anonymise`: `retention_closed_years`, `cutoff`;
+/// - `erase_child`: `override`, `justification_id` (with an override),
+///   `retention` and, when the records were held, `held_until`.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct AuditDetails {
+    /// The co-worker added or removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub worker_id: Option<Uuid>,
+    /// The lookup (its reason is kept apart under this id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub lookup_id: Option<Uuid>,
+    /// How the lookup named the child.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub by: Option<LookupBy>,
+    /// How many children the lookup matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub children_found: Option<u32>,
+    /// The retention period the job applied (years after closure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0)]
+    pub retention_closed_years: Option<u32>,
+    /// Referrals closed before this instant were anonymised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub cutoff: Option<DateTime<Utc>>,
+    /// Whether the erasure overrode the retention rule.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub override_: Option<bool>,
+    /// The recorded justification of an override.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub justification_id: Option<Uuid>,
+    /// How the erasure stood against the retention rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retention: Option<RetentionGround>,
+    /// Until when the records were to be held (`retention` = `held_until`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub held_until: Option<DateTime<Utc>>,
+}
+
+impl AuditDetails {
+    /// From the stored JSON: a stored `null` reads as absent, and the
+    /// stored `{"held_until": t}` of `retention` as `retention` =
+    /// `held_until` with `held_until` = t.
+    pub fn from_stored(v: &serde_json::Value) -> Self {
+        fn get<T: serde::de::DeserializeOwned>(v: &serde_json::Value, key: &str) -> Option<T> {
+            serde_json::from_value(v.get(key)?.clone()).ok()
+        }
+        let held_until = v.get("retention").and_then(|r| get(r, "held_until"));
+        Self {
+            worker_id: get(v, "worker_id"),
+            lookup_id: get(v, "lookup_id"),
+            by: get(v, "by"),
+            children_found: get(v, "children_found"),
+            retention_closed_years: get(v, "retention_closed_years"),
+            cutoff: get(v, "cutoff"),
+            override_: get(v, "override"),
+            justification_id: get(v, "justification_id"),
+            retention: match held_until {
+                Some(_) => Some(RetentionGround::HeldUntil),
+                None => get(v, "retention"),
+            },
+            held_until,
+        }
+    }
+}
+
 /// One row of the audit trail: who did what to which subject, when, with
 /// what outcome. Identifiers only, never personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -166,33 +267,46 @@ pub struct AuditEvent {
     /// When it was recorded.
     pub occurred_at: DateTime<Utc>,
     /// The x-request-id of the request (or of a `sct retention` run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub request_id: Option<String>,
     /// Subject (`sub`) of the actor's token; `sct-retention` for the retention job.
     #[schema(example = "z01-manager")]
     pub actor: String,
-    /// The actor's role: la_admin, team_manager, practitioner, school, integration or system.
+    /// The actor's role (`system` for the retention job).
     #[schema(example = "team_manager")]
-    pub actor_role: String,
+    pub actor_role: ActorRole,
     /// The integration client, for tokens from `POST /oauth/token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub client_id: Option<String>,
-    /// The operation id (e.g. `accept_referral`), `retention_anonymise` or `erase_child`.
+    /// The operation id (e.g. `accept_referral`, the `operationId` of the
+    /// operation in this document), `retention_anonymise` or `erase_child`:
+    /// an open set that grows with the API.
     #[schema(example = "get_referral")]
     pub action: String,
     /// HTTP method of the request (absent for the retention job).
-    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub method: Option<HttpMethod>,
     /// Route pattern of the request, e.g. `/api/v1/referrals/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub route: Option<String>,
-    /// What kind of record the subject is: `referral`, `child`, `team`, `school`, ...
-    #[schema(example = "referral")]
+    /// What kind of record the subject is: `referral`, `child`, `team`,
+    /// `school`, ... (an open set that grows with the API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "referral")]
     pub subject_type: Option<String>,
     /// Id (or URN) of the subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub subject_id: Option<String>,
     /// The HTTP status answered.
     #[schema(example = 200)]
     pub outcome: i16,
-    /// Identifiers and counts the action recorded (an erasure's override and the id of its justification).
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
+    /// Identifiers and counts the action recorded.
+    pub details: AuditDetails,
 }
 
 impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
@@ -202,15 +316,15 @@ impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
             occurred_at: r.occurred_at,
             request_id: r.request_id,
             actor: r.actor,
-            actor_role: r.actor_role,
+            actor_role: ActorRole::from_code(&r.actor_role),
             client_id: r.client_id,
             action: r.action,
-            method: r.method,
+            method: r.method.as_deref().and_then(HttpMethod::from_code),
             route: r.route,
             subject_type: r.subject_type,
             subject_id: r.subject_id,
             outcome: r.outcome,
-            details: r.details,
+            details: AuditDetails::from_stored(&r.details),
         }
     }
 }
@@ -222,6 +336,7 @@ pub struct AuditEventPage {
     pub items: Vec<AuditEvent>,
     /// Absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

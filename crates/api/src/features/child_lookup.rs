@@ -65,19 +65,33 @@ pub struct LookupBody {
 pub struct KnownReferral {
     /// Whether it is open (submitted, accepted, allocated or active).
     pub current: bool,
-    /// The team that holds it; null while it waits in the council's triage queue.
+    /// The team that holds it; absent while it waits in the council's triage queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub team: Option<TeamRef>,
     /// The zone of the school that referred.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone: Option<ZoneRef>,
     /// In the caller's zone only (la_admin: every zone): the referral's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub referral_id: Option<Uuid>,
     /// In the caller's zone only: its reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reference: Option<String>,
     /// In the caller's zone only: its status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status: Option<ReferralStatus>,
     /// In the caller's zone only: the day it was submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub submitted_on: Option<NaiveDate>,
     /// In the caller's zone only: the day it was closed, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub closed_on: Option<NaiveDate>,
 }
 

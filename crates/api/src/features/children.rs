@@ -208,7 +208,7 @@ pub async fn child_history(
                 at: r.at,
                 actor: r.actor,
                 referral_id: r.referral_id,
-                changes: r.changes,
+                changes: ChildChanges::from_stored(&r.changes),
             })
             .collect::<Vec<_>>(),
     ))
@@ -258,15 +258,19 @@ pub struct ChildConflict {
     pub submitted_date_of_birth: NaiveDate,
     /// How it was resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub resolution: Option<ConflictResolution>,
     /// The reviewer's note.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub resolution_note: Option<String>,
     /// Who resolved it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub resolved_by: Option<String>,
     /// When it was resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub resolved_at: Option<DateTime<Utc>>,
     /// When it was flagged.
     pub created_at: DateTime<Utc>,
@@ -313,6 +317,7 @@ pub struct ChildConflictPage {
     pub items: Vec<ChildConflict>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -338,10 +343,84 @@ pub struct ChildHistoryEntry {
     pub actor: String,
     /// The referral whose details brought the change.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub referral_id: Option<Uuid>,
-    /// Every changed field: `{field: {from, to}}`.
-    #[schema(value_type = Object)]
-    pub changes: serde_json::Value,
+    /// Every changed field, with its value before and after.
+    pub changes: ChildChanges,
+}
+
+/// A field's value before and after a change, as text: a date as
+/// `YYYY-MM-DD`, a code as its code; absent when it had none. Once the
+/// child's data is erased, both read as the erasure marker.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct FieldChange {
+    /// The value before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub from: Option<String>,
+    /// The value after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub to: Option<String>,
+}
+
+/// The fields of a child's record a change touched (the others are absent):
+/// a referral updates the school details (`year_group`, `sen_provision`,
+/// `primary_need`), a resolved conflict the identity (`given_name`,
+/// `family_name`, `date_of_birth`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct ChildChanges {
+    /// National curriculum year group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub year_group: Option<FieldChange>,
+    /// SEN provision code (`N`, `K`, `E`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sen_provision: Option<FieldChange>,
+    /// Primary SEN type code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub primary_need: Option<FieldChange>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub given_name: Option<FieldChange>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_name: Option<FieldChange>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub date_of_birth: Option<FieldChange>,
+}
+
+impl ChildChanges {
+    /// From the stored `{field: {from, to}}` (a non-text leaf reads as its
+    /// JSON text, a `null` as absent).
+    pub fn from_stored(v: &serde_json::Value) -> Self {
+        let field = |name: &str| {
+            let c = v.get(name)?;
+            let text = |k: &str| match c.get(k)? {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            };
+            Some(FieldChange {
+                from: text("from"),
+                to: text("to"),
+            })
+        };
+        Self {
+            year_group: field("year_group"),
+            sen_provision: field("sen_provision"),
+            primary_need: field("primary_need"),
+            given_name: field("given_name"),
+            family_name: field("family_name"),
+            date_of_birth: field("date_of_birth"),
+        }
+    }
 }
 
 /// Query of the conflict list.

@@ -96,18 +96,28 @@ pub struct Consultation {
     /// A child or a cohort.
     pub subject: ConsultationSubject,
     /// The child's UPN, if the school identified the child (never a name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub upn: Option<String>,
     /// The cohort, for advice about a group (e.g. "Year 3").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub cohort: Option<String>,
     /// INDES areas the advice addresses.
     pub indes_areas: Vec<IndesArea>,
     /// The advice given.
     pub advice: String,
     /// Follow-up agreed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub follow_up: Option<String>,
     /// The termly conversation it came from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub termly_conversation_id: Option<Uuid>,
     /// The referral it became, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub referral_id: Option<Uuid>,
     /// Version for If-Match (also the ETag).
     pub version: i32,
@@ -155,6 +165,7 @@ pub struct ConsultationPage {
     pub items: Vec<Consultation>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

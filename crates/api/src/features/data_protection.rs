@@ -4,8 +4,8 @@
 
 use crate::features::audit_log::AuditEvent;
 use crate::features::referrals::dto::Child;
-use crate::features::referrals::dto::HistoryEntry;
 use crate::features::referrals::dto::Referral;
+use crate::features::referrals::history::HistoryEntry;
 use crate::features::referrals::notes::CaseNote;
 use crate::http::access::only;
 use crate::http::auth::Caller;
@@ -32,6 +32,7 @@ use sct_domain::Retention;
 use sct_domain::RetentionPolicy;
 use sct_domain::Role;
 use sct_persistence::data_protection;
+use sct_persistence::data_protection::map;
 use sct_persistence::data_protection::ErasureError;
 use sct_persistence::data_protection::ErasureRequest;
 use serde::Deserialize;
@@ -108,14 +109,22 @@ pub async fn export_child(
                     .iter()
                     .map(|p| HeldColumn {
                         column: p.column.to_owned(),
-                        whose: p.whose.as_str().to_owned(),
-                        category: p.category.as_str().to_owned(),
+                        whose: DataSubject::from(p.whose),
+                        category: DataCategory::from(p.category),
                     })
                     .collect(),
                 rows: t
                     .rows
                     .into_iter()
-                    .map(|(key, values)| HeldRow { key, values })
+                    .map(|(key, values)| HeldRow {
+                        key,
+                        values: match values {
+                            serde_json::Value::Object(m) => {
+                                m.into_iter().filter(|(_, v)| !v.is_null()).collect()
+                            }
+                            _ => std::collections::BTreeMap::new(),
+                        },
+                    })
                     .collect(),
                 truncated: t.truncated,
             })
@@ -229,6 +238,8 @@ pub struct ChildExport {
     /// The child's record.
     pub child: Child,
     /// When the child's personal data was anonymised (retention or erasure), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub anonymised_at: Option<DateTime<Utc>>,
     /// Every referral of the child, with its history.
     pub referrals: Vec<ExportedReferral>,
@@ -260,12 +271,57 @@ pub struct HeldColumn {
     /// The column.
     #[schema(example = "submitted_given_name")]
     pub column: String,
-    /// Whose data it is: `child`, `adult` (a family member) or `worker`.
-    #[schema(example = "child")]
-    pub whose: String,
-    /// `identity`, `contact`, `special_category` (health, SEN) or `free_text`.
-    #[schema(example = "identity")]
-    pub category: String,
+    /// Whose data it is.
+    pub whose: DataSubject,
+    /// What kind of personal data it is.
+    pub category: DataCategory,
+}
+
+/// Whose personal data a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSubject {
+    /// The referred child.
+    Child,
+    /// An adult of the child's family (a parent or carer).
+    Adult,
+    /// A worker: council or school staff, a partner's representative.
+    Worker,
+}
+
+impl From<map::Whose> for DataSubject {
+    fn from(w: map::Whose) -> Self {
+        match w {
+            map::Whose::Child => Self::Child,
+            map::Whose::Adult => Self::Adult,
+            map::Whose::Worker => Self::Worker,
+        }
+    }
+}
+
+/// What kind of personal data a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    /// Names, date of birth, UPN, external identifiers, user subjects.
+    Identity,
+    /// Phone, email, address.
+    Contact,
+    /// Special category: health and special educational needs.
+    SpecialCategory,
+    /// Free text, which may name or describe anyone.
+    FreeText,
+}
+
+impl From<map::Category> for DataCategory {
+    fn from(c: map::Category) -> Self {
+        match c {
+            map::Category::Identity => Self::Identity,
+            map::Category::Contact => Self::Contact,
+            map::Category::SpecialCategory => Self::SpecialCategory,
+            map::Category::FreeText => Self::FreeText,
+        }
+    }
 }
 
 /// One row of a table in the export.
@@ -273,9 +329,12 @@ pub struct HeldColumn {
 pub struct HeldRow {
     /// The row's key in its table.
     pub key: String,
-    /// The row's mapped columns, by name.
-    #[schema(value_type = Object)]
-    pub values: serde_json::Value,
+    /// The row's mapped columns that hold a value, by name (a column
+    /// without one is absent), each as stored: text, a number, a date as
+    /// text, or a stored JSON document (a plan's document, an event's data)
+    /// whose shape is its table's, which is why a value's type is not
+    /// narrowed here.
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// An erasure request.

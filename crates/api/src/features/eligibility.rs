@@ -2,6 +2,7 @@
 //! anything, and the policy itself. Uses the referrals feature's DTOs (the
 //! same `indes` and factors as a submission).
 
+use crate::features::referrals::dto::ComplicatingFactor;
 use crate::features::referrals::dto::Eligibility;
 use crate::features::referrals::dto::EligibilityCheck;
 use crate::features::referrals::dto::EligibilityResult;
@@ -75,8 +76,116 @@ pub async fn check_eligibility(
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct PolicyDocument {
     /// The policy as data: scale, band, EHC plan rule, factor lift, priority weights, reopen window.
-    #[schema(value_type = Object)]
-    pub policy: serde_json::Value,
+    pub policy: PolicyData,
+}
+
+/// An eligibility policy version as data (docs/adr/0005-indes-policy-as-data.md).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PolicyData {
+    /// Version label, e.g. `2026.1`; stored with every decision.
+    pub version: String,
+    /// The INDES scale: every level given must lie on it.
+    pub scale: PolicyScale,
+    /// The band of INDES levels the teams serve.
+    pub band: PolicyBand,
+    /// How an EHC plan counts in screening.
+    pub ehc_plan: EhcPlanRule,
+    /// How complicating factors lift a profile just under the band.
+    pub factor_lift: PolicyFactorLift,
+    /// Weights of the triage priority score.
+    pub priority: PolicyPriority,
+    /// Days after closure during which a referral may be reopened.
+    pub reopen_window_days: u32,
+}
+
+/// The INDES scale of a policy.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PolicyScale {
+    /// Lowest level ("typically developing").
+    pub min: u8,
+    /// Highest level ("complex").
+    pub max: u8,
+}
+
+/// The band of INDES levels the teams serve (inclusive).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PolicyBand {
+    /// Lowest level in the band.
+    pub low: u8,
+    /// Highest level in the band.
+    pub high: u8,
+}
+
+/// How an EHC plan counts in screening.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EhcPlanRule {
+    /// Recorded as a reason, outcome unchanged.
+    NoEffect,
+    /// Signposted to the plan's statutory review (above threshold for early help).
+    AboveThreshold,
+}
+
+/// How complicating factors lift a profile just under the band.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PolicyFactorLift {
+    /// How many distinct complicating factors it takes.
+    pub min_factors: u8,
+    /// How many levels under the band's low end a profile may sit and still
+    /// be lifted into it (0 disables the lift).
+    pub levels_below_band: u8,
+}
+
+/// Weights of the triage priority score.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PolicyPriority {
+    /// Points per level of the highest area above the scale's minimum.
+    pub per_level_of_highest: u32,
+    /// Points for each further area inside the band.
+    pub per_further_area_in_band: u32,
+    /// Points for each complicating factor, by factor.
+    pub factors: std::collections::BTreeMap<ComplicatingFactor, u32>,
+    /// Score from which a referral is `high` priority.
+    pub high_from: u32,
+    /// Score from which a referral is `urgent`.
+    pub urgent_from: u32,
+}
+
+impl From<&domain::Policy> for PolicyData {
+    fn from(p: &domain::Policy) -> Self {
+        Self {
+            version: p.version.clone(),
+            scale: PolicyScale {
+                min: p.scale.min,
+                max: p.scale.max,
+            },
+            band: PolicyBand {
+                low: p.band.low,
+                high: p.band.high,
+            },
+            ehc_plan: match p.ehc_plan {
+                domain::EhcPlanRule::NoEffect => EhcPlanRule::NoEffect,
+                domain::EhcPlanRule::AboveThreshold => EhcPlanRule::AboveThreshold,
+            },
+            factor_lift: PolicyFactorLift {
+                min_factors: p.factor_lift.min_factors,
+                levels_below_band: p.factor_lift.levels_below_band,
+            },
+            priority: PolicyPriority {
+                per_level_of_highest: p.priority.per_level_of_highest,
+                per_further_area_in_band: p.priority.per_further_area_in_band,
+                factors: p
+                    .priority
+                    .factors
+                    .iter()
+                    .map(|(f, w)| (ComplicatingFactor::from(*f), *w))
+                    .collect(),
+                high_from: p.priority.high_from,
+                urgent_from: p.priority.urgent_from,
+            },
+            reopen_window_days: p.reopen_window_days,
+        }
+    }
 }
 
 /// Read the policy in force.
@@ -96,7 +205,7 @@ pub async fn current_policy(
     let mut conn = state.db.conn().await?;
     let p = policy::active(&mut conn).await?;
     Ok(HttpResponse::Ok().json(PolicyDocument {
-        policy: serde_json::to_value(&p).unwrap_or_default(),
+        policy: PolicyData::from(&p),
     }))
 }
 

@@ -52,7 +52,7 @@ const GIVERS: &[Role] = &[Role::School, Role::Integration];
 #[schema(as = FeedbackAbout)]
 #[allow(dead_code)]
 #[serde(rename_all = "snake_case")]
-enum FeedbackAboutSchema {
+pub(crate) enum FeedbackAboutSchema {
     /// A referral of the school, once closed.
     Referral,
     /// A consultation the team held with the school.
@@ -84,6 +84,7 @@ pub struct Feedback {
     pub confidence: i16,
     /// The school's comment.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub comment: Option<String>,
     /// When it was given.
     pub created_at: DateTime<Utc>,
@@ -112,6 +113,7 @@ pub struct FeedbackPage {
     pub items: Vec<Feedback>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

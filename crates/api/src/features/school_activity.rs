@@ -60,7 +60,8 @@ pub struct ActivityConsultation {
     pub held_on: NaiveDate,
     /// Its topic.
     pub topic: String,
-    /// `child` or `cohort`.
+    /// Whom the advice was about.
+    #[schema(value_type = crate::features::consultations::ConsultationSubject)]
     pub subject: String,
 }
 
@@ -68,6 +69,7 @@ pub struct ActivityConsultation {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatusCount {
     /// The status.
+    #[schema(value_type = crate::features::referrals::dto::ReferralStatus)]
     pub status: String,
     /// How many.
     pub count: i64,
@@ -79,6 +81,7 @@ pub struct ActivityReferral {
     /// Referral id.
     pub id: Uuid,
     /// Its status now.
+    #[schema(value_type = crate::features::referrals::dto::ReferralStatus)]
     pub status: String,
     /// When it was submitted.
     pub submitted_at: DateTime<Utc>,
@@ -107,7 +110,8 @@ pub struct ActivityProgramme {
 /// An item finished in the term that waits for the school's feedback (`POST /feedback`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WaitingFeedback {
-    /// `referral`, `consultation` or `termly_conversation`.
+    /// What the feedback would be about.
+    #[schema(value_type = crate::features::feedback::FeedbackAboutSchema)]
     pub about: String,
     /// The item.
     pub item_id: Uuid,
@@ -134,6 +138,7 @@ pub struct SchoolActivity {
     pub to: NaiveDate,
     /// The term's conversation, if one was offered.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub termly_conversation: Option<TermlyConversation>,
     /// Consultations held in the term (at most 500).
     pub consultations: Vec<ActivityConsultation>,

@@ -13,8 +13,16 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Health {
     /// `ok` when live or ready.
-    #[schema(example = "ok")]
+    #[schema(value_type = HealthStatus)]
     pub status: String,
+}
+
+/// The only status a health answer with 200 carries.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+enum HealthStatus {
+    Ok,
 }
 
 /// Process liveness.

@@ -111,16 +111,7 @@ impl Modify for StandardResponses {
                     add_idempotency_key(op);
                 }
             }
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for op in operations_mut(item) {
                 let security = op.security.get_or_insert_with(|| {
                     vec![SecurityRequirement::new("bearer", Vec::<String>::new())]
                 });
@@ -259,4 +250,20 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// The operations of a path item (GET, POST, PUT, PATCH, DELETE: the
+/// methods this API serves).
+pub fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -405,9 +405,11 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Identifier of the existing referral (for `duplicate_external_reference`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub existing_referral_id: Option<uuid::Uuid>,
     /// Human-readable reference of the existing referral.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub existing_reference: Option<String>,
 }
 

@@ -7,7 +7,7 @@
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident => $domain:path { $($variant:ident),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -40,3 +40,64 @@ macro_rules! wire_enum {
     };
 }
 pub(crate) use wire_enum;
+
+/// The role of whoever made a change or a request, as recorded: a token's
+/// role, or `system` for the server's own jobs (the retention job, the
+/// policy published at the first migration).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    LaAdmin,
+    TeamManager,
+    Practitioner,
+    School,
+    Integration,
+    System,
+}
+
+impl ActorRole {
+    /// From a stored role name (any other name reads as `system`).
+    pub fn from_code(s: &str) -> Self {
+        match sct_domain::Role::parse(s) {
+            Some(sct_domain::Role::LaAdmin) => Self::LaAdmin,
+            Some(sct_domain::Role::TeamManager) => Self::TeamManager,
+            Some(sct_domain::Role::Practitioner) => Self::Practitioner,
+            Some(sct_domain::Role::School) => Self::School,
+            Some(sct_domain::Role::Integration) => Self::Integration,
+            None => Self::System,
+        }
+    }
+}
+
+/// An HTTP method, as recorded in the audit trail.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+impl HttpMethod {
+    /// From a stored method name (`None` for any other).
+    pub fn from_code(s: &str) -> Option<Self> {
+        Some(match s {
+            "GET" => Self::Get,
+            "HEAD" => Self::Head,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "PATCH" => Self::Patch,
+            "DELETE" => Self::Delete,
+            "OPTIONS" => Self::Options,
+            _ => return None,
+        })
+    }
+}

@@ -68,12 +68,15 @@ pub struct HubSchoolConnection {
     pub introduced_on: NaiveDate,
     /// The team's worker who introduced them, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub introduced_by_worker_id: Option<Uuid>,
     /// The hub's named contact for the school.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub hub_contact: Option<Contact>,
     /// The school's named contact for the hub.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub school_contact: Option<Contact>,
     /// What the school and the hub do together.
     pub joint_activities: Vec<String>,
@@ -131,6 +134,7 @@ pub struct HubSchoolConnectionPage {
     pub items: Vec<HubSchoolConnection>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -81,12 +81,18 @@ pub struct Enrolment {
     /// Whether the family agreed to be contacted.
     pub contact_consent: bool,
     /// The referral of the zone's team it is linked to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub referral_id: Option<Uuid>,
     /// Status.
     pub status: EnrolmentStatus,
     /// Position on the waiting list (1 = next), while waiting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub waiting_position: Option<i64>,
     /// When the family got a place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub enrolled_at: Option<DateTime<Utc>>,
     /// Version for If-Match (also the ETag).
     pub version: i32,
@@ -119,6 +125,7 @@ pub struct EnrolmentPage {
     pub items: Vec<Enrolment>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -86,6 +86,7 @@ pub struct FamilyHubPage {
     pub items: Vec<FamilyHub>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -102,8 +103,15 @@ pub struct FamilyHubInput {
     #[schema(min_length = 1, max_length = 500)]
     #[validate(length(min = 1, max = 500))]
     pub address: String,
-    /// UK postcode.
-    #[schema(example = "NR1 2DH", max_length = 8)]
+    /// UK postcode (`domain::community::Postcode::parse`): outward code
+    /// `A9`, `A99`, `AA9`, `AA99`, `A9A` or `AA9A` (not starting with Q, V
+    /// or X), at most one space, inward code `9AA` (no C, I, K, M, O or V);
+    /// either case; or `GIR 0AA`. 422 `invalid_postcode` otherwise.
+    #[schema(
+        example = "NR1 2DH",
+        max_length = 8,
+        pattern = "^([A-PR-UWYZa-pr-uwyz][A-Za-z]?[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}|[Gg][Ii][Rr] ?0[Aa][Aa])$"
+    )]
     pub postcode: String,
     /// The zone it serves.
     pub zone_id: Uuid,

@@ -143,8 +143,12 @@ pub struct Programme {
     /// Description for families.
     pub description: String,
     /// The catalogue intervention it delivers, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub intervention_id: Option<Uuid>,
     /// The Family Hub where it runs, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub hub_id: Option<Uuid>,
     /// The zone whose team runs it.
     pub zone_id: Uuid,
@@ -220,6 +224,7 @@ pub struct ProgrammePage {
     pub items: Vec<Programme>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -51,11 +51,17 @@ pub struct ProgrammeSession {
     pub date: NaiveDate,
     /// Start time (local).
     #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "10:00:00")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub starts_at: Option<NaiveTime>,
     /// End time (local).
     #[schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", example = "12:00:00")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub ends_at: Option<NaiveTime>,
     /// Topic of the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub topic: Option<String>,
     /// Version for If-Match (also the ETag).
     pub version: i32,
@@ -63,6 +69,7 @@ pub struct ProgrammeSession {
     pub created_at: DateTime<Utc>,
     /// Last moved or corrected; absent while never changed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -89,6 +96,7 @@ pub struct ProgrammeSessionPage {
     pub items: Vec<ProgrammeSession>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

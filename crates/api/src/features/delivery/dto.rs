@@ -61,6 +61,8 @@ pub struct Intervention {
     /// The evidence it rests on (studies, guidance, accreditation).
     pub evidence_base: String,
     /// Typical number of sessions, if there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub typical_sessions: Option<i32>,
     /// Whether it is offered now (retired entries stay on old plans).
     pub active: bool,
@@ -98,6 +100,7 @@ pub struct InterventionPage {
     pub items: Vec<Intervention>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -201,10 +204,16 @@ pub struct Goal {
     /// Target on the 0-10 scale.
     pub target: i16,
     /// The latest rating from a review (or the final ratings), if rated yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub latest_rating: Option<i16>,
     /// When the latest rating was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub latest_rated_on: Option<NaiveDate>,
-    /// Latest rating minus baseline (negative when things got worse); null until rated.
+    /// Latest rating minus baseline (negative when things got worse); absent until rated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub distance_travelled: Option<i16>,
 }
 
@@ -317,6 +326,7 @@ pub struct PlanVersions {
     pub items: Vec<PlanVersion>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -416,6 +426,8 @@ pub struct Session {
     /// Individual or group.
     pub format: SessionFormat,
     /// The catalogue intervention delivered, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub intervention_id: Option<Uuid>,
     /// Length in minutes.
     pub duration_minutes: i32,
@@ -426,6 +438,8 @@ pub struct Session {
     /// How many referrals the session covered (1 for individual sessions).
     pub participants: i64,
     /// What happened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub notes: Option<String>,
     /// Who recorded it (token subject).
     pub recorded_by: String,
@@ -465,6 +479,7 @@ pub struct SessionPage {
     pub items: Vec<Session>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -491,10 +506,14 @@ pub struct GroupSession {
     /// Individual or group.
     pub format: SessionFormat,
     /// The catalogue intervention delivered, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub intervention_id: Option<Uuid>,
     /// Length in minutes.
     pub duration_minutes: i32,
     /// What happened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub notes: Option<String>,
     /// The referrals covered, with attendance.
     pub participants: Vec<GroupParticipant>,
@@ -618,6 +637,8 @@ pub struct Review {
     /// The day of the review.
     pub reviewed_on: NaiveDate,
     /// What the review found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub notes: Option<String>,
     /// The rating of every goal.
     pub ratings: Vec<GoalRating>,
@@ -659,5 +680,6 @@ pub struct ReviewPage {
     pub items: Vec<Review>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }

@@ -61,8 +61,12 @@ pub struct IntegrationClient {
     /// URNs of the schools the client may act for.
     pub schools: Vec<String>,
     /// Until when the secret replaced by the last rotation still works.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     /// Set once the client is revoked: its secrets and tokens no longer work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub revoked_at: Option<DateTime<Utc>>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
@@ -106,6 +110,7 @@ pub struct IntegrationClientPage {
     pub items: Vec<IntegrationClient>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -115,8 +120,8 @@ pub struct IntegrationClientPage {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "0192f1c2-3d4e-7f00-8000-000000000000", "client_secret": "the-secret-shown-once"}))]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
-    #[schema(example = "client_credentials")]
+    /// Must be `client_credentials` (400 `unsupported_grant_type` otherwise).
+    #[schema(value_type = GrantType, example = "client_credentials")]
     pub grant_type: String,
     /// Ignored: a client's token always carries all its schools.
     pub scope: Option<String>,
@@ -126,13 +131,28 @@ pub struct TokenRequest {
     pub client_secret: Option<String>,
 }
 
+/// The one OAuth grant this server issues tokens for.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+enum GrantType {
+    ClientCredentials,
+}
+
+/// The type of an issued token.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum TokenType {
+    Bearer,
+}
+
 /// An access token (RFC 6749 section 5.1).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenResponse {
     /// A JWT with role `integration` and the client's schools.
     pub access_token: String,
     /// Always `Bearer`.
-    #[schema(example = "Bearer")]
+    #[schema(value_type = TokenType, example = "Bearer")]
     pub token_type: String,
     /// Seconds until the token expires.
     #[schema(example = 900)]
@@ -148,6 +168,7 @@ pub struct OAuthErrorBody {
     pub error: String,
     /// For humans; do not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub error_description: Option<String>,
 }
 

@@ -51,6 +51,7 @@ pub struct ZonePage {
     pub items: Vec<Zone>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -119,6 +120,7 @@ pub struct TeamPage {
     pub items: Vec<Team>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -225,6 +227,7 @@ pub struct WorkerPage {
     pub items: Vec<Worker>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -306,33 +309,59 @@ pub struct School {
     /// Establishment name.
     pub name: String,
     /// Local authority code (3 digits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub la_code: Option<String>,
     /// Establishment number within the LA (4 digits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub establishment_number: Option<String>,
     /// Phase of education, as GIAS names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub phase: Option<String>,
     /// Establishment status (GIAS).
     pub status: SchoolStatus,
     /// Postcode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub postcode: Option<String>,
     /// The zone whose team serves the school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone_id: Option<Uuid>,
     /// From GIAS `LA (name)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub la_name: Option<String>,
     /// From GIAS `TypeOfEstablishment (name)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub type_name: Option<String>,
     /// GSS code of the district (GIAS `DistrictAdministrative (code)`).
     #[schema(example = "E07000148")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub district_code: Option<String>,
     /// Name of the district (GIAS `DistrictAdministrative (name)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub district_name: Option<String>,
     /// From GIAS `NumberOfPupils`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub pupil_count: Option<i32>,
     /// From GIAS `OpenDate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub open_date: Option<NaiveDate>,
     /// From GIAS `CloseDate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub close_date: Option<NaiveDate>,
     /// Set when the newest GIAS extract of the school's LA no longer lists it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub missing_from_extract_at: Option<DateTime<Utc>>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
@@ -375,6 +404,7 @@ pub struct SchoolPage {
     pub items: Vec<School>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -78,6 +78,7 @@ pub struct SkippedRow {
     pub line: u64,
     /// The row's URN, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub urn: Option<String>,
     /// Why the row was left out.
     #[schema(example = "wrong LA: 873")]

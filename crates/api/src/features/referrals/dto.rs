@@ -9,7 +9,6 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
-use sct_persistence::models::HistoryRow;
 use sct_persistence::referrals::ReferralView;
 use serde::Deserialize;
 use serde::Serialize;
@@ -264,10 +263,25 @@ pub struct EligibilityCheck {
     pub existing_plans: Vec<ExistingPlan>,
 }
 
+/// The stable machine code of a screening reason.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ReasonCode {
+    NoIndesLevels,
+    AboveBand,
+    InBand,
+    ComplicatingFactorsLift,
+    BelowBand,
+    EhcPlanInPlace,
+    EhcPlanNoted,
+}
+
 /// One reason behind a screening decision.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct EligibilityReason {
     /// Stable machine code, e.g. `in_band`.
+    #[schema(value_type = ReasonCode)]
     pub code: String,
     /// The reason, for humans.
     pub detail: String,
@@ -386,6 +400,8 @@ pub struct Child {
     /// SEN provision from the school census: N, K or E.
     pub sen_provision: String,
     /// SEN type of the primary need (census code), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub primary_need: Option<String>,
 }
 
@@ -428,6 +444,8 @@ pub struct ClosureInfo {
     /// How the referral ended.
     pub outcome: ClosureOutcome,
     /// The closing note, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub note: Option<String>,
     /// When it was closed.
     pub closed_at: DateTime<Utc>,
@@ -446,16 +464,26 @@ pub struct Referral {
     /// URN of the referring school.
     pub school_urn: String,
     /// The MIS's own id, unique per school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub external_reference: Option<String>,
     /// The zone it is routed to (the school's, or another after a redirect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone: Option<ZoneRef>,
-    /// The team it is routed to; null while it waits in the council's triage queue.
+    /// The team it is routed to; absent while it waits in the council's triage queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub team: Option<TeamRef>,
     /// Which queue it waits in.
     pub triage_queue: TriageQueue,
     /// Why it waits in the council's queue, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub triage_reason: Option<String>,
     /// The practitioner it is allocated to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker: Option<WorkerRef>,
     /// Workers of the team who co-work it beside the allocated practitioner
     /// (added and removed by a team manager), in the order they were added.
@@ -466,6 +494,7 @@ pub struct Referral {
     /// Staff only (absent for schools and MIS clients): the child as this
     /// referral submitted them, when the reader sees the LA's record.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub submitted_child: Option<SubmittedChild>,
     /// INDES levels, one per assessed area.
     pub indes: Vec<IndesLevel>,
@@ -490,10 +519,16 @@ pub struct Referral {
     /// While it is active: when the plan's next review falls due (six weeks
     /// after work started or the last review; moving it does not change
     /// the version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub review_due_on: Option<NaiveDate>,
     /// Why it was declined, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub decline: Option<DeclineInfo>,
     /// How it was closed, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub closure: Option<ClosureInfo>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
@@ -627,56 +662,6 @@ impl Referral {
     }
 }
 
-/// One change in a referral's life.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// Position in the history (increasing).
-    pub id: i64,
-    /// When the change happened.
-    pub at: DateTime<Utc>,
-    /// Subject of the actor's token.
-    pub actor: String,
-    /// The actor's role.
-    pub actor_role: String,
-    /// `submit` or the action taken.
-    pub action: String,
-    /// Status before the change (null for the submission).
-    pub from_status: Option<String>,
-    /// Status after the change.
-    pub to_status: String,
-    /// The reason or note given, if any.
-    pub reason: Option<String>,
-    /// Routing and allocation details.
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
-    /// The x-request-id of the request that made the change.
-    pub request_id: Option<String>,
-}
-
-impl From<HistoryRow> for HistoryEntry {
-    fn from(h: HistoryRow) -> Self {
-        Self {
-            id: h.id,
-            at: h.at,
-            actor: h.actor,
-            actor_role: h.actor_role,
-            action: h.action,
-            from_status: h.from_status,
-            to_status: h.to_status,
-            reason: h.reason,
-            details: h.details,
-            request_id: h.request_id,
-        }
-    }
-}
-
-/// The history of a referral, oldest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct History {
-    /// Every change, oldest first.
-    pub items: Vec<HistoryEntry>,
-}
-
 /// A page of referrals.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReferralPage {
@@ -684,6 +669,7 @@ pub struct ReferralPage {
     pub items: Vec<Referral>,
     /// Absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

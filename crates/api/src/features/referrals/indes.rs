@@ -22,17 +22,23 @@ wire_enum!(
 pub struct LevelMovement {
     /// The INDES area.
     pub area: IndesArea,
-    /// The level at intake (as submitted, or corrected); null when the area
+    /// The level at intake (as submitted, or corrected); absent when the area
     /// was first assessed at a review or at closure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub intake_level: Option<u8>,
     /// The level at the latest reassessment of the area (a review or the
     /// closure), or the intake level while it was never reassessed.
     pub latest_level: u8,
-    /// The day of that reassessment; null while never reassessed.
+    /// The day of that reassessment; absent while never reassessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub latest_assessed_on: Option<NaiveDate>,
     /// `latest_level - intake_level`: negative is a lower level of need.
     /// Null without an intake level.
     #[schema(example = -1)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub change: Option<i16>,
 }
 

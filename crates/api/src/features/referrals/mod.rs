@@ -8,6 +8,7 @@ pub mod co_workers;
 pub mod corrections;
 pub mod dto;
 pub mod handlers;
+pub mod history;
 pub mod indes;
 pub mod list;
 pub mod notes;

@@ -91,6 +91,8 @@ pub struct CaseNote {
     /// Who reads it.
     pub visibility: NoteVisibility,
     /// The worker who wrote it, when a worker did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub author_worker_id: Option<Uuid>,
     /// Subject of the author's token.
     pub recorded_by: String,
@@ -119,7 +121,9 @@ impl From<&NoteRow> for CaseNote {
 pub struct CaseNotePage {
     /// The notes, newest first.
     pub items: Vec<CaseNote>,
-    /// Cursor of the next page; null on the last.
+    /// Cursor of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -136,15 +140,27 @@ pub struct ChronologyEntry {
     pub recorded_at: DateTime<Utc>,
     /// The action of a status change, who consented (`parent_carer`, `young_person`), the attendance of a session, the kind of a review or note.
     pub detail: String,
-    /// A status change's status before.
+    /// A status change's status before (absent for the submission).
+    #[schema(value_type = Option<crate::features::referrals::dto::ReferralStatus>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub from_status: Option<String>,
     /// A status change's status after.
+    #[schema(value_type = Option<crate::features::referrals::dto::ReferralStatus>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub to_status: Option<String>,
     /// The reason of a status change, the notes of a session or review, the text of a note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub text: Option<String>,
     /// A note's visibility.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub visibility: Option<NoteVisibility>,
     /// Who recorded it (subject of their token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub recorded_by: Option<String>,
 }
 
@@ -170,7 +186,9 @@ impl From<ChronologyRow> for ChronologyEntry {
 pub struct ChronologyPage {
     /// The entries, newest first.
     pub items: Vec<ChronologyEntry>,
-    /// Cursor of the next page; null on the last.
+    /// Cursor of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -104,6 +104,7 @@ pub struct ReportScope {
     /// The zone the report is limited to; absent when it covers every zone.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "Z01")]
+    #[schema(nullable = false)]
     pub zone: Option<String>,
     /// When the report was computed.
     pub generated_at: DateTime<Utc>,
@@ -144,27 +145,41 @@ impl From<Dimension> for ReportDimension {
 }
 
 /// One group of referrals. Only the fields of the dimensions the report is
-/// grouped by are present (null when the value is unknown, e.g. a school
+/// grouped by are present (absent also when the value is unknown, e.g. a school
 /// without a zone or a phase), followed by the count.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReferralCount {
     /// Zone code (grouped by `zone`).
     #[schema(example = "Z01")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone_code: Option<String>,
     /// Month of submission, `YYYY-MM` (grouped by `month`).
     #[schema(example = "2026-11")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub month: Option<String>,
     /// Current status (grouped by `status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status: Option<ReferralStatus>,
     /// Screening outcome (grouped by `eligibility`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub eligibility_outcome: Option<EligibilityOutcome>,
     /// INDES area of need (grouped by `indes_area`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub indes_area: Option<IndesArea>,
     /// INDES level (grouped by `indes_level`).
     #[schema(example = 4)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub indes_level: Option<i16>,
     /// Phase of education of the school, as GIAS names it (grouped by `school_phase`).
     #[schema(example = "Primary")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub school_phase: Option<String>,
     /// Referrals submitted in the period in this group.
     #[schema(example = 12)]
@@ -185,8 +200,10 @@ pub struct ReferralReport {
 /// How fast a zone's referrals were accepted and allocated.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResponsivenessRow {
-    /// Zone code; null with `all_zones` false for schools without a zone, null with `all_zones` true on the total row.
+    /// Zone code; absent with `all_zones` false for schools without a zone, and with `all_zones` true on the total row.
     #[schema(example = "Z01")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone_code: Option<String>,
     /// Whether this row totals every zone in scope.
     pub all_zones: bool,
@@ -197,12 +214,20 @@ pub struct ResponsivenessRow {
     /// Of those, allocated to a practitioner at least once.
     pub allocated: i64,
     /// Median hours from submission to first acceptance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub acceptance_median_hours: Option<f64>,
     /// 90th percentile of hours from submission to first acceptance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub acceptance_p90_hours: Option<f64>,
     /// Median hours from submission to first allocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub allocation_median_hours: Option<f64>,
     /// 90th percentile of hours from submission to first allocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub allocation_p90_hours: Option<f64>,
     /// Referrals still waiting for acceptance or allocation (status submitted or accepted).
     pub waiting: i64,
@@ -231,13 +256,19 @@ pub struct CaseloadRow {
     pub team_id: Uuid,
     /// The team's name.
     pub team_name: String,
-    /// Whether this row totals the team (worker fields are then null).
+    /// Whether this row totals the team (worker fields are then absent).
     pub team_total: bool,
-    /// The practitioner (null on a team total).
+    /// The practitioner (absent on a team total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker_id: Option<Uuid>,
-    /// The practitioner's name (null on a team total).
+    /// The practitioner's name (absent on a team total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker_name: Option<String>,
-    /// Whether the practitioner takes new work (null on a team total).
+    /// Whether the practitioner takes new work (absent on a team total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// Practitioners counted (1 on a worker row).
     pub practitioners: i64,
@@ -245,8 +276,10 @@ pub struct CaseloadRow {
     pub caseload: i64,
     /// Caseload cap (a team's cap sums its active practitioners' caps).
     pub cap: i64,
-    /// Caseload as a share of the cap (null when the cap is 0).
+    /// Caseload as a share of the cap (absent when the cap is 0).
     #[schema(example = 0.8)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub utilisation: Option<f64>,
     /// Practitioners at or over their cap.
     pub at_or_over_cap: i64,
@@ -266,8 +299,10 @@ pub struct CaseloadReport {
 /// Closures with one outcome in a zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutcomeRow {
-    /// Zone code; null with `all_zones` true on the totals.
+    /// Zone code; absent with `all_zones` true on the totals.
     #[schema(example = "Z01")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone_code: Option<String>,
     /// Whether this row totals every zone in scope.
     pub all_zones: bool,
@@ -276,6 +311,8 @@ pub struct OutcomeRow {
     /// Referrals closed in the period with this outcome.
     pub closed: i64,
     /// Median days from submission to closure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub median_days_open: Option<f64>,
 }
 
@@ -291,8 +328,10 @@ pub struct OutcomeReport {
 /// Stepped down against stepped up in a zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StepChangeRow {
-    /// Zone code; null with `all_zones` true on the total row.
+    /// Zone code; absent with `all_zones` true on the total row.
     #[schema(example = "Z01")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub zone_code: Option<String>,
     /// Whether this row totals every zone in scope.
     pub all_zones: bool,
@@ -307,9 +346,13 @@ pub struct StepChangeRow {
     /// `stepped_down - stepped_up` among these closures: a count of
     /// closure outcomes, not a measure of spend or of demand avoided.
     pub net_stepped_down: i64,
-    /// Share of closures that stepped down (null with no closures).
+    /// Share of closures that stepped down (absent with no closures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub stepped_down_share: Option<f64>,
-    /// Share of closures that stepped up (null with no closures).
+    /// Share of closures that stepped up (absent with no closures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub stepped_up_share: Option<f64>,
 }
 
@@ -356,8 +399,10 @@ pub struct ProgrammeReportRow {
     pub attended: i64,
     /// Attendance marks of any kind at sessions in the period.
     pub attendance_marks: i64,
-    /// `attended` / `attendance_marks`; null without marks.
+    /// `attended` / `attendance_marks`; absent without marks.
     #[schema(example = 0.75)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub attendance_rate: Option<f64>,
 }
 
@@ -395,12 +440,18 @@ pub struct InterventionReportRow {
     pub goals_reviewed: i64,
     /// Mean baseline of those goals (0-10).
     #[schema(example = 2.5)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub mean_baseline: Option<f64>,
     /// Mean of their latest rating in the period (0-10).
     #[schema(example = 6.0)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub mean_latest_rating: Option<f64>,
     /// Mean of latest rating minus baseline.
     #[schema(example = 3.5)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub mean_distance_travelled: Option<f64>,
 }
 

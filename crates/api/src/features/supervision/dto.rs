@@ -74,12 +74,20 @@ pub struct Partner {
     /// Kind of organisation.
     pub kind: PartnerKind,
     /// Contact email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     /// Phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub phone: Option<String>,
     /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub address: Option<String>,
     /// Website.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub website: Option<String>,
     /// The zones it works in.
     pub zone_ids: Vec<Uuid>,
@@ -116,6 +124,7 @@ pub struct PartnerPage {
     pub items: Vec<Partner>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -259,10 +268,16 @@ pub struct PracticeSessionUpdate {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PracticeAttendee {
     /// The worker, for a worker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker_id: Option<Uuid>,
     /// The partner organisation, for a representative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub partner_id: Option<Uuid>,
     /// The representative's name, for a representative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub representative_name: Option<String>,
 }
 
@@ -395,6 +410,7 @@ pub struct PracticeSessionPage {
     pub items: Vec<PracticeSession>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 

@@ -70,10 +70,11 @@ impl ConversationStatus {
     }
 }
 
-/// An action agreed in a conversation.
+/// An action agreed in a conversation, as recorded (`due_on` may be sent
+/// as `null` for none, as before).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-pub struct AgreedAction {
+pub struct AgreedActionInput {
     /// What is to be done (no child names: use initials or UPNs).
     #[schema(min_length = 1, max_length = 500)]
     #[validate(length(min = 1, max = 500))]
@@ -87,6 +88,33 @@ pub struct AgreedAction {
     /// Whether it is done.
     #[serde(default)]
     pub done: bool,
+}
+
+/// An action agreed in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AgreedAction {
+    /// What is to be done (no child names: use initials or UPNs).
+    pub description: String,
+    /// Who does it (a role or a name of staff).
+    pub owner: String,
+    /// By when (absent when no date was agreed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub due_on: Option<NaiveDate>,
+    /// Whether it is done.
+    #[serde(default)]
+    pub done: bool,
+}
+
+impl From<AgreedActionInput> for AgreedAction {
+    fn from(a: AgreedActionInput) -> Self {
+        Self {
+            description: a.description,
+            owner: a.owner,
+            due_on: a.due_on,
+            done: a.done,
+        }
+    }
 }
 
 /// A termly conversation with a school.
@@ -107,18 +135,28 @@ pub struct TermlyConversation {
     /// Status.
     pub status: ConversationStatus,
     /// The agreed date, once scheduled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub scheduled_for: Option<NaiveDate>,
     /// The date it took place, once held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub held_on: Option<NaiveDate>,
     /// Who attended (staff names or roles).
     pub attendees: Vec<String>,
     /// How many children were discussed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub children_discussed: Option<i32>,
     /// Actions agreed.
     pub actions: Vec<AgreedAction>,
     /// Notes of the conversation (no child names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub notes: Option<String>,
     /// Why the school declined, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub decline_reason: Option<String>,
     /// Referrals that came out of it.
     pub referral_ids: Vec<Uuid>,
@@ -165,6 +203,7 @@ pub struct TermlyConversationPage {
     pub items: Vec<TermlyConversation>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -259,7 +298,7 @@ pub struct HoldConversation {
     #[serde(default)]
     #[schema(max_items = 100)]
     #[validate(length(max = 100), nested)]
-    pub actions: Vec<AgreedAction>,
+    pub actions: Vec<AgreedActionInput>,
     /// Notes (no child names).
     #[schema(max_length = 4000)]
     #[validate(length(max = 4000))]

@@ -1,6 +1,7 @@
 //! Termly conversation handlers: offer to every school of a zone, create,
 //! schedule, decline, hold, re-offer, link referrals, and coverage.
 
+use crate::features::termly::dto::AgreedAction;
 use crate::features::termly::dto::ConversationStatus;
 use crate::features::termly::dto::DeclineConversation;
 use crate::features::termly::dto::HoldConversation;
@@ -505,7 +506,14 @@ pub async fn hold_termly_conversation(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let actions = serde_json::to_value(&b.actions).unwrap_or_else(|_| serde_json::json!([]));
+    let actions = serde_json::to_value(
+        b.actions
+            .iter()
+            .cloned()
+            .map(AgreedAction::from)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|_| serde_json::json!([]));
     act(
         &state,
         &req,

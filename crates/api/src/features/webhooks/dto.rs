@@ -113,6 +113,7 @@ pub struct WebhookSubscription {
     pub id: Uuid,
     /// The integration client that owns it; absent for a council subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub client_id: Option<Uuid>,
     /// Where events are POSTed.
     pub url: String,
@@ -122,15 +123,18 @@ pub struct WebhookSubscription {
     pub active: bool,
     /// When it was disabled (by its owner, or after repeated failures).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub disabled_at: Option<DateTime<Utc>>,
     /// Why it was disabled.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub disabled_reason: Option<String>,
     /// Failed attempts since the last success.
     pub consecutive_failures: i32,
     /// The signing secret (`whsec_` + base64 key): present only in the
     /// answer to creation. Store it then.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub secret: Option<String>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
@@ -171,6 +175,7 @@ pub struct WebhookSubscriptionPage {
     pub items: Vec<WebhookSubscription>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
 
@@ -195,9 +200,11 @@ pub struct WebhookAttempt {
     pub attempted_at: DateTime<Utc>,
     /// The receiver's HTTP status, if it answered.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub status_code: Option<i32>,
     /// What went wrong, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub error: Option<String>,
     /// How long it took, in milliseconds.
     pub duration_ms: i32,
@@ -213,6 +220,7 @@ pub struct WebhookDelivery {
     /// The outbox event delivered.
     pub event_id: Uuid,
     /// Its type.
+    #[schema(value_type = WebhookEventType)]
     pub event_type: String,
     /// The referral (or other object) the event is about.
     pub subject_id: Uuid,
@@ -222,12 +230,15 @@ pub struct WebhookDelivery {
     pub attempts: i32,
     /// When the next attempt is due (pending deliveries).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// HTTP status of the last attempt, if the receiver answered.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_status_code: Option<i32>,
     /// Error of the last attempt, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_error: Option<String>,
     /// When the delivery was created.
     pub created_at: DateTime<Utc>,
@@ -277,5 +288,6 @@ pub struct WebhookDeliveryPage {
     pub items: Vec<WebhookDelivery>,
     /// Cursor of the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_cursor: Option<String>,
 }
