@@ -37,15 +37,19 @@ pub struct CapacityRow {
     pub team_total: bool,
     /// The worker; absent on a team's row.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker_id: Option<Uuid>,
     /// The worker's name; absent on a team's row.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub worker_name: Option<String>,
     /// The worker's job role; absent on a team's row.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub job_role: Option<JobRole>,
     /// Whether the worker takes new work; absent on a team's row.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// Referrals allocated or active now (a team's: all of its referrals).
     #[schema(minimum = 0, example = 12)]
@@ -55,7 +59,7 @@ pub struct CapacityRow {
     pub cap: i64,
     /// Caseload over cap (two decimals); absent when the cap is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 0.8)]
+    #[schema(nullable = false, minimum = 0, example = 0.8)]
     pub utilisation: Option<f64>,
     /// Individual sessions held in the period (a worker's: those they recorded).
     #[schema(minimum = 0, example = 20)]
@@ -74,15 +78,15 @@ pub struct CapacityRow {
     pub consultations: i64,
     /// Termly conversations of the zone held in the period (team rows only). No duration is recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 9)]
+    #[schema(nullable = false, minimum = 0, example = 9)]
     pub termly_conversations_held: Option<i64>,
     /// Sessions of the zone's programmes (not cancelled) dated in the period up to today (team rows only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 8)]
+    #[schema(nullable = false, minimum = 0, example = 8)]
     pub programme_sessions: Option<i64>,
     /// Their minutes, from start and end times where set (team rows only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 720)]
+    #[schema(nullable = false, minimum = 0, example = 720)]
     pub programme_minutes: Option<i64>,
     /// Supervision and community-of-practice sessions held in the period (a team's: of its zone; a worker's: those they facilitated or attended). No duration is recorded.
     #[schema(minimum = 0, example = 2)]

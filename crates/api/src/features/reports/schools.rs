@@ -36,20 +36,20 @@ pub struct SchoolReportRow {
     pub zone_code: String,
     /// Phase of education (GIAS); absent when GIAS has none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "Primary")]
+    #[schema(nullable = false, example = "Primary")]
     pub phase: Option<String>,
     /// Status now (GIAS).
     pub status: SchoolStatus,
     /// Pupils on roll (GIAS); absent when GIAS has no count.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 420)]
+    #[schema(nullable = false, minimum = 0, example = 420)]
     pub pupils: Option<i32>,
     /// Referrals submitted in the period.
     #[schema(minimum = 0, example = 6)]
     pub referrals: i64,
     /// Referrals per 1,000 pupils on roll (two decimals); absent without a pupil count.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, example = 14.29)]
+    #[schema(nullable = false, minimum = 0, example = 14.29)]
     pub referrals_per_1000_pupils: Option<f64>,
     /// Of those, screened eligible (within the policy's band).
     #[schema(minimum = 0, example = 4)]
@@ -77,11 +77,11 @@ pub struct SchoolReportRow {
     pub feedback_responses: i64,
     /// Mean rating (1-5) of that feedback; absent without feedback.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 5, example = 4.5)]
+    #[schema(nullable = false, minimum = 1, maximum = 5, example = 4.5)]
     pub mean_feedback_rating: Option<f64>,
     /// Mean confidence (1-5) to meet the needs in mainstream; absent without feedback.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 5, example = 4.0)]
+    #[schema(nullable = false, minimum = 1, maximum = 5, example = 4.0)]
     pub mean_feedback_confidence: Option<f64>,
 }
 

@@ -31,14 +31,15 @@ pub struct WaitingRow {
     pub day: NaiveDate,
     /// The team's zone; absent for the triage queue.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "Z01")]
+    #[schema(nullable = false, example = "Z01")]
     pub zone_code: Option<String>,
     /// The team; absent for the triage queue (referrals no zone's team holds yet).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub team_id: Option<Uuid>,
     /// The team's name; absent for the triage queue.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "Norwich North School & Community Team")]
+    #[schema(nullable = false, example = "Norwich North School & Community Team")]
     pub team_name: Option<String>,
     /// `team` for a team's list, `triage` for the council's triage queue.
     pub queue: WaitingQueue,
