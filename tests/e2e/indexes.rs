@@ -154,8 +154,8 @@ fn lit_time(t: DateTime<Utc>) -> String {
     format!("'{}'", t.to_rfc3339())
 }
 
-#[tokio::test]
-async fn every_list_query_is_index_backed() {
+/// A fresh database with `SEED`, and a client of it.
+async fn seeded() -> (TestDb, tokio_postgres::Client) {
     let db = TestDb::new().await;
     let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
         .await
@@ -164,6 +164,12 @@ async fn every_list_query_is_index_backed() {
         let _ = conn.await;
     });
     client.batch_execute(SEED).await.expect("seed");
+    (db, client)
+}
+
+#[tokio::test]
+async fn every_list_query_is_index_backed() {
+    let (_db, client) = seeded().await;
 
     let team = id("a2000000", 3);
     let worker = id("a3000000", 302);
@@ -1066,14 +1072,7 @@ async fn the_follow_up_list_is_index_backed() {
     use chrono::NaiveDate;
     use sct_persistence::follow_ups::due_sql;
     use sct_persistence::termly::Reach;
-    let db = TestDb::new().await;
-    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client.batch_execute(SEED).await.expect("seed");
+    let (_db, client) = seeded().await;
     client
         .batch_execute(
             r"
