@@ -154,8 +154,8 @@ fn lit_time(t: DateTime<Utc>) -> String {
     format!("'{}'", t.to_rfc3339())
 }
 
-#[tokio::test]
-async fn every_list_query_is_index_backed() {
+/// A fresh database with `SEED`, and a client of it.
+async fn seeded() -> (TestDb, tokio_postgres::Client) {
     let db = TestDb::new().await;
     let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
         .await
@@ -164,6 +164,12 @@ async fn every_list_query_is_index_backed() {
         let _ = conn.await;
     });
     client.batch_execute(SEED).await.expect("seed");
+    (db, client)
+}
+
+#[tokio::test]
+async fn every_list_query_is_index_backed() {
+    let (_db, client) = seeded().await;
 
     let team = id("a2000000", 3);
     let worker = id("a3000000", 302);
@@ -1055,4 +1061,94 @@ async fn delivery_statements(client: &tokio_postgres::Client) -> Vec<String> {
         }
     }
     failures
+}
+
+/// The team's list of follow-ups to record (`GET /follow-ups`), as the
+/// persistence layer builds it, over two follow-ups of every closed
+/// referral of the seed (a quarter recorded): one zone, all zones, later
+/// pages.
+#[tokio::test]
+async fn the_follow_up_list_is_index_backed() {
+    use chrono::NaiveDate;
+    use sct_persistence::follow_ups::due_sql;
+    use sct_persistence::termly::Reach;
+    let (_db, client) = seeded().await;
+    client
+        .batch_execute(
+            r"
+INSERT INTO follow_ups (id, referral_id, school_urn, zone_id, closed_at, months, due_on,
+    sustained, recorded_at, recorded_by, created_at)
+SELECT gen_random_uuid(), r.id, r.school_urn, r.zone_id, r.closed_at, m,
+       (r.closed_at + make_interval(months => m))::date,
+       CASE WHEN hashtext(r.id::text) % 4 = 0 THEN true END,
+       CASE WHEN hashtext(r.id::text) % 4 = 0 THEN r.closed_at + make_interval(months => m) END,
+       CASE WHEN hashtext(r.id::text) % 4 = 0 THEN 'x' END,
+       r.closed_at
+FROM referrals r, (VALUES (3), (6)) AS months(m)
+WHERE r.status = 'closed';
+ANALYZE follow_ups;
+",
+        )
+        .await
+        .expect("follow-ups");
+    let zone = id("a1000000", 3);
+    let page = 51_i64;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let before = day(2026, 1, 1);
+    let after = (day(2025, 3, 1), id("00000000", 0));
+    let lit_day = |d: NaiveDate| format!("'{d}'");
+    let shapes: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "follow-ups due in a zone (team)",
+            due_sql(&Reach::Zone(zone), before, None, page),
+            vec![lit_uuid(zone), lit_day(before), page.to_string()],
+        ),
+        (
+            "follow-ups due in a zone, a later page (team)",
+            due_sql(&Reach::Zone(zone), before, Some(after), page),
+            vec![
+                lit_uuid(zone),
+                lit_day(before),
+                lit_day(after.0),
+                lit_day(after.0),
+                lit_uuid(after.1),
+                page.to_string(),
+            ],
+        ),
+        (
+            "follow-ups due anywhere (la_admin)",
+            due_sql(&Reach::All, before, None, page),
+            vec![lit_day(before), page.to_string()],
+        ),
+        (
+            "follow-ups due anywhere, a later page (la_admin)",
+            due_sql(&Reach::All, before, Some(after), page),
+            vec![
+                lit_day(before),
+                lit_day(after.0),
+                lit_day(after.0),
+                lit_uuid(after.1),
+                page.to_string(),
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (name, sql, args)) in shapes.iter().enumerate() {
+        failures.extend(
+            plan_offences(
+                &client,
+                100 + i,
+                name,
+                &["follow_ups", "referrals"],
+                sql,
+                args,
+            )
+            .await,
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "follow-up lists that are not index-backed:\n{}",
+        failures.join("\n")
+    );
 }

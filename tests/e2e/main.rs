@@ -27,6 +27,7 @@ mod delivery;
 mod delta_sync;
 mod faults;
 mod feedback;
+mod follow_ups;
 mod hub_connections;
 mod identity;
 mod indexes;

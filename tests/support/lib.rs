@@ -421,6 +421,7 @@ impl TestApp {
                 webhooks: settings.webhooks,
                 limits: settings.limits,
                 public_url: settings.public_url.clone(),
+                follow_ups: settings.follow_ups.clone(),
             },
             listener,
             1,

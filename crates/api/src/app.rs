@@ -39,6 +39,8 @@ pub struct AppContext {
     pub limits: crate::config::LimitSettings,
     /// The public base URL (`SCT_PUBLIC_URL`), if configured.
     pub public_url: Option<String>,
+    /// When a closure's follow-ups fall due (`SCT_FOLLOW_UP_MONTHS`).
+    pub follow_ups: sct_domain::escalation::FollowUpSchedule,
 }
 
 /// Path patterns and their methods, from the OpenAPI document, to tell an
@@ -143,6 +145,7 @@ pub fn server_with(
         webhooks: ctx.webhooks,
         policy: crate::http::state::ActivePolicy::default(),
         public_url: ctx.public_url,
+        follow_ups: ctx.follow_ups,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

@@ -285,6 +285,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                     webhooks: settings.webhooks,
                     limits: settings.limits,
                     public_url: settings.public_url.clone(),
+                    follow_ups: settings.follow_ups.clone(),
                 },
                 listener,
                 workers,

@@ -13,6 +13,7 @@ pub mod community;
 pub mod correction;
 pub mod delivery;
 pub mod eligibility;
+pub mod escalation;
 pub mod feedback;
 pub mod ids;
 pub mod indes;
@@ -107,7 +108,7 @@ mod wire_names {
             (serde_names::<Pathway>(), "school_and_community_team ordinarily_available_provision_and_sen_support specialist_assessment complete_indes_assessment"),
             (serde_names::<PriorityBand>(), "routine high urgent"),
             (names::<ReasonCode>(), "no_indes_levels above_band in_band complicating_factors_lift below_band ehc_plan_in_place ehc_plan_noted"),
-            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded"),
+            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded referral.follow_up_recorded"),
             (serde_names::<InterventionMode>(), "individual group family setting"),
             (serde_names::<SessionFormat>(), "individual group"),
             (serde_names::<Attendance>(), "attended did_not_attend cancelled"),
@@ -120,6 +121,9 @@ mod wire_names {
             (names::<Term>(), "autumn spring summer"),
             (names::<ConversationStatus>(), "offered scheduled held declined"),
             (names::<ConversationAction>(), "schedule decline hold reoffer"),
+            (serde_names::<crate::escalation::EhcRequester>(), "school parent other"),
+            (serde_names::<crate::escalation::EhcResult>(), "pending agreed_to_assess refused_to_assess plan_issued no_plan"),
+            (serde_names::<crate::escalation::Placement>(), "mainstream_kept state_special_school specialist_resource_base alternative_provision independent_non_maintained"),
             (names::<SenProvision>(), "N K E"),
             (names::<SenType>(), "SPLD MLD SLD PMLD SEMH SLCN HI VI MSI PD ASD DS OTH NSA"),
         ];

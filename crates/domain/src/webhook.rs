@@ -56,6 +56,10 @@ pub enum EventType {
     #[serde(rename = "consultation.recorded")]
     #[strum(serialize = "consultation.recorded")]
     ConsultationRecorded,
+    /// A follow-up of a closed referral was recorded (sustained or not).
+    #[serde(rename = "referral.follow_up_recorded")]
+    #[strum(serialize = "referral.follow_up_recorded")]
+    ReferralFollowUpRecorded,
 }
 
 impl EventType {

@@ -13,6 +13,7 @@ pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
 pub mod feedback;
+pub mod follow_ups;
 pub mod idempotency;
 pub mod integration;
 pub mod lookup;

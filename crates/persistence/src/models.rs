@@ -148,6 +148,9 @@ pub struct ReferralRow {
     /// The screening at submission, kept by the first correction that
     /// re-screens the referral (null until then: `eligibility` is it).
     pub submitted_eligibility: Option<serde_json::Value>,
+    /// The referral of the same child closed within 12 months before this
+    /// one was submitted (a re-referral), set at submission.
+    pub re_referral_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

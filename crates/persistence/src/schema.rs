@@ -135,6 +135,7 @@ diesel::table! {
         priority_neg_score -> Nullable<Int4>,
         review_due_on -> Nullable<Date>,
         submitted_eligibility -> Nullable<Jsonb>,
+        re_referral_of -> Nullable<Uuid>,
     }
 }
 
@@ -814,6 +815,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     plan_reviews,
 );
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        school_urn -> Text,
+        zone_id -> Uuid,
+        closed_at -> Timestamptz,
+        months -> Int2,
+        due_on -> Date,
+        sustained -> Nullable<Bool>,
+        recorded_at -> Nullable<Timestamptz>,
+        recorded_by -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    escalation_outcomes (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        occasion -> Text,
+        follow_up_id -> Nullable<Uuid>,
+        closed_at -> Timestamptz,
+        months_after_closure -> Int2,
+        ehc_requested_by -> Nullable<Text>,
+        ehc_requested_on -> Nullable<Date>,
+        ehc_result -> Nullable<Text>,
+        placement -> Text,
+        suspensions -> Int2,
+        permanent_exclusions -> Int2,
+        attendance_at_referral -> Nullable<Float8>,
+        attendance_now -> Nullable<Float8>,
+        step_up_social_care -> Bool,
+        step_up_health -> Bool,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(follow_ups -> referrals (referral_id));
+diesel::joinable!(escalation_outcomes -> follow_ups (follow_up_id));
+diesel::allow_tables_to_appear_in_same_query!(follow_ups, referrals, escalation_outcomes);
 
 diesel::table! {
     waiting_snapshot_days (day) {

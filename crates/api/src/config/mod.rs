@@ -105,6 +105,9 @@ pub struct Settings {
     /// e.g. `https://sct.example`; unset: the request's host). The ORUK feed
     /// builds its absolute `openapi_url` from it.
     pub public_url: Option<String>,
+    /// When a closure's follow-ups fall due, months after it
+    /// (`SCT_FOLLOW_UP_MONTHS`, comma-separated, default `3,6`).
+    pub follow_ups: sct_domain::escalation::FollowUpSchedule,
 }
 
 /// A whole number of seconds within `range`, or `default` when unset.
@@ -273,6 +276,11 @@ impl Settings {
             i64::from(DEFAULT_RETENTION_CLOSED_YEARS),
             1..=100,
         )?;
+        let follow_ups = match get("SCT_FOLLOW_UP_MONTHS") {
+            Some(v) => sct_domain::escalation::FollowUpSchedule::parse(&v)
+                .map_err(|e| ConfigError::Invalid("SCT_FOLLOW_UP_MONTHS", format!("{v} ({e})")))?,
+            None => sct_domain::escalation::FollowUpSchedule::default(),
+        };
         let statement_timeout_ms =
             seconds(&get, "SCT_DB_STATEMENT_TIMEOUT_MS", 15_000, 100..=600_000)?;
         let defaults = IntegrationSettings::default();
@@ -298,6 +306,7 @@ impl Settings {
         };
         Ok(Self {
             waiting_days,
+            follow_ups,
             database_url: Secret::new(database_url),
             bind: get("SCT_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             jwt: JwtSettings {

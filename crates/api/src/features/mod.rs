@@ -12,6 +12,7 @@ pub mod data_protection;
 pub mod delivery;
 pub mod eligibility;
 pub mod feedback;
+pub mod follow_ups;
 pub mod integration;
 pub mod organisation;
 pub mod oruk;
@@ -42,5 +43,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     consultations::configure(cfg);
     community::configure(cfg);
     feedback::configure(cfg);
+    follow_ups::configure(cfg);
     school_activity::configure(cfg);
 }

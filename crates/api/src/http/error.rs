@@ -54,6 +54,8 @@ pub enum ErrorCode {
     AlreadyResolved,
     ReferralNotOpen,
     FeedbackNotDue,
+    AlreadyRecorded,
+    ReferralNotClosed,
     NoSupportPlan,
     DatabaseUnavailable,
     RateLimited,
@@ -65,7 +67,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 49] = [
+    pub const ALL: [ErrorCode; 51] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -108,6 +110,8 @@ impl ErrorCode {
         Self::AlreadyResolved,
         Self::ReferralNotOpen,
         Self::FeedbackNotDue,
+        Self::AlreadyRecorded,
+        Self::ReferralNotClosed,
         Self::NoSupportPlan,
         Self::DatabaseUnavailable,
         Self::RateLimited,
@@ -314,6 +318,16 @@ impl ErrorCode {
                 S::CONFLICT,
                 "feedback_not_due",
                 "Feedback follows a referral's closure, a consultation or a held termly conversation",
+            ),
+            Self::AlreadyRecorded => (
+                S::CONFLICT,
+                "already_recorded",
+                "The follow-up has been recorded already",
+            ),
+            Self::ReferralNotClosed => (
+                S::CONFLICT,
+                "referral_not_closed",
+                "Escalation outcomes follow a referral's closure: it is not closed",
             ),
             Self::NoSupportPlan => (
                 S::CONFLICT,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub policy: ActivePolicy,
     /// The public base URL (`SCT_PUBLIC_URL`), if configured.
     pub public_url: Option<String>,
+    /// When a closure's follow-ups fall due.
+    pub follow_ups: sct_domain::escalation::FollowUpSchedule,
 }
 
 /// The eligibility policy in force, read from the database at most once per

@@ -141,6 +141,10 @@ pub const TABLES: &[Table] = &[
             link: "reassessment_id IN (SELECT x.id FROM indes_reassessments x WHERE x.referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
     Table { name: "case_notes", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "follow_ups", key: "id::text",
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "escalation_outcomes", key: "id::text",
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "erasure_justifications", key: "id::text",
@@ -274,6 +278,20 @@ pub const PERSONAL: &[PersonalColumn] = &[
     // Schools' feedback: a comment may name the child of a closed referral.
     col("school_feedback", "comment", Child, FreeText, Redact),
     col("school_feedback", "given_by", Worker, Identity, Kept(WORKER)),
+    // Escalation outcomes at closure and follow-ups (counted by reports).
+    col("escalation_outcomes", "ehc_requested_by", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "ehc_requested_on", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "ehc_result", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "placement", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "suspensions", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "permanent_exclusions", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "attendance_at_referral", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "attendance_now", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "step_up_social_care", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "step_up_health", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("escalation_outcomes", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("follow_ups", "sustained", Child, SpecialCategory, Kept(FOR_REPORTS)),
+    col("follow_ups", "recorded_by", Worker, Identity, Kept(WORKER)),
     // Stored webhook payloads (events of the child's referrals).
     col("outbox_events", "data", Child, Identity, Treatment::JsonKeys { keys: &["external_reference"], clear: true }),
     // Stored answers of writes replayed for an Idempotency-Key.
@@ -316,7 +334,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
          priority_score priority_reasons consent_given_by consent_given_on \
          closure_outcome closed_at closed_from submitted_by_role version \
          created_at updated_at anonymised_at priority_rank priority_neg_score \
-         review_due_on submitted_eligibility",
+         review_due_on submitted_eligibility re_referral_of",
     ),
     ("referral_indes_levels", "referral_id area"),
     (
@@ -469,6 +487,15 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id referral_id occasion review_id assessed_on recorded_at",
     ),
     ("indes_reassessment_levels", "reassessment_id area"),
+    (
+        "follow_ups",
+        "id referral_id school_urn zone_id closed_at months due_on recorded_at \
+         version created_at",
+    ),
+    (
+        "escalation_outcomes",
+        "id referral_id occasion follow_up_id closed_at months_after_closure created_at",
+    ),
     (
         "school_feedback",
         "id school_urn zone_id about item_id rating confidence created_at",

@@ -45,6 +45,8 @@ pub enum ActionInput {
         final_ratings: Option<Vec<(Uuid, i64)>>,
         /// INDES levels (area, level) as they stand at closure.
         indes: Option<Vec<(String, i16)>>,
+        /// Escalation outcomes at closure (checked by the caller).
+        escalation: Option<sct_domain::escalation::EscalationOutcome>,
     },
     Withdraw {
         reason: String,
@@ -158,6 +160,8 @@ pub struct ActContext<'a> {
     pub now: DateTime<Utc>,
     /// The policy's reopen window; only a reopen reads it.
     pub reopen_window_days: u32,
+    /// When a closure's follow-ups fall due; only a closure reads it.
+    pub follow_ups: sct_domain::escalation::FollowUpSchedule,
 }
 
 /// Takes an action on a referral: locks it, checks the version, asks the
@@ -267,6 +271,7 @@ pub(crate) async fn act_in_tx(
             note,
             final_ratings,
             indes,
+            escalation,
         } => {
             let review = crate::delivery::record_final_ratings(
                 c,
@@ -289,6 +294,15 @@ pub(crate) async fn act_in_tx(
                 )
                 .await?;
             }
+            crate::follow_ups::on_closure(
+                c,
+                &row,
+                ctx.now,
+                escalation.as_ref(),
+                &ctx.follow_ups.due_dates(ctx.now.date_naive()),
+                ctx.actor,
+            )
+            .await?;
             row.closure_outcome = Some(outcome.as_str().to_owned());
             row.closure_note.clone_from(note);
             row.closed_at = Some(ctx.now);
@@ -367,10 +381,12 @@ pub(crate) async fn act_in_tx(
         crate::audit::record(conn, &audit_rows),
         emits,
     )?;
-    Ok(views(c, vec![row], ctx.scope)
+    let mut view = views(c, vec![row], ctx.scope)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound)?)
+        .ok_or(StoreError::NotFound)?;
+    view.closure_escalation = super::read::closure_escalation(c, &view.referral).await?;
+    Ok(view)
 }
 
 pub(crate) fn parse_status(s: &str) -> Result<Status, ActError> {

@@ -142,6 +142,7 @@ pub(crate) async fn views(
                 child_is_record,
                 indes,
                 referral: r,
+                closure_escalation: None,
             })
         })
         .collect()
@@ -163,10 +164,23 @@ pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreRe
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    views(c, vec![row], scope)
+    let mut view = views(c, vec![row], scope)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    view.closure_escalation = closure_escalation(c, &view.referral).await?;
+    Ok(view)
+}
+
+/// The outcome recorded at the referral's current closure, if closed.
+pub(crate) async fn closure_escalation(
+    c: &mut AsyncPgConnection,
+    r: &ReferralRow,
+) -> StoreResult<Option<crate::follow_ups::OutcomeRow>> {
+    match (r.status.as_str(), r.closed_at) {
+        ("closed", Some(at)) => crate::follow_ups::closure_outcome(c, r.id, at).await,
+        _ => Ok(None),
+    }
 }
 
 /// The order of a list: by creation, by last change for delta sync, or by

@@ -32,6 +32,9 @@ pub struct ReferralView {
     /// The latest reassessed level of each area reassessed since intake
     /// (at a review or at closure).
     pub reassessed: Vec<super::reassessment::LatestLevel>,
+    /// The escalation outcomes recorded at its closure, if it is closed
+    /// (filled by a single read and by the closure, not by lists).
+    pub closure_escalation: Option<crate::follow_ups::OutcomeRow>,
 }
 
 /// The child as a caller in `scope` may see them on referral `r`: staff see
@@ -226,6 +229,20 @@ pub(crate) async fn submit_in_tx(
     let ((child, child_outcome), seq) =
         futures_util::try_join!(children::upsert(conn, &new.child, now), seq)?;
     let submitted_child = new.child.clone();
+    // A referral of the child closed within 12 months re-refers it.
+    let re_referral_of: Option<Uuid> = referrals::table
+        .filter(referrals::child_id.eq(child.id))
+        .filter(referrals::closed_at.is_not_null())
+        .filter(
+            referrals::closed_at.ge(sct_domain::escalation::re_referral_since(now.date_naive())
+                .and_hms_opt(0, 0, 0)
+                .map_or(now, |t| t.and_utc())),
+        )
+        .order(referrals::closed_at.desc())
+        .select(referrals::id)
+        .first(&mut &*conn)
+        .await
+        .optional()?;
 
     let row = ReferralRow {
         id: Uuid::now_v7(),
@@ -269,6 +286,7 @@ pub(crate) async fn submit_in_tx(
         submitted_family_name: new.child.family_name,
         submitted_date_of_birth: new.child.date_of_birth,
         review_due_on: None,
+        re_referral_of,
     };
     diesel::insert_into(referrals::table)
         .values(&row)
@@ -368,6 +386,7 @@ pub(crate) async fn submit_in_tx(
         child_is_record,
         indes: levels,
         referral: row,
+        closure_escalation: None,
     })
 }
 

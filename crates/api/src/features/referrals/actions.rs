@@ -2,6 +2,7 @@
 //! allocate, start, close, withdraw, reopen, co-workers), re-exported by
 //! `dto` where the handlers and the contract name them.
 
+use crate::features::follow_ups::dto::Escalation;
 use crate::features::referrals::dto::ClosureOutcome;
 use crate::features::referrals::dto::IndesLevel;
 use crate::features::referrals::dto::RatingInput;
@@ -102,6 +103,11 @@ pub struct CloseBody {
     #[schema(min_items = 1, max_items = 7)]
     #[validate(length(min = 1, max = 7))]
     pub indes: Option<Vec<IndesLevel>>,
+    /// Escalation outcomes at closure (optional, so that existing clients
+    /// keep working; Local First Inclusion's reports count only closures
+    /// that give it). Attendance outside 0-100, a count outside 0-200 or an
+    /// EHC request dated in the future answers 422 naming the field.
+    pub escalation: Option<Escalation>,
 }
 
 /// An action that needs a reason (withdraw, reopen).

@@ -1,6 +1,7 @@
 //! Request and response bodies of referrals: the submission, the referral as
 //! read, its history and the bodies of its actions.
 
+use crate::features::follow_ups::dto::Escalation;
 use crate::features::referrals::indes::movement;
 pub use crate::features::referrals::indes::IndesArea;
 pub use crate::features::referrals::indes::LevelMovement;
@@ -449,6 +450,11 @@ pub struct ClosureInfo {
     pub note: Option<String>,
     /// When it was closed.
     pub closed_at: DateTime<Utc>,
+    /// The escalation outcomes recorded at closure (on the referral's own
+    /// read and the closure's answer; absent in lists and when none was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub escalation: Option<Escalation>,
 }
 
 /// A referral.
@@ -530,6 +536,11 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub closure: Option<ClosureInfo>,
+    /// The referral of the same child (the LA's record) closed within 12
+    /// months before this one was submitted: this one re-refers the child.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub re_referral_of: Option<Uuid>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
     /// When it was submitted.
@@ -652,9 +663,11 @@ impl Referral {
                     outcome: o.into(),
                     note: r.closure_note.clone(),
                     closed_at: at,
+                    escalation: v.closure_escalation.as_ref().map(Escalation::from),
                 }),
                 _ => None,
             },
+            re_referral_of: r.re_referral_of,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

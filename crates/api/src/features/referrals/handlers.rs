@@ -349,6 +349,7 @@ async fn act(
     let scope: Scope = scope_of(caller, &state.db).await?;
     let actor = actor(caller, rid);
     let role = caller.role;
+    let follow_ups = state.follow_ups.clone();
     // Its audit row is stored by the action, in its transaction.
     write_with_own_audit(state, req, move |c| {
         Box::pin(async move {
@@ -366,6 +367,7 @@ async fn act(
                 expected_version: expected,
                 now: sct_persistence::now(),
                 reopen_window_days,
+                follow_ups: follow_ups.clone(),
             };
             let view = repo::act(c, id, input, &ctx).await.map_err(act_error)?;
             Ok(referral_written(actix_web::http::StatusCode::OK, &view))
@@ -529,6 +531,10 @@ action_endpoint!(
     "From `allocated` or `active`, with an outcome (`other` needs a note). When the referral has a support plan, `final_ratings` rates every current goal (0-10) and is recorded as the final review; it is required unless the outcome is `moved_away` or `disengaged`. `indes` (optional) records the INDES levels as they stand at closure, on the policy's scale and at most one per area (422 names a bad entry): the referral's `indes_movement` then sets them against the intake levels.",
     CloseBody,
     |b| Ok(ActionInput::Close {
+        escalation: b
+            .escalation
+            .map(|e| e.checked("escalation", sct_persistence::now().date_naive()))
+            .transpose()?,
         outcome: b.outcome.into(),
         note: b.note,
         final_ratings: b

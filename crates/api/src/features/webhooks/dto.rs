@@ -34,6 +34,9 @@ pub enum WebhookEventType {
     /// A consultation was recorded for a school.
     #[serde(rename = "consultation.recorded")]
     ConsultationRecorded,
+    /// A follow-up of a closed referral was recorded (sustained or not).
+    #[serde(rename = "referral.follow_up_recorded")]
+    ReferralFollowUpRecorded,
 }
 
 impl From<WebhookEventType> for domain::EventType {
@@ -46,6 +49,7 @@ impl From<WebhookEventType> for domain::EventType {
             WebhookEventType::ReferralClosed => Self::ReferralClosed,
             WebhookEventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             WebhookEventType::ConsultationRecorded => Self::ConsultationRecorded,
+            WebhookEventType::ReferralFollowUpRecorded => Self::ReferralFollowUpRecorded,
         }
     }
 }
@@ -60,6 +64,7 @@ impl From<domain::EventType> for WebhookEventType {
             domain::EventType::ReferralClosed => Self::ReferralClosed,
             domain::EventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             domain::EventType::ConsultationRecorded => Self::ConsultationRecorded,
+            domain::EventType::ReferralFollowUpRecorded => Self::ReferralFollowUpRecorded,
         }
     }
 }
