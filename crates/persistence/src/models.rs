@@ -148,6 +148,12 @@ pub struct ReferralRow {
     /// The screening at submission, kept by the first correction that
     /// re-screens the referral (null until then: `eligibility` is it).
     pub submitted_eligibility: Option<serde_json::Value>,
+    /// The family the referral belongs to, if linked.
+    pub family_id: Option<Uuid>,
+    /// Where the referral came from: `school`, or a practitioner's type.
+    pub source_type: String,
+    /// The referring organisation, when not the school.
+    pub source_organisation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

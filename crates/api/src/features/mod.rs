@@ -11,6 +11,7 @@ pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
 pub mod eligibility;
+pub mod families;
 pub mod feedback;
 pub mod integration;
 pub mod organisation;
@@ -43,4 +44,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     community::configure(cfg);
     feedback::configure(cfg);
     school_activity::configure(cfg);
+    families::configure(cfg);
 }

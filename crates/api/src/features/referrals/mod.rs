@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod indes;
 pub mod list;
 pub mod notes;
+pub mod source;
 
 /// Registers the referrals operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
