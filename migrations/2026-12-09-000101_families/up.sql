@@ -75,3 +75,9 @@ ALTER TABLE referrals
     ADD COLUMN source_organisation TEXT CHECK (char_length(source_organisation) BETWEEN 1 AND 200);
 -- A family's referrals (the family page).
 CREATE INDEX referrals_family_idx ON referrals (family_id) WHERE family_id IS NOT NULL;
+
+-- Linking a referral to a family is a history entry of the referral.
+ALTER TABLE referral_history DROP CONSTRAINT referral_history_action_check;
+ALTER TABLE referral_history ADD CONSTRAINT referral_history_action_check CHECK (action IN (
+    'submit', 'accept', 'decline', 'redirect', 'allocate', 'start', 'close', 'withdraw', 'reopen',
+    'add_co_worker', 'remove_co_worker', 'correct', 'link_family'));

@@ -24,6 +24,7 @@ mod data_protection;
 mod dates;
 mod delivery;
 mod delta_sync;
+mod families;
 mod faults;
 mod feedback;
 mod hub_connections;
