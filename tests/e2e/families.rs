@@ -200,7 +200,7 @@ async fn a_family_with_two_children_at_two_schools_shows_on_one_page_as_far_as_e
     assert_eq!(
         page.body["referrals_elsewhere"][0]
             .as_object()
-            .map(|o| o.len()),
+            .map(serde_json::Map::len),
         Some(2),
         "ids only: {}",
         page.text

@@ -7,19 +7,22 @@ use crate::features::families::dto::FamilyInput;
 use crate::features::families::dto::FamilyLink;
 use crate::features::families::dto::FamilyListParams;
 use crate::features::families::dto::FamilyPage;
-use crate::features::families::dto::FamilyReferral;
 use crate::features::families::dto::FamilyStatus;
 use crate::features::families::dto::FamilySummary;
-use crate::features::families::dto::ReferralElsewhere;
 use crate::features::families::dto::ReferralFamily;
-use crate::features::families::members::visible_members;
+
+use crate::features::families::view::about_all;
+use crate::features::families::view::family_in_view;
+use crate::features::families::view::note_all;
+use crate::features::families::view::page;
+use crate::features::families::view::writable_family;
+use crate::features::families::view::View;
 use crate::http::access::only;
 use crate::http::access::reach_of;
 use crate::http::access::scope_of;
 use crate::http::access::EVERY_ROLE;
 use crate::http::access::STAFF;
 use crate::http::audit::actor;
-use crate::http::audit::note;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
@@ -53,72 +56,6 @@ use sct_persistence::Connection;
 use sct_persistence::StoreError;
 use uuid::Uuid;
 
-/// The children and adults a family's page or member shows.
-pub(crate) type Subjects = Vec<(&'static str, Uuid)>;
-
-/// Names each subject of a read for its audit rows.
-pub(crate) fn note_all(req: &HttpRequest, subjects: &Subjects) {
-    for (kind, id) in subjects {
-        note(req, kind, id);
-    }
-}
-
-/// Names each subject of a write for its audit rows.
-pub(crate) fn about_all(w: Written, subjects: &Subjects) -> Written {
-    subjects.iter().fold(w, |w, (kind, id)| w.about(kind, id))
-}
-
-/// How much of a family the caller sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum View {
-    /// la_admin: everything.
-    All,
-    /// A team's staff of the family's zone: the family, its members, its
-    /// referrals in their zone in full and the others by id.
-    Zone(Uuid),
-    /// A school or its MIS, of a family one of its referrals belongs to:
-    /// its own children and referrals, the adults without safe-contact notes.
-    Schools(Vec<String>),
-}
-
-impl View {
-    /// Staff see the LA's child record and adults' safe-contact notes.
-    pub(crate) fn is_staff(&self) -> bool {
-        !matches!(self, View::Schools(_))
-    }
-}
-
-/// The family, when the caller may see it (404 otherwise).
-pub(crate) async fn family_in_view(
-    conn: &mut Connection,
-    reach: &Reach,
-    id: Uuid,
-) -> Result<(FamilyRow, View), ApiError> {
-    let f = repo::get(conn, id).await?;
-    let view = match reach {
-        Reach::All => View::All,
-        Reach::Zone(z) if *z == f.zone_id => View::Zone(*z),
-        Reach::Schools(urns) if repo::referred_by(conn, f.id, urns).await? => {
-            View::Schools(urns.clone())
-        }
-        _ => return Err(ApiError::not_found()),
-    };
-    Ok((f, view))
-}
-
-/// The family, when the caller (staff: checked by the handler) may change
-/// it (404 otherwise).
-pub(crate) async fn writable_family(
-    conn: &mut Connection,
-    reach: &Reach,
-    id: Uuid,
-) -> Result<FamilyRow, ApiError> {
-    match family_in_view(conn, reach, id).await? {
-        (f, View::All | View::Zone(_)) => Ok(f),
-        (_, View::Schools(_)) => Err(ApiError::not_found()),
-    }
-}
-
 fn summary(f: &FamilyRow) -> FamilySummary {
     FamilySummary {
         id: f.id,
@@ -127,57 +64,6 @@ fn summary(f: &FamilyRow) -> FamilySummary {
         version: f.version,
         created_at: f.created_at,
     }
-}
-
-/// The family's page as `view` sees it.
-/// The family's page as `view` sees it, with the children and adults it
-/// shows (the subjects of the read's or write's audit rows).
-pub(crate) async fn page(
-    conn: &mut Connection,
-    f: FamilyRow,
-    view: &View,
-) -> Result<(Family, Subjects), ApiError> {
-    let all = repo::referrals_of(conn, f.id).await?;
-    let (members, subjects) = visible_members(conn, f.id, view, &all).await?;
-    let mut referrals = Vec::new();
-    let mut referrals_elsewhere = Vec::new();
-    for r in all {
-        let full = match view {
-            View::All => true,
-            View::Zone(z) => r.zone_id == Some(*z),
-            View::Schools(urns) => urns.contains(&r.school_urn),
-        };
-        if full {
-            referrals.push(FamilyReferral {
-                id: r.id,
-                reference: r.reference,
-                status: r.status,
-                school_urn: r.school_urn,
-                zone_id: r.zone_id,
-                child_id: r.child_id,
-                created_at: r.created_at,
-            });
-        } else if matches!(view, View::Zone(_)) {
-            referrals_elsewhere.push(ReferralElsewhere {
-                id: r.id,
-                zone_id: r.zone_id,
-            });
-        }
-    }
-    Ok((
-        Family {
-            id: f.id,
-            zone_id: f.zone_id,
-            status: FamilyStatus::parse(&f.status).unwrap_or(FamilyStatus::Open),
-            members,
-            referrals,
-            referrals_elsewhere,
-            version: f.version,
-            created_at: f.created_at,
-            updated_at: f.updated_at,
-        },
-        subjects,
-    ))
 }
 
 async fn zone_exists(conn: &mut Connection, zone: Uuid) -> Result<(), ApiError> {

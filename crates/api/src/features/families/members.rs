@@ -5,20 +5,18 @@
 
 use crate::features::families::dto::AdultErased;
 use crate::features::families::dto::AdultExport;
-use crate::features::families::dto::AdultRole;
-use crate::features::families::dto::ContactMethod;
 use crate::features::families::dto::Member;
 use crate::features::families::dto::MemberInput;
 use crate::features::families::dto::MemberKind;
 use crate::features::families::dto::MemberList;
-use crate::features::families::dto::Relationship;
 use crate::features::families::dto::RelationshipEntry;
-use crate::features::families::handlers::about_all;
-use crate::features::families::handlers::family_in_view;
-use crate::features::families::handlers::note_all;
-use crate::features::families::handlers::writable_family;
-use crate::features::families::handlers::Subjects;
-use crate::features::families::handlers::View;
+use crate::features::families::view::about_all;
+use crate::features::families::view::family_in_view;
+use crate::features::families::view::note_all;
+use crate::features::families::view::visible_members;
+use crate::features::families::view::writable_family;
+use crate::features::families::view::Subjects;
+use crate::features::families::view::View;
 use crate::http::access::only;
 use crate::http::access::reach_of;
 use crate::http::access::EVERY_ROLE;
@@ -51,14 +49,12 @@ use sct_domain::Role;
 use sct_persistence::data_protection::adults;
 use sct_persistence::data_protection::ErasureError;
 use sct_persistence::families as repo;
-use sct_persistence::families::FamilyReferral;
 use sct_persistence::families::MemberChange;
 use sct_persistence::families::MemberRow;
 use sct_persistence::families::RelationshipRow;
 use sct_persistence::organisation;
 use sct_persistence::Connection;
 use sct_persistence::StoreError;
-use std::collections::HashMap;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -84,109 +80,6 @@ fn is_email(s: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !s.chars().any(char::is_whitespace)
-}
-
-/// The members of a family as `view` sees them (children first). For a
-/// school: its own children only (a member at one of its schools, or the
-/// child of one of its referrals), no child's names, no safe-contact notes.
-/// Every child and adult shown is a subject of the read's audit rows.
-pub(crate) async fn visible_members(
-    conn: &mut Connection,
-    family: Uuid,
-    view: &View,
-    referrals: &[FamilyReferral],
-) -> Result<(Vec<Member>, Subjects), ApiError> {
-    let mut subjects = Subjects::new();
-    let (rows, rels) = repo::members(conn, family).await?;
-    let shown: HashSet<Uuid> = rows
-        .iter()
-        .filter(|m| m.kind == "child")
-        .filter(|m| match view {
-            View::Schools(urns) => {
-                m.school_urn.as_ref().is_some_and(|u| urns.contains(u))
-                    || referrals
-                        .iter()
-                        .any(|r| Some(r.child_id) == m.child_id && urns.contains(&r.school_urn))
-            }
-            _ => true,
-        })
-        .map(|m| m.id)
-        .collect();
-    let names: HashMap<Uuid, repo::ChildNames> = if view.is_staff() {
-        let ids: Vec<Uuid> = rows.iter().filter_map(|m| m.child_id).collect();
-        repo::child_names(conn, &ids).await?.into_iter().collect()
-    } else {
-        HashMap::new()
-    };
-    let mut out: Vec<Member> = Vec::new();
-    for kind in ["child", "adult"] {
-        for m in rows.iter().filter(|m| m.kind == kind) {
-            if kind == "child" && !shown.contains(&m.id) {
-                continue;
-            }
-            let mine: Vec<&RelationshipRow> = rels
-                .iter()
-                .filter(|r| r.adult_member_id == m.id && shown.contains(&r.child_member_id))
-                .collect();
-            let child = m.child_id.and_then(|c| names.get(&c));
-            match m.child_id {
-                Some(c) if view.is_staff() => subjects.push(("child", c)),
-                Some(_) => {}
-                None => subjects.push(("family_member", m.id)),
-            }
-            out.push(member_out(m, child, &mine, view.is_staff()));
-        }
-    }
-    Ok((out, subjects))
-}
-
-fn member_out(
-    m: &MemberRow,
-    child: Option<&repo::ChildNames>,
-    rels: &[&RelationshipRow],
-    staff: bool,
-) -> Member {
-    let adult = m.kind == "adult";
-    Member {
-        id: m.id,
-        kind: if adult {
-            MemberKind::Adult
-        } else {
-            MemberKind::Child
-        },
-        child_id: m.child_id,
-        school_urn: m.school_urn.clone(),
-        role: m.role.as_deref().and_then(AdultRole::parse),
-        given_name: child.map_or_else(|| m.given_name.clone(), |c| Some(c.given_name.clone())),
-        family_name: child.map_or_else(|| m.family_name.clone(), |c| Some(c.family_name.clone())),
-        date_of_birth: child.map(|c| c.date_of_birth),
-        phone: m.phone.clone(),
-        email: m.email.clone(),
-        address: m.address.clone(),
-        preferred_contact_method: m
-            .preferred_contact_method
-            .as_deref()
-            .and_then(ContactMethod::parse),
-        preferred_language: m.preferred_language.clone(),
-        interpreter_needed: adult.then_some(m.interpreter_needed),
-        safe_contact_notes: if staff {
-            m.safe_contact_notes.clone()
-        } else {
-            None
-        },
-        relationships: rels
-            .iter()
-            .map(|r| RelationshipEntry {
-                child_member_id: r.child_member_id,
-                relationship: Relationship::parse(&r.relationship).unwrap_or(Relationship::Other),
-                parental_responsibility: r.parental_responsibility,
-            })
-            .collect(),
-        anonymised_at: m.anonymised_at,
-        version: m.version,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-    }
 }
 
 fn err(field: &str, code: &str, message: &str) -> FieldError {

@@ -7,6 +7,7 @@
 pub mod dto;
 pub mod handlers;
 pub mod members;
+pub mod view;
 
 /// Registers the family operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
