@@ -622,6 +622,20 @@ mod tests {
     }
 
     #[test]
+    fn every_family_table_with_an_adult_column_is_tied_to_the_adult() {
+        for p in PERSONAL {
+            if p.whose == Whose::Adult && p.table != "programme_enrolments" {
+                assert!(
+                    ADULT_TABLES.iter().any(|t| t.name == p.table),
+                    "{}.{} has no link to an adult member",
+                    p.table,
+                    p.column
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_erased_column_has_a_link_to_the_child() {
         for p in PERSONAL {
             if matches!(p.whose, Whose::Child | Whose::Adult) {
