@@ -25,6 +25,7 @@ mod data_protection;
 mod dates;
 mod delivery;
 mod delta_sync;
+mod families;
 mod faults;
 mod feedback;
 mod follow_ups;

@@ -53,6 +53,7 @@ use utoipa_actix_web::AppExt;
         (name = "Termly conversations", description = "One conversation per school per term: offered by the zone's team, booked or declined by the school, recorded when held"),
         (name = "Consultations", description = "Advice to a school about a child (by UPN) or a cohort without a referral; can become a referral in one call"),
         (name = "Community", description = "Family Hubs and the schools they are connected with, and group programmes: sessions, enrolments with a waiting list, attendance and completion"),
+        (name = "Families", description = "Households the teams work with: children linked to the LA's child record, parents and carers with their contact details, each child's referrals across schools and zones as far as the caller may see"),
         (name = "Feedback", description = "Schools' feedback after a referral's closure, a consultation or a termly conversation: a rating and their confidence to meet the needs in mainstream"),
         (name = "Follow-ups", description = "Follow-ups 3 and 6 months after a referral's closure: whether its outcome was sustained, and the escalation outcomes then (EHC needs assessment requests, placements, suspensions and exclusions, attendance, step-ups)"),
         (name = "Open Referral UK", description = "Public, read-only directory feed (HSDS 3.0, ORUK profile): published programmes as services, Family Hubs as locations, programme types as a taxonomy. No token, no personal data"),

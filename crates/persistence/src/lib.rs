@@ -12,6 +12,7 @@ pub mod community;
 pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
+pub mod families;
 pub mod feedback;
 pub mod follow_ups;
 pub mod idempotency;

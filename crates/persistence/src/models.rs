@@ -151,6 +151,12 @@ pub struct ReferralRow {
     /// The referral of the same child closed within 12 months before this
     /// one was submitted (a re-referral), set at submission.
     pub re_referral_of: Option<Uuid>,
+    /// The family the referral belongs to, if linked.
+    pub family_id: Option<Uuid>,
+    /// Where the referral came from: `school`, or a practitioner's type.
+    pub source_type: String,
+    /// The referring organisation, when not the school.
+    pub source_organisation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

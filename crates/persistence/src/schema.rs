@@ -136,6 +136,9 @@ diesel::table! {
         review_due_on -> Nullable<Date>,
         submitted_eligibility -> Nullable<Jsonb>,
         re_referral_of -> Nullable<Uuid>,
+        family_id -> Nullable<Uuid>,
+        source_type -> Text,
+        source_organisation -> Nullable<Text>,
     }
 }
 
@@ -876,3 +879,63 @@ diesel::table! {
         awaiting_allocation -> Int4,
     }
 }
+
+diesel::table! {
+    families (id) {
+        id -> Uuid,
+        zone_id -> Uuid,
+        status -> Text,
+        created_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    family_members (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        kind -> Text,
+        child_id -> Nullable<Uuid>,
+        school_urn -> Nullable<Text>,
+        role -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address -> Nullable<Text>,
+        preferred_contact_method -> Nullable<Text>,
+        preferred_language -> Nullable<Text>,
+        interpreter_needed -> Bool,
+        safe_contact_notes -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    member_relationships (adult_member_id, child_member_id) {
+        adult_member_id -> Uuid,
+        child_member_id -> Uuid,
+        relationship -> Text,
+        parental_responsibility -> Bool,
+    }
+}
+
+diesel::joinable!(family_members -> families (family_id));
+diesel::allow_tables_to_appear_in_same_query!(families, family_members, member_relationships);
+diesel::allow_tables_to_appear_in_same_query!(families, referrals);
+diesel::allow_tables_to_appear_in_same_query!(families, children);
+diesel::allow_tables_to_appear_in_same_query!(families, zones);
+diesel::allow_tables_to_appear_in_same_query!(families, schools);
+diesel::allow_tables_to_appear_in_same_query!(family_members, referrals);
+diesel::allow_tables_to_appear_in_same_query!(family_members, children);
+diesel::allow_tables_to_appear_in_same_query!(family_members, zones);
+diesel::allow_tables_to_appear_in_same_query!(family_members, schools);
+diesel::allow_tables_to_appear_in_same_query!(member_relationships, referrals);
+diesel::allow_tables_to_appear_in_same_query!(member_relationships, children);
+diesel::allow_tables_to_appear_in_same_query!(member_relationships, zones);
+diesel::allow_tables_to_appear_in_same_query!(member_relationships, schools);

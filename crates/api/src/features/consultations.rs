@@ -592,6 +592,13 @@ pub async fn refer_consultation(
     only(&caller, STAFF)?;
     let b = body.0;
     validate(&b)?;
+    crate::features::referrals::source::check_submission(
+        &state,
+        &caller,
+        &b.school_urn,
+        b.family_id,
+    )
+    .await?;
     let reach = reach_of(&caller, &state.db).await?;
     let id = id.into_inner();
     write(&state, &req, move |conn| {

@@ -11,6 +11,7 @@ pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
 pub mod eligibility;
+pub mod families;
 pub mod feedback;
 pub mod follow_ups;
 pub mod integration;
@@ -45,4 +46,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     feedback::configure(cfg);
     follow_ups::configure(cfg);
     school_activity::configure(cfg);
+    families::configure(cfg);
 }

@@ -28,7 +28,7 @@ fn about_the_family(table: &str) -> Vec<&'static PersonalColumn> {
 
 /// The SQL that sets a column under a scalar treatment (`$3` is the
 /// `[anonymised]` marker, `$4` the stand-in UPN), or `None`.
-fn scalar_set(p: &PersonalColumn) -> Option<String> {
+pub(super) fn scalar_set(p: &PersonalColumn) -> Option<String> {
     let c = p.column;
     Some(match p.treatment {
         Treatment::Redact => format!("{c} = CASE WHEN {c} IS NULL THEN NULL ELSE $3 END"),

@@ -153,6 +153,24 @@ pub const TABLES: &[Table] = &[
             link: "false" },
     Table { name: "idempotency_keys", key: "scope || '/' || key",
             link: "false" },
+    // A family's adults are data subjects of their own (the parents of
+    // other children too): erased by their own erasure, see ADULT_TABLES.
+    Table { name: "family_members", key: "id::text",
+            link: "false" },
+    Table { name: "member_relationships", key: "adult_member_id::text || '/' || child_member_id::text",
+            link: "false" },
+];
+
+/// Every table with a column about an adult family member, and how its
+/// rows are tied to one adult (`$1` is the adult member's id): the erasure
+/// of an adult (and their export) is driven by these and by the `Adult`
+/// columns of [`PERSONAL`].
+#[rustfmt::skip]
+pub const ADULT_TABLES: &[Table] = &[
+    Table { name: "family_members", key: "id::text",
+            link: "id = $1 AND kind = 'adult'" },
+    Table { name: "member_relationships", key: "adult_member_id::text || '/' || child_member_id::text",
+            link: "adult_member_id = $1" },
 ];
 
 const fn col(
@@ -171,7 +189,7 @@ const fn col(
     }
 }
 
-use Category::{FreeText, Identity, SpecialCategory};
+use Category::{Contact, FreeText, Identity, SpecialCategory};
 use Treatment::{BirthDate, Clear, JsonValues, Kept, Redact, Upn};
 use Whose::{Adult, Child, Worker};
 
@@ -184,6 +202,8 @@ const CONNECTION: &str =
     "staff contacts and joint activities of a Family Hub's connection with a school: no child's data; changed by the zone's team";
 const LOOKUP: &str =
     "a staff lookup's reason, not tied to a child's record: deleted by the retention job with the erasure justifications";
+const FAMILY_SHAPE: &str =
+    "who is whose parent or carer, and a yes/no: with the adult's names and contact details gone it no longer identifies them";
 const JUSTIFICATION: &str =
     "the erasure's own justification: deleted by the retention job once the retention period has passed since the erasure";
 
@@ -292,6 +312,20 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("escalation_outcomes", "recorded_by", Worker, Identity, Kept(WORKER)),
     col("follow_ups", "sustained", Child, SpecialCategory, Kept(FOR_REPORTS)),
     col("follow_ups", "recorded_by", Worker, Identity, Kept(WORKER)),
+    // Families: the adults of a household, and each one's relationship to each child.
+    col("families", "created_by", Worker, Identity, Kept(WORKER)),
+    col("family_members", "given_name", Adult, Identity, Redact),
+    col("family_members", "family_name", Adult, Identity, Redact),
+    col("family_members", "role", Adult, Identity, Kept(FAMILY_SHAPE)),
+    col("family_members", "phone", Adult, Contact, Redact),
+    col("family_members", "email", Adult, Contact, Redact),
+    col("family_members", "address", Adult, Contact, Redact),
+    col("family_members", "preferred_contact_method", Adult, Contact, Clear),
+    col("family_members", "preferred_language", Adult, Identity, Redact),
+    col("family_members", "interpreter_needed", Adult, Identity, Kept(FAMILY_SHAPE)),
+    col("family_members", "safe_contact_notes", Adult, FreeText, Redact),
+    col("member_relationships", "relationship", Adult, Identity, Kept(FAMILY_SHAPE)),
+    col("member_relationships", "parental_responsibility", Adult, Identity, Kept(FAMILY_SHAPE)),
     // Stored webhook payloads (events of the child's referrals).
     col("outbox_events", "data", Child, Identity, Treatment::JsonKeys { keys: &["external_reference"], clear: true }),
     // Stored answers of writes replayed for an Idempotency-Key.
@@ -334,7 +368,9 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
          priority_score priority_reasons consent_given_by consent_given_on \
          closure_outcome closed_at closed_from submitted_by_role version \
          created_at updated_at anonymised_at priority_rank priority_neg_score \
-         review_due_on submitted_eligibility re_referral_of",
+         review_due_on submitted_eligibility re_referral_of \
+         family_id source_type \
+         source_organisation",
     ),
     ("referral_indes_levels", "referral_id area"),
     (
@@ -473,6 +509,16 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     ),
     ("erasure_justifications", "id child_id recorded_at"),
     (
+        "families",
+        "id zone_id status version created_at updated_at",
+    ),
+    (
+        "family_members",
+        "id family_id kind child_id school_urn version created_at updated_at \
+         anonymised_at",
+    ),
+    ("member_relationships", "adult_member_id child_member_id"),
+    (
         "hub_school_connections",
         "id hub_id school_urn introduced_on introduced_by_worker_id \
          hub_contact_role school_contact_role version created_at updated_at",
@@ -605,6 +651,20 @@ mod tests {
         for p in PERSONAL {
             let row = format!("| `{}` | `{}` |", p.table, p.column);
             assert!(doc.contains(&row), "docs/data-protection.md lacks {row}");
+        }
+    }
+
+    #[test]
+    fn every_family_table_with_an_adult_column_is_tied_to_the_adult() {
+        for p in PERSONAL {
+            if p.whose == Whose::Adult && p.table != "programme_enrolments" {
+                assert!(
+                    ADULT_TABLES.iter().any(|t| t.name == p.table),
+                    "{}.{} has no link to an adult member",
+                    p.table,
+                    p.column
+                );
+            }
         }
     }
 

@@ -11,6 +11,7 @@
 //! has passed since the erasure; audit rows hold identifiers only and are
 //! never touched.
 
+pub mod adults;
 pub mod apply;
 pub mod map;
 

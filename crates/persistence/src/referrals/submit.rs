@@ -86,6 +86,12 @@ pub struct NewReferral {
     pub priority_band: String,
     pub priority_score: i32,
     pub priority_reasons: serde_json::Value,
+    /// The family the referral belongs to (checked by the caller); the
+    /// child becomes its member if not one already.
+    pub family_id: Option<Uuid>,
+    /// Where the referral came from.
+    pub source_type: String,
+    pub source_organisation: Option<String>,
 }
 
 /// Why a submission was not stored.
@@ -287,11 +293,17 @@ pub(crate) async fn submit_in_tx(
         submitted_date_of_birth: new.child.date_of_birth,
         review_due_on: None,
         re_referral_of,
+        family_id: new.family_id,
+        source_type: new.source_type,
+        source_organisation: new.source_organisation,
     };
     diesel::insert_into(referrals::table)
         .values(&row)
         .execute(&mut &*conn)
         .await?;
+    if let Some(family) = row.family_id {
+        crate::families::join_child(conn, family, child.id, Some(&row.school_urn), now).await?;
+    }
     // Everything else names the referral: once it exists, the five writes
     // are independent and share one round trip.
     let mut levels: Vec<IndesRow> = new

@@ -235,6 +235,13 @@ pub struct ReferralSubmission {
     #[schema(min_length = 1, max_length = 4000)]
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
+    /// The family the referral belongs to (staff: a family of their zone; a
+    /// school: the family of one of its own referrals); the child joins it.
+    pub family_id: Option<Uuid>,
+    /// Where the referral came from: the school (default, and the only one
+    /// for schools and MIS clients), or a practitioner on behalf of a family.
+    #[validate(nested)]
+    pub source: Option<crate::features::referrals::source::ReferralSource>,
 }
 
 /// What the screening looks at, without storing anything.
@@ -512,6 +519,12 @@ pub struct Referral {
     pub consent: Consent,
     /// Why the school referred.
     pub reason: String,
+    /// The family the referral belongs to, if linked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_id: Option<Uuid>,
+    /// Where the referral came from.
+    pub source: crate::features::referrals::source::ReferralSource,
     /// The screening decision (advice: the team manager decides).
     pub eligibility: Eligibility,
     /// The screening the referral was submitted with: differs from
@@ -636,6 +649,11 @@ impl Referral {
                 given_on: r.consent_given_on,
             },
             reason: r.reason.clone(),
+            family_id: r.family_id,
+            source: crate::features::referrals::source::ReferralSource::stored(
+                &r.source_type,
+                r.source_organisation.as_deref(),
+            ),
             submitted_eligibility: r
                 .submitted_eligibility
                 .clone()

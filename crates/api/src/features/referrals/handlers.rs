@@ -15,6 +15,8 @@ use crate::features::referrals::dto::Referral;
 use crate::features::referrals::dto::ReferralSubmission;
 use crate::features::referrals::history::History;
 use crate::features::referrals::history::HistoryEntry;
+use crate::features::referrals::source::check_submission;
+use crate::features::referrals::source::source_for;
 use crate::http::access::only;
 use crate::http::access::scope_of;
 use crate::http::audit::actor;
@@ -59,7 +61,13 @@ use sct_persistence::referrals::SubmitError;
 use sct_persistence::Scope;
 use uuid::Uuid;
 
-const SUBMITTERS: &[Role] = &[Role::School, Role::Integration, Role::LaAdmin];
+const SUBMITTERS: &[Role] = &[
+    Role::School,
+    Role::Integration,
+    Role::LaAdmin,
+    Role::TeamManager,
+    Role::Practitioner,
+];
 
 /// A referral's answer: 200 with `ETag`, or 201 with `Location` too; the
 /// referral is the subject of its audit rows.
@@ -145,6 +153,13 @@ pub(crate) fn prepare(
             "consent cannot be dated in the future",
         ));
     }
+    let source = match source_for(caller, body.source.clone()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errors.extend(e.errors);
+            None
+        }
+    };
     let profile = match check_levels(&body.indes, policy.scale, "indes") {
         Ok(p) => Some(p),
         Err(errs) => {
@@ -152,7 +167,8 @@ pub(crate) fn prepare(
             None
         }
     };
-    let (Some(upn), Some(year), Some(profile), true) = (upn, year, profile, errors.is_empty())
+    let (Some(upn), Some(year), Some(profile), Some((source_type, source_organisation)), true) =
+        (upn, year, profile, source, errors.is_empty())
     else {
         return Err(ApiError::validation(errors));
     };
@@ -203,6 +219,9 @@ pub(crate) fn prepare(
         priority_band: priority.band.as_str().to_owned(),
         priority_score: i32::try_from(priority.score).unwrap_or(i32::MAX),
         priority_reasons: serde_json::to_value(&priority.reasons).unwrap_or_default(),
+        family_id: body.family_id,
+        source_type,
+        source_organisation,
     })
 }
 
@@ -231,6 +250,7 @@ pub async fn submit_referral(
     idempotency_key(&req)?;
     let body: ReferralSubmission = parse_json(&raw.0)?;
     validate(&body)?;
+    check_submission(&state, &caller, &body.school_urn, body.family_id).await?;
     let policy = state.policy.get(&state.db).await?;
     let now = sct_persistence::now();
     let new = prepare(body, &caller, &policy, now.date_naive())?;

@@ -12,6 +12,7 @@ pub mod history;
 pub mod indes;
 pub mod list;
 pub mod notes;
+pub mod source;
 
 /// Registers the referrals operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
