@@ -55,6 +55,7 @@ pub enum ErrorCode {
     ReferralNotOpen,
     FeedbackNotDue,
     NoSupportPlan,
+    AppointmentClash,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -65,7 +66,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 49] = [
+    pub const ALL: [ErrorCode; 50] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -109,6 +110,7 @@ impl ErrorCode {
         Self::ReferralNotOpen,
         Self::FeedbackNotDue,
         Self::NoSupportPlan,
+        Self::AppointmentClash,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -319,6 +321,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "no_support_plan",
                 "The referral has no support plan yet",
+            ),
+            Self::AppointmentClash => (
+                S::CONFLICT,
+                "appointment_clash",
+                "A worker already has an appointment at that time",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,
