@@ -156,8 +156,11 @@ pub struct Appointment {
     pub referral_id: Option<Uuid>,
     /// The programme session it is for (or null).
     pub programme_session_id: Option<Uuid>,
+    /// When it starts.
     pub starts_at: DateTime<Utc>,
+    /// When it ends.
     pub ends_at: DateTime<Utc>,
+    /// Face to face or online.
     pub mode: AppointmentMode,
     /// Where.
     pub place: Option<String>,
@@ -165,6 +168,7 @@ pub struct Appointment {
     pub expected: Vec<Expected>,
     /// The workers who hold it.
     pub worker_ids: Vec<Uuid>,
+    /// Planned, cancelled or completed.
     pub status: AppointmentStatus,
     /// How it went, once completed.
     pub attendance: Option<AttendanceStatus>,
@@ -178,7 +182,9 @@ pub struct Appointment {
     pub clash_reason: Option<String>,
     /// Who planned it (token subject).
     pub created_by: String,
+    /// When it was planned.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
@@ -215,6 +221,7 @@ impl From<&AppointmentView> for Appointment {
 /// A page of appointments, earliest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppointmentPage {
+    /// The appointments, earliest first.
     pub items: Vec<Appointment>,
     /// Cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
@@ -251,6 +258,7 @@ pub struct CalendarToken {
     pub worker_id: Uuid,
     /// The secret feed path (`/api/v1/calendar/{token}.ics`): only in the answer that creates it, never again.
     pub feed_path: Option<String>,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When revoked (the feed then answers 404).
     pub revoked_at: Option<DateTime<Utc>>,
