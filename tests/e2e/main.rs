@@ -11,6 +11,7 @@
 //! `DATABASE_URL` that `make test` uses: `scripts/db.sh url`).
 
 mod access_matrix;
+mod appointments;
 mod audit;
 mod auth;
 mod capacity;

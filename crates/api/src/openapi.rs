@@ -34,6 +34,7 @@ use utoipa_actix_web::AppExt;
         (name = "Referrals", description = "Submit, read and follow referrals"),
         (name = "Referral actions", description = "Move a referral through its lifecycle (all need If-Match)"),
         (name = "Case notes", description = "Calls, visits, emails and meetings on a case, and its chronology (staff only)"),
+        (name = "Diary", description = "Planned appointments for referrals and programme sessions, completed as the sessions they became, and a worker's calendar feed (iCalendar) (staff only)"),
         (name = "Eligibility", description = "Screening against the INDES policy"),
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),
@@ -260,7 +261,10 @@ mod tests {
                     || path.starts_with("/health")
                     || path.starts_with("/oruk")
                     || path.ends_with("/openapi.json")
-                    || path == "/metrics";
+                    || path == "/metrics"
+                    // A worker's calendar feed: the path's revocable token
+                    // is the credential (calendar apps send no header).
+                    || path.starts_with("/api/v1/calendar/");
                 if public {
                     assert_eq!(
                         op["security"],

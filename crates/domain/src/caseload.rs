@@ -102,6 +102,8 @@ pub enum ChronologyKind {
     Review,
     /// A case note.
     Note,
+    /// A planned appointment (kept when cancelled or completed).
+    Appointment,
 }
 
 impl ChronologyKind {

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod community;
 pub mod correction;
 pub mod delivery;
+pub mod diary;
 pub mod eligibility;
 pub mod escalation;
 pub mod feedback;

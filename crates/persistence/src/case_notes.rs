@@ -1,6 +1,6 @@
 //! Case notes of a referral (calls, visits, emails, meetings) and the
-//! case's chronology: status changes, intake consent, sessions, reviews and
-//! notes merged newest first in one statement (`UNION ALL`), keyset-paged.
+//! case's chronology: status changes, intake consent, sessions, reviews,
+//! notes and appointments merged newest first in one statement (`UNION ALL`), keyset-paged.
 //! A note's `text` is personal data: an erasure anonymises it
 //! (`data_protection`), a subject access export includes it.
 
@@ -184,7 +184,8 @@ pub async fn get(
 /// One entry of a case's chronology.
 #[derive(Debug, Clone, PartialEq, QueryableByName)]
 pub struct ChronologyRow {
-    /// `status_change`, `consent`, `session`, `review` or `note`.
+    /// `status_change`, `consent`, `session`, `review`, `note` or
+    /// `appointment`.
     #[diesel(sql_type = Text)]
     pub kind: String,
     /// The id of the entry's record (the history row's number for a status
@@ -223,7 +224,7 @@ pub type ChronologyKeyset = (NaiveDate, DateTime<Utc>, String, String);
 /// The statement of a chronology page. `$1` the referral, `$2` whether
 /// restricted notes show, then the keyset (`$3`..`$6`) if any, then the
 /// limit. Each branch reads one referral's rows by its index; new kinds of
-/// entry (appointments, follow-ups) are further branches.
+/// entry (follow-ups) are further branches.
 pub fn chronology_sql(keyset: bool) -> String {
     let after = if keyset {
         "WHERE (e.on_day, e.at, e.kind, e.entry_id) < ($3, $4, $5, $6) "
@@ -256,6 +257,10 @@ pub fn chronology_sql(keyset: bool) -> String {
            SELECT 'note', n.id::text, n.occurred_on, n.recorded_at, n.kind, NULL, NULL, \
                   n.text, n.visibility, n.recorded_by \
              FROM case_notes n WHERE n.referral_id = $1 AND (n.visibility = 'team' OR $2) \
+           UNION ALL \
+           SELECT 'appointment', a.id::text, (a.starts_at AT TIME ZONE 'UTC')::date, a.created_at, \
+                  a.status, NULL, NULL, NULL, NULL, a.created_by \
+             FROM appointments a WHERE a.referral_id = $1 \
          ) e {after}\
          ORDER BY e.on_day DESC, e.at DESC, e.kind DESC, e.entry_id DESC LIMIT {limit}"
     )

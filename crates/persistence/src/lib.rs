@@ -5,6 +5,7 @@
 //! request paths, and the migrations embedded in the binary. Rows are turned
 //! into domain types here and nowhere else.
 
+pub mod appointments;
 pub mod audit;
 pub mod case_notes;
 pub mod children;

@@ -939,3 +939,53 @@ diesel::allow_tables_to_appear_in_same_query!(member_relationships, referrals);
 diesel::allow_tables_to_appear_in_same_query!(member_relationships, children);
 diesel::allow_tables_to_appear_in_same_query!(member_relationships, zones);
 diesel::allow_tables_to_appear_in_same_query!(member_relationships, schools);
+
+diesel::table! {
+    appointments (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        referral_id -> Nullable<Uuid>,
+        programme_session_id -> Nullable<Uuid>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        mode -> Text,
+        place -> Nullable<Text>,
+        expected -> Array<Text>,
+        status -> Text,
+        attendance -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        session_id -> Nullable<Uuid>,
+        clash_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    appointment_workers (appointment_id, worker_id) {
+        appointment_id -> Uuid,
+        worker_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    calendar_tokens (id) {
+        id -> Uuid,
+        worker_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(appointment_workers -> appointments (appointment_id));
+diesel::joinable!(appointment_workers -> workers (worker_id));
+diesel::joinable!(calendar_tokens -> workers (worker_id));
+
+diesel::allow_tables_to_appear_in_same_query!(appointments, appointment_workers, workers);
+diesel::allow_tables_to_appear_in_same_query!(appointments, referrals);
+diesel::allow_tables_to_appear_in_same_query!(calendar_tokens, workers);

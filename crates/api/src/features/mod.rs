@@ -3,6 +3,7 @@
 //! its OpenAPI paths). Features import `http`, the domain and persistence;
 //! a feature that uses another's DTOs says so in its `//!`.
 
+pub mod appointments;
 pub mod audit_log;
 pub mod child_lookup;
 pub mod children;
@@ -28,6 +29,7 @@ pub mod webhooks;
 /// Registers every operation under `/api/v1`.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     referrals::configure(cfg);
+    appointments::configure(cfg);
     eligibility::configure(cfg);
     system::configure(cfg);
     organisation::configure(cfg);

@@ -57,6 +57,7 @@ pub enum ErrorCode {
     AlreadyRecorded,
     ReferralNotClosed,
     NoSupportPlan,
+    AppointmentClash,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -67,7 +68,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 51] = [
+    pub const ALL: [ErrorCode; 52] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -113,6 +114,7 @@ impl ErrorCode {
         Self::AlreadyRecorded,
         Self::ReferralNotClosed,
         Self::NoSupportPlan,
+        Self::AppointmentClash,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -333,6 +335,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "no_support_plan",
                 "The referral has no support plan yet",
+            ),
+            Self::AppointmentClash => (
+                S::CONFLICT,
+                "appointment_clash",
+                "A worker already has an appointment at that time",
             ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,

@@ -145,6 +145,8 @@ pub const TABLES: &[Table] = &[
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "escalation_outcomes", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "appointments", key: "id::text",
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "erasure_justifications", key: "id::text",
@@ -289,6 +291,12 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("case_notes", "text", Child, FreeText, Redact),
     col("case_notes", "recorded_by", Worker, Identity, Kept(WORKER)),
     col("child_lookups", "reason", Child, FreeText, Kept(LOOKUP)),
+    // The diary: where an appointment is (a family's home, say), why it was
+    // called off, why a clash was accepted; who planned it.
+    col("appointments", "place", Child, Contact, Redact),
+    col("appointments", "cancel_reason", Child, FreeText, Redact),
+    col("appointments", "clash_reason", Child, FreeText, Redact),
+    col("appointments", "created_by", Worker, Identity, Kept(WORKER)),
     col("child_lookups", "actor", Worker, Identity, Kept(WORKER)),
     // Family Hubs and schools: the named staff contact at each end.
     col("hub_school_connections", "hub_contact_name", Worker, Identity, Kept(CONNECTION)),
@@ -528,6 +536,15 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id referral_id kind occurred_on visibility author_worker_id recorded_at anonymised_at",
     ),
     ("child_lookups", "id looked_up_at"),
+    (
+        "appointments",
+        "id team_id referral_id programme_session_id starts_at ends_at mode expected status attendance cancelled_by session_id created_at updated_at version",
+    ),
+    ("appointment_workers", "appointment_id worker_id"),
+    (
+        "calendar_tokens",
+        "id worker_id token_hash created_at revoked_at version",
+    ),
     (
         "indes_reassessments",
         "id referral_id occasion review_id assessed_on recorded_at",

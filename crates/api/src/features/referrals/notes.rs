@@ -53,8 +53,8 @@ wire_enum!(
     NoteVisibility => caseload::NoteVisibility { Team, Restricted } default = Restricted
 );
 wire_enum!(
-    /// The kind of a chronology entry. Planned appointments and follow-ups will be further kinds: ignore a kind you do not know.
-    ChronologyKind => caseload::ChronologyKind { StatusChange, Consent, Session, Review, Note } default = Note
+    /// The kind of a chronology entry. Follow-ups will be a further kind: ignore a kind you do not know.
+    ChronologyKind => caseload::ChronologyKind { StatusChange, Consent, Session, Review, Note, Appointment } default = Note
 );
 
 /// A case note to record.
@@ -132,13 +132,13 @@ pub struct CaseNotePage {
 pub struct ChronologyEntry {
     /// What kind of entry it is.
     pub kind: ChronologyKind,
-    /// The id of the record: the history entry's number for a status change, the referral's id for its consent, else the session's, review's or note's id.
+    /// The id of the record: the history entry's number for a status change, the referral's id for its consent, else the session's, review's, note's or appointment's id.
     pub entry_id: String,
-    /// The day it happened (a status change: its UTC day).
+    /// The day it happened (a status change: its UTC day; an appointment: the UTC day it starts).
     pub on: NaiveDate,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
-    /// The action of a status change, who consented (`parent_carer`, `young_person`), the attendance of a session, the kind of a review or note.
+    /// The action of a status change, who consented (`parent_carer`, `young_person`), the attendance of a session, the kind of a review or note, the status of an appointment (`planned`, `cancelled`, `completed`).
     pub detail: String,
     /// A status change's status before (absent for the submission).
     #[schema(value_type = Option<crate::features::referrals::dto::ReferralStatus>)]
@@ -382,7 +382,7 @@ pub async fn get_note(
 #[utoipa::path(
     tag = "Case notes",
     summary = "Read a case's chronology",
-    description = "Everything that happened on the case, newest first: status changes (the history), the consent recorded with the referral, sessions delivered, plan reviews and case notes (restricted ones only for the allocated worker, co-workers, team managers and la_admin), ordered by the day it happened, then when it was recorded; keyset-paged. Entry kinds will grow (planned appointments, follow-ups): clients must ignore a `kind` they do not know. Staff only (403 for schools and integration clients); 404 outside the caller's scope. Every read is audited.",
+    description = "Everything that happened on the case, newest first: status changes (the history), the consent recorded with the referral, sessions delivered, plan reviews, case notes (restricted ones only for the allocated worker, co-workers, team managers and la_admin) and appointments (planned, cancelled or completed), ordered by the day it happened, then when it was recorded; keyset-paged. Entry kinds will grow (follow-ups): clients must ignore a `kind` they do not know. Staff only (403 for schools and integration clients); 404 outside the caller's scope. Every read is audited.",
     params(("id" = Uuid, Path, description = "Referral id"), PageQuery),
     responses(
         (status = 200, description = "A page of the chronology", body = ChronologyPage),

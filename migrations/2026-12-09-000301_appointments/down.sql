@@ -1,0 +1,3 @@
+DROP TABLE calendar_tokens;
+DROP TABLE appointment_workers;
+DROP TABLE appointments;
