@@ -257,15 +257,22 @@ async fn a_submission_with_a_garbage_token_is_401_invalid_token() {
 }
 
 #[tokio::test]
-async fn team_roles_may_not_submit() {
+async fn team_roles_submit_only_for_their_zones_schools() {
+    // Staff may refer on behalf of a family (issue 13, item 5), for a school
+    // of their own zone only: another zone's school is unknown to them (422
+    // `unknown_school`) and nothing is stored.
     let app = TestApp::spawn().await;
     let t = app.team("Z01").await;
+    let other = app.team("Z02").await;
     let body = referral_body(&t.schools[0].urn, &upn(1), 4);
-    for token in [app.practitioner(&t, 0), app.manager(&t)] {
+    for token in [app.practitioner(&other, 0), app.manager(&other)] {
         let reply = submit_as(&app, &token, &body).await;
-        reply.assert_problem(403, "forbidden_for_role");
+        assert_field_error(&reply, "school_urn", "unknown_school");
     }
     assert_nothing_stored(&app).await;
+    let reply = submit_as(&app, &app.manager(&t), &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body["source"]["type"], "school", "{}", reply.text);
 }
 
 #[tokio::test]

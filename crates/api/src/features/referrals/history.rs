@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What a history entry records: the submission, a lifecycle action, a
-/// co-worker added or removed, or a correction of the screening inputs.
+/// co-worker added or removed, a correction of the screening inputs, a link
+/// to a family, or a follow-up recorded after closure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryAction {
@@ -29,6 +30,10 @@ pub enum HistoryAction {
     AddCoWorker,
     RemoveCoWorker,
     Correct,
+    /// Staff linked the referral to a family (`details.family_id`).
+    LinkFamily,
+    /// A follow-up after closure was recorded (`details.follow_up_id`).
+    RecordFollowUp,
 }
 
 /// A field of a correction's body.
@@ -112,6 +117,22 @@ pub struct HistoryDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub priority_changed: Option<bool>,
+    /// `link_family`: the family the referral now belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_id: Option<Uuid>,
+    /// `record_follow_up`: the follow-up recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub follow_up: Option<Uuid>,
+    /// `record_follow_up`: months after closure it was due (e.g. 3 or 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub months: Option<i16>,
+    /// `record_follow_up`: whether the closure's outcome was sustained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sustained: Option<bool>,
 }
 
 impl HistoryDetails {
