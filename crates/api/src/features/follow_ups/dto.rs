@@ -263,7 +263,7 @@ pub struct FollowUpPage {
 /// Recording a follow-up.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"sustained": true, "outcome": {"ehc_request": null, "placement": "mainstream_kept", "suspensions": 0, "permanent_exclusions": 0, "attendance_at_referral": 84.5, "attendance_now": 95.0, "step_up_social_care": false, "step_up_health": false}}))]
+#[schema(example = json!({"sustained": true, "outcome": {"placement": "mainstream_kept", "suspensions": 0, "permanent_exclusions": 0, "attendance_at_referral": 84.5, "attendance_now": 95.0, "step_up_social_care": false, "step_up_health": false}}))]
 pub struct RecordFollowUpBody {
     /// Whether the outcome of the closure was sustained.
     pub sustained: bool,

@@ -28,9 +28,12 @@ use uuid::Uuid;
 /// A team's work in the period (`team_total`), or one worker's.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CapacityRow {
+    /// The team's zone.
     #[schema(example = "Z01")]
     pub zone_code: String,
+    /// The team.
     pub team_id: Uuid,
+    /// The team's name.
     #[schema(example = "Norwich North School & Community Team")]
     pub team_name: String,
     /// Whether the row is the team's (worker fields absent).
@@ -96,6 +99,7 @@ pub struct CapacityRow {
 /// Work by function against capacity, per team and worker.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CapacityReport {
+    /// The period and zone covered.
     pub scope: ReportScope,
     /// Per team: the team's row, then its workers by name.
     pub rows: Vec<CapacityRow>,

@@ -29,6 +29,7 @@ pub struct SchoolReportRow {
     /// The school's URN.
     #[schema(example = "121234")]
     pub urn: String,
+    /// The school's name (GIAS).
     #[schema(example = "Example Primary School")]
     pub name: String,
     /// The zone the school belongs to.
@@ -88,6 +89,7 @@ pub struct SchoolReportRow {
 /// Every school's period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchoolReport {
+    /// The period and zone covered.
     pub scope: ReportScope,
     /// By zone, then URN.
     pub rows: Vec<SchoolReportRow>,

@@ -64,6 +64,7 @@ pub enum WaitingQueue {
 /// The waiting list per team per day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WaitingReport {
+    /// The period and zone covered.
     pub scope: ReportScope,
     /// Oldest day first; within a day by zone and team, the triage queue last.
     pub rows: Vec<WaitingRow>,
