@@ -1,7 +1,8 @@
 //! The reports added for issue 14 read by index: over the seeded referrals
 //! of `indexes.rs` (20,000 referrals of 200 schools in 15 zones, analysed),
-//! the statements of `/reports/schools`, `/reports/capacity` and
-//! `/reports/waiting` for one zone's year read no big table by a sequential
+//! the statements of `/reports/schools`, `/reports/escalations`,
+//! `/reports/capacity` and `/reports/waiting` for one zone's year (and a
+//! practitioner's `/me/tasks`) read no big table by a sequential
 //! scan nor throw away many rows, with the generic and the custom plan.
 //! (Filling the waiting list's snapshot replays all history on purpose,
 //! once a day; it is not a request path's statement.)
@@ -26,11 +27,39 @@ async fn the_new_reports_read_one_zone_by_index() {
     let until_ts = "'2026-09-01T00:00:00Z'".to_owned();
     let from = "'2025-09-01'".to_owned();
     let to = "'2026-08-31'".to_owned();
-    let shapes: [(&str, &str, Vec<String>); 3] = [
+    // A practitioner of zone 3 (`GET /me/tasks`: the whole list, first page).
+    let worker = "'a3000000-0000-4000-8000-00000000012e'".to_owned();
+    let null = "NULL".to_owned();
+    let shapes: [(&str, &str, Vec<String>); 5] = [
+        (
+            "a practitioner's tasks, first page",
+            sct_persistence::tasks::SQL,
+            vec![
+                worker,
+                "'9999-12-31'".to_owned(),
+                null.clone(),
+                null.clone(),
+                null.clone(),
+                null.clone(),
+                null,
+                "51".to_owned(),
+            ],
+        ),
         (
             "schools report, one zone's year",
             sct_persistence::reports::schools::SQL,
-            vec![from_ts, until_ts, from.clone(), to.clone(), zone.clone()],
+            vec![
+                from_ts.clone(),
+                until_ts.clone(),
+                from.clone(),
+                to.clone(),
+                zone.clone(),
+            ],
+        ),
+        (
+            "escalations report, one zone's year",
+            sct_persistence::reports::escalations::SQL,
+            vec![from_ts, until_ts, zone.clone()],
         ),
         (
             "capacity report, one zone's year",

@@ -156,7 +156,7 @@ async fn every_school_of_a_zone_is_reported_with_its_period() {
         .starts_with("urn,name,zone_code,phase,status,pupils,referrals,referrals_per_1000_pupils"));
     assert!(
         csv.text
-            .contains(",open,400,4,10.0,3,0,1,0,1,0,1,2,4.5,3.5\r"),
+            .contains(",open,400,4,10.0,3,0,1,0,0,1,0,1,2,4.5,3.5\r"),
         "{}",
         csv.text
     );

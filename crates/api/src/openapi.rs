@@ -34,7 +34,7 @@ use utoipa_actix_web::AppExt;
         (name = "Referrals", description = "Submit, read and follow referrals"),
         (name = "Referral actions", description = "Move a referral through its lifecycle (all need If-Match)"),
         (name = "Case notes", description = "Calls, visits, emails and meetings on a case, and its chronology (staff only)"),
-        (name = "Diary", description = "Planned appointments for referrals and programme sessions, completed as the sessions they became, and a worker's calendar feed (iCalendar) (staff only)"),
+        (name = "Diary", description = "Planned appointments for referrals and programme sessions, completed as the sessions they became, a worker's calendar feed (iCalendar), and what is due from me (`/me/tasks`) (staff only)"),
         (name = "Eligibility", description = "Screening against the INDES policy"),
         (name = "Zones and teams", description = "Zones and the team that serves each"),
         (name = "Workers", description = "Practitioners and managers with caseload caps"),

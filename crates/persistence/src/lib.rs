@@ -30,6 +30,7 @@ pub mod school_activity;
 pub mod schools_import;
 pub mod scope;
 pub mod supervision;
+pub mod tasks;
 pub mod termly;
 pub mod unit;
 pub mod waiting;

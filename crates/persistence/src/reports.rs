@@ -7,6 +7,7 @@
 //! closed set of column expressions chosen by [`Dimension`].
 
 pub mod capacity;
+pub mod escalations;
 pub mod schools;
 
 use crate::{StoreResult, Wire};

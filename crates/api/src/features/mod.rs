@@ -23,6 +23,7 @@ pub mod reports;
 pub mod school_activity;
 pub mod supervision;
 pub mod system;
+pub mod tasks;
 pub mod termly;
 pub mod webhooks;
 
@@ -30,6 +31,7 @@ pub mod webhooks;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     referrals::configure(cfg);
     appointments::configure(cfg);
+    tasks::configure(cfg);
     eligibility::configure(cfg);
     system::configure(cfg);
     organisation::configure(cfg);

@@ -2,7 +2,8 @@
 //! with what the period held for it, in one statement. Each school's figures
 //! come from its own index range (`referrals (school_urn, created_at, id)`,
 //! `consultations (school_urn, id)`, `termly_conversations (school_urn, id)`,
-//! `school_feedback (school_urn, about, item_id)`), so one zone's schools
+//! `school_feedback (school_urn, about, item_id)`, and each referral's
+//! escalation outcomes by `escalation_outcomes (referral_id, …)`), so one zone's schools
 //! cost one small lookup each.
 
 use super::Period;
@@ -39,6 +40,8 @@ pub struct SchoolReportRow {
     #[diesel(sql_type = BigInt)]
     pub insufficient_information: i64,
     #[diesel(sql_type = BigInt)]
+    pub escalated: i64,
+    #[diesel(sql_type = BigInt)]
     pub termly_conversations_held: i64,
     #[diesel(sql_type = BigInt)]
     pub termly_conversations_declined: i64,
@@ -56,7 +59,7 @@ pub struct SchoolReportRow {
 /// so that `tests/e2e/report_plans.rs` can EXPLAIN it.
 pub const SQL: &str = "SELECT s.urn, s.name, z.code AS zone_code, s.phase, s.status, s.pupil_count AS pupils,
                 r.referrals, r.eligible, r.below_threshold, r.above_threshold,
-                r.insufficient_information,
+                r.insufficient_information, r.escalated,
                 t.held AS termly_conversations_held, t.declined AS termly_conversations_declined,
                 c.consultations,
                 f.responses AS feedback_responses, f.rating AS mean_feedback_rating,
@@ -69,7 +72,12 @@ pub const SQL: &str = "SELECT s.urn, s.name, z.code AS zone_code, s.phase, s.sta
                     count(*) FILTER (WHERE x.eligibility_outcome = 'below_threshold') AS below_threshold,
                     count(*) FILTER (WHERE x.eligibility_outcome = 'above_threshold') AS above_threshold,
                     count(*) FILTER (WHERE x.eligibility_outcome = 'insufficient_information')
-                        AS insufficient_information
+                        AS insufficient_information,
+                    count(*) FILTER (WHERE EXISTS (
+                        SELECT 1 FROM escalation_outcomes o
+                        WHERE o.referral_id = x.id
+                          AND (o.ehc_requested_on IS NOT NULL OR o.placement <> 'mainstream_kept'
+                               OR o.permanent_exclusions > 0))) AS escalated
              FROM referrals x
              WHERE x.school_urn = s.urn AND x.created_at >= $1 AND x.created_at < $2
          ) r
@@ -97,7 +105,9 @@ pub const SQL: &str = "SELECT s.urn, s.name, z.code AS zone_code, s.phase, s.sta
 
 /// Every school with a zone (or of `zone`), open ones and any other that
 /// referred in the period, by zone then URN: referrals submitted in the
-/// period by screening outcome; termly conversations held (dated in the
+/// period by screening outcome, and how many of those escalated since (an
+/// outcome recorded at a closure or follow-up with an EHC needs assessment
+/// request, a placement outside mainstream or a permanent exclusion); termly conversations held (dated in the
 /// period) or declined (declined during it); consultations dated in the
 /// period; feedback given in it, with its mean rating and confidence.
 ///

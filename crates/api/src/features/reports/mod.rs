@@ -1,6 +1,6 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
 //! caseloads, outcomes, step changes, programmes, interventions, every
-//! school's picture, capacity by function and the waiting list's trend
+//! school's picture, escalations after closure, capacity by function and the waiting list's trend
 //! (la_admin; team_manager for their zone). Uses the wire enums of the
 //! referrals, delivery and community features for the values its rows carry.
 
@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod columns;
 pub mod common;
 pub mod delivery;
+pub mod escalations;
 pub mod moved;
 pub mod referrals;
 pub mod schools;
@@ -25,5 +26,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(delivery::interventions_report)
         .service(waiting::waiting_report)
         .service(schools::schools_report)
+        .service(escalations::escalations_report)
         .service(capacity::capacity_report);
 }

@@ -1,5 +1,5 @@
 //! Every school's picture: referrals (and per 1,000 pupils), the eligibility
-//! mix, termly conversations, consultations and the school's feedback.
+//! mix, escalations since referral, termly conversations, consultations and the school's feedback.
 
 use crate::features::organisation::dto::SchoolStatus;
 use crate::features::reports::common::parse_wire;
@@ -64,6 +64,12 @@ pub struct SchoolReportRow {
     /// Not enough to screen on.
     #[schema(minimum = 0, example = 0)]
     pub insufficient_information: i64,
+    /// Of the period's referrals, those that escalated since: an outcome
+    /// recorded at their closure or a follow-up shows an EHC needs
+    /// assessment request, a placement outside mainstream or a permanent
+    /// exclusion.
+    #[schema(minimum = 0, example = 1)]
+    pub escalated: i64,
     /// Termly conversations held on a day of the period.
     #[schema(minimum = 0, example = 1)]
     pub termly_conversations_held: i64,
@@ -109,6 +115,7 @@ tabular! {
         "below_threshold",
         "above_threshold",
         "insufficient_information",
+        "escalated",
         "termly_conversations_held",
         "termly_conversations_declined",
         "consultations",
@@ -121,13 +128,13 @@ tabular! {
 /// Schools.
 #[utoipa::path(
     tag = "Reports",
-    summary = "Schools: referrals per 1,000 pupils, eligibility mix, termly conversations, consultations and feedback",
-    description = "One row per school of the council's zones (of `zone` when given): every open school, and any other that referred in the period. Referrals submitted in the period, per 1,000 pupils on roll (GIAS count; absent without one) and by screening outcome; termly conversations held on a day of the period and declined during it; consultations held on a day of the period; the feedback the school gave during the period with its mean rating and mean confidence. A school's zone is its own (GIAS import), not the routing of each referral. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    summary = "Schools: referrals per 1,000 pupils, eligibility mix, escalations, termly conversations, consultations and feedback",
+    description = "One row per school of the council's zones (of `zone` when given): every open school, and any other that referred in the period. Referrals submitted in the period, per 1,000 pupils on roll (GIAS count; absent without one), by screening outcome, and how many of them escalated since (an outcome recorded at closure or a follow-up with an EHC needs assessment request, a placement outside mainstream or a permanent exclusion); termly conversations held on a day of the period and declined during it; consultations held on a day of the period; the feedback the school gave during the period with its mean rating and mean confidence. A school's zone is its own (GIAS import), not the routing of each referral. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(
             (SchoolReport = "application/json"),
-            (String = "text/csv", example = "urn,name,zone_code,phase,status,pupils,referrals,referrals_per_1000_pupils,eligible,below_threshold,above_threshold,insufficient_information,termly_conversations_held,termly_conversations_declined,consultations,feedback_responses,mean_feedback_rating,mean_feedback_confidence\r\n121234,Example Primary School,Z01,Primary,open,420,6,14.29,4,1,1,0,1,0,3,2,4.5,4\r\n")
+            (String = "text/csv", example = "urn,name,zone_code,phase,status,pupils,referrals,referrals_per_1000_pupils,eligible,below_threshold,above_threshold,insufficient_information,escalated,termly_conversations_held,termly_conversations_declined,consultations,feedback_responses,mean_feedback_rating,mean_feedback_confidence\r\n121234,Example Primary School,Z01,Primary,open,420,6,14.29,4,1,1,0,1,1,0,3,2,4.5,4\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
@@ -166,6 +173,7 @@ pub async fn schools_report(
                 below_threshold: r.below_threshold,
                 above_threshold: r.above_threshold,
                 insufficient_information: r.insufficient_information,
+                escalated: r.escalated,
                 termly_conversations_held: r.termly_conversations_held,
                 termly_conversations_declined: r.termly_conversations_declined,
                 consultations: r.consultations,
