@@ -168,7 +168,7 @@ async fn capacity_sums_each_function_per_team_and_worker() {
     assert_eq!(csv.status, 200);
     let second_line = csv.text.lines().nth(1).expect("team row");
     assert!(
-        second_line.ends_with(",true,,,,,1,13,0.08,3,135,1,90,1,0,2,90,1"),
+        second_line.ends_with(",true,,,,,1,13,0.08,3,135,1,90,1,0,2,90,1,0,0"),
         "{second_line}"
     );
 

@@ -49,6 +49,7 @@ mod report_plans;
 mod reports;
 mod school_activity;
 mod school_reports;
+mod school_support;
 mod schools_import;
 mod smoke;
 mod supervision;

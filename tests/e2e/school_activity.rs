@@ -9,7 +9,7 @@ use sct_e2e::{assert_status, TestApp};
 use serde_json::json;
 
 /// The academic year and term of today, and today.
-fn this_term() -> (String, &'static str, String) {
+pub(crate) fn this_term() -> (String, &'static str, String) {
     let today = chrono::Utc::now().date_naive();
     let (start, term) = match today.month() {
         9..=12 => (today.year(), "autumn"),

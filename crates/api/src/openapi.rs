@@ -53,6 +53,7 @@ use utoipa_actix_web::AppExt;
         (name = "Data protection", description = "Subject access and erasure of a child's personal data (la_admin)"),
         (name = "Termly conversations", description = "One conversation per school per term: offered by the zone's team, booked or declined by the school, recorded when held"),
         (name = "Consultations", description = "Advice to a school about a child (by UPN) or a cohort without a referral; can become a referral in one call"),
+        (name = "School support", description = "Work with a setting that is not about one referred child: whole-school approaches, staff training, inclusion audits, staff coaching, cohort group work and transition work, with dated sessions, agreed actions and a review; children counted, never named"),
         (name = "Community", description = "Family Hubs and the schools they are connected with, and group programmes: sessions, enrolments with a waiting list, attendance and completion"),
         (name = "Families", description = "Households the teams work with: children linked to the LA's child record, parents and carers with their contact details, each child's referrals across schools and zones as far as the caller may see"),
         (name = "Feedback", description = "Schools' feedback after a referral's closure, a consultation or a termly conversation: a rating and their confidence to meet the needs in mainstream"),

@@ -22,6 +22,7 @@ pub mod precondition;
 pub mod referral;
 pub mod retention;
 pub mod role;
+pub mod school_support;
 pub mod termly;
 pub mod webhook;
 

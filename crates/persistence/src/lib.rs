@@ -27,6 +27,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schema;
 pub mod school_activity;
+pub mod school_support;
 pub mod schools_import;
 pub mod scope;
 pub mod supervision;

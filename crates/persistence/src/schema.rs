@@ -989,3 +989,69 @@ diesel::joinable!(calendar_tokens -> workers (worker_id));
 diesel::allow_tables_to_appear_in_same_query!(appointments, appointment_workers, workers);
 diesel::allow_tables_to_appear_in_same_query!(appointments, referrals);
 diesel::allow_tables_to_appear_in_same_query!(calendar_tokens, workers);
+
+diesel::table! {
+    school_support (id) {
+        id -> Uuid,
+        school_urn -> Text,
+        zone_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        indes_areas -> Array<Text>,
+        staff -> Jsonb,
+        cohort_year_groups -> Nullable<Array<Text>>,
+        cohort_size -> Nullable<Int4>,
+        referral_ids -> Array<Uuid>,
+        aims -> Nullable<Text>,
+        review_outcome -> Nullable<Text>,
+        review_summary -> Nullable<Text>,
+        reviewed_on -> Nullable<Date>,
+        reviewed_by -> Nullable<Text>,
+        recorded_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    school_support_sessions (id) {
+        id -> Uuid,
+        support_id -> Uuid,
+        held_on -> Date,
+        duration_minutes -> Int4,
+        practitioner_id -> Uuid,
+        children_count -> Int4,
+        staff_count -> Int4,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    school_support_actions (id) {
+        id -> Uuid,
+        support_id -> Uuid,
+        description -> Text,
+        owner -> Text,
+        owner_worker_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        done -> Bool,
+        recorded_by -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(school_support_sessions -> school_support (support_id));
+diesel::joinable!(school_support_actions -> school_support (support_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    school_support,
+    school_support_sessions,
+    school_support_actions,
+);

@@ -203,3 +203,62 @@ pub async fn feedback_waiting(
     .load(conn)
     .await?)
 }
+
+/// A school-support record running in the window, with its sessions held
+/// in the window.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct SupportLine {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Date)]
+    pub starts_on: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Date>)]
+    pub ends_on: Option<NaiveDate>,
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    pub children_seen: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub review_outcome: Option<String>,
+}
+
+/// The school's support records that ran in the window (started by its
+/// end, not ended or reviewed before its start), with the count, minutes
+/// and children counted of their sessions in the window; by start.
+///
+/// # Errors
+/// Database failures.
+pub async fn school_support(
+    conn: &mut AsyncPgConnection,
+    urn: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<SupportLine>> {
+    Ok(diesel::sql_query(
+        "SELECT s.id, s.kind, s.title, s.starts_on, s.ends_on, s.review_outcome,
+                count(x.id) AS sessions,
+                coalesce(sum(x.duration_minutes), 0)::bigint AS minutes,
+                coalesce(sum(x.children_count), 0)::bigint AS children_seen
+           FROM school_support s
+           LEFT JOIN school_support_sessions x
+                  ON x.support_id = s.id AND x.held_on BETWEEN $2 AND $3
+          WHERE s.school_urn = $1
+            AND s.starts_on <= $3
+            AND coalesce(s.ends_on, s.reviewed_on, $3) >= $2
+          GROUP BY s.id
+          ORDER BY s.starts_on, s.id
+          LIMIT $4",
+    )
+    .bind::<Text, _>(urn)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<BigInt, _>(MAX_ITEMS)
+    .load(conn)
+    .await?)
+}

@@ -21,6 +21,7 @@ pub mod oruk;
 pub mod referrals;
 pub mod reports;
 pub mod school_activity;
+pub mod school_support;
 pub mod supervision;
 pub mod system;
 pub mod tasks;
@@ -50,5 +51,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     feedback::configure(cfg);
     follow_ups::configure(cfg);
     school_activity::configure(cfg);
+    school_support::configure(cfg);
     families::configure(cfg);
 }

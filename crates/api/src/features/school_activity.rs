@@ -1,9 +1,10 @@
 //! A school's view of what the team did with it in a term (issue 15, item
 //! 3): the term's conversation and its actions, consultations, the school's
-//! referrals by status, programmes its families were enrolled on (counts),
+//! referrals by status, school support, programmes its families were enrolled on (counts),
 //! and the feedback waiting for it; JSON, or CSV one line per item. Uses the
 //! termly feature's `TermlyConversation` and `Term`, the feedback feature's
-//! `FeedbackAbout` schema and the reports' CSV answer.
+//! `FeedbackAbout` schema, the school-support feature's `SupportKind` and
+//! `ReviewOutcome` schemas and the reports' CSV answer.
 
 use crate::features::reports::common::respond;
 use crate::features::termly::dto::Term;
@@ -119,6 +120,34 @@ pub struct WaitingFeedback {
     pub finished_on: NaiveDate,
 }
 
+/// A piece of school support that ran in the term (`/school-support`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivitySupport {
+    /// Record id.
+    pub id: Uuid,
+    /// What kind of work.
+    #[schema(value_type = crate::features::school_support::dto::SupportKind)]
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// When it starts.
+    pub starts_on: NaiveDate,
+    /// When it ends, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub ends_on: Option<NaiveDate>,
+    /// Its sessions held in the term.
+    pub sessions: i64,
+    /// Their minutes in all.
+    pub total_minutes: i64,
+    /// Children counted at them in all (referred or not; a child at two sessions counts twice).
+    pub children_counted: i64,
+    /// The review's outcome, once reviewed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = Option<crate::features::school_support::dto::ReviewOutcome>)]
+    pub review_outcome: Option<String>,
+}
+
 /// What the team did with a school in a term.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchoolActivity {
@@ -144,6 +173,8 @@ pub struct SchoolActivity {
     pub consultations: Vec<ActivityConsultation>,
     /// The school's referrals.
     pub referrals: ActivityReferrals,
+    /// School support that ran in the term (started by its end, not ended or reviewed before its start), with its sessions in the term (at most 500).
+    pub school_support: Vec<ActivitySupport>,
     /// Programmes running in the term with the school's families enrolled (at most 500).
     pub programmes: Vec<ActivityProgramme>,
     /// Items finished in the term without the school's feedback (at most 500).
@@ -166,6 +197,10 @@ fn lines(a: &SchoolActivity) -> Vec<Value> {
     for c in &a.consultations {
         out.push(json!({"section": "consultation", "kind": c.subject, "id": c.id, "date": c.held_on, "title": c.topic}));
     }
+    for s in &a.school_support {
+        out.push(json!({"section": "school_support", "kind": s.kind, "id": s.id, "status": s.review_outcome,
+            "date": s.starts_on, "title": s.title, "count": s.sessions}));
+    }
     for s in &a.referrals.by_status {
         out.push(json!({"section": "referrals_by_status", "status": s.status, "count": s.count}));
     }
@@ -186,7 +221,7 @@ fn lines(a: &SchoolActivity) -> Vec<Value> {
     tag = "Schools",
     summary = "What the team did with a school in a term",
     operation_id = "school_activity",
-    description = "In one answer, for the term: the conversation and its actions, consultations, the school's referrals by status (with ids), programmes its families were enrolled on (counts), and the items waiting for its feedback. The term's days: autumn 1 September to 31 December, spring 1 January to 31 March, summer 1 April to 31 August (term dates differ between schools). The school itself and its MIS, the zone's team, la_admin; another school answers 404. CSV with `Accept: text/csv`: one line per item, columns `section,kind,id,status,date,title,count`.",
+    description = "In one answer, for the term: the conversation and its actions, consultations, the school's referrals by status (with ids), school support (kind, sessions and minutes in the term, review outcome), programmes its families were enrolled on (counts), and the items waiting for its feedback. The term's days: autumn 1 September to 31 December, spring 1 January to 31 March, summer 1 April to 31 August (term dates differ between schools). The school itself and its MIS, the zone's team, la_admin; another school answers 404. CSV with `Accept: text/csv`: one line per item, columns `section,kind,id,status,date,title,count` (a `school_support` line: its kind, id, review outcome, start, title and sessions in the term).",
     params(("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$", example = "100001"), ActivityParams),
     responses(
         (status = 200, description = "The school's term, as JSON or CSV", content(
@@ -235,6 +270,7 @@ pub async fn school_activity(
     };
     let consultations = repo::consultations(&mut conn, &urn, from, to).await?;
     let referrals = repo::referrals(&mut conn, &urn, from, to).await?;
+    let support = repo::school_support(&mut conn, &urn, from, to).await?;
     let programmes = repo::programmes(&mut conn, &urn, from, to).await?;
     let waiting = repo::feedback_waiting(&mut conn, &urn, from, to).await?;
     let mut by_status: Vec<StatusCount> = Vec::new();
@@ -275,6 +311,20 @@ pub async fn school_activity(
                 })
                 .collect(),
         },
+        school_support: support
+            .into_iter()
+            .map(|s| ActivitySupport {
+                id: s.id,
+                kind: s.kind,
+                title: s.title,
+                starts_on: s.starts_on,
+                ends_on: s.ends_on,
+                sessions: s.sessions,
+                total_minutes: s.minutes,
+                children_counted: s.children_seen,
+                review_outcome: s.review_outcome,
+            })
+            .collect(),
         programmes: programmes
             .into_iter()
             .map(|p| ActivityProgramme {

@@ -149,6 +149,12 @@ pub const TABLES: &[Table] = &[
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "school_support", key: "id::text",
+            link: "referral_ids && ARRAY(SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "school_support_sessions", key: "id::text",
+            link: "support_id IN (SELECT s.id FROM school_support s WHERE s.referral_ids && ARRAY(SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
+    Table { name: "school_support_actions", key: "id::text",
+            link: "support_id IN (SELECT s.id FROM school_support s WHERE s.referral_ids && ARRAY(SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
     Table { name: "erasure_justifications", key: "id::text",
             link: "child_id = $1" },
     Table { name: "child_lookups", key: "id::text",
@@ -306,6 +312,17 @@ pub const PERSONAL: &[PersonalColumn] = &[
     // Schools' feedback: a comment may name the child of a closed referral.
     col("school_feedback", "comment", Child, FreeText, Redact),
     col("school_feedback", "given_by", Worker, Identity, Kept(WORKER)),
+    // School support: work with a setting, children counted; its free text
+    // may still name a child, so it goes with a linked referral's child.
+    col("school_support", "title", Child, FreeText, Redact),
+    col("school_support", "aims", Child, FreeText, Redact),
+    col("school_support", "review_summary", Child, FreeText, Redact),
+    col("school_support", "reviewed_by", Worker, Identity, Kept(WORKER)),
+    col("school_support", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("school_support_sessions", "notes", Child, FreeText, Redact),
+    col("school_support_sessions", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("school_support_actions", "description", Child, FreeText, Redact),
+    col("school_support_actions", "recorded_by", Worker, Identity, Kept(WORKER)),
     // Escalation outcomes at closure and follow-ups (counted by reports).
     col("escalation_outcomes", "ehc_requested_by", Child, SpecialCategory, Kept(FOR_REPORTS)),
     col("escalation_outcomes", "ehc_requested_on", Child, SpecialCategory, Kept(FOR_REPORTS)),
@@ -562,6 +579,21 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "school_feedback",
         "id school_urn zone_id about item_id rating confidence created_at",
+    ),
+    (
+        "school_support",
+        "id school_urn zone_id kind starts_on ends_on indes_areas staff \
+         cohort_year_groups cohort_size referral_ids review_outcome reviewed_on \
+         version created_at updated_at",
+    ),
+    (
+        "school_support_sessions",
+        "id support_id held_on duration_minutes practitioner_id children_count \
+         staff_count created_at",
+    ),
+    (
+        "school_support_actions",
+        "id support_id owner owner_worker_id due_on done version created_at updated_at",
     ),
     ("waiting_snapshot_days", "day taken_at"),
     (

@@ -3,8 +3,9 @@
 //!
 //! Minutes are those the records carry: delivery sessions (individual and
 //! group) record a duration; programme sessions a start and end time (when
-//! set). Consultations, termly conversations and supervision sessions record
-//! no duration and are counted. A worker's sessions and consultations are
+//! set); school-support sessions a duration (a team's: of its zone's
+//! records; a worker's: those they led). Consultations, termly conversations
+//! and supervision sessions record no duration and are counted. A worker's sessions and consultations are
 //! those they recorded; a team's are all of its own (sessions) or of its
 //! zone (consultations, termly conversations, programmes, supervision).
 
@@ -55,6 +56,10 @@ pub struct CapacityRow {
     pub programme_minutes: Option<i64>,
     #[diesel(sql_type = BigInt)]
     pub supervision_sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub school_support_sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub school_support_minutes: i64,
 }
 
 /// The statement (its `$n` binds are documented on the function), public
@@ -80,7 +85,8 @@ pub const SQL: &str = "WITH teams_in AS (
                         AND tc.held_on BETWEEN $1 AND $2) AS termly_conversations_held,
                     pr.programme_sessions, pr.programme_minutes,
                     (SELECT count(*) FROM practice_sessions p
-                      WHERE p.zone_id = ti.zone_id AND p.held_on BETWEEN $1 AND $2) AS supervision_sessions
+                      WHERE p.zone_id = ti.zone_id AND p.held_on BETWEEN $1 AND $2) AS supervision_sessions,
+                    ss.school_support_sessions, ss.school_support_minutes
              FROM teams_in ti
              CROSS JOIN LATERAL (
                  SELECT count(*) FILTER (WHERE x.format = 'individual') AS individual_sessions,
@@ -101,6 +107,13 @@ pub const SQL: &str = "WITH teams_in AS (
                  WHERE p.zone_id = ti.zone_id AND p.status <> 'cancelled'
                    AND s.session_date BETWEEN $1 AND $3
              ) pr
+             CROSS JOIN LATERAL (
+                 SELECT count(*) AS school_support_sessions,
+                        coalesce(sum(x.duration_minutes), 0)::bigint AS school_support_minutes
+                 FROM school_support_sessions x
+                 JOIN school_support s ON s.id = x.support_id
+                 WHERE s.zone_id = ti.zone_id AND x.held_on BETWEEN $1 AND $2
+             ) ss
              UNION ALL
              SELECT ti.code, ti.id, ti.name, w.id, w.name, w.job_role, w.active, 1,
                     (SELECT count(*) FROM referrals r
@@ -115,7 +128,8 @@ pub const SQL: &str = "WITH teams_in AS (
                       WHERE p.held_on BETWEEN $1 AND $2
                         AND (p.facilitator_id = w.id
                              OR EXISTS (SELECT 1 FROM practice_attendees a
-                                         WHERE a.practice_session_id = p.id AND a.worker_id = w.id)))
+                                         WHERE a.practice_session_id = p.id AND a.worker_id = w.id))),
+                    ss.school_support_sessions, ss.school_support_minutes
              FROM teams_in ti
              JOIN workers w ON w.team_id = ti.id
              CROSS JOIN LATERAL (
@@ -128,11 +142,18 @@ pub const SQL: &str = "WITH teams_in AS (
                  FROM delivery_sessions x
                  WHERE x.team_id = ti.id AND x.held_on BETWEEN $1 AND $2 AND x.recorded_by = w.subject
              ) d
+             CROSS JOIN LATERAL (
+                 SELECT count(*) AS school_support_sessions,
+                        coalesce(sum(x.duration_minutes), 0)::bigint AS school_support_minutes
+                 FROM school_support_sessions x
+                 WHERE x.practitioner_id = w.id AND x.held_on BETWEEN $1 AND $2
+             ) ss
          )
          SELECT zone_code, team_id, team_name, worker_id, worker_name, job_role, active,
                 caseload, cap, individual_sessions, individual_minutes, group_sessions,
                 group_minutes, consultations, termly_conversations_held, programme_sessions,
-                programme_minutes, supervision_sessions
+                programme_minutes, supervision_sessions, school_support_sessions,
+                school_support_minutes
          FROM rows
          ORDER BY zone_code, team_name, team_id, ord, worker_name, worker_id";
 

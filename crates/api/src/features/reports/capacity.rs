@@ -94,6 +94,12 @@ pub struct CapacityRow {
     /// Supervision and community-of-practice sessions held in the period (a team's: of its zone; a worker's: those they facilitated or attended). No duration is recorded.
     #[schema(minimum = 0, example = 2)]
     pub supervision_sessions: i64,
+    /// School-support sessions held in the period (a team's: of its zone's records; a worker's: those they led).
+    #[schema(minimum = 0, example = 3)]
+    pub school_support_sessions: i64,
+    /// Their recorded minutes.
+    #[schema(minimum = 0, example = 150)]
+    pub school_support_minutes: i64,
 }
 
 /// Work by function against capacity, per team and worker.
@@ -127,6 +133,8 @@ tabular! {
         "programme_sessions",
         "programme_minutes",
         "supervision_sessions",
+        "school_support_sessions",
+        "school_support_minutes",
     ];
 }
 
@@ -134,12 +142,12 @@ tabular! {
 #[utoipa::path(
     tag = "Reports",
     summary = "Capacity: time by function per team and worker, against caseload caps",
-    description = "Per team (its row first) and per worker of the team: caseload now against its cap, and the period's work by function. Minutes are those the records carry: individual and group sessions record a duration, programme sessions a start and end time; consultations, termly conversations and supervision record none and are counted. A worker's sessions and consultations are those they recorded, their supervision sessions those they facilitated or attended; a team's are all of its sessions and its zone's consultations, termly conversations, programme sessions (up to today) and supervision. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    description = "Per team (its row first) and per worker of the team: caseload now against its cap, and the period's work by function. Minutes are those the records carry: individual and group sessions and school-support sessions record a duration, programme sessions a start and end time; consultations, termly conversations and supervision record none and are counted. A worker's sessions and consultations are those they recorded, their supervision sessions those they facilitated or attended, their school-support sessions those they led; a team's are all of its sessions and its zone's consultations, termly conversations, programme sessions (up to today), supervision and school-support sessions. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(
             (CapacityReport = "application/json"),
-            (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,job_role,active,caseload,cap,utilisation,individual_sessions,individual_minutes,group_sessions,group_minutes,consultations,termly_conversations_held,programme_sessions,programme_minutes,supervision_sessions\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,true,,,,,12,15,0.8,20,1200,4,360,6,9,8,720,2\r\n")
+            (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,job_role,active,caseload,cap,utilisation,individual_sessions,individual_minutes,group_sessions,group_minutes,consultations,termly_conversations_held,programme_sessions,programme_minutes,supervision_sessions,school_support_sessions,school_support_minutes\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,true,,,,,12,15,0.8,20,1200,4,360,6,9,8,720,2,3,150\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
@@ -181,6 +189,8 @@ pub async fn capacity_report(
             programme_sessions: r.programme_sessions,
             programme_minutes: r.programme_minutes,
             supervision_sessions: r.supervision_sessions,
+            school_support_sessions: r.school_support_sessions,
+            school_support_minutes: r.school_support_minutes,
         })
         .collect();
     Ok(answer(
