@@ -49,6 +49,7 @@ mod school_activity;
 mod school_reports;
 mod schools_import;
 mod smoke;
+mod staff_webhooks;
 mod supervision;
 mod termly;
 mod trust;
