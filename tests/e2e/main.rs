@@ -52,6 +52,7 @@ mod school_reports;
 mod school_support;
 mod schools_import;
 mod smoke;
+mod staff_webhooks;
 mod supervision;
 mod termly;
 mod trust;

@@ -16,10 +16,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const SUBS: &str = "/api/v1/webhook-subscriptions";
+pub(crate) const SUBS: &str = "/api/v1/webhook-subscriptions";
 
 /// Fast worker settings for tests.
-const FAST: &[(&str, &str)] = &[
+pub(crate) const FAST: &[(&str, &str)] = &[
     ("SCT_WEBHOOK_BACKOFF_BASE_MS", "20"),
     ("SCT_WEBHOOK_BACKOFF_CAP_MS", "100"),
     ("SCT_WEBHOOK_TIMEOUT_MS", "2000"),
@@ -27,12 +27,12 @@ const FAST: &[(&str, &str)] = &[
 
 /// One request the receiver saw.
 #[derive(Debug, Clone)]
-struct Received {
-    id: String,
+pub(crate) struct Received {
+    pub(crate) id: String,
     timestamp: String,
     signature: String,
-    raw: String,
-    body: Value,
+    pub(crate) raw: String,
+    pub(crate) body: Value,
     answered: u16,
 }
 
@@ -45,14 +45,14 @@ struct ReceiverState {
 }
 
 /// A webhook receiver on a loopback port.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     state: Arc<Mutex<ReceiverState>>,
     handle: actix_web::dev::ServerHandle,
 }
 
 impl Receiver {
-    fn start(plan: &[u16], default: u16) -> Self {
+    pub(crate) fn start(plan: &[u16], default: u16) -> Self {
         let state = Arc::new(Mutex::new(ReceiverState {
             seen: Vec::new(),
             plan: plan.iter().copied().collect(),
@@ -102,11 +102,11 @@ impl Receiver {
         }
     }
 
-    fn seen(&self) -> Vec<Received> {
+    pub(crate) fn seen(&self) -> Vec<Received> {
         self.state.lock().expect("lock").seen.clone()
     }
 
-    fn succeeded(&self) -> Vec<Received> {
+    pub(crate) fn succeeded(&self) -> Vec<Received> {
         self.seen()
             .into_iter()
             .filter(|r| (200..300).contains(&r.answered))
@@ -126,7 +126,7 @@ impl Drop for Receiver {
 
 /// Verifies a request as a receiver following Standard Webhooks would.
 #[track_caller]
-fn verify(r: &Received, secret: &str) {
+pub(crate) fn verify(r: &Received, secret: &str) {
     let key = base64::engine::general_purpose::STANDARD
         .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
         .expect("base64 key");
@@ -171,7 +171,7 @@ const ALL_EVENTS: &[&str] = &[
 ];
 
 /// Runs worker rounds until `done` holds or the deadline passes.
-async fn drive(
+pub(crate) async fn drive(
     worker: &sct_api::features::webhooks::worker::Worker,
     deadline: Duration,
     done: impl Fn() -> bool,
@@ -476,10 +476,11 @@ async fn who_may_subscribe_and_see_which_subscriptions() {
     let (_, token) = client(&app, &[urn.as_str()]).await;
     let (_, other) = client(&app, &[urn.as_str()]).await;
     let body = json!({"url": "http://127.0.0.1:9/hooks", "events": ["referral.submitted"]});
-    // Roles that may not subscribe: 403, nothing stored.
+    // Roles that may not subscribe: 403, nothing stored (a team manager
+    // may: tests/e2e/staff_webhooks.rs).
     for tok in [
         app.school(&urn),
-        app.manager(&t),
+        app.practitioner(&t, 0),
         app.token(Role::Integration, &[urn.as_str()], None, "dev-integration"),
     ] {
         app.post(SUBS, &tok, &body)

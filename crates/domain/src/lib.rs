@@ -46,7 +46,9 @@ pub use referral::{
 };
 pub use retention::{ReferralEnd, Retention, RetentionPolicy};
 pub use role::Role;
-pub use webhook::{AddressRefusal, AfterFailure, EventType, PrivateAddresses, RetryPolicy};
+pub use webhook::{
+    AddressRefusal, AfterFailure, EventType, PrivateAddresses, RetryPolicy, Subscriber,
+};
 
 /// The wire names of every enum are derived (strum, `snake_case` unless a
 /// name is not derivable); these tests pin them, because they are stored in

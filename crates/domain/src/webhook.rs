@@ -60,6 +60,35 @@ pub enum EventType {
     #[serde(rename = "referral.follow_up_recorded")]
     #[strum(serialize = "referral.follow_up_recorded")]
     ReferralFollowUpRecorded,
+    /// A referral's review fell due (emitted once per due date by the
+    /// scheduled sweep).
+    #[serde(rename = "review.due")]
+    #[strum(serialize = "review.due")]
+    ReviewDue,
+    /// A follow-up of a closed referral fell due (emitted once by the
+    /// scheduled sweep).
+    #[serde(rename = "follow_up.due")]
+    #[strum(serialize = "follow_up.due")]
+    FollowUpDue,
+    /// A termly conversation was offered to a school.
+    #[serde(rename = "termly_conversation.offered")]
+    #[strum(serialize = "termly_conversation.offered")]
+    TermlyConversationOffered,
+    /// A family on a programme's waiting list was given a freed place.
+    #[serde(rename = "enrolment.promoted")]
+    #[strum(serialize = "enrolment.promoted")]
+    EnrolmentPromoted,
+}
+
+/// Who holds a webhook subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscriber {
+    /// A school MIS vendor's integration client (its schools' events).
+    Client,
+    /// A team, through its manager (its referrals' and its zone's events).
+    Team,
+    /// The council (la_admin): every event.
+    Council,
 }
 
 impl EventType {
@@ -71,6 +100,29 @@ impl EventType {
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
         name.parse().ok()
+    }
+
+    /// Whether the event is one for staff only: an integration client may
+    /// not subscribe to it (reviews and follow-ups falling due are case
+    /// work, offers are the team's, enrolments are family data).
+    pub fn staff_only(self) -> bool {
+        matches!(
+            self,
+            Self::ReviewDue
+                | Self::FollowUpDue
+                | Self::TermlyConversationOffered
+                | Self::EnrolmentPromoted
+        )
+    }
+
+    /// Whether a subscriber may subscribe to the event type. What each
+    /// subscription then hears is narrowed further by scope: a client's
+    /// schools, a team's referrals and zone.
+    pub fn may_subscribe(self, who: Subscriber) -> bool {
+        match who {
+            Subscriber::Client => !self.staff_only(),
+            Subscriber::Team | Subscriber::Council => true,
+        }
     }
 }
 
@@ -215,6 +267,29 @@ mod tests {
             );
         }
         assert_eq!(EventType::parse("referral.deleted"), None);
+    }
+
+    #[test]
+    fn clients_may_not_subscribe_to_staff_events_teams_and_the_council_may() {
+        for e in [
+            EventType::ReviewDue,
+            EventType::FollowUpDue,
+            EventType::TermlyConversationOffered,
+            EventType::EnrolmentPromoted,
+        ] {
+            assert!(!e.may_subscribe(Subscriber::Client), "{e}");
+            assert!(e.may_subscribe(Subscriber::Team), "{e}");
+            assert!(e.may_subscribe(Subscriber::Council), "{e}");
+        }
+        for e in [
+            EventType::ReferralSubmitted,
+            EventType::ReferralAllocated,
+            EventType::TermlyConversationScheduled,
+        ] {
+            assert!(e.may_subscribe(Subscriber::Client), "{e}");
+            assert!(e.may_subscribe(Subscriber::Team), "{e}");
+        }
+        assert_eq!(EventType::iter().filter(|e| e.staff_only()).count(), 4);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod community;
 pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
+pub mod due;
 pub mod families;
 pub mod feedback;
 pub mod follow_ups;

@@ -12,6 +12,7 @@ use crate::schema::outbox_events;
 use crate::{StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::EventType;
 use uuid::Uuid;
@@ -39,14 +40,48 @@ pub async fn emit(
     at: DateTime<Utc>,
 ) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
+    // A referral's event is the team's it is routed to; any other event of
+    // a school is its zone's (see `crate::webhooks::fan_out`).
+    diesel::sql_query(
+        "INSERT INTO outbox_events
+             (id, event_type, school_urn, subject_id, data, occurred_at, team_id, zone_id)
+         SELECT $1, $2, $3, $4, $5, $6, r.team_id,
+                CASE WHEN r.id IS NULL THEN (SELECT s.zone_id FROM schools s WHERE s.urn = $3) END
+         FROM (SELECT 1) AS one LEFT JOIN referrals r ON r.id = $4",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(event.as_str())
+    .bind::<Text, _>(school_urn)
+    .bind::<SqlUuid, _>(subject)
+    .bind::<Jsonb, _>(data)
+    .bind::<Timestamptz, _>(at)
+    .execute(&mut conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records an event of a zone that concerns no school (a programme's):
+/// a team of the zone and the council hear it; no integration client does.
+///
+/// # Errors
+/// `Unavailable` or `Database`.
+pub async fn emit_for_zone(
+    mut conn: &AsyncPgConnection,
+    event: EventType,
+    zone: Uuid,
+    subject: Uuid,
+    data: serde_json::Value,
+    at: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
     diesel::insert_into(outbox_events::table)
         .values((
             outbox_events::id.eq(id),
             outbox_events::event_type.eq(Wire(event)),
-            outbox_events::school_urn.eq(school_urn),
             outbox_events::subject_id.eq(subject),
             outbox_events::data.eq(data),
             outbox_events::occurred_at.eq(at),
+            outbox_events::zone_id.eq(zone),
         ))
         .execute(&mut conn)
         .await?;

@@ -253,6 +253,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        team_id -> Nullable<Uuid>,
     }
 }
 
@@ -261,11 +262,13 @@ diesel::table! {
         id -> Uuid,
         seq -> Int8,
         event_type -> Text,
-        school_urn -> Text,
+        school_urn -> Nullable<Text>,
         subject_id -> Uuid,
         data -> Jsonb,
         occurred_at -> Timestamptz,
         fanned_out_at -> Nullable<Timestamptz>,
+        team_id -> Nullable<Uuid>,
+        zone_id -> Nullable<Uuid>,
     }
 }
 
@@ -1055,3 +1058,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     school_support_sessions,
     school_support_actions,
 );
+
+diesel::table! {
+    due_notices (event_type, subject_id, due_on) {
+        event_type -> Text,
+        subject_id -> Uuid,
+        due_on -> Date,
+        emitted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sweeps (name) {
+        name -> Text,
+        last_run -> Timestamptz,
+    }
+}

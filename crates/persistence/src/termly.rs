@@ -239,7 +239,41 @@ pub async fn create(conn: &mut AsyncPgConnection, row: &TermlyRow) -> StoreResul
         .returning(TermlyRow::as_returning())
         .get_result(conn)
         .await?;
+    // The zone's team hears of the offer in the same transaction.
+    crate::outbox::emit(
+        conn,
+        sct_domain::EventType::TermlyConversationOffered,
+        &row.school_urn,
+        row.id,
+        offered_data(
+            &row.school_urn,
+            row.id,
+            row.zone_id,
+            &row.academic_year,
+            &row.term,
+        ),
+        row.created_at,
+    )
+    .await?;
     view(conn, row).await
+}
+
+/// The payload of `termly_conversation.offered`: identifiers and the term.
+fn offered_data(
+    school_urn: &str,
+    id: Uuid,
+    zone: Uuid,
+    academic_year: &str,
+    term: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "termly_conversation_id": id,
+        "school_urn": school_urn,
+        "zone_id": zone,
+        "academic_year": academic_year,
+        "term": term,
+        "status": "offered",
+    })
 }
 
 /// What offering a term to a zone did.
@@ -275,10 +309,21 @@ pub async fn offer_zone(
                  (id, school_urn, zone_id, academic_year, term, status, offered_by, created_at, updated_at)
              SELECT gen_random_uuid(), urn, $1, $2, $3, 'offered', $4, $5, $5 FROM open_schools
              ON CONFLICT (school_urn, academic_year, term) DO NOTHING
-             RETURNING id
+             RETURNING id, school_urn
+         ), events AS (
+             -- As `outbox::emit` writes them (the school's zone is $1).
+             INSERT INTO outbox_events
+                 (id, event_type, school_urn, subject_id, data, occurred_at, zone_id)
+             SELECT gen_random_uuid(), 'termly_conversation.offered', i.school_urn, i.id,
+                    jsonb_build_object('termly_conversation_id', i.id, 'school_urn', i.school_urn,
+                                       'zone_id', $1, 'academic_year', $2, 'term', $3,
+                                       'status', 'offered'),
+                    $5, $1
+             FROM inserted i ORDER BY i.id
+             RETURNING 1
          )
          SELECT (SELECT count(*) FROM open_schools) AS schools,
-                (SELECT count(*) FROM inserted) AS created",
+                (SELECT count(*) FROM events) AS created",
     )
     .bind::<SqlUuid, _>(zone)
     .bind::<Text, _>(academic_year)
@@ -350,6 +395,18 @@ pub async fn save(
                             "version": r.version,
                             "updated_at": r.updated_at,
                         }),
+                        now,
+                    )
+                    .await?;
+                }
+                // Offered again (after a decline): the zone's team hears of it.
+                if r.status == "offered" && was.map(|(s, _)| s) != Some("offered") {
+                    crate::outbox::emit(
+                        c,
+                        sct_domain::EventType::TermlyConversationOffered,
+                        &r.school_urn,
+                        r.id,
+                        offered_data(&r.school_urn, r.id, r.zone_id, &r.academic_year, &r.term),
                         now,
                     )
                     .await?;

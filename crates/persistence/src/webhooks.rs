@@ -3,6 +3,13 @@
 //! due deliveries with `FOR UPDATE SKIP LOCKED` (so that several `sct serve`
 //! processes on one database send each delivery once), and recording the
 //! outcome of each attempt.
+//!
+//! Who hears an event: a council subscription every one; an integration
+//! client's those of its schools; a team's those of the referrals routed to
+//! the team (`outbox_events.team_id`) and those of its zone
+//! (`outbox_events.zone_id`: termly conversations, consultations,
+//! programmes). A referral in the triage queue (no team yet) is heard by
+//! the council only.
 
 use crate::schema::{outbox_events, webhook_attempts, webhook_deliveries, webhook_subscriptions};
 use crate::{StoreError, StoreResult, Wire};
@@ -30,6 +37,9 @@ pub struct SubscriptionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The team that owns it (made by the team's manager); `None` for a
+    /// client's or the council's.
+    pub team_id: Option<Uuid>,
 }
 
 /// A delivery row.
@@ -73,12 +83,13 @@ pub struct DeliveryView {
     pub attempts: Vec<AttemptRow>,
 }
 
-/// Whose subscriptions a caller may see: every one (la_admin) or one
-/// integration client's.
+/// Whose subscriptions a caller may see: every one (la_admin), one
+/// integration client's or one team's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     Council,
     Client(Uuid),
+    Team(Uuid),
 }
 
 type BoxedSubscriptions<'a> = webhook_subscriptions::BoxedQuery<'a, diesel::pg::Pg>;
@@ -87,6 +98,7 @@ fn owned(q: BoxedSubscriptions<'_>, owner: Owner) -> BoxedSubscriptions<'_> {
     match owner {
         Owner::Council => q,
         Owner::Client(c) => q.filter(webhook_subscriptions::client_id.eq(c)),
+        Owner::Team(t) => q.filter(webhook_subscriptions::team_id.eq(t)),
     }
 }
 
@@ -374,7 +386,7 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<us
         }
         let n = diesel::sql_query(
             "WITH ev AS (
-                SELECT id, seq, event_type, school_urn, subject_id FROM outbox_events
+                SELECT id, seq, event_type, school_urn, subject_id, team_id, zone_id FROM outbox_events
                 WHERE fanned_out_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
             ), ins AS (
                 INSERT INTO webhook_deliveries
@@ -385,8 +397,10 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<us
                 FROM ev
                 JOIN webhook_subscriptions s ON s.active AND ev.event_type = ANY (s.events)
                 LEFT JOIN integration_clients c ON c.id = s.client_id
-                WHERE s.client_id IS NULL
+                LEFT JOIN teams t ON t.id = s.team_id
+                WHERE (s.client_id IS NULL AND s.team_id IS NULL)
                    OR (c.revoked_at IS NULL AND ev.school_urn = ANY (c.schools))
+                   OR ev.team_id = t.id OR ev.zone_id = t.zone_id
                 ON CONFLICT (subscription_id, event_id) DO NOTHING
             )
             UPDATE outbox_events SET fanned_out_at = now() WHERE id IN (SELECT id FROM ev)",

@@ -299,6 +299,25 @@ pub(crate) async fn promote(
         .execute(c)
         .await?;
     }
+    // The zone's team hears of each freed place given, in the same
+    // transaction: identifiers only (no family data).
+    for id in &chosen {
+        crate::outbox::emit_for_zone(
+            c,
+            sct_domain::EventType::EnrolmentPromoted,
+            programme.zone_id,
+            *id,
+            serde_json::json!({
+                "enrolment_id": id,
+                "programme_id": programme.id,
+                "zone_id": programme.zone_id,
+                "status": "enrolled",
+                "enrolled_at": now,
+            }),
+            now,
+        )
+        .await?;
+    }
     Ok(chosen)
 }
 

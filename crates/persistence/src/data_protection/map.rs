@@ -422,12 +422,15 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "webhook_subscriptions",
         "id client_id url events secret active disabled_at disabled_reason \
-         consecutive_failures created_at updated_at version",
+         consecutive_failures created_at updated_at version team_id",
     ),
     (
         "outbox_events",
-        "id seq event_type school_urn subject_id occurred_at fanned_out_at",
+        "id seq event_type school_urn subject_id occurred_at fanned_out_at \
+         team_id zone_id",
     ),
+    ("due_notices", "event_type subject_id due_on emitted_at"),
+    ("sweeps", "name last_run"),
     (
         "webhook_deliveries",
         "id subscription_id event_id event_seq subject_id status attempts \

@@ -37,6 +37,21 @@ pub enum WebhookEventType {
     /// A follow-up of a closed referral was recorded (sustained or not).
     #[serde(rename = "referral.follow_up_recorded")]
     ReferralFollowUpRecorded,
+    /// A referral's review fell due (staff only: teams and la_admin), once
+    /// per due date, from a scheduled sweep.
+    #[serde(rename = "review.due")]
+    ReviewDue,
+    /// A follow-up of a closed referral fell due (staff only), once, from a
+    /// scheduled sweep.
+    #[serde(rename = "follow_up.due")]
+    FollowUpDue,
+    /// A termly conversation was offered to a school of the zone (staff only).
+    #[serde(rename = "termly_conversation.offered")]
+    TermlyConversationOffered,
+    /// A family on a programme's waiting list was given a freed place
+    /// (staff only).
+    #[serde(rename = "enrolment.promoted")]
+    EnrolmentPromoted,
 }
 
 impl From<WebhookEventType> for domain::EventType {
@@ -50,6 +65,10 @@ impl From<WebhookEventType> for domain::EventType {
             WebhookEventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             WebhookEventType::ConsultationRecorded => Self::ConsultationRecorded,
             WebhookEventType::ReferralFollowUpRecorded => Self::ReferralFollowUpRecorded,
+            WebhookEventType::ReviewDue => Self::ReviewDue,
+            WebhookEventType::FollowUpDue => Self::FollowUpDue,
+            WebhookEventType::TermlyConversationOffered => Self::TermlyConversationOffered,
+            WebhookEventType::EnrolmentPromoted => Self::EnrolmentPromoted,
         }
     }
 }
@@ -65,6 +84,10 @@ impl From<domain::EventType> for WebhookEventType {
             domain::EventType::TermlyConversationScheduled => Self::TermlyConversationScheduled,
             domain::EventType::ConsultationRecorded => Self::ConsultationRecorded,
             domain::EventType::ReferralFollowUpRecorded => Self::ReferralFollowUpRecorded,
+            domain::EventType::ReviewDue => Self::ReviewDue,
+            domain::EventType::FollowUpDue => Self::FollowUpDue,
+            domain::EventType::TermlyConversationOffered => Self::TermlyConversationOffered,
+            domain::EventType::EnrolmentPromoted => Self::EnrolmentPromoted,
         }
     }
 }
@@ -116,10 +139,16 @@ pub struct WebhookSubscriptionUpdate {
 pub struct WebhookSubscription {
     /// The subscription's id.
     pub id: Uuid,
-    /// The integration client that owns it; absent for a council subscription.
+    /// The integration client that owns it; absent for a team's or the
+    /// council's subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub client_id: Option<Uuid>,
+    /// The team that owns it (made by the team's manager); absent for a
+    /// client's or the council's subscription.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub team_id: Option<Uuid>,
     /// Where events are POSTed.
     pub url: String,
     /// The event types it receives.
@@ -154,6 +183,7 @@ impl From<sct_persistence::webhooks::SubscriptionRow> for WebhookSubscription {
         Self {
             id: s.id,
             client_id: s.client_id,
+            team_id: s.team_id,
             url: s.url,
             events: s
                 .events

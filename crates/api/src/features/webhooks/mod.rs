@@ -1,8 +1,10 @@
 //! Signed push notifications (Standard Webhooks): subscriptions, the delivery
-//! log, replay, and the worker that delivers the outbox.
+//! log, replay, the worker that delivers the outbox, and the scheduled
+//! sweep that emits the `.due` events.
 
 pub mod dto;
 pub mod subscriptions;
+pub mod sweep;
 pub mod worker;
 
 /// Registers the webhooks operations.

@@ -7,8 +7,9 @@
 //! about referrals of the schools it may act for (checked when the event is
 //! fanned out and again when it is delivered); and la_admin, whose council
 //! subscriptions hear about every school and who may read and manage every
-//! subscription (support). Other roles: 403. Another client's subscription
-//! answers 404.
+//! subscription (support); and a team's manager, whose subscriptions belong
+//! to the team and hear about the team's referrals and its zone. Other
+//! roles: 403. Another client's or team's subscription answers 404.
 
 use crate::features::webhooks::dto::NewWebhookSubscription;
 use crate::features::webhooks::dto::WebhookDelivery;
@@ -51,6 +52,7 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::EventType;
 use sct_domain::Role;
+use sct_domain::Subscriber;
 use sct_persistence::webhooks as wh;
 use sct_persistence::webhooks::Owner;
 use sct_persistence::webhooks::SubscriptionChange;
@@ -68,7 +70,32 @@ pub(crate) fn owner(caller: &Caller) -> Result<Owner, ApiError> {
             ErrorCode::ForbiddenForRole,
             "only registered integration clients (tokens from POST /api/v1/oauth/token) may subscribe to webhooks",
         )),
+        // A manager holds the team's subscriptions (not their own).
+        (Role::TeamManager, _) => caller
+            .team_id
+            .map(Owner::Team)
+            .ok_or_else(|| ApiError::forbidden(caller.role.as_str())),
         (role, _) => Err(ApiError::forbidden(role.as_str())),
+    }
+}
+
+/// 403 when the owner may not hear one of the event types.
+fn check_events(owner: Owner, events: &[WebhookEventType]) -> Result<(), ApiError> {
+    let who = match owner {
+        Owner::Council => Subscriber::Council,
+        Owner::Client(_) => Subscriber::Client,
+        Owner::Team(_) => Subscriber::Team,
+    };
+    match events
+        .iter()
+        .map(|e| EventType::from(*e))
+        .find(|e| !e.may_subscribe(who))
+    {
+        Some(e) => Err(ApiError::new(
+            ErrorCode::ForbiddenForRole,
+            format!("an integration client may not subscribe to {e}: it is an event for staff"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -102,7 +129,7 @@ fn event_names(events: &[WebhookEventType]) -> Vec<String> {
 #[utoipa::path(
     tag = "Webhooks",
     summary = "Subscribe to webhook events",
-    description = "Registered integration clients and la_admin. Events are POSTed to `url` as Standard Webhooks: JSON `{type, timestamp, data}` with headers `webhook-id` (the same on retries), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded part of the secret after `whsec_`). The answer carries the `secret` once. A client's subscription only hears about referrals of the schools the client may act for; a council (la_admin) subscription hears about every school. `data` carries identifiers, status and timestamps, never a child's name or date of birth. Deliveries of one referral keep their order; failures are retried with exponential backoff, and a subscription is disabled after repeated consecutive failures. The URL must be http(s) and resolve only to public addresses (422 `validation_failed` on `url` otherwise; development allows loopback).",
+    description = "Registered integration clients, team managers (for their team) and la_admin. Events are POSTed to `url` as Standard Webhooks: JSON `{type, timestamp, data}` with headers `webhook-id` (the same on retries), `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded part of the secret after `whsec_`). The answer carries the `secret` once. A client's subscription only hears about referrals of the schools the client may act for; a team's hears about the referrals routed to the team and the termly conversations, consultations and programmes of its zone (a referral waiting in the triage queue, with no team yet, is heard by council subscriptions only); a council (la_admin) subscription hears about every school. The staff events `review.due`, `follow_up.due`, `termly_conversation.offered` and `enrolment.promoted` are for teams and la_admin: an integration client subscribing to one answers 403 `forbidden_for_role`. `data` carries identifiers, status and timestamps, never a child's name or date of birth. Deliveries of one referral keep their order; failures are retried with exponential backoff, and a subscription is disabled after repeated consecutive failures. The URL must be http(s) and resolve only to public addresses (422 `validation_failed` on `url` otherwise; development allows loopback).",
     request_body(content = NewWebhookSubscription, content_type = "application/json"),
     responses(
         (status = 201, description = "The subscription with its secret, shown once", body = WebhookSubscription, headers(("ETag" = String, description = "Version tag"), ("Location" = String, description = "The subscription's URL"))),
@@ -119,6 +146,7 @@ pub async fn create_subscription(
     let owner = owner(&caller)?;
     let b = body.0;
     validate(&b)?;
+    check_events(owner, &b.events)?;
     let url = checked_url(&state, &b.url).await?;
     let secret = generate_secret().map_err(|e| {
         log::error!("cannot make a webhook secret: {e}");
@@ -133,7 +161,11 @@ pub async fn create_subscription(
                     id: Uuid::now_v7(),
                     client_id: match owner {
                         Owner::Client(c) => Some(c),
-                        Owner::Council => None,
+                        Owner::Council | Owner::Team(_) => None,
+                    },
+                    team_id: match owner {
+                        Owner::Team(t) => Some(t),
+                        Owner::Council | Owner::Client(_) => None,
                     },
                     created_by: caller.subject.clone(),
                     url,
@@ -165,7 +197,7 @@ pub async fn create_subscription(
 #[utoipa::path(
     tag = "Webhooks",
     summary = "List webhook subscriptions",
-    description = "A registered integration client sees its own subscriptions; la_admin sees every one. In creation order; secrets are never listed.",
+    description = "A registered integration client sees its own subscriptions, a team manager the team's; la_admin sees every one. In creation order; secrets are never listed.",
     params(PageParams),
     responses(
         (status = 200, description = "A page of subscriptions", body = WebhookSubscriptionPage),
@@ -219,7 +251,7 @@ pub async fn get_subscription(
 #[utoipa::path(
     tag = "Webhooks",
     summary = "Update a webhook subscription",
-    description = "The owner (or la_admin), with If-Match. Replaces the URL (same rules as on creation), the event types and the active flag. `active: true` re-enables a subscription the platform disabled after repeated failures; its pending deliveries then resume. Events that happen while a subscription is inactive are not delivered to it.",
+    description = "The owner (or la_admin), with If-Match. Replaces the URL (same rules as on creation), the event types (403 `forbidden_for_role` for an event the owner may not hear, as on creation) and the active flag. `active: true` re-enables a subscription the platform disabled after repeated failures; its pending deliveries then resume. Events that happen while a subscription is inactive are not delivered to it.",
     params(("id" = Uuid, Path, description = "The subscription's id"), ("If-Match" = String, Header, description = "ETag as last read")),
     request_body(content = WebhookSubscriptionUpdate, content_type = "application/json"),
     responses(
@@ -242,6 +274,7 @@ pub async fn update_subscription(
     let id = id.into_inner();
     let b = body.0;
     validate(&b)?;
+    check_events(owner, &b.events)?;
     // Resolving the host may take a while: not inside the transaction.
     let url = checked_url(&state, &b.url).await?;
     write(&state, &req, move |conn| {
