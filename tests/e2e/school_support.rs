@@ -112,34 +112,34 @@ async fn a_term_of_work_with_a_school_without_a_referred_child_shows_in_its_acti
     assert_eq!(sessions.body["total_minutes"], 150);
 
     // Agreed actions: one for the school, one for a team worker, marked done.
-    let a = app
+    let for_school = app
         .post(
             &format!("/api/v1/school-support/{group}/actions"),
             &practitioner,
             &json!({"description": "Share the regulation plan with Year 3 staff", "owner": "school", "due_on": today}),
         )
         .await;
-    assert_status(&a, 201);
-    let b = app
+    assert_status(&for_school, 201);
+    let for_team = app
         .post(
             &format!("/api/v1/school-support/{group}/actions"),
             &practitioner,
             &json!({"description": "Send the resources", "owner": "team", "owner_worker_id": t.practitioners[0].id}),
         )
         .await;
-    assert_status(&b, 201);
-    let action_path = format!("/api/v1/school-support/{group}/actions/{}", b.id());
+    assert_status(&for_team, 201);
+    let action_path = format!("/api/v1/school-support/{group}/actions/{}", for_team.id());
     let done = json!({"description": "Send the resources", "owner": "team",
         "owner_worker_id": t.practitioners[0].id, "done": true});
     app.put(&action_path, &practitioner, None, &done)
         .await
         .assert_problem(428, "if_match_required");
-    let d = app
-        .put(&action_path, &practitioner, Some(&b.etag()), &done)
+    let marked = app
+        .put(&action_path, &practitioner, Some(&for_team.etag()), &done)
         .await;
-    assert_status(&d, 200);
-    assert_eq!(d.body["done"], true);
-    app.put(&action_path, &practitioner, Some(&b.etag()), &done)
+    assert_status(&marked, 200);
+    assert_eq!(marked.body["done"], true);
+    app.put(&action_path, &practitioner, Some(&for_team.etag()), &done)
         .await
         .assert_problem(412, "version_mismatch");
 
@@ -207,15 +207,15 @@ async fn a_term_of_work_with_a_school_without_a_referred_child_shows_in_its_acti
     assert_status(&view, 200);
     let support = view.body["school_support"].as_array().expect("section");
     assert_eq!(support.len(), 2, "{}", view.text);
-    let g = support
+    let group_row = support
         .iter()
         .find(|s| s["id"] == json!(group))
         .expect("the group");
-    assert_eq!(g["kind"], "cohort_group_work");
-    assert_eq!(g["sessions"], 3);
-    assert_eq!(g["total_minutes"], 150);
-    assert_eq!(g["children_counted"], 23);
-    assert_eq!(g["review_outcome"], "achieved");
+    assert_eq!(group_row["kind"], "cohort_group_work");
+    assert_eq!(group_row["sessions"], 3);
+    assert_eq!(group_row["total_minutes"], 150);
+    assert_eq!(group_row["children_counted"], 23);
+    assert_eq!(group_row["review_outcome"], "achieved");
     let tr = support
         .iter()
         .find(|s| s["id"] == json!(train))
