@@ -26,6 +26,7 @@ mod data_protection;
 mod dates;
 mod delivery;
 mod delta_sync;
+mod eligibility_policies;
 mod families;
 mod faults;
 mod feedback;
