@@ -27,6 +27,7 @@ mod dates;
 mod delivery;
 mod delta_sync;
 mod escalation_reports;
+mod eligibility_policies;
 mod families;
 mod faults;
 mod feedback;

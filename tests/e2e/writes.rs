@@ -205,6 +205,7 @@ async fn the_contract_documents_the_key_on_every_create_and_action() {
         // Queries by POST (the child lookup stores only its audit trail).
         let stores_nothing = path == "/api/v1/oauth/token"
             || path == "/api/v1/eligibility/check"
+            || path == "/api/v1/eligibility/policies/{version}/simulate"
             || path == "/api/v1/children/lookup";
         assert_eq!(has_key, !stores_nothing, "{path}");
         if has_key {

@@ -72,7 +72,7 @@ pub enum Outcome {
     Eligible,
     /// Below the band: ordinarily available provision and SEN Support.
     BelowThreshold,
-    /// Above the band: specialist assessment.
+    /// Above the band: discuss with the council's SEND team.
     AboveThreshold,
     /// Not enough to screen on.
     InsufficientInformation,
@@ -110,7 +110,9 @@ pub enum Pathway {
     SchoolAndCommunityTeam,
     /// Ordinarily available provision and SEN Support in school.
     OrdinarilyAvailableProvisionAndSenSupport,
-    /// Specialist assessment (e.g. towards an EHC needs assessment).
+    /// Discuss the child with the council's SEND team (the wire name is
+    /// kept from the first release; it is not a request for an EHC needs
+    /// assessment, which is the SEND team's and the family's to consider).
     SpecialistAssessment,
     /// Complete the INDES assessment and refer again.
     CompleteIndesAssessment,
@@ -194,24 +196,133 @@ pub struct Policy {
     pub priority: PriorityWeights,
     /// Days after closure during which a referral may be reopened.
     pub reopen_window_days: u32,
+    /// What the version is called.
+    #[serde(default)]
+    pub name: String,
+    /// What the version rests on and what is the council's to decide.
+    #[serde(default)]
+    pub description: String,
+    /// How each outcome's pathway reads to the referrer.
+    #[serde(default)]
+    pub pathways: PathwayTexts,
 }
+
+/// How each outcome's pathway reads to the referrer (policy data: the
+/// council words them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathwayTexts {
+    /// `eligible`.
+    pub eligible: String,
+    /// `below_threshold`.
+    pub below_threshold: String,
+    /// `above_threshold`.
+    pub above_threshold: String,
+    /// `insufficient_information`.
+    pub insufficient_information: String,
+}
+
+impl Default for PathwayTexts {
+    fn default() -> Self {
+        Self {
+            eligible: "Early help from the School & Community Team of the school's zone.".into(),
+            below_threshold: "Ordinarily available provision and SEN Support in school.".into(),
+            above_threshold: "Discuss with the SEND team: the needs described are above \
+                the band of early help. This is not a request for an EHC needs assessment."
+                .into(),
+            insufficient_information: "Complete the INDES assessment and refer again.".into(),
+        }
+    }
+}
+
+impl PathwayTexts {
+    /// The words of an outcome's pathway.
+    pub fn of(&self, outcome: Outcome) -> &str {
+        match outcome {
+            Outcome::Eligible => &self.eligible,
+            Outcome::BelowThreshold => &self.below_threshold,
+            Outcome::AboveThreshold => &self.above_threshold,
+            Outcome::InsufficientInformation => &self.insufficient_information,
+        }
+    }
+}
+
+/// The longest version label (it is a path segment).
+pub const VERSION_MAX_LEN: usize = 32;
+/// The highest level any scale may reach (the database's bound).
+pub const SCALE_CEILING: u8 = 20;
+/// The largest weight or threshold of the priority score, so that no sum
+/// can overflow.
+pub const WEIGHT_CEILING: u32 = 10_000;
+/// The longest reopen window, in days.
+pub const REOPEN_WINDOW_CEILING: u32 = 3_650;
 
 /// Why a policy document was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PolicyError {
     #[error("the policy needs a version label")]
     NoVersion,
-    #[error("the scale's minimum must not exceed its maximum")]
+    #[error("the version label is 1 to 32 letters, digits, dots, dashes or underscores")]
+    VersionLabel,
+    #[error("the scale's minimum must not exceed its maximum, within 0 to 20")]
     Scale,
     #[error("the band must lie on the scale with low <= high")]
     Band,
+    #[error("levels_below_band must not reach below the scale's minimum")]
+    FactorLift,
     #[error("urgent_from must not be below high_from")]
     PriorityBands,
+    #[error("priority weights and thresholds are at most 10000")]
+    Weights,
+    #[error("the reopen window is at most 3650 days")]
+    ReopenWindow,
+    #[error("the name is 1 to 200 characters, not blank")]
+    Name,
+    #[error("the description is 1 to 4000 characters, not blank")]
+    Description,
+    #[error("each pathway text is 1 to 500 characters, not blank")]
+    PathwayText,
+}
+
+impl PolicyError {
+    /// The field of the policy document at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::NoVersion | Self::VersionLabel => "version",
+            Self::Scale => "scale",
+            Self::Band => "band",
+            Self::FactorLift => "factor_lift",
+            Self::PriorityBands | Self::Weights => "priority",
+            Self::ReopenWindow => "reopen_window_days",
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::PathwayText => "pathways",
+        }
+    }
+
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoVersion | Self::VersionLabel => "invalid_policy_version",
+            Self::Scale => "invalid_scale",
+            Self::Band => "band_outside_scale",
+            Self::FactorLift => "invalid_factor_lift",
+            Self::PriorityBands | Self::Weights => "invalid_priority_weights",
+            Self::ReopenWindow => "invalid_reopen_window",
+            Self::Name | Self::Description | Self::PathwayText => "invalid_text",
+        }
+    }
+}
+
+fn text_ok(s: &str, max: usize) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= max
 }
 
 impl Policy {
     /// The policy the service starts with: INDES levels 1-5, band 3-4 (MI
-    /// sheet 34/23), two complicating factors lift a level-2 profile.
+    /// sheet 34/23), two complicating factors lift a level-2 profile. Its
+    /// name and description say which of it is the sheet's and which is
+    /// the council's to decide.
     pub fn default_v1() -> Self {
         let factors = [
             (ComplicatingFactor::RiskOfExclusion, 12),
@@ -241,6 +352,16 @@ impl Policy {
                 urgent_from: 55,
             },
             reopen_window_days: 90,
+            name: "Default: INDES levels 3 to 4 (MI sheet 34/23)".into(),
+            description: "The band of INDES levels 3 to 4 is what MI sheet 34/23 \
+                (28 February 2023) says the School & Community Teams serve; a later \
+                council page says \"within level 3\". The scale (1 to 5), how an EHC \
+                plan and complicating factors count, the priority weights and the \
+                reopen window are this service's starting values, not published \
+                council policy: they, and the band, are the council's to decide. \
+                Screening is advice; the team manager decides."
+                .into(),
+            pathways: PathwayTexts::default(),
         }
     }
 
@@ -252,7 +373,15 @@ impl Policy {
         if self.version.trim().is_empty() {
             return Err(PolicyError::NoVersion);
         }
-        if self.scale.min > self.scale.max {
+        if self.version.len() > VERSION_MAX_LEN
+            || !self
+                .version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        {
+            return Err(PolicyError::VersionLabel);
+        }
+        if self.scale.min > self.scale.max || self.scale.max > SCALE_CEILING {
             return Err(PolicyError::Scale);
         }
         if self.band.low > self.band.high
@@ -261,8 +390,41 @@ impl Policy {
         {
             return Err(PolicyError::Band);
         }
-        if self.priority.urgent_from < self.priority.high_from {
+        if self.factor_lift.levels_below_band > self.band.low - self.scale.min {
+            return Err(PolicyError::FactorLift);
+        }
+        let w = &self.priority;
+        if w.per_level_of_highest > WEIGHT_CEILING
+            || w.per_further_area_in_band > WEIGHT_CEILING
+            || w.factors.values().any(|v| *v > WEIGHT_CEILING)
+            || w.high_from > WEIGHT_CEILING
+            || w.urgent_from > WEIGHT_CEILING
+        {
+            return Err(PolicyError::Weights);
+        }
+        if w.urgent_from < w.high_from {
             return Err(PolicyError::PriorityBands);
+        }
+        if self.reopen_window_days > REOPEN_WINDOW_CEILING {
+            return Err(PolicyError::ReopenWindow);
+        }
+        if !text_ok(&self.name, 200) {
+            return Err(PolicyError::Name);
+        }
+        if !text_ok(&self.description, 4000) {
+            return Err(PolicyError::Description);
+        }
+        let p = &self.pathways;
+        if ![
+            &p.eligible,
+            &p.below_threshold,
+            &p.above_threshold,
+            &p.insufficient_information,
+        ]
+        .iter()
+        .all(|t| text_ok(t, 500))
+        {
+            return Err(PolicyError::PathwayText);
         }
         Ok(())
     }

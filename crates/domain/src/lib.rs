@@ -18,6 +18,7 @@ pub mod escalation;
 pub mod feedback;
 pub mod ids;
 pub mod indes;
+pub mod policy_versions;
 pub mod precondition;
 pub mod referral;
 pub mod retention;
@@ -34,8 +35,8 @@ pub use delivery::{
 };
 pub use eligibility::{
     AreaSet, Band, ComplicatingFactor, Decision, EhcPlanRule, EligibilityInput, ExistingPlan,
-    FactorLift, FactorSet, Outcome, Pathway, Policy, PolicyError, Priority, PriorityBand,
-    PriorityWeights, Reason, ReasonCode, Reasons,
+    FactorLift, FactorSet, Outcome, Pathway, PathwayTexts, Policy, PolicyError, Priority,
+    PriorityBand, PriorityWeights, Reason, ReasonCode, Reasons,
 };
 pub use ids::{ChildId, ReferralId, TeamId, WorkerId, ZoneId};
 pub use indes::{IndesArea, IndesEntry, IndesError, IndesProfile, IndesScale};
@@ -111,6 +112,7 @@ mod wire_names {
             (serde_names::<Outcome>(), "eligible below_threshold above_threshold insufficient_information"),
             (serde_names::<Pathway>(), "school_and_community_team ordinarily_available_provision_and_sen_support specialist_assessment complete_indes_assessment"),
             (serde_names::<PriorityBand>(), "routine high urgent"),
+            (names::<crate::policy_versions::PolicyStatus>(), "draft published in_force superseded"),
             (names::<ReasonCode>(), "no_indes_levels above_band in_band complicating_factors_lift below_band ehc_plan_in_place ehc_plan_noted"),
             (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded referral.follow_up_recorded"),
             (serde_names::<InterventionMode>(), "individual group family setting"),

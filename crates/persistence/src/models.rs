@@ -94,9 +94,13 @@ pub struct ChildRow {
 pub struct PolicyRow {
     pub version: String,
     pub document: serde_json::Value,
-    pub active: bool,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    pub effective_from: chrono::NaiveDate,
+    pub published_at: Option<DateTime<Utc>>,
+    pub published_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub revision: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable, AsChangeset)]

@@ -83,9 +83,13 @@ diesel::table! {
     eligibility_policies (version) {
         version -> Text,
         document -> Jsonb,
-        active -> Bool,
         created_at -> Timestamptz,
         created_by -> Text,
+        effective_from -> Date,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Text>,
+        updated_at -> Timestamptz,
+        revision -> Int4,
     }
 }
 

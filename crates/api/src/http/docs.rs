@@ -164,12 +164,14 @@ impl Modify for StandardResponses {
 
 /// Whether a `POST` on this path creates or changes something, and so
 /// honours `Idempotency-Key` (the write kernel, `crate::http::write`): all
-/// but the token endpoint, the eligibility check and the child lookup,
-/// which are queries (a lookup stores only its audit trail).
+/// but the token endpoint, the eligibility check, a policy's simulation and
+/// the child lookup, which are queries (a lookup stores only its audit
+/// trail).
 pub fn takes_idempotency_key(path: &str) -> bool {
     path.starts_with("/api/v1/")
         && path != "/api/v1/oauth/token"
         && path != "/api/v1/eligibility/check"
+        && path != "/api/v1/eligibility/policies/{version}/simulate"
         && path != "/api/v1/children/lookup"
 }
 

@@ -58,6 +58,7 @@ pub enum ErrorCode {
     ReferralNotClosed,
     NoSupportPlan,
     AppointmentClash,
+    PolicyPublished,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -68,7 +69,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 52] = [
+    pub const ALL: [ErrorCode; 53] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -115,6 +116,7 @@ impl ErrorCode {
         Self::ReferralNotClosed,
         Self::NoSupportPlan,
         Self::AppointmentClash,
+        Self::PolicyPublished,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -335,6 +337,11 @@ impl ErrorCode {
                 S::CONFLICT,
                 "no_support_plan",
                 "The referral has no support plan yet",
+            ),
+            Self::PolicyPublished => (
+                S::CONFLICT,
+                "policy_published",
+                "The policy version is published: it no longer changes",
             ),
             Self::AppointmentClash => (
                 S::CONFLICT,

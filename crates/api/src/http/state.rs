@@ -25,38 +25,67 @@ pub struct AppState {
 
 /// The eligibility policy in force, read from the database at most once per
 /// [`ActivePolicy::TTL`] by each server process instead of on every
-/// submission. The council publishes a new version as data (no release);
-/// a running server screens with it within `TTL`, and every referral
-/// records the version it was screened under.
+/// submission. The council publishes a new version as data (no release),
+/// for today or for a later day (`/eligibility/policies/{version}/publish`).
+///
+/// Several `sct serve` processes share one database, so a process cannot
+/// rely on being told: each re-reads the policy when its copy is older than
+/// `TTL` (a version published for today screens everywhere within `TTL`;
+/// the publishing process drops its copy at once), and also as soon as the
+/// day comes on which a version already published takes effect (the read
+/// returns that day with the policy, so a scheduled version screens from
+/// the first request of its day, in every process, without waiting for the
+/// TTL). Every referral records the version it was screened under.
 #[derive(Debug, Default)]
 pub struct ActivePolicy {
-    slot: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<sct_domain::Policy>)>>,
+    slot: std::sync::Mutex<Option<Cached>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    read_at: std::time::Instant,
+    /// The first day on which another published version takes over.
+    next_change: Option<chrono::NaiveDate>,
+    policy: std::sync::Arc<sct_domain::Policy>,
 }
 
 impl ActivePolicy {
     /// How long a policy read stays in use.
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Cached>> {
+        self.slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The policy in force.
     ///
     /// # Errors
-    /// The database's, when the cached copy is older than `TTL` and cannot
-    /// be read again.
+    /// The database's, when the cached copy is stale and cannot be read
+    /// again.
     pub async fn get(&self, db: &Db) -> Result<std::sync::Arc<sct_domain::Policy>, ApiError> {
-        let lock = || {
-            self.slot
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((at, policy)) = lock().as_ref() {
-            if at.elapsed() < Self::TTL {
-                return Ok(policy.clone());
+        let now = sct_persistence::now();
+        if let Some(c) = self.lock().as_ref() {
+            let day_has_come = c.next_change.is_some_and(|d| now.date_naive() >= d);
+            if c.read_at.elapsed() < Self::TTL && !day_has_come {
+                return Ok(c.policy.clone());
             }
         }
         let mut conn = db.conn().await?;
-        let policy = std::sync::Arc::new(sct_persistence::policy::active(&mut conn).await?);
-        *lock() = Some((std::time::Instant::now(), policy.clone()));
+        let (policy, next_change) = sct_persistence::policy::in_force(&mut conn, now).await?;
+        let policy = std::sync::Arc::new(policy);
+        *self.lock() = Some(Cached {
+            read_at: std::time::Instant::now(),
+            next_change,
+            policy: policy.clone(),
+        });
         Ok(policy)
+    }
+
+    /// Forgets the cached copy (after this process published a version).
+    pub fn forget(&self) {
+        *self.lock() = None;
     }
 }
 

@@ -362,6 +362,7 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("workers", "subject", Worker, Identity, Kept(WORKER)),
     col("workers", "name", Worker, Identity, Kept(WORKER)),
     col("eligibility_policies", "created_by", Worker, Identity, Kept(WORKER)),
+    col("eligibility_policies", "published_by", Worker, Identity, Kept(WORKER)),
     col("webhook_subscriptions", "created_by", Worker, Identity, Kept(WORKER)),
 ];
 
@@ -385,7 +386,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
          district_name pupil_count open_date close_date missing_from_extract_at",
     ),
     ("children", "id created_at updated_at anonymised_at"),
-    ("eligibility_policies", "version document active created_at"),
+    ("eligibility_policies", "version document created_at effective_from published_at updated_at revision"),
     (
         "referrals",
         "id reference school_urn child_id status zone_id team_id triage_reason \

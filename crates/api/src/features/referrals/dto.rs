@@ -33,7 +33,10 @@ wire_enum!(
     EligibilityOutcome => domain::Outcome { Eligible, BelowThreshold, AboveThreshold, InsufficientInformation }
 );
 wire_enum!(
-    /// Where screening points the referrer.
+    /// Where screening points the referrer. `specialist_assessment` (of
+    /// `above_threshold`) means: discuss the child with the council's SEND
+    /// team; it is not a request for an EHC needs assessment. How each
+    /// pathway reads is the policy's `pathways` (`/eligibility/policy`).
     Pathway => domain::Pathway {
         SchoolAndCommunityTeam, OrdinarilyAvailableProvisionAndSenSupport,
         SpecialistAssessment, CompleteIndesAssessment,
