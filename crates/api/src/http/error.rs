@@ -58,6 +58,8 @@ pub enum ErrorCode {
     ReferralNotClosed,
     NoSupportPlan,
     AppointmentClash,
+    ConsentWithdrawn,
+    ConsentAlreadyWithdrawn,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -68,7 +70,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 52] = [
+    pub const ALL: [ErrorCode; 54] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -115,6 +117,8 @@ impl ErrorCode {
         Self::ReferralNotClosed,
         Self::NoSupportPlan,
         Self::AppointmentClash,
+        Self::ConsentWithdrawn,
+        Self::ConsentAlreadyWithdrawn,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -341,6 +345,16 @@ impl ErrorCode {
                 "appointment_clash",
                 "A worker already has an appointment at that time",
             ),
+            Self::ConsentWithdrawn => (
+                S::CONFLICT,
+                "consent_withdrawn",
+                "No consent for SCT involvement is in force: the referral can only be closed or withdrawn",
+            ),
+            Self::ConsentAlreadyWithdrawn => (
+                S::CONFLICT,
+                "consent_already_withdrawn",
+                "The consent was already withdrawn",
+            ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "database_unavailable",
@@ -558,6 +572,10 @@ impl From<StoreError> for ApiError {
                     "the database is unavailable; retry shortly",
                 )
             }
+            StoreError::ConsentWithdrawn => ApiError::new(
+                ErrorCode::ConsentWithdrawn,
+                "no consent for SCT involvement of the referral is in force: record one, or close or withdraw the referral",
+            ),
             StoreError::Constraint { constraint, .. } => {
                 log::warn!("constraint {constraint} refused a write");
                 ApiError::new(

@@ -14,8 +14,8 @@ const EXIST: &str = "must exist and be in the caller's reach";
 /// error it answers (422 `validation_failed`, the field named in `errors`).
 pub(super) const RULES: &[(&str, &[&str])] = &[
     ("lookup_child", &["a `upn`, or all of `given_name`, `family_name` and `date_of_birth` (`required`)", "a `reason` that is not blank (`required`)"]),
-    ("create_consultation", &["`school_urn` of a school with a zone (`unknown_school`, `school_mismatch`)", "`termly_conversation_id` of the same school (`unknown_termly_conversation`)", "`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
-    ("update_consultation", &["`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
+    ("create_consultation", &["`school_urn` of a school with a zone (`unknown_school`, `school_mismatch`), required unless `subject` = `family` (`required`)", "`family_id` of a family in the caller's zone (`unknown_family`), required with `subject` = `family` (`required`) and refused with another subject (`family_consultation`)", "`termly_conversation_id` of the same school (`unknown_termly_conversation`)", "`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
+    ("update_consultation", &["`subject` = `family` exactly when the consultation has a family (`required`, `family_consultation`)", "`upn` only with `subject` = `child` (`upn_with_cohort`)", "`held_on` not after today (`in_future`)"]),
     ("check_eligibility", &["INDES levels on the scale of the policy in force (the schema states 0-20, the widest scale a policy may have)"]),
     ("submit_referral", &["`school_urn` one of the caller's schools (`unknown_school`)", "INDES levels on the scale of the policy in force (the schema states 0-20, the widest a policy may have), one per area (`duplicate_area`)", "`consent.given_on` not after today (`in_future`)"]),
     ("correct_referral", &["INDES levels on the scale of the policy in force, one per area (`duplicate_area`)"]),
@@ -23,6 +23,7 @@ pub(super) const RULES: &[(&str, &[&str])] = &[
     ("allocate_referral", &["`worker_id` or `auto: true`, one of them (`one_of`)", "the worker is an active practitioner of the referral's team, under their cap"]),
     ("add_co_worker", &["`worker_id` an active worker of the referral's team"]),
     ("create_note", &["`occurred_on` not after today (`in_future`)"]),
+    ("record_consent", &["`member_id` an adult of the referral's family with parental responsibility for its child (`no_parental_responsibility`), required for a parent or carer when the referral has a family (`required`), refused for the young person (`not_allowed`)", "`partner_ids` each a known partner (`unknown_partner`), once (`duplicate_partner`), required with `share_with_partner` (`partners_required`) and refused without it (`partners_without_scope`)", "each scope once (`duplicate_scope`)", "`given_on` not after today (`in_future`)", "`until` not before `given_on` (`until_before_given`)"]),
     ("record_review", &["`reviewed_on` not after today (`in_future`)", "ratings of the plan's current goals (`ratings`)"]),
     ("update_review", &["`reviewed_on` not after today (`in_future`)", "ratings of the plan's current goals (`ratings`)"]),
     ("put_plan", &["each goal's target above its baseline (`target_not_above_baseline`)", "goals and interventions not repeated (`duplicate_goal`, `duplicate_intervention`)", "interventions named exist and are active"]),
