@@ -56,6 +56,15 @@ SELECT pg_temp.bid('00000000', p.n),
        p.created + (p.steps - 1) * p.gap
 FROM bench_plan p;
 
+-- Each referral's intake consent (its first consent record, as submission
+-- writes it): without one a referral would be on hold.
+INSERT INTO consents (id, referral_id, given_by, scopes, recorded_how, given_on, recorded_by,
+                      recorded_at)
+SELECT pg_temp.bid('00000000', p.n), pg_temp.bid('00000000', p.n), 'parent_carer',
+       ARRAY['sct_involvement', 'share_with_school'], 'referral_form',
+       (p.created - interval '3 days')::date, 'mis-' || p.s, p.created
+FROM bench_plan p;
+
 -- One history row per transition, p.gap apart (as updated_at above).
 INSERT INTO referral_history (referral_id, at, actor, actor_role, action, from_status, to_status,
                               reason, details)

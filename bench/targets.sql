@@ -31,4 +31,10 @@ INSERT INTO referral_history (referral_id, at, actor, actor_role, action, from_s
 SELECT pg_temp.bid(:'prefix', n), timestamptz '2026-11-27 12:00Z' + n * interval '1 millisecond',
        'mis-1', 'integration', 'submit', NULL, 'submitted'
 FROM generate_series(1, :count) n;
+INSERT INTO consents (id, referral_id, given_by, scopes, recorded_how, given_on, recorded_by,
+                      recorded_at)
+SELECT pg_temp.bid(:'prefix', n), pg_temp.bid(:'prefix', n), 'parent_carer',
+       ARRAY['sct_involvement', 'share_with_school'], 'referral_form', date '2026-11-20', 'mis-1',
+       timestamptz '2026-11-27 12:00Z' + n * interval '1 millisecond'
+FROM generate_series(1, :count) n;
 COMMIT;

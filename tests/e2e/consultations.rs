@@ -253,3 +253,111 @@ async fn a_consultation_becomes_a_referral_in_one_call() {
     again.assert_problem(409, "already_exists");
     assert_eq!(app.db.count("referrals").await, 1);
 }
+
+#[tokio::test]
+async fn advice_to_a_family_with_or_without_a_school() {
+    let app = TestApp::spawn().await;
+    let t = app.team("CF1").await;
+    let other = app.team("CF2").await;
+    let urn = t.schools[0].urn.clone();
+    let token = app.practitioner(&t, 0);
+    let fam = app.post("/api/v1/families", &token, &json!({})).await;
+    assert_status(&fam, 201);
+    let fam = fam.id();
+    let events = app.db.count("outbox_events").await;
+
+    // Without a school: the family's zone's team gave it; no school hears.
+    let mut body = consultation(&urn);
+    body.as_object_mut().map(|o| o.remove("school_urn"));
+    body.as_object_mut().map(|o| o.remove("upn"));
+    body["subject"] = json!("family");
+    body["family_id"] = json!(fam);
+    body["topic"] = json!("Morning routines at home");
+    let r = app.post("/api/v1/consultations", &token, &body).await;
+    assert_status(&r, 201);
+    assert_eq!(r.body["subject"], "family");
+    assert_eq!(r.body["family_id"], json!(fam));
+    assert_eq!(r.body["zone_id"], json!(t.zone.id));
+    assert!(r.body.get("school_urn").is_none(), "{}", r.text);
+    assert_eq!(
+        app.db.count("outbox_events").await,
+        events,
+        "no school's event"
+    );
+    let id = r.id();
+    let read = app
+        .get(&format!("/api/v1/consultations/{id}"), &app.manager(&t))
+        .await;
+    assert_status(&read, 200);
+    let school = app.school(&urn);
+    app.get(&format!("/api/v1/consultations/{id}"), &school)
+        .await
+        .assert_problem(404, "not_found");
+    let listed = app.get("/api/v1/consultations", &school).await;
+    assert!(!listed.text.contains(&id), "{}", listed.text);
+    // It cannot become a referral without a school.
+    let refused = refer(
+        &app,
+        &id,
+        &token,
+        Some(&read.etag()),
+        &referral_body(&urn, &upn(8), 4),
+    )
+    .await;
+    assert_field_error(&refused, "school_urn", "school_mismatch");
+
+    // With a school: the school reads it.
+    let mut with = body.clone();
+    with["school_urn"] = json!(urn);
+    let r = app.post("/api/v1/consultations", &token, &with).await;
+    assert_status(&r, 201);
+    assert_eq!(r.body["school_urn"], json!(urn));
+    assert_status(
+        &app.get(&format!("/api/v1/consultations/{}", r.id()), &school)
+            .await,
+        200,
+    );
+
+    // Refusals: no family, a family with another subject, no school for a
+    // child, another zone's family.
+    let mut no_family = body.clone();
+    no_family.as_object_mut().map(|o| o.remove("family_id"));
+    let r = app.post("/api/v1/consultations", &token, &no_family).await;
+    assert_field_error(&r, "family_id", "required");
+    let mut child = with.clone();
+    child["subject"] = json!("child");
+    let r = app.post("/api/v1/consultations", &token, &child).await;
+    assert_field_error(&r, "subject", "family_consultation");
+    let mut schoolless = consultation(&urn);
+    schoolless.as_object_mut().map(|o| o.remove("school_urn"));
+    let r = app.post("/api/v1/consultations", &token, &schoolless).await;
+    assert_field_error(&r, "school_urn", "required");
+    let r = app
+        .post("/api/v1/consultations", &app.practitioner(&other, 0), &body)
+        .await;
+    assert_field_error(&r, "family_id", "unknown_family");
+    // A change keeps the family's subject.
+    let mut changed = body.clone();
+    changed.as_object_mut().map(|o| o.remove("family_id"));
+    changed["advice"] = json!("A visual timetable at home");
+    let r = app
+        .put(
+            &format!("/api/v1/consultations/{id}"),
+            &token,
+            Some(&read.etag()),
+            &changed,
+        )
+        .await;
+    assert_status(&r, 200);
+    assert_eq!(r.body["family_id"], json!(fam));
+    changed["subject"] = json!("cohort");
+    let r = app
+        .put(
+            &format!("/api/v1/consultations/{id}"),
+            &token,
+            Some(&r.etag()),
+            &changed,
+        )
+        .await;
+    assert_field_error(&r, "subject", "family_consultation");
+}

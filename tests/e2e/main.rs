@@ -20,6 +20,7 @@ mod catalogue;
 mod children;
 mod community;
 mod conditional;
+mod consents;
 mod consultations;
 mod corrections;
 mod data_protection;

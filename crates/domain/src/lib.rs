@@ -10,6 +10,7 @@ pub mod allocation;
 pub mod caseload;
 pub mod codes;
 pub mod community;
+pub mod consent;
 pub mod correction;
 pub mod delivery;
 pub mod diary;

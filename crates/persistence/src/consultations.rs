@@ -1,5 +1,5 @@
-//! Consultations: advice a team gives a school about a child or a cohort
-//! without a referral, and turning one into a referral in one transaction
+//! Consultations: advice a team gives a school about a child or a cohort,
+//! or a family (with or without a school), without a referral, and turning one into a referral in one transaction
 //! through the referral submission path (screening, routing, history).
 
 use crate::referrals::{self, NewReferral, ReferralView, SubmitError};
@@ -15,7 +15,8 @@ use uuid::Uuid;
 #[diesel(table_name = consultations)]
 pub struct ConsultationRow {
     pub id: Uuid,
-    pub school_urn: String,
+    /// The school advised; absent for advice to a family without a school.
+    pub school_urn: Option<String>,
     pub zone_id: Uuid,
     pub held_on: NaiveDate,
     pub topic: String,
@@ -31,6 +32,8 @@ pub struct ConsultationRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The family advised (`subject: family`).
+    pub family_id: Option<Uuid>,
 }
 
 /// The fields an update may change.
@@ -54,6 +57,7 @@ fn in_reach<'a>(q: Boxed<'a>, reach: &Reach) -> Boxed<'a> {
     match reach {
         Reach::All => q,
         Reach::Zone(z) => q.filter(consultations::zone_id.eq(*z)),
+        // Advice to a family without a school is not a school's to read.
         Reach::Schools(urns) => q.filter(consultations::school_urn.eq_any(urns.clone())),
         Reach::Nothing => q.filter(consultations::id.is_null()),
     }
@@ -125,22 +129,25 @@ pub async fn create(
             .get_result(c)
             .await?;
         // The event commits with the consultation: identifiers and dates
-        // only, never the topic, advice or a UPN.
-        crate::outbox::emit(
-            c,
-            sct_domain::EventType::ConsultationRecorded,
-            &saved.school_urn,
-            saved.id,
-            serde_json::json!({
-                "consultation_id": saved.id,
-                "school_urn": saved.school_urn,
-                "zone_id": saved.zone_id,
-                "held_on": saved.held_on,
-                "termly_conversation_id": saved.termly_conversation_id,
-            }),
-            crate::now(),
-        )
-        .await?;
+        // only, never the topic, advice or a UPN. It is a school's event:
+        // advice to a family without a school sends none.
+        if let Some(urn) = &saved.school_urn {
+            crate::outbox::emit(
+                c,
+                sct_domain::EventType::ConsultationRecorded,
+                urn,
+                saved.id,
+                serde_json::json!({
+                    "consultation_id": saved.id,
+                    "school_urn": urn,
+                    "zone_id": saved.zone_id,
+                    "held_on": saved.held_on,
+                    "termly_conversation_id": saved.termly_conversation_id,
+                }),
+                crate::now(),
+            )
+            .await?;
+        }
         Ok::<_, StoreError>(saved)
     })
     .await

@@ -54,7 +54,7 @@ pub async fn item(
            FROM referrals WHERE $1 = 'referral' AND id = $2 AND zone_id IS NOT NULL
          UNION ALL
          SELECT school_urn, zone_id, true FROM consultations
-          WHERE $1 = 'consultation' AND id = $2
+          WHERE $1 = 'consultation' AND id = $2 AND school_urn IS NOT NULL
          UNION ALL
          SELECT school_urn, zone_id, status = 'held' FROM termly_conversations
           WHERE $1 = 'termly_conversation' AND id = $2",

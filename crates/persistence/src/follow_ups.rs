@@ -386,6 +386,7 @@ pub async fn record(
     if !r.expected.matches(f.version) {
         return Err(RecordError::VersionMismatch { current: f.version });
     }
+    crate::consent_hold::require_involvement(c, referral).await?;
     let o = OutcomeRow::new(
         referral,
         f.closed_at,

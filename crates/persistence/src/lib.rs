@@ -10,6 +10,8 @@ pub mod audit;
 pub mod case_notes;
 pub mod children;
 pub mod community;
+pub mod consent_hold;
+pub mod consents;
 pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
@@ -83,6 +85,10 @@ pub enum StoreError {
     /// No row, or none in the caller's scope.
     #[error("not found")]
     NotFound,
+    /// No consent for SCT involvement of the referral is in force: only its
+    /// consents, its closure and its withdrawal may change it.
+    #[error("no consent for SCT involvement is in force for the referral")]
+    ConsentWithdrawn,
     /// A unique or foreign-key constraint refused the write.
     #[error("constraint {constraint} refused the write")]
     Constraint {

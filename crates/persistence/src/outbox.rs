@@ -28,6 +28,10 @@ use uuid::Uuid;
 /// body's `data` member, so it must carry identifiers, codes and timestamps
 /// only, never a child's name or date of birth.
 ///
+/// A referral's events (other than its submission, which carries its first
+/// consent) stop while no consent for SCT involvement of the referral is in
+/// force: nothing is recorded and a nil id is answered.
+///
 /// # Errors
 /// `Constraint` when the school is unknown or the type is not allowed by the
 /// table's CHECK; `Unavailable` or `Database`.
@@ -39,6 +43,12 @@ pub async fn emit(
     data: serde_json::Value,
     at: DateTime<Utc>,
 ) -> StoreResult<Uuid> {
+    if event.as_str().starts_with("referral.")
+        && event != EventType::ReferralSubmitted
+        && !crate::consent_hold::involvement_on(conn, subject, at.date_naive()).await?
+    {
+        return Ok(Uuid::nil());
+    }
     let id = Uuid::now_v7();
     // A referral's event is the team's it is routed to; any other event of
     // a school is its zone's (see `crate::webhooks::fan_out`).

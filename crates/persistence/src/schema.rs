@@ -590,7 +590,7 @@ diesel::table! {
 diesel::table! {
     consultations (id) {
         id -> Uuid,
-        school_urn -> Text,
+        school_urn -> Nullable<Text>,
         zone_id -> Uuid,
         held_on -> Date,
         topic -> Text,
@@ -606,6 +606,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        family_id -> Nullable<Uuid>,
     }
 }
 
@@ -1078,3 +1079,28 @@ diesel::table! {
         last_run -> Timestamptz,
     }
 }
+
+diesel::table! {
+    consents (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        given_by -> Text,
+        member_id -> Nullable<Uuid>,
+        scopes -> Array<Text>,
+        partner_ids -> Array<Uuid>,
+        recorded_how -> Text,
+        given_on -> Date,
+        until -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+        withdrawn_on -> Nullable<Date>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(consents -> referrals (referral_id));
+diesel::allow_tables_to_appear_in_same_query!(consents, referrals);

@@ -119,7 +119,10 @@ pub async fn any_in_scope(
 }
 
 /// Locks a referral for the rest of the transaction and returns it, if it
-/// is in the caller's scope (`NotFound` otherwise).
+/// is in the caller's scope (`NotFound` otherwise) and a consent for SCT
+/// involvement is in force (`ConsentWithdrawn` otherwise): every write on a
+/// referral's delivery records, notes, appointments and corrections starts
+/// here (see `crate::consent_hold`).
 pub async fn lock_in_scope(
     c: &mut AsyncPgConnection,
     id: Uuid,
@@ -131,9 +134,9 @@ pub async fn lock_in_scope(
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    if in_scope(c, &row, scope).await? {
-        Ok(row)
-    } else {
-        Err(StoreError::NotFound)
+    if !in_scope(c, &row, scope).await? {
+        return Err(StoreError::NotFound);
     }
+    crate::consent_hold::require_involvement(c, row.id).await?;
+    Ok(row)
 }

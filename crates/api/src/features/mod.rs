@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod child_lookup;
 pub mod children;
 pub mod community;
+pub mod consents;
 pub mod consultations;
 pub mod data_protection;
 pub mod delivery;
@@ -53,4 +54,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
     school_activity::configure(cfg);
     school_support::configure(cfg);
     families::configure(cfg);
+    consents::configure(cfg);
 }

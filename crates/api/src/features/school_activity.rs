@@ -62,7 +62,7 @@ pub struct ActivityConsultation {
     /// Its topic.
     pub topic: String,
     /// Whom the advice was about.
-    #[schema(value_type = crate::features::consultations::ConsultationSubject)]
+    #[schema(value_type = crate::features::consultations::dto::ConsultationSubject)]
     pub subject: String,
 }
 

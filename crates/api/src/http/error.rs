@@ -59,6 +59,8 @@ pub enum ErrorCode {
     NoSupportPlan,
     AppointmentClash,
     PolicyPublished,
+    ConsentWithdrawn,
+    ConsentAlreadyWithdrawn,
     DatabaseUnavailable,
     RateLimited,
     RequestTimeout,
@@ -69,7 +71,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so that tests can walk the table.
-    pub const ALL: [ErrorCode; 53] = [
+    pub const ALL: [ErrorCode; 55] = [
         Self::MalformedJson,
         Self::InvalidParameter,
         Self::InvalidCursor,
@@ -117,6 +119,8 @@ impl ErrorCode {
         Self::NoSupportPlan,
         Self::AppointmentClash,
         Self::PolicyPublished,
+        Self::ConsentWithdrawn,
+        Self::ConsentAlreadyWithdrawn,
         Self::DatabaseUnavailable,
         Self::RateLimited,
         Self::RequestTimeout,
@@ -348,6 +352,16 @@ impl ErrorCode {
                 "appointment_clash",
                 "A worker already has an appointment at that time",
             ),
+            Self::ConsentWithdrawn => (
+                S::CONFLICT,
+                "consent_withdrawn",
+                "No consent for SCT involvement is in force: the referral can only be closed or withdrawn",
+            ),
+            Self::ConsentAlreadyWithdrawn => (
+                S::CONFLICT,
+                "consent_already_withdrawn",
+                "The consent was already withdrawn",
+            ),
             Self::DatabaseUnavailable => (
                 S::SERVICE_UNAVAILABLE,
                 "database_unavailable",
@@ -565,6 +579,10 @@ impl From<StoreError> for ApiError {
                     "the database is unavailable; retry shortly",
                 )
             }
+            StoreError::ConsentWithdrawn => ApiError::new(
+                ErrorCode::ConsentWithdrawn,
+                "no consent for SCT involvement of the referral is in force: record one, or close or withdraw the referral",
+            ),
             StoreError::Constraint { constraint, .. } => {
                 log::warn!("constraint {constraint} refused a write");
                 ApiError::new(

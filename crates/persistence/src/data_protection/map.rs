@@ -118,7 +118,7 @@ pub const TABLES: &[Table] = &[
     Table { name: "child_conflicts", key: "id::text",
             link: "child_id = $1" },
     Table { name: "consultations", key: "id::text",
-            link: "(upn = $2 OR referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
+            link: "(upn = $2 OR referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1) OR family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1))" },
     Table { name: "delivery_sessions", key: "id::text",
             link: "id IN (SELECT a.session_id FROM session_attendance a WHERE a.referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
     Table { name: "plan_reviews", key: "id::text",
@@ -140,6 +140,8 @@ pub const TABLES: &[Table] = &[
     Table { name: "indes_reassessment_levels", key: "reassessment_id::text || '/' || area",
             link: "reassessment_id IN (SELECT x.id FROM indes_reassessments x WHERE x.referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1))" },
     Table { name: "case_notes", key: "id::text",
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+    Table { name: "consents", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "follow_ups", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
@@ -304,6 +306,12 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("appointments", "clash_reason", Child, FreeText, Redact),
     col("appointments", "created_by", Worker, Identity, Kept(WORKER)),
     col("child_lookups", "actor", Worker, Identity, Kept(WORKER)),
+    // Consents of a referral: notes on how it was given and why it was
+    // withdrawn; who recorded and withdrew it.
+    col("consents", "notes", Child, FreeText, Redact),
+    col("consents", "withdrawal_reason", Child, FreeText, Redact),
+    col("consents", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("consents", "withdrawn_by", Worker, Identity, Kept(WORKER)),
     // Family Hubs and schools: the named staff contact at each end.
     col("hub_school_connections", "hub_contact_name", Worker, Identity, Kept(CONNECTION)),
     col("hub_school_connections", "school_contact_name", Worker, Identity, Kept(CONNECTION)),
@@ -506,7 +514,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "consultations",
         "id school_urn zone_id held_on subject cohort indes_areas \
-         termly_conversation_id referral_id version created_at updated_at",
+         termly_conversation_id referral_id version created_at updated_at family_id",
     ),
     (
         "family_hubs",
@@ -562,6 +570,11 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id team_id referral_id programme_session_id starts_at ends_at mode expected status attendance cancelled_by session_id created_at updated_at version",
     ),
     ("appointment_workers", "appointment_id worker_id"),
+    (
+        "consents",
+        "id referral_id given_by member_id scopes partner_ids recorded_how given_on until \
+         recorded_at withdrawn_on withdrawn_at version",
+    ),
     (
         "calendar_tokens",
         "id worker_id token_hash created_at revoked_at version",

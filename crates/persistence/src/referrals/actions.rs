@@ -197,6 +197,11 @@ pub(crate) async fn act_in_tx(
             current: row.version,
         });
     }
+    // Without a consent for SCT involvement in force, a referral can only
+    // be closed or withdrawn.
+    if !sct_domain::consent::allowed_without_consent(input.action()) {
+        crate::consent_hold::require_involvement(c, row.id).await?;
+    }
     let status = parse_status(&row.status)?;
     let state = ReferralState {
         status,

@@ -128,6 +128,7 @@ pub async fn change_co_workers(
                 current: row.version,
             });
         }
+        crate::consent_hold::require_involvement(c, row.id).await?;
         let status = Status::parse(&row.status).unwrap_or(Status::Closed);
         let worker = change.worker();
         match change {

@@ -360,6 +360,7 @@ pub(crate) async fn submit_in_tx(
             now,
         ),
         indes_insert,
+        crate::consents::record_intake(conn, &row, actor, now),
         insert_history(
             conn,
             row.id,

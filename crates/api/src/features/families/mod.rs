@@ -1,9 +1,11 @@
 //! Families as the unit of work (issue 13, item 1): a household in a zone,
 //! its children (linked to the LA's child record) and adults, the family's
 //! page with every child's referrals as far as the caller may see, and the
-//! link of a referral to its family. Who sees what: docs/security.md,
+//! link of a referral to its family, and the family's consents (with the
+//! consents feature's DTOs). Who sees what: docs/security.md,
 //! "Families".
 
+pub mod consents;
 pub mod dto;
 pub mod handlers;
 pub mod members;
@@ -22,5 +24,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(members::update_family_member)
         .service(members::remove_family_member)
         .service(members::erase_family_member)
-        .service(members::export_family_member);
+        .service(members::export_family_member)
+        .service(consents::list_family_consents);
 }

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 /// What a history entry records: the submission, a lifecycle action, a
 /// co-worker added or removed, a correction of the screening inputs, a link
-/// to a family, or a follow-up recorded after closure.
+/// to a family, a follow-up recorded after closure, or a consent recorded
+/// or withdrawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryAction {
@@ -34,6 +35,10 @@ pub enum HistoryAction {
     LinkFamily,
     /// A follow-up after closure was recorded (`details.follow_up_id`).
     RecordFollowUp,
+    /// A consent was recorded (`details.consent_id`).
+    RecordConsent,
+    /// A consent was withdrawn (`details.consent_id`).
+    WithdrawConsent,
 }
 
 /// A field of a correction's body.
@@ -57,7 +62,9 @@ pub enum CorrectedField {
 ///   goals' last ratings, if any were given);
 /// - `add_co_worker` and `remove_co_worker`: `worker_id`;
 /// - `correct`: `changed` (the fields that changed, never their values),
-///   `policy_version`, `eligibility_changed` and `priority_changed`.
+///   `policy_version`, `eligibility_changed` and `priority_changed`;
+/// - `record_consent` and `withdraw_consent`: `consent_id` and
+///   `involvement_in_force`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct HistoryDetails {
     /// `submit`: the team the referral was routed to.
@@ -133,6 +140,14 @@ pub struct HistoryDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub sustained: Option<bool>,
+    /// `record_consent`, `withdraw_consent`: the consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub consent_id: Option<Uuid>,
+    /// `record_consent`, `withdraw_consent`: whether a consent for SCT involvement is in force after the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub involvement_in_force: Option<bool>,
 }
 
 impl HistoryDetails {

@@ -1,12 +1,13 @@
-//! Consultations: advice a team gives a school about a child or a cohort
-//! without a referral. No child names: a child is identified by UPN only.
-//! One call turns a consultation into a referral through the ordinary
-//! submission path (screening, routing, allocation queue, history).
-//! Uses the referrals feature: its submission DTOs, `prepare` (parse and
-//! screen) and `referral_written`, so that a consultation becomes a referral
-//! exactly as a school's submission does.
+//! Consultations: list, read, record, change, and turn into a referral.
+//! Who sees what: la_admin all, the zone's team theirs, schools their own
+//! school's (never advice to a family without their school).
 
-use crate::features::referrals::dto::IndesArea;
+use crate::features::consultations::dto::Consultation;
+use crate::features::consultations::dto::ConsultationContent;
+use crate::features::consultations::dto::ConsultationListParams;
+use crate::features::consultations::dto::ConsultationPage;
+use crate::features::consultations::dto::ConsultationSubject;
+use crate::features::consultations::dto::NewConsultation;
 use crate::features::referrals::dto::Referral;
 use crate::features::referrals::dto::ReferralSubmission;
 use crate::features::referrals::handlers::prepare;
@@ -41,9 +42,6 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::DateTime;
-use chrono::NaiveDate;
-use chrono::Utc;
 use sct_domain as domain;
 use sct_persistence::consultations as repo;
 use sct_persistence::consultations::ConsultationChange;
@@ -56,240 +54,64 @@ use sct_persistence::referrals::SubmitError;
 use sct_persistence::termly as termly_repo;
 use sct_persistence::termly::Reach;
 use sct_persistence::StoreError;
-use serde::Deserialize;
-use serde::Serialize;
-use utoipa::IntoParams;
-use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
-/// Whom the advice was about: one child (by UPN, optional) or a cohort.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsultationSubject {
-    Child,
-    Cohort,
-}
-
-impl ConsultationSubject {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Child => "child",
-            Self::Cohort => "cohort",
-        }
-    }
-}
-
-/// A consultation.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Consultation {
-    /// Consultation id.
-    pub id: Uuid,
-    /// The school advised.
-    pub school_urn: String,
-    /// The zone whose team gave the advice.
-    pub zone_id: Uuid,
-    /// When the advice was given.
-    pub held_on: NaiveDate,
-    /// Topic.
-    pub topic: String,
-    /// A child or a cohort.
-    pub subject: ConsultationSubject,
-    /// The child's UPN, if the school identified the child (never a name).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub upn: Option<String>,
-    /// The cohort, for advice about a group (e.g. "Year 3").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub cohort: Option<String>,
-    /// INDES areas the advice addresses.
-    pub indes_areas: Vec<IndesArea>,
-    /// The advice given.
-    pub advice: String,
-    /// Follow-up agreed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub follow_up: Option<String>,
-    /// The termly conversation it came from, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub termly_conversation_id: Option<Uuid>,
-    /// The referral it became, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub referral_id: Option<Uuid>,
-    /// Version for If-Match (also the ETag).
-    pub version: i32,
-    /// When it was recorded.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<ConsultationRow> for Consultation {
-    fn from(r: ConsultationRow) -> Self {
-        Self {
-            id: r.id,
-            school_urn: r.school_urn,
-            zone_id: r.zone_id,
-            held_on: r.held_on,
-            topic: r.topic,
-            subject: if r.subject == "cohort" {
-                ConsultationSubject::Cohort
-            } else {
-                ConsultationSubject::Child
-            },
-            upn: r.upn,
-            cohort: r.cohort,
-            indes_areas: r
-                .indes_areas
-                .iter()
-                .filter_map(|a| domain::IndesArea::parse(a).map(IndesArea::from))
-                .collect(),
-            advice: r.advice,
-            follow_up: r.follow_up,
-            termly_conversation_id: r.termly_conversation_id,
-            referral_id: r.referral_id,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
-
-/// A page of consultations.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConsultationPage {
-    /// The consultations.
-    pub items: Vec<Consultation>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
-}
-
-/// The content of a consultation (new or changed).
-#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "held_on": "2026-11-20",
-    "topic": "Emotionally based school avoidance",
-    "subject": "child",
-    "upn": "B801200005001",
-    "indes_areas": ["social_emotional_mental_health"],
-    "advice": "Graded re-entry plan; key adult at the gate",
-    "follow_up": "Review in four weeks"
-}))]
-pub struct ConsultationContent {
-    /// When the advice was given (not in the future).
-    pub held_on: NaiveDate,
-    /// Topic.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(min = 1, max = 300))]
-    pub topic: String,
-    /// A child or a cohort.
-    pub subject: ConsultationSubject,
-    /// The child's UPN, if identified (child consultations only; no names).
-    #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
-    pub upn: Option<String>,
-    /// The cohort (e.g. "Year 3"), for cohort consultations.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(min = 1, max = 300))]
-    pub cohort: Option<String>,
-    /// INDES areas the advice addresses (each once).
-    #[serde(default)]
-    #[schema(value_type = std::collections::BTreeSet<IndesArea>, max_items = 7)]
-    #[validate(length(max = 7))]
-    pub indes_areas: Vec<IndesArea>,
-    /// The advice given.
-    #[schema(min_length = 1, max_length = 8000)]
-    #[validate(length(min = 1, max = 8000))]
-    pub advice: String,
-    /// Follow-up agreed.
-    #[schema(max_length = 4000)]
-    #[validate(length(max = 4000))]
-    pub follow_up: Option<String>,
-    /// The termly conversation it came from (of the same school).
-    pub termly_conversation_id: Option<Uuid>,
-}
-
-/// A new consultation: the school and its content.
-#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "school_urn": "121234",
-    "held_on": "2026-11-20",
-    "topic": "Year 3 cohort: regulation",
-    "subject": "cohort",
-    "cohort": "Year 3",
-    "indes_areas": ["social_emotional_mental_health"],
-    "advice": "Zones of regulation across the class; sensory breaks",
-    "follow_up": "Practitioner visits in January"
-}))]
-pub struct NewConsultation {
-    /// The school advised (in the caller's zone).
-    #[schema(pattern = "^[0-9]{6}$")]
-    pub school_urn: String,
-    /// When the advice was given (not in the future).
-    pub held_on: NaiveDate,
-    /// Topic.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(min = 1, max = 300))]
-    pub topic: String,
-    /// A child or a cohort.
-    pub subject: ConsultationSubject,
-    /// The child's UPN, if identified (child consultations only; no names).
-    #[schema(pattern = "^[A-Z][0-9]{11}[0-9A-Z]$")]
-    pub upn: Option<String>,
-    /// The cohort (e.g. "Year 3"), for cohort consultations.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(min = 1, max = 300))]
-    pub cohort: Option<String>,
-    /// INDES areas the advice addresses (each once).
-    #[serde(default)]
-    #[schema(value_type = std::collections::BTreeSet<IndesArea>, max_items = 7)]
-    #[validate(length(max = 7))]
-    pub indes_areas: Vec<IndesArea>,
-    /// The advice given.
-    #[schema(min_length = 1, max_length = 8000)]
-    #[validate(length(min = 1, max = 8000))]
-    pub advice: String,
-    /// Follow-up agreed.
-    #[schema(max_length = 4000)]
-    #[validate(length(max = 4000))]
-    pub follow_up: Option<String>,
-    /// The termly conversation it came from (of the same school).
-    pub termly_conversation_id: Option<Uuid>,
-}
-
-impl NewConsultation {
-    fn content(self) -> (String, ConsultationContent) {
-        (
-            self.school_urn,
-            ConsultationContent {
-                held_on: self.held_on,
-                topic: self.topic,
-                subject: self.subject,
-                upn: self.upn,
-                cohort: self.cohort,
-                indes_areas: self.indes_areas,
-                advice: self.advice,
-                follow_up: self.follow_up,
-                termly_conversation_id: self.termly_conversation_id,
-            },
-        )
+/// The zone of a family the caller reaches (staff: of their zone; la_admin:
+/// any), or 422 `unknown_family`.
+async fn family_in_reach(
+    conn: &mut sct_persistence::Connection,
+    reach: &Reach,
+    id: Uuid,
+) -> Result<Uuid, ApiError> {
+    let unknown = || {
+        ApiError::validation(vec![FieldError::new(
+            "family_id",
+            "unknown_family",
+            "no such family in a zone you work",
+        )])
+    };
+    match sct_persistence::families::get(conn, id).await {
+        Ok(f) => match reach {
+            Reach::All => Ok(f.zone_id),
+            Reach::Zone(z) if *z == f.zone_id => Ok(f.zone_id),
+            _ => Err(unknown()),
+        },
+        Err(StoreError::NotFound) => Err(unknown()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Checks the content and turns it into the stored fields.
 async fn checked(
     c: ConsultationContent,
-    school_urn: &str,
+    school_urn: Option<&str>,
+    family: Option<Uuid>,
     reach: &Reach,
     conn: &mut sct_persistence::Connection,
 ) -> Result<ConsultationChange, ApiError> {
     let mut errors = Vec::new();
+    match (c.subject, family, school_urn) {
+        (ConsultationSubject::Family, None, _) => errors.push(FieldError::new(
+            "family_id",
+            "required",
+            "advice to a family names the family",
+        )),
+        (ConsultationSubject::Child | ConsultationSubject::Cohort, Some(_), _) => {
+            errors.push(FieldError::new(
+                "subject",
+                "family_consultation",
+                "a consultation with a family has the subject family",
+            ))
+        }
+        (ConsultationSubject::Child | ConsultationSubject::Cohort, None, None) => {
+            errors.push(FieldError::new(
+                "school_urn",
+                "required",
+                "advice about a child or a cohort names the school",
+            ))
+        }
+        _ => {}
+    }
     if c.held_on > sct_persistence::now().date_naive() {
         errors.push(FieldError::new(
             "held_on",
@@ -329,7 +151,7 @@ async fn checked(
     }
     if let Some(conv) = c.termly_conversation_id {
         match termly_repo::get_row(conn, conv, reach).await {
-            Ok(row) if row.school_urn == school_urn => {}
+            Ok(row) if Some(row.school_urn.as_str()) == school_urn => {}
             Ok(_) | Err(StoreError::NotFound) => errors.push(FieldError::new(
                 "termly_conversation_id",
                 "unknown_termly_conversation",
@@ -352,24 +174,6 @@ async fn checked(
         follow_up: c.follow_up,
         termly_conversation_id: c.termly_conversation_id,
     })
-}
-
-/// Filters of the consultation list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ConsultationListParams {
-    /// Only this school.
-    #[param(pattern = "^[0-9]{6}$")]
-    pub school_urn: Option<String>,
-    /// Only those from this termly conversation.
-    pub termly_conversation_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
 }
 
 /// List consultations.
@@ -450,6 +254,9 @@ async fn note_children(
     for r in items.iter().filter_map(|c| c.referral_id) {
         crate::http::audit::note(req, "referral", &r);
     }
+    for f in items.iter().filter_map(|c| c.family_id) {
+        crate::http::audit::note(req, "family", &f);
+    }
     Ok(())
 }
 
@@ -458,7 +265,7 @@ async fn note_children(
     tag = "Consultations",
     summary = "Record a consultation",
     operation_id = "create_consultation",
-    description = "The team of the school's zone, or la_admin. No child names: identify a child by UPN only, or describe a cohort.",
+    description = "The team of the school's zone, or la_admin. No child names: identify a child by UPN only, or describe a cohort. Advice to a family (issue 13, item 4): `subject: family` with `family_id` (a family of the caller's zone; la_admin any), with or without `school_urn`; the family's zone's team gave it. Existing clients are unchanged: `child` and `cohort` consultations name their school as before. Advice to a family without a school is not shown to any school and sends no `consultation.recorded` webhook (a school's event).",
     request_body(content = NewConsultation, content_type = "application/json"),
     responses(
         (status = 201, description = "The consultation", body = Consultation, headers(("Location" = String, description = "URL of the consultation"), ("ETag" = String, description = "Version tag"))),
@@ -478,24 +285,46 @@ pub async fn create_consultation(
     let reach = reach_of(&caller, &state.db).await?;
     write(&state, &req, move |conn| {
         Box::pin(async move {
-            let (urn, content) = b.content();
-            let school = match organisation::get_school(conn, &urn).await {
-                Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => s,
-                Ok(_) | Err(StoreError::NotFound) => {
-                    return Err(ApiError::validation(vec![FieldError::new(
-                        "school_urn",
-                        "unknown_school",
-                        "no such school in a zone you work",
-                    )]))
-                }
-                Err(e) => return Err(e.into()),
+            let (urn, family, content) = b.content();
+            let school = match urn {
+                None => None,
+                Some(urn) => match organisation::get_school(conn, &urn).await {
+                    Ok(s) if school_in_reach(&reach, &s.urn, s.zone_id) && s.zone_id.is_some() => {
+                        Some(s)
+                    }
+                    Ok(_) | Err(StoreError::NotFound) => {
+                        return Err(ApiError::validation(vec![FieldError::new(
+                            "school_urn",
+                            "unknown_school",
+                            "no such school in a zone you work",
+                        )]))
+                    }
+                    Err(e) => return Err(e.into()),
+                },
             };
-            let c = checked(content, &school.urn, &reach, conn).await?;
+            let family_zone = match family {
+                None => None,
+                Some(f) => Some(family_in_reach(conn, &reach, f).await?),
+            };
+            let c = checked(
+                content,
+                school.as_ref().map(|s| s.urn.as_str()),
+                family,
+                &reach,
+                conn,
+            )
+            .await?;
+            // The family's zone's team advises a family; a school's zone's
+            // team the school.
+            let zone = family_zone
+                .or_else(|| school.as_ref().and_then(|s| s.zone_id))
+                .unwrap_or_default();
             let now = sct_persistence::now();
             let row = ConsultationRow {
                 id: Uuid::now_v7(),
-                school_urn: school.urn,
-                zone_id: school.zone_id.unwrap_or_default(),
+                school_urn: school.map(|s| s.urn),
+                family_id: family,
+                zone_id: zone,
                 held_on: c.held_on,
                 topic: c.topic,
                 subject: c.subject,
@@ -527,7 +356,7 @@ pub async fn create_consultation(
     tag = "Consultations",
     summary = "Change a consultation",
     operation_id = "update_consultation",
-    description = "The zone's team or la_admin, with If-Match. The whole content is replaced; the school and the referral link stay.",
+    description = "The zone's team or la_admin, with If-Match. The whole content is replaced; the school, the family and the referral link stay (a family consultation keeps the subject `family`).",
     params(("id" = Uuid, Path, description = "Consultation id"), ("If-Match" = String, Header, description = "ETag as last read")),
     request_body(content = ConsultationContent, content_type = "application/json"),
     responses(
@@ -554,7 +383,14 @@ pub async fn update_consultation(
         Box::pin(async move {
             let current = repo::get(conn, id, &reach).await?;
             let version = if_match.required()?;
-            let c = checked(b, &current.school_urn, &reach, conn).await?;
+            let c = checked(
+                b,
+                current.school_urn.as_deref(),
+                current.family_id,
+                &reach,
+                conn,
+            )
+            .await?;
             let r = repo::update(conn, id, version, &c, sct_persistence::now())
                 .await?
                 .ok_or_else(stale)?;
@@ -569,7 +405,7 @@ pub async fn update_consultation(
     tag = "Consultations",
     summary = "Turn a consultation into a referral",
     operation_id = "refer_consultation",
-    description = "The zone's team or la_admin, with If-Match on the consultation. The body is a referral submission (family consent required) for the consultation's school; a child consultation's UPN must match. In one transaction the referral is screened, routed and recorded exactly as `POST /referrals` does, the consultation links to it, and the consultation's termly conversation (if any) lists it. A consultation becomes at most one referral (409 `already_exists`). Answers the referral.",
+    description = "The zone's team or la_admin, with If-Match on the consultation. The body is a referral submission (family consent required) for the consultation's school (422 `school_mismatch`; advice to a family without a school cannot become a referral this way); a child consultation's UPN must match. In one transaction the referral is screened, routed and recorded exactly as `POST /referrals` does, the consultation links to it, and the consultation's termly conversation (if any) lists it. A consultation becomes at most one referral (409 `already_exists`). Answers the referral.",
     params(("id" = Uuid, Path, description = "Consultation id"), ("If-Match" = String, Header, description = "ETag of the consultation as last read")),
     request_body(content = ReferralSubmission, content_type = "application/json"),
     responses(
@@ -606,7 +442,7 @@ pub async fn refer_consultation(
             let current = repo::get(conn, id, &reach).await?;
             let version = if_match.required()?;
             let mut errors = Vec::new();
-            if b.school_urn != current.school_urn {
+            if current.school_urn.as_deref() != Some(b.school_urn.as_str()) {
                 errors.push(FieldError::new(
                     "school_urn",
                     "school_mismatch",
@@ -666,13 +502,4 @@ pub async fn refer_consultation(
         })
     })
     .await
-}
-
-/// Registers the consultations operations.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    cfg.service(list_consultations)
-        .service(create_consultation)
-        .service(get_consultation)
-        .service(update_consultation)
-        .service(refer_consultation);
 }
