@@ -1,2 +1,3 @@
+DROP INDEX school_support_actions_owner_idx;
 DROP INDEX practice_actions_owner_idx;
 DROP INDEX referrals_zone_closed_idx;

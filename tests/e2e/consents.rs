@@ -33,24 +33,30 @@ async fn withdraw(
 async fn active(app: &TestApp, t: &TestTeam, n: u32) -> (String, String) {
     let (id, etag) = app.submitted(t, n, 4).await;
     let mgr = app.manager(t);
-    let a = app.act(&id, "accept", &mgr, &etag, &json!({})).await;
-    assert_eq!(a.status, 200, "{}", a.text);
+    let accepted = app.act(&id, "accept", &mgr, &etag, &json!({})).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
     let worker = t.practitioners[0].id;
-    let b = app
+    let allocated = app
         .act(
             &id,
             "allocate",
             &mgr,
-            &a.etag(),
+            &accepted.etag(),
             &json!({"worker_id": worker}),
         )
         .await;
-    assert_eq!(b.status, 200, "{}", b.text);
-    let c = app
-        .act(&id, "start", &app.practitioner(t, 0), &b.etag(), &json!({}))
+    assert_eq!(allocated.status, 200, "{}", allocated.text);
+    let started = app
+        .act(
+            &id,
+            "start",
+            &app.practitioner(t, 0),
+            &allocated.etag(),
+            &json!({}),
+        )
         .await;
-    assert_eq!(c.status, 200, "{}", c.text);
-    (id, c.etag())
+    assert_eq!(started.status, 200, "{}", started.text);
+    (id, started.etag())
 }
 
 async fn history_actions(app: &TestApp, id: &str) -> Vec<Value> {

@@ -99,20 +99,20 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     let other = app.team("SF").await;
     // Intake levels: the highest of social_emotional_mental_health (given)
     // and speech_and_language (2).
-    let (a, _) = app.submitted(&team, 1, 4).await;
-    let (b, _) = app.submitted(&team, 2, 4).await;
-    let (c, _) = app.submitted(&team, 3, 4).await;
-    let (d, _) = app.submitted(&team, 4, 3).await;
+    let (with_ehc, _) = app.submitted(&team, 1, 4).await;
+    let (excluded, _) = app.submitted(&team, 2, 4).await;
+    let (plain, _) = app.submitted(&team, 3, 4).await;
+    let (level_up, _) = app.submitted(&team, 4, 3).await;
     let (late, _) = app.submitted(&team, 5, 4).await;
     let (elsewhere, _) = app.submitted(&other, 6, 4).await;
     let (open, _) = app.submitted(&team, 7, 4).await;
 
     // A: level 4 -> 3; an EHC request at closure, a special school by the
     // 6-month follow-up.
-    close(&app, &a, "2026-03-01T10:00:00Z").await;
+    close(&app, &with_ehc, "2026-03-01T10:00:00Z").await;
     reassess(
         &app,
-        &a,
+        &with_ehc,
         &[
             ("social_emotional_mental_health", 3),
             ("speech_and_language", 2),
@@ -121,7 +121,7 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     .await;
     outcome(
         &app,
-        &a,
+        &with_ehc,
         "2026-03-01T10:00:00Z",
         0,
         "mainstream_kept",
@@ -131,7 +131,7 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     .await;
     outcome(
         &app,
-        &a,
+        &with_ehc,
         "2026-03-01T10:00:00Z",
         6,
         "state_special_school",
@@ -141,11 +141,11 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     .await;
     // B: level 4 -> 4; nothing at closure, alternative provision and a
     // permanent exclusion by the 12-month follow-up.
-    close(&app, &b, "2026-04-01T10:00:00Z").await;
-    reassess(&app, &b, &[("social_emotional_mental_health", 4)]).await;
+    close(&app, &excluded, "2026-04-01T10:00:00Z").await;
+    reassess(&app, &excluded, &[("social_emotional_mental_health", 4)]).await;
     outcome(
         &app,
-        &b,
+        &excluded,
         "2026-04-01T10:00:00Z",
         0,
         "mainstream_kept",
@@ -155,7 +155,7 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     .await;
     outcome(
         &app,
-        &b,
+        &excluded,
         "2026-04-01T10:00:00Z",
         12,
         "alternative_provision",
@@ -164,10 +164,10 @@ async fn closures_are_counted_with_their_escalations_and_level_movement() {
     )
     .await;
     // C: closed, never reassessed, no outcome.
-    close(&app, &c, "2026-05-01T10:00:00Z").await;
+    close(&app, &plain, "2026-05-01T10:00:00Z").await;
     // D: level 3 -> 4.
-    close(&app, &d, "2026-02-01T10:00:00Z").await;
-    reassess(&app, &d, &[("social_emotional_mental_health", 4)]).await;
+    close(&app, &level_up, "2026-02-01T10:00:00Z").await;
+    reassess(&app, &level_up, &[("social_emotional_mental_health", 4)]).await;
     // Closed after the period, and in the other zone.
     close(&app, &late, "2026-08-01T10:00:00Z").await;
     close(&app, &elsewhere, "2026-03-01T10:00:00Z").await;

@@ -119,12 +119,49 @@ async fn a_practitioner_sees_one_task_of_each_source_in_due_order() {
         .await
         .expect("termly conversation");
 
+    // Work with the school: an action I own, due 2026-12-15, and one the
+    // school owns.
+    let support = app
+        .post(
+            "/api/v1/school-support",
+            &token,
+            &json!({
+                "school_urn": team.schools[0].urn,
+                "kind": "staff_training",
+                "title": "Emotion coaching for all staff",
+                "starts_on": "2026-11-02",
+                "indes_areas": ["social_emotional_mental_health"],
+                "staff": [{"role": "class_teacher", "count": 12}]
+            }),
+        )
+        .await;
+    assert_status(&support, 201);
+    let support_id = support.id();
+    let mut support_action = String::new();
+    for body in [
+        json!({"description": "Send the resources", "owner": "team", "owner_worker_id": me.id, "due_on": "2026-12-15"}),
+        json!({"description": "Share the plan with staff", "owner": "school", "due_on": "2026-12-01"}),
+    ] {
+        let a = app
+            .post(
+                &format!("/api/v1/school-support/{support_id}/actions"),
+                &token,
+                &body,
+            )
+            .await;
+        assert_status(&a, 201);
+        if support_action.is_empty() {
+            support_action = a.id();
+        }
+    }
+
     let r = app.get("/api/v1/me/tasks", &token).await;
     assert_status(&r, 200);
     let expected = vec![
         format!("follow_up_due:{follow_up}:3"),
         format!("review_due:{shared}:0"),
         format!("review_due:{mine}:0"),
+        format!("school_support_action:{support_action}:0"),
         format!("practice_action:{action}:0"),
         format!("termly_action:{conversation}:0"),
     ];
@@ -141,15 +178,20 @@ async fn a_practitioner_sees_one_task_of_each_source_in_due_order() {
         items[2]["source"]["href"],
         format!("/api/v1/referrals/{mine}/plan")
     );
-    assert_eq!(items[3]["summary"], "Share the EBSA toolkit");
-    assert_eq!(items[3]["source"]["id"], meeting_id.as_str());
-    assert_eq!(items[4]["summary"], "Send the graduated approach pack");
-    assert!(
-        items[4].get("due_on").is_none(),
-        "absent, not null: {}",
-        items[4]
+    assert_eq!(items[3]["summary"], "Send the resources");
+    assert_eq!(
+        items[3]["complete"]["href"],
+        format!("/api/v1/school-support/{support_id}/actions/{support_action}")
     );
-    assert_eq!(items[4]["overdue"], false);
+    assert_eq!(items[4]["summary"], "Share the EBSA toolkit");
+    assert_eq!(items[4]["source"]["id"], meeting_id.as_str());
+    assert_eq!(items[5]["summary"], "Send the graduated approach pack");
+    assert!(
+        items[5].get("due_on").is_none(),
+        "absent, not null: {}",
+        items[5]
+    );
+    assert_eq!(items[5]["overdue"], false);
 
     // Pages of two follow the same order.
     let mut seen = Vec::new();

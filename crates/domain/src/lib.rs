@@ -115,7 +115,7 @@ mod wire_names {
             (serde_names::<PriorityBand>(), "routine high urgent"),
             (names::<crate::policy_versions::PolicyStatus>(), "draft published in_force superseded"),
             (names::<ReasonCode>(), "no_indes_levels above_band in_band complicating_factors_lift below_band ehc_plan_in_place ehc_plan_noted"),
-            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded referral.follow_up_recorded"),
+            (serde_names::<EventType>(), "referral.submitted referral.status_changed referral.allocated referral.co_workers_changed referral.closed termly_conversation.scheduled consultation.recorded referral.follow_up_recorded review.due follow_up.due termly_conversation.offered enrolment.promoted"),
             (serde_names::<InterventionMode>(), "individual group family setting"),
             (serde_names::<SessionFormat>(), "individual group"),
             (serde_names::<Attendance>(), "attended did_not_attend cancelled"),

@@ -1,6 +1,6 @@
 //! A practitioner's tasks (`GET /me/tasks`, issue 16, item 4): everything
-//! due from the caller across plan reviews, follow-ups, supervision actions
-//! and termly conversation actions, each with its source and the operation
+//! due from the caller across plan reviews, follow-ups, supervision actions,
+//! school-support actions and termly conversation actions, each with its source and the operation
 //! that completes it there. Tasks are read from their sources, never
 //! copied: completing one at its source takes it off the list.
 
@@ -40,15 +40,18 @@ pub enum TaskKind {
     FollowUpDue,
     /// An action the caller owns from a supervision or community-of-practice meeting.
     PracticeAction,
+    /// An action of a school-support record (work with a setting) that the caller owns.
+    SchoolSupportAction,
     /// An action of a termly conversation of the caller's zone whose owner is recorded as the caller (their name or subject).
     TermlyAction,
 }
 
 impl TaskKind {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::ReviewDue,
         Self::FollowUpDue,
         Self::PracticeAction,
+        Self::SchoolSupportAction,
         Self::TermlyAction,
     ];
 
@@ -57,6 +60,7 @@ impl TaskKind {
             Self::ReviewDue => "review_due",
             Self::FollowUpDue => "follow_up_due",
             Self::PracticeAction => "practice_action",
+            Self::SchoolSupportAction => "school_support_action",
             Self::TermlyAction => "termly_action",
         }
     }
@@ -73,6 +77,7 @@ pub enum TaskSourceKind {
     Referral,
     FollowUp,
     PracticeSession,
+    SchoolSupport,
     TermlyConversation,
 }
 
@@ -185,7 +190,7 @@ fn after(c: Option<&str>) -> Result<Option<After>, ApiError> {
     }))
 }
 
-fn task(row: TaskRow, today: NaiveDate) -> Option<Task> {
+fn task(row: &TaskRow, today: NaiveDate) -> Option<Task> {
     let kind = TaskKind::parse(&row.kind)?;
     let (id, parent, pos) = (row.id, row.parent_id, row.position);
     let (summary, referral_id, source, complete) = match kind {
@@ -225,6 +230,20 @@ fn task(row: TaskRow, today: NaiveDate) -> Option<Task> {
                 "PUT",
                 format!("/api/v1/practice-sessions/{parent}/actions/{id}"),
                 "Send {\"done\": true} with the meeting's ETag as If-Match.",
+            ),
+        ),
+        TaskKind::SchoolSupportAction => (
+            row.description.clone().unwrap_or_default(),
+            None,
+            (
+                TaskSourceKind::SchoolSupport,
+                parent,
+                format!("/api/v1/school-support/{parent}"),
+            ),
+            (
+                "PUT",
+                format!("/api/v1/school-support/{parent}/actions/{id}"),
+                "Send the action with `done: true` and the action's ETag as If-Match.",
             ),
         ),
         TaskKind::TermlyAction => (
@@ -267,7 +286,7 @@ fn task(row: TaskRow, today: NaiveDate) -> Option<Task> {
     tag = "Diary",
     summary = "List what is due from me",
     operation_id = "list_my_tasks",
-    description = "Everything due from the caller's worker record, earliest due first (undated actions last), keyset paged: reviews of the support plans of the referrals they work (allocated or co-worker; the referral's review date), follow-ups still to record of the closed referrals they held, actions they own from supervision and community-of-practice meetings, and actions of their zone's termly conversations whose owner is recorded as their name or subject. Each task names its source and the operation that completes it there; completing it at its source takes it off this list (nothing is copied). Team managers and practitioners; la_admin (no worker record), schools and integration clients get 403.",
+    description = "Everything due from the caller's worker record, earliest due first (undated actions last), keyset paged: reviews of the support plans of the referrals they work (allocated or co-worker; the referral's review date), follow-ups still to record of the closed referrals they held, actions they own from supervision and community-of-practice meetings and from school-support records, and actions of their zone's termly conversations whose owner is recorded as their name or subject. Each task names its source and the operation that completes it there; completing it at its source takes it off this list (nothing is copied). Team managers and practitioners; la_admin (no worker record), schools and integration clients get 403.",
     params(TaskParams),
     responses(
         (status = 200, description = "A page of tasks", body = TaskPage),
@@ -315,7 +334,7 @@ pub async fn list_my_tasks(
     rows.truncate(n);
     let today = chrono::Utc::now().date_naive();
     Ok(HttpResponse::Ok().json(TaskPage {
-        items: rows.into_iter().filter_map(|r| task(r, today)).collect(),
+        items: rows.iter().filter_map(|r| task(r, today)).collect(),
         next_cursor,
     }))
 }

@@ -164,7 +164,10 @@ pub async fn list_referral_consents(
     let referral = referral_repo::find(&mut conn, id, &scope).await?;
     let rows = repo::of_referrals(&mut conn, &[id]).await?;
     let today = sct_persistence::now().date_naive();
-    let terms: Vec<_> = rows.iter().map(|r| r.terms()).collect();
+    let terms: Vec<_> = rows
+        .iter()
+        .map(sct_persistence::consents::ConsentRow::terms)
+        .collect();
     let body = ReferralConsents {
         items: rows
             .iter()

@@ -101,14 +101,14 @@ async fn checked(
                 "subject",
                 "family_consultation",
                 "a consultation with a family has the subject family",
-            ))
+            ));
         }
         (ConsultationSubject::Child | ConsultationSubject::Cohort, None, None) => {
             errors.push(FieldError::new(
                 "school_urn",
                 "required",
                 "advice about a child or a cohort names the school",
-            ))
+            ));
         }
         _ => {}
     }
