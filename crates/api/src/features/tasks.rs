@@ -31,6 +31,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What a task is.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
@@ -47,26 +49,12 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
-    const ALL: [Self; 5] = [
-        Self::ReviewDue,
-        Self::FollowUpDue,
-        Self::PracticeAction,
-        Self::SchoolSupportAction,
-        Self::TermlyAction,
-    ];
-
     fn as_str(self) -> &'static str {
-        match self {
-            Self::ReviewDue => "review_due",
-            Self::FollowUpDue => "follow_up_due",
-            Self::PracticeAction => "practice_action",
-            Self::SchoolSupportAction => "school_support_action",
-            Self::TermlyAction => "termly_action",
-        }
+        self.into()
     }
 
     fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 }
 
