@@ -73,8 +73,17 @@ impl ActorRole {
 
 /// An HTTP method, as recorded in the audit trail.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::EnumString,
 )]
+#[strum(serialize_all = "UPPERCASE")]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,
@@ -89,15 +98,6 @@ pub enum HttpMethod {
 impl HttpMethod {
     /// From a stored method name (`None` for any other).
     pub fn from_code(s: &str) -> Option<Self> {
-        Some(match s {
-            "GET" => Self::Get,
-            "HEAD" => Self::Head,
-            "POST" => Self::Post,
-            "PUT" => Self::Put,
-            "PATCH" => Self::Patch,
-            "DELETE" => Self::Delete,
-            "OPTIONS" => Self::Options,
-            _ => return None,
-        })
+        s.parse().ok()
     }
 }

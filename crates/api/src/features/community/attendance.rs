@@ -29,6 +29,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 /// Attendance of one family at a session.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttendanceStatus {
@@ -39,19 +41,12 @@ pub enum AttendanceStatus {
 
 impl AttendanceStatus {
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Attended => "attended",
-            Self::DidNotAttend => "did_not_attend",
-            Self::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
+    /// From the stored name (`cancelled` for an unknown one).
     fn from_str(s: &str) -> Self {
-        match s {
-            "attended" => Self::Attended,
-            "did_not_attend" => Self::DidNotAttend,
-            _ => Self::Cancelled,
-        }
+        s.parse().unwrap_or(Self::Cancelled)
     }
 }
 

@@ -15,6 +15,8 @@ use validator::Validate;
 
 /// Whom the advice was about: one child (by UPN, optional), a cohort, or a
 /// family (`family_id`, with or without a school).
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsultationSubject {
@@ -26,20 +28,12 @@ pub enum ConsultationSubject {
 impl ConsultationSubject {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Child => "child",
-            Self::Cohort => "cohort",
-            Self::Family => "family",
-        }
+        self.into()
     }
 
     /// From the stored name (`child` for an unknown one).
     pub fn from_code(s: &str) -> Self {
-        match s {
-            "cohort" => Self::Cohort,
-            "family" => Self::Family,
-            _ => Self::Child,
-        }
+        s.parse().unwrap_or(Self::Child)
     }
 }
 

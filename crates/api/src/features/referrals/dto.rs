@@ -115,6 +115,8 @@ impl From<SenType> for domain::SenType {
 }
 
 /// Who gave consent for the referral.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentGiver {
@@ -125,10 +127,7 @@ pub enum ConsentGiver {
 impl ConsentGiver {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ParentCarer => "parent_carer",
-            Self::YoungPerson => "young_person",
-        }
+        self.into()
     }
 }
 

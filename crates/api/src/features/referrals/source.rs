@@ -22,6 +22,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 /// Who referred.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceType {
@@ -44,28 +46,12 @@ pub enum SourceType {
 impl SourceType {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SourceType::School => "school",
-            SourceType::FamilyHub => "family_hub",
-            SourceType::HealthVisitor => "health_visitor",
-            SourceType::ParentCarer => "parent_carer",
-            SourceType::SocialCare => "social_care",
-            SourceType::Health => "health",
-            SourceType::Other => "other",
-        }
+        self.into()
     }
 
     /// From the stored name (`school` for anything unknown).
     pub fn parse(s: &str) -> Self {
-        match s {
-            "family_hub" => SourceType::FamilyHub,
-            "health_visitor" => SourceType::HealthVisitor,
-            "parent_carer" => SourceType::ParentCarer,
-            "social_care" => SourceType::SocialCare,
-            "health" => SourceType::Health,
-            "other" => SourceType::Other,
-            _ => SourceType::School,
-        }
+        s.parse().unwrap_or(SourceType::School)
     }
 }
 

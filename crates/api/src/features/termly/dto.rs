@@ -13,6 +13,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 /// A school term.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Term {
@@ -31,16 +33,14 @@ impl Term {
     }
 
     fn from_str(s: &str) -> Self {
-        match s {
-            "spring" => Self::Spring,
-            "summer" => Self::Summer,
-            _ => Self::Autumn,
-        }
+        s.parse().unwrap_or(Self::Autumn)
     }
 }
 
 /// Where a termly conversation is: `offered` (waiting for the school),
 /// `scheduled` (date agreed), `held` (recorded), `declined`.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
@@ -52,21 +52,11 @@ pub enum ConversationStatus {
 
 impl ConversationStatus {
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Offered => "offered",
-            Self::Scheduled => "scheduled",
-            Self::Held => "held",
-            Self::Declined => "declined",
-        }
+        self.into()
     }
 
     fn from_str(s: &str) -> Self {
-        match s {
-            "scheduled" => Self::Scheduled,
-            "held" => Self::Held,
-            "declined" => Self::Declined,
-            _ => Self::Offered,
-        }
+        s.parse().unwrap_or(Self::Offered)
     }
 }
 
