@@ -183,6 +183,8 @@ def main():
             # A delivery claimed by a process that dies is taken up again
             # when its lease (this timeout + 30 s) runs out.
             "SCT_WEBHOOK_TIMEOUT_MS": "2000",
+            # Both processes try the `.due` sweep every second (step 5).
+            "SCT_DUE_SWEEP_SECS": "1",
         }
         a = Server("multi-a", url, extra_env=env)
         b = Server("multi-b", url, extra_env=env)
@@ -348,6 +350,30 @@ def main():
         for wid in sorted(twice, key=lambda w: receiver.times[w][0]):
             at = ", ".join(f"{t - origin:.2f}s" for t in receiver.times[wid])
             log(f"  {wid} ({receiver.types.get(wid)}) received at {at}")
+        # 5. The `.due` sweep: both processes try it every second; each
+        # review that falls due is emitted once, however many ticks pass.
+        due = [row[0] for row in sql(url, "SELECT id FROM referrals WHERE status = 'accepted' ORDER BY id LIMIT 5")]
+        if len(due) != 5:
+            fail(f"due sweep: {len(due)} accepted referrals to work with, not 5")
+        ids = ", ".join(f"'{r}'" for r in due)
+        sql(
+            url,
+            "UPDATE referrals SET status = 'active', review_due_on = current_date - 1, "
+            f"worker_id = (SELECT id FROM workers WHERE team_id = '{team}' ORDER BY id LIMIT 1) WHERE id IN ({ids})",
+        )
+        count_due = f"SELECT subject_id, count(*) FROM outbox_events WHERE event_type = 'review.due' AND subject_id IN ({ids}) GROUP BY 1"
+        clock = Stopwatch()
+        while clock() < 15 and len(sql(url, count_due)) < 5:
+            time.sleep(0.2)
+        settled = clock()
+        time.sleep(4)
+        emitted = {row[0]: int(row[1]) for row in sql(url, count_due)}
+        if sorted(emitted) != sorted(due) or set(emitted.values()) != {1}:
+            fail(f"due sweep: review.due per referral {emitted}, expected one for each of {due}")
+        log(
+            f"due sweep: 5 reviews fell due, each emitted once by two processes ticking every second "
+            f"(all in {settled:.1f}s; unchanged 4 s later)"
+        )
         log(f"multi: all checks passed in {total():.1f}s")
     finally:
         if proxy:

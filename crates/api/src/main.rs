@@ -262,7 +262,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 }
             });
             // The `.due` events: every process ticks, one sweeps per interval.
-            sct_api::features::webhooks::sweep::spawn(db.clone());
+            sct_api::features::webhooks::sweep::spawn(db.clone(), settings.webhooks.due_sweep);
             // The webhook worker has a small pool of its own, so that a
             // burst of deliveries never starves requests of connections.
             sct_api::features::webhooks::worker::spawn(

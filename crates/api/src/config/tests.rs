@@ -105,8 +105,10 @@ fn webhook_settings_are_read_bounded_and_strict_in_production() {
         ("SCT_WEBHOOK_MAX_ATTEMPTS", "3"),
         ("SCT_WEBHOOK_DISABLE_AFTER", "4"),
         ("SCT_WEBHOOK_WORKER", "off"),
+        ("SCT_DUE_SWEEP_SECS", "2"),
     ])
     .expect("ok");
+    assert_eq!(s.webhooks.due_sweep, Duration::from_secs(2));
     assert_eq!(s.webhooks.allow_private, PrivateAddresses::AllowAll);
     assert_eq!(s.webhooks.poll_interval, Duration::from_millis(50));
     assert_eq!(s.webhooks.retry.max_attempts, 3);
@@ -119,6 +121,10 @@ fn webhook_settings_are_read_bounded_and_strict_in_production() {
     assert!(matches!(
         settings(&[("DATABASE_URL", "x"), ("SCT_WEBHOOK_POLL_MS", "0")]),
         Err(ConfigError::Invalid("SCT_WEBHOOK_POLL_MS", _))
+    ));
+    assert!(matches!(
+        settings(&[("DATABASE_URL", "x"), ("SCT_DUE_SWEEP_SECS", "0")]),
+        Err(ConfigError::Invalid("SCT_DUE_SWEEP_SECS", _))
     ));
     let prod = settings(&[
         ("DATABASE_URL", "postgres://x/y"),

@@ -25,6 +25,9 @@ pub struct WebhookSettings {
     /// Consecutive failed attempts that disable a subscription
     /// (`SCT_WEBHOOK_DISABLE_AFTER`, default 20).
     pub disable_after: i32,
+    /// How often each process tries the `.due` sweep (`SCT_DUE_SWEEP_SECS`,
+    /// default 300); across processes one sweeps per interval.
+    pub due_sweep: Duration,
 }
 
 impl WebhookSettings {
@@ -41,6 +44,7 @@ impl WebhookSettings {
                 max_attempts: 10,
             },
             disable_after: 20,
+            due_sweep: Duration::from_mins(5),
         }
     }
 
@@ -101,6 +105,15 @@ impl WebhookSettings {
                 1..=10_000,
             )?)
             .unwrap_or(d.disable_after),
+            due_sweep: Duration::from_secs(
+                u64::try_from(seconds(
+                    get,
+                    "SCT_DUE_SWEEP_SECS",
+                    i64::try_from(d.due_sweep.as_secs()).unwrap_or(300),
+                    1..=86_400,
+                )?)
+                .unwrap_or(300),
+            ),
         })
     }
 }

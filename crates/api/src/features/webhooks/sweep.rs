@@ -6,13 +6,12 @@
 use sct_persistence::Db;
 use std::time::Duration;
 
-/// How often each process tries to sweep.
-pub const INTERVAL: Duration = Duration::from_mins(5);
-
-/// The least time between two sweeps across processes (a little under the
+/// The least time between two sweeps across processes: a little under the
 /// interval, so that a process's own next tick is never refused for a few
-/// milliseconds of drift).
-pub const MIN_GAP: Duration = Duration::from_secs(270);
+/// milliseconds of drift.
+pub fn min_gap(interval: Duration) -> Duration {
+    interval.mul_f64(0.9)
+}
 
 /// Today's date for due dates (UTC, as the referral rules compute them).
 pub fn today() -> chrono::NaiveDate {
@@ -25,18 +24,20 @@ pub fn today() -> chrono::NaiveDate {
 /// When the database fails.
 pub async fn tick(
     db: &Db,
+    interval: Duration,
 ) -> Result<Option<sct_persistence::due::Swept>, sct_persistence::StoreError> {
     let mut c = db.conn().await?;
-    sct_persistence::due::run(&mut c, today(), MIN_GAP.as_secs_f64()).await
+    sct_persistence::due::run(&mut c, today(), min_gap(interval).as_secs_f64()).await
 }
 
-/// Starts the sweep on a tokio task.
-pub fn spawn(db: Db) {
+/// Starts the sweep on a tokio task, trying every `interval`
+/// (`SCT_DUE_SWEEP_SECS`).
+pub fn spawn(db: Db, interval: Duration) {
     tokio::spawn(async move {
-        let mut timer = tokio::time::interval(INTERVAL);
+        let mut timer = tokio::time::interval(interval);
         loop {
             timer.tick().await;
-            match tick(&db).await {
+            match tick(&db, interval).await {
                 Ok(Some(s)) if s.reviews + s.follow_ups > 0 => log::info!(
                     target: "webhooks",
                     "due sweep: {} review(s) and {} follow-up(s) fell due",
