@@ -26,7 +26,7 @@ fn programme(zone: &str, hub: Option<&str>, capacity: i32) -> Value {
 }
 
 /// An open programme of the team's zone with one session; returns its id.
-async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String {
+pub(crate) async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String {
     let token = app.manager(team);
     let p = app
         .post(
@@ -54,7 +54,7 @@ async fn open_programme(app: &TestApp, team: &TestTeam, capacity: i32) -> String
     id
 }
 
-async fn enrol(app: &TestApp, id: &str, token: &str, name: &str) -> Reply {
+pub(crate) async fn enrol(app: &TestApp, id: &str, token: &str, name: &str) -> Reply {
     app.post(
         &format!("/api/v1/programmes/{id}/enrolments"),
         token,

@@ -5,8 +5,10 @@
 //! by id; the council hears everything; refusals (an integration client
 //! subscribing to a staff event, roles that hold no subscription, another
 //! team's subscription, bad payloads, stale If-Match); the `.due` sweep run
-//! by two "processes" (two pools, concurrently) emits each event once; and
-//! no payload carries a name.
+//! by two "processes" (two pools, concurrently; `make multi` runs two real
+//! servers) emits each event once;
+//! a promoted enrolment reaches its zone's team only; and no payload
+//! carries a name.
 
 use crate::delivery::active_referral;
 use crate::webhooks::{drive, verify, Receiver, FAST, SUBS};
@@ -445,6 +447,62 @@ async fn an_offered_termly_conversation_reaches_the_zones_team_only() {
     verify(&got[0], &secret_a);
     assert_eq!(got[0].body["data"]["termly_conversation_id"], r.id());
     assert_eq!(got[0].body["data"]["zone_id"], json!(a.zone.id));
+    assert_no_names(&got[0].raw, &[&a, &b]);
+    assert!(rx_b.seen().is_empty(), "{:?}", rx_b.seen());
+}
+
+#[tokio::test]
+async fn a_promoted_enrolment_reaches_the_zones_team_only_without_the_familys_name() {
+    let app = TestApp::spawn_with(FAST).await;
+    let a = app.team("SW9").await;
+    let b = app.team("SWA").await;
+    let rx_a = Receiver::start(&[], 204);
+    let rx_b = Receiver::start(&[], 204);
+    let (_, secret_a) = subscribe(&app, &app.manager(&a), &rx_a.url, &["enrolment.promoted"]).await;
+    subscribe(&app, &app.manager(&b), &rx_b.url, &["enrolment.promoted"]).await;
+
+    // One place, two families: the second waits; cancelling the first
+    // promotes it.
+    let token = app.manager(&a);
+    let programme = crate::community::open_programme(&app, &a, 1).await;
+    let first = crate::community::enrol(&app, &programme, &token, "Jordan Firstfamily").await;
+    assert_status(&first, 201);
+    let second = crate::community::enrol(&app, &programme, &token, "Robin Waitingfamily").await;
+    assert_status(&second, 201);
+    assert_eq!(second.body["status"], "waiting");
+    let cancelled = app
+        .call_if_match(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/programmes/{programme}/enrolments/{}/cancel",
+                first.id()
+            ),
+            &token,
+            Some(&first.etag()),
+            None,
+        )
+        .await;
+    assert_status(&cancelled, 200);
+
+    let worker = app.webhook_worker();
+    drive(&worker, Duration::from_secs(5), || {
+        !rx_a.succeeded().is_empty()
+    })
+    .await;
+    for _ in 0..3 {
+        worker.round().await.expect("round");
+    }
+    let got = of_type(&rx_a, "enrolment.promoted");
+    assert_eq!(got.len(), 1, "{:?}", rx_a.seen());
+    verify(&got[0], &secret_a);
+    let data = &got[0].body["data"];
+    assert_eq!(data["enrolment_id"], second.id());
+    assert_eq!(data["programme_id"], programme);
+    assert_eq!(data["zone_id"], json!(a.zone.id));
+    assert_eq!(data["status"], "enrolled");
+    for name in ["Jordan", "Firstfamily", "Robin", "Waitingfamily"] {
+        assert!(!got[0].raw.contains(name), "{name} in {}", got[0].raw);
+    }
     assert_no_names(&got[0].raw, &[&a, &b]);
     assert!(rx_b.seen().is_empty(), "{:?}", rx_b.seen());
 }
