@@ -2,7 +2,7 @@
 //! sessions; clashes, spans and every refusal; stale If-Match; the
 //! appointments in a case's chronology; a worker's iCalendar feed that a
 //! standard parser (the `ical` crate) reads, with initials only, revoked by
-//! its owner.
+//! its owner; a family's and a school-support record's appointments.
 
 use crate::delivery::active_referral;
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -604,4 +604,153 @@ async fn a_calendar_feed_opens_in_a_standard_parser_with_initials_only() {
         .assert_problem(404, "not_found");
     assert_eq!(feed(&app, &path).await.0, 404);
     assert_eq!(feed(&app, "/api/v1/calendar/not-a-token.ics").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_family_and_a_school_support_record_are_planned_for_and_completed() {
+    let app = TestApp::spawn().await;
+    let t = app.team("DY7").await;
+    let other = app.team("DY8").await;
+    let mgr = app.manager(&t);
+    let p0 = app.practitioner(&t, 0);
+    let w0 = worker(&t, 0);
+
+    // A family of the zone, and a piece of work with one of its schools.
+    let fam = app.post("/api/v1/families", &mgr, &json!({})).await;
+    assert_status(&fam, 201);
+    let family = fam.id();
+    let today = Utc::now().date_naive().to_string();
+    let support = app
+        .post(
+            "/api/v1/school-support",
+            &mgr,
+            &json!({
+                "school_urn": t.schools[0].urn, "kind": "staff_training",
+                "title": "Emotion coaching for all staff", "starts_on": today,
+                "indes_areas": ["social_emotional_mental_health"],
+                "staff": [{"role": "class_teacher", "count": 12}]
+            }),
+        )
+        .await;
+    assert_status(&support, 201);
+    let support = support.id();
+
+    let about = |key: &str, id: &str, start: DateTime<Utc>| {
+        let mut b = body("x", start, 60, &[&w0]);
+        b.as_object_mut().expect("object").remove("referral_id");
+        b[key] = json!(id);
+        b
+    };
+    // A home visit to the family, planned by a practitioner of the zone.
+    let visit = plan(&app, &p0, &about("family_id", &family, nine(1))).await;
+    assert_status(&visit, 201);
+    assert_eq!(visit.body["family_id"], family);
+    assert!(visit.body.get("referral_id").is_none());
+    // Training at the school this morning (so that it can be completed).
+    let training = plan(&app, &p0, &about("school_support_id", &support, nine(0))).await;
+    assert_status(&training, 201);
+    assert_eq!(training.body["school_support_id"], support);
+
+    // Refusals: another zone's team (404), a school (403), two subjects
+    // (422), an unknown family (404).
+    let ow = worker(&other, 0);
+    let mut theirs = about("family_id", &family, nine(3));
+    theirs["worker_ids"] = json!([ow]);
+    plan(&app, &app.manager(&other), &theirs)
+        .await
+        .assert_problem(404, "not_found");
+    let mut theirs = about("school_support_id", &support, nine(3));
+    theirs["worker_ids"] = json!([ow]);
+    plan(&app, &app.practitioner(&other, 0), &theirs)
+        .await
+        .assert_problem(404, "not_found");
+    plan(
+        &app,
+        &app.school(&t.schools[0].urn),
+        &about("school_support_id", &support, nine(3)),
+    )
+    .await
+    .assert_problem(403, "forbidden_for_role");
+    let mut both = about("family_id", &family, nine(3));
+    both["school_support_id"] = json!(support);
+    assert_field_error(&plan(&app, &p0, &both).await, "referral_id", "exactly_one");
+    plan(
+        &app,
+        &p0,
+        &about("family_id", &uuid::Uuid::now_v7().to_string(), nine(3)),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    // Completing the training records the record's session with its counts;
+    // counts are refused on the family's appointment.
+    let attended = json!({
+        "attendance": "attended",
+        "attendees": {"child": false, "parent_carer": false, "school_staff": true},
+        "children_count": 0, "staff_count": 21, "notes": "Whole-staff twilight session"
+    });
+    let r = action(
+        &app,
+        &training.id(),
+        "complete",
+        &p0,
+        Some("\"v9\""),
+        &attended,
+    )
+    .await;
+    r.assert_problem(412, "version_mismatch");
+    let done = action(
+        &app,
+        &training.id(),
+        "complete",
+        &p0,
+        Some(&training.etag()),
+        &attended,
+    )
+    .await;
+    assert_status(&done, 200);
+    assert_eq!(done.body["status"], "completed");
+    let session = done.body["support_session_id"]
+        .as_str()
+        .expect("support session")
+        .to_owned();
+    let record = app
+        .get(&format!("/api/v1/school-support/{support}/sessions"), &mgr)
+        .await;
+    assert_status(&record, 200);
+    assert_eq!(record.body["total_minutes"], 60);
+    let sessions = record.body["items"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1, "{}", record.text);
+    assert_eq!(sessions[0]["id"], session);
+    assert_eq!(sessions[0]["staff_count"], 21);
+    assert_eq!(sessions[0]["duration_minutes"], 60);
+    assert_eq!(sessions[0]["practitioner_id"], w0);
+
+    let r = action(
+        &app,
+        &visit.id(),
+        "complete",
+        &p0,
+        Some(&visit.etag()),
+        &attended,
+    )
+    .await;
+    assert_field_error(&r, "children_count", "not_allowed");
+    let missed = json!({
+        "attendance": "did_not_attend",
+        "attendees": {"child": false, "parent_carer": false, "school_staff": false}
+    });
+    let r = action(
+        &app,
+        &visit.id(),
+        "complete",
+        &p0,
+        Some(&visit.etag()),
+        &missed,
+    )
+    .await;
+    assert_status(&r, 200);
+    assert_eq!(r.body["attendance"], "did_not_attend");
+    assert!(r.body.get("session_id").is_none());
+    assert!(r.body.get("support_session_id").is_none());
 }

@@ -969,6 +969,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        family_id -> Nullable<Uuid>,
+        school_support_id -> Nullable<Uuid>,
+        support_session_id -> Nullable<Uuid>,
     }
 }
 

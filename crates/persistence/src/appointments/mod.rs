@@ -1,5 +1,5 @@
-//! The diary (issue 16, item 2): planned appointments for a referral or a
-//! programme session, their workers, clashes of one worker's appointments,
+//! The diary (issue 16, item 2): planned appointments for a referral, a
+//! programme session, a family or a school-support record, their workers, clashes of one worker's appointments,
 //! and the session an appointment became. Reads and the calendar feed are
 //! in `read`, calendar tokens in `tokens`.
 
@@ -12,7 +12,8 @@ pub use model::{About, Access, AppointmentRow, AppointmentView, Plan};
 use crate::delivery::{record_session, NewSession, Participant, SessionError};
 use crate::models::WorkerRow;
 use crate::schema::{
-    appointment_workers, appointments, programme_sessions, programmes, teams, workers,
+    appointment_workers, appointments, families, programme_sessions, programmes, school_support,
+    teams, workers,
 };
 use crate::scope::lock_in_scope;
 use crate::{Actor, StoreError};
@@ -66,48 +67,62 @@ fn status_of(row: &AppointmentRow) -> AppointmentStatus {
 
 /// The team an appointment about `about` belongs to, if the caller may
 /// plan it: a referral's team (the referral in the caller's scope), or for
-/// a programme session the caller's team (la_admin: the first worker's),
-/// of the programme's zone.
+/// a programme session, a family or a school-support record the caller's
+/// team (la_admin: the first worker's), of the record's zone.
 async fn team_for(
     c: &mut AsyncPgConnection,
     about: About,
     access: &Access,
     first_worker: Uuid,
 ) -> Result<Uuid, AppointmentError> {
-    match about {
+    let zone: Uuid = match about {
         About::Referral(id) => {
             let row = lock_in_scope(c, id, &access.scope()).await?;
-            row.team_id.ok_or(AppointmentError::NoTeam)
+            return row.team_id.ok_or(AppointmentError::NoTeam);
         }
         About::ProgrammeSession(id) => {
-            let zone: Uuid = programme_sessions::table
+            programme_sessions::table
                 .inner_join(programmes::table)
                 .filter(programme_sessions::id.eq(id))
                 .select(programmes::zone_id)
                 .first(c)
-                .await?;
-            let team = match access {
-                Access::All => workers::table
-                    .find(first_worker)
-                    .select(workers::team_id)
-                    .first::<Uuid>(c)
-                    .await
-                    .optional()?
-                    .ok_or(AppointmentError::NotInTeam(first_worker))?,
-                Access::Team(t) | Access::Worker { team: t, .. } => *t,
-                Access::Nothing => return Err(AppointmentError::NotFound),
-            };
-            let team_zone: Uuid = teams::table
-                .find(team)
-                .select(teams::zone_id)
-                .first(c)
-                .await?;
-            if team_zone != zone {
-                return Err(AppointmentError::NotFound);
-            }
-            Ok(team)
+                .await?
         }
+        About::Family(id) => {
+            families::table
+                .find(id)
+                .select(families::zone_id)
+                .first(c)
+                .await?
+        }
+        About::SchoolSupport(id) => {
+            school_support::table
+                .find(id)
+                .select(school_support::zone_id)
+                .first(c)
+                .await?
+        }
+    };
+    let team = match access {
+        Access::All => workers::table
+            .find(first_worker)
+            .select(workers::team_id)
+            .first::<Uuid>(c)
+            .await
+            .optional()?
+            .ok_or(AppointmentError::NotInTeam(first_worker))?,
+        Access::Team(t) | Access::Worker { team: t, .. } => *t,
+        Access::Nothing => return Err(AppointmentError::NotFound),
+    };
+    let team_zone: Uuid = teams::table
+        .find(team)
+        .select(teams::zone_id)
+        .first(c)
+        .await?;
+    if team_zone != zone {
+        return Err(AppointmentError::NotFound);
     }
+    Ok(team)
 }
 
 /// Checks the workers (of `team`, active), then, under a transaction-long
@@ -206,10 +221,14 @@ pub async fn create(
         .ok_or(AppointmentError::NotInTeam(Uuid::nil()))?;
     let team = team_for(c, about, access, first).await?;
     check_workers(c, team, &plan, None).await?;
-    let (referral_id, programme_session_id) = match about {
-        About::Referral(r) => (Some(r), None),
-        About::ProgrammeSession(s) => (None, Some(s)),
-    };
+    let (mut referral_id, mut programme_session_id, mut family_id, mut school_support_id) =
+        (None, None, None, None);
+    match about {
+        About::Referral(r) => referral_id = Some(r),
+        About::ProgrammeSession(s) => programme_session_id = Some(s),
+        About::Family(f) => family_id = Some(f),
+        About::SchoolSupport(s) => school_support_id = Some(s),
+    }
     let row = AppointmentRow {
         id: Uuid::now_v7(),
         team_id: team,
@@ -230,6 +249,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         version: 1,
+        family_id,
+        school_support_id,
+        support_session_id: None,
     };
     diesel::insert_into(appointments::table)
         .values(&row)
@@ -357,8 +379,12 @@ pub struct Outcome {
     pub cancelled_by: Option<String>,
     /// The session to record (a referral's appointment), its attendance
     /// included; `None` for a programme session's appointment (its
-    /// register is kept with the programme).
+    /// register is kept with the programme) and a family's.
     pub session: Option<(NewSession, Participant)>,
+    /// For a school-support record's appointment that was attended: the
+    /// record's session to record (its id, support id, practitioner and
+    /// date are filled in here).
+    pub support_session: Option<crate::school_support::SessionRow>,
 }
 
 /// Completes a planned appointment by recording the session it became
@@ -387,6 +413,18 @@ pub async fn complete(
         }
         _ => None,
     };
+    let support_session_id = match (view.row.school_support_id, outcome.support_session) {
+        (Some(support), Some(mut row)) => {
+            row.id = Uuid::now_v7();
+            row.support_id = support;
+            row.practitioner_id = <[Uuid]>::first(&view.workers)
+                .copied()
+                .unwrap_or(row.practitioner_id);
+            row.created_at = now;
+            Some(crate::school_support::add_session(c, &row).await?.id)
+        }
+        _ => None,
+    };
     let r = &mut view.row;
     AppointmentStatus::Completed
         .as_str()
@@ -394,6 +432,7 @@ pub async fn complete(
     r.attendance = Some(outcome.attendance);
     r.cancelled_by = outcome.cancelled_by;
     r.session_id = session_id;
+    r.support_session_id = support_session_id;
     r.version += 1;
     r.updated_at = now.max(r.updated_at);
     diesel::update(appointments::table.find(id))
@@ -402,6 +441,7 @@ pub async fn complete(
             appointments::attendance.eq(&r.attendance),
             appointments::cancelled_by.eq(&r.cancelled_by),
             appointments::session_id.eq(r.session_id),
+            appointments::support_session_id.eq(r.support_session_id),
             appointments::version.eq(r.version),
             appointments::updated_at.eq(r.updated_at),
         ))

@@ -29,6 +29,9 @@ pub struct AppointmentRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub family_id: Option<Uuid>,
+    pub school_support_id: Option<Uuid>,
+    pub support_session_id: Option<Uuid>,
 }
 
 /// An appointment with its workers.
@@ -43,6 +46,8 @@ pub struct AppointmentView {
 pub enum About {
     Referral(Uuid),
     ProgrammeSession(Uuid),
+    Family(Uuid),
+    SchoolSupport(Uuid),
 }
 
 /// The times, place, workers and who is expected (a new appointment, or

@@ -148,7 +148,8 @@ pub const TABLES: &[Table] = &[
     Table { name: "escalation_outcomes", key: "id::text",
             link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "appointments", key: "id::text",
-            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
+            link: "referral_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1) \
+                   OR family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
     Table { name: "school_feedback", key: "id::text",
             link: "about = 'referral' AND item_id IN (SELECT r.id FROM referrals r WHERE r.child_id = $1)" },
     Table { name: "school_support", key: "id::text",
@@ -567,7 +568,8 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     ("child_lookups", "id looked_up_at"),
     (
         "appointments",
-        "id team_id referral_id programme_session_id starts_at ends_at mode expected status attendance cancelled_by session_id created_at updated_at version",
+        "id team_id referral_id programme_session_id starts_at ends_at mode expected status attendance cancelled_by session_id created_at updated_at version \
+         family_id school_support_id support_session_id",
     ),
     ("appointment_workers", "appointment_id worker_id"),
     (

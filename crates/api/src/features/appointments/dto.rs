@@ -61,7 +61,8 @@ pub struct AppointmentPlan {
     pub clash_reason: Option<String>,
 }
 
-/// A new appointment: for a referral or a programme session (exactly one).
+/// A new appointment: for a referral, a programme session, a family or a
+/// school-support record (exactly one).
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"referral_id": "0192f1c2-3d4e-7f00-8000-000000000000", "starts_at": "2026-12-07T09:30:00Z", "ends_at": "2026-12-07T10:30:00Z", "mode": "in_person", "place": "Family room, Riverside Primary", "expected": ["child", "parent_carer"], "worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000001"]}))]
@@ -70,6 +71,10 @@ pub struct NewAppointment {
     pub referral_id: Option<Uuid>,
     /// Or the programme session.
     pub programme_session_id: Option<Uuid>,
+    /// Or the family (a family of the caller's zone).
+    pub family_id: Option<Uuid>,
+    /// Or the school-support record (work with a setting of the caller's zone).
+    pub school_support_id: Option<Uuid>,
     /// When it starts.
     pub starts_at: DateTime<Utc>,
     /// When it ends: after `starts_at`, at most 12 hours later.
@@ -143,6 +148,14 @@ pub struct CompleteBody {
     #[validate(length(max = 4000))]
     #[schema(max_length = 4000)]
     pub notes: Option<String>,
+    /// For a school-support appointment attended: how many children took part (0 to 2000, default 0); refused for other appointments (422).
+    #[validate(range(min = 0, max = 2000))]
+    #[schema(minimum = 0, maximum = 2000)]
+    pub children_count: Option<i32>,
+    /// For a school-support appointment attended: how many of the setting's staff took part (0 to 500, default 0); refused for other appointments (422).
+    #[validate(range(min = 0, max = 500))]
+    #[schema(minimum = 0, maximum = 500)]
+    pub staff_count: Option<i32>,
 }
 
 /// A planned appointment.
@@ -160,6 +173,14 @@ pub struct Appointment {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub programme_session_id: Option<Uuid>,
+    /// The family it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_id: Option<Uuid>,
+    /// The school-support record it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub school_support_id: Option<Uuid>,
     /// When it starts.
     pub starts_at: DateTime<Utc>,
     /// When it ends.
@@ -192,6 +213,10 @@ pub struct Appointment {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub session_id: Option<Uuid>,
+    /// The school-support session it became (a school-support appointment completed as attended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub support_session_id: Option<Uuid>,
     /// Why a clash was accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -214,6 +239,8 @@ impl From<&AppointmentView> for Appointment {
             team_id: r.team_id,
             referral_id: r.referral_id,
             programme_session_id: r.programme_session_id,
+            family_id: r.family_id,
+            school_support_id: r.school_support_id,
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             mode: AppointmentMode::from_code(&r.mode),
@@ -225,6 +252,7 @@ impl From<&AppointmentView> for Appointment {
             cancelled_by: r.cancelled_by.as_deref().map(CancelledBy::from_code),
             cancel_reason: r.cancel_reason.clone(),
             session_id: r.session_id,
+            support_session_id: r.support_session_id,
             clash_reason: r.clash_reason.clone(),
             created_by: r.created_by.clone(),
             created_at: r.created_at,

@@ -163,9 +163,10 @@ fn written(status: actix_web::http::StatusCode, v: &AppointmentView) -> Written 
         Written::ok(body.version, &body)
     };
     let w = w.about("appointment", &body.id);
-    match body.referral_id {
-        Some(r) => w.about("referral", &r),
-        None => w,
+    match (body.referral_id, body.family_id) {
+        (Some(r), _) => w.about("referral", &r),
+        (None, Some(f)) => w.about("family", &f),
+        (None, None) => w,
     }
 }
 
@@ -173,7 +174,7 @@ fn written(status: actix_web::http::StatusCode, v: &AppointmentView) -> Written 
 #[utoipa::path(
     tag = "Diary",
     summary = "Plan an appointment",
-    description = "Planned contact for a referral (`referral_id`) or a programme session (`programme_session_id`): exactly one (422 otherwise; a family or a school-support record cannot be named yet). Start and end (the end after the start, at most 12 hours later: 422 `ends_before_start`, `too_long`), in person at a `place` or online, the workers who hold it (1 to 5, active, of the referral's team or, for a programme session, of the caller's team in the programme's zone: 422 `worker_not_in_team`, `worker_inactive`), and who is expected. A worker who already has an appointment overlapping it (not cancelled) makes it 409 `appointment_clash`, unless `clash_reason` says why it is planned anyway. la_admin, the referral's team manager, the practitioners who work it; a referral or programme session out of reach answers 404.",
+    description = "Planned contact for a referral (`referral_id`), a programme session (`programme_session_id`), a family (`family_id`) or a school-support record (`school_support_id`): exactly one (422 `exactly_one` otherwise). Start and end (the end after the start, at most 12 hours later: 422 `ends_before_start`, `too_long`), in person at a `place` or online, the workers who hold it (1 to 5, active, of the referral's team or, for a programme session, a family or a school-support record, of the caller's team in its zone: 422 `worker_not_in_team`, `worker_inactive`), and who is expected. A worker who already has an appointment overlapping it (not cancelled) makes it 409 `appointment_clash`, unless `clash_reason` says why it is planned anyway. la_admin, the referral's team manager, the practitioners who work it (for the other kinds: the zone's team); a referral, programme session, family or school-support record out of reach answers 404.",
     request_body(content = NewAppointment, content_type = "application/json"),
     responses(
         (status = 201, description = "The appointment", body = Appointment, headers(("Location" = String, description = "URL of the appointment"), ("ETag" = String, description = "Version tag"))),
@@ -192,14 +193,21 @@ pub async fn create_appointment(
     caller.require(STAFF)?;
     let b = body.0;
     validate(&b)?;
-    let about = match (b.referral_id, b.programme_session_id) {
-        (Some(r), None) => About::Referral(r),
-        (None, Some(s)) => About::ProgrammeSession(s),
+    let about = match (
+        b.referral_id,
+        b.programme_session_id,
+        b.family_id,
+        b.school_support_id,
+    ) {
+        (Some(r), None, None, None) => About::Referral(r),
+        (None, Some(s), None, None) => About::ProgrammeSession(s),
+        (None, None, Some(f), None) => About::Family(f),
+        (None, None, None, Some(s)) => About::SchoolSupport(s),
         _ => {
             return Err(field(
                 "referral_id",
                 "exactly_one",
-                "name a referral or a programme session, not both",
+                "name exactly one of a referral, a programme session, a family or a school-support record",
             ))
         }
     };
@@ -453,7 +461,7 @@ pub async fn cancel_appointment(
 #[utoipa::path(
     tag = "Diary",
     summary = "Complete an appointment as the session it became",
-    description = "Records how a planned appointment went: `attended`, `did_not_attend`, or `cancelled` on the day with who cancelled (`cancelled_by`, required then and refused otherwise: 422). For a referral's appointment this records the referral's individual session in the same transaction (held on the appointment's UTC day, which may not be in the future: 422 `in_future`; the referral must be active: 409 `referral_not_open`; attendance and attendees must agree: 422) and links the two (`session_id`); a programme session's appointment keeps its register with the programme. Only while planned (409 `invalid_transition`). With If-Match (428 without, 412 when stale).",
+    description = "Records how a planned appointment went: `attended`, `did_not_attend`, or `cancelled` on the day with who cancelled (`cancelled_by`, required then and refused otherwise: 422). For a referral's appointment this records the referral's individual session in the same transaction (held on the appointment's UTC day, which may not be in the future: 422 `in_future`; the referral must be active: 409 `referral_not_open`; attendance and attendees must agree: 422) and links the two (`session_id`); a school-support record's appointment completed as `attended` records the record's session (practitioner: its first worker; `children_count`, `staff_count`, which only it takes: 422 `not_allowed` otherwise) and links it (`support_session_id`); a programme session's appointment keeps its register with the programme, and a family's records only how it went. Only while planned (409 `invalid_transition`). With If-Match (428 without, 412 when stale).",
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
         ("If-Match" = String, Header, description = "The ETag of the appointment as last read, e.g. \"v1\""),
@@ -508,6 +516,7 @@ pub async fn complete_appointment(
     let current = repo::read::get(&mut conn, id, &access).await?;
     drop(conn);
     let held_on = current.row.starts_at.date_naive();
+    let session_notes = b.notes.clone();
     let session = match current.row.referral_id {
         Some(referral) => {
             crate::features::delivery::rules::not_future("held_on", held_on).map_err(|_| {
@@ -540,12 +549,49 @@ pub async fn complete_appointment(
         }
         None => None,
     };
+    let counts = b.children_count.is_some() || b.staff_count.is_some();
+    if counts && current.row.school_support_id.is_none() {
+        return Err(field(
+            "children_count",
+            "not_allowed",
+            "children and staff are counted for a school-support appointment only",
+        ));
+    }
+    let support_session = match current.row.school_support_id {
+        Some(support) if b.attendance == AttendanceStatus::Attended => {
+            crate::features::delivery::rules::not_future("held_on", held_on).map_err(|_| {
+                field(
+                    "starts_at",
+                    "in_future",
+                    "an appointment is completed once its day has come",
+                )
+            })?;
+            let length = (current.row.ends_at - current.row.starts_at).num_minutes();
+            Some(sct_persistence::school_support::SessionRow {
+                id: Uuid::nil(),
+                support_id: support,
+                held_on,
+                duration_minutes: b
+                    .duration_minutes
+                    .unwrap_or_else(|| i32::try_from(length.clamp(1, 480)).unwrap_or(60))
+                    .min(480),
+                practitioner_id: Uuid::nil(),
+                children_count: b.children_count.unwrap_or(0),
+                staff_count: b.staff_count.unwrap_or(0),
+                notes: session_notes,
+                recorded_by: caller.subject.clone(),
+                created_at: sct_persistence::now(),
+            })
+        }
+        _ => None,
+    };
     let outcome = Outcome {
         attendance: b.attendance.as_str().to_owned(),
         cancelled_by: b
             .cancelled_by
             .map(|c| diary::CancelledBy::from(c).as_str().to_owned()),
         session,
+        support_session,
     };
     write(&state, &req, move |conn| {
         Box::pin(async move {
