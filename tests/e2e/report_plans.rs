@@ -1,7 +1,8 @@
 //! The reports added for issue 14 read by index: over the seeded referrals
 //! of `indexes.rs` (20,000 referrals of 200 schools in 15 zones, analysed),
 //! the statements of `/reports/schools`, `/reports/escalations`,
-//! `/reports/capacity` and `/reports/waiting` for one zone's year (and a
+//! `/reports/capacity`, `/reports/waiting` and `/reports/practice` for one
+//! zone's year (and a
 //! practitioner's `/me/tasks`) read no big table by a sequential
 //! scan nor throw away many rows, with the generic and the custom plan.
 //! (Filling the waiting list's snapshot replays all history on purpose,
@@ -30,7 +31,7 @@ async fn the_new_reports_read_one_zone_by_index() {
     // A practitioner of zone 3 (`GET /me/tasks`: the whole list, first page).
     let worker = "'a3000000-0000-4000-8000-00000000012e'".to_owned();
     let null = "NULL".to_owned();
-    let shapes: [(&str, &str, Vec<String>); 5] = [
+    let shapes: [(&str, &str, Vec<String>); 6] = [
         (
             "a practitioner's tasks, first page",
             sct_persistence::tasks::SQL,
@@ -69,6 +70,11 @@ async fn the_new_reports_read_one_zone_by_index() {
         (
             "waiting report, one zone's year",
             sct_persistence::waiting::ROWS_SQL,
+            vec![from.clone(), to.clone(), zone.clone()],
+        ),
+        (
+            "practice report, one zone's year",
+            sct_persistence::reports::practice::SQL,
             vec![from, to, zone],
         ),
     ];

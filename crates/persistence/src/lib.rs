@@ -21,6 +21,7 @@ pub mod feedback;
 pub mod follow_ups;
 pub mod idempotency;
 pub mod integration;
+pub mod localities;
 pub mod lookup;
 pub mod models;
 pub mod organisation;

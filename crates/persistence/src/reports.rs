@@ -8,6 +8,7 @@
 
 pub mod capacity;
 pub mod escalations;
+pub mod practice;
 pub mod schools;
 
 use crate::{StoreResult, Wire};

@@ -499,6 +499,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        locality_id -> Nullable<Uuid>,
     }
 }
 
@@ -509,6 +510,8 @@ diesel::table! {
         worker_id -> Nullable<Uuid>,
         partner_id -> Nullable<Uuid>,
         representative_name -> Nullable<Text>,
+        setting_urn -> Nullable<Text>,
+        staff_role -> Nullable<Text>,
     }
 }
 
@@ -1107,3 +1110,31 @@ diesel::table! {
 
 diesel::joinable!(consents -> referrals (referral_id));
 diesel::allow_tables_to_appear_in_same_query!(consents, referrals);
+
+diesel::table! {
+    localities (id) {
+        id -> Uuid,
+        zone_id -> Uuid,
+        name -> Text,
+        retired_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    locality_schools (locality_id, school_urn) {
+        locality_id -> Uuid,
+        school_urn -> Text,
+    }
+}
+
+diesel::joinable!(locality_schools -> localities (locality_id));
+diesel::joinable!(locality_schools -> schools (school_urn));
+diesel::allow_tables_to_appear_in_same_query!(
+    localities,
+    locality_schools,
+    schools,
+    practice_sessions
+);

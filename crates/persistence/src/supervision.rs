@@ -5,8 +5,8 @@
 use crate::models::{ReferralRow, WorkerRow};
 use crate::organisation;
 use crate::schema::{
-    case_discussions, partner_zones, partners, practice_actions, practice_attendees,
-    practice_sessions, referrals, workers,
+    case_discussions, localities, partner_zones, partners, practice_actions, practice_attendees,
+    practice_sessions, referrals, schools, workers,
 };
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -195,8 +195,11 @@ pub struct PracticeRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub locality_id: Option<Uuid>,
 }
 
+/// An attendee: a worker, a partner's representative (named), or a member
+/// of a setting's staff (the setting and their role; the name optional).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = practice_attendees)]
 pub struct AttendeeRow {
@@ -205,6 +208,8 @@ pub struct AttendeeRow {
     pub worker_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub representative_name: Option<String>,
+    pub setting_urn: Option<String>,
+    pub staff_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -248,6 +253,13 @@ pub struct NewPractice {
     pub worker_attendees: Vec<Uuid>,
     /// (partner id, representative's name)
     pub partner_attendees: Vec<(Uuid, String)>,
+    /// (setting URN, staff role, name if given)
+    pub setting_attendees: Vec<(String, String, Option<String>)>,
+    /// The locality the meeting is held for, of its zone.
+    pub locality_id: Option<Uuid>,
+    /// The locality the session had before a correction: kept even when
+    /// retired since (a retired locality is not chosen anew).
+    pub kept_locality: Option<Uuid>,
     /// (referral id, summary)
     pub discussions: Vec<(Uuid, String)>,
     /// (description, owner worker id, due date)
@@ -343,6 +355,7 @@ async fn check_names(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(),
             ));
         }
     }
+    check_settings(c, new).await?;
     for (i, (referral, _)) in new.discussions.iter().enumerate() {
         let row: Option<ReferralRow> = referrals::table
             .find(*referral)
@@ -363,6 +376,103 @@ async fn check_names(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(),
     Ok(())
 }
 
+/// Checks the locality (of the meeting's zone; not retired unless kept)
+/// and the settings whose staff attended (of the meeting's zone).
+async fn check_settings(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(), PracticeError> {
+    if let Some(l) = new.locality_id {
+        let found: Option<(Uuid, Option<DateTime<Utc>>)> = localities::table
+            .find(l)
+            .select((localities::zone_id, localities::retired_at))
+            .first(c)
+            .await
+            .optional()?;
+        let Some((_, retired)) = found.filter(|(zone, _)| *zone == new.zone_id) else {
+            return Err(bad(
+                "locality_id".into(),
+                "locality_not_in_zone",
+                "no such locality in the meeting's zone",
+            ));
+        };
+        if retired.is_some() && new.kept_locality != Some(l) {
+            return Err(bad(
+                "locality_id".into(),
+                "locality_retired",
+                "the locality is retired",
+            ));
+        }
+    }
+    check_staff(c, new).await
+}
+
+async fn check_staff(c: &mut AsyncPgConnection, new: &NewPractice) -> Result<(), PracticeError> {
+    let urns: Vec<String> = new.setting_attendees.iter().map(|s| s.0.clone()).collect();
+    let zones: Vec<(String, Option<Uuid>)> = schools::table
+        .filter(schools::urn.eq_any(&urns))
+        .select((schools::urn, schools::zone_id))
+        .load(c)
+        .await?;
+    for (i, urn) in urns.iter().enumerate() {
+        if !zones
+            .iter()
+            .any(|(u, z)| u == urn && *z == Some(new.zone_id))
+        {
+            return Err(bad(
+                format!("attendees.settings[{i}].urn"),
+                "setting_not_in_zone",
+                "no such setting in the meeting's zone",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a session's attendees: workers, partners' representatives and
+/// settings' staff, in that order.
+async fn insert_attendees(
+    c: &mut AsyncPgConnection,
+    session: Uuid,
+    new: &NewPractice,
+) -> Result<(), PracticeError> {
+    let blank = |session| AttendeeRow {
+        id: Uuid::now_v7(),
+        practice_session_id: session,
+        worker_id: None,
+        partner_id: None,
+        representative_name: None,
+        setting_urn: None,
+        staff_role: None,
+    };
+    let mut rows: Vec<AttendeeRow> = Vec::new();
+    for w in &new.worker_attendees {
+        rows.push(AttendeeRow {
+            worker_id: Some(*w),
+            ..blank(session)
+        });
+    }
+    for (p, name) in &new.partner_attendees {
+        rows.push(AttendeeRow {
+            partner_id: Some(*p),
+            representative_name: Some(name.clone()),
+            ..blank(session)
+        });
+    }
+    for (urn, role, name) in &new.setting_attendees {
+        rows.push(AttendeeRow {
+            setting_urn: Some(urn.clone()),
+            staff_role: Some(role.clone()),
+            representative_name: name.clone(),
+            ..blank(session)
+        });
+    }
+    if !rows.is_empty() {
+        diesel::insert_into(practice_attendees::table)
+            .values(&rows)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Records a practice session after checking every id it names: the
 /// facilitator works in the zone's team; attendees and action owners are
 /// registered workers; partner representatives come from partners working
@@ -376,48 +486,22 @@ pub async fn create_practice(
         check_names(c, &new).await?;
         let session = PracticeRow {
             id: Uuid::now_v7(),
-            kind: new.kind,
+            kind: new.kind.clone(),
             zone_id: new.zone_id,
             held_on: new.held_on,
             facilitator_id: new.facilitator_id,
-            themes: new.themes,
-            created_by: new.created_by,
+            themes: new.themes.clone(),
+            created_by: new.created_by.clone(),
             created_at: now,
             updated_at: now,
             version: 1,
+            locality_id: new.locality_id,
         };
         diesel::insert_into(practice_sessions::table)
             .values(&session)
             .execute(c)
             .await?;
-        let mut attendees: Vec<AttendeeRow> = new
-            .worker_attendees
-            .iter()
-            .map(|w| AttendeeRow {
-                id: Uuid::now_v7(),
-                practice_session_id: session.id,
-                worker_id: Some(*w),
-                partner_id: None,
-                representative_name: None,
-            })
-            .collect();
-        attendees.extend(
-            new.partner_attendees
-                .into_iter()
-                .map(|(p, name)| AttendeeRow {
-                    id: Uuid::now_v7(),
-                    practice_session_id: session.id,
-                    worker_id: None,
-                    partner_id: Some(p),
-                    representative_name: Some(name),
-                }),
-        );
-        if !attendees.is_empty() {
-            diesel::insert_into(practice_attendees::table)
-                .values(&attendees)
-                .execute(c)
-                .await?;
-        }
+        insert_attendees(c, session.id, &new).await?;
         let discussions: Vec<DiscussionRow> = new
             .discussions
             .into_iter()
@@ -654,6 +738,7 @@ pub async fn update_practice(
             practice_sessions::held_on.eq(new.held_on),
             practice_sessions::facilitator_id.eq(new.facilitator_id),
             practice_sessions::themes.eq(&new.themes),
+            practice_sessions::locality_id.eq(new.locality_id),
             practice_sessions::version.eq(practice_sessions::version + 1),
             practice_sessions::updated_at.eq(now),
         ))
@@ -672,34 +757,7 @@ pub async fn update_practice(
         )
         .execute(c)
         .await?;
-        let mut attendees: Vec<AttendeeRow> = new
-            .worker_attendees
-            .iter()
-            .map(|w| AttendeeRow {
-                id: Uuid::now_v7(),
-                practice_session_id: id,
-                worker_id: Some(*w),
-                partner_id: None,
-                representative_name: None,
-            })
-            .collect();
-        attendees.extend(
-            new.partner_attendees
-                .into_iter()
-                .map(|(p, name)| AttendeeRow {
-                    id: Uuid::now_v7(),
-                    practice_session_id: id,
-                    worker_id: None,
-                    partner_id: Some(p),
-                    representative_name: Some(name),
-                }),
-        );
-        if !attendees.is_empty() {
-            diesel::insert_into(practice_attendees::table)
-                .values(&attendees)
-                .execute(c)
-                .await?;
-        }
+        insert_attendees(c, id, &new).await?;
         let discussions: Vec<DiscussionRow> = new
             .discussions
             .into_iter()

@@ -278,6 +278,8 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("case_discussions", "summary", Child, FreeText, Redact),
     col("practice_actions", "description", Child, FreeText, Redact),
     col("practice_sessions", "created_by", Worker, Identity, Kept(WORKER)),
+    // The name of a partner's representative (always) or of a setting's
+    // staff member (optional) who attended.
     col("practice_attendees", "representative_name", Worker, Identity, Kept(WORKER)),
     col("referral_co_workers", "added_by", Worker, Identity, Kept(WORKER)),
     col("referral_co_workers", "removed_by", Worker, Identity, Kept(WORKER)),
@@ -492,12 +494,17 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "practice_sessions",
         "id kind zone_id held_on facilitator_id themes created_at updated_at \
-         version",
+         version locality_id",
     ),
     (
         "practice_attendees",
-        "id practice_session_id worker_id partner_id",
+        "id practice_session_id worker_id partner_id setting_urn staff_role",
     ),
+    (
+        "localities",
+        "id zone_id name retired_at version created_at updated_at",
+    ),
+    ("locality_schools", "locality_id school_urn"),
     ("case_discussions", "id practice_session_id referral_id"),
     (
         "practice_actions",

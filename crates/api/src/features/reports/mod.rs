@@ -1,6 +1,6 @@
 //! Management information as JSON or CSV: referrals, responsiveness,
 //! caseloads, outcomes, step changes, programmes, interventions, every
-//! school's picture, escalations after closure, capacity by function and the waiting list's trend
+//! school's picture, escalations after closure, capacity by function, the waiting list's trend and the community of practice's reach
 //! (la_admin; team_manager for their zone). Uses the wire enums of the
 //! referrals, delivery and community features for the values its rows carry.
 
@@ -10,6 +10,7 @@ pub mod common;
 pub mod delivery;
 pub mod escalations;
 pub mod moved;
+pub mod practice;
 pub mod referrals;
 pub mod schools;
 pub mod waiting;
@@ -27,5 +28,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(waiting::waiting_report)
         .service(schools::schools_report)
         .service(escalations::escalations_report)
-        .service(capacity::capacity_report);
+        .service(capacity::capacity_report)
+        .service(practice::practice_report);
 }

@@ -1,6 +1,7 @@
 //! Request and response bodies of advice and supervision: partners and
 //! practice sessions.
 
+use crate::features::school_support::dto::StaffRole;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -140,6 +141,24 @@ pub struct PartnerAttendeeInput {
     pub name: String,
 }
 
+/// A member of a setting's staff at a meeting: the setting and their role;
+/// the name only if useful (it is personal data, kept with the workers').
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SettingStaffAttendeeInput {
+    /// The setting's URN (or other setting identifier): a setting of the
+    /// meeting's zone (422 `setting_not_in_zone` otherwise).
+    #[schema(min_length = 1, max_length = 32, example = "121234")]
+    #[validate(length(min = 1, max = 32))]
+    pub urn: String,
+    /// Their role at the setting.
+    pub role: StaffRole,
+    /// Their name (optional; a professional, never a child or family member).
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+}
+
 /// Who attended a practice session.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
@@ -154,6 +173,11 @@ pub struct AttendeesInput {
     #[validate(length(max = 100), nested)]
     #[serde(default)]
     pub partners: Vec<PartnerAttendeeInput>,
+    /// Settings' staff who attended (settings of the meeting's zone).
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100), nested)]
+    #[serde(default)]
+    pub settings: Vec<SettingStaffAttendeeInput>,
 }
 
 /// A case discussed, summarised without names.
@@ -194,8 +218,10 @@ pub struct PracticeActionInput {
     "themes": ["emotionally based school avoidance", "transition to secondary"],
     "attendees": {
         "worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000002"],
-        "partners": [{"partner_id": "0192f1c2-3d4e-7f00-8000-000000000003", "name": "Jo Nurse"}]
+        "partners": [{"partner_id": "0192f1c2-3d4e-7f00-8000-000000000003", "name": "Jo Nurse"}],
+        "settings": [{"urn": "121234", "role": "senco"}, {"urn": "121235", "role": "early_years_practitioner", "name": "Sam Keyworker"}]
     },
+    "locality_id": "0192f1c2-3d4e-7f00-8000-000000000005",
     "case_discussions": [{"referral_id": "0192f1c2-3d4e-7f00-8000-000000000004", "summary": "Year 5 pupil, mornings improving; agreed joint visit with school nursing"}],
     "actions": [{"description": "Share the EBSA toolkit with the cluster SENCOs", "owner_id": "0192f1c2-3d4e-7f00-8000-000000000002", "due_on": "2026-12-10"}]
 }))]
@@ -217,6 +243,9 @@ pub struct PracticeSessionInput {
     #[validate(nested)]
     #[serde(default)]
     pub attendees: AttendeesInput,
+    /// The locality the meeting was held for: a locality of the meeting's
+    /// zone, not retired (422 `locality_not_in_zone`, `locality_retired`).
+    pub locality_id: Option<Uuid>,
     /// Cases discussed (referrals of the zone's team), up to 50.
     #[schema(max_items = 50)]
     #[validate(length(max = 50), nested)]
@@ -238,7 +267,7 @@ pub struct PracticeSessionInput {
     "held_on": "2026-11-26",
     "facilitator_id": "0192f1c2-3d4e-7f00-8000-000000000001",
     "themes": ["emotionally based school avoidance"],
-    "attendees": {"worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000002"], "partners": []},
+    "attendees": {"worker_ids": ["0192f1c2-3d4e-7f00-8000-000000000002"], "partners": [], "settings": [{"urn": "121234", "role": "senco"}]},
     "case_discussions": [{"referral_id": "0192f1c2-3d4e-7f00-8000-000000000004", "summary": "Year 5 pupil, mornings improving"}]
 }))]
 pub struct PracticeSessionUpdate {
@@ -257,6 +286,9 @@ pub struct PracticeSessionUpdate {
     #[validate(nested)]
     #[serde(default)]
     pub attendees: AttendeesInput,
+    /// The locality the meeting was held for: a locality of the meeting's
+    /// zone, not retired (422 `locality_not_in_zone`, `locality_retired`).
+    pub locality_id: Option<Uuid>,
     /// Cases discussed (referrals of the zone's team), up to 50.
     #[schema(max_items = 50)]
     #[validate(length(max = 50), nested)]
@@ -264,7 +296,8 @@ pub struct PracticeSessionUpdate {
     pub case_discussions: Vec<CaseDiscussionInput>,
 }
 
-/// An attendee of a practice session: a worker, or a partner's representative.
+/// An attendee of a practice session: a worker, a partner's representative,
+/// or a member of a setting's staff.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PracticeAttendee {
     /// The worker, for a worker.
@@ -275,10 +308,19 @@ pub struct PracticeAttendee {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub partner_id: Option<Uuid>,
-    /// The representative's name, for a representative.
+    /// The name: always for a partner's representative, if given for a
+    /// setting's staff member.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub representative_name: Option<String>,
+    /// The setting, for a member of a setting's staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub setting_urn: Option<String>,
+    /// Their role at the setting, for a member of a setting's staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub staff_role: Option<StaffRole>,
 }
 
 /// A case discussed.
@@ -335,6 +377,10 @@ pub struct PracticeSession {
     pub kind: PracticeKind,
     /// The zone.
     pub zone_id: Uuid,
+    /// The locality of the zone it was held for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub locality_id: Option<Uuid>,
     /// The day of the meeting.
     pub held_on: NaiveDate,
     /// The facilitating worker.
@@ -363,6 +409,7 @@ impl From<PracticeView> for PracticeSession {
             id: v.session.id,
             kind: PracticeKind::from_code(&v.session.kind),
             zone_id: v.session.zone_id,
+            locality_id: v.session.locality_id,
             held_on: v.session.held_on,
             facilitator_id: v.session.facilitator_id,
             themes: v.session.themes,
@@ -373,6 +420,8 @@ impl From<PracticeView> for PracticeSession {
                     worker_id: a.worker_id,
                     partner_id: a.partner_id,
                     representative_name: a.representative_name,
+                    staff_role: a.staff_role.as_deref().map(StaffRole::from_code),
+                    setting_urn: a.setting_urn,
                 })
                 .collect(),
             case_discussions: v

@@ -64,14 +64,14 @@ fn allow(caller: &Caller, op: DeliveryOp) -> Result<(), ApiError> {
 /// The zones a caller works in: every zone for la_admin, the zone of their
 /// team for managers and registered practitioners, none otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ZoneScope {
+pub(crate) enum ZoneScope {
     All,
     Zone(Uuid),
     Nothing,
 }
 
 impl ZoneScope {
-    fn covers(self, zone: Uuid) -> bool {
+    pub(crate) fn covers(self, zone: Uuid) -> bool {
         match self {
             Self::All => true,
             Self::Zone(z) => z == zone,
@@ -87,7 +87,10 @@ impl ZoneScope {
     }
 }
 
-async fn zone_scope(caller: &Caller, conn: &mut Connection) -> Result<ZoneScope, ApiError> {
+pub(crate) async fn zone_scope(
+    caller: &Caller,
+    conn: &mut Connection,
+) -> Result<ZoneScope, ApiError> {
     // A team role's team is that of its worker record (`auth::team_member`).
     let team = match caller.role {
         Role::LaAdmin => return Ok(ZoneScope::All),
@@ -387,7 +390,7 @@ fn check_themes(themes: &[String]) -> Result<(), ApiError> {
 #[utoipa::path(
     tag = "Supervision",
     summary = "Record a community-of-practice or group-supervision meeting",
-    description = "Kind, zone, date, facilitator (a worker of the zone's team), themes, attendees (workers, and representatives of partners working in the zone), case discussions and actions (owner, due date). Case discussions link referrals of the zone's team only: another zone's referral answers 422 `referral_not_in_zone`. Summaries must not name the child or family; the API does not screen free text, so this rests with the practitioner. Practitioners and managers record meetings of their own zone; la_admin any.",
+    description = "Kind, zone, date, facilitator (a worker of the zone's team), themes, attendees (workers, representatives of partners working in the zone, and settings' staff: a setting of the zone and the staff member's role, the name optional), the locality of the zone it was held for (optional), case discussions and actions (owner, due date). Case discussions link referrals of the zone's team only: another zone's referral answers 422 `referral_not_in_zone`. Summaries must not name the child or family; the API does not screen free text, so this rests with the practitioner. Practitioners and managers record meetings of their own zone; la_admin any.",
     request_body(content = PracticeSessionInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The practice session", body = PracticeSession, headers(("Location" = String, description = "URL of the practice session"), ("ETag" = String, description = "Version tag"))),
@@ -435,6 +438,12 @@ pub async fn create_practice_session(
                     .into_iter()
                     .map(|p| (p.partner_id, p.name))
                     .collect(),
+                setting_attendees: b
+                    .attendees
+                    .settings
+                    .into_iter()
+                    .map(|s| (s.urn, s.role.as_str().to_owned(), s.name))
+                    .collect(),
                 discussions: b
                     .case_discussions
                     .into_iter()
@@ -446,6 +455,8 @@ pub async fn create_practice_session(
                     .map(|a| (a.description, a.owner_id, a.due_on))
                     .collect(),
                 created_by: caller.subject.clone(),
+                locality_id: b.locality_id,
+                kept_locality: None,
             };
             let v = repo::create_practice(conn, new, sct_persistence::now())
                 .await
@@ -581,7 +592,7 @@ fn note_discussed(req: &HttpRequest, s: &PracticeSession) {
 #[utoipa::path(
     tag = "Supervision",
     summary = "Correct a practice session",
-    description = "With If-Match (428 without, 412 when stale): replaces the kind, date, facilitator, themes, attendees and case discussions, checked as when recording in the session's zone (the facilitator a worker of the zone's team, partners working in the zone, case discussions linking referrals of the zone's team only: 422 `referral_not_in_zone` otherwise). The zone stays; actions are kept and change one by one. A team's members for their zone's meetings (others answer 404); la_admin any.",
+    description = "With If-Match (428 without, 412 when stale): replaces the kind, date, facilitator, themes, attendees and case discussions, checked as when recording in the session's zone (the facilitator a worker of the zone's team, partners working in the zone, settings of the zone, a locality of the zone (a retired one only if the session already had it), case discussions linking referrals of the zone's team only: 422 `referral_not_in_zone` otherwise). The zone stays; actions are kept and change one by one. A team's members for their zone's meetings (others answer 404); la_admin any.",
     params(("id" = Uuid, Path, description = "Practice session id"), ("If-Match" = String, Header, description = "ETag of the practice session as last read")),
     request_body(content = PracticeSessionUpdate, content_type = "application/json"),
     responses(
@@ -625,6 +636,12 @@ pub async fn update_practice_session(
                     .into_iter()
                     .map(|p| (p.partner_id, p.name))
                     .collect(),
+                setting_attendees: b
+                    .attendees
+                    .settings
+                    .into_iter()
+                    .map(|s| (s.urn, s.role.as_str().to_owned(), s.name))
+                    .collect(),
                 discussions: b
                     .case_discussions
                     .into_iter()
@@ -632,6 +649,8 @@ pub async fn update_practice_session(
                     .collect(),
                 actions: Vec::new(),
                 created_by: current.session.created_by.clone(),
+                locality_id: b.locality_id,
+                kept_locality: current.session.locality_id,
             };
             let v = repo::update_practice(conn, id, version, new, sct_persistence::now())
                 .await

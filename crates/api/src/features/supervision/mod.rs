@@ -1,9 +1,11 @@
 //! Advice and supervision: partner organisations and practice sessions
 //! (community of practice, group supervision) with case discussions and
-//! actions.
+//! actions; localities (the "local areas" of a zone a meeting may be held
+//! for). Uses the school-support feature's `StaffRole` for settings' staff.
 
 pub mod dto;
 pub mod handlers;
+pub mod localities;
 
 /// Registers the supervision operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
@@ -15,5 +17,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(handlers::create_practice_session)
         .service(handlers::get_practice_session)
         .service(handlers::update_practice_session)
-        .service(handlers::set_action_done);
+        .service(handlers::set_action_done)
+        .service(localities::list_localities)
+        .service(localities::create_locality)
+        .service(localities::get_locality)
+        .service(localities::update_locality);
 }
