@@ -101,6 +101,48 @@ async fn capacity_sums_each_function_per_team_and_worker() {
     ] {
         app.db.sql(&stmt).await.expect("seed");
     }
+    // Households: the referral's family (supported) and a family of the zone
+    // with no referral (not counted); an adult of each enrolled on the
+    // programme by `family_member_id`, the first twice, and an enrolment by
+    // free-text name only (not counted): 1 family, 2 adults.
+    let mut adults = Vec::new();
+    for _ in 0..2 {
+        let f = app.post("/api/v1/families", &mgr, &json!({})).await;
+        assert_status(&f, 201);
+        let m = app
+            .post(
+                &format!("/api/v1/families/{}/members", f.id()),
+                &mgr,
+                &json!({"kind": "adult", "role": "parent", "given_name": "Jo", "family_name": "Example"}),
+            )
+            .await;
+        assert_status(&m, 201);
+        adults.push((f.id(), m.id()));
+    }
+    let linked = app
+        .put(
+            &format!("/api/v1/referrals/{id}/family"),
+            &mgr,
+            Some(&allocated.etag()),
+            &json!({"family_id": adults[0].0}),
+        )
+        .await;
+    assert_status(&linked, 200);
+    for body in [
+        json!({"family_member_id": adults[0].1, "contact_consent": true}),
+        json!({"family_member_id": adults[0].1, "contact_consent": true}),
+        json!({"family_member_id": adults[1].1, "contact_consent": false}),
+        json!({"parent_carer_name": "Alex Example", "contact_consent": true}),
+    ] {
+        let e = app
+            .post(
+                "/api/v1/programmes/00000000-0000-0000-0000-00000000c002/enrolments",
+                &mgr,
+                &body,
+            )
+            .await;
+        assert_status(&e, 201);
+    }
 
     let r = app.get("/api/v1/reports/capacity", &app.admin()).await;
     let all = rows(&r);
@@ -127,6 +169,8 @@ async fn capacity_sums_each_function_per_team_and_worker() {
     assert_eq!(total["programme_sessions"], 2);
     assert_eq!(total["programme_minutes"], 90);
     assert_eq!(total["supervision_sessions"], 1);
+    assert_eq!(total["families_supported"], 1);
+    assert_eq!(total["adults_attending_programmes"], 2);
 
     let worker = |id: uuid::Uuid| -> &Value {
         of_team
@@ -147,6 +191,7 @@ async fn capacity_sums_each_function_per_team_and_worker() {
     assert_eq!(one["consultations"], 1);
     assert_eq!(one["supervision_sessions"], 1);
     assert!(one.get("programme_sessions").is_none(), "team rows only");
+    assert!(one.get("families_supported").is_none(), "team rows only");
     let two = worker(second.id);
     assert_eq!(two["individual_minutes"], 30);
     assert_eq!(two["consultations"], 0);
@@ -168,7 +213,7 @@ async fn capacity_sums_each_function_per_team_and_worker() {
     assert_eq!(csv.status, 200);
     let second_line = csv.text.lines().nth(1).expect("team row");
     assert!(
-        second_line.ends_with(",true,,,,,1,13,0.08,3,135,1,90,1,0,2,90,1,0,0"),
+        second_line.ends_with(",true,,,,,1,13,0.08,3,135,1,90,1,0,2,90,1,0,0,1,2"),
         "{second_line}"
     );
 

@@ -39,15 +39,15 @@ fn adult(given: &str, rels: &Value) -> Value {
 
 /// Team A's two schools, a family of zone A with a child at each and two
 /// adults: `(family, [child member ids], [adult member ids], [referral ids])`.
-struct World {
-    a: TestTeam,
-    fam: String,
-    kids: Vec<String>,
-    adults: Vec<String>,
-    referrals: Vec<String>,
+pub(crate) struct World {
+    pub(crate) a: TestTeam,
+    pub(crate) fam: String,
+    pub(crate) kids: Vec<String>,
+    pub(crate) adults: Vec<String>,
+    pub(crate) referrals: Vec<String>,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let a = app.team("A01").await;
     let (s1, s2) = (a.schools[0].urn.clone(), a.schools[1].urn.clone());
     let (r1, c1, e1) = referred(app, &s1, 1).await;

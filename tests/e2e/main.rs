@@ -30,6 +30,8 @@ mod delta_sync;
 mod eligibility_policies;
 mod escalation_reports;
 mod families;
+mod family_flow;
+mod family_plans;
 mod faults;
 mod feedback;
 mod follow_ups;

@@ -17,6 +17,8 @@ use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 use uuid::Uuid;
 
+pub mod family;
+
 /// Lowest point of the goal-based-outcome scale.
 pub const GBO_MIN: u8 = 0;
 /// Highest point of the goal-based-outcome scale.

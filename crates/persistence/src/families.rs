@@ -527,3 +527,49 @@ pub async fn link_referral(
         .await?;
     Ok(Some((child, version)))
 }
+
+/// The family and zone of an adult member (`None` for a child member or an
+/// unknown id).
+///
+/// # Errors
+/// Database failures.
+pub async fn adult_family(
+    conn: &mut AsyncPgConnection,
+    member: Uuid,
+) -> StoreResult<Option<(Uuid, Uuid)>> {
+    Ok(family_members::table
+        .inner_join(families::table)
+        .filter(family_members::id.eq(member))
+        .filter(family_members::kind.eq("adult"))
+        .select((families::id, families::zone_id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The families of a referral: the one it belongs to and those its child
+/// is a member of.
+///
+/// # Errors
+/// Database failures.
+pub async fn referral_families(
+    conn: &mut AsyncPgConnection,
+    referral: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    let Some((family, child)) = referrals::table
+        .find(referral)
+        .select((referrals::family_id, referrals::child_id))
+        .first::<(Option<Uuid>, Uuid)>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<Uuid> = family_members::table
+        .filter(family_members::child_id.eq(child))
+        .select(family_members::family_id)
+        .load(conn)
+        .await?;
+    out.extend(family);
+    Ok(out)
+}

@@ -17,6 +17,8 @@ pub mod data_protection;
 pub mod delivery;
 pub mod due;
 pub mod families;
+pub mod family_assessments;
+pub mod family_plans;
 pub mod feedback;
 pub mod follow_ups;
 pub mod idempotency;

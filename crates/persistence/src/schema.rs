@@ -379,6 +379,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         updated_by -> Text,
+        family_plan_id -> Nullable<Uuid>,
     }
 }
 
@@ -668,7 +669,7 @@ diesel::table! {
     programme_enrolments (id) {
         id -> Uuid,
         programme_id -> Uuid,
-        parent_carer_name -> Text,
+        parent_carer_name -> Nullable<Text>,
         contact_consent -> Bool,
         referral_id -> Nullable<Uuid>,
         status -> Text,
@@ -680,6 +681,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        family_member_id -> Nullable<Uuid>,
     }
 }
 
@@ -1138,3 +1140,75 @@ diesel::allow_tables_to_appear_in_same_query!(
     schools,
     practice_sessions
 );
+
+diesel::table! {
+    family_assessments (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        assessed_by -> Text,
+        assessed_on -> Date,
+        family_view -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    family_assessment_areas (assessment_id, position) {
+        assessment_id -> Uuid,
+        position -> Int2,
+        child_member_id -> Nullable<Uuid>,
+        area -> Text,
+        needs -> Text,
+        strengths -> Text,
+    }
+}
+
+diesel::table! {
+    family_plans (family_id) {
+        family_id -> Uuid,
+        id -> Uuid,
+        review_dates -> Array<Date>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    family_plan_goals (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        position -> Int2,
+        area -> Text,
+        description -> Text,
+        baseline -> Int2,
+        target -> Int2,
+        current -> Bool,
+    }
+}
+
+diesel::table! {
+    family_plan_actions (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        position -> Int2,
+        description -> Text,
+        owner_worker_id -> Nullable<Uuid>,
+        owner_member_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        done -> Bool,
+    }
+}
+
+diesel::table! {
+    family_plan_versions (family_id, version) {
+        family_id -> Uuid,
+        version -> Int4,
+        document -> Jsonb,
+        recorded_at -> Timestamptz,
+        recorded_by -> Text,
+    }
+}

@@ -6,7 +6,8 @@
 //! Sources: plan reviews due on the referrals they work (allocated or as a
 //! co-worker, while allocated or active); follow-ups still to record of the
 //! closed referrals they held; supervision (practice session) actions they
-//! own; school-support actions they own; termly conversation actions of their zone whose owner, as recorded,
+//! own; school-support actions they own; family plan actions they own;
+//! termly conversation actions of their zone whose owner, as recorded,
 //! is their name or subject.
 
 use crate::StoreResult;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct TaskRow {
     /// `review_due`, `follow_up_due`, `practice_action`,
-    /// `school_support_action` or `termly_action`.
+    /// `school_support_action`, `family_plan_action` or `termly_action`.
     #[diesel(sql_type = Text)]
     pub kind: String,
     /// The record it is due on: referral, follow-up, practice action,
@@ -33,7 +34,7 @@ pub struct TaskRow {
     #[diesel(sql_type = Nullable<Date>)]
     pub due_on: Option<NaiveDate>,
     /// The referral (reviews, follow-ups), practice session, school-support
-    /// record or termly conversation the task belongs to.
+    /// record, family (its plan) or termly conversation the task belongs to.
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub parent_id: Uuid,
     /// The action's text (actions only).
@@ -83,6 +84,10 @@ pub const SQL: &str = "WITH me AS (
              UNION ALL
              SELECT 'school_support_action', a.id, 0, a.due_on, a.support_id, a.description
              FROM school_support_actions a
+             WHERE a.owner_worker_id = $1 AND NOT a.done
+             UNION ALL
+             SELECT 'family_plan_action', a.id, a.position::int, a.due_on, a.family_id, a.description
+             FROM family_plan_actions a
              WHERE a.owner_worker_id = $1 AND NOT a.done
              UNION ALL
              SELECT 'termly_action', c.id, (x.n - 1)::int, (x.a ->> 'due_on')::date, c.id,

@@ -44,6 +44,8 @@ pub enum TaskKind {
     PracticeAction,
     /// An action of a school-support record (work with a setting) that the caller owns.
     SchoolSupportAction,
+    /// An action of a family's plan that the caller owns.
+    FamilyPlanAction,
     /// An action of a termly conversation of the caller's zone whose owner is recorded as the caller (their name or subject).
     TermlyAction,
 }
@@ -66,6 +68,7 @@ pub enum TaskSourceKind {
     FollowUp,
     PracticeSession,
     SchoolSupport,
+    FamilyPlan,
     TermlyConversation,
 }
 
@@ -234,6 +237,20 @@ fn task(row: &TaskRow, today: NaiveDate) -> Option<Task> {
                 "Send the action with `done: true` and the action's ETag as If-Match.",
             ),
         ),
+        TaskKind::FamilyPlanAction => (
+            row.description.clone().unwrap_or_default(),
+            None,
+            (
+                TaskSourceKind::FamilyPlan,
+                parent,
+                format!("/api/v1/families/{parent}/plan"),
+            ),
+            (
+                "PUT",
+                format!("/api/v1/families/{parent}/plan"),
+                "Write the plan again with this action (its id kept) `done: true`, with the plan's ETag as If-Match.",
+            ),
+        ),
         TaskKind::TermlyAction => (
             row.description.clone().unwrap_or_default(),
             None,
@@ -274,7 +291,7 @@ fn task(row: &TaskRow, today: NaiveDate) -> Option<Task> {
     tag = "Diary",
     summary = "List what is due from me",
     operation_id = "list_my_tasks",
-    description = "Everything due from the caller's worker record, earliest due first (undated actions last), keyset paged: reviews of the support plans of the referrals they work (allocated or co-worker; the referral's review date), follow-ups still to record of the closed referrals they held, actions they own from supervision and community-of-practice meetings and from school-support records, and actions of their zone's termly conversations whose owner is recorded as their name or subject. Each task names its source and the operation that completes it there; completing it at its source takes it off this list (nothing is copied). Team managers and practitioners; la_admin (no worker record), schools and integration clients get 403.",
+    description = "Everything due from the caller's worker record, earliest due first (undated actions last), keyset paged: reviews of the support plans of the referrals they work (allocated or co-worker; the referral's review date), follow-ups still to record of the closed referrals they held, actions they own from supervision and community-of-practice meetings, from school-support records and from family plans, and actions of their zone's termly conversations whose owner is recorded as their name or subject. Each task names its source and the operation that completes it there; completing it at its source takes it off this list (nothing is copied). Team managers and practitioners; la_admin (no worker record), schools and integration clients get 403.",
     params(TaskParams),
     responses(
         (status = 200, description = "A page of tasks", body = TaskPage),

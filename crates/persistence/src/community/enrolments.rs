@@ -14,10 +14,12 @@ use uuid::Uuid;
 /// What a new enrolment carries.
 #[derive(Debug, Clone)]
 pub struct NewEnrolment {
-    pub parent_carer_name: String,
+    pub parent_carer_name: Option<String>,
     pub contact_consent: bool,
     pub referral_id: Option<Uuid>,
     pub enrolled_by: String,
+    /// The adult family member enrolled (checked by the caller).
+    pub family_member_id: Option<Uuid>,
 }
 
 /// Enrols a family: a place while one is free, else the waiting list. The
@@ -51,6 +53,7 @@ pub async fn enrol(
             version: 1,
             created_at: now,
             updated_at: now,
+            family_member_id: new.family_member_id,
         };
         diesel::update(programmes::table.find(programme))
             .set(programmes::updated_at.eq(now))

@@ -93,7 +93,7 @@ pub struct SessionChange {
 pub struct EnrolmentRow {
     pub id: Uuid,
     pub programme_id: Uuid,
-    pub parent_carer_name: String,
+    pub parent_carer_name: Option<String>,
     pub contact_consent: bool,
     pub referral_id: Option<Uuid>,
     pub status: String,
@@ -105,6 +105,8 @@ pub struct EnrolmentRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The adult family member enrolled, when named.
+    pub family_member_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -164,6 +164,14 @@ pub const TABLES: &[Table] = &[
             link: "false" },
     Table { name: "idempotency_keys", key: "scope || '/' || key",
             link: "false" },
+    // A family's early help assessments and plan: erased with any child of the family.
+    Table { name: "family_assessments", key: "id::text", link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
+    Table { name: "family_assessment_areas", key: "assessment_id::text || '/' || position::text",
+            link: "assessment_id IN (SELECT a.id FROM family_assessments a WHERE a.family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1))" },
+    Table { name: "family_plan_goals", key: "id::text", link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
+    Table { name: "family_plan_actions", key: "id::text", link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
+    Table { name: "family_plan_versions", key: "family_id::text || '/' || version::text",
+            link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
     // A family's adults are data subjects of their own (the parents of
     // other children too): erased by their own erasure, see ADULT_TABLES.
     Table { name: "family_members", key: "id::text",
@@ -362,6 +370,16 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("family_members", "safe_contact_notes", Adult, FreeText, Redact),
     col("member_relationships", "relationship", Adult, Identity, Kept(FAMILY_SHAPE)),
     col("member_relationships", "parental_responsibility", Adult, Identity, Kept(FAMILY_SHAPE)),
+    // A family's early help assessments and plan (erased with any child of the family).
+    col("family_assessments", "family_view", Child, FreeText, Redact),
+    col("family_assessments", "assessed_by", Worker, Identity, Kept(WORKER)),
+    col("family_assessment_areas", "needs", Child, FreeText, Redact),
+    col("family_assessment_areas", "strengths", Child, FreeText, Redact),
+    col("family_plans", "updated_by", Worker, Identity, Kept(WORKER)),
+    col("family_plan_goals", "description", Child, FreeText, Redact),
+    col("family_plan_actions", "description", Child, FreeText, Redact),
+    col("family_plan_versions", "document", Child, FreeText, Treatment::JsonKeys { keys: &["description"], clear: false }),
+    col("family_plan_versions", "recorded_by", Worker, Identity, Kept(WORKER)),
     // Stored webhook payloads (events of the child's referrals).
     col("outbox_events", "data", Child, Identity, Treatment::JsonKeys { keys: &["external_reference"], clear: true }),
     // Stored answers of writes replayed for an Idempotency-Key.
@@ -464,7 +482,13 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "id name description approach mode areas evidence_base typical_sessions \
          active created_at updated_at version",
     ),
-    ("support_plans", "referral_id version created_at updated_at"),
+    ("support_plans", "referral_id version created_at updated_at family_plan_id"),
+    ("family_assessments", "id family_id assessed_on version created_at updated_at"),
+    ("family_assessment_areas", "assessment_id position child_member_id area"),
+    ("family_plans", "family_id id review_dates version created_at updated_at"),
+    ("family_plan_goals", "id family_id position area baseline target current"),
+    ("family_plan_actions", "id family_id position owner_worker_id owner_member_id due_on done"),
+    ("family_plan_versions", "family_id version recorded_at"),
     (
         "plan_goals",
         "id referral_id position area baseline target current",
@@ -542,7 +566,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "programme_enrolments",
         "id programme_id contact_consent referral_id status waiting_since \
-         enrolled_at cancelled_at completed_at version created_at updated_at",
+         enrolled_at cancelled_at completed_at version created_at updated_at family_member_id",
     ),
     (
         "programme_attendance",

@@ -22,6 +22,8 @@ pub struct SupportPlanRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// The family plan this plan serves (of the referral's family).
+    pub family_plan_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -204,6 +206,7 @@ pub async fn put_plan(
     expected_version: Option<sct_domain::VersionMatch>,
     goals: Vec<GoalInput>,
     chosen: Vec<Uuid>,
+    family_plan: Option<Uuid>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(PlanView, bool), DeliveryError> {
@@ -215,6 +218,16 @@ pub async fn put_plan(
                 status.as_str(),
                 "a plan is written while the referral is allocated or active",
             ));
+        }
+        if let Some(fp) = family_plan {
+            let family = crate::family_plans::family_of_plan(c, fp).await?;
+            if family.is_none() || family != row.family_id {
+                return Err(field(
+                    "family_plan_id".to_owned(),
+                    "unknown_family_plan",
+                    "no such family plan, or not the plan of the referral's family",
+                ));
+            }
         }
         let existing: Option<SupportPlanRow> = support_plans::table
             .find(referral)
@@ -286,6 +299,7 @@ pub async fn put_plan(
             created_at: existing.as_ref().map_or(now, |p| p.created_at),
             updated_at: now,
             updated_by: actor.subject.clone(),
+            family_plan_id: family_plan,
         };
         diesel::insert_into(support_plans::table)
             .values(&plan)
@@ -295,6 +309,7 @@ pub async fn put_plan(
                 support_plans::version.eq(version),
                 support_plans::updated_at.eq(now),
                 support_plans::updated_by.eq(&actor.subject),
+                support_plans::family_plan_id.eq(family_plan),
             ))
             .execute(c)
             .await?;

@@ -8,6 +8,10 @@
 //! and supervision sessions record no duration and are counted. A worker's sessions and consultations are
 //! those they recorded; a team's are all of its own (sessions) or of its
 //! zone (consultations, termly conversations, programmes, supervision).
+//! Households: a team's row counts its zone's families with a referral open
+//! (accepted, allocated or active) or closed in the period, and the distinct
+//! adult family members enrolled (or completed) on its zone's programmes
+//! with a session in the period; no names.
 
 use super::Period;
 use crate::StoreResult;
@@ -60,6 +64,10 @@ pub struct CapacityRow {
     pub school_support_sessions: i64,
     #[diesel(sql_type = BigInt)]
     pub school_support_minutes: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub families_supported: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub adults_attending_programmes: Option<i64>,
 }
 
 /// The statement (its `$n` binds are documented on the function), public
@@ -86,7 +94,21 @@ pub const SQL: &str = "WITH teams_in AS (
                     pr.programme_sessions, pr.programme_minutes,
                     (SELECT count(*) FROM practice_sessions p
                       WHERE p.zone_id = ti.zone_id AND p.held_on BETWEEN $1 AND $2) AS supervision_sessions,
-                    ss.school_support_sessions, ss.school_support_minutes
+                    ss.school_support_sessions, ss.school_support_minutes,
+                    (SELECT count(*) FROM families f
+                      WHERE f.zone_id = ti.zone_id
+                        AND EXISTS (SELECT 1 FROM referrals r
+                                     WHERE r.family_id = f.id
+                                       AND (r.status IN ('accepted', 'allocated', 'active')
+                                            OR (r.status = 'closed' AND r.closed_at >= $1::date
+                                                AND r.closed_at < $2::date + 1)))) AS families_supported,
+                    (SELECT count(DISTINCT e.family_member_id) FROM programmes p
+                      JOIN programme_enrolments e ON e.programme_id = p.id
+                      WHERE p.zone_id = ti.zone_id AND p.status <> 'cancelled'
+                        AND e.family_member_id IS NOT NULL AND e.status IN ('enrolled', 'completed')
+                        AND EXISTS (SELECT 1 FROM programme_sessions s
+                                     WHERE s.programme_id = p.id
+                                       AND s.session_date BETWEEN $1 AND $2)) AS adults_attending_programmes
              FROM teams_in ti
              CROSS JOIN LATERAL (
                  SELECT count(*) FILTER (WHERE x.format = 'individual') AS individual_sessions,
@@ -129,7 +151,8 @@ pub const SQL: &str = "WITH teams_in AS (
                         AND (p.facilitator_id = w.id
                              OR EXISTS (SELECT 1 FROM practice_attendees a
                                          WHERE a.practice_session_id = p.id AND a.worker_id = w.id))),
-                    ss.school_support_sessions, ss.school_support_minutes
+                    ss.school_support_sessions, ss.school_support_minutes,
+                    NULL::bigint, NULL::bigint
              FROM teams_in ti
              JOIN workers w ON w.team_id = ti.id
              CROSS JOIN LATERAL (
@@ -153,7 +176,7 @@ pub const SQL: &str = "WITH teams_in AS (
                 caseload, cap, individual_sessions, individual_minutes, group_sessions,
                 group_minutes, consultations, termly_conversations_held, programme_sessions,
                 programme_minutes, supervision_sessions, school_support_sessions,
-                school_support_minutes
+                school_support_minutes, families_supported, adults_attending_programmes
          FROM rows
          ORDER BY zone_code, team_name, team_id, ord, worker_name, worker_id";
 

@@ -31,6 +31,7 @@ use sct_persistence::community as repo;
 use sct_persistence::community::EnrolmentAction;
 use sct_persistence::community::EnrolmentRow;
 use sct_persistence::community::NewEnrolment as NewEnrolmentRow;
+use sct_persistence::families;
 use serde::Deserialize;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -76,8 +77,14 @@ pub struct Enrolment {
     pub id: Uuid,
     /// The programme.
     pub programme_id: Uuid,
-    /// Name of the parent or carer.
-    pub parent_carer_name: String,
+    /// Name of the parent or carer as sent in free text (deprecated: enrolments now name `family_member_id`); absent when the enrolment names a member only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, deprecated)]
+    pub parent_carer_name: Option<String>,
+    /// The adult family member enrolled, when named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_member_id: Option<Uuid>,
     /// Whether the family agreed to be contacted.
     pub contact_consent: bool,
     /// The referral of the zone's team it is linked to, if any.
@@ -108,6 +115,7 @@ fn enrolment(r: EnrolmentRow, positions: &HashMap<Uuid, i64>) -> Enrolment {
         id: r.id,
         programme_id: r.programme_id,
         parent_carer_name: r.parent_carer_name,
+        family_member_id: r.family_member_id,
         contact_consent: r.contact_consent,
         referral_id: r.referral_id,
         status: EnrolmentStatus::from_str(&r.status),
@@ -132,12 +140,14 @@ pub struct EnrolmentPage {
 /// A family enrols.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"parent_carer_name": "Alex Example", "contact_consent": true, "referral_id": null}))]
+#[schema(example = json!({"family_member_id": "0192f1c2-3d4e-7f00-8000-000000000000", "contact_consent": true}))]
 pub struct NewEnrolment {
-    /// Name of the parent or carer.
-    #[schema(min_length = 1, max_length = 200)]
+    /// The adult family member enrolled: an adult member of a family of the programme's zone (of the referral's family when `referral_id` is given). Give it or `parent_carer_name`.
+    pub family_member_id: Option<Uuid>,
+    /// Name of the parent or carer in free text. Deprecated: name the adult with `family_member_id` instead; kept for clients that still send it.
+    #[schema(min_length = 1, max_length = 200, deprecated)]
     #[validate(length(min = 1, max = 200))]
-    pub parent_carer_name: String,
+    pub parent_carer_name: Option<String>,
     /// Whether the family agreed to be contacted.
     pub contact_consent: bool,
     /// A referral of the zone's team this enrolment belongs to.
@@ -149,7 +159,7 @@ pub struct NewEnrolment {
     tag = "Community",
     summary = "Enrol a family on a programme",
     operation_id = "create_enrolment",
-    description = "The zone's team or la_admin, while the programme is open or running (409 otherwise). A family gets a place while one is free and joins the waiting list after that (status `waiting` with its position). Concurrent enrolments never exceed capacity: the programme row is locked.",
+    description = "The zone's team or la_admin, while the programme is open or running (409 otherwise). The enrolment names the adult family member (`family_member_id`: an adult member of a family of the programme's zone, and of the referral's family or a family of its child when `referral_id` is given; otherwise 422 `not_a_member`) or, deprecated, a free-text `parent_carer_name`; neither answers 422 `required`. A family gets a place while one is free and joins the waiting list after that (status `waiting` with its position). Concurrent enrolments never exceed capacity: the programme row is locked.",
     params(("id" = Uuid, Path, description = "Programme id")),
     request_body(content = NewEnrolment, content_type = "application/json"),
     responses(
@@ -171,8 +181,33 @@ pub async fn create_enrolment(
     let p = writable_programme(&state, &caller, id).await?;
     let b = body.0;
     validate(&b)?;
+    if b.family_member_id.is_none() && b.parent_carer_name.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "family_member_id",
+            "required",
+            "name the adult family member enrolled",
+        )]));
+    }
     write(&state, &req, move |conn| {
         Box::pin(async move {
+            if let Some(m) = b.family_member_id {
+                let fam = match families::adult_family(conn, m).await? {
+                    Some((f, z)) if z == p.row.zone_id => Some(f),
+                    _ => None,
+                };
+                let ok = match (fam, b.referral_id) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(f), Some(r)) => families::referral_families(conn, r).await?.contains(&f),
+                };
+                if !ok {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "family_member_id",
+                        "not_a_member",
+                        "not an adult member of a family of the programme's zone (and of the referral's family)",
+                    )]));
+                }
+            }
             if let Some(r) = b.referral_id {
                 let ok = matches!(
                     repo::referral_zone(conn, r).await?,
@@ -194,6 +229,7 @@ pub async fn create_enrolment(
                     contact_consent: b.contact_consent,
                     referral_id: b.referral_id,
                     enrolled_by: caller.subject.clone(),
+                    family_member_id: b.family_member_id,
                 },
                 sct_persistence::now(),
             )

@@ -188,6 +188,8 @@ pub struct PlanInput {
     #[schema(max_items = 20)]
     #[serde(default)]
     pub intervention_ids: Vec<Uuid>,
+    /// The family plan this plan serves: the plan of the referral's family (`GET /families/{id}/plan`).
+    pub family_plan_id: Option<Uuid>,
 }
 
 /// A goal of the plan with its progress.
@@ -247,6 +249,10 @@ pub struct SupportPlan {
     pub goals: Vec<Goal>,
     /// The interventions chosen, in plan order.
     pub intervention_ids: Vec<Uuid>,
+    /// The family plan this plan serves, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub family_plan_id: Option<Uuid>,
     /// Increases with every change; the ETag is `"v{version}"`.
     pub version: i32,
     /// Who last changed the plan (token subject).
@@ -263,6 +269,7 @@ impl From<&PlanView> for SupportPlan {
             referral_id: v.plan.referral_id,
             goals: v.goals.iter().map(Goal::from).collect(),
             intervention_ids: v.interventions.clone(),
+            family_plan_id: v.plan.family_plan_id,
             version: v.plan.version,
             updated_by: v.plan.updated_by.clone(),
             created_at: v.plan.created_at,

@@ -86,7 +86,7 @@ fn plan_errors(errors: &[PlanError]) -> ApiError {
 #[utoipa::path(
     tag = "Support plans",
     summary = "Write a referral's support plan",
-    description = "Creates the plan (201; no If-Match needed) or replaces it (200; If-Match required, 428 without, 412 when stale). The referral must be `allocated` or `active` (409 `referral_not_open` otherwise). 1 to 20 goals, each with an INDES area, a description, a baseline and a target on the 0-10 goal-based-outcome scale, the target above the baseline. Give a goal's `id` to keep it (and its ratings); goals left out are retired. Chosen interventions must be in the catalogue and active (a retired one may stay on a plan that has it). Every version is kept (`/plan/versions`). The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
+    description = "Creates the plan (201; no If-Match needed) or replaces it (200; If-Match required, 428 without, 412 when stale). The referral must be `allocated` or `active` (409 `referral_not_open` otherwise). 1 to 20 goals, each with an INDES area, a description, a baseline and a target on the 0-10 goal-based-outcome scale, the target above the baseline. Give a goal's `id` to keep it (and its ratings); goals left out are retired. Chosen interventions must be in the catalogue and active (a retired one may stay on a plan that has it). `family_plan_id` names the family plan the plan serves: that of the referral's family (422 `unknown_family_plan` otherwise). Every version is kept (`/plan/versions`). The referral's team manager, the practitioners who work it (allocated or co-worker), la_admin.",
     params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "ETag of the plan as last read (required once the plan exists)")),
     request_body(content = PlanInput, content_type = "application/json"),
     responses(
@@ -144,6 +144,7 @@ pub async fn put_plan(
                 if_match.0,
                 goals,
                 b.intervention_ids.clone(),
+                b.family_plan_id,
                 &actor(&caller, &rid),
                 sct_persistence::now(),
             )

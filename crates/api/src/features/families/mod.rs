@@ -2,13 +2,16 @@
 //! its children (linked to the LA's child record) and adults, the family's
 //! page with every child's referrals as far as the caller may see, and the
 //! link of a referral to its family, and the family's consents (with the
-//! consents feature's DTOs). Who sees what: docs/security.md,
+//! consents feature's DTOs), its early help assessments and its plan. Who sees what: docs/security.md,
 //! "Families".
 
+pub mod assessments;
 pub mod consents;
 pub mod dto;
+pub mod early_help_dto;
 pub mod handlers;
 pub mod members;
+pub mod plan;
 pub mod view;
 
 /// Registers the family operations.
@@ -25,5 +28,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(members::remove_family_member)
         .service(members::erase_family_member)
         .service(members::export_family_member)
-        .service(consents::list_family_consents);
+        .service(consents::list_family_consents)
+        .service(assessments::create_family_assessment)
+        .service(assessments::list_family_assessments)
+        .service(assessments::get_family_assessment)
+        .service(assessments::update_family_assessment)
+        .service(plan::get_family_plan)
+        .service(plan::put_family_plan)
+        .service(plan::family_plan_versions);
 }

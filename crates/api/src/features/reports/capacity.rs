@@ -100,6 +100,14 @@ pub struct CapacityRow {
     /// Their recorded minutes.
     #[schema(minimum = 0, example = 150)]
     pub school_support_minutes: i64,
+    /// Households supported: the zone's families with a referral open (accepted, allocated or active) or closed in the period (team rows only). A count, no names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, example = 7)]
+    pub families_supported: Option<i64>,
+    /// Distinct adult family members enrolled (or completed) on the zone's programmes (not cancelled) with a session in the period (team rows only; enrolments naming a `family_member_id`). A count, no names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, example = 5)]
+    pub adults_attending_programmes: Option<i64>,
 }
 
 /// Work by function against capacity, per team and worker.
@@ -135,6 +143,8 @@ tabular! {
         "supervision_sessions",
         "school_support_sessions",
         "school_support_minutes",
+        "families_supported",
+        "adults_attending_programmes",
     ];
 }
 
@@ -142,12 +152,12 @@ tabular! {
 #[utoipa::path(
     tag = "Reports",
     summary = "Capacity: time by function per team and worker, against caseload caps",
-    description = "Per team (its row first) and per worker of the team: caseload now against its cap, and the period's work by function. Minutes are those the records carry: individual and group sessions and school-support sessions record a duration, programme sessions a start and end time; consultations, termly conversations and supervision record none and are counted. A worker's sessions and consultations are those they recorded, their supervision sessions those they facilitated or attended, their school-support sessions those they led; a team's are all of its sessions and its zone's consultations, termly conversations, programme sessions (up to today), supervision and school-support sessions. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    description = "Per team (its row first) and per worker of the team: caseload now against its cap, and the period's work by function. Minutes are those the records carry: individual and group sessions and school-support sessions record a duration, programme sessions a start and end time; consultations, termly conversations and supervision record none and are counted. A worker's sessions and consultations are those they recorded, their supervision sessions those they facilitated or attended, their school-support sessions those they led; a team's are all of its sessions and its zone's consultations, termly conversations, programme sessions (up to today), supervision and school-support sessions; and the households its zone supports: families with a referral open or closed in the period (`families_supported`) and distinct adult family members enrolled on its programmes (`adults_attending_programmes`), counts without names. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(
             (CapacityReport = "application/json"),
-            (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,job_role,active,caseload,cap,utilisation,individual_sessions,individual_minutes,group_sessions,group_minutes,consultations,termly_conversations_held,programme_sessions,programme_minutes,supervision_sessions,school_support_sessions,school_support_minutes\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,true,,,,,12,15,0.8,20,1200,4,360,6,9,8,720,2,3,150\r\n")
+            (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,job_role,active,caseload,cap,utilisation,individual_sessions,individual_minutes,group_sessions,group_minutes,consultations,termly_conversations_held,programme_sessions,programme_minutes,supervision_sessions,school_support_sessions,school_support_minutes,families_supported,adults_attending_programmes\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,true,,,,,12,15,0.8,20,1200,4,360,6,9,8,720,2,3,150,7,5\r\n")
         ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
@@ -191,6 +201,8 @@ pub async fn capacity_report(
             supervision_sessions: r.supervision_sessions,
             school_support_sessions: r.school_support_sessions,
             school_support_minutes: r.school_support_minutes,
+            families_supported: r.families_supported,
+            adults_attending_programmes: r.adults_attending_programmes,
         })
         .collect();
     Ok(answer(

@@ -1,0 +1,139 @@
+//! A family's early help assessment and plan (issue 13, item 2): the family
+//! areas assessed beside a child's INDES areas, and the rules of a family
+//! plan's goals (the support plan's 0-10 goal-based-outcome scale).
+
+use super::{on_gbo_scale, PlanError, MAX_GOALS};
+use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
+
+/// At most this many actions on a family plan.
+pub const MAX_ACTIONS: usize = 50;
+
+/// An area of a family's life an early help assessment and a family plan
+/// look at, beside a child's INDES areas.
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
+#[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyArea {
+    Parenting,
+    Routines,
+    Housing,
+    Health,
+    Finances,
+    Relationships,
+}
+
+impl FamilyArea {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+}
+
+/// A family goal as written.
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyGoalDraft<'a> {
+    pub description: &'a str,
+    pub baseline: i64,
+    pub target: i64,
+}
+
+/// Checks a family plan's goals (1 to [`MAX_GOALS`], each described, on the
+/// 0-10 scale, the target above the baseline), with the support plan's
+/// errors and codes.
+pub fn check_family_goals(goals: &[FamilyGoalDraft<'_>]) -> Result<(), Vec<PlanError>> {
+    let mut errors = Vec::new();
+    if goals.is_empty() || goals.len() > MAX_GOALS {
+        errors.push(PlanError::GoalCount);
+    }
+    for (index, g) in goals.iter().enumerate() {
+        if g.description.trim().is_empty() {
+            errors.push(PlanError::BlankDescription { index });
+        }
+        let mut on_scale = true;
+        for (field, v) in [("baseline", g.baseline), ("target", g.target)] {
+            if !on_gbo_scale(v) {
+                on_scale = false;
+                errors.push(PlanError::OffScale { index, field });
+            }
+        }
+        if on_scale && g.target <= g.baseline {
+            errors.push(PlanError::TargetNotAboveBaseline { index });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn goal(description: &str, baseline: i64, target: i64) -> FamilyGoalDraft<'_> {
+        FamilyGoalDraft {
+            description,
+            baseline,
+            target,
+        }
+    }
+
+    /// Stored in the database and its CHECK constraints: pinned.
+    #[test]
+    fn family_areas_keep_their_wire_names() {
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = FamilyArea::iter().map(FamilyArea::as_str).collect();
+        assert_eq!(
+            names.join(" "),
+            "parenting routines housing health finances relationships"
+        );
+        for a in FamilyArea::iter() {
+            let json = serde_json::to_value(a).expect("serialise");
+            assert_eq!(json, serde_json::Value::String(a.as_str().to_owned()));
+            assert_eq!(FamilyArea::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(FamilyArea::parse("gardening"), None);
+    }
+
+    #[test]
+    fn a_good_plan_passes() {
+        assert_eq!(check_family_goals(&[goal("Mornings calm", 2, 7)]), Ok(()));
+    }
+
+    #[test]
+    fn goals_off_the_scale_or_not_rising_or_blank_are_refused() {
+        let e = check_family_goals(&[goal("x", -1, 11), goal(" ", 5, 5)]).expect_err("refused");
+        assert_eq!(
+            e,
+            vec![
+                PlanError::OffScale {
+                    index: 0,
+                    field: "baseline"
+                },
+                PlanError::OffScale {
+                    index: 0,
+                    field: "target"
+                },
+                PlanError::BlankDescription { index: 1 },
+                PlanError::TargetNotAboveBaseline { index: 1 },
+            ]
+        );
+        assert_eq!(e[0].field(), "goals[0].baseline");
+        assert_eq!(e[0].code(), "off_gbo_scale");
+    }
+
+    #[test]
+    fn a_plan_needs_one_to_twenty_goals() {
+        assert_eq!(check_family_goals(&[]), Err(vec![PlanError::GoalCount]));
+        let many = vec![goal("g", 1, 2); MAX_GOALS + 1];
+        assert_eq!(check_family_goals(&many), Err(vec![PlanError::GoalCount]));
+    }
+}
