@@ -27,6 +27,7 @@ mod data_protection;
 mod dates;
 mod delivery;
 mod delta_sync;
+mod early_years;
 mod eligibility_policies;
 mod escalation_reports;
 mod families;

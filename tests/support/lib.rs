@@ -863,6 +863,8 @@ pub fn school_row(urn: &str, name: &str, zone: Option<Uuid>) -> SchoolRow {
         open_date: None,
         close_date: None,
         missing_from_extract_at: None,
+        id_scheme: "urn".into(),
+        kind: "school".into(),
     }
 }
 

@@ -29,7 +29,8 @@ enum Command {
         /// la_admin, team_manager, practitioner, school or integration.
         #[arg(long)]
         role: String,
-        /// A school URN the token acts for (repeatable).
+        /// A school URN (or another setting's identifier: `EY123456`,
+        /// `LA-CM0042`) the token acts for (repeatable).
         #[arg(long = "school")]
         schools: Vec<String>,
         /// The team of a team_manager or practitioner.

@@ -196,6 +196,8 @@ impl Modify for NoNul {
 mod rules;
 #[cfg(test)]
 mod typed;
+#[cfg(test)]
+mod urns;
 
 /// The document as pretty JSON with a trailing newline.
 pub fn render() -> String {

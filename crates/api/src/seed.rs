@@ -163,6 +163,8 @@ pub async fn seed(conn: &mut Connection) -> StoreResult<Option<SeedReport>> {
                     open_date: None,
                     close_date: None,
                     missing_from_extract_at: None,
+                    id_scheme: "urn".into(),
+                    kind: "school".into(),
                 },
             )
             .await?;

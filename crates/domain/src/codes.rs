@@ -1,9 +1,10 @@
-//! Identifiers and codes a school MIS sends: UPN, URN, year group, SEN
-//! provision and SEN type. Each is a value type with a private field and a
+//! Identifiers and codes a school MIS sends: UPN, URN (a setting's
+//! identifier, of one of three schemes), year group, SEN provision and SEN
+//! type. Each is a value type with a private field and a
 //! `parse` that refuses anything the DfE data standards do not allow.
 
 use serde::{Deserialize, Serialize};
-use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
+use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
 use thiserror::Error;
 
 /// Why a code was refused. The `code()` is a stable machine name.
@@ -17,6 +18,14 @@ pub enum CodeError {
     UpnCheckLetter { expected: char },
     #[error("a URN has exactly 6 digits")]
     Urn,
+    #[error("a setting identifier is a 6-digit URN, an Ofsted registration number (EY and 6 digits) or a local id (LA- and 1 to 20 capital letters or digits)")]
+    SettingId,
+    #[error(
+        "an Ofsted registration number is EY and 6 digits (or 6 digits for an older Ofsted URN)"
+    )]
+    OfstedNumber,
+    #[error("a local id is LA- and 1 to 20 capital letters or digits")]
+    LocalId,
     #[error("unknown year group: use N1, N2, R, 1 to 14 or X")]
     YearGroup,
     #[error("unknown SEN provision: use N, K or E")]
@@ -37,7 +46,10 @@ impl CodeError {
         match self {
             CodeError::UpnLength | CodeError::UpnFormat => "invalid_upn",
             CodeError::UpnCheckLetter { .. } => "invalid_upn_check_letter",
-            CodeError::Urn => "invalid_urn",
+            CodeError::Urn
+            | CodeError::SettingId
+            | CodeError::OfstedNumber
+            | CodeError::LocalId => "invalid_urn",
             CodeError::YearGroup => "invalid_year_group",
             CodeError::SenProvision => "invalid_sen_provision",
             CodeError::SenType => "invalid_sen_type",
@@ -142,41 +154,145 @@ impl<'de> Deserialize<'de> for Upn {
     }
 }
 
-/// A URN: the DfE's 6-digit number of an establishment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Urn(String);
+/// How a setting's identifier is issued: its scheme.
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
+#[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdScheme {
+    /// The DfE's unique reference number of a GIAS establishment: 6 digits.
+    Urn,
+    /// An Ofsted registration number: `EY` and 6 digits (early years
+    /// register), or 6 digits (an older Ofsted URN).
+    Ofsted,
+    /// The council's own id for a provider with neither: `LA-` and 1 to 20
+    /// capital letters or digits.
+    Local,
+}
 
-impl Urn {
-    /// Parses a URN.
-    ///
-    /// # Errors
-    /// `Urn` unless the text is exactly six ASCII digits.
-    pub fn parse(raw: &str) -> Result<Self, CodeError> {
-        let raw = raw.trim();
-        if raw.len() == 6 && raw.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(CodeError::Urn)
+/// What kind of education setting: a GIAS school, or a provider beyond GIAS.
+#[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
+#[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingKind {
+    /// A school (or other establishment) of the DfE's register (GIAS).
+    School,
+    /// A nursery, pre-school or other group early-years setting.
+    EarlyYearsSetting,
+    /// A childminder.
+    Childminder,
+    /// Any other provider the team works with.
+    Other,
+}
+
+macro_rules! names {
+    ($($t:ty),+) => {$(
+        impl $t {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            /// Parses a wire name.
+            pub fn parse(name: &str) -> Option<Self> {
+                name.parse().ok()
+            }
+        }
+    )+};
+}
+names!(IdScheme, SettingKind);
+
+/// The phase recorded for a setting beyond GIAS when none is given.
+pub const EARLY_YEARS_PHASE: &str = "early_years";
+
+/// Every identifier any scheme issues, as one regular expression (the
+/// OpenAPI `pattern` of every URN parameter and field states it).
+pub const SETTING_ID_PATTERN: &str = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$";
+
+/// The longest local id after its `LA-` prefix.
+const MAX_LOCAL_ID: usize = 20;
+
+fn six_digits(s: &str) -> bool {
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl IdScheme {
+    /// Whether `id` is an identifier this scheme issues.
+    pub fn issues(self, id: &str) -> bool {
+        match self {
+            Self::Urn => six_digits(id),
+            Self::Ofsted => six_digits(id.strip_prefix("EY").unwrap_or(id)),
+            Self::Local => id.strip_prefix("LA-").is_some_and(|rest| {
+                (1..=MAX_LOCAL_ID).contains(&rest.len())
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            }),
         }
     }
 
-    /// The URN as text.
+    fn refusal(self) -> CodeError {
+        match self {
+            Self::Urn => CodeError::Urn,
+            Self::Ofsted => CodeError::OfstedNumber,
+            Self::Local => CodeError::LocalId,
+        }
+    }
+}
+
+/// A setting's identifier: a school's 6-digit URN, an Ofsted registration
+/// number or a local id (see [`IdScheme`]). Every URN the API reads (paths,
+/// fields, a token's `schools`) is one of these, checked here; the scheme a
+/// setting was registered under is kept beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct SettingId(String);
+
+impl SettingId {
+    /// Parses an identifier of any scheme.
+    ///
+    /// # Errors
+    /// `SettingId` unless the text is a 6-digit URN, `EY` and 6 digits, or
+    /// `LA-` and 1 to 20 capital letters or digits.
+    pub fn parse(raw: &str) -> Result<Self, CodeError> {
+        let raw = raw.trim();
+        if IdScheme::iter().any(|s| s.issues(raw)) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(CodeError::SettingId)
+        }
+    }
+
+    /// Parses an identifier of one scheme (`Urn` for a GIAS URN).
+    ///
+    /// # Errors
+    /// `Urn`, `OfstedNumber` or `LocalId`: the scheme's own refusal.
+    pub fn parse_in(scheme: IdScheme, raw: &str) -> Result<Self, CodeError> {
+        let raw = raw.trim();
+        if scheme.issues(raw) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(scheme.refusal())
+        }
+    }
+
+    /// The identifier as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-impl std::fmt::Display for Urn {
+impl std::fmt::Display for SettingId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl<'de> Deserialize<'de> for Urn {
+impl<'de> Deserialize<'de> for SettingId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Urn::parse(&raw).map_err(serde::de::Error::custom)
+        SettingId::parse(&raw).map_err(serde::de::Error::custom)
     }
 }
 
@@ -373,10 +489,86 @@ mod tests {
 
     #[test]
     fn urns_are_six_digits() {
-        assert!(Urn::parse("121234").is_ok());
-        assert_eq!(Urn::parse("12123"), Err(CodeError::Urn));
-        assert_eq!(Urn::parse("1212345"), Err(CodeError::Urn));
-        assert_eq!(Urn::parse("12a234"), Err(CodeError::Urn));
+        let urn = |s| SettingId::parse_in(IdScheme::Urn, s);
+        assert!(urn("121234").is_ok());
+        assert_eq!(urn("12123"), Err(CodeError::Urn));
+        assert_eq!(urn("1212345"), Err(CodeError::Urn));
+        assert_eq!(urn("12a234"), Err(CodeError::Urn));
+        assert_eq!(urn("EY123456"), Err(CodeError::Urn));
+        assert_eq!(urn("LA-X1"), Err(CodeError::Urn));
+    }
+
+    #[test]
+    fn ofsted_numbers_are_ey_and_six_digits_or_an_older_urn() {
+        let ofsted = |s| SettingId::parse_in(IdScheme::Ofsted, s);
+        assert_eq!(ofsted("EY123456").expect("EY").as_str(), "EY123456");
+        assert!(ofsted("512345").is_ok());
+        for bad in [
+            "EY12345",
+            "EY1234567",
+            "ey123456",
+            "EYA23456",
+            "EX123456",
+            "LA-1",
+            "",
+        ] {
+            assert_eq!(ofsted(bad), Err(CodeError::OfstedNumber), "{bad}");
+        }
+    }
+
+    #[test]
+    fn local_ids_are_la_and_up_to_twenty_capitals_or_digits() {
+        let local = |s| SettingId::parse_in(IdScheme::Local, s);
+        assert!(local("LA-CM0042").is_ok());
+        assert!(local("LA-ABCDEFGHIJ0123456789").is_ok());
+        for bad in [
+            "LA-",
+            "LA-abc",
+            "LA-AB CD",
+            "LA-ABCDEFGHIJ01234567890",
+            "la-1",
+            "123456",
+        ] {
+            assert_eq!(local(bad), Err(CodeError::LocalId), "{bad}");
+        }
+    }
+
+    #[test]
+    fn any_scheme_is_a_setting_identifier_and_nothing_else() {
+        for ok in ["121234", "EY123456", "LA-NURSERY7", " 121234 "] {
+            assert!(SettingId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "12345",
+            "EY12345",
+            "LA-",
+            "import",
+            "../121234",
+            "121234x",
+            "GB123456",
+        ] {
+            assert_eq!(SettingId::parse(bad), Err(CodeError::SettingId), "{bad}");
+            assert_eq!(
+                SettingId::parse(bad).map_err(|e| e.code()),
+                Err("invalid_urn")
+            );
+        }
+        assert_eq!(SettingId::parse(" 121234 ").expect("ok").as_str(), "121234");
+    }
+
+    #[test]
+    fn scheme_and_kind_names_round_trip() {
+        for s in IdScheme::iter() {
+            assert_eq!(IdScheme::parse(s.as_str()), Some(s));
+        }
+        for k in SettingKind::iter() {
+            assert_eq!(SettingKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(
+            SettingKind::EarlyYearsSetting.as_str(),
+            "early_years_setting"
+        );
+        assert_eq!(IdScheme::parse("gias"), None);
     }
 
     #[test]
@@ -464,7 +656,7 @@ mod tests {
         #[test]
         fn parse_never_panics(s in "\\PC{0,20}") {
             let _ = Upn::parse(&s);
-            let _ = Urn::parse(&s);
+            let _ = SettingId::parse(&s);
             let _ = YearGroup::parse(&s);
         }
     }

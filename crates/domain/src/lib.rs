@@ -29,7 +29,10 @@ pub mod termly;
 pub mod webhook;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
-pub use codes::{CodeError, SenProvision, SenType, Upn, Urn, YearGroup};
+pub use codes::{
+    CodeError, IdScheme, SenProvision, SenType, SettingId, SettingKind, Upn, YearGroup,
+    EARLY_YEARS_PHASE, SETTING_ID_PATTERN,
+};
 pub use correction::{may_correct, CorrectionRefusal};
 pub use delivery::{
     Attendance, DeliveryOp, InterventionMode, PartnerKind, PracticeKind, ReviewKind, SessionFormat,
@@ -131,6 +134,8 @@ mod wire_names {
             (serde_names::<crate::escalation::EhcRequester>(), "school parent other"),
             (serde_names::<crate::escalation::EhcResult>(), "pending agreed_to_assess refused_to_assess plan_issued no_plan"),
             (serde_names::<crate::escalation::Placement>(), "mainstream_kept state_special_school specialist_resource_base alternative_provision independent_non_maintained"),
+            (serde_names::<IdScheme>(), "urn ofsted local"),
+            (serde_names::<SettingKind>(), "school early_years_setting childminder other"),
             (names::<SenProvision>(), "N K E"),
             (names::<SenType>(), "SPLD MLD SLD PMLD SEMH SLCN HI VI MSI PD ASD DS OTH NSA"),
         ];

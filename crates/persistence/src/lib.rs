@@ -36,6 +36,7 @@ pub mod school_activity;
 pub mod school_support;
 pub mod schools_import;
 pub mod scope;
+pub mod settings_import;
 pub mod supervision;
 pub mod tasks;
 pub mod termly;

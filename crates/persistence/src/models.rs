@@ -72,6 +72,10 @@ pub struct SchoolRow {
     pub open_date: Option<NaiveDate>,
     pub close_date: Option<NaiveDate>,
     pub missing_from_extract_at: Option<DateTime<Utc>>,
+    /// How `urn` was issued: `urn` (GIAS), `ofsted` or `local`.
+    pub id_scheme: String,
+    /// `school`, `early_years_setting`, `childminder` or `other`.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Identifiable)]

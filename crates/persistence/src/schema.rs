@@ -60,6 +60,8 @@ diesel::table! {
         open_date -> Nullable<Date>,
         close_date -> Nullable<Date>,
         missing_from_extract_at -> Nullable<Timestamptz>,
+        id_scheme -> Text,
+        kind -> Text,
     }
 }
 

@@ -254,8 +254,8 @@ pub async fn create_feedback(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedbackListParams {
-    /// Only this school's.
-    #[param(pattern = "^[0-9]{6}$")]
+    /// Only this school's (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// Only feedback about this kind of item.
     #[param(value_type = Option<FeedbackAboutSchema>)]

@@ -222,7 +222,7 @@ fn lines(a: &SchoolActivity) -> Vec<Value> {
     summary = "What the team did with a school in a term",
     operation_id = "school_activity",
     description = "In one answer, for the term: the conversation and its actions, consultations, the school's referrals by status (with ids), school support (kind, sessions and minutes in the term, review outcome), programmes its families were enrolled on (counts), and the items waiting for its feedback. The term's days: autumn 1 September to 31 December, spring 1 January to 31 March, summer 1 April to 31 August (term dates differ between schools). The school itself and its MIS, the zone's team, la_admin; another school answers 404. CSV with `Accept: text/csv`: one line per item, columns `section,kind,id,status,date,title,count` (a `school_support` line: its kind, id, review outcome, start, title and sessions in the term).",
-    params(("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$", example = "100001"), ActivityParams),
+    params(("urn" = String, Path, description = "The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)", pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$", example = "100001"), ActivityParams),
     responses(
         (status = 200, description = "The school's term, as JSON or CSV", content(
             (SchoolActivity = "application/json"),

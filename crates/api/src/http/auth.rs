@@ -24,7 +24,7 @@ use jsonwebtoken::EncodingKey;
 use jsonwebtoken::Header;
 use jsonwebtoken::Validation;
 use sct_domain::Role;
-use sct_domain::Urn;
+use sct_domain::SettingId;
 use sct_persistence::integration;
 use sct_persistence::Db;
 use serde::Deserialize;
@@ -496,8 +496,10 @@ impl Caller {
                     "a school or integration token must list its schools",
                 ));
             }
-            if c.schools.iter().any(|u| Urn::parse(u).is_err()) {
-                return Err(invalid("the token lists a school that is not a URN"));
+            if c.schools.iter().any(|u| SettingId::parse(u).is_err()) {
+                return Err(invalid(
+                    "the token lists a school that is not a setting identifier (URN, Ofsted number or local id)",
+                ));
             }
         }
         if role.belongs_to_team() && c.team_id.is_none() {

@@ -412,7 +412,8 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
         "schools",
         "urn name la_code establishment_number phase status postcode zone_id \
          created_at updated_at version la_name type_name district_code \
-         district_name pupil_count open_date close_date missing_from_extract_at",
+         district_name pupil_count open_date close_date missing_from_extract_at \
+         id_scheme kind",
     ),
     ("children", "id created_at updated_at anonymised_at"),
     ("eligibility_policies", "version document created_at effective_from published_at updated_at revision"),

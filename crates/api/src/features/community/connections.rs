@@ -143,8 +143,13 @@ pub struct HubSchoolConnectionPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"school_urn": "100001", "introduced_on": "2026-01-15", "hub_contact": {"name": "Sam Carter", "role": "Family Hub coordinator"}, "school_contact": {"name": "Alex Morgan", "role": "SENCO"}, "joint_activities": ["Parents' coffee morning at the school each half term"]}))]
 pub struct ConnectionInput {
-    /// The school (on creation; a change must name the same school or leave it out).
-    #[schema(pattern = "^[0-9]{6}$", example = "100001")]
+    /// The school's URN: a 6-digit URN, or for a setting beyond GIAS its
+    /// Ofsted registration number `EY123456` or local id `LA-…`. Given on
+    /// creation; a change must name the same school or leave it out.
+    #[schema(
+        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+        example = "100001"
+    )]
     pub school_urn: Option<String>,
     /// When they were introduced (not in the future).
     pub introduced_on: NaiveDate,
@@ -323,7 +328,7 @@ pub async fn list_hub_connections(
     summary = "Read a Family Hub's connection with a school",
     operation_id = "get_hub_connection",
     description = "One connection. Readers as for the list; a connection the caller may not see answers 404.",
-    params(("id" = Uuid, Path, description = "Hub id"), ("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$", example = "100001")),
+    params(("id" = Uuid, Path, description = "Hub id"), ("urn" = String, Path, description = "The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)", pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$", example = "100001")),
     responses(
         (status = 200, description = "The connection", body = HubSchoolConnection, headers(("ETag" = String, description = "Version tag"))),
         (status = 403, response = Forbidden),
@@ -427,7 +432,7 @@ pub async fn create_hub_connection(
     summary = "Change a Family Hub's connection with a school",
     operation_id = "update_hub_connection",
     description = "Replaces what the connection records, with If-Match (428 without, 412 when stale). `school_urn`, if given, must be the school of the path. Writers and refusals as for creating one.",
-    params(("id" = Uuid, Path, description = "Hub id"), ("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$", example = "100001"), ("If-Match" = String, Header, description = "ETag as last read")),
+    params(("id" = Uuid, Path, description = "Hub id"), ("urn" = String, Path, description = "The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)", pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$", example = "100001"), ("If-Match" = String, Header, description = "ETag as last read")),
     request_body(content = ConnectionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "The connection", body = HubSchoolConnection, headers(("ETag" = String, description = "Version tag"))),

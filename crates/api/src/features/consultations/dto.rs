@@ -188,8 +188,8 @@ pub struct ConsultationContent {
     "follow_up": "Practitioner visits in January"
 }))]
 pub struct NewConsultation {
-    /// The school advised (in the caller's zone); optional for advice to a family.
-    #[schema(pattern = "^[0-9]{6}$")]
+    /// The school advised (in the caller's zone), by URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`); optional for advice to a family.
+    #[schema(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// The family advised (`subject: family` only; a family of the caller's zone).
     pub family_id: Option<Uuid>,
@@ -251,8 +251,8 @@ impl NewConsultation {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ConsultationListParams {
-    /// Only this school.
-    #[param(pattern = "^[0-9]{6}$")]
+    /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// Only those from this termly conversation.
     pub termly_conversation_id: Option<Uuid>,

@@ -105,8 +105,13 @@ pub struct MemberInput {
     pub kind: MemberKind,
     /// A child: the LA's child record (`child.id` of a referral); a change keeps it.
     pub child_id: Option<Uuid>,
-    /// A child: the school or setting they attend.
-    #[schema(pattern = "^[0-9]{6}$", example = "100001")]
+    /// A child: the school or setting they attend, by URN: a 6-digit URN, or
+    /// for a setting beyond GIAS its Ofsted registration number `EY123456`
+    /// or local id `LA-…`.
+    #[schema(
+        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+        example = "100001"
+    )]
     pub school_urn: Option<String>,
     /// An adult: parent, carer or other.
     pub role: Option<AdultRole>,
@@ -323,8 +328,9 @@ pub struct FamilyPage {
 pub struct FamilyListParams {
     /// Only this zone's (a team's staff see their zone's only).
     pub zone_id: Option<Uuid>,
-    /// Only families with a child at this school (a member's school or a referral's).
-    #[param(pattern = "^[0-9]{6}$")]
+    /// Only families with a child at this school (a member's school or a
+    /// referral's), by URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// Only the families this child (the LA's child record) is a member of.
     pub child_id: Option<Uuid>,

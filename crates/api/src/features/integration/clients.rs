@@ -42,7 +42,7 @@ use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::Role;
-use sct_domain::Urn;
+use sct_domain::SettingId;
 use sct_persistence::integration as ic;
 use sct_persistence::integration::NewClient;
 use sct_persistence::models::IntegrationClientRow;
@@ -57,13 +57,10 @@ async fn checked_schools(conn: &mut Connection, urns: &[String]) -> Result<Vec<S
     let mut errors: Vec<FieldError> = urns
         .iter()
         .enumerate()
-        .filter(|(_, u)| Urn::parse(u).is_err())
-        .map(|(i, _)| {
-            FieldError::new(
-                format!("schools[{i}]"),
-                "invalid_urn",
-                "a URN has six digits",
-            )
+        .filter_map(|(i, u)| {
+            SettingId::parse(u)
+                .err()
+                .map(|e| FieldError::new(format!("schools[{i}]"), e.code(), e.to_string()))
         })
         .collect();
     if errors.is_empty() {

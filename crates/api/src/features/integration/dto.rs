@@ -172,7 +172,8 @@ pub struct OAuthErrorBody {
     pub error_description: Option<String>,
 }
 
-/// A school's URN: six digits. (Only the schema of an item of `schools`;
+/// A school's URN: a setting identifier (six digits, `EY` and six digits, or
+/// `LA-` and up to 20 capitals or digits). (Only the schema of an item of `schools`;
 /// the field stays a `Vec<String>`.)
 pub struct SchoolUrn;
 
@@ -180,8 +181,8 @@ impl utoipa::PartialSchema for SchoolUrn {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("A school's URN: six digits."))
-            .pattern(Some("^[0-9]{6}$"))
+            .description(Some("A school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)."))
+            .pattern(Some("^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$"))
             .examples(["121234"])
             .into()
     }

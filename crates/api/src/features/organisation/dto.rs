@@ -1,5 +1,6 @@
 //! Request and response bodies of zones, teams, workers and schools.
 
+use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -300,12 +301,32 @@ impl SchoolStatus {
     }
 }
 
-/// A school, keyed by URN.
+wire_enum!(
+    /// How a setting's identifier (`urn`) is issued: `urn`, the DfE's
+    /// 6-digit URN of a GIAS school; `ofsted`, an Ofsted registration number
+    /// (`EY` and 6 digits, or 6 digits for an older Ofsted URN); `local`, the
+    /// council's own id (`LA-` and 1 to 20 capital letters or digits).
+    IdScheme => sct_domain::IdScheme { Urn, Ofsted, Local } default = Urn
+);
+wire_enum!(
+    /// What kind of setting: a GIAS `school`, or a provider beyond GIAS
+    /// (`early_years_setting`, `childminder`, `other`).
+    SettingKind => sct_domain::SettingKind { School, EarlyYearsSetting, Childminder, Other } default = School
+);
+
+/// A school or other education setting, keyed by its URN (a setting
+/// identifier: see `id_scheme`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct School {
-    /// Unique reference number (DfE), 6 digits.
+    /// The setting's identifier: a GIAS school's unique reference number
+    /// (DfE, 6 digits), or for a setting beyond GIAS its Ofsted registration
+    /// number (`EY123456`) or local id (`LA-CM0042`), as `id_scheme` says.
     #[schema(example = "121234")]
     pub urn: String,
+    /// How `urn` is issued.
+    pub id_scheme: IdScheme,
+    /// What kind of setting.
+    pub kind: SettingKind,
     /// Establishment name.
     pub name: String,
     /// Local authority code (3 digits).
@@ -375,6 +396,8 @@ impl From<SchoolRow> for School {
     fn from(s: SchoolRow) -> Self {
         Self {
             status: SchoolStatus::parse(&s.status),
+            id_scheme: IdScheme::from_code(&s.id_scheme),
+            kind: SettingKind::from_code(&s.kind),
             urn: s.urn,
             name: s.name,
             la_code: s.la_code,
@@ -408,14 +431,26 @@ pub struct SchoolPage {
     pub next_cursor: Option<String>,
 }
 
-/// A new school.
+/// A new school, or a setting beyond GIAS (an early-years setting, a
+/// childminder, another provider) with its own identifier scheme.
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"urn": "121234", "name": "Example Primary School", "la_code": "926", "establishment_number": "2001", "phase": "Primary", "postcode": "NR1 1AA"}))]
 pub struct NewSchool {
-    /// Unique reference number (DfE), 6 digits.
-    #[schema(pattern = "^[0-9]{6}$")]
+    /// The setting's identifier under `id_scheme`: a 6-digit URN (DfE) for a
+    /// GIAS school; `EY` and 6 digits or 6 digits (Ofsted); `LA-` and 1 to 20
+    /// capital letters or digits (local). Another shape is refused (422
+    /// `invalid_urn`).
+    #[schema(
+        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+        example = "121234"
+    )]
     pub urn: String,
+    /// How `urn` is issued; default `urn` (a GIAS school).
+    pub id_scheme: Option<IdScheme>,
+    /// What kind of setting; default `school` for a URN, `early_years_setting`
+    /// for the other schemes.
+    pub kind: Option<SettingKind>,
     /// Establishment name.
     #[schema(min_length = 1, max_length = 300)]
     #[validate(length(min = 1, max = 300))]
@@ -426,7 +461,8 @@ pub struct NewSchool {
     /// Establishment number within the LA (4 digits).
     #[schema(pattern = "^[0-9]{4}$")]
     pub establishment_number: Option<String>,
-    /// Phase of education, as GIAS names it.
+    /// Phase of education, as GIAS names it; for an early-years setting or a
+    /// childminder, default `early_years`.
     #[schema(max_length = 100)]
     #[validate(length(max = 100))]
     pub phase: Option<String>,

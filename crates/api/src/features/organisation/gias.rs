@@ -23,8 +23,9 @@ use actix_web::HttpMessage;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use futures_util::StreamExt;
+use sct_domain::IdScheme;
 use sct_domain::Role;
-use sct_domain::Urn;
+use sct_domain::SettingId;
 use sct_persistence::schools_import as si;
 use sct_persistence::schools_import::GiasSchool;
 use sct_persistence::schools_import::Upserted;
@@ -156,7 +157,7 @@ pub fn parse_zone_map(bytes: &[u8]) -> Result<HashMap<String, String>, ImportErr
                 i + 1
             )));
         };
-        if i == 0 && Urn::parse(urn).is_err() {
+        if i == 0 && SettingId::parse_in(IdScheme::Urn, urn).is_err() {
             continue;
         }
         map.insert(urn.to_owned(), code.to_owned());
@@ -164,7 +165,9 @@ pub fn parse_zone_map(bytes: &[u8]) -> Result<HashMap<String, String>, ImportErr
     Ok(map)
 }
 
-fn status_of(name: &str) -> Option<&'static str> {
+/// The status of a GIAS `EstablishmentStatus (name)` (the settings import
+/// reads the same names).
+pub(crate) fn status_of(name: &str) -> Option<&'static str> {
     match name.trim() {
         "Open" => Some("open"),
         "Closed" => Some("closed"),
@@ -242,7 +245,7 @@ fn parse(bytes: &[u8], la: Option<&str>) -> Result<Parsed, ImportError> {
         let mut skip = |reason: String, urn: Option<String>| {
             parsed.skipped.push(SkippedRow { line, urn, reason });
         };
-        if Urn::parse(&urn).is_err() {
+        if SettingId::parse_in(IdScheme::Urn, &urn).is_err() {
             skip(format!("bad URN {urn:?}"), None);
             continue;
         }
@@ -405,6 +408,55 @@ impl From<ImportError> for ApiError {
     }
 }
 
+/// Refuses a body that is not `text/csv` (415).
+///
+/// # Errors
+/// `UnsupportedMediaType`.
+pub(crate) fn require_csv(req: &HttpRequest) -> Result<(), ApiError> {
+    let is_csv = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.type_() == "text" && m.subtype() == "csv");
+    if is_csv {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the extract as text/csv",
+        ))
+    }
+}
+
+/// Reads a CSV body of at most [`MAX_CSV_BYTES`] and records its digest as
+/// the idempotency fingerprint.
+///
+/// # Errors
+/// `PayloadTooLarge`.
+pub(crate) async fn read_csv(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+) -> Result<web::BytesMut, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the extract may be at most {MAX_CSV_BYTES} bytes"),
+        )
+    };
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| too_large())?;
+        if body.len() + chunk.len() > MAX_CSV_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    // The idempotency fingerprint covers the extract.
+    req.extensions_mut()
+        .insert(BodyDigest(Sha256::digest(&body).into()));
+    Ok(body)
+}
+
 /// Import schools from a GIAS extract.
 #[utoipa::path(
     tag = "Schools",
@@ -430,17 +482,7 @@ pub async fn import_schools(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, &[Role::LaAdmin])?;
-    let is_csv = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "text" && m.subtype() == "csv");
-    if !is_csv {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the extract as text/csv",
-        ));
-    }
+    require_csv(&req)?;
     let la = params.into_inner().la;
     if la
         .as_deref()
@@ -451,23 +493,7 @@ pub async fn import_schools(
             "la must be a three-digit LA code",
         ));
     }
-    let too_large = || {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the extract may be at most {MAX_CSV_BYTES} bytes"),
-        )
-    };
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| too_large())?;
-        if body.len() + chunk.len() > MAX_CSV_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    // The idempotency fingerprint covers the extract.
-    req.extensions_mut()
-        .insert(BodyDigest(Sha256::digest(&body).into()));
+    let body = read_csv(&req, &mut payload).await?;
     write(&state, &req, move |conn| {
         Box::pin(async move {
             let summary = import(conn, &body, &ImportOptions { la, zones: None }, &|_| {}).await?;

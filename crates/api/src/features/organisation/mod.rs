@@ -1,9 +1,11 @@
 //! The council's organisation that routes every referral: zones, teams,
-//! workers with caseload caps, schools keyed by URN and the GIAS import.
+//! workers with caseload caps, schools keyed by URN (a setting identifier:
+//! settings beyond GIAS too), the GIAS import and the settings import.
 
 pub mod dto;
 pub mod gias;
 pub mod schools;
+pub mod settings_import;
 pub mod workers;
 pub mod zones;
 
@@ -23,6 +25,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(workers::update_worker)
         .service(schools::list_schools)
         .service(gias::import_schools)
+        .service(settings_import::import_settings)
         .service(schools::create_school)
         .service(schools::get_school)
         .service(schools::set_school_zone);

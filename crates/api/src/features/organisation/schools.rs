@@ -1,4 +1,5 @@
-//! Schools keyed by URN, and moving a school to another zone.
+//! Schools keyed by URN (a setting identifier: settings beyond GIAS are
+//! registered here too), and moving a school to another zone.
 
 use crate::features::organisation::dto::NewSchool;
 use crate::features::organisation::dto::School;
@@ -33,6 +34,10 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
+use sct_domain::IdScheme;
+use sct_domain::SettingId;
+use sct_domain::SettingKind;
+use sct_domain::EARLY_YEARS_PHASE;
 use sct_persistence::models::SchoolRow;
 use sct_persistence::organisation;
 use sct_persistence::StoreError;
@@ -63,7 +68,7 @@ fn school_visible(caller: &Caller, urn: &str) -> bool {
 #[utoipa::path(
     tag = "Schools",
     summary = "List schools",
-    description = "Schools ordered by URN. Schools and integration clients see only their own schools.",
+    description = "Schools ordered by URN, settings beyond GIAS (`kind`) among them. Schools and integration clients see only their own schools.",
     params(SchoolListParams),
     responses(
         (status = 200, description = "A page of schools", body = SchoolPage),
@@ -111,8 +116,8 @@ pub async fn list_schools(
 #[utoipa::path(
     tag = "Schools",
     summary = "Read a school",
-    description = "One school by URN. Schools and integration clients may read only their own.",
-    params(("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$")),
+    description = "One school (or other setting) by URN. Schools and integration clients may read only their own.",
+    params(("urn" = String, Path, description = "The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)", pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version tag"))),
         (status = 404, response = NotFound),
@@ -144,8 +149,8 @@ pub async fn get_school(
 /// Register a school.
 #[utoipa::path(
     tag = "Schools",
-    summary = "Register a school",
-    description = "la_admin only. Keyed by URN.",
+    summary = "Register a school or another setting",
+    description = "la_admin only. Keyed by URN: a GIAS school's 6-digit URN (`id_scheme` `urn`, the default), or for a setting beyond GIAS (`kind` `early_years_setting`, `childminder` or `other`) its Ofsted registration number (`id_scheme` `ofsted`: `EY` and 6 digits, or 6 digits for an older Ofsted URN) or a local id the council gives it (`id_scheme` `local`: `LA-` and 1 to 20 capital letters or digits). Such a setting then does what a school does under the same paths and fields named `urn`/`school_urn`: its staff's and MIS's tokens list its identifier in `schools`, it refers children, is offered termly conversations and appears in `/reports/termly-coverage` and `/reports/schools`. Its `phase` defaults to `early_years` (an early-years setting or a childminder). To register many, `POST /settings/import`.",
     request_body(content = NewSchool, content_type = "application/json"),
     responses(
         (status = 201, description = "The school", body = School, headers(("Location" = String, description = "URL of the school"), ("ETag" = String, description = "Version tag"))),
@@ -165,13 +170,27 @@ pub async fn create_school(
     validate(&b)?;
     let mut errors = Vec::new();
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_digit());
-    if !digits(&b.urn, 6) {
-        errors.push(FieldError::new(
+    let scheme = b.id_scheme.map_or(IdScheme::Urn, IdScheme::from);
+    // The key is stored as sent: spaces around it are refused, not trimmed.
+    match SettingId::parse_in(scheme, &b.urn) {
+        Ok(id) if id.as_str() == b.urn => {}
+        Ok(_) => errors.push(FieldError::new(
             "urn",
             "invalid_urn",
-            "a URN has exactly 6 digits",
-        ));
+            "the identifier has spaces around it",
+        )),
+        Err(e) => errors.push(FieldError::new("urn", e.code(), e.to_string())),
     }
+    let kind = b.kind.map_or_else(
+        || {
+            if scheme == IdScheme::Urn {
+                SettingKind::School
+            } else {
+                SettingKind::EarlyYearsSetting
+            }
+        },
+        SettingKind::from,
+    );
     if b.la_code.as_deref().is_some_and(|c| !digits(c, 3)) {
         errors.push(FieldError::new(
             "la_code",
@@ -209,7 +228,13 @@ pub async fn create_school(
                 name: b.name,
                 la_code: b.la_code,
                 establishment_number: b.establishment_number,
-                phase: b.phase,
+                phase: b.phase.or_else(|| {
+                    matches!(
+                        kind,
+                        SettingKind::EarlyYearsSetting | SettingKind::Childminder
+                    )
+                    .then(|| EARLY_YEARS_PHASE.to_owned())
+                }),
                 status: b
                     .status
                     .unwrap_or(crate::features::organisation::dto::SchoolStatus::Open)
@@ -228,6 +253,8 @@ pub async fn create_school(
                 open_date: None,
                 close_date: None,
                 missing_from_extract_at: None,
+                id_scheme: scheme.as_str().to_owned(),
+                kind: kind.as_str().to_owned(),
             };
             let s = organisation::create_school(conn, &row)
                 .await
@@ -247,7 +274,7 @@ pub async fn create_school(
     tag = "Schools",
     summary = "Move a school to another zone",
     description = "la_admin only, with If-Match. New referrals of the school route to the new zone's team; existing ones stay where they are (redirect them if needed).",
-    params(("urn" = String, Path, description = "The school's URN", pattern = "^[0-9]{6}$"), ("If-Match" = String, Header, description = "ETag as last read")),
+    params(("urn" = String, Path, description = "The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`)", pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$"), ("If-Match" = String, Header, description = "ETag as last read")),
     request_body(content = SchoolZone, content_type = "application/json"),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version tag"))),

@@ -206,8 +206,14 @@ pub struct Consent {
     "reason": "Free text from the school"
 }))]
 pub struct ReferralSubmission {
-    /// URN of the referring school (one of the caller's schools).
-    #[schema(pattern = "^[0-9]{6}$", example = "121234")]
+    /// URN of the referring school (one of the caller's schools): a 6-digit
+    /// URN, or for a setting beyond GIAS (an early-years setting, a
+    /// childminder) its Ofsted registration number `EY123456` or local id
+    /// `LA-…`.
+    #[schema(
+        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+        example = "121234"
+    )]
     pub school_urn: String,
     /// The MIS's own id, unique per school.
     #[schema(min_length = 1, max_length = 100)]

@@ -97,12 +97,8 @@ pub(crate) fn prepare(
     today: chrono::NaiveDate,
 ) -> Result<NewReferral, ApiError> {
     let mut errors = Vec::new();
-    if domain::Urn::parse(&body.school_urn).is_err() {
-        errors.push(FieldError::new(
-            "school_urn",
-            "invalid_urn",
-            "a URN has exactly 6 digits",
-        ));
+    if let Err(e) = domain::SettingId::parse(&body.school_urn) {
+        errors.push(FieldError::new("school_urn", e.code(), e.to_string()));
     } else if caller.role.acts_for_schools() && !caller.schools.contains(&body.school_urn) {
         errors.push(FieldError::new(
             "school_urn",

@@ -64,8 +64,8 @@ pub struct ReferralListParams {
     /// `priority`: most urgent first (band, score, then oldest); `created` (default): oldest first. Not with `updated_since`.
     #[param(inline)]
     pub sort: Option<ListSort>,
-    /// Only this school's referrals.
-    #[param(pattern = "^[0-9]{6}$")]
+    /// Only this school's referrals (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// Only this screening outcome.
     pub eligibility: Option<EligibilityOutcome>,
@@ -208,8 +208,10 @@ pub async fn list_referrals(
     }
     .limit()?;
     if let Some(urn) = &p.school_urn {
-        if domain::Urn::parse(urn).is_err() {
-            return Err(bad("school_urn must be 6 digits"));
+        if domain::SettingId::parse(urn).is_err() {
+            return Err(bad(
+                "school_urn must be a setting identifier: a 6-digit URN, EY and 6 digits, or LA- and 1 to 20 capital letters or digits",
+            ));
         }
     }
     if p.external_reference

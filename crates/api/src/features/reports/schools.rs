@@ -26,7 +26,8 @@ use utoipa::ToSchema;
 /// One school's period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchoolReportRow {
-    /// The school's URN.
+    /// The school's URN: a setting identifier (a 6-digit URN, or for a
+    /// setting beyond GIAS its Ofsted registration number or local id).
     #[schema(example = "121234")]
     pub urn: String,
     /// The school's name (GIAS).
@@ -129,7 +130,7 @@ tabular! {
 #[utoipa::path(
     tag = "Reports",
     summary = "Schools: referrals per 1,000 pupils, eligibility mix, escalations, termly conversations, consultations and feedback",
-    description = "One row per school of the council's zones (of `zone` when given): every open school, and any other that referred in the period. Referrals submitted in the period, per 1,000 pupils on roll (GIAS count; absent without one), by screening outcome, and how many of them escalated since (an outcome recorded at closure or a follow-up with an EHC needs assessment request, a placement outside mainstream or a permanent exclusion); termly conversations held on a day of the period and declined during it; consultations held on a day of the period; the feedback the school gave during the period with its mean rating and mean confidence. A school's zone is its own (GIAS import), not the routing of each referral. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
+    description = "One row per school of the council's zones (of `zone` when given), settings beyond GIAS (early-years settings, childminders, other providers, phase `early_years` unless registered with another) included: every open school, and any other that referred in the period. Referrals submitted in the period, per 1,000 pupils on roll (GIAS count; absent without one), by screening outcome, and how many of them escalated since (an outcome recorded at closure or a follow-up with an EHC needs assessment request, a placement outside mainstream or a permanent exclusion); termly conversations held on a day of the period and declined during it; consultations held on a day of the period; the feedback the school gave during the period with its mean rating and mean confidence. A school's zone is its own (GIAS import), not the routing of each referral. `la_admin` sees every zone; a `team_manager` their team's zone only; other roles get 403. JSON by default; `Accept: text/csv` answers CSV.",
     params(ReportParams),
     responses(
         (status = 200, description = "The report, as JSON or CSV", content(

@@ -123,8 +123,8 @@ pub struct SupportContent {
     "staff": [{"role": "class_teacher", "count": 12}, {"role": "teaching_assistant", "count": 9}]
 }))]
 pub struct NewSupport {
-    /// The setting (in the caller's zone; another answers 404).
-    #[schema(pattern = "^[0-9]{6}$")]
+    /// The setting's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`) (in the caller's zone; another answers 404).
+    #[schema(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: String,
     /// What kind of work.
     pub kind: SupportKind,

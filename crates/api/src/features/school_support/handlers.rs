@@ -178,8 +178,11 @@ fn note_referrals(req: &HttpRequest, items: &[SchoolSupport]) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SupportListParams {
-    /// Only this setting.
-    #[param(pattern = "^[0-9]{6}$", example = "100001")]
+    /// Only this setting (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(
+        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+        example = "100001"
+    )]
     pub school_urn: Option<String>,
     /// Only this kind of work.
     pub kind: Option<SupportKind>,

@@ -202,8 +202,8 @@ pub struct TermlyConversationPage {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"school_urn": "121234", "academic_year": "2026/27", "term": "spring"}))]
 pub struct NewTermlyConversation {
-    /// The school's URN.
-    #[schema(pattern = "^[0-9]{6}$")]
+    /// The school's URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[schema(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: String,
     /// Academic year, `YYYY/YY` with consecutive years.
     #[schema(pattern = "^[0-9]{4}/[0-9]{2}$")]
@@ -235,7 +235,7 @@ pub struct TermlyOfferResult {
     pub academic_year: String,
     /// Term.
     pub term: Term,
-    /// Open schools of the zone.
+    /// Open schools of the zone (settings beyond GIAS included).
     pub schools: i64,
     /// Conversations offered now.
     pub created: i64,
@@ -313,7 +313,7 @@ pub struct TermlyCoverageZone {
     pub zone_code: String,
     /// Zone name.
     pub zone_name: String,
-    /// Open schools of the zone.
+    /// Open schools of the zone (settings beyond GIAS included).
     pub schools: i64,
     /// Schools offered the conversation (any status).
     pub offered: i64,

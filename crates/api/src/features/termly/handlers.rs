@@ -96,8 +96,8 @@ pub struct TermlyListParams {
     pub term: Option<Term>,
     /// Only this status.
     pub status: Option<ConversationStatus>,
-    /// Only this school.
-    #[param(pattern = "^[0-9]{6}$")]
+    /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
     pub school_urn: Option<String>,
     /// Only this zone.
     pub zone_id: Option<Uuid>,
@@ -284,7 +284,7 @@ fn unknown_school() -> ApiError {
     tag = "Termly conversations",
     summary = "Offer a term's conversation to every open school of a zone",
     operation_id = "offer_termly_conversations",
-    description = "Staff of the zone's team, or la_admin. Idempotent: schools that already have this term's conversation keep it (counted in `already_offered`); repeating the call creates nothing new.",
+    description = "Staff of the zone's team, or la_admin. Offers the term's conversation to every open school of the zone, early-years settings, childminders and other settings beyond GIAS included. Idempotent: schools that already have this term's conversation keep it (counted in `already_offered`); repeating the call creates nothing new.",
     request_body(content = TermlyOffer, content_type = "application/json"),
     responses(
         (status = 200, description = "What was offered", body = TermlyOfferResult),
@@ -637,7 +637,7 @@ pub struct CoverageParams {
     tag = "Reports",
     summary = "Termly conversation coverage per zone",
     operation_id = "termly_coverage_report",
-    description = "Per zone, over its open schools: how many were offered the term's conversation, and how many of those await a reply, are scheduled, held or declined, and how many are not offered yet. la_admin sees every zone; a team's manager and practitioners their zone.",
+    description = "Per zone, over its open schools (settings beyond GIAS, such as early-years settings and childminders, included): how many were offered the term's conversation, and how many of those await a reply, are scheduled, held or declined, and how many are not offered yet. la_admin sees every zone; a team's manager and practitioners their zone.",
     params(CoverageParams),
     responses(
         (status = 200, description = "The coverage", body = TermlyCoverage),
