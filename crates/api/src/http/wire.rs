@@ -41,6 +41,23 @@ macro_rules! wire_enum {
 }
 pub(crate) use wire_enum;
 
+/// The wire name of an enum whose names strum derives (`IntoStaticStr` and
+/// `EnumString`, `serialize_all = "snake_case"` as serde's), and back: one
+/// source of names for serde, the OpenAPI and the stored text.
+pub trait WireName: Copy + Into<&'static str> + std::str::FromStr {
+    /// The wire name.
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// From a wire name (`None` for an unknown one).
+    fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+}
+
+impl<T: Copy + Into<&'static str> + std::str::FromStr> WireName for T {}
+
 /// The role of whoever made a change or a request, as recorded: a token's
 /// role, or `system` for the server's own jobs (the retention job, the
 /// policy published at the first migration).

@@ -26,7 +26,6 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use chrono::DateTime;
 use chrono::Utc;
-use sct_domain::community::EnrolmentStatus as DomainEnrolment;
 use sct_persistence::community as repo;
 use sct_persistence::community::EnrolmentAction;
 use sct_persistence::community::EnrolmentRow;
@@ -41,6 +40,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 /// Where a family's enrolment stands.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EnrolmentStatus {
@@ -51,22 +52,13 @@ pub enum EnrolmentStatus {
 }
 
 impl EnrolmentStatus {
+    /// From the stored name (`cancelled` for an unknown one).
     fn from_str(s: &str) -> Self {
-        match DomainEnrolment::parse(s) {
-            Some(DomainEnrolment::Enrolled) => Self::Enrolled,
-            Some(DomainEnrolment::Waiting) => Self::Waiting,
-            Some(DomainEnrolment::Completed) => Self::Completed,
-            _ => Self::Cancelled,
-        }
+        s.parse().unwrap_or(Self::Cancelled)
     }
 
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Enrolled => "enrolled",
-            Self::Waiting => "waiting",
-            Self::Cancelled => "cancelled",
-            Self::Completed => "completed",
-        }
+        self.into()
     }
 }
 

@@ -10,52 +10,115 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-macro_rules! wire_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),+ }
-
-        impl $name {
-            /// The stored name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),+ }
-            }
-
-            /// From the stored name.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$v),)+ _ => None }
-            }
-        }
-    };
+/// Whether a family is worked with.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FamilyStatus {
+    Open,
+    Closed,
 }
 
-wire_enum!(
-    /// Whether a family is worked with.
-    FamilyStatus { Open => "open", Closed => "closed" }
-);
-wire_enum!(
-    /// A child of the family, or an adult.
-    MemberKind { Child => "child", Adult => "adult" }
-);
-wire_enum!(
-    /// An adult's role in the household.
-    AdultRole { Parent => "parent", Carer => "carer", Other => "other" }
-);
-wire_enum!(
-    /// How an adult prefers to be contacted.
-    ContactMethod { Phone => "phone", Email => "email", Letter => "letter", InPerson => "in_person" }
-);
-wire_enum!(
-    /// An adult's relationship to a child of the family.
-    Relationship {
-        Mother => "mother", Father => "father", StepParent => "step_parent",
-        Grandparent => "grandparent", FosterCarer => "foster_carer",
-        KinshipCarer => "kinship_carer", Guardian => "guardian", Sibling => "sibling",
-        Other => "other",
-    }
-);
+/// A child of the family, or an adult.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum MemberKind {
+    Child,
+    Adult,
+}
+
+/// An adult's role in the household.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AdultRole {
+    Parent,
+    Carer,
+    Other,
+}
+
+/// How an adult prefers to be contacted.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ContactMethod {
+    Phone,
+    Email,
+    Letter,
+    InPerson,
+}
+
+/// An adult's relationship to a child of the family.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Relationship {
+    Mother,
+    Father,
+    StepParent,
+    Grandparent,
+    FosterCarer,
+    KinshipCarer,
+    Guardian,
+    Sibling,
+    Other,
+}
 
 /// A new family.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -10,6 +10,7 @@ use crate::features::families::dto::FamilyPage;
 use crate::features::families::dto::FamilyStatus;
 use crate::features::families::dto::FamilySummary;
 use crate::features::families::dto::ReferralFamily;
+use crate::http::wire::WireName;
 
 use crate::features::families::view::about_all;
 use crate::features::families::view::family_in_view;

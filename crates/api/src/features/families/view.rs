@@ -14,6 +14,7 @@ use crate::features::families::dto::Relationship;
 use crate::features::families::dto::RelationshipEntry;
 use crate::http::audit::note;
 use crate::http::error::ApiError;
+use crate::http::wire::WireName;
 use crate::http::write::Written;
 use actix_web::HttpRequest;
 use sct_persistence::families as repo;

@@ -154,6 +154,8 @@ pub struct TeamUpdate {
 }
 
 /// A worker's job in the team.
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobRole {
@@ -164,10 +166,7 @@ pub enum JobRole {
 impl JobRole {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Practitioner => "practitioner",
-            Self::TeamManager => "team_manager",
-        }
+        self.into()
     }
 }
 
@@ -206,11 +205,7 @@ impl Worker {
             team_id: w.team_id,
             subject: w.subject,
             name: w.name,
-            job_role: if w.job_role == "team_manager" {
-                JobRole::TeamManager
-            } else {
-                JobRole::Practitioner
-            },
+            job_role: w.job_role.parse().unwrap_or(JobRole::Practitioner),
             caseload_cap: w.caseload_cap,
             caseload,
             active: w.active,
@@ -271,6 +266,8 @@ pub struct WorkerUpdate {
 }
 
 /// Status of an establishment (GIAS).
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SchoolStatus {
@@ -283,21 +280,12 @@ pub enum SchoolStatus {
 impl SchoolStatus {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Closed => "closed",
-            Self::ProposedToOpen => "proposed_to_open",
-            Self::ProposedToClose => "proposed_to_close",
-        }
+        self.into()
     }
 
+    /// From the stored name (`open` for an unknown one).
     fn parse(s: &str) -> Self {
-        match s {
-            "closed" => Self::Closed,
-            "proposed_to_open" => Self::ProposedToOpen,
-            "proposed_to_close" => Self::ProposedToClose,
-            _ => Self::Open,
-        }
+        s.parse().unwrap_or(Self::Open)
     }
 }
 
