@@ -155,6 +155,29 @@ async fn a_practitioner_sees_one_task_of_each_source_in_due_order() {
         }
     }
 
+    // A family plan of the zone with an action I own, due 2026-12-18.
+    let family = app
+        .post("/api/v1/families", &app.manager(&team), &json!({}))
+        .await;
+    assert_status(&family, 201);
+    let plan = app
+        .put(
+            &format!("/api/v1/families/{}/plan", family.id()),
+            &token,
+            None,
+            &json!({
+                "goals": [{"area": "routines", "description": "Mornings without shouting", "baseline": 2, "target": 7}],
+                "actions": [{"description": "Housing referral", "owner_worker_id": me.id, "due_on": "2026-12-18"}],
+                "review_dates": ["2027-01-15"]
+            }),
+        )
+        .await;
+    assert_status(&plan, 201);
+    let family_action = plan.body["actions"][0]["id"]
+        .as_str()
+        .expect("family plan action")
+        .to_owned();
+
     let r = app.get("/api/v1/me/tasks", &token).await;
     assert_status(&r, 200);
     let expected = vec![
@@ -162,6 +185,7 @@ async fn a_practitioner_sees_one_task_of_each_source_in_due_order() {
         format!("review_due:{shared}:0"),
         format!("review_due:{mine}:0"),
         format!("school_support_action:{support_action}:0"),
+        format!("family_plan_action:{family_action}:0"),
         format!("practice_action:{action}:0"),
         format!("termly_action:{conversation}:0"),
     ];
@@ -183,15 +207,17 @@ async fn a_practitioner_sees_one_task_of_each_source_in_due_order() {
         items[3]["complete"]["href"],
         format!("/api/v1/school-support/{support_id}/actions/{support_action}")
     );
-    assert_eq!(items[4]["summary"], "Share the EBSA toolkit");
-    assert_eq!(items[4]["source"]["id"], meeting_id.as_str());
-    assert_eq!(items[5]["summary"], "Send the graduated approach pack");
+    assert_eq!(items[4]["summary"], "Housing referral");
+    assert_eq!(items[4]["source"]["kind"], "family_plan");
+    assert_eq!(items[5]["summary"], "Share the EBSA toolkit");
+    assert_eq!(items[5]["source"]["id"], meeting_id.as_str());
+    assert_eq!(items[6]["summary"], "Send the graduated approach pack");
     assert!(
-        items[5].get("due_on").is_none(),
+        items[6].get("due_on").is_none(),
         "absent, not null: {}",
-        items[5]
+        items[6]
     );
-    assert_eq!(items[5]["overdue"], false);
+    assert_eq!(items[6]["overdue"], false);
 
     // Pages of two follow the same order.
     let mut seen = Vec::new();
