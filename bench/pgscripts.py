@@ -224,12 +224,14 @@ submit = [
     '"priority_band", "priority_score", "priority_reasons", "complicating_factors", "existing_plans", '
     '"sen_provision", "primary_need", "year_group", "consent_given_by", "consent_given_on", "reason", '
     '"decline_reason", "signposting", "closure_outcome", "closure_note", "closed_at", "closed_from", '
-    '"submitted_by", "submitted_by_role", "version", "created_at", "updated_at") VALUES '
+    '"submitted_by", "submitted_by_role", "version", "created_at", "updated_at", "submitted_upn", '
+    '"submitted_given_name", "submitted_family_name", "submitted_date_of_birth") VALUES '
     f"({RID}, 'SCT-2026-' || currval('referral_reference_seq')::text, :urn, 'PGBENCH-' || :u::text, {CHILD}, "
     "'submitted', :zone, :team, DEFAULT, DEFAULT, "
     "'eligible', :elig, '2023.1', 'high', 50, :prio, '{attendance,risk_of_exclusion}', '{sen_support_plan}', "
     "'K', 'SEMH', '5', 'parent_carer', '2026-11-20', 'Escalating anxiety, attendance falling', DEFAULT, DEFAULT, "
-    "DEFAULT, DEFAULT, DEFAULT, DEFAULT, 'mis-vendor', 'integration', 1, now(), now());",
+    "DEFAULT, DEFAULT, DEFAULT, DEFAULT, 'mis-vendor', 'integration', 1, now(), now(), "
+    "'A' || lpad(:u::text, 12, '0'), 'Sam', 'Example', '2016-03-14');",
     "\\startpipeline",
     f'INSERT INTO "referral_indes_levels" ("referral_id", "area", "level") VALUES ({RID}, \'speech_and_language\', 2), '
     f"({RID}, 'social_emotional_mental_health', 4);",

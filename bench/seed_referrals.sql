@@ -11,7 +11,8 @@ INSERT INTO referrals (id, reference, school_urn, external_reference, child_id, 
     priority_band, priority_score, priority_reasons, complicating_factors, existing_plans,
     sen_provision, primary_need, year_group, consent_given_by, consent_given_on, reason,
     decline_reason, signposting, closure_outcome, closure_note, closed_at, closed_from,
-    submitted_by, submitted_by_role, version, created_at, updated_at)
+    submitted_by, submitted_by_role, version, created_at, updated_at,
+    submitted_upn, submitted_given_name, submitted_family_name, submitted_date_of_birth)
 SELECT pg_temp.bid('00000000', p.n),
        'SCT-' || extract(year FROM p.created)::int || '-' || CASE WHEN p.n < 1000000 THEN lpad(p.n::text, 6, '0') ELSE p.n::text END,
        (100000 + p.s)::text,
@@ -53,8 +54,15 @@ SELECT pg_temp.bid('00000000', p.n),
        'integration',
        p.steps,
        p.created,
-       p.created + (p.steps - 1) * p.gap
-FROM bench_plan p;
+       p.created + (p.steps - 1) * p.gap,
+       -- The referrer's snapshot of the child: the child's record as
+       -- bench/seed_children.sql writes it (child c = 1 + (n - 1) % children).
+       pg_temp.upn((800 + c.c % 150)::bigint * 1000000000 + c.c / 150),
+       (ARRAY['Sam', 'Alex', 'Jo', 'Priya', 'Mohammed', 'Olivia', 'Noah', 'Amelia'])[1 + c.c % 8],
+       (ARRAY['Smith', 'Jones', 'Taylor', 'Brown', 'Khan', 'Patel', 'Wilson', 'Evans'])[1 + (c.c / 8) % 8],
+       date '2008-09-01' + (pg_temp.h(c.c, 1, 4380))::int
+FROM bench_plan p
+CROSS JOIN LATERAL (SELECT 1 + (p.n - 1) % :children AS c) c;
 
 -- Each referral's intake consent (its first consent record, as submission
 -- writes it): without one a referral would be on hold.

@@ -12,7 +12,8 @@ INSERT INTO referrals (id, reference, school_urn, external_reference, child_id, 
     team_id, eligibility_outcome, eligibility, policy_version, priority_band, priority_score,
     priority_reasons, complicating_factors, existing_plans, sen_provision, primary_need,
     year_group, consent_given_by, consent_given_on, reason, submitted_by, submitted_by_role,
-    version, created_at, updated_at)
+    version, created_at, updated_at, submitted_upn, submitted_given_name, submitted_family_name,
+    submitted_date_of_birth)
 SELECT pg_temp.bid(:'prefix', n), 'SCT-BENCH-' || :'prefix' || '-' || n, '100001', NULL,
        pg_temp.bid('c0000000', 1 + (n - 1) % 9000), 'submitted', pg_temp.bid('a1000000', 1),
        pg_temp.bid('a2000000', 1), 'eligible',
@@ -21,8 +22,14 @@ SELECT pg_temp.bid(:'prefix', n), 'SCT-BENCH-' || :'prefix' || '-' || n, '100001
        '{attendance,risk_of_exclusion}', '{sen_support_plan}', 'K', 'SEMH', '5', 'parent_carer',
        date '2026-11-20', 'Escalating anxiety, attendance falling', 'mis-1', 'integration', 1,
        timestamptz '2026-11-27 12:00Z' + n * interval '1 millisecond',
-       timestamptz '2026-11-27 12:00Z' + n * interval '1 millisecond'
-FROM generate_series(1, :count) n;
+       timestamptz '2026-11-27 12:00Z' + n * interval '1 millisecond',
+       -- The referrer's snapshot: the seeded child's record (bench/seed_children.sql).
+       pg_temp.upn((800 + c % 150)::bigint * 1000000000 + c / 150),
+       (ARRAY['Sam', 'Alex', 'Jo', 'Priya', 'Mohammed', 'Olivia', 'Noah', 'Amelia'])[1 + c % 8],
+       (ARRAY['Smith', 'Jones', 'Taylor', 'Brown', 'Khan', 'Patel', 'Wilson', 'Evans'])[1 + (c / 8) % 8],
+       date '2008-09-01' + (pg_temp.h(c, 1, 4380))::int
+FROM generate_series(1, :count) n
+CROSS JOIN LATERAL (SELECT 1 + (n - 1) % 9000 AS c) k;
 INSERT INTO referral_indes_levels (referral_id, area, level)
 SELECT pg_temp.bid(:'prefix', n), a, l
 FROM generate_series(1, :count) n,
