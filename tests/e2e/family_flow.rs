@@ -1,7 +1,8 @@
 //! Issue 13's "Done when", end to end over HTTP against PostgreSQL: a
 //! practitioner creates a family with two children at two schools and two
 //! adults, runs its early help assessment, writes a family plan with goals,
-//! delivers sessions, reviews and closes both children's referrals, and
+//! delivers sessions, reviews and closes both children's referrals, reviews
+//! the family plan and closes the family with its final ratings, and
 //! reads one family page with both referrals; each school still sees only
 //! its own child.
 
@@ -182,9 +183,35 @@ async fn a_family_is_assessed_planned_supported_reviewed_and_closed_on_one_page(
     want.sort();
     assert_eq!(got, want, "{}", page.text);
     assert_eq!(page.body["members"].as_array().map(Vec::len), Some(4));
+    // The family plan's review rates the family goal; closing the family
+    // records its final rating.
+    let fgoal = fplan.body["goals"][0]["id"].clone();
+    let freview = app
+        .post(
+            &format!("/api/v1/families/{fam}/plan/reviews"),
+            &pr,
+            &json!({"reviewed_on": "2026-11-25", "ratings": [{"goal_id": fgoal, "rating": 5}]}),
+        )
+        .await;
+    assert_status(&freview, 201);
     let plan = app.get(&format!("/api/v1/families/{fam}/plan"), &pr).await;
     assert_status(&plan, 200);
     assert_eq!(plan.body["goals"][0]["description"], "Calm mornings");
+    assert_eq!(plan.body["goals"][0]["latest_rating"], 5);
+    let closed = app
+        .put(
+            &format!("/api/v1/families/{fam}"),
+            &pr,
+            Some(&page.etag()),
+            &json!({"zone_id": page.body["zone_id"], "status": "closed",
+                    "final_ratings": [{"goal_id": fgoal, "rating": 8}]}),
+        )
+        .await;
+    assert_status(&closed, 200);
+    assert_eq!(closed.body["status"], "closed");
+    let plan = app.get(&format!("/api/v1/families/{fam}/plan"), &pr).await;
+    assert_eq!(plan.body["goals"][0]["latest_rating"], 8);
+    assert_eq!(plan.body["goals"][0]["distance_travelled"], 6);
 
     // Each school sees only its own child and referral, and never the
     // family's assessment or plan.

@@ -33,6 +33,7 @@ mod escalation_reports;
 mod families;
 mod family_flow;
 mod family_plans;
+mod family_reviews;
 mod faults;
 mod feedback;
 mod follow_ups;

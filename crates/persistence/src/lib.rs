@@ -19,6 +19,7 @@ pub mod due;
 pub mod families;
 pub mod family_assessments;
 pub mod family_plans;
+pub mod family_reviews;
 pub mod feedback;
 pub mod follow_ups;
 pub mod idempotency;

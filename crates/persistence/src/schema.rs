@@ -1214,3 +1214,32 @@ diesel::table! {
         recorded_by -> Text,
     }
 }
+
+diesel::table! {
+    family_plan_reviews (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        kind -> Text,
+        reviewed_on -> Date,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    family_review_ratings (review_id, goal_id) {
+        review_id -> Uuid,
+        goal_id -> Uuid,
+        rating -> Int2,
+    }
+}
+
+diesel::joinable!(family_review_ratings -> family_plan_goals (goal_id));
+diesel::joinable!(family_review_ratings -> family_plan_reviews (review_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    family_plan_reviews,
+    family_review_ratings,
+    family_plan_goals
+);

@@ -74,6 +74,53 @@ pub fn check_family_goals(goals: &[FamilyGoalDraft<'_>]) -> Result<(), Vec<PlanE
     }
 }
 
+/// Why a change of a family's status refuses the final ratings it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FinalRatingsError {
+    /// Closing a family whose plan has goals rates every goal.
+    #[error("closing the family needs final_ratings of every goal of its plan")]
+    Required,
+    /// Final ratings are recorded only when the family is closed.
+    #[error("final_ratings are recorded only when the family is closed")]
+    NotClosing,
+    /// The family has no plan with goals to rate.
+    #[error("the family has no plan with goals to rate")]
+    NoGoals,
+}
+
+impl FinalRatingsError {
+    /// The error code of the field `final_ratings`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Required => "final_ratings_required",
+            Self::NotClosing => "not_allowed",
+            Self::NoGoals => "no_goals",
+        }
+    }
+}
+
+/// Whether a change of a family records the final ratings of its plan, as
+/// a referral's closure records its goals' ("reviews rate family goals;
+/// closure records them"): closing an open family whose plan has current
+/// goals needs them; a change that does not close the family, or a family
+/// without goals, takes none. `Ok(true)`: record them.
+///
+/// # Errors
+/// [`FinalRatingsError`].
+pub fn family_final_ratings(
+    closing: bool,
+    plan_has_goals: bool,
+    given: bool,
+) -> Result<bool, FinalRatingsError> {
+    match (closing, plan_has_goals, given) {
+        (true, true, true) => Ok(true),
+        (true, true, false) => Err(FinalRatingsError::Required),
+        (false, _, true) => Err(FinalRatingsError::NotClosing),
+        (true, false, true) => Err(FinalRatingsError::NoGoals),
+        (_, _, false) => Ok(false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +182,29 @@ mod tests {
         assert_eq!(check_family_goals(&[]), Err(vec![PlanError::GoalCount]));
         let many = vec![goal("g", 1, 2); MAX_GOALS + 1];
         assert_eq!(check_family_goals(&many), Err(vec![PlanError::GoalCount]));
+    }
+
+    #[test]
+    fn closing_a_family_with_goals_records_their_final_ratings() {
+        assert_eq!(family_final_ratings(true, true, true), Ok(true));
+        assert_eq!(
+            family_final_ratings(true, true, false),
+            Err(FinalRatingsError::Required)
+        );
+        assert_eq!(FinalRatingsError::Required.code(), "final_ratings_required");
+    }
+
+    #[test]
+    fn final_ratings_only_when_closing_a_family_with_goals() {
+        assert_eq!(
+            family_final_ratings(false, true, true),
+            Err(FinalRatingsError::NotClosing)
+        );
+        assert_eq!(
+            family_final_ratings(true, false, true),
+            Err(FinalRatingsError::NoGoals)
+        );
+        assert_eq!(family_final_ratings(false, true, false), Ok(false));
+        assert_eq!(family_final_ratings(true, false, false), Ok(false));
     }
 }

@@ -172,6 +172,7 @@ pub const TABLES: &[Table] = &[
     Table { name: "family_plan_actions", key: "id::text", link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
     Table { name: "family_plan_versions", key: "family_id::text || '/' || version::text",
             link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
+    Table { name: "family_plan_reviews", key: "id::text", link: "family_id IN (SELECT m.family_id FROM family_members m WHERE m.child_id = $1)" },
     // A family's adults are data subjects of their own (the parents of
     // other children too): erased by their own erasure, see ADULT_TABLES.
     Table { name: "family_members", key: "id::text",
@@ -380,6 +381,8 @@ pub const PERSONAL: &[PersonalColumn] = &[
     col("family_plan_actions", "description", Child, FreeText, Redact),
     col("family_plan_versions", "document", Child, FreeText, Treatment::JsonKeys { keys: &["description"], clear: false }),
     col("family_plan_versions", "recorded_by", Worker, Identity, Kept(WORKER)),
+    col("family_plan_reviews", "notes", Child, FreeText, Redact),
+    col("family_plan_reviews", "recorded_by", Worker, Identity, Kept(WORKER)),
     // Stored webhook payloads (events of the child's referrals).
     col("outbox_events", "data", Child, Identity, Treatment::JsonKeys { keys: &["external_reference"], clear: true }),
     // Stored answers of writes replayed for an Idempotency-Key.
@@ -490,6 +493,8 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     ("family_plan_goals", "id family_id position area baseline target current"),
     ("family_plan_actions", "id family_id position owner_worker_id owner_member_id due_on done"),
     ("family_plan_versions", "family_id version recorded_at"),
+    ("family_plan_reviews", "id family_id kind reviewed_on created_at version"),
+    ("family_review_ratings", "review_id goal_id rating"),
     (
         "plan_goals",
         "id referral_id position area baseline target current",

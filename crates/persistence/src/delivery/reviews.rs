@@ -216,7 +216,7 @@ pub async fn list_reviews(
         .load(c)
         .await?;
     let ids: Vec<Uuid> = reviews.iter().map(|r| r.id).collect();
-    let ratings: Vec<(Uuid, Uuid, i16, i16, i16)> = review_ratings::table
+    let ratings: Vec<(Uuid, Uuid, i16, i16)> = review_ratings::table
         .inner_join(plan_goals::table)
         .filter(review_ratings::review_id.eq_any(&ids))
         .order(plan_goals::position.asc())
@@ -225,11 +225,19 @@ pub async fn list_reviews(
             review_ratings::goal_id,
             review_ratings::rating,
             plan_goals::baseline,
-            plan_goals::position,
         ))
         .load(c)
         .await?;
-    Ok(reviews
+    Ok(attach_ratings(reviews, &ratings))
+}
+
+/// Each review with its ratings, from rows of (review id, goal id, rating,
+/// the goal's baseline) in goal order (support plans and family plans).
+pub(crate) fn attach_ratings(
+    reviews: Vec<ReviewRow>,
+    ratings: &[(Uuid, Uuid, i16, i16)],
+) -> Vec<ReviewView> {
+    reviews
         .into_iter()
         .map(|r| ReviewView {
             ratings: ratings
@@ -239,7 +247,7 @@ pub async fn list_reviews(
                 .collect(),
             review: r,
         })
-        .collect())
+        .collect()
 }
 
 /// The SQL text `list_reviews` sends for its page of a referral's reviews,

@@ -42,6 +42,12 @@ pub(crate) fn not_future(field: &str, day: NaiveDate) -> Result<(), ApiError> {
 }
 
 pub(crate) fn delivery_error(e: DeliveryError) -> ApiError {
+    ratings_error("ratings", e)
+}
+
+/// [`delivery_error`], naming the ratings' fields under `list` (the final
+/// ratings of a closure are `final_ratings`).
+pub(crate) fn ratings_error(list: &str, e: DeliveryError) -> ApiError {
     match e {
         DeliveryError::NotFound => ApiError::not_found(),
         DeliveryError::VersionMismatch { .. } => stale(),
@@ -56,7 +62,7 @@ pub(crate) fn delivery_error(e: DeliveryError) -> ApiError {
         DeliveryError::Ratings(errors) => ApiError::validation(
             errors
                 .iter()
-                .map(|r| FieldError::new(r.field("ratings"), r.code(), r.to_string()))
+                .map(|r| FieldError::new(r.field(list), r.code(), r.to_string()))
                 .collect(),
         ),
         DeliveryError::Store(s) => s.into(),

@@ -1,5 +1,6 @@
 //! The bodies of the family operations.
 
+use crate::features::referrals::dto::RatingInput;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -139,6 +140,11 @@ pub struct FamilyChange {
     pub zone_id: Uuid,
     /// Open or closed.
     pub status: FamilyStatus,
+    /// Closing an open family whose plan has goals: the final rating of
+    /// every current goal of the family plan, recorded as its final review
+    /// (`GET /families/{id}/plan/reviews`). Refused on any other change.
+    #[schema(min_items = 1, max_items = 20)]
+    pub final_ratings: Option<Vec<RatingInput>>,
 }
 
 /// An adult's relationship to a child member.

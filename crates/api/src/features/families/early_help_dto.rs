@@ -3,6 +3,7 @@
 //! feature's INDES areas; the family's own areas are [`FamilyArea`].
 
 use crate::features::referrals::dto::IndesArea;
+use crate::features::referrals::dto::RatingInput;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -199,6 +200,15 @@ pub struct FamilyGoal {
     pub baseline: i16,
     /// Target on the 0-10 scale.
     pub target: i16,
+    /// The goal's rating at the latest review that rated it (absent before
+    /// the first review, and in a kept version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, maximum = 10)]
+    pub latest_rating: Option<i16>,
+    /// The latest rating minus the baseline (absent with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub distance_travelled: Option<i16>,
 }
 
 /// An action of a family plan.
@@ -280,4 +290,24 @@ pub struct FamilyPlanVersions {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub next_cursor: Option<String>,
+}
+
+/// A review of a family plan: a rating of every current family goal.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "reviewed_on": "2026-11-20",
+    "ratings": [{"goal_id": "0192f5a0-0000-7000-8000-0000000000c1", "rating": 6}],
+    "notes": "Mornings calmer; the housing appointment is booked."
+}))]
+pub struct FamilyReviewInput {
+    /// The day of the review (not in the future).
+    pub reviewed_on: NaiveDate,
+    /// One rating for every current goal of the family plan.
+    #[schema(min_items = 1, max_items = 20)]
+    pub ratings: Vec<RatingInput>,
+    /// What the review found.
+    #[schema(min_length = 1, max_length = 4000)]
+    #[validate(length(min = 1, max = 4000))]
+    pub notes: Option<String>,
 }

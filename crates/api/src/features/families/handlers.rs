@@ -1,6 +1,8 @@
 //! Families: create, list, the family's page, change; and linking a
 //! referral to a family. Who sees what is `docs/security.md`'s "Families".
 
+use crate::features::delivery::dto::ReviewKind;
+use crate::features::delivery::rules::ratings_error;
 use crate::features::families::dto::Family;
 use crate::features::families::dto::FamilyChange;
 use crate::features::families::dto::FamilyInput;
@@ -11,6 +13,7 @@ use crate::features::families::dto::FamilyStatus;
 use crate::features::families::dto::FamilySummary;
 use crate::features::families::dto::ReferralFamily;
 use crate::http::wire::WireName;
+use sct_domain::delivery::family::family_final_ratings;
 
 use crate::features::families::view::about_all;
 use crate::features::families::view::family_in_view;
@@ -231,7 +234,7 @@ pub async fn get_family(
     tag = "Families",
     summary = "Change a family",
     operation_id = "update_family",
-    description = "Its zone (a move hands the family to that zone's team) and status, with If-Match (428 without, 412 when stale). la_admin, or a manager or practitioner of the family's zone's team; anyone else answers 404 (schools and MIS clients 403). 422 `unknown_zone`.",
+    description = "Its zone (a move hands the family to that zone's team) and status, with If-Match (428 without, 412 when stale). Closing an open family whose plan has goals records the final rating of every current family goal (`final_ratings`, as a referral's closure rates the child's goals) as the plan's final review, in the same transaction: 422 `final_ratings_required` without them, `not_allowed` with them on a change that does not close the family, `no_goals` when the family has no plan with goals, and the review's errors when they do not rate every current goal once on the 0-10 scale. la_admin, or a manager or practitioner of the family's zone's team; anyone else answers 404 (schools and MIS clients 403). 422 `unknown_zone`.",
     params(("id" = Uuid, Path, description = "Family id"), ("If-Match" = String, Header, description = "ETag as last read")),
     request_body(content = FamilyChange, content_type = "application/json"),
     responses(
@@ -244,6 +247,7 @@ pub async fn get_family(
 pub async fn update_family(
     state: web::Data<AppState>,
     caller: Caller,
+    rid: RequestId,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: JsonBody<FamilyChange>,
@@ -253,14 +257,48 @@ pub async fn update_family(
     let b = body.0;
     let id = id.into_inner();
     let reach = reach_of(&caller, &state.db).await?;
+    let actor = actor(&caller, &rid);
     write(&state, &req, move |conn| {
         Box::pin(async move {
-            writable_family(conn, &reach, id).await?;
+            let before = writable_family(conn, &reach, id).await?;
             let version = if_match.required()?;
             zone_exists(conn, b.zone_id).await?;
+            let closing =
+                before.status == FamilyStatus::Open.as_str() && b.status == FamilyStatus::Closed;
+            let has_goals = sct_persistence::family_reviews::has_goals(conn, id).await?;
+            let record = family_final_ratings(closing, has_goals, b.final_ratings.is_some())
+                .map_err(|e| {
+                    ApiError::validation(vec![FieldError::new(
+                        "final_ratings",
+                        e.code(),
+                        e.to_string(),
+                    )])
+                })?;
             let f = repo::update(conn, id, version, b.zone_id, b.status.as_str())
                 .await?
                 .ok_or_else(stale)?;
+            if record {
+                let now = sct_persistence::now();
+                let ratings: Vec<(Uuid, i64)> = b
+                    .final_ratings
+                    .iter()
+                    .flatten()
+                    .map(|r| (r.goal_id, r.rating))
+                    .collect();
+                let kind = ReviewKind::Final.as_str();
+                sct_persistence::family_reviews::rate(
+                    conn,
+                    id,
+                    kind,
+                    now.date_naive(),
+                    None,
+                    &ratings,
+                    &actor,
+                    now,
+                )
+                .await
+                .map_err(|e| ratings_error("final_ratings", e))?;
+            }
             let (body, subjects) = page(conn, f, &View::All).await?;
             Ok(about_all(Written::ok(body.version, &body), &subjects))
         })

@@ -2,7 +2,8 @@
 //! its children (linked to the LA's child record) and adults, the family's
 //! page with every child's referrals as far as the caller may see, and the
 //! link of a referral to its family, and the family's consents (with the
-//! consents feature's DTOs), its early help assessments and its plan. Who sees what: docs/security.md,
+//! consents feature's DTOs), its early help assessments, its plan and the
+//! plan's reviews. Who sees what: docs/security.md,
 //! "Families".
 
 pub mod assessments;
@@ -12,6 +13,7 @@ pub mod early_help_dto;
 pub mod handlers;
 pub mod members;
 pub mod plan;
+pub mod reviews;
 pub mod view;
 
 /// Registers the family operations.
@@ -35,5 +37,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) 
         .service(assessments::update_family_assessment)
         .service(plan::get_family_plan)
         .service(plan::put_family_plan)
-        .service(plan::family_plan_versions);
+        .service(plan::family_plan_versions)
+        .service(reviews::record_family_review)
+        .service(reviews::list_family_reviews)
+        .service(reviews::get_family_review);
 }

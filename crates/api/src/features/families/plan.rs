@@ -49,7 +49,9 @@ use sct_persistence::family_plans::FamilyGoalInput;
 use sct_persistence::family_plans::FamilyPlanView;
 use uuid::Uuid;
 
-fn out(v: &FamilyPlanView) -> FamilyPlan {
+/// The plan as shown, each goal with its latest rating (goal id, rating).
+fn out(v: &FamilyPlanView, latest: &[(Uuid, i16)]) -> FamilyPlan {
+    let rated = |goal: Uuid| latest.iter().find(|(g, _)| *g == goal).map(|(_, r)| *r);
     FamilyPlan {
         id: v.plan.id,
         family_id: v.plan.family_id,
@@ -62,6 +64,8 @@ fn out(v: &FamilyPlanView) -> FamilyPlan {
                 description: g.description.clone(),
                 baseline: g.baseline,
                 target: g.target,
+                latest_rating: rated(g.id),
+                distance_travelled: rated(g.id).map(|r| r - g.baseline),
             })
             .collect(),
         actions: v
@@ -112,8 +116,10 @@ pub async fn get_family_plan(
     let plan = repo::load(&mut conn, family)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let goals: Vec<Uuid> = plan.goals.iter().map(|g| g.id).collect();
+    let latest = sct_persistence::family_reviews::latest_ratings(&mut conn, &goals).await?;
     note(&req, "family", &family);
-    Ok(ok(plan.plan.version, &out(&plan)))
+    Ok(ok(plan.plan.version, &out(&plan, &latest)))
 }
 
 /// Write a family's plan.
@@ -218,7 +224,9 @@ pub async fn put_family_plan(
             )
             .await
             .map_err(delivery_error)?;
-            let body = out(&plan);
+            let goals: Vec<Uuid> = plan.goals.iter().map(|g| g.id).collect();
+            let latest = sct_persistence::family_reviews::latest_ratings(conn, &goals).await?;
+            let body = out(&plan, &latest);
             let w = if fresh {
                 Written::created(
                     format!("/api/v1/families/{family}/plan"),

@@ -94,7 +94,6 @@ pub(crate) async fn writable_family(
     }
 }
 
-/// The family's page as `view` sees it.
 /// The family's page as `view` sees it, with the children and adults it
 /// shows (the subjects of the read's or write's audit rows).
 pub(crate) async fn page(

@@ -716,7 +716,8 @@ pub struct ReferralPage {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RatingInput {
-    /// A current goal of the referral's plan.
+    /// A current goal of the plan rated (the referral's support plan, or
+    /// the family's plan).
     pub goal_id: Uuid,
     /// The rating on the 0-10 goal-based-outcome scale.
     #[schema(minimum = 0, maximum = 10, example = 6)]

@@ -1,0 +1,2 @@
+DROP TABLE family_review_ratings;
+DROP TABLE family_plan_reviews;
