@@ -389,3 +389,87 @@ async fn the_application_role_cannot_disable_alter_or_drop_the_audit_trail() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_list_page_is_one_audit_row_naming_every_referral_shown() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A07").await;
+    let urn = t.schools[0].urn.clone();
+    let manager = app.manager(&t);
+    let admin = app.admin();
+    let mut ids = Vec::new();
+    let mut children = Vec::new();
+    for n in 0..3 {
+        let r = app.submit(&urn, &upn(70 + n), 4).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.id());
+        children.push(r.body["child"]["id"].as_str().expect("child").to_owned());
+    }
+    let page = app.get("/api/v1/referrals?limit=50", &manager).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(items(&page).len(), 3);
+
+    // One row, not three: every referral shown is in subject_ids.
+    let rows = app
+        .db
+        .sql(
+            "SELECT subject_type, subject_id, subject_ids FROM audit_events \
+             WHERE action = 'list_referrals'",
+        )
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].get::<_, Option<String>>(0).as_deref(),
+        Some("referral")
+    );
+    assert_eq!(rows[0].get::<_, Option<String>>(1), None);
+    let mut named: Vec<String> = rows[0].get::<_, Option<Vec<String>>>(2).expect("ids");
+    named.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(named, expected);
+
+    // "Who saw this referral" finds the page row by any of its ids.
+    for id in &ids {
+        let r = app
+            .get(&format!("/api/v1/audit-events?subject_id={id}"), &admin)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let page_rows: Vec<&serde_json::Value> = items(&r)
+            .iter()
+            .filter(|i| i["action"] == "list_referrals")
+            .collect();
+        assert_eq!(page_rows.len(), 1, "{}", r.text);
+        assert!(page_rows[0].get("subject_id").is_none());
+        assert_eq!(
+            page_rows[0]["subject_ids"].as_array().expect("ids").len(),
+            3
+        );
+    }
+    // The subject access export shows the page row naming this child's
+    // referral only, never the other children's.
+    let e = app
+        .get(&format!("/api/v1/children/{}/export", children[1]), &admin)
+        .await;
+    assert_eq!(e.status, 200, "{}", e.text);
+    let access: Vec<&serde_json::Value> = e.body["access"]
+        .as_array()
+        .expect("access")
+        .iter()
+        .filter(|i| i["action"] == "list_referrals")
+        .collect();
+    assert_eq!(access.len(), 1, "{}", e.text);
+    assert_eq!(access[0]["subject_id"], ids[1].as_str());
+    assert!(access[0].get("subject_ids").is_none());
+    assert!(!e.text.contains(&ids[0]) && !e.text.contains(&ids[2]));
+    // A stored page row cannot name nothing, or one subject in the array.
+    let bad = app
+        .db
+        .sql(
+            "INSERT INTO audit_events (occurred_at, actor, actor_role, action, subject_type, subject_ids, outcome) \
+             VALUES (now(), 'x', 'system', 'x', 'referral', ARRAY['only-one'], 200)",
+        )
+        .await;
+    assert!(bad.is_err());
+}

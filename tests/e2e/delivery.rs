@@ -1095,7 +1095,8 @@ async fn sessions_and_reviews_are_stored_once_per_key_and_only_with_their_audit_
             .db
             .sql(&format!(
                 "SELECT count(*) FROM audit_events WHERE action = 'record_group_session' \
-                 AND subject_type = 'referral' AND subject_id = '{r}' AND outcome = 201"
+                 AND subject_type = 'referral' AND outcome = 201 \
+                 AND coalesce(subject_ids, ARRAY[subject_id]) @> ARRAY['{r}']"
             ))
             .await
             .expect("audit");

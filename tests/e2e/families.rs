@@ -237,7 +237,7 @@ async fn a_family_with_two_children_at_two_schools_shows_on_one_page_as_far_as_e
         .db
         .sql(&format!(
             "SELECT DISTINCT subject_type FROM audit_events WHERE action = 'get_family' \
-             AND (subject_id = '{}' OR subject_id = '{}' OR subject_id = '{}')",
+             AND coalesce(subject_ids, ARRAY[subject_id]) && ARRAY['{}', '{}', '{}']",
             w.fam,
             w.adults[0],
             page.body["members"][0]["child_id"].as_str().expect("c")

@@ -5,13 +5,15 @@
 use sct_e2e::{assert_status, referral_body, upn, TestApp, TestTeam};
 use serde_json::json;
 
-/// How many audit rows of `action` name the subject.
+/// How many audit rows of `action` name the subject (alone, or among the
+/// several a request showed: `subject_ids`).
 async fn rows(app: &TestApp, action: &str, kind: &str, id: &str) -> i64 {
     let r = app
         .db
         .sql(&format!(
             "SELECT count(*) FROM audit_events WHERE action = '{action}' \
-             AND subject_type = '{kind}' AND subject_id = '{id}'"
+             AND subject_type = '{kind}' \
+             AND coalesce(subject_ids, ARRAY[subject_id]) @> ARRAY['{id}']"
         ))
         .await
         .expect("audit");

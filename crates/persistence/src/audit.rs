@@ -26,10 +26,15 @@ pub struct NewAuditEvent {
     pub method: Option<String>,
     pub route: Option<String>,
     pub subject_type: Option<String>,
+    /// The one subject named, or `None` when the row names several
+    /// (`subject_ids`) or none.
     pub subject_id: Option<String>,
     /// The HTTP status answered (for the CLI: 200 done, 204 nothing to do).
     pub outcome: i16,
     pub details: serde_json::Value,
+    /// Two or more subjects of `subject_type` shown by one request (a list
+    /// page): one row names them all (issue 18, item 4).
+    pub subject_ids: Option<Vec<String>>,
 }
 
 /// A stored audit row.
@@ -49,7 +54,25 @@ pub struct AuditEventRow {
     pub subject_id: Option<String>,
     pub outcome: i16,
     pub details: serde_json::Value,
+    pub subject_ids: Option<Vec<String>>,
 }
+
+impl AuditEventRow {
+    /// Every subject the row names: `subject_id`, or all of `subject_ids`.
+    pub fn subjects(&self) -> Vec<String> {
+        match (&self.subject_id, &self.subject_ids) {
+            (Some(id), _) => vec![id.clone()],
+            (None, Some(ids)) => ids.clone(),
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// The start of "this row is one of the rows naming ..." (to be followed by
+/// an array operator, its operand and `)`): the expression in the inner
+/// select is the one the GIN index `audit_events_subjects_idx` is built on,
+/// every subject a row names, old single-subject rows and page rows alike.
+const SUBJECT_ROWS_SQL: &str = r#""audit_events"."id" = ANY (ARRAY(SELECT s.id FROM audit_events s WHERE coalesce(s.subject_ids, ARRAY[s.subject_id])"#;
 
 impl NewAuditEvent {
     /// A row for an actor's action on one subject (or none).
@@ -77,7 +100,31 @@ impl NewAuditEvent {
             subject_id,
             outcome: i16::try_from(outcome).unwrap_or(599),
             details: serde_json::json!({}),
+            subject_ids: None,
         }
+    }
+
+    /// A row for an actor's action on several subjects of one type (a list
+    /// page): one subject goes in `subject_id` as [`NewAuditEvent::new`]
+    /// puts it, two or more in `subject_ids`.
+    pub fn many(
+        actor: &Actor,
+        action: &str,
+        subject_type: &str,
+        mut ids: Vec<String>,
+        outcome: u16,
+        at: DateTime<Utc>,
+    ) -> Self {
+        if ids.len() == 1 {
+            let id = ids.pop().unwrap_or_default();
+            return Self::new(actor, action, Some((subject_type, id)), outcome, at);
+        }
+        let mut row = Self::new(actor, action, None, outcome, at);
+        if !ids.is_empty() {
+            row.subject_type = Some(subject_type.to_owned());
+            row.subject_ids = Some(ids);
+        }
+        row
     }
 
     /// The same row with the HTTP method and route pattern.
@@ -140,7 +187,16 @@ fn list_query<'a>(
         q = q.filter(audit_events::actor.eq(a.clone()));
     }
     if let Some(s) = &filter.subject_id {
-        q = q.filter(audit_events::subject_id.eq(s.clone()));
+        // Rows naming this subject, alone or in a page: one GIN index
+        // lookup, evaluated once (an InitPlan), then the rows by primary
+        // key. As a plain filter, the planner would walk the time index
+        // and discard every other subject's rows.
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(SUBJECT_ROWS_SQL)
+                .sql(" @> ARRAY[")
+                .bind::<diesel::sql_types::Text, _>(s.clone())
+                .sql("]))"),
+        );
     }
     if let Some(t) = &filter.subject_type {
         q = q.filter(audit_events::subject_type.eq(t.clone()));
@@ -197,7 +253,8 @@ pub fn list_sql(filter: &AuditFilter, after: Option<(DateTime<Utc>, i64)>, limit
 }
 
 /// The latest `limit` rows about any of these subjects, oldest first (a
-/// subject access bundle's "who accessed it").
+/// subject access bundle's "who accessed it"). A list page's row comes back
+/// naming only the subjects asked about.
 ///
 /// # Errors
 /// Storage failures.
@@ -207,12 +264,32 @@ pub async fn for_subjects(
     limit: i64,
 ) -> StoreResult<Vec<AuditEventRow>> {
     let mut rows: Vec<AuditEventRow> = audit_events::table
-        .filter(audit_events::subject_id.eq_any(subject_ids))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(SUBJECT_ROWS_SQL)
+                .sql(" && ")
+                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(subject_ids.to_vec())
+                .sql("))"),
+        )
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(AuditEventRow::as_select())
         .load(c)
         .await?;
     rows.reverse();
+    // A page row names other children's records too: keep only the
+    // subjects asked about (one of them goes back in `subject_id`).
+    for row in &mut rows {
+        if let Some(ids) = row.subject_ids.take() {
+            let mut mine: Vec<String> = ids
+                .into_iter()
+                .filter(|i| subject_ids.contains(i))
+                .collect();
+            if mine.len() == 1 {
+                row.subject_id = mine.pop();
+            } else {
+                row.subject_ids = Some(mine);
+            }
+        }
+    }
     Ok(rows)
 }

@@ -241,6 +241,7 @@ diesel::table! {
         subject_id -> Nullable<Text>,
         outcome -> Int2,
         details -> Jsonb,
+        subject_ids -> Nullable<Array<Text>>,
     }
 }
 

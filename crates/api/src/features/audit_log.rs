@@ -62,7 +62,7 @@ fn bad(detail: &str) -> ApiError {
 #[utoipa::path(
     tag = "Audit",
     summary = "List audit events",
-    description = "The append-only audit trail: every authenticated API request (reads of children's data and every write) and every anonymisation, one row per subject, oldest first by (occurred_at, id). Filters combine with AND: `actor`, `subject_id` and `subject_type`, `action`, and the time range `from` (inclusive) to `to` (exclusive). la_admin only; other roles get 403. This read is itself audited.",
+    description = "The append-only audit trail: every authenticated API request (reads of children's data and every write) and every anonymisation, one row per subject, or one per list page naming every record shown in `subject_ids`, oldest first by (occurred_at, id). Filters combine with AND: `actor`, `subject_id` (finds rows naming it alone or in a page) and `subject_type`, `action`, and the time range `from` (inclusive) to `to` (exclusive). la_admin only; other roles get 403. This read is itself audited.",
     params(AuditListParams),
     responses(
         (status = 200, description = "A page of audit events", body = AuditEventPage),
@@ -298,10 +298,16 @@ pub struct AuditEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, example = "referral")]
     pub subject_type: Option<String>,
-    /// Id (or URN) of the subject.
+    /// Id (or URN) of the subject, when the request named one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub subject_id: Option<String>,
+    /// Ids of the subjects (all of `subject_type`) when the request showed
+    /// several: a list page writes one row naming every record on it.
+    /// `subject_id` is then absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = json!(["0193a0c4-5b1e-7c3a-9f10-2a4b6c8d0e1f", "0193a0c4-5b1e-7c3a-9f10-2a4b6c8d0e20"]))]
+    pub subject_ids: Option<Vec<String>>,
     /// The HTTP status answered.
     #[schema(example = 200)]
     pub outcome: i16,
@@ -323,6 +329,7 @@ impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
             route: r.route,
             subject_type: r.subject_type,
             subject_id: r.subject_id,
+            subject_ids: r.subject_ids,
             outcome: r.outcome,
             details: AuditDetails::from_stored(&r.details),
         }

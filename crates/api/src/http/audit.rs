@@ -174,21 +174,32 @@ impl AuditContext {
         }
     }
 
-    /// One row per subject (one without a subject when there is none).
+    /// One row per subject type, in the order first named: a type named
+    /// once gets a row with its `subject_id`, a type named several times
+    /// (a list page) one row with all its ids in `subject_ids` (issue 18,
+    /// item 4); one row without a subject when there is none.
     pub(crate) fn rows(&self, status: u16) -> Vec<NewAuditEvent> {
         let now = sct_persistence::now();
-        let base = |subject: Option<(&str, String)>| {
-            NewAuditEvent::new(&self.actor, &self.action, subject, status, now)
-                .via(&self.method, &self.route)
-        };
         if self.subjects.is_empty() {
-            vec![base(None)]
-        } else {
-            self.subjects
-                .iter()
-                .map(|(t, id)| base(Some((t.as_str(), id.clone()))))
-                .collect()
+            return vec![
+                NewAuditEvent::new(&self.actor, &self.action, None, status, now)
+                    .via(&self.method, &self.route),
+            ];
         }
+        let mut by_type: Vec<(&str, Vec<String>)> = Vec::new();
+        for (t, id) in &self.subjects {
+            match by_type.iter_mut().find(|(k, _)| k == t) {
+                Some((_, ids)) => ids.push(id.clone()),
+                None => by_type.push((t.as_str(), vec![id.clone()])),
+            }
+        }
+        by_type
+            .into_iter()
+            .map(|(t, ids)| {
+                NewAuditEvent::many(&self.actor, &self.action, t, ids, status, now)
+                    .via(&self.method, &self.route)
+            })
+            .collect()
     }
 }
 
@@ -211,6 +222,48 @@ pub(crate) fn rows_of(
 #[cfg(test)]
 mod tests {
     use super::subject_type;
+    use super::AuditContext;
+    use sct_persistence::Actor;
+
+    #[test]
+    fn a_page_is_one_row_per_subject_type_naming_every_id() {
+        let ctx = AuditContext {
+            actor: Actor {
+                subject: "m".into(),
+                role: "team_manager".into(),
+                request_id: None,
+                client_id: None,
+            },
+            action: "list_referrals".into(),
+            method: "GET".into(),
+            route: "/api/v1/referrals".into(),
+            subjects: vec![
+                ("referral".into(), "r1".into()),
+                ("child".into(), "c1".into()),
+                ("referral".into(), "r2".into()),
+                ("referral".into(), "r3".into()),
+            ],
+        };
+        let rows = ctx.rows(200);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].subject_type.as_deref(), Some("referral"));
+        assert_eq!(rows[0].subject_id, None);
+        assert_eq!(
+            rows[0].subject_ids,
+            Some(vec!["r1".into(), "r2".into(), "r3".into()])
+        );
+        assert_eq!(rows[1].subject_type.as_deref(), Some("child"));
+        assert_eq!(rows[1].subject_id.as_deref(), Some("c1"));
+        assert_eq!(rows[1].subject_ids, None);
+        let none = AuditContext {
+            subjects: Vec::new(),
+            ..ctx
+        };
+        let rows = none.rows(403);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].subject_type, None);
+        assert_eq!(rows[0].subject_ids, None);
+    }
 
     #[test]
     fn the_subject_is_named_by_the_segment_before_the_parameter() {

@@ -8,7 +8,8 @@
 //! in a savepoint of it). The closure answers a [`Written`]: the status,
 //! headers and body of the response, and the subjects (children, referrals)
 //! the write touched beyond the route's parameters. Then, in the same
-//! transaction, the kernel stores one audit row per subject and, for a
+//! transaction, the kernel stores one audit row per subject type (several
+//! ids of a type in one row's `subject_ids`) and, for a
 //! `POST` sent with `Idempotency-Key`, the response to replay. The key is
 //! claimed first, in the same transaction, under an advisory lock: a
 //! concurrent repeat is told the first is still running (409), and a write

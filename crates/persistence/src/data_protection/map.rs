@@ -451,7 +451,7 @@ pub const NOT_PERSONAL: &[(&str, &str)] = &[
     (
         "audit_events",
         "id occurred_at request_id actor_role client_id action method route \
-         subject_type subject_id outcome details",
+         subject_type subject_id subject_ids outcome details",
     ),
     (
         "webhook_subscriptions",
