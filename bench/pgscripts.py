@@ -15,7 +15,7 @@ transaction with \\if. Writes RUN/pg_<name>.sql and RUN/pg_<name>.args
 Statements the server pipelines (sent together on one connection, see
 `views` and `submit_in_tx` in crates/persistence/src/referrals.rs) are
 between \\startpipeline and \\endpipeline here too. Every request also
-writes its audit rows (one per referral shown). bench/capture.sh prints
+writes its audit rows (one per subject type: a list page is one row naming every referral shown). bench/capture.sh prints
 what each endpoint sends today, to check this file against the code.
 
 Usage: pgscripts.py URL RUN SCHOOLS ZONES REFERRALS TARGETS
@@ -55,16 +55,26 @@ WORKERS = ('SELECT "workers"."id", "workers"."team_id", "workers"."subject", "wo
            '"workers"."job_role", "workers"."caseload_cap", "workers"."active", "workers"."created_at", '
            '"workers"."updated_at", "workers"."version" FROM "workers" WHERE ("workers"."id" = ANY({}))')
 AUDIT_COLS = ('INSERT INTO "audit_events" ("occurred_at", "request_id", "actor", "actor_role", "client_id", '
-              '"action", "method", "route", "subject_type", "subject_id", "outcome", "details") VALUES ')
+              '"action", "method", "route", "subject_type", "subject_id", "subject_ids", "outcome", "details") VALUES ')
 
 
 def audit(actor, role, action, method, route, subjects, outcome=200):
-    """The audit rows of one request: one per subject (type, id literal SQL)."""
-    rows = [f"(now(), 'pgbench', '{actor}', '{role}', DEFAULT, '{action}', '{method}', '{route}', "
-            f"'{t}', {i}, {outcome}, '{{}}')" for t, i in subjects]
+    """The audit rows of one request: one per subject type (type, id literal
+    SQL), naming a type's several ids in subject_ids (a list page)."""
+    by_type = {}
+    for t, i in subjects:
+        by_type.setdefault(t, []).append(i)
+    rows = []
+    for t, ids in by_type.items():
+        if len(ids) == 1:
+            rows.append(f"(now(), 'pgbench', '{actor}', '{role}', DEFAULT, '{action}', '{method}', '{route}', "
+                        f"'{t}', {ids[0]}, DEFAULT, {outcome}, '{{}}')")
+        else:
+            rows.append(f"(now(), 'pgbench', '{actor}', '{role}', DEFAULT, '{action}', '{method}', '{route}', "
+                        f"'{t}', DEFAULT, ARRAY[{', '.join(ids)}], {outcome}, '{{}}')")
     if not rows:  # a request about no subject still has its row
         rows = [f"(now(), 'pgbench', '{actor}', '{role}', DEFAULT, '{action}', '{method}', '{route}', "
-                f"DEFAULT, DEFAULT, {outcome}, '{{}}')"]
+                f"DEFAULT, DEFAULT, DEFAULT, {outcome}, '{{}}')"]
     return AUDIT_COLS + ", ".join(rows) + ";"
 
 
@@ -260,7 +270,7 @@ accept = [
     f"\\set n random(1, {TARGETS})",
     "BEGIN;",
     f'{REF} WHERE ("referrals"."id" = {TID}) LIMIT :one FOR UPDATE;',
-    'UPDATE "referrals" SET "reference" = \'SCT-BENCH-0000000b-\' || :n::text, "school_urn" = :urn, '
+    'UPDATE "referrals" SET "reference" = \'SCT-BENCH-0000000b-\' || :n::text, "school_urn" = :turn, '
     '"external_reference" = NULL, "child_id" = ' + TCHILD
     + ', "status" = \'accepted\', "zone_id" = :zone, "team_id" = :team, "triage_reason" = NULL, "worker_id" = NULL, '
     '"eligibility_outcome" = \'eligible\', "eligibility" = :elig, "policy_version" = \'2023.1\', '
@@ -278,7 +288,7 @@ accept = [
     audit("z001-manager", "team_manager", "accept_referral", "POST", "/api/v1/referrals/{id}/accept",
           [("referral", TID)]),
     'INSERT INTO "outbox_events" ("id", "event_type", "school_urn", "subject_id", "data", "occurred_at") '
-    f"VALUES (gen_random_uuid(), 'referral.status_changed', :urn, {TID}, :event, now());",
+    f"VALUES (gen_random_uuid(), 'referral.status_changed', :turn, {TID}, :event, now());",
     "\\endpipeline",
     "\\startpipeline",
     CHILDREN.format(f"ARRAY[{TCHILD}]") + ";",
@@ -288,7 +298,7 @@ accept = [
     "\\endpipeline",
     "COMMIT;",
 ]
-defs += [f"zones={{{ZONE1}}}", f"teams={{{TEAM1}}}"]
+defs += [f"zones={{{ZONE1}}}", f"teams={{{TEAM1}}}", "turn=100151"]  # the targets' school
 write("accept_referral", [accept], defs)
 
 # GET /reports/referrals?by=status as zone 2's manager (zone 1 holds every
@@ -304,7 +314,7 @@ report = [
     "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, "
     "5 NULLS LAST, 6 NULLS LAST, 7 NULLS LAST;",
     AUDIT_COLS + "(now(), 'pgbench', 'z002-manager', 'team_manager', DEFAULT, 'referral_report', 'GET', "
-    "'/api/v1/reports/referrals', DEFAULT, DEFAULT, 200, '{}');",
+    "'/api/v1/reports/referrals', DEFAULT, DEFAULT, DEFAULT, 200, '{}');",
 ]
 until = psql("SELECT to_char(current_date + 1, 'YYYY-MM-DD')")[0][0]
 since = psql("SELECT to_char(current_date - 364, 'YYYY-MM-DD')")[0][0]

@@ -14,7 +14,8 @@
 # bench/seed.sql unless it already holds this scale from this seed script;
 # start `sct serve`; for each endpoint run pgbench on the very statements
 # the endpoint sends (bench/pg_*.sql, prepared, as many clients as the
-# server's pool) and wrk (bench/*.lua) against the server; print one table
+# server's pool), then on the least work a correct answer needs
+# (bench/least/*.sql, written by hand; issue 18), and wrk (bench/*.lua) against the server; print one table
 # and write target/bench/<scale>-<time>.json and target/bench/latest-<scale>.json.
 set -euo pipefail
 
@@ -108,6 +109,7 @@ psql_q "$URL" -f bench/reset.sql >/dev/null
 TARGETS=$((6000 * DURATION))
 psql_q "$URL" -v prefix=0000000a -v count="$TARGETS" -f bench/targets.sql >/dev/null
 psql_q "$URL" -v prefix=0000000b -v count="$TARGETS" -f bench/targets.sql >/dev/null
+psql_q "$URL" -v prefix=0000000d -v count="$TARGETS" -f bench/targets.sql >/dev/null
 psql_q "$URL" -c "ANALYZE referrals, referral_history, referral_indes_levels" >/dev/null
 log "generating the pgbench scripts (bench/pgscripts.py)"
 python3 bench/pgscripts.py "$URL" "$RUN" "$SCHOOLS" "$ZONES" "$REFERRALS" "$TARGETS"
@@ -174,12 +176,28 @@ run_pgbench() {
         { tail -20 "$RUN/$name.pgbench.txt" >&2; return 1; }
 }
 
+# least-work ceiling NAME: bench/least/NAME.sql (hand-written: the fewest
+# statements a correct answer and its audit rows need), same clients
+LEAST_DEFS=(-D "S=$SCHOOLS" -D "Z=$ZONES" -D "R=$REFERRALS" -D "T=$TARGETS"
+    -D "team=a2000000-0000-4000-8000-000000000001" -D "zone2=a1000000-0000-4000-8000-000000000002")
+run_least() {
+    local name=$1 line
+    local -a defs=()
+    # the as-sent script's variables (JSON values, report period) serve here too
+    while IFS= read -r line; do defs+=(-D "$line"); done <"$RUN/pg_$name.args"
+    "$PGBENCH" -n -M prepared -c "$POOL" -j "$THREADS" -T "$DURATION" "${defs[@]}" "${LEAST_DEFS[@]}" \
+        -f "bench/least/$name.sql" "$URL" >"$RUN/$name.least.txt" 2>&1 ||
+        { log "$name: least-work script failed (see $RUN/$name.least.txt)"; tail -5 "$RUN/$name.least.txt" >&2; }
+}
+
 measure() {
     local name=$1 pg=$2 lua=$3
     shift 3
     if [[ $pg == pgbench ]]; then
-        log "$name: pgbench ceiling (pg_$name.sql)"
+        log "$name: pgbench ceiling as sent (pg_$name.sql)"
         run_pgbench "$name"
+        log "$name: pgbench least-work ceiling (bench/least/$name.sql)"
+        run_least "$name"
     fi
     log "$name: wrk ($lua)"
     run_wrk "$name" "$lua" "$@"

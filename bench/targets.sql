@@ -1,5 +1,6 @@
 -- bench/targets.sql: :count submitted referrals at version 1 in zone 1's
--- team (school 1), ids :'prefix'-0000-4000-8000-<n>, for the accept
+-- team (school 151 of zone 1: not school 1, whose delta sync they would
+-- swamp with rows changed today), ids :'prefix'-0000-4000-8000-<n>, for the accept
 -- benchmark (one referral per request) and its pgbench ceiling. Each has
 -- its INDES levels and its submit history row, like one the API stored.
 -- Their children are seeded children 1-9000 (both scales seed at least
@@ -14,7 +15,7 @@ INSERT INTO referrals (id, reference, school_urn, external_reference, child_id, 
     year_group, consent_given_by, consent_given_on, reason, submitted_by, submitted_by_role,
     version, created_at, updated_at, submitted_upn, submitted_given_name, submitted_family_name,
     submitted_date_of_birth)
-SELECT pg_temp.bid(:'prefix', n), 'SCT-BENCH-' || :'prefix' || '-' || n, '100001', NULL,
+SELECT pg_temp.bid(:'prefix', n), 'SCT-BENCH-' || :'prefix' || '-' || n, '100151', NULL,
        pg_temp.bid('c0000000', 1 + (n - 1) % 9000), 'submitted', pg_temp.bid('a1000000', 1),
        pg_temp.bid('a2000000', 1), 'eligible',
        '{"outcome":"eligible","policy_version":"2023.1","reasons":[{"code":"in_band","detail":"highest INDES level 4 is inside the band 3-4","areas":["social_emotional_mental_health"]}],"pathway":"school_and_community_team"}'::jsonb,

@@ -1,0 +1,31 @@
+-- GET /referrals/{id} as school 1: one statement (scope, answer, audit row).
+-- A school sees the referrer's snapshot of the child, not the LA's record.
+\set n 1 + random(0, (:R - 1) / :S) * :S
+WITH r AS (
+  SELECT * FROM referrals
+   WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid
+     AND school_urn = '100001'
+), seen AS (
+  INSERT INTO audit_events (occurred_at, request_id, actor, actor_role, action, method, route,
+                             subject_type, subject_id, outcome, details)
+  SELECT now(), 'pgbench', 'school-100001', 'school', 'get_referral', 'GET', '/api/v1/referrals/{id}',
+         'referral', r.id::text, 200, '{}' FROM r
+)
+SELECT r.*,
+       (SELECT jsonb_agg(jsonb_build_object('area', l.area, 'level', l.level) ORDER BY l.area)
+          FROM referral_indes_levels l WHERE l.referral_id = r.id) AS indes,
+       (SELECT jsonb_agg(jsonb_build_object('area', q.area, 'level', q.level, 'assessed_on', q.assessed_on))
+          FROM (SELECT DISTINCT ON (l.area) l.area, l.level, a.assessed_on
+                  FROM indes_reassessments a JOIN indes_reassessment_levels l ON l.reassessment_id = a.id
+                 WHERE a.referral_id = r.id
+                 ORDER BY l.area, a.assessed_on DESC, a.recorded_at DESC, a.id DESC) q) AS reassessed,
+       (SELECT to_jsonb(z) FROM zones z WHERE z.id = r.zone_id) AS zone,
+       (SELECT to_jsonb(t) FROM teams t WHERE t.id = r.team_id) AS team,
+       (SELECT to_jsonb(w) FROM workers w WHERE w.id = r.worker_id) AS worker,
+       (SELECT jsonb_agg(to_jsonb(cw) ORDER BY x.added_at, x.id)
+          FROM referral_co_workers x JOIN workers cw ON cw.id = x.worker_id
+         WHERE x.referral_id = r.id AND x.removed_at IS NULL) AS co_workers,
+       (SELECT to_jsonb(e) FROM escalation_outcomes e
+         WHERE e.referral_id = r.id AND e.closed_at = r.closed_at AND e.occasion = 'closure') AS closure_escalation
+  FROM r
+;
