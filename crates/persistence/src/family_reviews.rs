@@ -15,27 +15,35 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::delivery::check_ratings;
 use uuid::Uuid;
 
-type Columns = (
-    family_plan_reviews::id,
-    family_plan_reviews::family_id,
-    family_plan_reviews::kind,
-    family_plan_reviews::reviewed_on,
-    family_plan_reviews::notes,
-    family_plan_reviews::recorded_by,
-    family_plan_reviews::created_at,
-    family_plan_reviews::version,
-);
+/// A stored review of a family plan; read as the support plan's
+/// [`ReviewRow`] with the family's id in `referral_id`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = family_plan_reviews)]
+struct FamilyReviewRow {
+    id: Uuid,
+    family_id: Uuid,
+    kind: String,
+    reviewed_on: NaiveDate,
+    notes: Option<String>,
+    recorded_by: String,
+    created_at: DateTime<Utc>,
+    version: i32,
+}
 
-const COLUMNS: Columns = (
-    family_plan_reviews::id,
-    family_plan_reviews::family_id,
-    family_plan_reviews::kind,
-    family_plan_reviews::reviewed_on,
-    family_plan_reviews::notes,
-    family_plan_reviews::recorded_by,
-    family_plan_reviews::created_at,
-    family_plan_reviews::version,
-);
+impl From<FamilyReviewRow> for ReviewRow {
+    fn from(r: FamilyReviewRow) -> Self {
+        Self {
+            id: r.id,
+            referral_id: r.family_id,
+            kind: r.kind,
+            reviewed_on: r.reviewed_on,
+            notes: r.notes,
+            recorded_by: r.recorded_by,
+            created_at: r.created_at,
+            version: r.version,
+        }
+    }
+}
 
 /// Whether the family's plan has current goals (none when it has no plan).
 ///
@@ -87,9 +95,9 @@ pub async fn rate(
         .await?;
     let ids: Vec<Uuid> = goals.iter().map(|g| g.0).collect();
     check_ratings(&ids, ratings).map_err(DeliveryError::Ratings)?;
-    let review = ReviewRow {
+    let stored = FamilyReviewRow {
         id: Uuid::now_v7(),
-        referral_id: family,
+        family_id: family,
         kind: kind.to_owned(),
         reviewed_on,
         notes,
@@ -98,15 +106,7 @@ pub async fn rate(
         version: 1,
     };
     diesel::insert_into(family_plan_reviews::table)
-        .values((
-            family_plan_reviews::id.eq(review.id),
-            family_plan_reviews::family_id.eq(family),
-            family_plan_reviews::kind.eq(&review.kind),
-            family_plan_reviews::reviewed_on.eq(reviewed_on),
-            family_plan_reviews::notes.eq(&review.notes),
-            family_plan_reviews::recorded_by.eq(&review.recorded_by),
-            family_plan_reviews::created_at.eq(now),
-        ))
+        .values(&stored)
         .execute(c)
         .await?;
     // On the scale: checked above.
@@ -115,7 +115,7 @@ pub async fn rate(
         .iter()
         .map(|(g, r)| {
             (
-                family_review_ratings::review_id.eq(review.id),
+                family_review_ratings::review_id.eq(stored.id),
                 family_review_ratings::goal_id.eq(*g),
                 family_review_ratings::rating.eq(scaled(*r)),
             )
@@ -132,7 +132,10 @@ pub async fn rate(
             Some((*g, scaled(*r), *baseline))
         })
         .collect();
-    Ok(ReviewView { review, ratings })
+    Ok(ReviewView {
+        review: stored.into(),
+        ratings,
+    })
 }
 
 /// A family's reviews, oldest first (their ids are time-ordered), keyset
@@ -146,15 +149,15 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<ReviewView>> {
-    let reviews: Vec<ReviewRow> = family_plan_reviews::table
+    let reviews: Vec<FamilyReviewRow> = family_plan_reviews::table
         .filter(family_plan_reviews::family_id.eq(family))
         .filter(family_plan_reviews::id.gt(after.unwrap_or_default()))
         .order(family_plan_reviews::id.asc())
         .limit(limit)
-        .select(COLUMNS)
+        .select(FamilyReviewRow::as_select())
         .load(c)
         .await?;
-    with_ratings(c, reviews).await
+    with_ratings(c, reviews.into_iter().map(ReviewRow::from).collect()).await
 }
 
 /// One review of the family's plan.
@@ -162,13 +165,13 @@ pub async fn list(
 /// # Errors
 /// `NotFound` when it is not one of the family's reviews.
 pub async fn get(c: &mut AsyncPgConnection, family: Uuid, id: Uuid) -> StoreResult<ReviewView> {
-    let review: ReviewRow = family_plan_reviews::table
+    let review: FamilyReviewRow = family_plan_reviews::table
         .find(id)
         .filter(family_plan_reviews::family_id.eq(family))
-        .select(COLUMNS)
+        .select(FamilyReviewRow::as_select())
         .first(c)
         .await?;
-    Ok(with_ratings(c, vec![review]).await?.remove(0))
+    Ok(with_ratings(c, vec![review.into()]).await?.remove(0))
 }
 
 async fn with_ratings(
