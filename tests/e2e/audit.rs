@@ -473,3 +473,125 @@ async fn a_list_page_is_one_audit_row_naming_every_referral_shown() {
         .await;
     assert!(bad.is_err());
 }
+
+/// Group commit (issue 18, item 3): requests waiting together share one
+/// insert, each learns the fate of its own rows, and one request's bad row
+/// does not refuse the others (their rows are stored alone).
+#[tokio::test]
+async fn waiting_requests_share_one_audit_insert_and_a_bad_row_fails_only_its_own() {
+    use sct_api::http::audit_writer::AuditWriter;
+    use sct_api::http::metrics::AuditBatches;
+    use sct_persistence::audit::NewAuditEvent;
+    use sct_persistence::Actor;
+
+    let app = TestApp::spawn().await;
+    let batches = AuditBatches::default();
+    let writer = AuditWriter::start(app.pool.clone(), batches.clone());
+    let actor = Actor {
+        subject: "group-commit".into(),
+        role: "la_admin".into(),
+        request_id: None,
+        client_id: None,
+    };
+    let row = |action: &str| {
+        NewAuditEvent::new(
+            &actor,
+            action,
+            Some(("referral", "r-1".to_owned())),
+            200,
+            sct_persistence::now(),
+        )
+    };
+    // Breaks `subject_ids` (two ids at least) only when the batch is stored.
+    let mut bad = row("group-bad");
+    bad.subject_id = None;
+    bad.subject_ids = Some(vec!["r-1".to_owned()]);
+
+    // On this single-threaded runtime all three are queued before the
+    // writer runs, so they go in one batch.
+    let (a, b, c) = tokio::join!(
+        writer.record(vec![row("group-a1"), row("group-a2")]),
+        writer.record(vec![bad]),
+        writer.record(vec![row("group-c")]),
+    );
+    assert!(a.is_ok(), "{a:?}");
+    assert!(b.is_err(), "the bad row is refused");
+    assert!(c.is_ok(), "{c:?}");
+    assert_eq!(batches.totals(), (1, 3), "one insert for three requests");
+    let stored: HashSet<String> = app
+        .db
+        .sql("SELECT action FROM audit_events WHERE actor = 'group-commit'")
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let expected: HashSet<String> = ["group-a1", "group-a2", "group-c"].map(String::from).into();
+    assert_eq!(stored, expected);
+
+    // A writer whose runtime has gone no longer queues: the caller writes.
+    let direct = AuditWriter::direct(app.pool.clone());
+    assert!(direct.record(vec![row("group-direct")]).await.is_ok());
+    assert_eq!(batches.totals(), (1, 3), "not through the batches");
+}
+
+/// Concurrent reads through the server: every answer's audit row is stored
+/// before it leaves, all of them through the group-commit writer.
+#[tokio::test]
+async fn concurrent_reads_are_audited_through_the_group_commit_writer() {
+    let app = TestApp::spawn().await;
+    let t = app.team("A08").await;
+    let urn = t.schools[0].urn.clone();
+    let id = app.submit(&urn, &upn(80), 4).await.id();
+    let manager = app.manager(&t);
+    let batched = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("sct_audit_batch_requests_sum "))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .expect("sct_audit_batch_requests_sum")
+    };
+    let scrape = || async {
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    };
+    let before = batched(&scrape().await);
+    let reads = (0..24).map(|n| {
+        let rid = format!("group-read-{n}");
+        let path = format!("/api/v1/referrals/{id}");
+        let (app, manager) = (&app, &manager);
+        async move {
+            app.call(
+                Method::GET,
+                &path,
+                Some(manager),
+                None,
+                &[("x-request-id", rid.as_str())],
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures_util::future::join_all(reads).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let stored = app
+        .db
+        .sql(&format!(
+            "SELECT count(*) FROM audit_events WHERE request_id LIKE 'group-read-%' AND subject_id = '{id}'"
+        ))
+        .await
+        .expect("count")[0]
+        .get::<_, i64>(0);
+    assert_eq!(stored, 24, "every answer's row is stored before it leaves");
+    let after = batched(&scrape().await);
+    assert!(
+        after - before >= 24.0,
+        "{before} -> {after}: the reads went through the writer"
+    );
+}

@@ -137,8 +137,12 @@ pub fn server_with(
     let table = web::Data::new(RouteTable::from_document(&doc));
     let operations = web::Data::new(crate::http::audit::Operations::from_document(&doc));
     let dates = web::Data::new(crate::http::dates::DateFields::from_document(&doc));
+    let metrics = web::Data::new(Metrics::new());
+    let audit =
+        crate::http::audit_writer::AuditWriter::start(ctx.db.clone(), metrics.audit_batches());
     let state = web::Data::new(AppState {
         db: ctx.db,
+        audit,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
@@ -147,7 +151,6 @@ pub fn server_with(
         public_url: ctx.public_url,
         follow_ups: ctx.follow_ups,
     });
-    let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);
     let hsts = ctx.limits.hsts;

@@ -89,7 +89,7 @@ pub async fn openapi_json(doc: web::Data<crate::http::state::Document>) -> HttpR
 #[utoipa::path(
     tag = "Health",
     summary = "Prometheus metrics",
-    description = "Metrics in the Prometheus text exposition format: `sct_http_requests_total` and the `sct_http_request_duration_seconds` histogram by method, route pattern and status; the database pool (`sct_db_pool_connections_in_use`, `_idle`, `_max`, `sct_db_pool_waiting`); `sct_database_up`; and `sct_referrals` by status. Labels never carry identifiers or personal data. No authentication, like the health endpoints: restrict it to the scraper at the network edge in production.",
+    description = "Metrics in the Prometheus text exposition format: `sct_http_requests_total` and the `sct_http_request_duration_seconds` histogram by method, route pattern and status; the database pool (`sct_db_pool_connections_in_use`, `_idle`, `_max`, `sct_db_pool_waiting`); `sct_database_up`; `sct_referrals` by status; and the sizes of the audit trail's group-commit inserts (`sct_audit_batch_requests`, `sct_audit_batch_rows` histograms). Labels never carry identifiers or personal data. No authentication, like the health endpoints: restrict it to the scraper at the network edge in production.",
     responses((status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String,
         example = "# TYPE sct_referrals gauge\nsct_referrals{status=\"submitted\"} 4\n")),
     security(())

@@ -53,6 +53,49 @@ struct ByStatus {
 
 type Histograms = Family<Http, Histogram, fn() -> Histogram>;
 
+/// Upper bounds of the audit batch buckets, in requests or rows.
+pub const BATCH_BUCKETS: [f64; 12] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
+];
+
+/// The sizes of the audit writer's batches (`crate::http::audit_writer`):
+/// requests and rows per insert. Clones share the series.
+#[derive(Debug, Clone)]
+pub struct AuditBatches {
+    requests: Histogram,
+    rows: Histogram,
+    /// Inserts and requests so far, for [`AuditBatches::totals`].
+    totals: std::sync::Arc<[std::sync::atomic::AtomicU64; 2]>,
+}
+
+impl Default for AuditBatches {
+    fn default() -> Self {
+        Self {
+            requests: Histogram::new(BATCH_BUCKETS),
+            rows: Histogram::new(BATCH_BUCKETS),
+            totals: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl AuditBatches {
+    /// Records one insert of `rows` rows from `requests` requests.
+    #[allow(clippy::cast_precision_loss)] // batches hold at most a few thousand
+    pub fn observe(&self, requests: usize, rows: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.requests.observe(requests as f64);
+        self.rows.observe(rows as f64);
+        self.totals[0].fetch_add(1, Relaxed);
+        self.totals[1].fetch_add(u64::try_from(requests).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    /// Inserts made and requests they served so far.
+    pub fn totals(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.totals[0].load(Relaxed), self.totals[1].load(Relaxed))
+    }
+}
+
 /// The registry of one server (shared by its workers).
 #[derive(Debug)]
 pub struct Metrics {
@@ -65,6 +108,7 @@ pub struct Metrics {
     pool_waiting: Gauge,
     database_up: Gauge,
     referrals: Family<ByStatus, Gauge>,
+    audit_batches: AuditBatches,
     /// When the referral counts were last read; scrapes only.
     refreshed: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -147,6 +191,17 @@ impl Metrics {
             "Referrals by current status (refreshed at most every 5 s)",
             referrals.clone(),
         );
+        let audit_batches = AuditBatches::default();
+        registry.register(
+            "sct_audit_batch_requests",
+            "Requests whose audit rows one group-commit insert stored",
+            audit_batches.requests.clone(),
+        );
+        registry.register(
+            "sct_audit_batch_rows",
+            "Audit rows one group-commit insert stored",
+            audit_batches.rows.clone(),
+        );
         Self {
             registry,
             requests,
@@ -157,8 +212,14 @@ impl Metrics {
             pool_waiting,
             database_up,
             referrals,
+            audit_batches,
             refreshed: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// The audit writer's batch series.
+    pub fn audit_batches(&self) -> AuditBatches {
+        self.audit_batches.clone()
     }
 
     /// Records one answered request.
@@ -412,13 +473,48 @@ sct_referrals{status="withdrawn"} 0
         m.observe("POST", "/api/v1/referrals", 201, 0.04);
         m.observe("BREW", UNMATCHED, 404, 20.0);
         m.set_referrals(Some(&counts()));
-        let after = m.render(pool());
+        let rendered = m.render(pool());
+        // The audit batch series came later (issue 18): set them aside.
+        let mut after = rendered
+            .lines()
+            .filter(|l| !l.contains("sct_audit_batch_"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        after.push('\n');
         // The same series names with the same label keys...
         assert_eq!(shape(&after), shape(BEFORE));
         // ...the same label sets and values, and the same families and types.
         assert_eq!(samples(&after), samples(BEFORE));
         assert_eq!(types(&after), types(BEFORE));
         assert_eq!(after.lines().filter(|l| l.starts_with("# HELP")).count(), 8);
+    }
+
+    #[test]
+    fn audit_batches_are_histograms_of_requests_and_rows_per_insert() {
+        let m = Metrics::new();
+        let batches = m.audit_batches();
+        batches.observe(3, 7);
+        batches.observe(1, 1);
+        assert_eq!(batches.totals(), (2, 4));
+        let text = m.render(pool());
+        assert!(
+            text.contains("# TYPE sct_audit_batch_requests histogram"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sct_audit_batch_requests_sum 4.0\n"),
+            "{text}"
+        );
+        assert!(text.contains("sct_audit_batch_rows_sum 8.0\n"), "{text}");
+        assert!(text.contains("sct_audit_batch_rows_count 2\n"), "{text}");
+        assert!(
+            text.contains("sct_audit_batch_rows_bucket{le=\"8\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sct_audit_batch_rows_bucket{le=\"4\"} 1\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_writer;
 pub mod auth;
 pub mod dates;
 pub mod docs;

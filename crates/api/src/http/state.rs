@@ -9,6 +9,8 @@ use sct_persistence::Db;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    /// Stores the audit rows of reads by group commit.
+    pub audit: crate::http::audit_writer::AuditWriter,
     /// Default threshold of the responsiveness report, in days.
     pub waiting_days: u32,
     pub integration: IntegrationSettings,

@@ -1,6 +1,7 @@
 //! The fail-closed audit trail of reads and refusals: after a handler
 //! answers, the middleware writes who read which subjects (from the route's
-//! parameters and the handler's notes) before the response leaves. A write
+//! parameters and the handler's notes) before the response leaves, through
+//! the group-commit writer (`crate::http::audit_writer`). A write
 //! recorded its own rows in its transaction (`crate::http::write`) and is
 //! skipped here.
 
@@ -13,7 +14,6 @@ use actix_web::dev::ServiceRequest;
 use actix_web::dev::ServiceResponse;
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
-use sct_persistence::audit as store;
 
 /// The middleware (innermost, so that the request id and the matched route
 /// are known).
@@ -37,10 +37,7 @@ pub async fn record(
         return Ok(res.map_into_left_body());
     }
     let stored = match state {
-        Some(state) => match state.db.conn().await {
-            Ok(conn) => store::record(&conn, &rows).await,
-            Err(e) => Err(e),
-        },
+        Some(state) => state.audit.record(rows).await,
         None => Ok(()),
     };
     match stored {
