@@ -49,6 +49,36 @@ def pgbench_tps(path):
     return (float(tps.group(1)) if tps else None, float(lat.group(1)) if lat else None)
 
 
+def audit_batches(run, name):
+    """Requests and rows per audit insert over the measured run, from the
+    /metrics scrapes around it (None when there was none)."""
+    def read(path):
+        vals = {}
+        try:
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    for key in ("sct_audit_batch_requests_sum", "sct_audit_batch_requests_count",
+                                "sct_audit_batch_rows_sum"):
+                        if line.startswith(key + " "):
+                            vals[key] = float(line.split()[-1])
+        except OSError:
+            return None
+        return vals
+    before = read(os.path.join(run, f"{name}.metrics.before"))
+    after = read(os.path.join(run, f"{name}.metrics.after"))
+    if not before or not after:
+        return None
+    d = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    batches = d.get("sct_audit_batch_requests_count", 0.0)
+    if batches <= 0:
+        return None
+    return {
+        "inserts": int(batches),
+        "requests_per_insert": round(d["sct_audit_batch_requests_sum"] / batches, 2),
+        "rows_per_insert": round(d["sct_audit_batch_rows_sum"] / batches, 2),
+    }
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
@@ -96,6 +126,7 @@ def main():
             "least_work_tps": round(least, 1) if least else None,
             "least_work_latency_ms": least_lat,
             "ratio_to_least_work": round(ratio, 3) if ratio else None,
+            "audit_batches": audit_batches(a.run, name),
         }
         target = None
         if kind == "read":
@@ -165,6 +196,10 @@ def main():
         ltps = f"{e['least_work_tps']:.0f}" if e["least_work_tps"] else "-"
         print(f"{e['endpoint']:<52} {e['rps']:>9.0f} {e['p50_ms']:>8.2f} {e['p99_ms']:>8.2f} {tps:>12} {ratio:>6}"
               f" {ltps:>10} {lratio:>6}")
+    grouped = [(e["name"], e["audit_batches"]) for e in rows if e.get("audit_batches")]
+    if grouped:
+        print("audit group commit (requests / rows per insert): "
+              + ", ".join(f"{n} {b['requests_per_insert']:.1f} / {b['rows_per_insert']:.1f}" for n, b in grouped))
     print(f"peak RSS of sct serve: {rss_mib:.1f} MiB; ready {a.ready_ms} ms after spawn"
           + (f"; seeded in {a.seed_seconds} s" if a.seed_seconds != "null" else "; dataset reused"))
     if crit:

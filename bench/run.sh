@@ -162,8 +162,11 @@ run_wrk() {
     env "$@" BENCH_PHASE=warmup BENCH_NONCE=$NONCE BENCH_OUT="$RUN/$name.warmup.json" \
         wrk -t"$threads" -c"$CONNS" -d"${WARMUP}s" -s "bench/$script" "$BASE" >/dev/null
     NONCE=$((NONCE + 1))
+    # The audit writer's batch sizes over the measured run (issue 18, item 3).
+    curl -s "$BASE/metrics" >"$RUN/$name.metrics.before" || true
     env "$@" BENCH_PHASE=main BENCH_NONCE=$NONCE BENCH_OUT="$RUN/$name.wrk.json" \
         wrk -t"$threads" -c"$CONNS" -d"${DURATION}s" -s "bench/$script" "$BASE" >"$RUN/$name.wrk.txt"
+    curl -s "$BASE/metrics" >"$RUN/$name.metrics.after" || true
 }
 
 # pgbench NAME: RUN/pg_NAME.sql with its variables, prepared, POOL clients
