@@ -103,7 +103,10 @@ def main():
 
     rows, checks = [], []
     for name, label, kind in ENDPOINTS:
-        w = json.load(open(os.path.join(a.run, f"{name}.wrk.json"), encoding="utf-8"))
+        wrk_json = os.path.join(a.run, f"{name}.wrk.json")
+        if not os.path.exists(wrk_json):  # not measured (BENCH_ONLY)
+            continue
+        w = json.load(open(wrk_json, encoding="utf-8"))
         tps, pg_lat = pgbench_tps(os.path.join(a.run, f"{name}.pgbench.txt"))
         least, least_lat = pgbench_tps(os.path.join(a.run, f"{name}.least.txt"))
         sent_ratio = w["rps"] / tps if tps else None
@@ -171,6 +174,7 @@ def main():
         "duration_s": a.duration,
         "connections": a.connections,
         "db_pool": a.pool,
+        "workers": os.environ.get("SCT_WORKERS"),
         "seed_seconds": None if a.seed_seconds == "null" else int(a.seed_seconds),
         "ready_ms": a.ready_ms,
         "peak_rss_mib": round(rss_mib, 1),
@@ -184,7 +188,8 @@ def main():
 
     print()
     print(f"SCT benchmark, scale {a.scale} ({a.referrals:,} referrals), {a.duration} s per run, "
-          f"wrk {a.connections} connections, pool/pgbench clients {a.pool}, commit {a.commit}")
+          f"wrk {a.connections} connections, pool/pgbench clients {a.pool}, "
+          f"HTTP workers {os.environ.get('SCT_WORKERS', 'one per core')}, commit {a.commit}")
     hdr = (f"{'endpoint':<52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'as sent tps':>12} {'ratio':>6}"
            f" {'least tps':>10} {'ratio':>6}")
     print(hdr)

@@ -8,6 +8,11 @@
 #   BENCH_RESEED=1               seed again even if the database is seeded
 #   BENCH_SKIP_CRITERION=1       skip the criterion benchmark of sct-domain
 #   SCT_DB_POOL_SIZE=16          the server's pool, and pgbench's clients
+#   SCT_WORKERS                  the server's HTTP workers (default: one per core)
+#   BENCH_ONLY="a b"             measure only these endpoints (names as in
+#                                bench/report.py), e.g. for tuning runs; such a
+#                                run does not replace latest-<scale>.json
+#   BENCH_NO_PGBENCH=1           skip the pgbench ceilings (server-side tuning)
 #
 # Steps: install wrk if missing; build the release binary; find or start
 # PostgreSQL (scripts/db.sh) and use database sct_bench_<scale>, seeded by
@@ -196,7 +201,10 @@ run_least() {
 measure() {
     local name=$1 pg=$2 lua=$3
     shift 3
-    if [[ $pg == pgbench ]]; then
+    if [[ -n ${BENCH_ONLY:-} && " $BENCH_ONLY " != *" $name "* ]]; then
+        return 0
+    fi
+    if [[ $pg == pgbench && -z ${BENCH_NO_PGBENCH:-} ]]; then
         log "$name: pgbench ceiling as sent (pg_$name.sql)"
         run_pgbench "$name"
         log "$name: pgbench least-work ceiling (bench/least/$name.sql)"
@@ -240,5 +248,7 @@ python3 bench/report.py --run "$RUN" --scale "$SCALE" --stamp "$STAMP" \
     --ready-ms "$READY_MS" --seed-seconds "$SEED_SECONDS" --referrals "$REFERRALS" \
     --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     --json "$OUT/$SCALE-$STAMP.json"
-cp -- "$OUT/$SCALE-$STAMP.json" "$OUT/latest-$SCALE.json"
-log "written $OUT/$SCALE-$STAMP.json (and latest-$SCALE.json)"
+if [[ -z ${BENCH_ONLY:-} ]]; then
+    cp -- "$OUT/$SCALE-$STAMP.json" "$OUT/latest-$SCALE.json"
+fi
+log "written $OUT/$SCALE-$STAMP.json"

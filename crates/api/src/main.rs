@@ -275,8 +275,9 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 "serving on http://{} (Swagger UI at /swagger-ui/)",
                 listener.local_addr()?
             );
-            let workers =
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            let workers = settings.workers.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            });
             server(
                 AppContext {
                     db,

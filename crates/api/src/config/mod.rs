@@ -88,6 +88,9 @@ pub struct Settings {
     pub production: bool,
     pub cors_origins: Vec<String>,
     pub pool_size: usize,
+    /// HTTP worker threads of `sct serve` (`SCT_WORKERS`); `None`: one per
+    /// core.
+    pub workers: Option<usize>,
     /// Days after submission beyond which a referral still waiting for
     /// acceptance or allocation is flagged in the responsiveness report.
     pub waiting_days: u32,
@@ -262,6 +265,15 @@ impl Settings {
                 .ok_or_else(|| ConfigError::Invalid("SCT_DB_POOL_SIZE", v.clone()))?,
             None => 16,
         };
+        let workers = match get("SCT_WORKERS") {
+            Some(v) => Some(
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| ConfigError::Invalid("SCT_WORKERS", v.clone()))?,
+            ),
+            None => None,
+        };
         let waiting_days = match get("SCT_REPORT_WAITING_DAYS") {
             Some(v) => v
                 .parse::<u32>()
@@ -330,6 +342,7 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             pool_size,
+            workers,
             integration,
             retention_closed_years: u32::try_from(retention_closed_years)
                 .unwrap_or(DEFAULT_RETENTION_CLOSED_YEARS),

@@ -299,6 +299,20 @@ fn asymmetric_algorithms_need_a_public_key_and_bad_values_are_refused() {
         settings(&[("DATABASE_URL", "x"), ("SCT_DB_POOL_SIZE", "0")]),
         Err(ConfigError::Invalid(..))
     ));
+    for bad in ["0", "65", "two"] {
+        assert!(matches!(
+            settings(&[("DATABASE_URL", "x"), ("SCT_WORKERS", bad)]),
+            Err(ConfigError::Invalid("SCT_WORKERS", _))
+        ));
+    }
+    let s = settings(&[("DATABASE_URL", "x"), ("SCT_WORKERS", "3")]).expect("settings");
+    assert_eq!(s.workers, Some(3));
+    assert_eq!(
+        settings(&[("DATABASE_URL", "x")])
+            .expect("settings")
+            .workers,
+        None
+    );
     assert!(matches!(
         settings(&[]),
         Err(ConfigError::Missing("DATABASE_URL"))
