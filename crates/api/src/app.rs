@@ -26,6 +26,8 @@ use utoipa_swagger_ui::SwaggerUi;
 /// Everything a server needs, built once.
 pub struct AppContext {
     pub db: Db,
+    /// A hot standby's pool for reports and the audit list (`SCT_DATABASE_READ_URL`).
+    pub read_db: Option<Db>,
     pub keys: JwtKeys,
     pub cors_origins: Vec<String>,
     /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
@@ -139,6 +141,7 @@ pub fn server_with(
     let dates = web::Data::new(crate::http::dates::DateFields::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
+        read_db: ctx.read_db,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
