@@ -141,7 +141,6 @@ pub fn server_with(
     let dates = web::Data::new(crate::http::dates::DateFields::from_document(&doc));
     let state = web::Data::new(AppState {
         db: ctx.db,
-        read_db: ctx.read_db,
         waiting_days: ctx.waiting_days,
         integration: ctx.integration,
         retention_closed_years: ctx.retention_closed_years,
@@ -149,6 +148,7 @@ pub fn server_with(
         policy: crate::http::state::ActivePolicy::default(),
         public_url: ctx.public_url,
         follow_ups: ctx.follow_ups,
+        read_db: ctx.read_db,
     });
     let metrics = web::Data::new(Metrics::new());
     let keys = web::Data::new(ctx.keys);

@@ -9,9 +9,6 @@ use sct_persistence::Db;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
-    /// The hot standby's pool (`SCT_DATABASE_READ_URL`), if configured: see
-    /// [`AppState::reads`].
-    pub read_db: Option<Db>,
     /// Default threshold of the responsiveness report, in days.
     pub waiting_days: u32,
     pub integration: IntegrationSettings,
@@ -24,6 +21,9 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// When a closure's follow-ups fall due.
     pub follow_ups: sct_domain::escalation::FollowUpSchedule,
+    /// The hot standby's pool (`SCT_DATABASE_READ_URL`), if configured: see
+    /// [`AppState::reads`].
+    pub read_db: Option<Db>,
 }
 
 impl AppState {
