@@ -9,7 +9,7 @@ CARGO ?= cargo
 DB := scripts/db.sh
 TEST_DB_PREFIX := sct_test_
 
-.PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz multi faults bench db db-stop help
+.PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz multi faults replica bench db db-stop help
 
 help:
 	@echo "make run      start PostgreSQL if needed, migrate, seed demo data, serve on SCT_BIND (default 127.0.0.1:8080)"
@@ -27,6 +27,8 @@ help:
 	@echo "              Idempotency-Key races, webhooks once each, a process stopped under write load"
 	@echo "make faults   under write load, PostgreSQL crashes (own cluster in .pgdata-faults) and the API is"
 	@echo "              SIGKILLed: no acknowledged write lost or doubled, 503 within 5 s, back within 5 s"
+	@echo "make replica  a hot standby (scripts/standby.sh, own clusters in .pgdata-replica*): reports and"
+	@echo "              the audit list served from it with Age, a write seen there within 1 s"
 	@echo "make db       print the DATABASE_URL in use; make db-stop stops the private cluster"
 	@echo "make bench    benchmark against pgbench and HTTP ceilings (BENCH_SCALE=small|national); see docs/performance.md"
 
@@ -107,6 +109,9 @@ multi: $(if $(SCT_BIN),,build)
 
 faults: $(if $(SCT_BIN),,build)
 	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/faults.py
+
+replica: $(if $(SCT_BIN),,build)
+	PYTHONDONTWRITEBYTECODE=1 python3 tests/ops/replica.py
 
 # Not part of `make test`: seeds a large dataset (once per scale) and loads the
 # machine for a few minutes. BENCH_SCALE=small (10k referrals) or national (default).

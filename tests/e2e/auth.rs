@@ -469,7 +469,7 @@ async fn cors_allows_only_the_configured_origins() {
         .unwrap_or_default()
         .to_lowercase();
     assert!(
-        exposed.contains("etag") && exposed.contains("x-request-id"),
+        exposed.contains("etag") && exposed.contains("x-request-id") && exposed.contains("age"),
         "{exposed}"
     );
     let foreign = app

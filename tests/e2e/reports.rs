@@ -752,3 +752,55 @@ async fn interventions_report_delivery_attendance_and_distance_travelled() {
         "{elsa},ELSA,individual,true,2,2,1,1,1,2,2.5,4.5,2.0\r\n"
     )));
 }
+
+/// `SCT_DATABASE_READ_URL`: reports and the audit list read from the read
+/// pool and say how stale it may be in `Age` (0 here: the "replica" is the
+/// primary itself, which is never behind); the rest of the API does not
+/// send `Age`; without a read URL nothing does; and an unreachable read
+/// pool falls back to the primary.
+#[tokio::test]
+async fn the_read_pool_serves_reports_and_the_audit_list_with_an_age() {
+    let db = sct_e2e::TestDb::new().await;
+    let read_url = format!("{}?application_name=sct-read-e2e", db.url);
+    let app = TestApp::spawn_on_with(db, &[("SCT_DATABASE_READ_URL", &read_url)]).await;
+    let a = app.team("RR").await;
+    let (id, _) = app.submitted(&a, 1, 4).await;
+    let admin = app.admin();
+    let r = app.get("/api/v1/reports/referrals?by=zone", &admin).await;
+    assert_eq!(rows(&r).len(), 1);
+    assert_eq!(r.header("age"), Some("0"), "{:?}", r.text);
+    let r = get_csv(&app, "/api/v1/reports/caseloads?zone=RR", &app.manager(&a)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), Some("0"));
+    let r = app.get("/api/v1/audit-events?limit=5", &admin).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), Some("0"));
+    // Everything else stays on the primary and sends no Age.
+    let r = app.get(&format!("/api/v1/referrals/{id}"), &admin).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), None);
+    // Scope is still decided on the primary: another zone is 404.
+    let b = app.team("RS").await;
+    let r = app
+        .get("/api/v1/reports/outcomes?zone=RR", &app.manager(&b))
+        .await;
+    r.assert_problem(404, "not_found");
+
+    let plain = TestApp::spawn().await;
+    let r = plain.get("/api/v1/reports/referrals", &plain.admin()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), None);
+    let r = plain.get("/api/v1/audit-events", &plain.admin()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), None);
+
+    // Nothing listens on port 1: the read falls back to the primary.
+    let down = TestApp::spawn_with(&[(
+        "SCT_DATABASE_READ_URL",
+        "postgres://postgres@127.0.0.1:1/nowhere",
+    )])
+    .await;
+    let r = down.get("/api/v1/reports/outcomes", &down.admin()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("age"), None);
+}

@@ -413,6 +413,10 @@ impl TestApp {
         let srv = sct_api::app::server_with(
             AppContext {
                 db: pool.clone(),
+                read_db: settings
+                    .database_read_url
+                    .as_ref()
+                    .map(|url| fixture_pool(url.expose(), 4)),
                 keys: JwtKeys::load_with_jwks(&settings).await.expect("keys"),
                 cors_origins: vec!["https://frontend.example".into()],
                 waiting_days: sct_api::config::DEFAULT_WAITING_DAYS,

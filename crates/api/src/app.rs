@@ -26,6 +26,8 @@ use utoipa_swagger_ui::SwaggerUi;
 /// Everything a server needs, built once.
 pub struct AppContext {
     pub db: Db,
+    /// A hot standby's pool for reports and the audit list (`SCT_DATABASE_READ_URL`).
+    pub read_db: Option<Db>,
     pub keys: JwtKeys,
     pub cors_origins: Vec<String>,
     /// Default threshold of the responsiveness report (`SCT_REPORT_WAITING_DAYS`).
@@ -150,6 +152,7 @@ pub fn server_with(
         policy: crate::http::state::ActivePolicy::default(),
         public_url: ctx.public_url,
         follow_ups: ctx.follow_ups,
+        read_db: ctx.read_db,
     });
     let keys = web::Data::new(ctx.keys);
     let origins = Arc::new(ctx.cors_origins);

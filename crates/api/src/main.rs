@@ -240,6 +240,16 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
                 settings.pool_size,
                 &timeouts,
             )?;
+            let read_db = settings
+                .database_read_url
+                .as_ref()
+                .map(|url| {
+                    sct_persistence::Db::connect_with(url.expose(), settings.pool_size, &timeouts)
+                })
+                .transpose()?;
+            if read_db.is_some() {
+                log::info!("reports and the audit list read from SCT_DATABASE_READ_URL");
+            }
             let purge_db = db.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_hours(1));
@@ -281,6 +291,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Box<dyn std::er
             server(
                 AppContext {
                     db,
+                    read_db,
                     keys,
                     cors_origins: settings.cors_origins.clone(),
                     waiting_days: settings.waiting_days,

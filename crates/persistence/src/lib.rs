@@ -31,6 +31,7 @@ pub mod organisation;
 pub mod outbox;
 pub mod policy;
 pub mod referrals;
+pub mod replica;
 pub mod reports;
 pub mod schema;
 pub mod school_activity;
@@ -136,7 +137,9 @@ impl From<DieselError> for StoreError {
                     | DatabaseErrorKind::UnableToSendCommand => {
                         StoreError::Unavailable(info.message().to_owned())
                     }
-                    DatabaseErrorKind::Unknown if is_transient(info.message()) => {
+                    DatabaseErrorKind::Unknown | DatabaseErrorKind::SerializationFailure
+                        if is_transient(info.message()) =>
+                    {
                         StoreError::Unavailable(info.message().to_owned())
                     }
                     _ => StoreError::Database(DieselError::DatabaseError(kind, info)),
@@ -152,10 +155,12 @@ impl From<DieselError> for StoreError {
 
 /// Messages of the server errors that mean "the database is going away,
 /// starting or overloaded; retry later" (SQLSTATE 57P01-57P03, 53300,
-/// 57014 statement timeout, 55P03 lock timeout). diesel does not expose
+/// 57014 statement timeout, 55P03 lock timeout, and 40001 / 57P04 when a
+/// hot standby cancels a read that conflicts with the WAL it replays).
+/// diesel does not expose
 /// the SQLSTATE, so the server's (stable, English) messages are matched.
 fn is_transient(message: &str) -> bool {
-    const TRANSIENT: [&str; 8] = [
+    const TRANSIENT: [&str; 10] = [
         "terminating connection due to administrator command",
         "terminating connection due to crash of another server process",
         "the database system is shutting down",
@@ -164,6 +169,8 @@ fn is_transient(message: &str) -> bool {
         "sorry, too many clients already",
         "canceling statement due to statement timeout",
         "canceling statement due to lock timeout",
+        "canceling statement due to conflict with recovery",
+        "terminating connection due to conflict with recovery",
     ];
     TRANSIENT.iter().any(|t| message.starts_with(t))
 }
@@ -401,5 +408,36 @@ mod tests {
         versions.sort();
         versions.dedup();
         assert_eq!(versions.len(), n, "two migrations share a version");
+    }
+
+    #[test]
+    fn a_standby_cancelling_a_read_is_unavailable_not_a_bug() {
+        use super::StoreError;
+        use diesel::result::{DatabaseErrorKind, Error};
+        let err = |kind, msg: &str| {
+            StoreError::from(Error::DatabaseError(kind, Box::new(msg.to_owned())))
+        };
+        for (kind, msg) in [
+            (
+                DatabaseErrorKind::SerializationFailure,
+                "canceling statement due to conflict with recovery",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to conflict with recovery",
+            ),
+        ] {
+            assert!(
+                matches!(err(kind, msg), StoreError::Unavailable(_)),
+                "{msg}"
+            );
+        }
+        assert!(matches!(
+            err(
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access due to concurrent update"
+            ),
+            StoreError::Database(_)
+        ));
     }
 }

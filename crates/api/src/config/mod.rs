@@ -83,6 +83,10 @@ pub struct JwtSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: Secret,
+    /// A PostgreSQL hot standby of `database_url` (`SCT_DATABASE_READ_URL`,
+    /// optional): the reports and the audit list read from it; everything
+    /// else, and every write, stays on the primary.
+    pub database_read_url: Option<Secret>,
     pub bind: String,
     pub jwt: JwtSettings,
     pub production: bool,
@@ -320,6 +324,10 @@ impl Settings {
             waiting_days,
             follow_ups,
             database_url: Secret::new(database_url),
+            database_read_url: get("SCT_DATABASE_READ_URL")
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+                .map(Secret::new),
             bind: get("SCT_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             jwt: JwtSettings {
                 algorithm,

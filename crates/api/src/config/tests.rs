@@ -279,9 +279,15 @@ fn the_jwks_url_must_be_https_unless_loopback_http_is_allowed_for_tests() {
 
 #[test]
 fn secrets_do_not_print() {
-    let s = settings(&[("DATABASE_URL", "postgres://user:pw@x/y")]).expect("ok");
+    let s = settings(&[
+        ("DATABASE_URL", "postgres://user:pw@x/y"),
+        ("SCT_DATABASE_READ_URL", "postgres://user:readpw@standby/y"),
+    ])
+    .expect("ok");
     let printed = format!("{s:?}");
     assert!(!printed.contains("pw@"));
+    assert!(!printed.contains("readpw"));
+    assert!(!printed.contains("standby"));
     assert!(!printed.contains(DEV_JWT_SECRET));
 }
 
@@ -317,4 +323,28 @@ fn asymmetric_algorithms_need_a_public_key_and_bad_values_are_refused() {
         settings(&[]),
         Err(ConfigError::Missing("DATABASE_URL"))
     ));
+}
+
+#[test]
+fn the_read_url_is_optional_and_blank_means_unset() {
+    let none = settings(&[("DATABASE_URL", "postgres://x/y")]).expect("ok");
+    assert!(none.database_read_url.is_none());
+    let blank = settings(&[
+        ("DATABASE_URL", "postgres://x/y"),
+        ("SCT_DATABASE_READ_URL", "  "),
+    ])
+    .expect("ok");
+    assert!(blank.database_read_url.is_none());
+    let set = settings(&[
+        ("DATABASE_URL", "postgres://x/y"),
+        (
+            "SCT_DATABASE_READ_URL",
+            " postgres://standby:5433/y?application_name=sct-read ",
+        ),
+    ])
+    .expect("ok");
+    assert_eq!(
+        set.database_read_url.as_ref().map(Secret::expose),
+        Some("postgres://standby:5433/y?application_name=sct-read")
+    );
 }

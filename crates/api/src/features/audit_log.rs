@@ -9,6 +9,7 @@ use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
 use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use crate::http::wire::{ActorRole, HttpMethod};
 use actix_web::get;
@@ -65,7 +66,9 @@ fn bad(detail: &str) -> ApiError {
     description = "The append-only audit trail: every authenticated API request (reads of children's data and every write) and every anonymisation, one row per subject, or one per list page naming every record shown in `subject_ids`, oldest first by (occurred_at, id). Filters combine with AND: `actor`, `subject_id` (finds rows naming it alone or in a page) and `subject_type`, `action`, and the time range `from` (inclusive) to `to` (exclusive). la_admin only; other roles get 403. This read is itself audited.",
     params(AuditListParams),
     responses(
-        (status = 200, description = "A page of audit events", body = AuditEventPage),
+        (status = 200, description = "A page of audit events", body = AuditEventPage, headers(
+            ("Age" = u32, description = "Present only when the page was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received). Rows recorded in the last `Age` seconds may be missing.")
+        )),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
     ),
@@ -138,7 +141,9 @@ pub async fn list_audit_events(
         from: p.from,
         to: p.to,
     };
-    let mut conn = state.db.conn().await?;
+    // The list may come from the read replica (the caller's role is in the
+    // token; no scope is read from the database).
+    let mut conn = state.reads().await?;
     let mut rows = store::list(&mut conn, &filter, after, limit + 1).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
@@ -153,10 +158,13 @@ pub async fn list_audit_events(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(AuditEventPage {
-        items: rows.into_iter().map(AuditEvent::from).collect(),
-        next_cursor,
-    }))
+    Ok(with_age(
+        HttpResponse::Ok().json(AuditEventPage {
+            items: rows.into_iter().map(AuditEvent::from).collect(),
+            next_cursor,
+        }),
+        conn.age(),
+    ))
 }
 
 /// How an erasure stood against the retention rule.

@@ -20,3 +20,14 @@ pub(crate) fn ok<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
         .insert_header((header::ETAG, etag(version)))
         .json(body)
 }
+
+/// A heavy read's 200 with `Age: <seconds>` when it was served by the read
+/// replica (`age` from `sct_persistence::replica::ReadConn::age`); as is
+/// when it was served by the primary.
+pub fn with_age(mut resp: HttpResponse, age: Option<u32>) -> HttpResponse {
+    if let Some(age) = age {
+        resp.headers_mut()
+            .insert(header::AGE, header::HeaderValue::from(age));
+    }
+    resp
+}

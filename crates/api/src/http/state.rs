@@ -23,6 +23,22 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// When a closure's follow-ups fall due.
     pub follow_ups: sct_domain::escalation::FollowUpSchedule,
+    /// The hot standby's pool (`SCT_DATABASE_READ_URL`), if configured: see
+    /// [`AppState::reads`].
+    pub read_db: Option<Db>,
+}
+
+impl AppState {
+    /// A connection for a heavy read (reports, the audit list): the
+    /// standby's when one is configured and reachable, with its staleness
+    /// (`ReadConn::age`); the primary's otherwise. Authorisation is never
+    /// decided on it: a standby may not have seen a revocation yet.
+    ///
+    /// # Errors
+    /// 503 when no database answers.
+    pub async fn reads(&self) -> Result<sct_persistence::replica::ReadConn, ApiError> {
+        Ok(sct_persistence::replica::read_conn(&self.db, self.read_db.as_ref()).await?)
+    }
 }
 
 /// The eligibility policy in force, read from the database at most once per

@@ -36,7 +36,7 @@ pub fn cors(origins: &[String]) -> Cors {
             "idempotency-key",
             "x-request-id",
         ])
-        .expose_headers(["etag", "location", "x-request-id", "retry-after"])
+        .expose_headers(["etag", "location", "x-request-id", "retry-after", "age"])
         .max_age(600);
     for o in origins {
         cors = cors.allowed_origin(o);

@@ -14,6 +14,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -158,7 +159,7 @@ tabular! {
         (status = 200, description = "The report, as JSON or CSV", content(
             (CapacityReport = "application/json"),
             (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,job_role,active,caseload,cap,utilisation,individual_sessions,individual_minutes,group_sessions,group_minutes,consultations,termly_conversations_held,programme_sessions,programme_minutes,supervision_sessions,school_support_sessions,school_support_minutes,families_supported,adults_attending_programmes\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,true,,,,,12,15,0.8,20,1200,4,360,6,9,8,720,2,3,150,7,5\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -173,7 +174,7 @@ pub async fn capacity_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let today = Utc::now().date_naive();
     let found = repo::capacity(&mut conn, run.period, run.to, today, run.zone).await?;
     let rows = found
@@ -205,11 +206,14 @@ pub async fn capacity_report(
             adults_attending_programmes: r.adults_attending_programmes,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &CapacityReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &CapacityReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -15,6 +15,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -33,7 +34,7 @@ use sct_persistence::reports as repo;
         (status = 200, description = "The report, as JSON or CSV", content(
             (ProgrammeReport = "application/json"),
             (String = "text/csv", example = "zone_code,programme_id,title,programme_type,status,starts_on,ends_on,capacity,enrolled,waiting,completed,cancelled,sessions_held,attended,attendance_marks,attendance_rate\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000000,Incredible Years,parenting_programme,running,2026-09-01,2026-12-01,12,12,3,0,1,8,80,96,0.83\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -48,7 +49,7 @@ pub async fn programmes_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let today = Utc::now().date_naive();
     let found = repo::programmes(&mut conn, run.from, run.to, today, run.zone).await?;
     let rows: Vec<ProgrammeReportRow> = found
@@ -74,12 +75,15 @@ pub async fn programmes_report(
             })
         })
         .collect();
-    Ok(answer(
-        &req,
-        &ProgrammeReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &ProgrammeReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }
 
@@ -93,7 +97,7 @@ pub async fn programmes_report(
         (status = 200, description = "The report, as JSON or CSV", content(
             (InterventionReport = "application/json"),
             (String = "text/csv", example = "intervention_id,name,mode,active,referrals,sessions,attended,did_not_attend,cancelled,goals_reviewed,mean_baseline,mean_latest_rating,mean_distance_travelled\r\n0192f1c2-3d4e-7f00-8000-000000000000,Emotional literacy support,individual,true,6,30,26,3,1,12,2.5,6,3.5\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -108,7 +112,7 @@ pub async fn interventions_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::interventions(&mut conn, run.from, run.to, run.zone).await?;
     let rows: Vec<InterventionReportRow> = found
         .into_iter()
@@ -128,11 +132,14 @@ pub async fn interventions_report(
             mean_distance_travelled: r.mean_distance_travelled.map(round2),
         })
         .collect();
-    Ok(answer(
-        &req,
-        &InterventionReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &InterventionReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -13,6 +13,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -129,7 +130,7 @@ tabular! {
         (status = 200, description = "The report, as JSON or CSV", content(
             (EscalationReport = "application/json"),
             (String = "text/csv", example = "zone_code,intake_level,closed,reassessed_at_closure,level_down,level_same,level_up,mean_level_change,outcome_recorded,followed_up_6_months,followed_up_12_months,ehc_requested_6_months,ehc_requested_12_months,specialist_placement_6_months,specialist_placement_12_months,alternative_provision_6_months,alternative_provision_12_months,permanent_exclusion_6_months,permanent_exclusion_12_months\r\nZ01,3,12,10,6,3,1,-0.5,11,8,2,1,1,0,1,0,0,0,0\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -144,7 +145,7 @@ pub async fn escalations_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::escalations(&mut conn, run.period, run.zone).await?;
     let rows = found
         .into_iter()
@@ -170,11 +171,14 @@ pub async fn escalations_report(
             permanent_exclusion_12_months: r.permanent_exclusion_12_months,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &EscalationReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &EscalationReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -10,6 +10,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -75,7 +76,7 @@ tabular! {
         (status = 200, description = "The report, as JSON or CSV", content(
             (PracticeReport = "application/json"),
             (String = "text/csv", example = "zone_code,locality_id,locality_name,meetings,settings_reached,partners_reached\r\nZ01,,,6,9,3\r\nZ01,0192f1c2-3d4e-7f00-8000-000000000005,Norwich North cluster,2,5,1\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -90,7 +91,7 @@ pub async fn practice_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::practice(&mut conn, run.from, run.to, run.zone).await?;
     let rows = found
         .into_iter()
@@ -103,11 +104,14 @@ pub async fn practice_report(
             partners_reached: r.partners_reached,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &PracticeReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &PracticeReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -28,6 +28,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -48,7 +49,7 @@ use serde_json::Value;
         (status = 200, description = "The report, as JSON or CSV", content(
             (ReferralReport = "application/json"),
             (String = "text/csv", example = "zone_code,status,referrals\r\nZ01,submitted,4\r\nZ01,accepted,2\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -64,7 +65,7 @@ pub async fn referrals_report(
     let p = p.into_inner();
     let by = parse_dimensions(p.by.as_deref())?;
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::referral_counts(&mut conn, run.period, run.zone, &by).await?;
     let rows: Vec<ReferralCount> = found
         .into_iter()
@@ -104,7 +105,10 @@ pub async fn referrals_report(
         "by": by.iter().map(|d| ReportDimension::from(*d)).collect::<Vec<_>>(),
         "rows": shown,
     });
-    Ok(respond(&req, "referrals", &report, &columns, &shown))
+    Ok(with_age(
+        respond(&req, "referrals", &report, &columns, &shown),
+        conn.age(),
+    ))
 }
 
 /// Responsiveness.
@@ -117,7 +121,7 @@ pub async fn referrals_report(
         (status = 200, description = "The report, as JSON or CSV", content(
             (ResponsivenessReport = "application/json"),
             (String = "text/csv", example = "zone_code,all_zones,submitted,accepted,allocated,acceptance_median_hours,acceptance_p90_hours,allocation_median_hours,allocation_p90_hours,waiting,waiting_beyond_threshold\r\nZ01,false,10,8,6,20.5,70.1,49,120.3,2,1\r\n,true,10,8,6,20.5,70.1,49,120.3,2,1\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -137,7 +141,7 @@ pub async fn responsiveness_report(
     }
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
     let since = Utc::now() - chrono::Duration::days(i64::from(waiting_days));
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::responsiveness(&mut conn, run.period, run.zone, since).await?;
     let rows: Vec<ResponsivenessRow> = found
         .into_iter()
@@ -155,13 +159,16 @@ pub async fn responsiveness_report(
             waiting_beyond_threshold: r.waiting_beyond_threshold,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &ResponsivenessReport {
-            scope: run.scope,
-            waiting_days,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &ResponsivenessReport {
+                scope: run.scope,
+                waiting_days,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }
 
@@ -175,7 +182,7 @@ pub async fn responsiveness_report(
         (status = 200, description = "The report, as JSON or CSV", content(
             (CaseloadReport = "application/json"),
             (String = "text/csv", example = "zone_code,team_id,team_name,team_total,worker_id,worker_name,active,practitioners,caseload,cap,utilisation,at_or_over_cap,closed_in_period\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -190,7 +197,7 @@ pub async fn caseloads_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::caseloads(&mut conn, run.period, run.zone).await?;
     let rows: Vec<CaseloadRow> = found
         .into_iter()
@@ -210,12 +217,15 @@ pub async fn caseloads_report(
             closed_in_period: r.closed_in_period,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &CaseloadReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &CaseloadReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }
 
@@ -229,7 +239,7 @@ pub async fn caseloads_report(
         (status = 200, description = "The report, as JSON or CSV", content(
             (OutcomeReport = "application/json"),
             (String = "text/csv", example = "zone_code,all_zones,outcome,closed,median_days_open\r\nZ01,false,needs_met,5,61.5\r\n,true,needs_met,5,61.5\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -244,7 +254,7 @@ pub async fn outcomes_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::outcomes(&mut conn, run.period, run.zone).await?;
     let rows: Vec<OutcomeRow> = found
         .into_iter()
@@ -258,12 +268,15 @@ pub async fn outcomes_report(
             })
         })
         .collect();
-    Ok(answer(
-        &req,
-        &OutcomeReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &OutcomeReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }
 
@@ -277,7 +290,7 @@ pub async fn outcomes_report(
         (status = 200, description = "The report, as JSON or CSV", content(
             (StepChangeReport = "application/json"),
             (String = "text/csv", example = "zone_code,all_zones,closed,needs_met,stepped_down,stepped_up,net_stepped_down,stepped_down_share,stepped_up_share\r\nZ01,false,10,5,3,1,2,0.3,0.1\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -292,7 +305,7 @@ pub async fn step_changes_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::step_changes(&mut conn, run.period, run.zone).await?;
     let rows: Vec<StepChangeRow> = found
         .into_iter()
@@ -308,11 +321,14 @@ pub async fn step_changes_report(
             stepped_up_share: ratio(r.stepped_up, r.closed).map(round2),
         })
         .collect();
-    Ok(answer(
-        &req,
-        &StepChangeReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &StepChangeReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -14,6 +14,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -136,7 +137,7 @@ tabular! {
         (status = 200, description = "The report, as JSON or CSV", content(
             (SchoolReport = "application/json"),
             (String = "text/csv", example = "urn,name,zone_code,phase,status,pupils,referrals,referrals_per_1000_pupils,eligible,below_threshold,above_threshold,insufficient_information,escalated,termly_conversations_held,termly_conversations_declined,consultations,feedback_responses,mean_feedback_rating,mean_feedback_confidence\r\n121234,Example Primary School,Z01,Primary,open,420,6,14.29,4,1,1,0,1,1,0,3,2,4.5,4\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -151,7 +152,7 @@ pub async fn schools_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
+    let mut conn = state.reads().await?;
     let found = repo::schools(&mut conn, run.period, run.from, run.to, run.zone).await?;
     let rows = found
         .into_iter()
@@ -182,11 +183,14 @@ pub async fn schools_report(
             })
         })
         .collect();
-    Ok(answer(
-        &req,
-        &SchoolReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &SchoolReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }

@@ -10,6 +10,7 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -92,7 +93,7 @@ tabular! {
         (status = 200, description = "The report, as JSON or CSV", content(
             (WaitingReport = "application/json"),
             (String = "text/csv", example = "day,zone_code,team_id,team_name,queue,awaiting_acceptance,awaiting_allocation\r\n2026-11-30,Z01,0192f1c2-3d4e-7f00-8000-000000000000,Norwich North School & Community Team,team,4,2\r\n2026-11-30,,,,triage,1,0\r\n")
-        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"))),
+        ), headers(("Vary" = String, description = "Accept: the media type follows the Accept header"), ("Age" = u32, description = "Present only when the report was read from a hot standby (`SCT_DATABASE_READ_URL`): whole seconds its data may be behind the primary (0 when the standby has replayed all it received)"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -107,8 +108,10 @@ pub async fn waiting_report(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     let run = ReportRun::open(&state, &caller, p.from, p.to, p.zone.as_deref()).await?;
-    let mut conn = state.db.conn().await?;
-    repo::fill(&mut conn, yesterday()).await?;
+    // The snapshot is written on the primary; the rows are read where
+    // reports are read (a standby sees the new day once it has replayed it).
+    repo::fill(&mut *state.db.conn().await?, yesterday()).await?;
+    let mut conn = state.reads().await?;
     let rows = repo::rows(&mut conn, run.from, run.to, run.zone)
         .await?
         .into_iter()
@@ -126,12 +129,15 @@ pub async fn waiting_report(
             awaiting_allocation: r.awaiting_allocation,
         })
         .collect();
-    Ok(answer(
-        &req,
-        &WaitingReport {
-            scope: run.scope,
-            rows,
-        },
+    Ok(with_age(
+        answer(
+            &req,
+            &WaitingReport {
+                scope: run.scope,
+                rows,
+            },
+        ),
+        conn.age(),
     ))
 }
 
