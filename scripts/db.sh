@@ -41,11 +41,9 @@ BASE_PORT=54329
 LOCK_WAIT_SECONDS=600
 URL_RE='^(postgres(ql)?://[^/?#]*)(/[^?#]*)?([?#].*)?$'
 
-log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
+# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, pg_major, find_bindir
+# shellcheck source=scripts/pglib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/pglib.sh"
 
 usage() {
     cat >&2 <<'EOF'
@@ -62,9 +60,6 @@ then a private cluster in <repo>/.pgdata (or ${TMPDIR:-/tmp}/sct-pg-<hash>).
 SCT_PG_CLUSTER=DIR: only the private cluster in DIR (for url, stop and status).
 EOF
 }
-
-IS_ROOT=0
-if [[ $EUID -eq 0 ]]; then IS_ROOT=1; fi
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=
@@ -137,74 +132,9 @@ repo_hash() {
     fi
 }
 
-# Run a command as the cluster owner (postgres when root, else ourselves), from /, with every
-# fd above 2 closed: a daemon started by it must not hold our lock, our result fd or pipes of
-# the caller (e.g. `$(scripts/db.sh url)` would otherwise never see EOF).
-as_pg() {
-    (
-        fd=
-        for fd in /proc/"${BASHPID}"/fd/*; do
-            fd=${fd##*/}
-            if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then exec {fd}>&-; fi
-        done
-        exec 3>&- 9>&-
-        cd /
-        if ((IS_ROOT)); then
-            exec runuser -u "$PG_SUPERUSER" -- "$@"
-        else
-            exec "$@"
-        fi
-    )
-}
-
-port_in_use() {
-    local p=$1
-    if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
-        return 0
-    fi
-    if command -v timeout >/dev/null 2>&1; then
-        timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$p" 2>/dev/null
-    else
-        (exec 8<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null
-    fi
-}
-
-find_free_port() {
-    local p
-    for ((p = $1; p < $1 + 500 && p < 65536; p++)); do
-        if ! port_in_use "$p"; then
-            printf '%s\n' "$p"
-            return 0
-        fi
-    done
-    die "no free TCP port found from $1 upwards"
-}
 
 # ---------------------------------------------------------------------------------------------
-# PostgreSQL programs
-
-pg_major() { "$1/pg_ctl" --version 2>/dev/null | grep -oE '[0-9]+' | head -n1; }
-
-# Print a directory holding initdb and pg_ctl (of major version $1 if given).
-find_bindir() {
-    local want=${1:-} d
-    local -a cands=()
-    [[ -z $want ]] || cands+=("/usr/lib/postgresql/$want/bin")
-    if command -v pg_config >/dev/null 2>&1 && d=$(pg_config --bindir 2>/dev/null); then
-        cands+=("$d")
-    fi
-    while IFS= read -r d; do cands+=("$d"); done < <(
-        printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5,5rn
-    )
-    if d=$(command -v initdb 2>/dev/null); then cands+=("${d%/*}"); fi
-    for d in "${cands[@]}"; do
-        [[ -x $d/initdb && -x $d/pg_ctl ]] || continue
-        if [[ -n $want && $(pg_major "$d") != "$want" ]]; then continue; fi
-        printf '%s\n' "$d"
-        return 0
-    done
-    return 1
-}
+# PostgreSQL programs (find_bindir and pg_major: scripts/pglib.sh)
 
 apt_install() {
     command -v apt-get >/dev/null 2>&1 || return 1

@@ -25,79 +25,16 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 PROG=${0##*/}
-PG_USER=postgres
+PG_SUPERUSER=postgres
 BASE_PORT=54400
 URL_RE='^(postgres(ql)?://[^/?#]*)(/[^?#]*)?([?#].*)?$'
 
-log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
+# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, pg_major, find_bindir
+# shellcheck source=scripts/pglib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/pglib.sh"
 
 usage() {
     sed -n '6,13p' -- "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-}
-
-IS_ROOT=0
-if [[ $EUID -eq 0 ]]; then IS_ROOT=1; fi
-
-# Run as the cluster owner (postgres when root), from /, with fds above 2 closed so that a
-# daemon started here holds no pipe of the caller (as scripts/db.sh does).
-as_pg() {
-    (
-        fd=
-        for fd in /proc/"${BASHPID}"/fd/*; do
-            fd=${fd##*/}
-            if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then exec {fd}>&-; fi
-        done
-        cd /
-        if ((IS_ROOT)); then
-            exec runuser -u "$PG_USER" -- "$@"
-        else
-            exec "$@"
-        fi
-    )
-}
-
-port_in_use() {
-    if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; then
-        return 0
-    fi
-    timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-find_free_port() {
-    local p
-    for ((p = $1; p < $1 + 500 && p < 65536; p++)); do
-        if ! port_in_use "$p"; then
-            printf '%s\n' "$p"
-            return 0
-        fi
-    done
-    die "no free TCP port found from $1 upwards"
-}
-
-# A directory with pg_basebackup and pg_ctl (of major version $1 if given).
-find_bindir() {
-    local want=${1:-} d
-    local -a cands=()
-    [[ -z $want ]] || cands+=("/usr/lib/postgresql/$want/bin")
-    if command -v pg_config >/dev/null 2>&1 && d=$(pg_config --bindir 2>/dev/null); then
-        cands+=("$d")
-    fi
-    while IFS= read -r d; do cands+=("$d"); done < <(
-        printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5,5rn
-    )
-    for d in "${cands[@]}"; do
-        [[ -x $d/pg_basebackup && -x $d/pg_ctl && -x $d/psql ]] || continue
-        if [[ -n $want && $("$d/pg_ctl" --version | grep -oE '[0-9]+' | head -n1) != "$want" ]]; then
-            continue
-        fi
-        printf '%s\n' "$d"
-        return 0
-    done
-    return 1
 }
 
 # Where the standby of DIR lives: DIR itself, or a folder in the temp dir when the postgres
@@ -110,12 +47,12 @@ locate() {
     dir=$(cd -- "$dir" && pwd -P)
     LOC=$dir
     if ((IS_ROOT)); then
-        chown "$PG_USER:" -- "$dir" 2>/dev/null || true
+        chown "$PG_SUPERUSER:" -- "$dir" 2>/dev/null || true
         if ! as_pg test -w "$dir" -a -x "$dir" 2>/dev/null; then
             hash=$(printf '%s' "$dir" | sha256sum | cut -c1-10)
             LOC=${TMPDIR:-/tmp}/sct-standby-$hash
             mkdir -p -- "$LOC"
-            chown "$PG_USER:" -- "$LOC"
+            chown "$PG_SUPERUSER:" -- "$LOC"
             chmod 755 -- "$LOC"
             printf '%s\n' "$LOC" >"$dir/location"
             log "the postgres user cannot reach $dir; the standby lives in $LOC"
@@ -144,7 +81,7 @@ cmd_start() {
     [[ $primary =~ $URL_RE ]] || die "PRIMARY_URL must be a postgres:// URL"
     db=$(url_db "$primary")
     locate "$dir"
-    bindir=$(find_bindir) || die "pg_basebackup/pg_ctl not found (Debian: apt-get install postgresql)"
+    bindir=$(find_bindir "" pg_basebackup psql) || die "pg_basebackup/pg_ctl not found (Debian: apt-get install postgresql)"
     if [[ ! -f $LOC/data/standby.signal ]]; then
         if [[ -e $LOC/data ]]; then
             log "moving an unfinished standby aside"
@@ -161,7 +98,7 @@ cmd_start() {
             'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction')" \
             >>"$LOC/data/postgresql.auto.conf" || die "cannot read the primary's settings"
     fi
-    bindir=$(find_bindir "$(cat -- "$LOC/data/PG_VERSION")") || die "no server programs match $LOC/data"
+    bindir=$(find_bindir "$(cat -- "$LOC/data/PG_VERSION")" postgres) || die "no server programs match $LOC/data"
     if pid=$(running_pid); then
         port=$(sed -n 4p -- "$LOC/data/postmaster.pid")
         log "reusing the running standby (pid $pid, port $port)"
@@ -180,7 +117,7 @@ cmd_start() {
         }
         printf '%s\n' "$port" >"$LOC/port"
     fi
-    printf 'postgres://%s@127.0.0.1:%s/%s\n' "$PG_USER" "$port" "$db" >&3
+    printf 'postgres://%s@127.0.0.1:%s/%s\n' "$PG_SUPERUSER" "$port" "$db" >&3
 }
 
 cmd_stop() {
@@ -196,7 +133,7 @@ cmd_stop() {
     }
     locate "$dir"
     if pid=$(running_pid); then
-        bindir=$(find_bindir "$(cat -- "$LOC/data/PG_VERSION")") || die "pg_ctl not found"
+        bindir=$(find_bindir "$(cat -- "$LOC/data/PG_VERSION")" pg_ctl) || die "pg_ctl not found"
         log "stopping the standby in $LOC (pid $pid, mode $mode)"
         as_pg "$bindir/pg_ctl" -D "$LOC/data" -m "$mode" -w -t 60 stop >&2
     else
