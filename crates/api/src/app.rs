@@ -218,6 +218,9 @@ pub fn server_with(
             .wrap(from_fn(crate::middleware::headers::oruk_any_origin))
             .wrap(from_fn(crate::middleware::observe::observe))
     })
+    // Answers go out at once, not held back by Nagle's algorithm waiting for
+    // the client's delayed ACK (actix-web leaves TCP_NODELAY unset).
+    .tcp_nodelay(true)
     .client_request_timeout(std::time::Duration::from_secs(10))
     .client_disconnect_timeout(std::time::Duration::from_secs(5))
     .workers(workers)
