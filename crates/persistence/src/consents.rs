@@ -257,7 +257,7 @@ async fn note_change(
         .via("POST", route),
     ];
     let conn: &AsyncPgConnection = c;
-    futures_util::try_join!(
+    crate::pipeline::pipelined!(
         insert_history(
             conn,
             row.id,

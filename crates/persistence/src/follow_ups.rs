@@ -414,7 +414,7 @@ pub async fn record(
         .await?;
     let details = json!({ "follow_up": f.id, "months": f.months, "sustained": r.sustained });
     let conn: &AsyncPgConnection = c;
-    futures_util::try_join!(
+    crate::pipeline::pipelined!(
         crate::referrals::insert_history(
             conn,
             referral,

@@ -29,6 +29,7 @@ pub mod lookup;
 pub mod models;
 pub mod organisation;
 pub mod outbox;
+pub(crate) mod pipeline;
 pub mod policy;
 pub mod referrals;
 pub mod replica;

@@ -370,7 +370,7 @@ pub(crate) async fn act_in_tx(
         }
         Ok::<(), StoreError>(())
     };
-    futures_util::try_join!(
+    crate::pipeline::pipelined!(
         insert_history(
             conn,
             row.id,

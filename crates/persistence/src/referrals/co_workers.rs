@@ -215,7 +215,7 @@ pub async fn change_co_workers(
             CoWorkerChange::Remove(_) => "removed",
         });
         let conn: &AsyncPgConnection = c;
-        futures_util::try_join!(
+        crate::pipeline::pipelined!(
             insert_history(
                 conn,
                 row.id,

@@ -104,7 +104,7 @@ pub(crate) async fn views(
     };
     let reassessed = super::reassessment::latest_levels(conn, &ids);
     let (kids, levels, zs, ts, ws, co, reassessed) =
-        futures_util::try_join!(kids, levels, zs, ts, ws, co, reassessed)?;
+        crate::pipeline::pipelined!(kids, levels, zs, ts, ws, co, reassessed)?;
     rows.into_iter()
         .map(|r| {
             let found = kids.iter().find(|k| k.id == r.child_id);

@@ -194,16 +194,18 @@ pub(crate) async fn submit_in_tx(
     };
     let zone = async {
         match school.zone_id {
-            Some(z) => Ok(zones::table
-                .find(z)
-                .select(ZoneRow::as_select())
-                .first::<ZoneRow>(&mut &*conn)
-                .await
-                .optional()?),
+            Some(z) => Ok::<_, StoreError>(
+                zones::table
+                    .find(z)
+                    .select(ZoneRow::as_select())
+                    .first::<ZoneRow>(&mut &*conn)
+                    .await
+                    .optional()?,
+            ),
             None => Ok(None),
         }
     };
-    let (duplicate, team, zone) = futures_util::try_join!(duplicate, team, zone)?;
+    let (duplicate, team, zone) = crate::pipeline::pipelined!(duplicate, team, zone)?;
     if let Some((existing, reference)) = duplicate {
         return Err(SubmitError::Duplicate {
             existing,
@@ -233,7 +235,7 @@ pub(crate) async fn submit_in_tx(
         )
     };
     let ((child, child_outcome), seq) =
-        futures_util::try_join!(children::upsert(conn, &new.child, now), seq)?;
+        crate::pipeline::pipelined!(children::upsert(conn, &new.child, now), seq)?;
     let submitted_child = new.child.clone();
     // A referral of the child closed within 12 months re-refers it.
     let re_referral_of: Option<Uuid> = referrals::table
@@ -349,7 +351,7 @@ pub(crate) async fn submit_in_tx(
             .await?;
         Ok::<(), StoreError>(())
     };
-    futures_util::try_join!(
+    crate::pipeline::pipelined!(
         crate::children::record(
             conn,
             &child,
