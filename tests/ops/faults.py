@@ -44,6 +44,7 @@ from opslib import (  # noqa: E402
     fail,
     log,
     migrate_and_seed,
+    private_cluster_env,
     sct,
     sql,
     zone_one,
@@ -61,12 +62,9 @@ def main():
     if not SCT.exists():
         fail(f"{SCT} not found: run `make build` first")
     total = time.monotonic()
-    # The shared test clusters run with synchronous_commit=off (speed over
-    # crash safety): a crash may lose the last commits, already acknowledged.
-    # This one must not: a commit is acknowledged once its WAL is written
+    # A crash must not lose an acknowledged commit: synchronous_commit=on
     # (fsync stays off: a crashed postgres leaves its writes in the kernel).
-    env = dict(os.environ, SCT_PG_CLUSTER=CLUSTER, SCT_PG_SERVER_OPTIONS="-c synchronous_commit=on")
-    env.pop("DATABASE_URL", None)
+    env = private_cluster_env(CLUSTER)
     # Started afresh, so that the options above apply.
     db_sh("stop", env=env)
     admin_url = db_sh("url", env=env)

@@ -142,6 +142,21 @@ def new_key():
 # -- Database -----------------------------------------------------------------
 
 
+def private_cluster_env(cluster):
+    """The environment of `scripts/db.sh` for a private cluster in `cluster`
+    (never the caller's DATABASE_URL) that runs with synchronous_commit=on,
+    as production does. The shared test clusters run with it off (speed over
+    crash safety): there a commit is acknowledged before its WAL is written,
+    so a crash may lose it and a standby receives it up to 200 ms late."""
+    env = dict(
+        os.environ,
+        SCT_PG_CLUSTER=str(cluster),
+        SCT_PG_SERVER_OPTIONS="-c synchronous_commit=on",
+    )
+    env.pop("DATABASE_URL", None)
+    return env
+
+
 def db_sh(*args, env=None):
     out = subprocess.run(
         [str(DB_SH), *args], check=True, stdout=subprocess.PIPE, text=True, env=env

@@ -38,6 +38,7 @@ from opslib import (  # noqa: E402
     fail,
     log,
     migrate_and_seed,
+    private_cluster_env,
     referral_body,
     sct,
     sql,
@@ -95,11 +96,9 @@ def main():
     if not SCT.exists():
         fail(f"{SCT} not found: run `make build` first")
     total = time.monotonic()
-    # synchronous_commit=on (the dev clusters run with it off): a commit's WAL
-    # is flushed, so sent to the standby, when the API acknowledges it, as in
-    # production; otherwise the WAL writer's 200 ms delay adds to the lag.
-    env = dict(os.environ, SCT_PG_CLUSTER=CLUSTER, SCT_PG_SERVER_OPTIONS="-c synchronous_commit=on")
-    env.pop("DATABASE_URL", None)
+    # A commit's WAL is flushed, so sent to the standby, when the API
+    # acknowledges it (synchronous_commit=on).
+    env = private_cluster_env(CLUSTER)
     cleanup(env)
     primary = db_sh("url", DB_NAME, env=env)
     log(f"primary (private cluster {CLUSTER}): {primary}")
