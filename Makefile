@@ -7,6 +7,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 DB := scripts/db.sh
+# Where cargo puts the release binary (CARGO_TARGET_DIR moves it).
+SCT := $(or $(CARGO_TARGET_DIR),target)/release/sct
 TEST_DB_PREFIX := sct_test_
 
 .PHONY: run test build lint lint-scripts cycles fmt openapi lint-openapi portal-test client-test fuzz multi faults replica bench db db-stop help
@@ -37,13 +39,13 @@ build:
 
 run: build
 	@url="$$($(DB) url)"; export DATABASE_URL="$$url"; \
-	./target/release/sct migrate; \
-	./target/release/sct seed; \
+	$(SCT) migrate; \
+	$(SCT) seed; \
 	echo ""; \
 	echo "SCT API on http://$${SCT_BIND:-127.0.0.1:8080}  (Swagger UI: /swagger-ui/)"; \
-	echo "A token: DATABASE_URL=$$url ./target/release/sct token --role la_admin"; \
+	echo "A token: DATABASE_URL=$$url $(SCT) token --role la_admin"; \
 	echo ""; \
-	exec ./target/release/sct serve
+	exec $(SCT) serve
 
 test:
 	@url="$$($(DB) url)"; export DATABASE_URL="$$url"; \
