@@ -11,9 +11,12 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-/// One audit row to write.
+/// One audit row to write. `None` is inserted as NULL (every nullable
+/// column defaults to NULL), not as `DEFAULT`: diesel never caches the
+/// prepared statement of an insert with `DEFAULT` values, and a one-row
+/// insert is the audit statement sent most.
 #[derive(Debug, Clone, PartialEq, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent {
     pub occurred_at: DateTime<Utc>,
     pub request_id: Option<String>,
@@ -154,11 +157,24 @@ pub async fn record(mut c: &AsyncPgConnection, events: &[NewAuditEvent]) -> Stor
     }
     // Whatever the cause, an audit row that cannot be stored means "retry
     // later" to the caller (503), never a conflict or a bug report.
-    diesel::insert_into(audit_events::table)
-        .values(events)
-        .execute(&mut c)
-        .await
-        .map_err(|e| crate::StoreError::Unavailable(format!("audit trail: {e}")))?;
+    // One row: a statement prepared once per connection. Several: diesel
+    // prepares a multi-row insert afresh each time (its text varies with the
+    // row count).
+    let inserted = match events {
+        [one] => {
+            diesel::insert_into(audit_events::table)
+                .values(one)
+                .execute(&mut c)
+                .await
+        }
+        many => {
+            diesel::insert_into(audit_events::table)
+                .values(many)
+                .execute(&mut c)
+                .await
+        }
+    };
+    inserted.map_err(|e| crate::StoreError::Unavailable(format!("audit trail: {e}")))?;
     Ok(())
 }
 
