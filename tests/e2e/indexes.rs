@@ -875,7 +875,7 @@ ANALYZE;
         (
             "latest INDES levels of a page of referrals (their read)",
             "indes_reassessments",
-            sct_persistence::referrals::reassessment::LATEST_LEVELS_SQL.replace(
+            sct_persistence::referrals::reassessment::latest_levels_sql().replace(
                 "$1",
                 &format!(
                     "ARRAY[{}]::uuid[]",

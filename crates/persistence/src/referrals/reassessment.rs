@@ -6,7 +6,6 @@ use crate::schema::{indes_reassessment_levels, indes_reassessments};
 use crate::{Actor, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Date, Int2, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -20,15 +19,11 @@ pub enum Occasion {
 }
 
 /// The latest level of one area of one referral.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatestLevel {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub referral_id: Uuid,
-    #[diesel(sql_type = Text)]
     pub area: String,
-    #[diesel(sql_type = Int2)]
     pub level: i16,
-    #[diesel(sql_type = Date)]
     pub assessed_on: NaiveDate,
 }
 
@@ -122,23 +117,76 @@ pub(crate) async fn correct_with_review(
     Ok(())
 }
 
-/// The statement of [`latest_levels`], `$1` the referrals' ids (public so
-/// that `tests/e2e/indexes.rs` explains the very statement).
-pub const LATEST_LEVELS_SQL: &str = "SELECT DISTINCT ON (a.referral_id, l.area)
-        a.referral_id, l.area, l.level, a.assessed_on
- FROM indes_reassessments a
- JOIN indes_reassessment_levels l ON l.reassessment_id = a.id
- WHERE a.referral_id = ANY($1)
- ORDER BY a.referral_id, l.area, a.assessed_on DESC, a.recorded_at DESC, a.id DESC";
+/// The statement of [`latest_levels`]: the latest assessed level of every
+/// area of each referral (by the day assessed, then the time recorded).
+/// Built with diesel's DSL, not `sql_query`, so that diesel-async prepares
+/// it once per connection instead of at every read.
+macro_rules! latest_levels_query {
+    ($referrals:expr) => {
+        indes_reassessments::table
+            .inner_join(indes_reassessment_levels::table)
+            .filter(indes_reassessments::referral_id.eq_any($referrals))
+            .distinct_on((
+                indes_reassessments::referral_id,
+                indes_reassessment_levels::area,
+            ))
+            .order((
+                indes_reassessments::referral_id,
+                indes_reassessment_levels::area,
+                indes_reassessments::assessed_on.desc(),
+                indes_reassessments::recorded_at.desc(),
+                indes_reassessments::id.desc(),
+            ))
+            .select((
+                indes_reassessments::referral_id,
+                indes_reassessment_levels::area,
+                indes_reassessment_levels::level,
+                indes_reassessments::assessed_on,
+            ))
+    };
+}
 
-/// The latest assessed level of every area of each referral (by the day
-/// assessed, then the time recorded).
+/// The SQL text of [`latest_levels`], `$1` the referrals' ids (public so
+/// that `tests/e2e/indexes.rs` explains the very statement).
+#[must_use]
+pub fn latest_levels_sql() -> String {
+    let none: &[Uuid] = &[];
+    let text = diesel::debug_query::<diesel::pg::Pg, _>(&latest_levels_query!(none)).to_string();
+    text.split(" -- binds:")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub(crate) async fn latest_levels(
     mut c: &AsyncPgConnection,
     referrals: &[Uuid],
 ) -> QueryResult<Vec<LatestLevel>> {
-    diesel::sql_query(LATEST_LEVELS_SQL)
-        .bind::<Array<diesel::sql_types::Uuid>, _>(referrals)
-        .load(&mut c)
-        .await
+    let rows: Vec<(Uuid, String, i16, NaiveDate)> =
+        latest_levels_query!(referrals).load(&mut c).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(referral_id, area, level, assessed_on)| LatestLevel {
+            referral_id,
+            area,
+            level,
+            assessed_on,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tests/e2e/indexes.rs` explains this text with `$1` replaced by an
+    /// array of ids: it must be one statement taking the ids as `$1`.
+    #[test]
+    fn the_latest_levels_statement_takes_the_ids_as_one_array() {
+        let sql = latest_levels_sql();
+        assert!(sql.starts_with("SELECT DISTINCT ON ("), "{sql}");
+        assert!(sql.contains("= ANY($1)"), "{sql}");
+        assert!(!sql.contains("$2"), "{sql}");
+        assert!(!sql.contains("binds"), "{sql}");
+    }
 }
