@@ -261,11 +261,7 @@ pub async fn list(
 /// The SQL text `list` sends, with `$n` placeholders (for `tests/e2e/indexes.rs`).
 pub fn list_sql(filter: &AuditFilter, after: Option<(DateTime<Utc>, i64)>, limit: i64) -> String {
     let q = list_query(filter, after, limit).select(AuditEventRow::as_select());
-    let text = diesel::debug_query::<Pg, _>(&q).to_string();
-    match text.rfind(" -- binds: ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
+    crate::statement_sql(&q)
 }
 
 /// The latest `limit` rows about any of these subjects, oldest first (a

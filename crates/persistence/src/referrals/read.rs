@@ -388,12 +388,7 @@ pub fn list_sql(
     limit: i64,
 ) -> String {
     let q = list_query(scope, filter, order, after, limit).select(ReferralRow::as_select());
-    let text = diesel::debug_query::<Pg, _>(&q).to_string();
-    // debug_query appends " -- binds: [...]"
-    match text.rfind(" -- binds: ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
+    crate::statement_sql(&q)
 }
 
 /// The history of a referral in scope, oldest first.

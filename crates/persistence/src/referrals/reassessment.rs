@@ -18,8 +18,9 @@ pub enum Occasion {
     Closure(Option<Uuid>),
 }
 
-/// The latest level of one area of one referral.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The latest level of one area of one referral (fields in the order of
+/// the statement's columns).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct LatestLevel {
     pub referral_id: Uuid,
     pub area: String,
@@ -151,28 +152,14 @@ macro_rules! latest_levels_query {
 #[must_use]
 pub fn latest_levels_sql() -> String {
     let none: &[Uuid] = &[];
-    let text = diesel::debug_query::<diesel::pg::Pg, _>(&latest_levels_query!(none)).to_string();
-    text.split(" -- binds:")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    crate::statement_sql(&latest_levels_query!(none))
 }
 
 pub(crate) async fn latest_levels(
     mut c: &AsyncPgConnection,
     referrals: &[Uuid],
 ) -> QueryResult<Vec<LatestLevel>> {
-    let rows: Vec<(Uuid, String, i16, NaiveDate)> =
-        latest_levels_query!(referrals).load(&mut c).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(referral_id, area, level, assessed_on)| LatestLevel {
-            referral_id,
-            area,
-            level,
-            assessed_on,
-        })
-        .collect())
+    latest_levels_query!(referrals).load(&mut c).await
 }
 
 #[cfg(test)]
