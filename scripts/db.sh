@@ -41,7 +41,7 @@ BASE_PORT=54329
 LOCK_WAIT_SECONDS=600
 URL_RE='^(postgres(ql)?://[^/?#]*)(/[^?#]*)?([?#].*)?$'
 
-# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, pg_major, find_bindir
+# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, log_says_port_taken, pg_major, find_bindir
 # shellcheck source=scripts/pglib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/pglib.sh"
 
@@ -371,7 +371,7 @@ init_cluster() {
 
 START_PORT=
 start_cluster() {
-    local port sb=256MB attempt before pid newlog k opts
+    local port sb=256MB attempt before pid k opts
     port=$(cat -- "$PORTF" 2>/dev/null) || port=
     if ! [[ $port =~ ^[0-9]+$ ]] || port_in_use "$port"; then
         port=$(find_free_port "$BASE_PORT")
@@ -397,11 +397,10 @@ start_cluster() {
             START_PORT=$port
             return 0
         fi
-        newlog=$(tail -c "+$((before + 1))" -- "$LOGF" 2>/dev/null) || newlog=
-        if grep -qiE 'could not bind|address already in use|could not create any TCP/IP' <<<"$newlog"; then
+        if log_says_port_taken "$LOGF" "$before"; then
             log "port $port is taken; trying another (attempt $attempt)"
             port=$(find_free_port "$((port + 1))")
-        elif [[ $sb != 32MB ]] && grep -qiE 'shared memory' <<<"$newlog"; then
+        elif [[ $sb != 32MB ]] && grep -qiE 'shared memory' <<<"$(tail -c "+$((before + 1))" -- "$LOGF" 2>/dev/null)"; then
             log "not enough shared memory for shared_buffers=$sb; retrying with 32MB"
             sb=32MB
         else

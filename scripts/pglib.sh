@@ -3,7 +3,7 @@
 #
 # The sourcing script sets PROG (its name, for messages) and PG_SUPERUSER (the OS user that owns
 # the clusters, `postgres`) first. Defines: log, die, IS_ROOT, as_pg, port_in_use,
-# find_free_port, pg_major and find_bindir.
+# find_free_port, log_says_port_taken, pg_major and find_bindir.
 
 log() { printf '%s: %s\n' "${PROG:-${0##*/}}" "$*" >&2; }
 die() {
@@ -33,9 +33,16 @@ as_pg() {
     )
 }
 
+# A port is in use when something listens on it or a live connection holds it as its local port:
+# the ports of these clusters lie in Linux's ephemeral range (32768-60999), so a client's outgoing
+# connection can hold one, and a server then cannot bind it. A client's closed connection in
+# TIME_WAIT blocks the bind too, a server's does not (it shares the listener's SO_REUSEADDR), and
+# ss cannot tell them apart: TIME_WAIT is left out here (else a restarted cluster would move off
+# its own port) and to the retry of log_says_port_taken.
 port_in_use() {
     local p=$1
-    if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
+    if command -v ss >/dev/null 2>&1 &&
+        [[ -n $(ss -Htan state all exclude time-wait "( sport = :$p )" 2>/dev/null) ]]; then
         return 0
     fi
     if command -v timeout >/dev/null 2>&1; then
@@ -54,6 +61,14 @@ find_free_port() {
         fi
     done
     die "no free TCP port found from $1 upwards"
+}
+
+# log_says_port_taken LOG OFFSET: whether what a server wrote to LOG after byte OFFSET says it
+# could not bind its port. The check above cannot close the race: a connection may take the
+# port between it and the server's bind, so a start that fails this way retries on another port.
+log_says_port_taken() {
+    grep -qiE 'could not bind|address already in use|could not create any TCP/IP' \
+        <<<"$(tail -c "+$(($2 + 1))" -- "$1" 2>/dev/null)"
 }
 
 pg_major() { "$1/pg_ctl" --version 2>/dev/null | grep -oE '[0-9]+' | head -n1; }

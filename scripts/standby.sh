@@ -29,7 +29,7 @@ PG_SUPERUSER=postgres
 BASE_PORT=54400
 URL_RE='^(postgres(ql)?://[^/?#]*)(/[^?#]*)?([?#].*)?$'
 
-# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, pg_major, find_bindir
+# log, die, IS_ROOT, as_pg, port_in_use, find_free_port, log_says_port_taken, pg_major, find_bindir
 # shellcheck source=scripts/pglib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/pglib.sh"
 
@@ -77,7 +77,7 @@ cmd_start() {
         usage
         exit 2
     }
-    local primary=$1 dir=$2 bindir port db pid
+    local primary=$1 dir=$2 bindir port db pid attempt before started=0
     [[ $primary =~ $URL_RE ]] || die "PRIMARY_URL must be a postgres:// URL"
     db=$(url_db "$primary")
     locate "$dir"
@@ -108,10 +108,20 @@ cmd_start() {
         if ! [[ $port =~ ^[0-9]+$ ]] || port_in_use "$port"; then
             port=$(find_free_port "$BASE_PORT")
         fi
-        # hot_standby_feedback: a long report is not cancelled by the vacuum of rows it reads.
-        as_pg "$bindir/pg_ctl" -D "$LOC/data" -l "$LOC/postgres.log" -w -t 60 \
-            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c hot_standby=on -c hot_standby_feedback=on" \
-            start >&2 || {
+        for attempt in 1 2 3 4 5; do
+            before=$(stat -c %s -- "$LOC/postgres.log" 2>/dev/null) || before=0
+            # hot_standby_feedback: a long report is not cancelled by the vacuum of rows it reads.
+            if as_pg "$bindir/pg_ctl" -D "$LOC/data" -l "$LOC/postgres.log" -w -t 60 \
+                -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c hot_standby=on -c hot_standby_feedback=on" \
+                start >&2; then
+                started=1
+                break
+            fi
+            log_says_port_taken "$LOC/postgres.log" "$before" || break
+            log "port $port is taken; trying another (attempt $attempt)"
+            port=$(find_free_port "$((port + 1))")
+        done
+        ((started)) || {
             tail -n 20 -- "$LOC/postgres.log" >&2 || true
             die "the standby did not start (log: $LOC/postgres.log)"
         }
