@@ -147,6 +147,16 @@ async fn a_closure_records_its_escalation_outcome_and_schedules_follow_ups() {
         assert_status(&read, 200);
         assert_eq!(read.body["closure"]["escalation"], *e);
         assert_eq!(read.body["re_referral_of"], Value::Null);
+        // ... and so does a list page that shows the referral.
+        let page = app.get("/api/v1/referrals?status=closed", &token).await;
+        assert_status(&page, 200);
+        let shown = page.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["id"] == id.as_str())
+            .expect("the closed referral is listed");
+        assert_eq!(shown["closure"]["escalation"], *e);
     }
     // Stored as columns a report counts in one statement.
     let rows = app

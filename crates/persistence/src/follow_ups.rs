@@ -184,23 +184,18 @@ pub(crate) async fn on_closure(
     Ok(())
 }
 
-/// The outcome recorded at the referral's closure at `closed_at`.
-///
-/// # Errors
-/// Database failures.
-pub async fn closure_outcome(
-    conn: &mut AsyncPgConnection,
-    referral: Uuid,
-    closed_at: DateTime<Utc>,
-) -> StoreResult<Option<OutcomeRow>> {
+/// The escalation outcomes recorded at the closures of these referrals, every
+/// closure each has had (the caller keeps the one of its current closure).
+pub(crate) async fn closure_outcomes(
+    conn: &AsyncPgConnection,
+    referrals: &[Uuid],
+) -> StoreResult<Vec<OutcomeRow>> {
     Ok(escalation_outcomes::table
-        .filter(escalation_outcomes::referral_id.eq(referral))
-        .filter(escalation_outcomes::closed_at.eq(closed_at))
+        .filter(escalation_outcomes::referral_id.eq_any(referrals))
         .filter(escalation_outcomes::occasion.eq("closure"))
         .select(OutcomeRow::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .load(&mut &*conn)
+        .await?)
 }
 
 /// A follow-up with its outcome, once recorded.

@@ -386,12 +386,10 @@ pub(crate) async fn act_in_tx(
         crate::audit::record(conn, &audit_rows),
         emits,
     )?;
-    let mut view = views(c, vec![row], ctx.scope)
+    views(c, vec![row], ctx.scope)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound)?;
-    view.closure_escalation = super::read::closure_escalation(c, &view.referral).await?;
-    Ok(view)
+        .ok_or(ActError::Store(StoreError::NotFound))
 }
 
 pub(crate) fn parse_status(s: &str) -> Result<Status, ActError> {

@@ -103,8 +103,22 @@ pub(crate) async fn views(
             .await
     };
     let reassessed = super::reassessment::latest_levels(conn, &ids);
-    let (kids, levels, zs, ts, ws, co, reassessed) =
-        crate::pipeline::pipelined!(kids, levels, zs, ts, ws, co, reassessed)?;
+    // The escalation outcome recorded at a closed referral's current closure.
+    let closed: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.status == "closed" && r.closed_at.is_some())
+        .map(|r| r.id)
+        .collect();
+    let closures = async {
+        if closed.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::follow_ups::closure_outcomes(conn, &closed).await
+    };
+    let (kids, levels, zs, ts, ws, co, (reassessed, closures)) =
+        crate::pipeline::pipelined!(kids, levels, zs, ts, ws, co, async {
+            crate::pipeline::pipelined!(reassessed, closures)
+        })?;
     rows.into_iter()
         .map(|r| {
             let found = kids.iter().find(|k| k.id == r.child_id);
@@ -141,8 +155,13 @@ pub(crate) async fn views(
                 child,
                 child_is_record,
                 indes,
+                closure_escalation: r.closed_at.and_then(|at| {
+                    closures
+                        .iter()
+                        .find(|o| o.referral_id == r.id && o.closed_at == at)
+                        .cloned()
+                }),
                 referral: r,
-                closure_escalation: None,
             })
         })
         .collect()
@@ -164,23 +183,10 @@ pub async fn load(c: &mut AsyncPgConnection, id: Uuid, scope: &Scope) -> StoreRe
         .select(ReferralRow::as_select())
         .first(c)
         .await?;
-    let mut view = views(c, vec![row], scope)
+    views(c, vec![row], scope)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound)?;
-    view.closure_escalation = closure_escalation(c, &view.referral).await?;
-    Ok(view)
-}
-
-/// The outcome recorded at the referral's current closure, if closed.
-pub(crate) async fn closure_escalation(
-    c: &mut AsyncPgConnection,
-    r: &ReferralRow,
-) -> StoreResult<Option<crate::follow_ups::OutcomeRow>> {
-    match (r.status.as_str(), r.closed_at) {
-        ("closed", Some(at)) => crate::follow_ups::closure_outcome(c, r.id, at).await,
-        _ => Ok(None),
-    }
+        .ok_or(StoreError::NotFound)
 }
 
 /// The order of a list: by creation, by last change for delta sync, or by

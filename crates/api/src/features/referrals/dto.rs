@@ -465,8 +465,9 @@ pub struct ClosureInfo {
     pub note: Option<String>,
     /// When it was closed.
     pub closed_at: DateTime<Utc>,
-    /// The escalation outcomes recorded at closure (on the referral's own
-    /// read and the closure's answer; absent in lists and when none was given).
+    /// The escalation outcomes recorded at closure, wherever the referral is
+    /// shown (its read, list pages and delta sync, the closure's answer);
+    /// absent when none was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub escalation: Option<Escalation>,
