@@ -75,6 +75,7 @@ settle_tuple!(A EA a, B EB b, C EC c, D ED d);
 settle_tuple!(A EA a, B EB b, C EC c, D ED d, E EE e);
 settle_tuple!(A EA a, B EB b, C EC c, D ED d, E EE e, F EF f);
 settle_tuple!(A EA a, B EB b, C EC c, D ED d, E EE e, F EF f, G EG g);
+settle_tuple!(A EA a, B EB b, C EC c, D ED d, E EE e, F EF f, G EG g, H EH h);
 
 #[cfg(test)]
 mod tests {

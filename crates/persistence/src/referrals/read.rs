@@ -41,7 +41,7 @@ pub(crate) async fn views(
     let zone_ids = distinct(rows.iter().filter_map(|r| r.zone_id).collect());
     let team_ids = distinct(rows.iter().filter_map(|r| r.team_id).collect());
     let worker_ids = distinct(rows.iter().filter_map(|r| r.worker_id).collect());
-    // The seven statements are independent: sent together, they share one
+    // The eight statements are independent: sent together, they share one
     // round trip (diesel-async pipelines futures polled concurrently on a
     // shared reference to the connection).
     let conn: &AsyncPgConnection = c;
@@ -115,10 +115,8 @@ pub(crate) async fn views(
         }
         crate::follow_ups::closure_outcomes(conn, &closed).await
     };
-    let (kids, levels, zs, ts, ws, co, (reassessed, closures)) =
-        crate::pipeline::pipelined!(kids, levels, zs, ts, ws, co, async {
-            crate::pipeline::pipelined!(reassessed, closures)
-        })?;
+    let (kids, levels, zs, ts, ws, co, reassessed, closures) =
+        crate::pipeline::pipelined!(kids, levels, zs, ts, ws, co, reassessed, closures)?;
     rows.into_iter()
         .map(|r| {
             let found = kids.iter().find(|k| k.id == r.child_id);
