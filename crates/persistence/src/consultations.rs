@@ -5,6 +5,7 @@
 use crate::referrals::{self, NewReferral, ReferralView, SubmitError};
 use crate::schema::consultations;
 use crate::termly::{self, Reach};
+use crate::versioned::update_versioned;
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -164,24 +165,15 @@ pub async fn update(
     change: &ConsultationChange,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ConsultationRow>> {
-    Ok(diesel::update(
-        consultations::table.find(id).filter(
-            consultations::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        change,
-        consultations::updated_at.eq(now),
-        consultations::version.eq(consultations::version + 1),
-    ))
-    .returning(ConsultationRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        consultations,
+        id,
+        expected_version,
+        now,
+        ConsultationRow,
+        (change,)
+    )?)
 }
 
 /// Why a consultation could not become a referral.

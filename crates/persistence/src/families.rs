@@ -5,6 +5,7 @@
 //! reads.
 
 use crate::schema::{children, families, family_members, member_relationships, referrals};
+use crate::versioned::{update_versioned, version_matches};
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -204,23 +205,15 @@ pub async fn update(
     zone_id: Uuid,
     status: &str,
 ) -> StoreResult<Option<FamilyRow>> {
-    Ok(diesel::update(
-        families::table.find(id).filter(
-            families::version
-                .eq_any(expected.versions())
-                .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        families::zone_id.eq(zone_id),
-        families::status.eq(status),
-        families::updated_at.eq(crate::now()),
-        families::version.eq(families::version + 1),
-    ))
-    .returning(FamilyRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        families,
+        id,
+        expected,
+        crate::now(),
+        FamilyRow,
+        (families::zone_id.eq(zone_id), families::status.eq(status),)
+    )?)
 }
 
 /// Whether a family holds a referral from one of `schools`.
@@ -353,22 +346,15 @@ pub async fn update_member(
     change: &MemberChange,
     rels: &[RelationshipRow],
 ) -> StoreResult<Option<MemberRow>> {
-    let Some(m) = diesel::update(
-        family_members::table.find(id).filter(
-            family_members::version
-                .eq_any(expected.versions())
-                .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        change,
-        family_members::updated_at.eq(crate::now()),
-        family_members::version.eq(family_members::version + 1),
-    ))
-    .returning(MemberRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?
+    let Some(m) = update_versioned!(
+        conn,
+        family_members,
+        id,
+        expected,
+        crate::now(),
+        MemberRow,
+        (change,)
+    )?
     else {
         return Ok(None);
     };
@@ -399,11 +385,9 @@ pub async fn remove_member(
     expected: VersionMatch,
 ) -> StoreResult<bool> {
     let n = diesel::delete(
-        family_members::table.find(id).filter(
-            family_members::version
-                .eq_any(expected.versions())
-                .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-        ),
+        family_members::table
+            .find(id)
+            .filter(version_matches!(family_members::version, expected)),
     )
     .execute(conn)
     .await?;
@@ -485,11 +469,9 @@ pub async fn link_referral(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<(Uuid, i32)>> {
     let row: Option<(Uuid, String, String, i32)> = diesel::update(
-        referrals::table.find(referral).filter(
-            referrals::version
-                .eq_any(expected.versions())
-                .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-        ),
+        referrals::table
+            .find(referral)
+            .filter(version_matches!(referrals::version, expected)),
     )
     .set((
         referrals::family_id.eq(family),

@@ -4,6 +4,7 @@
 //! decided by the API; this module stores and reads.
 
 use crate::schema::{family_assessment_areas, family_assessments};
+use crate::versioned::update_versioned;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -181,23 +182,18 @@ pub async fn update(
     family_view: Option<String>,
     areas: Vec<AreaInput>,
 ) -> StoreResult<Option<AssessmentView>> {
-    let Some(a) = diesel::update(
-        family_assessments::table.find(id).filter(
-            family_assessments::version
-                .eq_any(expected.versions())
-                .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        family_assessments::assessed_on.eq(assessed_on),
-        family_assessments::family_view.eq(family_view),
-        family_assessments::updated_at.eq(crate::now()),
-        family_assessments::version.eq(family_assessments::version + 1),
-    ))
-    .returning(AssessmentRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?
+    let Some(a) = update_versioned!(
+        conn,
+        family_assessments,
+        id,
+        expected,
+        crate::now(),
+        AssessmentRow,
+        (
+            family_assessments::assessed_on.eq(assessed_on),
+            family_assessments::family_view.eq(family_view),
+        )
+    )?
     else {
         return Ok(None);
     };

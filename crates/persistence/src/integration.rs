@@ -4,6 +4,7 @@
 
 use crate::models::IntegrationClientRow;
 use crate::schema::{integration_clients as ic, schools};
+use crate::versioned::{update_versioned, version_matches};
 use crate::{now, StoreResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -98,24 +99,15 @@ pub async fn set_client_schools(
     expected_version: sct_domain::VersionMatch,
     schools: &[String],
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    Ok(diesel::update(
-        ic::table.find(id).filter(
-            ic::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        ic::schools.eq(schools.to_vec()),
-        ic::updated_at.eq(now()),
-        ic::version.eq(ic::version + 1),
-    ))
-    .returning(IntegrationClientRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        ic,
+        id,
+        expected_version,
+        now(),
+        IntegrationClientRow,
+        (ic::schools.eq(schools.to_vec()),)
+    )?)
 }
 
 /// Makes `new_hash` the client's secret and keeps the current one valid
@@ -132,13 +124,9 @@ pub async fn rotate_client_secret(
     new_hash: &str,
     previous_until: Option<DateTime<Utc>>,
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    let target = ic::table.find(id).filter(
-        ic::version
-            .eq_any(expected_version.versions())
-            .or(expected_version
-                .is_any()
-                .into_sql::<diesel::sql_types::Bool>()),
-    );
+    let target = ic::table
+        .find(id)
+        .filter(version_matches!(ic::version, expected_version));
     let common = (
         ic::secret_hash.eq(new_hash),
         ic::updated_at.eq(now()),
@@ -183,26 +171,19 @@ pub async fn expire_previous_secret(
     id: Uuid,
     expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<IntegrationClientRow>> {
-    Ok(diesel::update(
-        ic::table.find(id).filter(
-            ic::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        ic::previous_secret_hash.eq(None::<String>),
-        ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
-        ic::token_version.eq(ic::token_version + 1),
-        ic::updated_at.eq(now()),
-        ic::version.eq(ic::version + 1),
-    ))
-    .returning(IntegrationClientRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        ic,
+        id,
+        expected_version,
+        now(),
+        IntegrationClientRow,
+        (
+            ic::previous_secret_hash.eq(None::<String>),
+            ic::previous_secret_expires_at.eq(None::<DateTime<Utc>>),
+            ic::token_version.eq(ic::token_version + 1),
+        )
+    )?)
 }
 
 /// Revokes the client: its secrets stop working and the token version moves
@@ -217,25 +198,18 @@ pub async fn revoke_client(
     expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<IntegrationClientRow>> {
     let now = now();
-    Ok(diesel::update(
-        ic::table.find(id).filter(
-            ic::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        ic::revoked_at.eq(Some(now)),
-        ic::token_version.eq(ic::token_version + 1),
-        ic::updated_at.eq(now),
-        ic::version.eq(ic::version + 1),
-    ))
-    .returning(IntegrationClientRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        ic,
+        id,
+        expected_version,
+        now,
+        IntegrationClientRow,
+        (
+            ic::revoked_at.eq(Some(now)),
+            ic::token_version.eq(ic::token_version + 1),
+        )
+    )?)
 }
 
 /// The state a client's token is checked against; `None` for no such client.

@@ -44,6 +44,7 @@ pub mod supervision;
 pub mod tasks;
 pub mod termly;
 pub mod unit;
+pub(crate) mod versioned;
 pub mod waiting;
 pub mod webhooks;
 pub mod wire;

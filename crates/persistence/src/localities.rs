@@ -3,6 +3,7 @@
 //! may be held for.
 
 use crate::schema::{localities, locality_schools, practice_sessions, schools};
+use crate::versioned::version_matches;
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -206,13 +207,9 @@ pub async fn update(
             None
         };
         let n = diesel::update(
-            localities::table.find(id).filter(
-                localities::version
-                    .eq_any(expected_version.versions())
-                    .or(expected_version
-                        .is_any()
-                        .into_sql::<diesel::sql_types::Bool>()),
-            ),
+            localities::table
+                .find(id)
+                .filter(version_matches!(localities::version, expected_version)),
         )
         .set((
             localities::name.eq(&change.name),

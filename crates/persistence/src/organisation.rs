@@ -3,6 +3,7 @@
 
 use crate::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{referrals, schools, teams, workers, zones};
+use crate::versioned::{update_versioned, version_matches};
 use crate::{now, StoreError, StoreResult, Wire};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -66,24 +67,15 @@ pub async fn rename_zone(
     expected_version: sct_domain::VersionMatch,
     name: &str,
 ) -> StoreResult<Option<ZoneRow>> {
-    let updated = diesel::update(
-        zones::table.find(id).filter(
-            zones::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        zones::name.eq(name),
-        zones::updated_at.eq(now()),
-        zones::version.eq(zones::version + 1),
-    ))
-    .returning(ZoneRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?;
+    let updated = update_versioned!(
+        conn,
+        zones,
+        id,
+        expected_version,
+        now(),
+        ZoneRow,
+        (zones::name.eq(name),)
+    )?;
     Ok(updated)
 }
 
@@ -162,25 +154,18 @@ pub async fn update_team(
     name: &str,
     operational_from: NaiveDate,
 ) -> StoreResult<Option<TeamRow>> {
-    Ok(diesel::update(
-        teams::table.find(id).filter(
-            teams::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        teams::name.eq(name),
-        teams::operational_from.eq(operational_from),
-        teams::updated_at.eq(now()),
-        teams::version.eq(teams::version + 1),
-    ))
-    .returning(TeamRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        teams,
+        id,
+        expected_version,
+        now(),
+        TeamRow,
+        (
+            teams::name.eq(name),
+            teams::operational_from.eq(operational_from),
+        )
+    )?)
 }
 
 /// A worker with their current caseload.
@@ -323,13 +308,7 @@ pub async fn update_worker(
         workers::table
             .filter(workers::team_id.eq(team))
             .filter(workers::id.eq(id))
-            .filter(
-                workers::version
-                    .eq_any(expected_version.versions())
-                    .or(expected_version
-                        .is_any()
-                        .into_sql::<diesel::sql_types::Bool>()),
-            ),
+            .filter(version_matches!(workers::version, expected_version)),
     )
     .set((
         workers::name.eq(name),
@@ -424,24 +403,15 @@ pub async fn set_school_zone(
     expected_version: sct_domain::VersionMatch,
     zone: Option<Uuid>,
 ) -> StoreResult<Option<SchoolRow>> {
-    Ok(diesel::update(
-        schools::table.find(urn).filter(
-            schools::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        schools::zone_id.eq(zone),
-        schools::updated_at.eq(now()),
-        schools::version.eq(schools::version + 1),
-    ))
-    .returning(SchoolRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        schools,
+        urn,
+        expected_version,
+        now(),
+        SchoolRow,
+        (schools::zone_id.eq(zone),)
+    )?)
 }
 
 /// Whether any zone exists (used to seed only an empty database).

@@ -5,6 +5,7 @@
 
 use crate::models::PolicyRow;
 use crate::schema::eligibility_policies;
+use crate::versioned::version_matches;
 use crate::{now, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -156,11 +157,7 @@ pub async fn update_draft(
         eligibility_policies::table
             .find(&policy.version)
             .filter(eligibility_policies::published_at.is_null())
-            .filter(
-                eligibility_policies::revision
-                    .eq_any(expected.versions())
-                    .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-            ),
+            .filter(version_matches!(eligibility_policies::revision, expected)),
     )
     .set((
         eligibility_policies::document.eq(document(policy)?),
@@ -188,11 +185,7 @@ pub async fn publish(
         eligibility_policies::table
             .find(version)
             .filter(eligibility_policies::published_at.is_null())
-            .filter(
-                eligibility_policies::revision
-                    .eq_any(expected.versions())
-                    .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-            ),
+            .filter(version_matches!(eligibility_policies::revision, expected)),
     )
     .set((
         eligibility_policies::published_at.eq(t),

@@ -6,6 +6,7 @@
 use crate::schema::{referrals, school_support, school_support_actions, school_support_sessions};
 use crate::schema::{teams, workers};
 use crate::termly::Reach;
+use crate::versioned::update_versioned;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -194,24 +195,15 @@ pub async fn update(
     change: &SupportChange,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<SupportRow>> {
-    Ok(diesel::update(
-        school_support::table.find(id).filter(
-            school_support::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        change,
-        school_support::updated_at.eq(now),
-        school_support::version.eq(school_support::version + 1),
-    ))
-    .returning(SupportRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        school_support,
+        id,
+        expected_version,
+        now,
+        SupportRow,
+        (change,)
+    )?)
 }
 
 /// Why a review was not recorded.
@@ -404,24 +396,15 @@ pub async fn update_action(
     change: &ActionChange,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ActionRow>> {
-    Ok(diesel::update(
-        school_support_actions::table.find(id).filter(
-            school_support_actions::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        change,
-        school_support_actions::updated_at.eq(now),
-        school_support_actions::version.eq(school_support_actions::version + 1),
-    ))
-    .returning(ActionRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        school_support_actions,
+        id,
+        expected_version,
+        now,
+        ActionRow,
+        (change,)
+    )?)
 }
 
 /// The actions of several records.

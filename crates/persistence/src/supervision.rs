@@ -8,6 +8,7 @@ use crate::schema::{
     case_discussions, localities, partner_zones, partners, practice_actions, practice_attendees,
     practice_sessions, referrals, schools, workers,
 };
+use crate::versioned::version_matches;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -153,13 +154,9 @@ pub async fn update_partner(
 ) -> StoreResult<Option<PartnerView>> {
     conn.transaction(async |c| {
         let updated = diesel::update(
-            partners::table.find(row.id).filter(
-                partners::version
-                    .eq_any(expected_version.versions())
-                    .or(expected_version
-                        .is_any()
-                        .into_sql::<diesel::sql_types::Bool>()),
-            ),
+            partners::table
+                .find(row.id)
+                .filter(version_matches!(partners::version, expected_version)),
         )
         .set((
             partners::name.eq(&row.name),
@@ -674,15 +671,9 @@ pub async fn set_action_done(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<PracticeView>> {
     conn.transaction(async |c| {
-        let bumped = diesel::update(
-            practice_sessions::table.find(session).filter(
-                practice_sessions::version
-                    .eq_any(expected_version.versions())
-                    .or(expected_version
-                        .is_any()
-                        .into_sql::<diesel::sql_types::Bool>()),
-            ),
-        )
+        let bumped = diesel::update(practice_sessions::table.find(session).filter(
+            version_matches!(practice_sessions::version, expected_version),
+        ))
         .set((
             practice_sessions::version.eq(practice_sessions::version + 1),
             practice_sessions::updated_at.eq(now),
@@ -725,13 +716,10 @@ pub async fn update_practice(
             practice_sessions::table
                 .find(id)
                 .filter(practice_sessions::zone_id.eq(new.zone_id))
-                .filter(
-                    practice_sessions::version
-                        .eq_any(expected_version.versions())
-                        .or(expected_version
-                            .is_any()
-                            .into_sql::<diesel::sql_types::Bool>()),
-                ),
+                .filter(version_matches!(
+                    practice_sessions::version,
+                    expected_version
+                )),
         )
         .set((
             practice_sessions::kind.eq(&new.kind),

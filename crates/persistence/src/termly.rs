@@ -6,6 +6,7 @@
 use crate::schema::{
     consultations, referrals, termly_conversation_referrals, termly_conversations,
 };
+use crate::versioned::update_versioned;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -357,24 +358,15 @@ pub async fn save(
                 .first(c)
                 .await
                 .optional()?;
-            let row: Option<TermlyRow> = diesel::update(
-                termly_conversations::table.find(id).filter(
-                    termly_conversations::version
-                        .eq_any(expected_version.versions())
-                        .or(expected_version
-                            .is_any()
-                            .into_sql::<diesel::sql_types::Bool>()),
-                ),
-            )
-            .set((
-                state,
-                termly_conversations::updated_at.eq(now),
-                termly_conversations::version.eq(termly_conversations::version + 1),
-            ))
-            .returning(TermlyRow::as_returning())
-            .get_result(c)
-            .await
-            .optional()?;
+            let row: Option<TermlyRow> = update_versioned!(
+                c,
+                termly_conversations,
+                id,
+                expected_version,
+                now,
+                TermlyRow,
+                (state,)
+            )?;
             // Booked, or its date moved: the school's MIS hears of it in
             // the same transaction (identifiers, term and dates only).
             if let Some(r) = &row {

@@ -12,6 +12,7 @@
 //! the council only.
 
 use crate::schema::{outbox_events, webhook_attempts, webhook_deliveries, webhook_subscriptions};
+use crate::versioned::version_matches;
 use crate::{StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -178,13 +179,7 @@ pub async fn update_subscription(
     use webhook_subscriptions as s;
     let current: Option<SubscriptionRow> = s::table
         .find(id)
-        .filter(
-            s::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        )
+        .filter(version_matches!(s::version, expected_version))
         .for_update()
         .select(SubscriptionRow::as_select())
         .first(conn)
@@ -235,13 +230,12 @@ pub async fn delete_subscription(
     expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<bool> {
     let n = diesel::delete(
-        webhook_subscriptions::table.find(id).filter(
-            webhook_subscriptions::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
+        webhook_subscriptions::table
+            .find(id)
+            .filter(version_matches!(
+                webhook_subscriptions::version,
+                expected_version
+            )),
     )
     .execute(conn)
     .await?;

@@ -2,6 +2,7 @@
 
 use super::model::{AttendanceRow, HubRow, SessionRow};
 use crate::schema::{family_hubs, programme_attendance, programme_enrolments, programme_sessions};
+use crate::versioned::version_matches;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -47,13 +48,9 @@ pub async fn record_attendance(
     let actor = actor.to_owned();
     let entries = entries.to_vec();
     conn.transaction(async |c| {
-        let moved: Option<i32> = diesel::update(
-            programme_sessions::table.find(session_id).filter(
-                programme_sessions::attendance_version
-                    .eq_any(expected.versions())
-                    .or(expected.is_any().into_sql::<diesel::sql_types::Bool>()),
-            ),
-        )
+        let moved: Option<i32> = diesel::update(programme_sessions::table.find(session_id).filter(
+            version_matches!(programme_sessions::attendance_version, expected),
+        ))
         .set(programme_sessions::attendance_version.eq(programme_sessions::attendance_version + 1))
         .returning(programme_sessions::attendance_version)
         .get_result(c)

@@ -2,6 +2,7 @@
 //! its zone, and the report of schools connected and not yet connected.
 
 use crate::schema::{family_hubs, hub_school_connections, schools};
+use crate::versioned::update_versioned;
 use crate::StoreResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -113,24 +114,15 @@ pub async fn update_connection(
     expected_version: sct_domain::VersionMatch,
     change: &ConnectionChange,
 ) -> StoreResult<Option<ConnectionRow>> {
-    Ok(diesel::update(
-        hub_school_connections::table.find(id).filter(
-            hub_school_connections::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        change,
-        hub_school_connections::updated_at.eq(crate::now()),
-        hub_school_connections::version.eq(hub_school_connections::version + 1),
-    ))
-    .returning(ConnectionRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        hub_school_connections,
+        id,
+        expected_version,
+        crate::now(),
+        ConnectionRow,
+        (change,)
+    )?)
 }
 
 /// The zones of the given schools (a school caller's hubs are those of its

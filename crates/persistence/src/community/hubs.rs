@@ -2,6 +2,7 @@
 
 use super::model::HubRow;
 use crate::schema::family_hubs;
+use crate::versioned::update_versioned;
 use crate::StoreResult;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -68,27 +69,20 @@ pub async fn update_hub(
     postcode: &str,
     zone: Uuid,
 ) -> StoreResult<Option<HubRow>> {
-    Ok(diesel::update(
-        family_hubs::table.find(id).filter(
-            family_hubs::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        family_hubs::name.eq(name),
-        family_hubs::address.eq(address),
-        family_hubs::postcode.eq(postcode),
-        family_hubs::zone_id.eq(zone),
-        family_hubs::updated_at.eq(crate::now()),
-        family_hubs::version.eq(family_hubs::version + 1),
-    ))
-    .returning(HubRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        conn,
+        family_hubs,
+        id,
+        expected_version,
+        crate::now(),
+        HubRow,
+        (
+            family_hubs::name.eq(name),
+            family_hubs::address.eq(address),
+            family_hubs::postcode.eq(postcode),
+            family_hubs::zone_id.eq(zone),
+        )
+    )?)
 }
 
 // ---------------------------------------------------------------- programmes

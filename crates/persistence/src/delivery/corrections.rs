@@ -8,6 +8,7 @@ use crate::schema::{
     delivery_sessions, plan_goals, plan_reviews, review_ratings, session_attendance,
 };
 use crate::scope::{lock_in_scope, Scope};
+use crate::versioned::version_matches;
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -90,15 +91,10 @@ pub async fn correct_session(
                 Err(e) => return Err(e.into()),
             }
         }
-        let n = diesel::update(
-            delivery_sessions::table.find(id).filter(
-                delivery_sessions::version
-                    .eq_any(expected_version.versions())
-                    .or(expected_version
-                        .is_any()
-                        .into_sql::<diesel::sql_types::Bool>()),
-            ),
-        )
+        let n = diesel::update(delivery_sessions::table.find(id).filter(version_matches!(
+            delivery_sessions::version,
+            expected_version
+        )))
         .set((
             delivery_sessions::held_on.eq(fix.held_on),
             delivery_sessions::intervention_id.eq(fix.intervention_id),
@@ -197,7 +193,7 @@ pub async fn correct_review(
         let n = diesel::update(
             plan_reviews::table
                 .find(id)
-                .filter(plan_reviews::version.eq_any(expected_version.versions()).or(expected_version.is_any().into_sql::<diesel::sql_types::Bool>())),
+                .filter(version_matches!(plan_reviews::version, expected_version)),
         )
         .set((
             plan_reviews::reviewed_on.eq(reviewed_on),

@@ -1,6 +1,7 @@
 //! The interventions catalogue.
 
 use crate::schema::interventions;
+use crate::versioned::update_versioned;
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -88,29 +89,22 @@ pub async fn update_intervention(
     row: &InterventionRow,
     expected_version: sct_domain::VersionMatch,
 ) -> StoreResult<Option<InterventionRow>> {
-    Ok(diesel::update(
-        interventions::table.find(row.id).filter(
-            interventions::version
-                .eq_any(expected_version.versions())
-                .or(expected_version
-                    .is_any()
-                    .into_sql::<diesel::sql_types::Bool>()),
-        ),
-    )
-    .set((
-        interventions::name.eq(&row.name),
-        interventions::description.eq(&row.description),
-        interventions::approach.eq(&row.approach),
-        interventions::mode.eq(&row.mode),
-        interventions::areas.eq(&row.areas),
-        interventions::evidence_base.eq(&row.evidence_base),
-        interventions::typical_sessions.eq(row.typical_sessions),
-        interventions::active.eq(row.active),
-        interventions::updated_at.eq(crate::now()),
-        interventions::version.eq(interventions::version + 1),
-    ))
-    .returning(InterventionRow::as_returning())
-    .get_result(c)
-    .await
-    .optional()?)
+    Ok(update_versioned!(
+        c,
+        interventions,
+        row.id,
+        expected_version,
+        crate::now(),
+        InterventionRow,
+        (
+            interventions::name.eq(&row.name),
+            interventions::description.eq(&row.description),
+            interventions::approach.eq(&row.approach),
+            interventions::mode.eq(&row.mode),
+            interventions::areas.eq(&row.areas),
+            interventions::evidence_base.eq(&row.evidence_base),
+            interventions::typical_sessions.eq(row.typical_sessions),
+            interventions::active.eq(row.active),
+        )
+    )?)
 }
