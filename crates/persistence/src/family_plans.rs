@@ -2,7 +2,7 @@
 //! actions with an owner (a worker or a member of the family) and a due
 //! date, review dates; versioned like a support plan, every version kept.
 
-use crate::delivery::{field, DeliveryError};
+use crate::delivery::{check_kept_ids, check_plan_version, field, DeliveryError, UNKNOWN_GOAL};
 use crate::schema::{
     family_members, family_plan_actions, family_plan_goals, family_plan_versions, family_plans,
     workers,
@@ -160,17 +160,8 @@ async fn check_refs(
         .select(family_plan_goals::id)
         .load(c)
         .await?;
-    for (i, g) in goals.iter().enumerate() {
-        if let Some(id) = g.id {
-            if !current.contains(&id) || goals[..i].iter().any(|o| o.id == Some(id)) {
-                return Err(field(
-                    format!("goals[{i}].id"),
-                    "unknown_goal",
-                    "not a current goal of this plan (leave id out for a new goal)",
-                ));
-            }
-        }
-    }
+    let named: Vec<Option<Uuid>> = goals.iter().map(|g| g.id).collect();
+    check_kept_ids("goals", &named, &current, "unknown_goal", UNKNOWN_GOAL)?;
     let before: Vec<Uuid> = family_plan_actions::table
         .filter(family_plan_actions::family_id.eq(family))
         .select(family_plan_actions::id)
@@ -188,16 +179,15 @@ async fn check_refs(
         .select(workers::id)
         .load(c)
         .await?;
+    let named: Vec<Option<Uuid>> = actions.iter().map(|a| a.id).collect();
+    check_kept_ids(
+        "actions",
+        &named,
+        &before,
+        "unknown_action",
+        "not an action of this plan (leave id out for a new action)",
+    )?;
     for (i, a) in actions.iter().enumerate() {
-        if let Some(id) = a.id {
-            if !before.contains(&id) || actions[..i].iter().any(|o| o.id == Some(id)) {
-                return Err(field(
-                    format!("actions[{i}].id"),
-                    "unknown_action",
-                    "not an action of this plan (leave id out for a new action)",
-                ));
-            }
-        }
         if a.owner_member_id.is_some_and(|m| !adults.contains(&m)) {
             return Err(field(
                 format!("actions[{i}].owner_member_id"),
@@ -243,14 +233,10 @@ pub async fn put(
         .first(c)
         .await
         .optional()?;
-    match (&existing, &expected_version) {
-        (Some(_), None) => return Err(DeliveryError::IfMatchRequired),
-        (Some(p), Some(v)) if !v.matches(p.version) => {
-            return Err(DeliveryError::VersionMismatch { current: p.version })
-        }
-        (None, Some(_)) => return Err(DeliveryError::VersionMismatch { current: 0 }),
-        _ => {}
-    }
+    check_plan_version(
+        existing.as_ref().map(|p| p.version),
+        expected_version.as_ref(),
+    )?;
     check_refs(c, family, &goals, &actions).await?;
     let version = existing.as_ref().map_or(1, |p| p.version + 1);
     let plan = FamilyPlanRow {

@@ -119,6 +119,44 @@ pub(crate) fn field(
     }
 }
 
+/// The precondition of writing a plan that may not exist yet: creating it
+/// takes no `If-Match`; replacing it needs one that matches `current` (the
+/// stored plan's version, `None` when there is no plan).
+/// The refusal of a goal id that is not a current goal of the plan.
+pub(crate) const UNKNOWN_GOAL: &str =
+    "not a current goal of this plan (leave id out for a new goal)";
+
+pub(crate) fn check_plan_version(
+    current: Option<i32>,
+    expected: Option<&sct_domain::VersionMatch>,
+) -> Result<(), DeliveryError> {
+    match (current, expected) {
+        (Some(_), None) => Err(DeliveryError::IfMatchRequired),
+        (Some(v), Some(e)) if !e.matches(v) => Err(DeliveryError::VersionMismatch { current: v }),
+        (None, Some(_)) => Err(DeliveryError::VersionMismatch { current: 0 }),
+        _ => Ok(()),
+    }
+}
+
+/// Every id a list as written names (`ids[i]`, `None` for a new item) is
+/// one of `known` and named once; else a `Field` error at `{list}[i].id`.
+pub(crate) fn check_kept_ids(
+    list: &str,
+    ids: &[Option<Uuid>],
+    known: &[Uuid],
+    code: &'static str,
+    message: &'static str,
+) -> Result<(), DeliveryError> {
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id {
+            if !known.contains(id) || ids[..i].contains(&Some(*id)) {
+                return Err(field(format!("{list}[{i}].id"), code, message));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn status_of(s: &str) -> StoreResult<Status> {
     Status::parse(s).ok_or_else(|| {
         StoreError::Database(diesel::result::Error::DeserializationError(
@@ -236,31 +274,18 @@ pub async fn put_plan(
             .first(c)
             .await
             .optional()?;
-        match (&existing, &expected_version) {
-            (Some(_), None) => return Err(DeliveryError::IfMatchRequired),
-            (Some(p), Some(v)) if !v.matches(p.version) => {
-                return Err(DeliveryError::VersionMismatch { current: p.version })
-            }
-            (None, Some(_)) => return Err(DeliveryError::VersionMismatch { current: 0 }),
-            _ => {}
-        }
+        check_plan_version(
+            existing.as_ref().map(|p| p.version),
+            expected_version.as_ref(),
+        )?;
         let current_ids: Vec<Uuid> = plan_goals::table
             .filter(plan_goals::referral_id.eq(referral))
             .filter(plan_goals::current.eq(true))
             .select(plan_goals::id)
             .load(c)
             .await?;
-        for (i, g) in goals.iter().enumerate() {
-            if let Some(id) = g.id {
-                if !current_ids.contains(&id) || goals[..i].iter().any(|o| o.id == Some(id)) {
-                    return Err(field(
-                        format!("goals[{i}].id"),
-                        "unknown_goal",
-                        "not a current goal of this plan (leave id out for a new goal)",
-                    ));
-                }
-            }
-        }
+        let named: Vec<Option<Uuid>> = goals.iter().map(|g| g.id).collect();
+        check_kept_ids("goals", &named, &current_ids, "unknown_goal", UNKNOWN_GOAL)?;
         let before: Vec<Uuid> = plan_interventions::table
             .filter(plan_interventions::referral_id.eq(referral))
             .select(plan_interventions::intervention_id)
@@ -416,4 +441,47 @@ pub async fn plan_versions(
         .select(PlanVersionRow::as_select())
         .load(c)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_kept_ids, check_plan_version, DeliveryError};
+    use sct_domain::VersionMatch;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_plan_is_created_without_if_match_and_replaced_with_a_matching_one() {
+        assert!(check_plan_version(None, None).is_ok());
+        assert!(check_plan_version(Some(3), Some(&VersionMatch::version(3))).is_ok());
+        assert!(check_plan_version(Some(3), Some(&VersionMatch::parse("*"))).is_ok());
+        assert!(matches!(
+            check_plan_version(Some(3), None),
+            Err(DeliveryError::IfMatchRequired)
+        ));
+        assert!(matches!(
+            check_plan_version(Some(3), Some(&VersionMatch::version(2))),
+            Err(DeliveryError::VersionMismatch { current: 3 })
+        ));
+        assert!(matches!(
+            check_plan_version(None, Some(&VersionMatch::version(1))),
+            Err(DeliveryError::VersionMismatch { current: 0 })
+        ));
+    }
+
+    #[test]
+    fn kept_ids_must_be_known_and_named_once() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let check =
+            |ids: &[Option<Uuid>]| check_kept_ids("goals", ids, &[a, b], "unknown_goal", "m");
+        assert!(check(&[Some(a), None, Some(b), None]).is_ok());
+        let at = |r: Result<(), DeliveryError>| match r {
+            Err(DeliveryError::Field { field, code, .. }) => (field, code),
+            other => panic!("expected a field error, got {other:?}"),
+        };
+        assert_eq!(
+            at(check(&[None, Some(Uuid::now_v7())])),
+            ("goals[1].id".to_owned(), "unknown_goal")
+        );
+        assert_eq!(at(check(&[Some(a), Some(b), Some(a)])).0, "goals[2].id");
+    }
 }
