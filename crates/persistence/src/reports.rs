@@ -28,6 +28,25 @@ pub struct Period {
     pub until: DateTime<Utc>,
 }
 
+/// Runs a report's fixed SQL over `$1` = the period's start, `$2` its end
+/// and `$3` the zone (NULL: every zone).
+pub(crate) async fn in_period<R>(
+    conn: &mut AsyncPgConnection,
+    sql: impl Into<String>,
+    period: Period,
+    zone: Option<Uuid>,
+) -> StoreResult<Vec<R>>
+where
+    R: QueryableByName<diesel::pg::Pg> + Send + 'static,
+{
+    Ok(diesel::sql_query(sql)
+        .bind::<Timestamptz, _>(period.from)
+        .bind::<Timestamptz, _>(period.until)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
+        .load(conn)
+        .await?)
+}
+
 /// A dimension the referral counts can be grouped by, in column order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, EnumIter)]
 #[strum(serialize_all = "snake_case")]
@@ -142,12 +161,7 @@ pub async fn referral_counts(
                   5 NULLS LAST, 6 NULLS LAST, 7 NULLS LAST",
         columns = columns.join(", "),
     );
-    Ok(diesel::sql_query(sql)
-        .bind::<Timestamptz, _>(period.from)
-        .bind::<Timestamptz, _>(period.until)
-        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-        .load(conn)
-        .await?)
+    in_period(conn, sql, period, zone).await
 }
 
 /// How fast referrals submitted in the period were accepted and allocated,
@@ -266,7 +280,8 @@ pub async fn caseloads(
     period: Period,
     zone: Option<Uuid>,
 ) -> StoreResult<Vec<CaseloadRow>> {
-    Ok(diesel::sql_query(
+    in_period(
+        conn,
         "WITH per_worker AS (
              SELECT w.id, w.team_id, w.name, w.active, w.caseload_cap,
                     (SELECT count(*) FROM referrals r
@@ -291,12 +306,10 @@ pub async fn caseloads(
          GROUP BY GROUPING SETS ((z.code, t.id, t.name),
                                  (z.code, t.id, t.name, p.id, p.name, p.active))
          ORDER BY z.code, t.id, grouping(p.id) DESC, p.name, p.id",
+        period,
+        zone,
     )
-    .bind::<Timestamptz, _>(period.from)
-    .bind::<Timestamptz, _>(period.until)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+    .await
 }
 
 /// Closures in the period by zone and outcome, and for all zones together.
@@ -321,7 +334,8 @@ pub async fn outcomes(
     period: Period,
     zone: Option<Uuid>,
 ) -> StoreResult<Vec<OutcomeRow>> {
-    Ok(diesel::sql_query(
+    in_period(
+        conn,
         "SELECT z.code AS zone_code,
                 grouping(z.code) = 1 AS all_zones,
                 r.closure_outcome AS outcome,
@@ -335,12 +349,10 @@ pub async fn outcomes(
            AND ($3::uuid IS NULL OR r.zone_id = $3)
          GROUP BY GROUPING SETS ((z.code, r.closure_outcome), (r.closure_outcome))
          ORDER BY grouping(z.code), z.code NULLS LAST, r.closure_outcome",
+        period,
+        zone,
     )
-    .bind::<Timestamptz, _>(period.from)
-    .bind::<Timestamptz, _>(period.until)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+    .await
 }
 
 /// Stepped down (towards universal or targeted provision) against stepped
@@ -367,7 +379,8 @@ pub async fn step_changes(
     period: Period,
     zone: Option<Uuid>,
 ) -> StoreResult<Vec<StepChangeRow>> {
-    Ok(diesel::sql_query(
+    in_period(
+        conn,
         "SELECT z.code AS zone_code,
                 grouping(z.code) = 1 AS all_zones,
                 count(*) AS closed,
@@ -381,12 +394,10 @@ pub async fn step_changes(
            AND ($3::uuid IS NULL OR r.zone_id = $3)
          GROUP BY GROUPING SETS ((z.code), ())
          ORDER BY grouping(z.code), z.code NULLS LAST",
+        period,
+        zone,
     )
-    .bind::<Timestamptz, _>(period.from)
-    .bind::<Timestamptz, _>(period.until)
-    .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-    .load(conn)
-    .await?)
+    .await
 }
 
 /// One programme's delivery: enrolment now, sessions and attendance in the

@@ -10,9 +10,9 @@
 
 use super::Period;
 use crate::StoreResult;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 use diesel::QueryableByName;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 /// The closures of one zone at one intake level.
@@ -140,10 +140,5 @@ pub async fn escalations(
     period: Period,
     zone: Option<Uuid>,
 ) -> StoreResult<Vec<EscalationReportRow>> {
-    Ok(diesel::sql_query(SQL)
-        .bind::<Timestamptz, _>(period.from)
-        .bind::<Timestamptz, _>(period.until)
-        .bind::<Nullable<diesel::sql_types::Uuid>, _>(zone)
-        .load(conn)
-        .await?)
+    super::in_period(conn, SQL, period, zone).await
 }
