@@ -191,6 +191,70 @@ pub(crate) fn date(v: &str) -> Result<Option<chrono::NaiveDate>, String> {
     }
 }
 
+/// The columns of a CSV file's header row, found by exact name (trimmed).
+pub(crate) struct Columns(HashMap<&'static str, usize>);
+
+impl Columns {
+    /// The record's field in the named column; empty when the file has no
+    /// such (optional) column or the record is short.
+    pub(crate) fn field<'r>(&self, record: &'r csv::StringRecord, name: &str) -> &'r str {
+        self.0
+            .get(name)
+            .and_then(|&i| record.get(i))
+            .unwrap_or_default()
+    }
+}
+
+/// Opens a decoded CSV file with a header row: its columns (every one of
+/// `required` must be there, `optional` ones may be) and its records with
+/// their row numbers, the header being row 1 as a spreadsheet shows it
+/// (the imported files' fields hold no line breaks, so rows are lines).
+pub(crate) fn csv_table<'t>(
+    text: &'t str,
+    required: &[&'static str],
+    optional: &[&'static str],
+) -> Result<
+    (
+        Columns,
+        impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>> + 't,
+    ),
+    ImportError,
+> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Malformed {
+            line: 1,
+            message: e.to_string(),
+        })?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let mut index = HashMap::new();
+    for &name in required {
+        index.insert(
+            name,
+            column(name).ok_or_else(|| ImportError::MissingColumn(name.to_owned()))?,
+        );
+    }
+    for &name in optional {
+        if let Some(i) = column(name) {
+            index.insert(name, i);
+        }
+    }
+    let records = (2_u64..).zip(reader.into_records()).map(|(line, record)| {
+        record
+            .map(|r| (line, r))
+            .map_err(|e| ImportError::Malformed {
+                line,
+                message: e.to_string(),
+            })
+    });
+    Ok((Columns(index), records))
+}
+
 /// The rows of the extract that will be written, with the skipped ones.
 #[derive(Debug, Default)]
 struct Parsed {
@@ -201,46 +265,12 @@ struct Parsed {
 
 fn parse(bytes: &[u8], la: Option<&str>) -> Result<Parsed, ImportError> {
     let decoded = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(decoded.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Malformed {
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let mut index = HashMap::new();
-    for name in REQUIRED_COLUMNS {
-        index.insert(
-            name,
-            column(name).ok_or_else(|| ImportError::MissingColumn(name.to_owned()))?,
-        );
-    }
-    for name in OPTIONAL_COLUMNS {
-        if let Some(i) = column(name) {
-            index.insert(name, i);
-        }
-    }
+    let (columns, records) = csv_table(&decoded, &REQUIRED_COLUMNS, &OPTIONAL_COLUMNS)?;
     let mut parsed = Parsed::default();
-    // Row numbers count the header as row 1, as a spreadsheet shows them
-    // (GIAS fields hold no line breaks, so rows are lines).
-    for (row, record) in (2_u64..).zip(reader.records()) {
-        let record = record.map_err(|e| ImportError::Malformed {
-            line: row,
-            message: e.to_string(),
-        })?;
+    for next in records {
+        let (line, record) = next?;
         parsed.read += 1;
-        let line = row;
-        let field = |name: &str| {
-            index
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .unwrap_or_default()
-        };
+        let field = |name: &str| columns.field(&record, name);
         let urn = field("URN").trim().to_owned();
         let mut skip = |reason: String, urn: Option<String>| {
             parsed.skipped.push(SkippedRow { line, urn, reason });

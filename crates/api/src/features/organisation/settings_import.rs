@@ -5,6 +5,7 @@
 //! identifier in one transaction, a re-run changing nothing. A GIAS school
 //! is never touched: it comes from the GIAS extract.
 
+use crate::features::organisation::gias::csv_table;
 use crate::features::organisation::gias::decode;
 use crate::features::organisation::gias::read_csv;
 use crate::features::organisation::gias::require_csv;
@@ -77,47 +78,15 @@ type Kept = (u64, ImportedSetting, Option<String>);
 
 fn parse(bytes: &[u8]) -> Result<(usize, Vec<Kept>, Vec<SkippedRow>), ImportError> {
     let decoded = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(decoded.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Malformed {
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let mut index = HashMap::new();
-    for name in REQUIRED_COLUMNS {
-        index.insert(
-            name,
-            column(name).ok_or_else(|| ImportError::MissingColumn(name.to_owned()))?,
-        );
-    }
-    for name in OPTIONAL_COLUMNS {
-        if let Some(i) = column(name) {
-            index.insert(name, i);
-        }
-    }
+    let (columns, records) = csv_table(&decoded, &REQUIRED_COLUMNS, &OPTIONAL_COLUMNS)?;
     let mut read = 0;
     let mut kept: Vec<Kept> = Vec::new();
     let mut skipped = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    // Row numbers count the header as row 1, as a spreadsheet shows them.
-    for (line, record) in (2_u64..).zip(reader.records()) {
-        let record = record.map_err(|e| ImportError::Malformed {
-            line,
-            message: e.to_string(),
-        })?;
+    for next in records {
+        let (line, record) = next?;
         read += 1;
-        let field = |name: &str| {
-            index
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .unwrap_or_default()
-        };
+        let field = |name: &str| columns.field(&record, name);
         match row(&field) {
             Ok((setting, zone)) => {
                 if let Some(first) = seen.get(&setting.urn) {
