@@ -15,6 +15,7 @@ use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
+use crate::http::wire::WireName;
 use actix_web::get;
 use actix_web::web;
 use actix_web::HttpResponse;
@@ -30,33 +31,21 @@ use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// What a task is.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskKind {
-    /// A review of the support plan of a referral the caller works.
-    ReviewDue,
-    /// A follow-up to record of a closed referral the caller held.
-    FollowUpDue,
-    /// An action the caller owns from a supervision or community-of-practice meeting.
-    PracticeAction,
-    /// An action of a school-support record (work with a setting) that the caller owns.
-    SchoolSupportAction,
-    /// An action of a family's plan that the caller owns.
-    FamilyPlanAction,
-    /// An action of a termly conversation of the caller's zone whose owner is recorded as the caller (their name or subject).
-    TermlyAction,
-}
-
-impl TaskKind {
-    fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
+crate::http::wire::named_enum! {
+    /// What a task is.
+    pub enum TaskKind {
+        /// A review of the support plan of a referral the caller works.
+        ReviewDue,
+        /// A follow-up to record of a closed referral the caller held.
+        FollowUpDue,
+        /// An action the caller owns from a supervision or community-of-practice meeting.
+        PracticeAction,
+        /// An action of a school-support record (work with a setting) that the caller owns.
+        SchoolSupportAction,
+        /// An action of a family's plan that the caller owns.
+        FamilyPlanAction,
+        /// An action of a termly conversation of the caller's zone whose owner is recorded as the caller (their name or subject).
+        TermlyAction,
     }
 }
 

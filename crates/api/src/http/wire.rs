@@ -41,6 +41,24 @@ macro_rules! wire_enum {
 }
 pub(crate) use wire_enum;
 
+/// Declares a wire enum of the API's own (no domain twin) whose names
+/// strum derives, snake_case as serde's: its wire name and back come from
+/// [`WireName`], its OpenAPI schema from utoipa.
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            strum::IntoStaticStr, strum::EnumString,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+    };
+}
+pub(crate) use named_enum;
+
 /// The wire name of an enum whose names strum derives (`IntoStaticStr` and
 /// `EnumString`, `serialize_all = "snake_case"` as serde's), and back: one
 /// source of names for serde, the OpenAPI and the stored text.

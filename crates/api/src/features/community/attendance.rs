@@ -12,6 +12,7 @@ use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::wire::WireName;
 use crate::http::write::write;
 use crate::http::write::Written;
 use actix_web::get;
@@ -28,22 +29,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// Attendance of one family at a session.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AttendanceStatus {
-    Attended,
-    DidNotAttend,
-    Cancelled,
+crate::http::wire::named_enum! {
+    /// Attendance of one family at a session.
+    pub enum AttendanceStatus {
+        Attended,
+        DidNotAttend,
+        Cancelled,
+    }
 }
 
 impl AttendanceStatus {
-    fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// From the stored name (`cancelled` for an unknown one).
     fn from_str(s: &str) -> Self {
         s.parse().unwrap_or(Self::Cancelled)

@@ -17,6 +17,7 @@ use crate::http::paging::uuid_page;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::wire::WireName;
 use crate::http::write::write;
 use crate::http::write::Written;
 use actix_web::get;
@@ -39,26 +40,20 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// Where a family's enrolment stands.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EnrolmentStatus {
-    Enrolled,
-    Waiting,
-    Cancelled,
-    Completed,
+crate::http::wire::named_enum! {
+    /// Where a family's enrolment stands.
+    pub enum EnrolmentStatus {
+        Enrolled,
+        Waiting,
+        Cancelled,
+        Completed,
+    }
 }
 
 impl EnrolmentStatus {
     /// From the stored name (`cancelled` for an unknown one).
     fn from_str(s: &str) -> Self {
         s.parse().unwrap_or(Self::Cancelled)
-    }
-
-    fn as_str(self) -> &'static str {
-        self.into()
     }
 }
 

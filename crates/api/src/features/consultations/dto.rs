@@ -13,16 +13,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// Whom the advice was about: one child (by UPN, optional), a cohort, or a
-/// family (`family_id`, with or without a school).
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsultationSubject {
-    Child,
-    Cohort,
-    Family,
+crate::http::wire::named_enum! {
+    /// Whom the advice was about: one child (by UPN, optional), a cohort, or a
+    /// family (`family_id`, with or without a school).
+    pub enum ConsultationSubject {
+        Child,
+        Cohort,
+        Family,
+    }
 }
 
 impl ConsultationSubject {

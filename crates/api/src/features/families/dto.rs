@@ -11,114 +11,54 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// Whether a family is worked with.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum FamilyStatus {
-    Open,
-    Closed,
+crate::http::wire::named_enum! {
+    /// Whether a family is worked with.
+    pub enum FamilyStatus {
+        Open,
+        Closed,
+    }
 }
 
-/// A child of the family, or an adult.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum MemberKind {
-    Child,
-    Adult,
+crate::http::wire::named_enum! {
+    /// A child of the family, or an adult.
+    pub enum MemberKind {
+        Child,
+        Adult,
+    }
 }
 
-/// An adult's role in the household.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AdultRole {
-    Parent,
-    Carer,
-    Other,
+crate::http::wire::named_enum! {
+    /// An adult's role in the household.
+    pub enum AdultRole {
+        Parent,
+        Carer,
+        Other,
+    }
 }
 
-/// How an adult prefers to be contacted.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ContactMethod {
-    Phone,
-    Email,
-    Letter,
-    InPerson,
+crate::http::wire::named_enum! {
+    /// How an adult prefers to be contacted.
+    pub enum ContactMethod {
+        Phone,
+        Email,
+        Letter,
+        InPerson,
+    }
 }
 
-/// An adult's relationship to a child of the family.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Relationship {
-    Mother,
-    Father,
-    StepParent,
-    Grandparent,
-    FosterCarer,
-    KinshipCarer,
-    Guardian,
-    Sibling,
-    Other,
+crate::http::wire::named_enum! {
+    /// An adult's relationship to a child of the family.
+    pub enum Relationship {
+        Mother,
+        Father,
+        StepParent,
+        Grandparent,
+        FosterCarer,
+        KinshipCarer,
+        Guardian,
+        Sibling,
+        Other,
+    }
 }
 
 /// A new family.

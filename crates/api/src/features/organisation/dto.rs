@@ -153,20 +153,11 @@ pub struct TeamUpdate {
     pub operational_from: NaiveDate,
 }
 
-/// A worker's job in the team.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobRole {
-    Practitioner,
-    TeamManager,
-}
-
-impl JobRole {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::http::wire::named_enum! {
+    /// A worker's job in the team.
+    pub enum JobRole {
+        Practitioner,
+        TeamManager,
     }
 }
 
@@ -265,16 +256,14 @@ pub struct WorkerUpdate {
     pub active: bool,
 }
 
-/// Status of an establishment (GIAS).
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SchoolStatus {
-    Open,
-    Closed,
-    ProposedToOpen,
-    ProposedToClose,
+crate::http::wire::named_enum! {
+    /// Status of an establishment (GIAS).
+    pub enum SchoolStatus {
+        Open,
+        Closed,
+        ProposedToOpen,
+        ProposedToClose,
+    }
 }
 
 impl SchoolStatus {

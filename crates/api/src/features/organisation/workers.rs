@@ -24,6 +24,7 @@ use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::wire::WireName;
 use crate::http::write::write;
 use crate::http::write::Written;
 use actix_web::get;

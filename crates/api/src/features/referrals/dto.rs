@@ -114,20 +114,11 @@ impl From<SenType> for domain::SenType {
     }
 }
 
-/// Who gave consent for the referral.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentGiver {
-    ParentCarer,
-    YoungPerson,
-}
-
-impl ConsentGiver {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::http::wire::named_enum! {
+    /// Who gave consent for the referral.
+    pub enum ConsentGiver {
+        ParentCarer,
+        YoungPerson,
     }
 }
 

@@ -35,6 +35,7 @@ use crate::http::extract::RawJson;
 use crate::http::extract::RequestId;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
+use crate::http::wire::WireName;
 use crate::http::write::idempotency_key;
 use crate::http::write::write_with_own_audit;
 use crate::http::write::Written;

@@ -21,26 +21,24 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// Who referred.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceType {
-    /// The child's school or setting (the default; the only one for schools).
-    School,
-    /// A Family Hub's practitioner.
-    FamilyHub,
-    /// A health visitor.
-    HealthVisitor,
-    /// A parent or carer asking directly.
-    ParentCarer,
-    /// Children's social care.
-    SocialCare,
-    /// Another health professional.
-    Health,
-    /// Anyone else.
-    Other,
+crate::http::wire::named_enum! {
+    /// Who referred.
+    pub enum SourceType {
+        /// The child's school or setting (the default; the only one for schools).
+        School,
+        /// A Family Hub's practitioner.
+        FamilyHub,
+        /// A health visitor.
+        HealthVisitor,
+        /// A parent or carer asking directly.
+        ParentCarer,
+        /// Children's social care.
+        SocialCare,
+        /// Another health professional.
+        Health,
+        /// Anyone else.
+        Other,
+    }
 }
 
 impl SourceType {

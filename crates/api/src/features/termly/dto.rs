@@ -12,15 +12,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-/// A school term.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Term {
-    Autumn,
-    Spring,
-    Summer,
+crate::http::wire::named_enum! {
+    /// A school term.
+    pub enum Term {
+        Autumn,
+        Spring,
+        Summer,
+    }
 }
 
 impl Term {
@@ -37,24 +35,18 @@ impl Term {
     }
 }
 
-/// Where a termly conversation is: `offered` (waiting for the school),
-/// `scheduled` (date agreed), `held` (recorded), `declined`.
-#[derive(strum::IntoStaticStr, strum::EnumString)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConversationStatus {
-    Offered,
-    Scheduled,
-    Held,
-    Declined,
+crate::http::wire::named_enum! {
+    /// Where a termly conversation is: `offered` (waiting for the school),
+    /// `scheduled` (date agreed), `held` (recorded), `declined`.
+    pub enum ConversationStatus {
+        Offered,
+        Scheduled,
+        Held,
+        Declined,
+    }
 }
 
 impl ConversationStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     fn from_str(s: &str) -> Self {
         s.parse().unwrap_or(Self::Offered)
     }
