@@ -213,13 +213,7 @@ pub(crate) fn csv_table<'t>(
     text: &'t str,
     required: &[&'static str],
     optional: &[&'static str],
-) -> Result<
-    (
-        Columns,
-        impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>> + 't,
-    ),
-    ImportError,
-> {
+) -> Result<(Columns, Records<'t>), ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -244,15 +238,35 @@ pub(crate) fn csv_table<'t>(
             index.insert(name, i);
         }
     }
-    let records = (2_u64..).zip(reader.into_records()).map(|(line, record)| {
-        record
-            .map(|r| (line, r))
-            .map_err(|e| ImportError::Malformed {
-                line,
-                message: e.to_string(),
-            })
-    });
+    let records = Records {
+        inner: reader.into_records(),
+        line: 1,
+    };
     Ok((Columns(index), records))
+}
+
+/// The records of a CSV file with their row numbers, the header being row 1.
+pub(crate) struct Records<'t> {
+    inner: csv::StringRecordsIntoIter<&'t [u8]>,
+    line: u64,
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<(u64, csv::StringRecord), ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.inner.next()?;
+        self.line += 1;
+        let line = self.line;
+        Some(
+            record
+                .map(|r| (line, r))
+                .map_err(|e| ImportError::Malformed {
+                    line,
+                    message: e.to_string(),
+                }),
+        )
+    }
 }
 
 /// The rows of the extract that will be written, with the skipped ones.
