@@ -7,7 +7,7 @@
 use crate::delivery::active_referral;
 use chrono::Months;
 use reqwest::Method;
-use sct_e2e::{assert_field_error, assert_status, upn, Reply, TestApp, TestTeam};
+use sct_e2e::{assert_field_error, assert_status, items, upn, Reply, TestApp, TestTeam};
 use serde_json::{json, Value};
 
 fn escalation() -> Value {
@@ -150,9 +150,7 @@ async fn a_closure_records_its_escalation_outcome_and_schedules_follow_ups() {
         // ... and so does a list page that shows the referral.
         let page = app.get("/api/v1/referrals?status=closed", &token).await;
         assert_status(&page, 200);
-        let shown = page.body["items"]
-            .as_array()
-            .expect("items")
+        let shown = items(&page)
             .iter()
             .find(|i| i["id"] == id.as_str())
             .expect("the closed referral is listed");
@@ -172,8 +170,7 @@ async fn a_closure_records_its_escalation_outcome_and_schedules_follow_ups() {
 
     let list = follow_ups(&app, &id, &app.manager(&t)).await;
     assert_status(&list, 200);
-    let items = list.body["items"].as_array().expect("items");
-    let due: Vec<(i64, String, String)> = items
+    let due: Vec<(i64, String, String)> = items(&list)
         .iter()
         .map(|f| {
             (
@@ -196,7 +193,7 @@ async fn a_closure_records_its_escalation_outcome_and_schedules_follow_ups() {
     let plain = closed(&app, &t, 2, &json!({"outcome": "needs_met"})).await;
     assert!(plain.body["closure"].get("escalation").is_none());
     let list = follow_ups(&app, &plain.id(), &app.admin()).await;
-    assert_eq!(list.body["items"].as_array().expect("items").len(), 2);
+    assert_eq!(items(&list).len(), 2);
 }
 
 #[tokio::test]
@@ -382,7 +379,7 @@ async fn the_team_lists_the_follow_ups_falling_due_in_its_zone() {
     assert_eq!(ids(&mine), vec![zone.clone(); 4]);
     let soon = format!("/api/v1/follow-ups?due_before={}", months_from_today(4));
     let r = app.get(&soon, &app.manager(&t)).await;
-    assert_eq!(r.body["items"].as_array().expect("items").len(), 2);
+    assert_eq!(items(&r).len(), 2);
     assert!(r.body["items"]
         .as_array()
         .expect("items")
@@ -390,7 +387,7 @@ async fn the_team_lists_the_follow_ups_falling_due_in_its_zone() {
         .all(|f| f["months"] == 3));
     // la_admin sees every zone, or one; a team asking for another zone sees nothing.
     let all = app.get("/api/v1/follow-ups", &app.admin()).await;
-    assert_eq!(all.body["items"].as_array().expect("items").len(), 6);
+    assert_eq!(items(&all).len(), 6);
     let one = app
         .get(
             &format!("/api/v1/follow-ups?zone={}", other.zone.id),
@@ -404,7 +401,7 @@ async fn the_team_lists_the_follow_ups_falling_due_in_its_zone() {
             &app.manager(&t),
         )
         .await;
-    assert_eq!(theirs.body["items"].as_array().expect("items").len(), 0);
+    assert_eq!(items(&theirs).len(), 0);
     // Schools and MIS clients do not read the team's list.
     app.get("/api/v1/follow-ups", &app.school(&t.schools[0].urn))
         .await
@@ -416,7 +413,7 @@ async fn the_team_lists_the_follow_ups_falling_due_in_its_zone() {
     loop {
         let page = app.get(&path, &app.admin()).await;
         assert_status(&page, 200);
-        for f in page.body["items"].as_array().expect("items") {
+        for f in items(&page) {
             seen.push((
                 f["due_on"].as_str().expect("due").to_owned(),
                 f["id"].as_str().expect("id").to_owned(),

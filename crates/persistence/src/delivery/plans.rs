@@ -119,13 +119,13 @@ pub(crate) fn field(
     }
 }
 
-/// The precondition of writing a plan that may not exist yet: creating it
-/// takes no `If-Match`; replacing it needs one that matches `current` (the
-/// stored plan's version, `None` when there is no plan).
 /// The refusal of a goal id that is not a current goal of the plan.
 pub(crate) const UNKNOWN_GOAL: &str =
     "not a current goal of this plan (leave id out for a new goal)";
 
+/// The precondition of writing a plan that may not exist yet: creating it
+/// takes no `If-Match`; replacing it needs one that matches `current` (the
+/// stored plan's version, `None` when there is no plan).
 pub(crate) fn check_plan_version(
     current: Option<i32>,
     expected: Option<&sct_domain::VersionMatch>,
