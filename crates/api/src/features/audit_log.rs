@@ -6,9 +6,9 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use crate::http::wire::{ActorRole, HttpMethod};
@@ -116,23 +116,7 @@ pub async fn list_audit_events(
             return Err(bad("from must be before to"));
         }
     }
-    let after = match &p.cursor {
-        None => None,
-        Some(c) => {
-            let parts = decode_cursor(c, 2)?;
-            let invalid = || {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor does not fit these parameters",
-                )
-            };
-            let at = DateTime::parse_from_rfc3339(&parts[0])
-                .map_err(|_| invalid())?
-                .with_timezone(&Utc);
-            let id: i64 = parts[1].parse().map_err(|_| invalid())?;
-            Some((at, id))
-        }
-    };
+    let after: Option<(DateTime<Utc>, i64)> = cursor_key(p.cursor.as_deref())?;
     let filter = AuditFilter {
         actor: p.actor,
         subject_type: p.subject_type,
@@ -145,19 +129,9 @@ pub async fn list_audit_events(
     // token; no scope is read from the database).
     let mut conn = state.reads().await?;
     let mut rows = store::list(&mut conn, &filter, after, limit + 1).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = if more {
-        rows.last().map(|r| {
-            encode_cursor(&[
-                &r.occurred_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                &r.id.to_string(),
-            ])
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, usize::try_from(limit).unwrap_or(50), |r| {
+        (r.occurred_at, r.id)
+    });
     Ok(with_age(
         HttpResponse::Ok().json(AuditEventPage {
             items: rows.into_iter().map(AuditEvent::from).collect(),

@@ -10,11 +10,11 @@ use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -66,26 +66,14 @@ pub async fn list_conflicts(
         cursor: q.cursor,
     };
     let (limit, n) = page_size(&p)?;
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| {
-            Uuid::parse_str(&decode_cursor(c, 1)?[0]).map_err(|_| {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor is not one this API issued",
-                )
-            })
-        })
-        .transpose()?;
+    let after = cursor_key(p.cursor.as_deref())?;
     let status = q.status.map(|s| match s {
         ConflictStatus::Open => "open",
         ConflictStatus::Resolved => "resolved",
     });
     let mut conn = state.db.conn().await?;
     let mut rows = ch::list_conflicts(&mut conn, status, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].0.id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.0.id);
     let items: Vec<ChildConflict> = rows.into_iter().map(ChildConflict::from).collect();
     // The audit row names every child and referral on the page.
     for c in &items {

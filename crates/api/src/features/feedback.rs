@@ -16,8 +16,8 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::state::AppState;
 use crate::http::validate::check_urn_filter;
 use crate::http::write::write;
@@ -290,7 +290,7 @@ pub async fn list_feedback(
     only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
     check_urn_filter(p.school_urn.as_deref())?;
-    let (limit, n, before) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, before) = keyset_page(p.limit, p.cursor)?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let f = FeedbackFilter {
@@ -298,7 +298,7 @@ pub async fn list_feedback(
         about: p.about,
     };
     let mut rows = repo::list(&mut conn, &reach, &f, before, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(FeedbackPage {
         items: rows.into_iter().map(Feedback::from).collect(),
         next_cursor,

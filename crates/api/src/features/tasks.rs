@@ -9,10 +9,10 @@ use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
+use crate::http::paging::bad_cursor;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
 use crate::http::wire::WireName;
@@ -150,18 +150,10 @@ const UNDATED: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
 };
 
 fn after(c: Option<&str>) -> Result<Option<After>, ApiError> {
-    let Some(c) = c else { return Ok(None) };
-    let parts = decode_cursor(c, 4)?;
-    let bad = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )
+    let Some((due, kind, id, position)) = cursor_key::<(NaiveDate, String, Uuid, i32)>(c)? else {
+        return Ok(None);
     };
-    let due = parts[0].parse::<NaiveDate>().map_err(|_| bad())?;
-    let kind = TaskKind::parse(&parts[1]).ok_or_else(bad)?;
-    let id = Uuid::parse_str(&parts[2]).map_err(|_| bad())?;
-    let position = parts[3].parse::<i32>().map_err(|_| bad())?;
+    let kind = TaskKind::parse(&kind).ok_or_else(bad_cursor)?;
     Ok(Some(After {
         due,
         kind: kind.as_str().to_owned(),
@@ -316,16 +308,14 @@ pub async fn list_my_tasks(
     let mut conn = state.db.conn().await?;
     let mut rows =
         repo::of_worker(&mut conn, worker, last_day, kind, after.as_ref(), limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[
-            &last.due_on.unwrap_or(UNDATED).to_string(),
-            &last.kind,
-            &last.id.to_string(),
-            &last.position.to_string(),
-        ])
+    let next_cursor = next_page(&mut rows, n, |r| {
+        (
+            r.due_on.unwrap_or(UNDATED),
+            r.kind.clone(),
+            r.id,
+            r.position,
+        )
     });
-    rows.truncate(n);
     let today = chrono::Utc::now().date_naive();
     Ok(HttpResponse::Ok().json(TaskPage {
         items: rows.iter().filter_map(|r| task(r, today)).collect(),

@@ -1,47 +1,221 @@
-//! Keyset paging: the page size of a request, cursors keyed by id, and the
+//! Keyset paging, the one helper of every list: the page size of a request,
+//! the position a cursor names (a typed key of one or more parts), and the
 //! look-ahead row that tells whether a next page exists.
+//!
+//! A list reads `limit + 1` rows after the key of [`keyset_page`] and hands
+//! them to [`next_page`], which drops the look-ahead row and answers the
+//! cursor of the next page, made of the last shown row's key. A key is any
+//! [`CursorKey`]: a uuid, a day, a timestamp, a number or a text, or a tuple
+//! of them (a day and an id, say), each part written as text into the opaque
+//! cursor and read back by the same type.
 
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
 use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
 use uuid::Uuid;
+
+/// The error of a cursor that does not decode into the key of its list.
+pub(crate) fn bad_cursor() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidCursor,
+        "the cursor is not one this API issued",
+    )
+}
 
 pub(crate) fn page_size(p: &PageParams) -> Result<(i64, usize), ApiError> {
     let limit = p.limit()?;
     Ok((limit, usize::try_from(limit).unwrap_or(50)))
 }
 
-/// Limit, rows to show and position of a page of a list keyed by uuid.
-pub(crate) fn uuid_page(
+/// One part of a cursor's key.
+pub(crate) trait CursorPart: Sized {
+    fn write(&self) -> String;
+    fn read(part: &str) -> Option<Self>;
+}
+
+impl CursorPart for Uuid {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(part: &str) -> Option<Self> {
+        Uuid::parse_str(part).ok()
+    }
+}
+
+impl CursorPart for NaiveDate {
+    fn write(&self) -> String {
+        self.format("%Y-%m-%d").to_string()
+    }
+    fn read(part: &str) -> Option<Self> {
+        NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
+    }
+}
+
+impl CursorPart for DateTime<Utc> {
+    fn write(&self) -> String {
+        self.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+    fn read(part: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(part)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+impl CursorPart for i32 {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(part: &str) -> Option<Self> {
+        part.parse().ok()
+    }
+}
+
+impl CursorPart for i64 {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(part: &str) -> Option<Self> {
+        part.parse().ok()
+    }
+}
+
+impl CursorPart for String {
+    fn write(&self) -> String {
+        self.clone()
+    }
+    fn read(part: &str) -> Option<Self> {
+        Some(part.to_owned())
+    }
+}
+
+/// The key a list is ordered by, as its cursor carries it.
+pub(crate) trait CursorKey: Sized {
+    /// How many parts the cursor has.
+    const PARTS: usize;
+    fn write(&self) -> Vec<String>;
+    fn read(parts: &[String]) -> Option<Self>;
+}
+
+macro_rules! single_part_key {
+    ($($t:ty),*) => {$(
+        impl CursorKey for $t {
+            const PARTS: usize = 1;
+            fn write(&self) -> Vec<String> {
+                vec![CursorPart::write(self)]
+            }
+            fn read(parts: &[String]) -> Option<Self> {
+                <$t as CursorPart>::read(&parts[0])
+            }
+        }
+    )*};
+}
+single_part_key!(Uuid, NaiveDate, DateTime<Utc>, i32, i64, String);
+
+macro_rules! tuple_key {
+    ($n:literal: $($t:ident $i:tt),*) => {
+        impl<$($t: CursorPart),*> CursorKey for ($($t,)*) {
+            const PARTS: usize = $n;
+            fn write(&self) -> Vec<String> {
+                vec![$(self.$i.write()),*]
+            }
+            fn read(parts: &[String]) -> Option<Self> {
+                Some(($($t::read(&parts[$i])?,)*))
+            }
+        }
+    };
+}
+tuple_key!(2: A 0, B 1);
+tuple_key!(3: A 0, B 1, C 2);
+tuple_key!(4: A 0, B 1, C 2, D 3);
+
+/// The key a request's cursor names, if it has one.
+///
+/// # Errors
+/// `InvalidCursor` when the cursor does not decode into a `K`.
+pub(crate) fn cursor_key<K: CursorKey>(cursor: Option<&str>) -> Result<Option<K>, ApiError> {
+    cursor
+        .map(|c| K::read(&decode_cursor(c, K::PARTS)?).ok_or_else(bad_cursor))
+        .transpose()
+}
+
+/// Limit, rows to show and position of a page of a list keyed by `K`.
+///
+/// # Errors
+/// `InvalidParameter` for a limit outside 1..=200, `InvalidCursor`.
+pub(crate) fn keyset_page<K: CursorKey>(
     limit: Option<i64>,
     cursor: Option<String>,
-) -> Result<(i64, usize, Option<Uuid>), ApiError> {
-    let page = PageParams { limit, cursor };
-    let (limit, n) = page_size(&page)?;
-    Ok((limit, n, uuid_cursor(&page)?))
+) -> Result<(i64, usize, Option<K>), ApiError> {
+    let after = cursor_key(cursor.as_deref())?;
+    let (limit, n) = page_size(&PageParams { limit, cursor })?;
+    Ok((limit, n, after))
 }
 
 /// Drops the look-ahead row of a page read with `limit + 1` and answers the
-/// next page's cursor (the last shown row's id), if there is a next page.
-pub(crate) fn uuid_next<T>(rows: &mut Vec<T>, n: usize, id: impl Fn(&T) -> Uuid) -> Option<String> {
-    let next = (rows.len() > n).then(|| encode_cursor(&[&id(&rows[n - 1]).to_string()]));
+/// next page's cursor (the last shown row's key), if there is a next page.
+pub(crate) fn next_page<T, K: CursorKey>(
+    rows: &mut Vec<T>,
+    n: usize,
+    key: impl Fn(&T) -> K,
+) -> Option<String> {
+    let next = (rows.len() > n).then(|| {
+        let parts = key(&rows[n - 1]).write();
+        encode_cursor(&parts.iter().map(String::as_str).collect::<Vec<_>>())
+    });
     rows.truncate(n);
     next
 }
 
-pub(crate) fn uuid_cursor(p: &PageParams) -> Result<Option<Uuid>, ApiError> {
-    p.cursor
-        .as_deref()
-        .map(|c| {
-            let parts = decode_cursor(c, 1)?;
-            Uuid::parse_str(&parts[0]).map_err(|_| {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor is not one this API issued",
-                )
-            })
-        })
-        .transpose()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<K: CursorKey + PartialEq + std::fmt::Debug + Clone>(key: K) {
+        let mut rows = vec![key.clone(), key.clone()];
+        let cursor = next_page(&mut rows, 1, Clone::clone).expect("a next page");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(cursor_key::<K>(Some(&cursor)).expect("decodes"), Some(key));
+    }
+
+    #[test]
+    fn keys_of_every_kind_read_back_as_written() {
+        let id = Uuid::from_u128(7);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).expect("day");
+        let at = DateTime::parse_from_rfc3339("2026-12-03T10:11:12.123456Z")
+            .expect("at")
+            .with_timezone(&Utc);
+        round_trip(id);
+        round_trip(day);
+        round_trip(at);
+        round_trip(42_i32);
+        round_trip(-3_i64);
+        round_trip("100001".to_owned());
+        round_trip((day, id));
+        round_trip((day, at, id));
+        round_trip((day, "kind".to_owned(), id, 3_i32));
+    }
+
+    #[test]
+    fn no_next_page_when_the_look_ahead_row_is_missing() {
+        let mut rows = vec![Uuid::from_u128(1)];
+        assert_eq!(next_page(&mut rows, 1, |r| *r), None);
+        assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn a_cursor_of_another_shape_is_refused() {
+        let two = encode_cursor(&["2026-12-03", &Uuid::from_u128(1).to_string()]);
+        let err = cursor_key::<Uuid>(Some(&two)).expect_err("two parts for one");
+        assert_eq!(err.code, ErrorCode::InvalidCursor);
+        let swapped = encode_cursor(&[&Uuid::from_u128(1).to_string(), "2026-12-03"]);
+        assert!(cursor_key::<(NaiveDate, Uuid)>(Some(&swapped)).is_err());
+        assert!(cursor_key::<i32>(Some("not base64!")).is_err());
+        assert_eq!(cursor_key::<Uuid>(None).expect("no cursor"), None);
+    }
 }

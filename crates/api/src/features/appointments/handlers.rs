@@ -19,12 +19,12 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -36,8 +36,6 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::DateTime;
-use chrono::Utc;
 use sct_domain as domain;
 use sct_domain::delivery::attendance_consistent;
 use sct_domain::diary;
@@ -255,13 +253,6 @@ async fn whose(caller: &Caller, state: &AppState, raw: Option<&str>) -> Result<W
     }
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidCursor,
-        "the cursor is not one this API issued",
-    )
-}
-
 /// List appointments in a window.
 #[utoipa::path(
     tag = "Diary",
@@ -295,29 +286,11 @@ pub async fn list_appointments(
         cursor: q.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let after = match page.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let p = decode_cursor(c, 2)?;
-            let at = DateTime::parse_from_rfc3339(&p[0])
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| bad_cursor())?;
-            Some((at, Uuid::parse_str(&p[1]).map_err(|_| bad_cursor())?))
-        }
-    };
+    let after = cursor_key(page.cursor.as_deref())?;
     let whose = whose(&caller, &state, q.worker_id.as_deref()).await?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::read::list(&mut conn, whose, q.from, q.to, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1].row;
-        encode_cursor(&[
-            &last
-                .starts_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            &last.id.to_string(),
-        ])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.row.starts_at, r.row.id));
     for v in &rows {
         crate::http::audit::note(&req, "appointment", &v.row.id);
         if let Some(r) = v.row.referral_id {

@@ -22,8 +22,8 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -310,12 +310,12 @@ pub async fn list_hub_connections(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let (hub, schools) = hub_in_reach(&state, &caller, id.into_inner()).await?;
     let mut conn = state.db.conn().await?;
     let mut rows =
         repo::list_connections(&mut conn, hub.id, schools.as_deref(), after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(HubSchoolConnectionPage {
         items: rows.into_iter().map(HubSchoolConnection::from).collect(),
         next_cursor,

@@ -12,8 +12,8 @@ use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -273,7 +273,7 @@ pub async fn list_enrolments(
     let id = id.into_inner();
     writable_programme(&state, &caller, id).await?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_enrolments(
         &mut conn,
@@ -283,7 +283,7 @@ pub async fn list_enrolments(
         limit + 1,
     )
     .await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     let positions = repo::waiting_positions(&mut conn, id).await?;
     let items: Vec<Enrolment> = rows.into_iter().map(|r| enrolment(r, &positions)).collect();
     // The audit row names every referral linked on the page.

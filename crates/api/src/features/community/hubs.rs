@@ -10,8 +10,8 @@ use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -180,7 +180,7 @@ pub async fn list_family_hubs(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = if caller.role.acts_for_schools() {
         let zones = repo::zones_of_schools(&mut conn, &caller.schools).await?;
@@ -188,7 +188,7 @@ pub async fn list_family_hubs(
     } else {
         repo::list_hubs(&mut conn, p.zone_id, after, limit + 1).await?
     };
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(FamilyHubPage {
         items: rows.into_iter().map(FamilyHub::from).collect(),
         next_cursor,

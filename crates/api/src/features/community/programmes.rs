@@ -12,10 +12,10 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -447,7 +447,7 @@ pub async fn list_programmes(
     p: web::Query<ProgrammeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let f = ProgrammeFilter {
         zone_id: p.zone_id,
         hub_id: p.hub_id,
@@ -457,8 +457,7 @@ pub async fn list_programmes(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_programmes(&mut conn, &f, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].row.id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.row.id);
     Ok(HttpResponse::Ok().json(ProgrammePage {
         items: rows.into_iter().map(Programme::from).collect(),
         next_cursor,

@@ -7,13 +7,12 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -223,30 +222,11 @@ pub async fn list_programme_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let (limit, n) = page_size(&p)?;
-    let after = match p.cursor.as_deref() {
-        Some(c) => {
-            let parts = decode_cursor(c, 2)?;
-            let bad = || {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor is not one this API issued",
-                )
-            };
-            Some((
-                parts[0].parse::<NaiveDate>().map_err(|_| bad())?,
-                Uuid::parse_str(&parts[1]).map_err(|_| bad())?,
-            ))
-        }
-        None => None,
-    };
+    let after = cursor_key(p.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     repo::get_programme(&mut conn, id).await?;
     let mut rows = repo::list_sessions(&mut conn, id, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[&last.session_date.to_string(), &last.id.to_string()])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.session_date, r.id));
     Ok(HttpResponse::Ok().json(ProgrammeSessionPage {
         items: rows.into_iter().map(ProgrammeSession::from).collect(),
         next_cursor,

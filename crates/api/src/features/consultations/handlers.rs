@@ -28,8 +28,8 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -197,7 +197,7 @@ pub async fn list_consultations(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     crate::http::validate::check_urn_filter(p.school_urn.as_deref())?;
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let reach = reach_of(&caller, &state.db).await?;
     let f = ConsultationFilter {
         school_urn: p.school_urn,
@@ -205,7 +205,7 @@ pub async fn list_consultations(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &reach, &f, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     let items: Vec<Consultation> = rows.into_iter().map(Consultation::from).collect();
     note_children(&req, &mut conn, &items).await?;
     Ok(HttpResponse::Ok().json(ConsultationPage { items, next_cursor }))

@@ -15,8 +15,8 @@ use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -79,7 +79,7 @@ pub async fn list_interventions(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadInterventions)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let active = if caller.role.acts_for_schools() {
         if p.active == Some(false) {
             return Ok(HttpResponse::Ok().json(InterventionPage {
@@ -100,7 +100,7 @@ pub async fn list_interventions(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list_interventions(&mut conn, &filter, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(InterventionPage {
         items: rows.into_iter().map(Intervention::from).collect(),
         next_cursor,

@@ -15,14 +15,14 @@ use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::bad_cursor;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -188,22 +188,10 @@ pub async fn plan_versions(
     allow(&caller, DeliveryOp::ReadPlan)?;
     let id = id.into_inner();
     let (limit, n) = page_size(&p)?;
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| {
-            decode_cursor(c, 1)?[0]
-                .parse::<i32>()
-                .ok()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidCursor,
-                        "the cursor is not one this API issued",
-                    )
-                })
-        })
-        .transpose()?;
+    let after: Option<i32> = cursor_key(p.cursor.as_deref())?;
+    if after.is_some_and(|v| v < 1) {
+        return Err(bad_cursor());
+    }
     let scope = delivery_scope(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     referrals_repo::find(&mut conn, id, &scope).await?;
@@ -211,8 +199,7 @@ pub async fn plan_versions(
     if rows.is_empty() && after.is_none() {
         return Err(ApiError::not_found());
     }
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].version.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.version);
     Ok(HttpResponse::Ok().json(PlanVersions {
         items: rows.into_iter().map(PlanVersion::from).collect(),
         next_cursor,

@@ -16,13 +16,12 @@ use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -35,8 +34,6 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::DateTime;
-use chrono::Utc;
 use sct_domain::DeliveryOp;
 use sct_persistence::delivery as repo;
 use sct_persistence::referrals as referrals_repo;
@@ -201,38 +198,13 @@ pub async fn list_reviews(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPlan)?;
     let (limit, n) = page_size(&p)?;
-    let bad = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )
-    };
-    let after = match &p.cursor {
-        None => None,
-        Some(cursor) => {
-            let parts = decode_cursor(cursor, 2)?;
-            let at = DateTime::parse_from_rfc3339(&parts[0])
-                .map_err(|_| bad())?
-                .with_timezone(&Utc);
-            let review = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
-            Some((at, review))
-        }
-    };
+    let after = cursor_key(p.cursor.as_deref())?;
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     referrals_repo::find(&mut conn, id, &scope).await?;
     let mut rows = repo::list_reviews(&mut conn, id, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1].review;
-        encode_cursor(&[
-            &last
-                .created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            &last.id.to_string(),
-        ])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.review.created_at, r.review.id));
     Ok(HttpResponse::Ok().json(ReviewPage {
         items: rows.iter().map(Review::from).collect(),
         next_cursor,

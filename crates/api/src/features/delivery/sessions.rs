@@ -20,12 +20,12 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -38,7 +38,6 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::NaiveDate;
 use sct_domain as domain;
 use sct_domain::delivery::attendance_consistent;
 use sct_domain::DeliveryOp;
@@ -374,34 +373,13 @@ pub async fn list_sessions(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadSessions)?;
     let (limit, n) = page_size(&p)?;
-    let bad = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )
-    };
-    let before = match &p.cursor {
-        None => None,
-        Some(cursor) => {
-            let parts = decode_cursor(cursor, 2)?;
-            let day = NaiveDate::parse_from_str(&parts[0], "%Y-%m-%d").map_err(|_| bad())?;
-            let session = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
-            Some((day, session))
-        }
-    };
+    let before = cursor_key(p.cursor.as_deref())?;
     let id = id.into_inner();
     let scope = delivery_scope(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     referrals_repo::find(&mut conn, id, &scope).await?;
     let mut rows = repo::list_sessions(&mut conn, id, before, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[
-            &last.session.held_on.format("%Y-%m-%d").to_string(),
-            &last.session.id.to_string(),
-        ])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.session.held_on, r.session.id));
     Ok(HttpResponse::Ok().json(SessionPage {
         items: rows.iter().map(Session::from).collect(),
         next_cursor,

@@ -36,8 +36,8 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -172,7 +172,7 @@ pub async fn list_families(
     only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
     check_urn_filter(p.school_urn.as_deref())?;
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut f = FamilyFilter {
         zones: p.zone_id.map(|z| vec![z]),
         referred_by: None,
@@ -193,7 +193,7 @@ pub async fn list_families(
     }
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &f, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(FamilyPage {
         items: rows.iter().map(summary).collect(),
         next_cursor,

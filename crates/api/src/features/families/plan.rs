@@ -22,14 +22,14 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::bad_cursor;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -267,22 +267,10 @@ pub async fn family_plan_versions(
     only(&caller, STAFF)?;
     let family = id.into_inner();
     let (limit, n) = page_size(&p)?;
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| {
-            decode_cursor(c, 1)?[0]
-                .parse::<i32>()
-                .ok()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidCursor,
-                        "the cursor is not one this API issued",
-                    )
-                })
-        })
-        .transpose()?;
+    let after: Option<i32> = cursor_key(p.cursor.as_deref())?;
+    if after.is_some_and(|v| v < 1) {
+        return Err(bad_cursor());
+    }
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     writable_family(&mut conn, &reach, family).await?;
@@ -290,8 +278,7 @@ pub async fn family_plan_versions(
     if rows.is_empty() && after.is_none() {
         return Err(ApiError::not_found());
     }
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].version.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.version);
     note(&req, "family", &family);
     Ok(HttpResponse::Ok().json(FamilyPlanVersions {
         items: rows

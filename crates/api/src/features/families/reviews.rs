@@ -28,8 +28,8 @@ use crate::http::error::ErrorCode;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -133,13 +133,13 @@ pub async fn list_family_reviews(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let family = id.into_inner();
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     writable_family(&mut conn, &reach, family).await?;
     let mut rows = repo::list(&mut conn, family, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.review.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.review.id);
     note(&req, "family", &family);
     Ok(HttpResponse::Ok().json(ReviewPage {
         items: rows.iter().map(Review::from).collect(),

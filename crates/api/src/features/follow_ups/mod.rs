@@ -28,12 +28,12 @@ use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
 use crate::http::write::write;
@@ -106,18 +106,6 @@ pub struct DueParams {
     pub cursor: Option<String>,
 }
 
-fn due_cursor(c: Option<&str>) -> Result<Option<(NaiveDate, Uuid)>, ApiError> {
-    let Some(c) = c else { return Ok(None) };
-    let parts = decode_cursor(c, 2)?;
-    match (parts[0].parse::<NaiveDate>(), Uuid::parse_str(&parts[1])) {
-        (Ok(d), Ok(id)) => Ok(Some((d, id))),
-        _ => Err(ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )),
-    }
-}
-
 /// Follow-ups to record.
 #[utoipa::path(
     tag = "Follow-ups",
@@ -143,7 +131,7 @@ pub async fn list_follow_ups(
         limit: p.limit,
         cursor: None,
     })?;
-    let after = due_cursor(p.cursor.as_deref())?;
+    let after = cursor_key(p.cursor.as_deref())?;
     let mut reach = reach_of(&caller, &state.db).await?;
     if let Some(z) = p.zone {
         reach = match reach {
@@ -158,11 +146,7 @@ pub async fn list_follow_ups(
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX));
     let mut conn = state.db.conn().await?;
     let mut rows = repo::due(&mut conn, &reach, before, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[&last.due_on.to_string(), &last.id.to_string()])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.due_on, r.id));
     Ok(HttpResponse::Ok().json(FollowUpPage {
         items: rows.iter().map(|f| FollowUp::from_rows(f, None)).collect(),
         next_cursor,

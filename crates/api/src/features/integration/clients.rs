@@ -26,9 +26,9 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::OptionalJsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
-use crate::http::paging::uuid_cursor;
-use crate::http::paging::uuid_next;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -184,10 +184,10 @@ pub async fn list_clients(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let (limit, n) = page_size(&p)?;
-    let after = uuid_cursor(&p)?;
+    let after = cursor_key(p.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     let mut rows = ic::list_clients(&mut conn, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(IntegrationClientPage {
         items: rows.into_iter().map(IntegrationClient::from).collect(),
         next_cursor,

@@ -16,11 +16,11 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -87,27 +87,16 @@ pub async fn list_schools(
         cursor: p.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, 1))
-        .transpose()?;
+    let after: Option<String> = cursor_key(page.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     // Schools and integration clients see their own schools only.
     let own = caller
         .role
         .acts_for_schools()
         .then_some(caller.schools.as_slice());
-    let mut rows = organisation::list_schools(
-        &mut conn,
-        p.zone_id,
-        own,
-        after.as_ref().map(|a| a[0].as_str()),
-        limit + 1,
-    )
-    .await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].urn]));
-    rows.truncate(n);
+    let mut rows =
+        organisation::list_schools(&mut conn, p.zone_id, own, after.as_deref(), limit + 1).await?;
+    let next_cursor = next_page(&mut rows, n, |r| r.urn.clone());
     let items: Vec<School> = rows.into_iter().map(School::from).collect();
     Ok(HttpResponse::Ok().json(SchoolPage { items, next_cursor }))
 }

@@ -14,12 +14,12 @@ use crate::http::docs::Conflict;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
-use crate::http::paging::uuid_cursor;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -60,13 +60,11 @@ pub async fn list_workers(
     let team = id.into_inner();
     team_in_scope(&caller, team)?;
     let (limit, n) = page_size(&p)?;
-    let after = uuid_cursor(&p)?;
+    let after = cursor_key(p.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     organisation::get_team(&mut conn, team).await?;
     let mut rows = organisation::list_workers(&mut conn, team, after, limit + 1).await?;
-    let next_cursor =
-        (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].worker.id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.worker.id);
     Ok(HttpResponse::Ok().json(WorkerPage {
         items: rows
             .into_iter()

@@ -17,14 +17,13 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -97,17 +96,10 @@ pub async fn list_zones(
     p: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, n) = page_size(&p)?;
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, 1))
-        .transpose()?;
+    let after: Option<String> = cursor_key(p.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
-    let mut rows =
-        organisation::list_zones(&mut conn, after.as_ref().map(|a| a[0].as_str()), limit + 1)
-            .await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].code]));
-    rows.truncate(n);
+    let mut rows = organisation::list_zones(&mut conn, after.as_deref(), limit + 1).await?;
+    let next_cursor = next_page(&mut rows, n, |r| r.code.clone());
     Ok(HttpResponse::Ok().json(ZonePage {
         items: rows.into_iter().map(Zone::from).collect(),
         next_cursor,
@@ -249,10 +241,10 @@ pub async fn list_teams(
     p: web::Query<TeamListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let mut rows = organisation::list_teams(&mut conn, p.zone_id, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(TeamPage {
         items: rows.into_iter().map(Team::from).collect(),
         next_cursor,

@@ -11,12 +11,12 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::bad_cursor;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -212,27 +212,6 @@ fn reader(caller: &Caller) -> Reader {
     }
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidCursor,
-        "the cursor is not one this API issued",
-    )
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn parse_stamp(s: &str) -> Result<DateTime<Utc>, ApiError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad_cursor())
-}
-
-fn parse_day(s: &str) -> Result<NaiveDate, ApiError> {
-    s.parse().map_err(|_| bad_cursor())
-}
-
 /// Record a case note.
 #[utoipa::path(
     tag = "Case notes",
@@ -318,14 +297,7 @@ pub async fn list_notes(
         cursor: q.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let after = match page.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let p = decode_cursor(c, 3)?;
-            let id = Uuid::parse_str(&p[2]).map_err(|_| bad_cursor())?;
-            Some((parse_day(&p[0])?, parse_stamp(&p[1])?, id))
-        }
-    };
+    let after = cursor_key(page.cursor.as_deref())?;
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(
@@ -337,15 +309,7 @@ pub async fn list_notes(
         limit + 1,
     )
     .await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[
-            &last.occurred_on.to_string(),
-            &stamp(last.recorded_at),
-            &last.id.to_string(),
-        ])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.occurred_on, r.recorded_at, r.id));
     Ok(HttpResponse::Ok().json(CaseNotePage {
         items: rows.iter().map(CaseNote::from).collect(),
         next_cursor,
@@ -405,21 +369,14 @@ pub async fn referral_chronology(
         cursor: q.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let after = match page.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let p = decode_cursor(c, 4)?;
-            if caseload::ChronologyKind::parse(&p[2]).is_none() || p[3].is_empty() {
-                return Err(bad_cursor());
-            }
-            Some((
-                parse_day(&p[0])?,
-                parse_stamp(&p[1])?,
-                p[2].clone(),
-                p[3].clone(),
-            ))
-        }
-    };
+    let after: Option<(NaiveDate, DateTime<Utc>, String, String)> =
+        cursor_key(page.cursor.as_deref())?;
+    if after
+        .as_ref()
+        .is_some_and(|a| caseload::ChronologyKind::parse(&a.2).is_none() || a.3.is_empty())
+    {
+        return Err(bad_cursor());
+    }
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::chronology(
@@ -431,16 +388,9 @@ pub async fn referral_chronology(
         limit + 1,
     )
     .await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1];
-        encode_cursor(&[
-            &last.on_day.to_string(),
-            &stamp(last.at),
-            &last.kind,
-            &last.entry_id,
-        ])
+    let next_cursor = next_page(&mut rows, n, |r| {
+        (r.on_day, r.at, r.kind.clone(), r.entry_id.clone())
     });
-    rows.truncate(n);
     Ok(HttpResponse::Ok().json(ChronologyPage {
         items: rows.into_iter().map(ChronologyEntry::from).collect(),
         next_cursor,

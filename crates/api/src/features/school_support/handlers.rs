@@ -29,8 +29,8 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -228,7 +228,7 @@ pub async fn list_school_support(
             ));
         }
     }
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let reach = reach_of(&caller, &state.db).await?;
     let f = SupportFilter {
         school_urn: p.school_urn,
@@ -240,7 +240,7 @@ pub async fn list_school_support(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &reach, &f, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut actions = repo::actions_of(&mut conn, &ids).await?;
     let items: Vec<SchoolSupport> = rows

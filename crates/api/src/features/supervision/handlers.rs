@@ -16,15 +16,14 @@ use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
-use crate::http::paging::uuid_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -37,7 +36,6 @@ use actix_web::put;
 use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use chrono::NaiveDate;
 use sct_domain::delivery::may_set_partner_zones;
 use sct_domain::DeliveryOp;
 use sct_domain::Role;
@@ -76,6 +74,20 @@ impl ZoneScope {
             Self::All => true,
             Self::Zone(z) => z == zone,
             Self::Nothing => false,
+        }
+    }
+
+    /// The zone a list shows when `asked` is the zone its query names:
+    /// `Some(None)` every zone (la_admin asking for none), `Some(Some(z))`
+    /// that zone, `None` nothing (a team role asking for another zone, or a
+    /// caller with no zone).
+    #[allow(clippy::option_option)] // the outer None: nothing to list
+    fn listed(self, asked: Option<Uuid>) -> Option<Option<Uuid>> {
+        match (self, asked) {
+            (Self::All, z) => Some(z),
+            (Self::Zone(own), None) => Some(Some(own)),
+            (Self::Zone(own), Some(z)) if z == own => Some(Some(own)),
+            _ => None,
         }
     }
 
@@ -146,19 +158,14 @@ pub async fn list_partners(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::ReadPartners)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let scope = zone_scope(&caller, &mut conn).await?;
-    let zone = match (scope, p.zone_id) {
-        (ZoneScope::All, z) => z,
-        (ZoneScope::Zone(own), None) => Some(own),
-        (ZoneScope::Zone(own), Some(z)) if z == own => Some(own),
-        _ => {
-            return Ok(HttpResponse::Ok().json(PartnerPage {
-                items: Vec::new(),
-                next_cursor: None,
-            }))
-        }
+    let Some(zone) = scope.listed(p.zone_id) else {
+        return Ok(HttpResponse::Ok().json(PartnerPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let mut rows = repo::list_partners(
         &mut conn,
@@ -168,9 +175,7 @@ pub async fn list_partners(
         limit + 1,
     )
     .await?;
-    let next_cursor =
-        (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].partner.id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.partner.id);
     Ok(HttpResponse::Ok().json(PartnerPage {
         items: rows.into_iter().map(Partner::from).collect(),
         next_cursor,
@@ -497,33 +502,14 @@ pub async fn list_practice_sessions(
         cursor: p.cursor,
     };
     let (limit, n) = page_size(&page)?;
-    let bad = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )
-    };
-    let before = match &page.cursor {
-        None => None,
-        Some(c) => {
-            let parts = decode_cursor(c, 2)?;
-            let d = NaiveDate::parse_from_str(&parts[0], "%Y-%m-%d").map_err(|_| bad())?;
-            let id = Uuid::parse_str(&parts[1]).map_err(|_| bad())?;
-            Some((d, id))
-        }
-    };
+    let before = cursor_key(page.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     let scope = zone_scope(&caller, &mut conn).await?;
-    let zone = match (scope, p.zone_id) {
-        (ZoneScope::All, z) => z,
-        (ZoneScope::Zone(own), None) => Some(own),
-        (ZoneScope::Zone(own), Some(z)) if z == own => Some(own),
-        _ => {
-            return Ok(HttpResponse::Ok().json(PracticeSessionPage {
-                items: Vec::new(),
-                next_cursor: None,
-            }))
-        }
+    let Some(zone) = scope.listed(p.zone_id) else {
+        return Ok(HttpResponse::Ok().json(PracticeSessionPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let mut rows = repo::list_practice(
         &mut conn,
@@ -533,14 +519,7 @@ pub async fn list_practice_sessions(
         limit + 1,
     )
     .await?;
-    let next_cursor = (rows.len() > n).then(|| {
-        let last = &rows[n - 1].session;
-        encode_cursor(&[
-            &last.held_on.format("%Y-%m-%d").to_string(),
-            &last.id.to_string(),
-        ])
-    });
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| (r.session.held_on, r.session.id));
     let items: Vec<PracticeSession> = rows.into_iter().map(PracticeSession::from).collect();
     for s in &items {
         note_discussed(&req, s);

@@ -14,8 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_next;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -241,7 +241,7 @@ pub async fn list_localities(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, EVERY_ROLE)?;
     let p = p.into_inner();
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let zones = match (readable(&caller, &mut conn).await?, p.zone_id) {
         (None, None) => None,
@@ -257,7 +257,7 @@ pub async fn list_localities(
         limit + 1,
     )
     .await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.locality.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.locality.id);
     Ok(HttpResponse::Ok().json(LocalityPage {
         items: rows.into_iter().map(Locality::from).collect(),
         next_cursor,

@@ -27,10 +27,10 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::paging::uuid_page;
+use crate::http::paging::keyset_page;
+use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -130,7 +130,7 @@ pub async fn list_termly_conversations(
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
     crate::http::validate::check_urn_filter(p.school_urn.as_deref())?;
-    let (limit, n, after) = uuid_page(p.limit, p.cursor)?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let year = match &p.academic_year {
         Some(y) => Some(
             AcademicYear::parse(y)
@@ -151,8 +151,7 @@ pub async fn list_termly_conversations(
     };
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(&mut conn, &reach, &filter, after, limit + 1).await?;
-    let next_cursor = (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].row.id.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.row.id);
     Ok(HttpResponse::Ok().json(TermlyConversationPage {
         items: rows.into_iter().map(TermlyConversation::from).collect(),
         next_cursor,

@@ -29,14 +29,12 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
-use crate::http::extract::decode_cursor;
-use crate::http::extract::encode_cursor;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
+use crate::http::paging::cursor_key;
+use crate::http::paging::next_page;
 use crate::http::paging::page_size;
-use crate::http::paging::uuid_cursor;
-use crate::http::paging::uuid_next;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -213,10 +211,10 @@ pub async fn list_subscriptions(
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let (limit, n) = page_size(&p)?;
-    let after = uuid_cursor(&p)?;
+    let after = cursor_key(p.cursor.as_deref())?;
     let mut conn = state.db.conn().await?;
     let mut rows = wh::list_subscriptions(&mut conn, owner, after, limit + 1).await?;
-    let next_cursor = uuid_next(&mut rows, n, |r| r.id);
+    let next_cursor = next_page(&mut rows, n, |r| r.id);
     Ok(HttpResponse::Ok().json(WebhookSubscriptionPage {
         items: rows.into_iter().map(WebhookSubscription::from).collect(),
         next_cursor,
@@ -357,25 +355,12 @@ pub async fn list_deliveries(
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&caller)?;
     let (limit, n) = page_size(&p)?;
-    let after = p
-        .cursor
-        .as_deref()
-        .map(|c| {
-            decode_cursor(c, 1)?[0].parse::<i64>().map_err(|_| {
-                ApiError::new(
-                    ErrorCode::InvalidCursor,
-                    "the cursor is not one this API issued",
-                )
-            })
-        })
-        .transpose()?;
+    let after: Option<i64> = cursor_key(p.cursor.as_deref())?;
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
     wh::get_subscription(&mut conn, id, owner).await?;
     let mut rows = wh::list_deliveries(&mut conn, id, after, limit + 1).await?;
-    let next_cursor =
-        (rows.len() > n).then(|| encode_cursor(&[&rows[n - 1].delivery.event_seq.to_string()]));
-    rows.truncate(n);
+    let next_cursor = next_page(&mut rows, n, |r| r.delivery.event_seq);
     Ok(HttpResponse::Ok().json(WebhookDeliveryPage {
         items: rows.into_iter().map(WebhookDelivery::from).collect(),
         next_cursor,
