@@ -7,14 +7,13 @@ use crate::features::reports::common::ratio;
 use crate::features::reports::common::round2;
 use crate::features::reports::common::tabular;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::ReportRun;
 use crate::features::reports::common::ReportScope;
-use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -206,14 +205,5 @@ pub async fn capacity_report(
             adults_attending_programmes: r.adults_attending_programmes,
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &CapacityReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<CapacityReport>(&req, rows, conn.age()))
 }

@@ -92,7 +92,7 @@ pub(crate) const INTERVENTION_COLUMNS: [&str; 13] = [
 ];
 
 tabular! {
-    ResponsivenessReport => ResponsivenessRow, "responsiveness", RESPONSIVENESS_COLUMNS;
+    ResponsivenessReport => ResponsivenessRow, "responsiveness", RESPONSIVENESS_COLUMNS, + waiting_days;
     CaseloadReport => CaseloadRow, "caseloads", CASELOAD_COLUMNS;
     OutcomeReport => OutcomeRow, "outcomes", OUTCOME_COLUMNS;
     StepChangeReport => StepChangeRow, "step-changes", STEP_CHANGE_COLUMNS;

@@ -12,6 +12,7 @@ use crate::http::access::only;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
+use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -582,6 +583,17 @@ impl ReportRun {
             zone: zone.map(|z| z.0),
         })
     }
+
+    /// The report of `rows` over this run's scope, as JSON or CSV
+    /// ([`answer`]), with `Age` when it was read from a standby of that age.
+    pub(crate) fn answer<R: ScopedRows>(
+        self,
+        req: &HttpRequest,
+        rows: Vec<R::Row>,
+        age: Option<u32>,
+    ) -> HttpResponse {
+        with_age(answer(req, &R::new(self.scope, rows)), age)
+    }
 }
 
 /// A report with rows: its name (the CSV file's) and its CSV columns.
@@ -592,9 +604,16 @@ pub(crate) trait Tabular: Serialize {
     fn rows(&self) -> &[Self::Row];
 }
 
-/// Implements [`Tabular`] for a report struct with `rows`.
+/// A report that is its scope and its rows and nothing else.
+pub(crate) trait ScopedRows: Tabular {
+    fn new(scope: ReportScope, rows: Vec<Self::Row>) -> Self;
+}
+
+/// Implements [`Tabular`] for a report struct with `rows`, and
+/// [`ScopedRows`] too when the struct is `{ scope, rows }` (the form without
+/// `+ more`).
 macro_rules! tabular {
-    ($($report:ty => $row:ty, $name:literal, $columns:expr;)+) => {$(
+    ($($report:ty => $row:ty, $name:literal, $columns:expr $(, + $more:ident)?;)+) => {$(
         impl $crate::features::reports::common::Tabular for $report {
             type Row = $row;
             const NAME: &'static str = $name;
@@ -603,7 +622,19 @@ macro_rules! tabular {
                 &self.rows
             }
         }
+        $crate::features::reports::common::tabular!(@scoped $report, $row $(, $more)?);
     )+};
+    (@scoped $report:ty, $row:ty) => {
+        impl $crate::features::reports::common::ScopedRows for $report {
+            fn new(
+                scope: $crate::features::reports::common::ReportScope,
+                rows: Vec<$row>,
+            ) -> Self {
+                Self { scope, rows }
+            }
+        }
+    };
+    (@scoped $report:ty, $row:ty, $more:ident) => {};
 }
 pub(crate) use tabular;
 

@@ -9,13 +9,12 @@ use crate::features::reports::common::InterventionReportRow;
 use crate::features::reports::common::ProgrammeReport;
 use crate::features::reports::common::ProgrammeReportRow;
 use crate::features::reports::common::ReportParams;
-use crate::features::reports::common::{answer, ReportRun};
+use crate::features::reports::common::ReportRun;
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -75,16 +74,7 @@ pub async fn programmes_report(
             })
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &ProgrammeReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<ProgrammeReport>(&req, rows, conn.age()))
 }
 
 /// Interventions.
@@ -132,14 +122,5 @@ pub async fn interventions_report(
             mean_distance_travelled: r.mean_distance_travelled.map(round2),
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &InterventionReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<InterventionReport>(&req, rows, conn.age()))
 }

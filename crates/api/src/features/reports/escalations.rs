@@ -6,14 +6,13 @@
 use crate::features::reports::common::round2;
 use crate::features::reports::common::tabular;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::ReportRun;
 use crate::features::reports::common::ReportScope;
-use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -171,14 +170,5 @@ pub async fn escalations_report(
             permanent_exclusion_12_months: r.permanent_exclusion_12_months,
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &EscalationReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<EscalationReport>(&req, rows, conn.age()))
 }

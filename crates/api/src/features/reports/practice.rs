@@ -3,14 +3,13 @@
 
 use crate::features::reports::common::tabular;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::ReportRun;
 use crate::features::reports::common::ReportScope;
-use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -104,14 +103,5 @@ pub async fn practice_report(
             partners_reached: r.partners_reached,
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &PracticeReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<PracticeReport>(&req, rows, conn.age()))
 }

@@ -217,16 +217,7 @@ pub async fn caseloads_report(
             closed_in_period: r.closed_in_period,
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &CaseloadReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<CaseloadReport>(&req, rows, conn.age()))
 }
 
 /// Outcomes at closure.
@@ -268,16 +259,7 @@ pub async fn outcomes_report(
             })
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &OutcomeReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<OutcomeReport>(&req, rows, conn.age()))
 }
 
 /// Step changes at closure.
@@ -321,14 +303,5 @@ pub async fn step_changes_report(
             stepped_up_share: ratio(r.stepped_up, r.closed).map(round2),
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &StepChangeReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<StepChangeReport>(&req, rows, conn.age()))
 }

@@ -7,14 +7,13 @@ use crate::features::reports::common::ratio;
 use crate::features::reports::common::round2;
 use crate::features::reports::common::tabular;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::ReportRun;
 use crate::features::reports::common::ReportScope;
-use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -183,14 +182,5 @@ pub async fn schools_report(
             })
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &SchoolReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<SchoolReport>(&req, rows, conn.age()))
 }

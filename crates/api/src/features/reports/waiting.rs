@@ -3,14 +3,13 @@
 
 use crate::features::reports::common::tabular;
 use crate::features::reports::common::ReportParams;
+use crate::features::reports::common::ReportRun;
 use crate::features::reports::common::ReportScope;
-use crate::features::reports::common::{answer, ReportRun};
 use crate::http::auth::Caller;
 use crate::http::docs::BadRequest;
 use crate::http::docs::Forbidden;
 use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
-use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -129,16 +128,7 @@ pub async fn waiting_report(
             awaiting_allocation: r.awaiting_allocation,
         })
         .collect();
-    Ok(with_age(
-        answer(
-            &req,
-            &WaitingReport {
-                scope: run.scope,
-                rows,
-            },
-        ),
-        conn.age(),
-    ))
+    Ok(run.answer::<WaitingReport>(&req, rows, conn.age()))
 }
 
 /// The last complete day (UTC).
