@@ -8,6 +8,7 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::with_age;
 use crate::http::state::AppState;
@@ -318,15 +319,12 @@ impl From<sct_persistence::audit::AuditEventRow> for AuditEvent {
     }
 }
 
-/// A page of the audit trail.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditEventPage {
-    /// Rows of this page, oldest first.
-    pub items: Vec<AuditEvent>,
-    /// Absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of the audit trail.
+    AuditEventPage {
+        /// Rows of this page, oldest first.
+        items: AuditEvent
+    }
 }
 
 /// Registers the audit log operations.

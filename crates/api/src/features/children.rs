@@ -14,6 +14,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -298,15 +299,12 @@ impl From<sct_persistence::children::ConflictView> for ChildConflict {
     }
 }
 
-/// A page of UPN conflicts.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChildConflictPage {
-    /// The conflicts on this page.
-    pub items: Vec<ChildConflict>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of UPN conflicts.
+    ChildConflictPage {
+        /// The conflicts on this page.
+        items: ChildConflict
+    }
 }
 
 /// The decision on a UPN conflict.

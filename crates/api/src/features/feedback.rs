@@ -17,6 +17,7 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::state::AppState;
 use crate::http::validate::check_urn_filter;
@@ -106,15 +107,12 @@ impl From<FeedbackRow> for Feedback {
     }
 }
 
-/// A page of feedback, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FeedbackPage {
-    /// The answers.
-    pub items: Vec<Feedback>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of feedback, newest first.
+    FeedbackPage {
+        /// The answers.
+        items: Feedback
+    }
 }
 
 /// A school's answer about one item.

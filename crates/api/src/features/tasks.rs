@@ -12,6 +12,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::PageParams;
 use crate::http::paging::bad_cursor;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
@@ -116,15 +117,12 @@ pub struct Task {
     pub complete: TaskCompletion,
 }
 
-/// A page of tasks.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TaskPage {
-    /// Earliest due first; undated actions last.
-    pub items: Vec<Task>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of tasks.
+    TaskPage {
+        /// Earliest due first; undated actions last.
+        items: Task
+    }
 }
 
 /// Filters of the caller's tasks.

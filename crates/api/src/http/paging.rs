@@ -172,6 +172,35 @@ pub(crate) fn next_page<T, K: CursorKey>(
     next
 }
 
+/// Declares the page type of a keyset list: its `items` and the cursor of
+/// the next page, absent on the last. The doc comments become the schema's
+/// descriptions.
+///
+/// ```ignore
+/// list_page! {
+///     /// A page of sessions.
+///     ProgrammeSessionPage {
+///         /// The sessions, by date.
+///         items: ProgrammeSession
+///     }
+/// }
+/// ```
+macro_rules! list_page {
+    ($(#[$meta:meta])* $page:ident { $(#[$items:meta])* items: $item:ty }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, ::serde::Serialize, ::utoipa::ToSchema)]
+        pub struct $page {
+            $(#[$items])*
+            pub items: Vec<$item>,
+            /// Cursor of the next page; absent on the last page.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(nullable = false)]
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use list_page;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use crate::features::delivery::dto::AttendanceStatus;
 use crate::features::delivery::dto::Attendees;
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::Utc;
@@ -262,15 +263,12 @@ impl From<&AppointmentView> for Appointment {
     }
 }
 
-/// A page of appointments, earliest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AppointmentPage {
-    /// The appointments, earliest first.
-    pub items: Vec<Appointment>,
-    /// Cursor of the next page; null on the last.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of appointments, earliest first.
+    AppointmentPage {
+        /// The appointments, earliest first.
+        items: Appointment
+    }
 }
 
 /// Which appointments to list.

@@ -23,6 +23,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -127,15 +128,12 @@ impl From<ConnectionRow> for HubSchoolConnection {
     }
 }
 
-/// A page of a hub's connections.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HubSchoolConnectionPage {
-    /// The connections.
-    pub items: Vec<HubSchoolConnection>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of a hub's connections.
+    HubSchoolConnectionPage {
+        /// The connections.
+        items: HubSchoolConnection
+    }
 }
 
 /// What a connection records; the school is named on creation only.

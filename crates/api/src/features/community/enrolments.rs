@@ -13,6 +13,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -113,15 +114,12 @@ fn enrolment(r: EnrolmentRow, positions: &HashMap<Uuid, i64>) -> Enrolment {
     }
 }
 
-/// A page of enrolments.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EnrolmentPage {
-    /// The enrolments.
-    pub items: Vec<Enrolment>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of enrolments.
+    EnrolmentPage {
+        /// The enrolments.
+        items: Enrolment
+    }
 }
 
 /// A family enrols.

@@ -11,6 +11,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -79,15 +80,12 @@ impl From<HubRow> for FamilyHub {
     }
 }
 
-/// A page of Family Hubs.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FamilyHubPage {
-    /// The hubs.
-    pub items: Vec<FamilyHub>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of Family Hubs.
+    FamilyHubPage {
+        /// The hubs.
+        items: FamilyHub
+    }
 }
 
 /// A Family Hub to register or its new details.

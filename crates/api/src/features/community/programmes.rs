@@ -15,6 +15,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -217,15 +218,12 @@ impl From<ProgrammeView> for Programme {
     }
 }
 
-/// A page of programmes.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProgrammePage {
-    /// The programmes.
-    pub items: Vec<Programme>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of programmes.
+    ProgrammePage {
+        /// The programmes.
+        items: Programme
+    }
 }
 
 /// A new programme (created as `draft`).

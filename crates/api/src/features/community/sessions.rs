@@ -12,6 +12,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -88,15 +89,12 @@ impl From<SessionRow> for ProgrammeSession {
     }
 }
 
-/// A page of sessions.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProgrammeSessionPage {
-    /// The sessions, by date.
-    pub items: Vec<ProgrammeSession>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of sessions.
+    ProgrammeSessionPage {
+        /// The sessions, by date.
+        items: ProgrammeSession
+    }
 }
 
 /// A new session.

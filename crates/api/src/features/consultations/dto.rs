@@ -1,6 +1,7 @@
 //! The bodies of the consultation operations.
 
 use crate::features::referrals::dto::IndesArea;
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -116,15 +117,12 @@ impl From<ConsultationRow> for Consultation {
     }
 }
 
-/// A page of consultations.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConsultationPage {
-    /// The consultations.
-    pub items: Vec<Consultation>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of consultations.
+    ConsultationPage {
+        /// The consultations.
+        items: Consultation
+    }
 }
 
 /// The content of a consultation (new or changed).

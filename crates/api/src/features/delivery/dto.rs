@@ -4,6 +4,7 @@
 //! rate goals, and reassess INDES levels, alike).
 
 use crate::features::referrals::dto::{IndesArea, IndesLevel, RatingInput};
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -93,15 +94,12 @@ impl From<InterventionRow> for Intervention {
     }
 }
 
-/// A page of interventions.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct InterventionPage {
-    /// Interventions of this page.
-    pub items: Vec<Intervention>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of interventions.
+    InterventionPage {
+        /// Interventions of this page.
+        items: Intervention
+    }
 }
 
 /// An intervention as la_admin writes it (create, or full replacement).
@@ -326,15 +324,12 @@ impl From<PlanVersionRow> for PlanVersion {
     }
 }
 
-/// A page of the versions of a support plan, oldest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PlanVersions {
-    /// The versions, oldest first.
-    pub items: Vec<PlanVersion>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of the versions of a support plan, oldest first.
+    PlanVersions {
+        /// The versions, oldest first.
+        items: PlanVersion
+    }
 }
 
 /// Who attended a session.
@@ -479,15 +474,12 @@ impl From<&ReferralSession> for Session {
     }
 }
 
-/// A page of a referral's sessions, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SessionPage {
-    /// Sessions of this page.
-    pub items: Vec<Session>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of a referral's sessions, newest first.
+    SessionPage {
+        /// Sessions of this page.
+        items: Session
+    }
 }
 
 /// One referral's part in a group session.
@@ -680,13 +672,10 @@ impl From<&ReviewView> for Review {
     }
 }
 
-/// A page of reviews, oldest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReviewPage {
-    /// Reviews of this page.
-    pub items: Vec<Review>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of reviews, oldest first.
+    ReviewPage {
+        /// Reviews of this page.
+        items: Review
+    }
 }

@@ -1,6 +1,7 @@
 //! The bodies of the family operations.
 
 use crate::features::referrals::dto::RatingInput;
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -319,15 +320,12 @@ pub struct FamilySummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// A page of families.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FamilyPage {
-    /// Families by id.
-    pub items: Vec<FamilySummary>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of families.
+    FamilyPage {
+        /// Families by id.
+        items: FamilySummary
+    }
 }
 
 /// Filters of the family list.

@@ -4,6 +4,7 @@
 
 use crate::features::referrals::dto::IndesArea;
 use crate::features::referrals::dto::RatingInput;
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -109,15 +110,12 @@ pub struct Assessment {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A page of a family's assessments, oldest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AssessmentPage {
-    /// The assessments.
-    pub items: Vec<Assessment>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of a family's assessments, oldest first.
+    AssessmentPage {
+        /// The assessments.
+        items: Assessment
+    }
 }
 
 /// A family goal as written. Give `id` to keep a current goal.
@@ -281,15 +279,12 @@ pub struct FamilyPlanVersion {
     pub plan: FamilyPlanSnapshot,
 }
 
-/// A page of the versions of a family plan, oldest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FamilyPlanVersions {
-    /// The versions, oldest first.
-    pub items: Vec<FamilyPlanVersion>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of the versions of a family plan, oldest first.
+    FamilyPlanVersions {
+        /// The versions, oldest first.
+        items: FamilyPlanVersion
+    }
 }
 
 /// A review of a family plan: a rating of every current family goal.

@@ -4,6 +4,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -249,15 +250,12 @@ pub struct FollowUps {
     pub items: Vec<FollowUp>,
 }
 
-/// A page of follow-ups to record, earliest due first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FollowUpPage {
-    /// The follow-ups.
-    pub items: Vec<FollowUp>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of follow-ups to record, earliest due first.
+    FollowUpPage {
+        /// The follow-ups.
+        items: FollowUp
+    }
 }
 
 /// Recording a follow-up.

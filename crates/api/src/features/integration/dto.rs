@@ -1,6 +1,7 @@
 //! Request and response bodies of integration clients and of the OAuth token
 //! endpoint.
 
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::Utc;
 use sct_persistence::models::IntegrationClientRow;
@@ -103,15 +104,12 @@ pub struct ClientCredentials {
     pub client: IntegrationClient,
 }
 
-/// A page of integration clients.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct IntegrationClientPage {
-    /// The clients on this page.
-    pub items: Vec<IntegrationClient>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of integration clients.
+    IntegrationClientPage {
+        /// The clients on this page.
+        items: IntegrationClient
+    }
 }
 
 /// The client credentials grant's form (RFC 6749 section 4.4.2), sent as

@@ -1,5 +1,6 @@
 //! Request and response bodies of zones, teams, workers and schools.
 
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -45,15 +46,12 @@ impl From<ZoneRow> for Zone {
     }
 }
 
-/// A page of zones.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ZonePage {
-    /// Zones of this page.
-    pub items: Vec<Zone>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of zones.
+    ZonePage {
+        /// Zones of this page.
+        items: Zone
+    }
 }
 
 /// A new zone.
@@ -114,15 +112,12 @@ impl From<TeamRow> for Team {
     }
 }
 
-/// A page of teams.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TeamPage {
-    /// Teams of this page.
-    pub items: Vec<Team>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of teams.
+    TeamPage {
+        /// Teams of this page.
+        items: Team
+    }
 }
 
 /// A new team for a zone (one team per zone).
@@ -207,15 +202,12 @@ impl Worker {
     }
 }
 
-/// A page of workers.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WorkerPage {
-    /// Workers of this page.
-    pub items: Vec<Worker>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of workers.
+    WorkerPage {
+        /// Workers of this page.
+        items: Worker
+    }
 }
 
 /// A new worker.
@@ -397,15 +389,12 @@ impl From<SchoolRow> for School {
     }
 }
 
-/// A page of schools.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SchoolPage {
-    /// Schools of this page.
-    pub items: Vec<School>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of schools.
+    SchoolPage {
+        /// Schools of this page.
+        items: School
+    }
 }
 
 /// A new school, or a setting beyond GIAS (an early-years setting, a

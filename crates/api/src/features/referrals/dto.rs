@@ -5,6 +5,7 @@ use crate::features::follow_ups::dto::Escalation;
 use crate::features::referrals::indes::movement;
 pub use crate::features::referrals::indes::IndesArea;
 pub use crate::features::referrals::indes::LevelMovement;
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -693,15 +694,12 @@ impl Referral {
     }
 }
 
-/// A page of referrals.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReferralPage {
-    /// Referrals of this page.
-    pub items: Vec<Referral>,
-    /// Absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of referrals.
+    ReferralPage {
+        /// Referrals of this page.
+        items: Referral
+    }
 }
 
 /// A goal's rating as given.

@@ -16,6 +16,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::bad_cursor;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
@@ -116,15 +117,12 @@ impl From<&NoteRow> for CaseNote {
     }
 }
 
-/// A page of case notes, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CaseNotePage {
-    /// The notes, newest first.
-    pub items: Vec<CaseNote>,
-    /// Cursor of the next page; absent on the last.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of case notes, newest first.
+    CaseNotePage {
+        /// The notes, newest first.
+        items: CaseNote
+    }
 }
 
 /// One entry of a case's chronology.
@@ -181,15 +179,12 @@ impl From<ChronologyRow> for ChronologyEntry {
     }
 }
 
-/// A page of a chronology, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChronologyPage {
-    /// The entries, newest first.
-    pub items: Vec<ChronologyEntry>,
-    /// Cursor of the next page; absent on the last.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of a chronology, newest first.
+    ChronologyPage {
+        /// The entries, newest first.
+        items: ChronologyEntry
+    }
 }
 
 /// Paging of the notes and the chronology.

@@ -2,6 +2,7 @@
 //! actions and review. Uses the referrals feature's `IndesArea` schema.
 
 use crate::features::referrals::dto::IndesArea;
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -312,15 +313,12 @@ impl SchoolSupport {
     }
 }
 
-/// A page of school-support records.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SchoolSupportPage {
-    /// The records.
-    pub items: Vec<SchoolSupport>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of school-support records.
+    SchoolSupportPage {
+        /// The records.
+        items: SchoolSupport
+    }
 }
 
 /// A new session of a piece of work.

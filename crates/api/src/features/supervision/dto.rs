@@ -2,6 +2,7 @@
 //! practice sessions.
 
 use crate::features::school_support::dto::StaffRole;
+use crate::http::paging::list_page;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::NaiveDate;
@@ -118,15 +119,12 @@ impl From<PartnerView> for Partner {
     }
 }
 
-/// A page of partners.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PartnerPage {
-    /// Partners of this page.
-    pub items: Vec<Partner>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of partners.
+    PartnerPage {
+        /// Partners of this page.
+        items: Partner
+    }
 }
 
 /// A partner organisation's representative at a meeting.
@@ -452,15 +450,12 @@ impl From<PracticeView> for PracticeSession {
     }
 }
 
-/// A page of practice sessions, newest first.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PracticeSessionPage {
-    /// Practice sessions of this page.
-    pub items: Vec<PracticeSession>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of practice sessions, newest first.
+    PracticeSessionPage {
+        /// Practice sessions of this page.
+        items: PracticeSession
+    }
 }
 
 /// Marks an action done or not done.

@@ -15,6 +15,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_page;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -89,15 +90,12 @@ impl From<LocalityView> for Locality {
     }
 }
 
-/// A page of localities.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LocalityPage {
-    /// Localities of this page.
-    pub items: Vec<Locality>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of localities.
+    LocalityPage {
+        /// Localities of this page.
+        items: Locality
+    }
 }
 
 /// A locality to add.

@@ -1,6 +1,7 @@
 //! Request and response bodies of termly conversations and their coverage
 //! report.
 
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -178,15 +179,12 @@ impl From<TermlyView> for TermlyConversation {
     }
 }
 
-/// A page of termly conversations.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TermlyConversationPage {
-    /// The conversations.
-    pub items: Vec<TermlyConversation>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of termly conversations.
+    TermlyConversationPage {
+        /// The conversations.
+        items: TermlyConversation
+    }
 }
 
 /// Offer one school its conversation of a term.

@@ -1,6 +1,7 @@
 //! Request and response bodies of webhook subscriptions and their delivery
 //! log.
 
+use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::Utc;
 use sct_domain as domain;
@@ -203,15 +204,12 @@ impl From<sct_persistence::webhooks::SubscriptionRow> for WebhookSubscription {
     }
 }
 
-/// A page of webhook subscriptions.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WebhookSubscriptionPage {
-    /// The subscriptions on this page.
-    pub items: Vec<WebhookSubscription>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of webhook subscriptions.
+    WebhookSubscriptionPage {
+        /// The subscriptions on this page.
+        items: WebhookSubscription
+    }
 }
 
 /// Where a delivery stands.
@@ -316,13 +314,10 @@ impl From<sct_persistence::webhooks::DeliveryView> for WebhookDelivery {
     }
 }
 
-/// A page of deliveries, in event order.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WebhookDeliveryPage {
-    /// The deliveries on this page.
-    pub items: Vec<WebhookDelivery>,
-    /// Cursor of the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub next_cursor: Option<String>,
+list_page! {
+    /// A page of deliveries, in event order.
+    WebhookDeliveryPage {
+        /// The deliveries on this page.
+        items: WebhookDelivery
+    }
 }
