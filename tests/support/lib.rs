@@ -10,6 +10,7 @@ use sct_api::app::AppContext;
 use sct_api::config::Settings;
 use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
+use sct_domain::WireName;
 use sct_persistence::models::{SchoolRow, TeamRow, WorkerRow, ZoneRow};
 use sct_persistence::organisation::{self as cat, NewWorker};
 use sct_persistence::Db;

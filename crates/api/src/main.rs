@@ -5,6 +5,7 @@ use sct_api::app::{server, AppContext};
 use sct_api::config::Settings;
 use sct_api::http::auth::{JwtKeys, TokenSpec};
 use sct_domain::Role;
+use sct_domain::WireName;
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::time::Duration;

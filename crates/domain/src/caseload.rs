@@ -31,18 +31,6 @@ pub enum NoteKind {
     Other,
 }
 
-impl NoteKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// Who reads a case note.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -53,18 +41,6 @@ pub enum NoteVisibility {
     Team,
     /// Only the allocated worker, co-workers, team managers and la_admin.
     Restricted,
-}
-
-impl NoteVisibility {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Who may write and read case notes: council and team staff. Schools and
@@ -104,18 +80,6 @@ pub enum ChronologyKind {
     Note,
     /// A planned appointment (kept when cancelled or completed).
     Appointment,
-}
-
-impl ChronologyKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// What a "known before?" lookup searches by.

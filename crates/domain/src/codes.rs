@@ -186,23 +186,6 @@ pub enum SettingKind {
     Other,
 }
 
-macro_rules! names {
-    ($($t:ty),+) => {$(
-        impl $t {
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// Parses a wire name.
-            pub fn parse(name: &str) -> Option<Self> {
-                name.parse().ok()
-            }
-        }
-    )+};
-}
-names!(IdScheme, SettingKind);
-
 /// The phase recorded for a setting beyond GIAS when none is given.
 pub const EARLY_YEARS_PHASE: &str = "early_years";
 
@@ -440,6 +423,7 @@ impl SenType {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
     use proptest::prelude::*;
     use strum::IntoEnumIterator;
 

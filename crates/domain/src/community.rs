@@ -2,6 +2,7 @@
 //! programmes, support groups, workshops), their status and their waiting
 //! lists.
 
+use crate::WireName;
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
@@ -89,11 +90,6 @@ impl ProgrammeType {
     /// Every type (the api's ORUK taxonomy lists them; elsewhere `iter()`).
     pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// A name for people (the ORUK taxonomy term's name).
     pub fn label(self) -> &'static str {
         match self {
@@ -101,11 +97,6 @@ impl ProgrammeType {
             Self::SupportGroup => "Support group",
             Self::Workshop => "Workshop",
         }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
     }
 }
 
@@ -128,16 +119,6 @@ pub enum ProgrammeStatus {
 }
 
 impl ProgrammeStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether families can enrol (or join the waiting list).
     pub fn takes_enrolments(self) -> bool {
         matches!(self, Self::Open | Self::Running)
@@ -229,18 +210,6 @@ pub enum EnrolmentStatus {
     Cancelled,
     /// Finished the programme.
     Completed,
-}
-
-impl EnrolmentStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Where a new enrolment goes: a place while one is free, the waiting list

@@ -52,23 +52,6 @@ pub enum RecordedHow {
     ReferralForm,
 }
 
-macro_rules! wire {
-    ($($t:ty),+) => {$(
-        impl $t {
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// Parses a wire name.
-            pub fn parse(name: &str) -> Option<Self> {
-                name.parse().ok()
-            }
-        }
-    )+};
-}
-wire!(ConsentScope, ConsentGiver, RecordedHow);
-
 /// The terms of a consent that decide when it is in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentTerms {
@@ -213,6 +196,7 @@ pub const INTAKE_SCOPES: [ConsentScope; 2] =
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, d).expect("a day of December")

@@ -11,6 +11,7 @@
 
 use crate::referral::Status;
 use crate::role::Role;
+use crate::WireName;
 use thiserror::Error;
 
 /// Why a correction is refused.

@@ -40,18 +40,6 @@ pub enum InterventionMode {
     Setting,
 }
 
-impl InterventionMode {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// Whether a session served one referral or several at once.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -60,18 +48,6 @@ impl InterventionMode {
 pub enum SessionFormat {
     Individual,
     Group,
-}
-
-impl SessionFormat {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Whether a referral's child or family took part in a session.
@@ -85,18 +61,6 @@ pub enum Attendance {
     Cancelled,
 }
 
-impl Attendance {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// Kind of a plan review.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -105,18 +69,6 @@ impl Attendance {
 pub enum ReviewKind {
     Interim,
     Final,
-}
-
-impl ReviewKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Kind of a partner organisation.
@@ -131,18 +83,6 @@ pub enum PartnerKind {
     Other,
 }
 
-impl PartnerKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// Kind of a practice meeting.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -151,18 +91,6 @@ impl PartnerKind {
 pub enum PracticeKind {
     CommunityOfPractice,
     GroupSupervision,
-}
-
-impl PracticeKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Whether a GBO score lies on the scale.
@@ -298,6 +226,31 @@ impl PlanError {
     }
 }
 
+/// The rules of each goal of a plan (a child's support plan or a family
+/// plan): described, baseline and target on the GBO scale, the target above
+/// the baseline. Adds every problem to `errors`, in input order; `goals`
+/// gives each goal's description, baseline and target.
+pub(crate) fn check_goals<'a>(
+    goals: impl Iterator<Item = (&'a str, i64, i64)>,
+    errors: &mut Vec<PlanError>,
+) {
+    for (index, (description, baseline, target)) in goals.enumerate() {
+        if description.trim().is_empty() {
+            errors.push(PlanError::BlankDescription { index });
+        }
+        let mut on_scale = true;
+        for (field, v) in [("baseline", baseline), ("target", target)] {
+            if !on_gbo_scale(v) {
+                on_scale = false;
+                errors.push(PlanError::OffScale { index, field });
+            }
+        }
+        if on_scale && target <= baseline {
+            errors.push(PlanError::TargetNotAboveBaseline { index });
+        }
+    }
+}
+
 /// Checks a plan: 1 to 20 goals, each with a description, baseline and
 /// target on the GBO scale and the target above the baseline; interventions
 /// chosen at most once. Reports every problem.
@@ -312,21 +265,10 @@ pub fn check_plan(goals: &[GoalDraft<'_>], interventions: &[Uuid]) -> Result<(),
     if interventions.len() > MAX_PLAN_INTERVENTIONS {
         errors.push(PlanError::InterventionCount);
     }
-    for (index, g) in goals.iter().enumerate() {
-        if g.description.trim().is_empty() {
-            errors.push(PlanError::BlankDescription { index });
-        }
-        let mut on_scale = true;
-        for (field, v) in [("baseline", g.baseline), ("target", g.target)] {
-            if !on_gbo_scale(v) {
-                on_scale = false;
-                errors.push(PlanError::OffScale { index, field });
-            }
-        }
-        if on_scale && g.target <= g.baseline {
-            errors.push(PlanError::TargetNotAboveBaseline { index });
-        }
-    }
+    check_goals(
+        goals.iter().map(|g| (g.description, g.baseline, g.target)),
+        &mut errors,
+    );
     for (index, id) in interventions.iter().enumerate() {
         if interventions[..index].contains(id) {
             errors.push(PlanError::DuplicateIntervention { index });

@@ -17,18 +17,6 @@ macro_rules! code_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// Parses a wire name.
-            pub fn parse(name: &str) -> Option<Self> {
-                name.parse().ok()
-            }
-        }
     };
 }
 

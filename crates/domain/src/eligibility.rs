@@ -7,6 +7,7 @@
 
 use crate::codes::SenProvision;
 use crate::indes::{IndesArea, IndesProfile, IndesScale};
+use crate::WireName;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};
@@ -27,18 +28,6 @@ pub enum ComplicatingFactor {
     SchoolCapacity,
 }
 
-impl ComplicatingFactor {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// A plan already in place for the child.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -48,18 +37,6 @@ pub enum ExistingPlan {
     EarlyHelpPlan,
     SenSupportPlan,
     EhcPlan,
-}
-
-impl ExistingPlan {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// The screening outcome.
@@ -79,16 +56,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The pathway (signposting) that goes with the outcome.
     pub fn pathway(self) -> Pathway {
         match self {
@@ -753,18 +720,6 @@ pub enum PriorityBand {
     Routine,
     High,
     Urgent,
-}
-
-impl PriorityBand {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// Triage priority with its reasons.

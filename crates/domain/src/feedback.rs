@@ -22,13 +22,6 @@ pub enum FeedbackAbout {
     TermlyConversation,
 }
 
-impl FeedbackAbout {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
 /// The lowest and highest score of both questions.
 pub const SCORES: std::ops::RangeInclusive<i16> = 1..=5;
 
@@ -75,6 +68,7 @@ pub fn may_give(involved: bool, finished: bool) -> Result<(), FeedbackError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

@@ -5,6 +5,7 @@
 //! the scoring in 2026 and the number of levels is not public, so nothing
 //! here fixes it.
 
+use crate::WireName;
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
@@ -22,18 +23,6 @@ pub enum IndesArea {
     SocialCommunicationAndInteraction,
     SocialEmotionalMentalHealth,
     LearningAndCognition,
-}
-
-impl IndesArea {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
 }
 
 /// The range of levels a policy version recognises.

@@ -27,6 +27,7 @@ pub mod role;
 pub mod school_support;
 pub mod termly;
 pub mod webhook;
+pub mod wire;
 
 pub use allocation::{choose_worker, route, AllocationChoice, AllocationError, Route, WorkerLoad};
 pub use codes::{
@@ -54,6 +55,7 @@ pub use role::Role;
 pub use webhook::{
     AddressRefusal, AfterFailure, EventType, PrivateAddresses, RetryPolicy, Subscriber,
 };
+pub use wire::WireName;
 
 /// The wire names of every enum are derived (strum, `snake_case` unless a
 /// name is not derivable); these tests pin them, because they are stored in

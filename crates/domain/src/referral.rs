@@ -9,6 +9,7 @@
 
 use crate::eligibility::Outcome;
 use crate::role::Role;
+use crate::WireName;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
@@ -30,16 +31,6 @@ pub enum Status {
 }
 
 impl Status {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether a worker carries the referral on their caseload.
     pub fn counts_on_caseload(self) -> bool {
         matches!(self, Self::Allocated | Self::Active)
@@ -63,16 +54,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// The wire name (and the last path segment of its endpoint).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The statuses the action may be taken from.
     pub fn allowed_from(self) -> &'static [Status] {
         use Status::{Accepted, Active, Allocated, Closed, Submitted};
@@ -119,16 +100,6 @@ pub enum ClosureOutcome {
 }
 
 impl ClosureOutcome {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether the outcome needs a note to be understood later.
     pub fn needs_note(self) -> bool {
         self == Self::Other

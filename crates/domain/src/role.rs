@@ -22,16 +22,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether the role acts for a list of schools (and is scoped to them).
     pub fn acts_for_schools(self) -> bool {
         matches!(self, Role::School | Role::Integration)
@@ -46,6 +36,7 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

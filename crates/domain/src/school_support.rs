@@ -71,23 +71,6 @@ pub enum ActionOwner {
     Team,
 }
 
-macro_rules! names {
-    ($($t:ty),+) => {$(
-        impl $t {
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// Parses a wire name.
-            pub fn parse(name: &str) -> Option<Self> {
-                name.parse().ok()
-            }
-        }
-    )+};
-}
-names!(SupportKind, StaffRole, ReviewOutcome, ActionOwner);
-
 /// Why part of a school-support record was refused; each with the field it
 /// concerns (relative to its list item where there is one).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -259,6 +242,7 @@ pub fn check_owner(owner: ActionOwner, has_worker: bool) -> Result<(), SupportEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

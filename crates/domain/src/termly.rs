@@ -4,6 +4,7 @@
 //! September to August.
 
 use crate::role::Role;
+use crate::WireName;
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 
@@ -78,16 +79,6 @@ pub enum Term {
 }
 
 impl Term {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The days a term's activity is counted over, first and last inclusive.
     /// Term dates differ between schools and years (Easter moves), so the
     /// windows cover the academic year without gaps: autumn 1 September to
@@ -121,18 +112,6 @@ pub enum ConversationStatus {
     Declined,
 }
 
-impl ConversationStatus {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// What can happen to a termly conversation.
 #[derive(IntoStaticStr, AsRefStr, EnumString, EnumIter, strum::Display)]
 #[strum(serialize_all = "snake_case")]
@@ -149,11 +128,6 @@ pub enum ConversationAction {
 }
 
 impl ConversationAction {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// Statuses the action is allowed from.
     pub fn allowed_from(self) -> &'static [ConversationStatus] {
         use ConversationStatus as S;

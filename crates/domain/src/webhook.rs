@@ -92,16 +92,6 @@ pub enum Subscriber {
 }
 
 impl EventType {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether the event is one for staff only: an integration client may
     /// not subscribe to it (reviews and follow-ups falling due are case
     /// work, offers are the team's, enrolments are family data).
@@ -255,6 +245,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::consent::{involvement_in_force, ConsentScope, ConsentTerms};
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// The terms of a stored consent.

@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::consent::{ConsentGiver, ConsentScope, ConsentTerms, RecordedHow, INTAKE_SCOPES};
+use sct_domain::WireName;
 use sct_domain::{Status, VersionMatch};
 use serde_json::json;
 use uuid::Uuid;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::VersionMatch;
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// A family.

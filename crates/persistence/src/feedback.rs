@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::feedback::FeedbackAbout;
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// One school's answer about one item.

@@ -15,6 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::escalation::{
     may_record, EhcRequest, EhcRequester, EhcResult, EscalationOutcome, FollowUpRefusal, Placement,
 };
+use sct_domain::WireName;
 use sct_domain::{EventType, Status, VersionMatch};
 use serde_json::json;
 use uuid::Uuid;

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::EventType;
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// Records an event for webhook delivery. Call it on the connection of the

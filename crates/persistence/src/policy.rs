@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::policy_versions::{self, Screened, Standing};
+use sct_domain::WireName;
 use sct_domain::{
     ComplicatingFactor, ExistingPlan, IndesArea, IndesEntry, Outcome, Policy, SenProvision,
     VersionMatch,

@@ -66,6 +66,7 @@ pub fn all<T: Copy>(values: impl IntoIterator<Item = T>) -> Vec<Wire<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sct_domain::WireName;
     use sct_domain::{EventType, Status};
     use std::num::NonZeroU32;
 

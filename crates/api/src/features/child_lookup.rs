@@ -29,6 +29,7 @@ use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use sct_domain as domain;
 use sct_domain::caseload::LookupKey;
+use sct_domain::WireName;
 use sct_persistence::lookup as repo;
 use sct_persistence::termly::Reach;
 use serde::Deserialize;

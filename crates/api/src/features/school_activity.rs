@@ -28,6 +28,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::termly::AcademicYear;
+use sct_domain::WireName;
 use sct_persistence::organisation;
 use sct_persistence::school_activity as repo;
 use sct_persistence::termly;

@@ -25,6 +25,7 @@ use jsonwebtoken::Header;
 use jsonwebtoken::Validation;
 use sct_domain::Role;
 use sct_domain::SettingId;
+use sct_domain::WireName;
 use sct_persistence::integration;
 use sct_persistence::Db;
 use serde::Deserialize;

@@ -21,6 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use sct_domain::WireName;
 use sct_persistence::reports::StatusCount;
 use sct_persistence::{Db, PoolStatus};
 use std::time::{Duration, Instant};

@@ -29,12 +29,12 @@ macro_rules! wire_enum {
         impl $name {
             /// The wire name.
             pub fn as_str(self) -> &'static str {
-                <$domain>::from(self).as_str()
+                <$domain as sct_domain::WireName>::as_str(<$domain>::from(self))
             }
 
             /// From a stored wire name (an unknown name falls back to the default).
             pub fn from_code(s: &str) -> Self {
-                <$domain>::parse(s).map_or(Self::$fallback, Self::from)
+                <$domain as sct_domain::WireName>::parse(s).map_or(Self::$fallback, Self::from)
             }
         }
     };
@@ -59,22 +59,7 @@ macro_rules! named_enum {
 }
 pub(crate) use named_enum;
 
-/// The wire name of an enum whose names strum derives (`IntoStaticStr` and
-/// `EnumString`, `serialize_all = "snake_case"` as serde's), and back: one
-/// source of names for serde, the OpenAPI and the stored text.
-pub trait WireName: Copy + Into<&'static str> + std::str::FromStr {
-    /// The wire name.
-    fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// From a wire name (`None` for an unknown one).
-    fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-}
-
-impl<T: Copy + Into<&'static str> + std::str::FromStr> WireName for T {}
+pub use sct_domain::WireName;
 
 /// The role of whoever made a change or a request, as recorded: a token's
 /// role, or `system` for the server's own jobs (the retention job, the

@@ -30,6 +30,7 @@ use governor::clock::DefaultClock;
 use governor::DefaultKeyedRateLimiter;
 use governor::Quota;
 use governor::RateLimiter;
+use sct_domain::WireName;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! areas assessed beside a child's INDES areas, and the rules of a family
 //! plan's goals (the support plan's 0-10 goal-based-outcome scale).
 
-use super::{on_gbo_scale, PlanError, MAX_GOALS};
+use super::{check_goals, PlanError, MAX_GOALS};
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 
@@ -24,18 +24,6 @@ pub enum FamilyArea {
     Relationships,
 }
 
-impl FamilyArea {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
 /// A family goal as written.
 #[derive(Debug, Clone, Copy)]
 pub struct FamilyGoalDraft<'a> {
@@ -52,21 +40,10 @@ pub fn check_family_goals(goals: &[FamilyGoalDraft<'_>]) -> Result<(), Vec<PlanE
     if goals.is_empty() || goals.len() > MAX_GOALS {
         errors.push(PlanError::GoalCount);
     }
-    for (index, g) in goals.iter().enumerate() {
-        if g.description.trim().is_empty() {
-            errors.push(PlanError::BlankDescription { index });
-        }
-        let mut on_scale = true;
-        for (field, v) in [("baseline", g.baseline), ("target", g.target)] {
-            if !on_gbo_scale(v) {
-                on_scale = false;
-                errors.push(PlanError::OffScale { index, field });
-            }
-        }
-        if on_scale && g.target <= g.baseline {
-            errors.push(PlanError::TargetNotAboveBaseline { index });
-        }
-    }
+    check_goals(
+        goals.iter().map(|g| (g.description, g.baseline, g.target)),
+        &mut errors,
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -124,6 +101,7 @@ pub fn family_final_ratings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::WireName;
 
     fn goal(description: &str, baseline: i64, target: i64) -> FamilyGoalDraft<'_> {
         FamilyGoalDraft {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::indes::IndesEntry;
+use crate::WireName;
 use proptest::prelude::*;
 
 fn profile(levels: &[(IndesArea, u8)]) -> IndesProfile {

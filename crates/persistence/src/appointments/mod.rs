@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sct_domain::diary::{may_change, AppointmentStatus};
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// Why an appointment write was refused.

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::community::{self as rules, EnrolmentStatus, ProgrammeStatus};
+use sct_domain::WireName;
 use std::collections::HashMap;
 use uuid::Uuid;
 

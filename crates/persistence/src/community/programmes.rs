@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::community::{self as rules, ProgrammeStatus, WaitingEntry};
+use sct_domain::WireName;
 use std::collections::HashMap;
 use uuid::Uuid;
 

@@ -17,6 +17,7 @@ use sct_domain::delivery::{
     check_ratings, may_correct_review, may_correct_session, may_record_delivery, same_participants,
 };
 use sct_domain::ReviewKind;
+use sct_domain::WireName;
 use uuid::Uuid;
 
 /// A correction of a recorded session: its shared fields and the

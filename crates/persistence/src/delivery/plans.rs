@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::delivery::{may_plan, RatingError};
 use sct_domain::Status;
+use sct_domain::WireName;
 use serde_json::json;
 use uuid::Uuid;
 

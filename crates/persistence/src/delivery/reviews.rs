@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::delivery::{check_ratings, final_ratings_required, may_record_delivery};
 use sct_domain::ClosureOutcome;
+use sct_domain::WireName;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

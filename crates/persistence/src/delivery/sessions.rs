@@ -2,6 +2,7 @@
 
 use super::interventions::get_intervention;
 use super::plans::status_of;
+use sct_domain::WireName;
 
 use crate::schema::{delivery_sessions, session_attendance};
 use crate::scope::{lock_in_scope, Scope};

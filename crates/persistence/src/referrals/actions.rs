@@ -11,6 +11,7 @@ use crate::{Actor, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sct_domain::WireName;
 use sct_domain::{
     choose_worker, Action, AllocationChoice, AllocationError, ClosureOutcome, EventType, Outcome,
     ReferralState, Status, TransitionError, TransitionRequest, WorkerId,

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sct_domain::delivery::may_add_co_worker;
+use sct_domain::WireName;
 use sct_domain::{EventType, Status};
 use serde_json::json;
 use uuid::Uuid;

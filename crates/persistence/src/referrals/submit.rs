@@ -10,6 +10,7 @@ use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sct_domain::WireName;
 use sct_domain::{route, EventType, Route, Status, TeamId, ZoneId};
 use serde_json::json;
 use uuid::Uuid;

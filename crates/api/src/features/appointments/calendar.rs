@@ -25,6 +25,7 @@ use actix_web::HttpResponse;
 use base64::Engine;
 use sct_domain::diary;
 use sct_domain::Role;
+use sct_domain::WireName;
 use sct_persistence::appointments::read as reads;
 use sct_persistence::appointments::tokens;
 use sct_persistence::appointments::tokens::RevokeError;

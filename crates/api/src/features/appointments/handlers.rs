@@ -40,6 +40,7 @@ use sct_domain as domain;
 use sct_domain::delivery::attendance_consistent;
 use sct_domain::diary;
 use sct_domain::Role;
+use sct_domain::WireName;
 use sct_persistence::appointments as repo;
 use sct_persistence::appointments::read::Whose;
 use sct_persistence::appointments::About;

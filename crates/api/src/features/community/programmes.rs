@@ -35,6 +35,7 @@ use chrono::Utc;
 use sct_domain::community::ProgrammeError;
 use sct_domain::community::ProgrammeStatus as DomainStatus;
 use sct_domain::community::ProgrammeType as DomainType;
+use sct_domain::WireName;
 use sct_persistence::community as repo;
 use sct_persistence::community::CommunityError;
 use sct_persistence::community::ProgrammeChange;

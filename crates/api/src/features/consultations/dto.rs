@@ -6,6 +6,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::consultations::ConsultationRow;
 use serde::Deserialize;
 use serde::Serialize;

@@ -43,6 +43,7 @@ use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::consultations as repo;
 use sct_persistence::consultations::ConsultationChange;
 use sct_persistence::consultations::ConsultationFilter;

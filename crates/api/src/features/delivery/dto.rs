@@ -10,6 +10,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::delivery::GoalView;
 use sct_persistence::delivery::InterventionRow;
 use sct_persistence::delivery::PlanVersionRow;

@@ -33,6 +33,7 @@ use chrono::DateTime;
 use chrono::Utc;
 use sct_domain as domain;
 use sct_domain::DeliveryOp;
+use sct_domain::WireName;
 use sct_persistence::delivery as repo;
 use sct_persistence::delivery::InterventionFilter;
 use sct_persistence::delivery::InterventionRow;

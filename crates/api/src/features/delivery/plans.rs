@@ -39,6 +39,7 @@ use sct_domain::delivery::check_plan;
 use sct_domain::delivery::GoalDraft;
 use sct_domain::delivery::PlanError;
 use sct_domain::DeliveryOp;
+use sct_domain::WireName;
 use sct_persistence::delivery as repo;
 use sct_persistence::delivery::GoalInput;
 use sct_persistence::referrals as referrals_repo;

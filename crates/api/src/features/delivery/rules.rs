@@ -10,6 +10,7 @@ use crate::http::respond::stale;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::DeliveryOp;
+use sct_domain::WireName;
 use sct_persistence::delivery::DeliveryError;
 use sct_persistence::Db;
 use sct_persistence::Scope;

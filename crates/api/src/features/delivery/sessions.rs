@@ -41,6 +41,7 @@ use actix_web::HttpResponse;
 use sct_domain as domain;
 use sct_domain::delivery::attendance_consistent;
 use sct_domain::DeliveryOp;
+use sct_domain::WireName;
 use sct_persistence::delivery as repo;
 use sct_persistence::delivery::NewSession;
 use sct_persistence::delivery::Participant;

@@ -41,6 +41,7 @@ use actix_web::web;
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::families as family_repo;
 use sct_persistence::family_assessments as repo;
 use sct_persistence::family_assessments::AreaInput;

@@ -37,6 +37,7 @@ use actix_web::HttpResponse;
 use sct_domain::IdScheme;
 use sct_domain::SettingId;
 use sct_domain::SettingKind;
+use sct_domain::WireName;
 use sct_domain::EARLY_YEARS_PHASE;
 use sct_persistence::models::SchoolRow;
 use sct_persistence::organisation;

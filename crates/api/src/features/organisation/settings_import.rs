@@ -31,6 +31,7 @@ use sct_domain::IdScheme;
 use sct_domain::Role;
 use sct_domain::SettingId;
 use sct_domain::SettingKind;
+use sct_domain::WireName;
 use sct_domain::EARLY_YEARS_PHASE;
 use sct_persistence::schools_import::zone_ids_by_code;
 use sct_persistence::schools_import::Upserted;

@@ -34,6 +34,7 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain::community::ProgrammeStatus;
 use sct_domain::community::ProgrammeType;
+use sct_domain::WireName;
 use sct_persistence::community as repo;
 use sct_persistence::community::HubRow;
 use sct_persistence::community::ProgrammeFilter;

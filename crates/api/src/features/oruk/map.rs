@@ -18,6 +18,7 @@ use crate::features::oruk::dto::OrukTaxonomy;
 use crate::features::oruk::dto::OrukTaxonomyTerm;
 use sct_domain::community::ProgrammeStatus;
 use sct_domain::community::ProgrammeType;
+use sct_domain::WireName;
 use sct_persistence::community::HubRow;
 use sct_persistence::community::ProgrammeRow;
 use sct_persistence::community::ProgrammeView;

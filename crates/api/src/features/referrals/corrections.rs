@@ -37,6 +37,7 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use sct_domain as domain;
 use sct_domain::Role;
+use sct_domain::WireName;
 use sct_persistence::referrals as repo;
 use sct_persistence::referrals::CorrectError;
 use sct_persistence::referrals::Correction;

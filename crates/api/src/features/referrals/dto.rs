@@ -11,6 +11,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::referrals::ReferralView;
 use serde::Deserialize;
 use serde::Serialize;

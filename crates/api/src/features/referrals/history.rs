@@ -6,6 +6,7 @@ use crate::http::wire::ActorRole;
 use chrono::DateTime;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::models::HistoryRow;
 use serde::Deserialize;
 use serde::Serialize;

@@ -5,6 +5,7 @@
 use crate::http::wire::wire_enum;
 use chrono::NaiveDate;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::referrals::ReferralView;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -24,6 +24,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use sct_persistence::referrals as repo;
 use sct_persistence::referrals::Keyset;
 use sct_persistence::referrals::ListFilter;

@@ -33,6 +33,7 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain::caseload;
+use sct_domain::WireName;
 use sct_persistence::case_notes as repo;
 use sct_persistence::case_notes::ChronologyRow;
 use sct_persistence::case_notes::NewNote;

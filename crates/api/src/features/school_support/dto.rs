@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use chrono::Utc;
 use sct_domain as domain;
 use sct_domain::school_support as rules;
+use sct_domain::WireName;
 use sct_persistence::school_support::ActionRow;
 use sct_persistence::school_support::SessionRow;
 use sct_persistence::school_support::SupportRow;

@@ -46,6 +46,7 @@ use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use sct_domain as domain;
 use sct_domain::school_support as rules;
+use sct_domain::WireName;
 use sct_persistence::organisation;
 use sct_persistence::school_support as repo;
 use sct_persistence::school_support::ActionChange;

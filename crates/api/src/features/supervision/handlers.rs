@@ -39,6 +39,7 @@ use actix_web::HttpResponse;
 use sct_domain::delivery::may_set_partner_zones;
 use sct_domain::DeliveryOp;
 use sct_domain::Role;
+use sct_domain::WireName;
 use sct_domain::ZoneId;
 use sct_persistence::organisation;
 use sct_persistence::supervision as repo;

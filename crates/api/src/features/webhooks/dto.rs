@@ -5,6 +5,7 @@ use crate::http::paging::list_page;
 use chrono::DateTime;
 use chrono::Utc;
 use sct_domain as domain;
+use sct_domain::WireName;
 use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -51,6 +51,7 @@ use actix_web::HttpResponse;
 use sct_domain::EventType;
 use sct_domain::Role;
 use sct_domain::Subscriber;
+use sct_domain::WireName;
 use sct_persistence::webhooks as wh;
 use sct_persistence::webhooks::Owner;
 use sct_persistence::webhooks::SubscriptionChange;

@@ -13,6 +13,7 @@ use base64::Engine;
 use reqwest::Url;
 use sct_domain::AfterFailure;
 use sct_domain::PrivateAddresses;
+use sct_domain::WireName;
 use sct_persistence::webhooks as wh;
 use sct_persistence::webhooks::Claimed;
 use sct_persistence::webhooks::Outcome;
