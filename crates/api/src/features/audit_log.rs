@@ -9,6 +9,7 @@ use crate::http::error::ErrorCode;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::with_age;
 use crate::http::state::AppState;
@@ -23,37 +24,29 @@ use sct_persistence::audit as store;
 use sct_persistence::audit::AuditFilter;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Filters of the audit list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuditListParams {
-    /// Only rows of this actor (the token's `sub`).
-    #[param(max_length = 200)]
-    pub actor: Option<String>,
-    /// Only rows about this subject id (a referral or child id, a URN, ...).
-    #[param(max_length = 100)]
-    pub subject_id: Option<String>,
-    /// Only rows about this kind of subject (`referral`, `child`, ...).
-    #[param(pattern = "^[a-z_]{1,40}$")]
-    pub subject_type: Option<String>,
-    /// Only this action (an operation id such as `get_referral`, or `erase_child`, `retention_anonymise`).
-    #[param(max_length = 200)]
-    pub action: Option<String>,
-    /// Rows recorded at or after this time.
-    pub from: Option<DateTime<Utc>>,
-    /// Rows recorded before this time.
-    pub to: Option<DateTime<Utc>>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the audit list.
+    AuditListParams {
+        /// Only rows of this actor (the token's `sub`).
+        #[param(max_length = 200)]
+        actor: Option<String>,
+        /// Only rows about this subject id (a referral or child id, a URN, ...).
+        #[param(max_length = 100)]
+        subject_id: Option<String>,
+        /// Only rows about this kind of subject (`referral`, `child`, ...).
+        #[param(pattern = "^[a-z_]{1,40}$")]
+        subject_type: Option<String>,
+        /// Only this action (an operation id such as `get_referral`, or `erase_child`, `retention_anonymise`).
+        #[param(max_length = 200)]
+        action: Option<String>,
+        /// Rows recorded at or after this time.
+        from: Option<DateTime<Utc>>,
+        /// Rows recorded before this time.
+        to: Option<DateTime<Utc>>,
+    }
 }
 
 fn bad(detail: &str) -> ApiError {

@@ -15,6 +15,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -409,19 +410,12 @@ impl ChildChanges {
     }
 }
 
-/// Query of the conflict list.
-#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ConflictQuery {
-    /// Only conflicts with this status.
-    pub status: Option<ConflictStatus>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Query of the conflict list.
+    ConflictQuery {
+        /// Only conflicts with this status.
+        status: Option<ConflictStatus>,
+    }
 }
 
 /// Registers the children operations.

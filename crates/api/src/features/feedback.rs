@@ -18,6 +18,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::state::AppState;
 use crate::http::validate::check_urn_filter;
@@ -41,7 +42,6 @@ use sct_persistence::feedback::FeedbackRow;
 use sct_persistence::Wire;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -247,23 +247,16 @@ pub async fn create_feedback(
     .await
 }
 
-/// Filters of the feedback list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct FeedbackListParams {
-    /// Only this school's (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
-    pub school_urn: Option<String>,
-    /// Only feedback about this kind of item.
-    #[param(value_type = Option<FeedbackAboutSchema>)]
-    pub about: Option<FeedbackAbout>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the feedback list.
+    FeedbackListParams {
+        /// Only this school's (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
+        school_urn: Option<String>,
+        /// Only feedback about this kind of item.
+        #[param(value_type = Option<FeedbackAboutSchema>)]
+        about: Option<FeedbackAbout>,
+    }
 }
 
 /// List feedback.

@@ -13,6 +13,7 @@ use crate::http::extract::PageParams;
 use crate::http::paging::bad_cursor;
 use crate::http::paging::cursor_key;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
@@ -26,9 +27,7 @@ use sct_domain::Role;
 use sct_persistence::tasks as repo;
 use sct_persistence::tasks::After;
 use sct_persistence::tasks::TaskRow;
-use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -125,21 +124,14 @@ list_page! {
     }
 }
 
-/// Filters of the caller's tasks.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TaskParams {
-    /// Only tasks due before this day (exclusive; undated actions are then left out). Default: every open task.
-    pub due_before: Option<NaiveDate>,
-    /// Only tasks of this kind.
-    pub kind: Option<TaskKind>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the caller's tasks.
+    TaskParams {
+        /// Only tasks due before this day (exclusive; undated actions are then left out). Default: every open task.
+        due_before: Option<NaiveDate>,
+        /// Only tasks of this kind.
+        kind: Option<TaskKind>,
+    }
 }
 
 const UNDATED: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {

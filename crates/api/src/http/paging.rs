@@ -201,6 +201,38 @@ macro_rules! list_page {
 }
 pub(crate) use list_page;
 
+/// Declares the query parameters of a keyset list: its own filters, then
+/// `limit` (1 to 200, default 50) and `cursor`. Unknown parameters are
+/// refused. The doc comments become the parameters' descriptions.
+///
+/// ```ignore
+/// list_params! {
+///     /// Filters of the hub list.
+///     HubListParams {
+///         /// Only this zone's hubs.
+///         zone_id: Option<Uuid>,
+///     }
+/// }
+/// ```
+macro_rules! list_params {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, ::serde::Deserialize, ::utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Items per page (1 to 200, default 50).
+            #[param(minimum = 1, maximum = 200)]
+            pub limit: Option<i64>,
+            /// Opaque cursor from the previous page.
+            #[param(max_length = 512)]
+            pub cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use list_params;
+
 #[cfg(test)]
 mod tests {
     use super::*;

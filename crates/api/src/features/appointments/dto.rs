@@ -3,6 +3,7 @@
 use crate::features::delivery::dto::AttendanceStatus;
 use crate::features::delivery::dto::Attendees;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::wire::wire_enum;
 use chrono::DateTime;
 use chrono::Utc;
@@ -11,7 +12,6 @@ use sct_persistence::appointments::tokens::TokenRow;
 use sct_persistence::appointments::AppointmentView;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -271,26 +271,19 @@ list_page! {
     }
 }
 
-/// Which appointments to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AppointmentQuery {
-    /// One worker's diary: a worker id, or `me` for the caller's own. Without it: a practitioner's own diary, a team manager's team, every appointment for la_admin.
-    #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
-    pub worker_id: Option<String>,
-    /// Appointments starting at or after this instant.
-    #[param(example = "2026-12-07T00:00:00Z")]
-    pub from: DateTime<Utc>,
-    /// And before this one: after `from`, at most 31 days later (400 otherwise).
-    #[param(example = "2026-12-14T00:00:00Z")]
-    pub to: DateTime<Utc>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Which appointments to list.
+    AppointmentQuery {
+        /// One worker's diary: a worker id, or `me` for the caller's own. Without it: a practitioner's own diary, a team manager's team, every appointment for la_admin.
+        #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+        worker_id: Option<String>,
+        /// Appointments starting at or after this instant.
+        #[param(example = "2026-12-07T00:00:00Z")]
+        from: DateTime<Utc>,
+        /// And before this one: after `from`, at most 31 days later (400 otherwise).
+        #[param(example = "2026-12-14T00:00:00Z")]
+        to: DateTime<Utc>,
+    }
 }
 
 /// A calendar token: the feed's URL is shown once, when it is created.

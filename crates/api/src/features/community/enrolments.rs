@@ -14,6 +14,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
@@ -36,7 +37,6 @@ use sct_persistence::families;
 use serde::Deserialize;
 use serde::Serialize;
 use std::collections::HashMap;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -231,19 +231,12 @@ pub async fn create_enrolment(
     .await
 }
 
-/// Filters of the enrolment list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EnrolmentListParams {
-    /// Only this status.
-    pub status: Option<EnrolmentStatus>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the enrolment list.
+    EnrolmentListParams {
+        /// Only this status.
+        status: Option<EnrolmentStatus>,
+    }
 }
 
 /// List enrolments.

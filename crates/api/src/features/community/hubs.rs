@@ -12,6 +12,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -35,7 +36,6 @@ use sct_persistence::organisation;
 use sct_persistence::StoreError;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -142,19 +142,12 @@ async fn checked_hub(
     }
 }
 
-/// Filters of the hub list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct HubListParams {
-    /// Only hubs of this zone.
-    pub zone_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the hub list.
+    HubListParams {
+        /// Only hubs of this zone.
+        zone_id: Option<Uuid>,
+    }
 }
 
 /// List Family Hubs.

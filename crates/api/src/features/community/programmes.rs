@@ -16,6 +16,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -47,7 +48,6 @@ use sct_persistence::termly::Reach;
 use sct_persistence::StoreError;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -406,25 +406,18 @@ fn rule_error(r: &ProgrammeError) -> ApiError {
     }
 }
 
-/// Filters of the programme list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProgrammeListParams {
-    /// Only this zone's programmes.
-    pub zone_id: Option<Uuid>,
-    /// Only those at this hub.
-    pub hub_id: Option<Uuid>,
-    /// Only this status.
-    pub status: Option<ProgrammeStatus>,
-    /// Only this kind.
-    pub programme_type: Option<ProgrammeType>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the programme list.
+    ProgrammeListParams {
+        /// Only this zone's programmes.
+        zone_id: Option<Uuid>,
+        /// Only those at this hub.
+        hub_id: Option<Uuid>,
+        /// Only this status.
+        status: Option<ProgrammeStatus>,
+        /// Only this kind.
+        programme_type: Option<ProgrammeType>,
+    }
 }
 
 /// List programmes.

@@ -2,6 +2,7 @@
 
 use crate::features::referrals::dto::IndesArea;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
@@ -10,7 +11,6 @@ use sct_domain::WireName;
 use sct_persistence::consultations::ConsultationRow;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -243,20 +243,13 @@ impl NewConsultation {
     }
 }
 
-/// Filters of the consultation list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ConsultationListParams {
-    /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
-    pub school_urn: Option<String>,
-    /// Only those from this termly conversation.
-    pub termly_conversation_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the consultation list.
+    ConsultationListParams {
+        /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
+        school_urn: Option<String>,
+        /// Only those from this termly conversation.
+        termly_conversation_id: Option<Uuid>,
+    }
 }

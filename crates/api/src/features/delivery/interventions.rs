@@ -16,6 +16,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -37,27 +38,18 @@ use sct_domain::WireName;
 use sct_persistence::delivery as repo;
 use sct_persistence::delivery::InterventionFilter;
 use sct_persistence::delivery::InterventionRow;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// Filters of the catalogue.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct InterventionListParams {
-    /// Only active (true) or retired (false) entries. Schools and integration clients always see active ones only.
-    pub active: Option<bool>,
-    /// Only this mode of delivery.
-    pub mode: Option<InterventionMode>,
-    /// Only entries addressing this INDES area.
-    pub area: Option<IndesArea>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the catalogue.
+    InterventionListParams {
+        /// Only active (true) or retired (false) entries. Schools and integration clients always see active ones only.
+        active: Option<bool>,
+        /// Only this mode of delivery.
+        mode: Option<InterventionMode>,
+        /// Only entries addressing this INDES area.
+        area: Option<IndesArea>,
+    }
 }
 
 /// List interventions.

@@ -2,12 +2,12 @@
 
 use crate::features::referrals::dto::RatingInput;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -328,25 +328,18 @@ list_page! {
     }
 }
 
-/// Filters of the family list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct FamilyListParams {
-    /// Only this zone's (a team's staff see their zone's only).
-    pub zone_id: Option<Uuid>,
-    /// Only families with a child at this school (a member's school or a
-    /// referral's), by URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
-    pub school_urn: Option<String>,
-    /// Only the families this child (the LA's child record) is a member of.
-    pub child_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the family list.
+    FamilyListParams {
+        /// Only this zone's (a team's staff see their zone's only).
+        zone_id: Option<Uuid>,
+        /// Only families with a child at this school (a member's school or a
+        /// referral's), by URN: a setting identifier (a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
+        school_urn: Option<String>,
+        /// Only the families this child (the LA's child record) is a member of.
+        child_id: Option<Uuid>,
+    }
 }
 
 /// Links a referral to a family.

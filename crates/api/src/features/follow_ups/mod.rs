@@ -33,6 +33,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
@@ -49,8 +50,6 @@ use sct_persistence::follow_ups as repo;
 use sct_persistence::follow_ups::RecordError;
 use sct_persistence::follow_ups::Recording;
 use sct_persistence::termly::Reach;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// The referral's follow-ups.
@@ -88,22 +87,15 @@ pub async fn list_referral_follow_ups(
     }))
 }
 
-/// Filters of the team's list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DueParams {
-    /// Only follow-ups due before this day (default: all still to record).
-    pub due_before: Option<NaiveDate>,
-    /// Only this zone's (la_admin; a team's staff see their zone's only, and
-    /// another zone gives an empty list).
-    pub zone: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the team's list.
+    DueParams {
+        /// Only follow-ups due before this day (default: all still to record).
+        due_before: Option<NaiveDate>,
+        /// Only this zone's (la_admin; a team's staff see their zone's only, and
+        /// another zone gives an empty list).
+        zone: Option<Uuid>,
+    }
 }
 
 /// Follow-ups to record.

@@ -20,6 +20,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -42,23 +43,14 @@ use sct_domain::EARLY_YEARS_PHASE;
 use sct_persistence::models::SchoolRow;
 use sct_persistence::organisation;
 use sct_persistence::StoreError;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
-/// Filters of the school list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SchoolListParams {
-    /// Only schools of this zone.
-    pub zone_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the school list.
+    SchoolListParams {
+        /// Only schools of this zone.
+        zone_id: Option<Uuid>,
+    }
 }
 
 fn school_visible(caller: &Caller, urn: &str) -> bool {

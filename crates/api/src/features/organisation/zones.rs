@@ -22,6 +22,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -40,8 +41,6 @@ use sct_domain::Role;
 use sct_persistence::organisation;
 use sct_persistence::ConstraintKind;
 use sct_persistence::StoreError;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 pub(crate) const ADMIN: &[Role] = &[Role::LaAdmin];
@@ -208,19 +207,12 @@ pub async fn update_zone(
     .await
 }
 
-/// Filters of the team list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TeamListParams {
-    /// Only the team of this zone.
-    pub zone_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the team list.
+    TeamListParams {
+        /// Only the team of this zone.
+        zone_id: Option<Uuid>,
+    }
 }
 
 /// List teams.

@@ -15,6 +15,7 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::decode_cursor;
 use crate::http::extract::encode_cursor;
+use crate::http::paging::list_params;
 use crate::http::state::AppState;
 use actix_web::get;
 use actix_web::web;
@@ -32,7 +33,6 @@ use sct_persistence::referrals::ListOrder;
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -47,42 +47,35 @@ pub enum ListSort {
     Priority,
 }
 
-/// Filters of the referral list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ReferralListParams {
-    /// Only these statuses: one, or several separated by commas (`allocated,active`).
-    #[param(value_type = Option<Vec<ReferralStatus>>, style = Form, explode = false)]
-    pub status: Option<String>,
-    /// Only referrals routed to this team.
-    pub team_id: Option<Uuid>,
-    /// Only referrals this worker works (allocated to them or co-worked): a worker id, or `me` for the caller's own caseload. Staff only.
-    #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
-    pub worker_id: Option<String>,
-    /// Only active referrals whose next plan review falls due before this day.
-    pub review_due_before: Option<NaiveDate>,
-    /// `priority`: most urgent first (band, score, then oldest); `created` (default): oldest first. Not with `updated_since`.
-    #[param(inline)]
-    pub sort: Option<ListSort>,
-    /// Only this school's referrals (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
-    pub school_urn: Option<String>,
-    /// Only this screening outcome.
-    pub eligibility: Option<EligibilityOutcome>,
-    /// Delta sync: referrals changed at or after this time, ordered by (updated_at, id).
-    pub updated_since: Option<DateTime<Utc>>,
-    /// The MIS's own id of a referral.
-    #[param(max_length = 100)]
-    pub external_reference: Option<String>,
-    /// `council`: only referrals waiting in the council's triage queue; `team`: only those routed to a team.
-    pub queue: Option<TriageQueue>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the referral list.
+    ReferralListParams {
+        /// Only these statuses: one, or several separated by commas (`allocated,active`).
+        #[param(value_type = Option<Vec<ReferralStatus>>, style = Form, explode = false)]
+        status: Option<String>,
+        /// Only referrals routed to this team.
+        team_id: Option<Uuid>,
+        /// Only referrals this worker works (allocated to them or co-worked): a worker id, or `me` for the caller's own caseload. Staff only.
+        #[param(value_type = Option<String>, pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+        worker_id: Option<String>,
+        /// Only active referrals whose next plan review falls due before this day.
+        review_due_before: Option<NaiveDate>,
+        /// `priority`: most urgent first (band, score, then oldest); `created` (default): oldest first. Not with `updated_since`.
+        #[param(inline)]
+        sort: Option<ListSort>,
+        /// Only this school's referrals (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
+        school_urn: Option<String>,
+        /// Only this screening outcome.
+        eligibility: Option<EligibilityOutcome>,
+        /// Delta sync: referrals changed at or after this time, ordered by (updated_at, id).
+        updated_since: Option<DateTime<Utc>>,
+        /// The MIS's own id of a referral.
+        #[param(max_length = 100)]
+        external_reference: Option<String>,
+        /// `council`: only referrals waiting in the council's triage queue; `team`: only those routed to a team.
+        queue: Option<TriageQueue>,
+    }
 }
 
 fn bad(message: impl Into<String>) -> ApiError {

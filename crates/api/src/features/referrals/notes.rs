@@ -17,6 +17,7 @@ use crate::http::extract::PageParams;
 use crate::http::paging::bad_cursor;
 use crate::http::paging::cursor_key;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::state::AppState;
@@ -41,7 +42,6 @@ use sct_persistence::case_notes::NoteRow;
 use sct_persistence::case_notes::Reader;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -188,17 +188,10 @@ list_page! {
     }
 }
 
-/// Paging of the notes and the chronology.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Paging of the notes and the chronology.
+    PageQuery {
+    }
 }
 
 fn reader(caller: &Caller) -> Reader {

@@ -30,6 +30,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -58,8 +59,6 @@ use sct_persistence::school_support::SupportFilter;
 use sct_persistence::school_support::SupportRow;
 use sct_persistence::Connection;
 use sct_persistence::StoreError;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 fn field(name: impl Into<String>, e: &rules::SupportError) -> FieldError {
@@ -174,29 +173,22 @@ fn note_referrals(req: &HttpRequest, items: &[SchoolSupport]) {
     }
 }
 
-/// Filters of the school-support list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SupportListParams {
-    /// Only this setting (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(
-        pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
-        example = "100001"
-    )]
-    pub school_urn: Option<String>,
-    /// Only this kind of work.
-    pub kind: Option<SupportKind>,
-    /// Only work still running on or after this day (no end, or ending on or after it).
-    pub from: Option<NaiveDate>,
-    /// Only work started on or before this day (not before `from`).
-    pub to: Option<NaiveDate>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the school-support list.
+    SupportListParams {
+        /// Only this setting (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(
+            pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$",
+            example = "100001"
+        )]
+        school_urn: Option<String>,
+        /// Only this kind of work.
+        kind: Option<SupportKind>,
+        /// Only work still running on or after this day (no end, or ending on or after it).
+        from: Option<NaiveDate>,
+        /// Only work started on or before this day (not before `from`).
+        to: Option<NaiveDate>,
+    }
 }
 
 /// List school-support records.

@@ -22,6 +22,7 @@ use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::paging::cursor_key;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
 use crate::http::respond::ok;
@@ -48,8 +49,6 @@ use sct_persistence::supervision::PartnerRow;
 use sct_persistence::supervision::PracticeError;
 use sct_persistence::Connection;
 use sct_persistence::StoreError;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
 fn allow(caller: &Caller, op: DeliveryOp) -> Result<(), ApiError> {
@@ -122,21 +121,14 @@ pub(crate) async fn zone_scope(
 
 // ---------------------------------------------------------------- partners
 
-/// Filters of the partner list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PartnerListParams {
-    /// Only partners working in this zone (a team's members see their own zone only).
-    pub zone_id: Option<Uuid>,
-    /// Only this kind of organisation.
-    pub kind: Option<PartnerKind>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the partner list.
+    PartnerListParams {
+        /// Only partners working in this zone (a team's members see their own zone only).
+        zone_id: Option<Uuid>,
+        /// Only this kind of organisation.
+        kind: Option<PartnerKind>,
+    }
 }
 
 /// List partners.
@@ -346,21 +338,14 @@ pub async fn update_partner(
 
 // ---------------------------------------------------------------- practice sessions
 
-/// Filters of the practice session list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PracticeListParams {
-    /// Only this zone (a team's members see their own zone only).
-    pub zone_id: Option<Uuid>,
-    /// Only this kind of meeting.
-    pub kind: Option<PracticeKind>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the practice session list.
+    PracticeListParams {
+        /// Only this zone (a team's members see their own zone only).
+        zone_id: Option<Uuid>,
+        /// Only this kind of meeting.
+        kind: Option<PracticeKind>,
+    }
 }
 
 fn practice_error(e: PracticeError) -> ApiError {

@@ -16,6 +16,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -42,7 +43,6 @@ use sct_persistence::Connection;
 use sct_persistence::StoreError;
 use serde::Deserialize;
 use serde::Serialize;
-use utoipa::IntoParams;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -201,21 +201,14 @@ async fn readable(caller: &Caller, conn: &mut Connection) -> Result<Option<Vec<U
     })
 }
 
-/// Filters of the locality list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct LocalityListParams {
-    /// Only localities of this zone (of the zones the caller reads).
-    pub zone_id: Option<Uuid>,
-    /// Include retired localities (default false).
-    pub retired: Option<bool>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the locality list.
+    LocalityListParams {
+        /// Only localities of this zone (of the zones the caller reads).
+        zone_id: Option<Uuid>,
+        /// Include retired localities (default false).
+        retired: Option<bool>,
+    }
 }
 
 /// List localities.

@@ -30,6 +30,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::paging::keyset_page;
+use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
@@ -85,29 +86,22 @@ fn written(v: TermlyView) -> Written {
     Written::ok(version, &TermlyConversation::from(v))
 }
 
-/// Filters of the conversation list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TermlyListParams {
-    /// Only this academic year (`YYYY/YY`).
-    #[param(pattern = "^[0-9]{4}/[0-9]{2}$")]
-    pub academic_year: Option<String>,
-    /// Only this term.
-    pub term: Option<Term>,
-    /// Only this status.
-    pub status: Option<ConversationStatus>,
-    /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
-    #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
-    pub school_urn: Option<String>,
-    /// Only this zone.
-    pub zone_id: Option<Uuid>,
-    /// Items per page (1 to 200, default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// Opaque cursor from the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
+list_params! {
+    /// Filters of the conversation list.
+    TermlyListParams {
+        /// Only this academic year (`YYYY/YY`).
+        #[param(pattern = "^[0-9]{4}/[0-9]{2}$")]
+        academic_year: Option<String>,
+        /// Only this term.
+        term: Option<Term>,
+        /// Only this status.
+        status: Option<ConversationStatus>,
+        /// Only this school (its URN: a 6-digit URN, or for a setting beyond GIAS its Ofsted registration number `EY123456` or local id `LA-…`).
+        #[param(pattern = "^([0-9]{6}|EY[0-9]{6}|LA-[A-Z0-9]{1,20})$")]
+        school_urn: Option<String>,
+        /// Only this zone.
+        zone_id: Option<Uuid>,
+    }
 }
 
 /// List termly conversations.
