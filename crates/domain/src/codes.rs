@@ -423,7 +423,7 @@ impl SenType {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
     use proptest::prelude::*;
     use strum::IntoEnumIterator;
 

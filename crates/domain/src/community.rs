@@ -2,7 +2,7 @@
 //! programmes, support groups, workshops), their status and their waiting
 //! lists.
 
-use crate::WireName;
+use crate::wire::WireName;
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 

@@ -196,7 +196,7 @@ pub const INTAKE_SCOPES: [ConsentScope; 2] =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, d).expect("a day of December")

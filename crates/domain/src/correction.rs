@@ -11,7 +11,7 @@
 
 use crate::referral::Status;
 use crate::role::Role;
-use crate::WireName;
+use crate::wire::WireName;
 use thiserror::Error;
 
 /// Why a correction is refused.

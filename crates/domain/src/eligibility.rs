@@ -7,7 +7,7 @@
 
 use crate::codes::SenProvision;
 use crate::indes::{IndesArea, IndesProfile, IndesScale};
-use crate::WireName;
+use crate::wire::WireName;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use strum::{AsRefStr, EnumIter, EnumString, IntoEnumIterator, IntoStaticStr};

@@ -68,7 +68,7 @@ pub fn may_give(involved: bool, finished: bool) -> Result<(), FeedbackError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

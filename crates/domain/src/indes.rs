@@ -5,7 +5,7 @@
 //! the scoring in 2026 and the number of levels is not public, so nothing
 //! here fixes it.
 
-use crate::WireName;
+use crate::wire::WireName;
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;

@@ -9,7 +9,7 @@
 
 use crate::eligibility::Outcome;
 use crate::role::Role;
-use crate::WireName;
+use crate::wire::WireName;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};

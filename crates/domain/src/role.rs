@@ -36,7 +36,7 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

@@ -242,7 +242,7 @@ pub fn check_owner(owner: ActionOwner, has_worker: bool) -> Result<(), SupportEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
     use strum::IntoEnumIterator;
 
     #[test]

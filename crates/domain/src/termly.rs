@@ -4,7 +4,7 @@
 //! September to August.
 
 use crate::role::Role;
-use crate::WireName;
+use crate::wire::WireName;
 use strum::{AsRefStr, EnumIter, EnumString, IntoStaticStr};
 use thiserror::Error;
 

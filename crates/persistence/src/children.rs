@@ -10,6 +10,7 @@
 
 use crate::models::ChildRow;
 use crate::schema::{child_conflicts, child_history, children};
+use crate::store_error::store_error;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -269,11 +270,7 @@ pub enum ResolveError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for ResolveError {
-    fn from(e: diesel::result::Error) -> Self {
-        ResolveError::Store(e.into())
-    }
-}
+store_error!(ResolveError);
 
 /// Resolves an open conflict: `keep_recorded` leaves the child as recorded;
 /// `use_submitted` takes the referral's name and date of birth into the

@@ -11,6 +11,7 @@ use crate::models::ReferralRow;
 use crate::referrals::insert_history;
 use crate::schema::{consents, family_members, member_relationships, partners, referrals};
 use crate::scope::{in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -81,20 +82,7 @@ pub enum ConsentError {
     Store(StoreError),
 }
 
-impl From<StoreError> for ConsentError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ConsentError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(ConsentError, not_found);
 
 /// The consent a referral's intake form states: its first consent.
 pub(crate) async fn record_intake(

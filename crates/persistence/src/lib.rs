@@ -40,6 +40,7 @@ pub mod school_support;
 pub mod schools_import;
 pub mod scope;
 pub mod settings_import;
+pub(crate) mod store_error;
 pub mod supervision;
 pub mod tasks;
 pub mod termly;

@@ -5,6 +5,7 @@
 
 use crate::schema::{referrals, school_support, school_support_actions, school_support_sessions};
 use crate::schema::{teams, workers};
+use crate::store_error::store_error;
 use crate::termly::Reach;
 use crate::versioned::update_versioned;
 use crate::{StoreError, StoreResult};
@@ -217,11 +218,7 @@ pub enum ReviewError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for ReviewError {
-    fn from(e: diesel::result::Error) -> Self {
-        ReviewError::Store(e.into())
-    }
-}
+store_error!(ReviewError);
 
 /// The review of a record: once.
 #[derive(Debug, Clone)]

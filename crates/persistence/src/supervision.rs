@@ -8,6 +8,7 @@ use crate::schema::{
     case_discussions, localities, partner_zones, partners, practice_actions, practice_attendees,
     practice_sessions, referrals, schools, workers,
 };
+use crate::store_error::store_error;
 use crate::versioned::version_matches;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -277,11 +278,7 @@ pub enum PracticeError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for PracticeError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
+store_error!(PracticeError);
 
 fn bad(field: String, code: &'static str, message: &'static str) -> PracticeError {
     PracticeError::Field {

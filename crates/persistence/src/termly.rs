@@ -6,6 +6,7 @@
 use crate::schema::{
     consultations, referrals, termly_conversation_referrals, termly_conversations,
 };
+use crate::store_error::store_error;
 use crate::versioned::update_versioned;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -422,11 +423,7 @@ pub enum LinkError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for LinkError {
-    fn from(e: diesel::result::Error) -> Self {
-        LinkError::Store(e.into())
-    }
-}
+store_error!(LinkError);
 
 /// Links an existing referral of the conversation's school (idempotent) and
 /// bumps the conversation's version when a new link is made.

@@ -101,7 +101,7 @@ pub fn family_final_ratings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WireName;
+    use crate::wire::WireName;
 
     fn goal(description: &str, baseline: i64, target: i64) -> FamilyGoalDraft<'_> {
         FamilyGoalDraft {

@@ -1,7 +1,7 @@
 //! Unit tests of the delivery rules.
 
 use super::*;
-use crate::WireName;
+use crate::wire::WireName;
 use strum::IntoEnumIterator;
 
 fn goal(baseline: i64, target: i64) -> GoalDraft<'static> {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::indes::IndesEntry;
-use crate::WireName;
+use crate::wire::WireName;
 use proptest::prelude::*;
 
 fn profile(levels: &[(IndesArea, u8)]) -> IndesProfile {

@@ -16,6 +16,7 @@ use crate::schema::{
     teams, workers,
 };
 use crate::scope::lock_in_scope;
+use crate::store_error::store_error;
 use crate::{Actor, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -47,20 +48,7 @@ pub enum AppointmentError {
     Store(StoreError),
 }
 
-impl From<StoreError> for AppointmentError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppointmentError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(AppointmentError, not_found);
 
 fn status_of(row: &AppointmentRow) -> AppointmentStatus {
     AppointmentStatus::parse(&row.status).unwrap_or(AppointmentStatus::Completed)

@@ -2,6 +2,7 @@
 
 use super::model::{AttendanceRow, HubRow, SessionRow};
 use crate::schema::{family_hubs, programme_attendance, programme_enrolments, programme_sessions};
+use crate::store_error::store_error;
 use crate::versioned::version_matches;
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -21,11 +22,7 @@ pub enum AttendanceError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for AttendanceError {
-    fn from(e: diesel::result::Error) -> Self {
-        AttendanceError::Store(e.into())
-    }
-}
+store_error!(AttendanceError);
 
 /// Records (or corrects) attendance at a session for families holding a
 /// place (enrolled or completed), in one transaction, if the session's

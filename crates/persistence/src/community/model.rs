@@ -3,6 +3,7 @@
 use crate::schema::{
     family_hubs, programme_attendance, programme_enrolments, programme_sessions, programmes,
 };
+use crate::store_error::store_error;
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
@@ -139,10 +140,6 @@ pub enum CommunityError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for CommunityError {
-    fn from(e: diesel::result::Error) -> Self {
-        CommunityError::Store(e.into())
-    }
-}
+store_error!(CommunityError);
 
 // ---------------------------------------------------------------- hubs

@@ -21,6 +21,7 @@ use crate::models::{ChildRow, HistoryRow};
 use crate::referrals::{self as refs, ReferralView};
 use crate::schema::{case_notes, children, referral_history, referrals};
 use crate::scope::Scope;
+use crate::store_error::store_error;
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -283,20 +284,7 @@ pub enum ErasureError {
     Store(StoreError),
 }
 
-impl From<StoreError> for ErasureError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ErasureError::NotFound,
-            other => ErasureError::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ErasureError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(ErasureError, not_found);
 
 /// An erasure request.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ use crate::schema::{
     support_plan_versions, support_plans,
 };
 use crate::scope::{lock_in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -93,20 +94,7 @@ pub enum DeliveryError {
     Store(StoreError),
 }
 
-impl From<StoreError> for DeliveryError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for DeliveryError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(DeliveryError, not_found);
 
 pub(crate) fn field(
     field: String,

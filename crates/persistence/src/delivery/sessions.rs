@@ -6,6 +6,7 @@ use sct_domain::WireName;
 
 use crate::schema::{delivery_sessions, session_attendance};
 use crate::scope::{lock_in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{Actor, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -94,11 +95,7 @@ pub enum SessionError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for SessionError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
+store_error!(SessionError);
 
 /// Records a session for its participants (one for an individual session,
 /// several of one team for a group), in one transaction.

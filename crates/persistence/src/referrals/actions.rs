@@ -6,6 +6,7 @@ use crate::audit::NewAuditEvent;
 use crate::models::ReferralRow;
 use crate::schema::referrals;
 use crate::scope::{in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{organisation, outbox};
 use crate::{Actor, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -136,20 +137,7 @@ impl From<crate::delivery::DeliveryError> for ActError {
     }
 }
 
-impl From<StoreError> for ActError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ActError::NotFound,
-            other => ActError::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ActError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(ActError, not_found);
 
 /// Context of an action.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ use crate::audit::NewAuditEvent;
 use crate::models::{ReferralRow, WorkerRow};
 use crate::schema::{referral_co_workers, referrals, workers};
 use crate::scope::{in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{outbox, Actor, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -65,20 +66,7 @@ pub enum CoWorkerError {
     Store(StoreError),
 }
 
-impl From<StoreError> for CoWorkerError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for CoWorkerError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(CoWorkerError, not_found);
 
 /// Ends current co-working of a referral, by every worker or by one, as of
 /// `now` (a redirect to another team, an allocation to the co-worker).

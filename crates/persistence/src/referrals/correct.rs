@@ -10,6 +10,7 @@ use super::submit::{insert_history, ReferralView};
 use crate::models::{IndesRow, ReferralRow};
 use crate::schema::{referral_indes_levels, referrals};
 use crate::scope::{lock_in_scope, Scope};
+use crate::store_error::store_error;
 use crate::{Actor, StoreError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -54,20 +55,7 @@ pub enum CorrectError {
     Store(StoreError),
 }
 
-impl From<StoreError> for CorrectError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            other => Self::Store(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for CorrectError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
+store_error!(CorrectError, not_found);
 
 /// Locks a referral in scope for a correction by `role`: checks its
 /// version and that it may be corrected now.

@@ -5,6 +5,7 @@ use crate::children::NewChild;
 use crate::models::{ChildRow, IndesRow, NewHistoryRow, ReferralRow, TeamRow, WorkerRow, ZoneRow};
 use crate::schema::{referral_history, referral_indes_levels, referrals, zones};
 use crate::scope::Scope;
+use crate::store_error::store_error;
 use crate::{children, organisation, outbox};
 use crate::{Actor, StoreError, StoreResult, Wire};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -109,11 +110,7 @@ pub enum SubmitError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for SubmitError {
-    fn from(e: diesel::result::Error) -> Self {
-        SubmitError::Store(e.into())
-    }
-}
+store_error!(SubmitError);
 
 pub(crate) async fn find_duplicate(
     mut conn: &AsyncPgConnection,
