@@ -15,6 +15,15 @@ pub fn stale() -> ApiError {
     )
 }
 
+/// 412 for a change sent with the ETag of an older version of the `what`
+/// (a referral, an appointment), naming the version it is now at.
+pub fn now_at(what: &str, current: i32) -> ApiError {
+    ApiError::new(
+        ErrorCode::VersionMismatch,
+        format!("the {what} is now at version {current}; read it again and retry"),
+    )
+}
+
 pub(crate) fn ok<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))

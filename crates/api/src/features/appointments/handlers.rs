@@ -26,6 +26,7 @@ use crate::http::extract::RequestId;
 use crate::http::paging::cursor_key;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::write::write;
@@ -75,10 +76,7 @@ fn field(name: &str, code: &str, message: &str) -> ApiError {
 fn appointment_error(e: AppointmentError) -> ApiError {
     match e {
         AppointmentError::NotFound => ApiError::not_found(),
-        AppointmentError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the appointment is now at version {current}; read it again and retry"),
-        ),
+        AppointmentError::VersionMismatch { current } => now_at("appointment", current),
         AppointmentError::NotPlanned(_) => {
             ApiError::new(ErrorCode::InvalidTransition, e.to_string())
         }

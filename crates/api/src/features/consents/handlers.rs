@@ -26,6 +26,7 @@ use crate::http::extract::etag;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::write::write_with_own_audit;
@@ -46,10 +47,7 @@ use uuid::Uuid;
 fn consent_error(e: ConsentError) -> ApiError {
     match e {
         ConsentError::NotFound => ApiError::not_found(),
-        ConsentError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the referral is now at version {current}; read it again and retry"),
-        ),
+        ConsentError::VersionMismatch { current } => now_at("referral", current),
         ConsentError::AlreadyWithdrawn => {
             ApiError::new(ErrorCode::ConsentAlreadyWithdrawn, e.to_string())
         }

@@ -36,6 +36,7 @@ use crate::http::paging::cursor_key;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::write::write;
 use crate::http::write::Written;
@@ -154,10 +155,7 @@ fn record_error(e: RecordError) -> ApiError {
         RecordError::Refused(r @ FollowUpRefusal::ReferralNotClosed) => {
             ApiError::new(ErrorCode::ReferralNotClosed, r.to_string())
         }
-        RecordError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the follow-up is now at version {current}; read it again and retry"),
-        ),
+        RecordError::VersionMismatch { current } => now_at("follow-up", current),
         RecordError::Store(s) => s.into(),
     }
 }

@@ -18,6 +18,7 @@ use crate::http::error::ErrorCode;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::write::write_with_own_audit;
@@ -39,10 +40,7 @@ const DECIDERS: &[Role] = &[Role::LaAdmin, Role::TeamManager];
 fn co_worker_error(e: CoWorkerError) -> ApiError {
     match e {
         CoWorkerError::NotFound => ApiError::not_found(),
-        CoWorkerError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the referral is now at version {current}; read it again and retry"),
-        ),
+        CoWorkerError::VersionMismatch { current } => now_at("referral", current),
         CoWorkerError::NotOpen(_) => ApiError::new(ErrorCode::ReferralNotOpen, e.to_string()),
         CoWorkerError::NotInTeam => ApiError::new(ErrorCode::WorkerNotInTeam, e.to_string()),
         CoWorkerError::Inactive => ApiError::new(ErrorCode::WorkerInactive, e.to_string()),

@@ -27,6 +27,7 @@ use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RequestId;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::write::write;
@@ -156,10 +157,7 @@ fn sorted_names<T: Copy, D: From<T> + Copy>(
 fn correct_error(e: CorrectError) -> ApiError {
     match e {
         CorrectError::NotFound => ApiError::not_found(),
-        CorrectError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the referral is now at version {current}; read it again and retry"),
-        ),
+        CorrectError::VersionMismatch { current } => now_at("referral", current),
         CorrectError::Refused(r) => ApiError::new(ErrorCode::ReferralNotOpen, r.to_string()),
         CorrectError::Store(s) => s.into(),
     }

@@ -33,6 +33,7 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::RawJson;
 use crate::http::extract::RequestId;
+use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::wire::WireName;
@@ -417,10 +418,7 @@ async fn closure_levels(
 fn act_error(e: ActError) -> ApiError {
     match e {
         ActError::NotFound => ApiError::not_found(),
-        ActError::VersionMismatch { current } => ApiError::new(
-            ErrorCode::VersionMismatch,
-            format!("the referral is now at version {current}; read it again and retry"),
-        ),
+        ActError::VersionMismatch { current } => now_at("referral", current),
         ActError::Transition(t) => {
             let code = match &t {
                 TransitionError::RoleNotAllowed { .. } => ErrorCode::ForbiddenForRole,
