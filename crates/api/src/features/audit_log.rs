@@ -11,6 +11,7 @@ use crate::http::paging::cursor_key;
 use crate::http::paging::list_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
+use crate::http::paging::page_size;
 use crate::http::respond::with_age;
 use crate::http::state::AppState;
 use crate::http::wire::{ActorRole, HttpMethod};
@@ -75,11 +76,10 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, &[Role::LaAdmin])?;
     let p = params.into_inner();
-    let limit = PageParams {
+    let (limit, n) = page_size(&PageParams {
         limit: p.limit,
         cursor: None,
-    }
-    .limit()?;
+    })?;
     if p.actor
         .as_ref()
         .is_some_and(|a| a.is_empty() || a.len() > 200)
@@ -123,9 +123,7 @@ pub async fn list_audit_events(
     // token; no scope is read from the database).
     let mut conn = state.reads().await?;
     let mut rows = store::list(&mut conn, &filter, after, limit + 1).await?;
-    let next_cursor = next_page(&mut rows, usize::try_from(limit).unwrap_or(50), |r| {
-        (r.occurred_at, r.id)
-    });
+    let next_cursor = next_page(&mut rows, n, |r| (r.occurred_at, r.id));
     Ok(with_age(
         HttpResponse::Ok().json(AuditEventPage {
             items: rows.into_iter().map(AuditEvent::from).collect(),

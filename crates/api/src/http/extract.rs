@@ -357,8 +357,24 @@ impl PageParams {
 }
 
 /// Encodes cursor parts into an opaque token.
-pub fn encode_cursor(parts: &[&str]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(parts.join("\u{1f}"))
+pub fn encode_cursor<S: AsRef<str>>(parts: &[S]) -> String {
+    let mut text = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            text.push('\u{1f}');
+        }
+        text.push_str(part.as_ref());
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// The error of a cursor this API did not issue, or that does not decode
+/// into the key of its list.
+pub(crate) fn bad_cursor() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidCursor,
+        "the cursor is not one this API issued",
+    )
 }
 
 /// Decodes a cursor into exactly `n` parts.
@@ -366,21 +382,15 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 /// # Errors
 /// `InvalidCursor`.
 pub fn decode_cursor(cursor: &str, n: usize) -> Result<Vec<String>, ApiError> {
-    let bad = || {
-        ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor is not one this API issued",
-        )
-    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
-        .map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        .map_err(|_| bad_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
     let parts: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
     if parts.len() == n {
         Ok(parts)
     } else {
-        Err(bad())
+        Err(bad_cursor())
     }
 }
 

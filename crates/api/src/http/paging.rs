@@ -10,7 +10,7 @@
 //! cursor and read back by the same type.
 
 use crate::http::error::ApiError;
-use crate::http::error::ErrorCode;
+pub(crate) use crate::http::extract::bad_cursor;
 use crate::http::extract::decode_cursor;
 use crate::http::extract::encode_cursor;
 use crate::http::extract::PageParams;
@@ -18,14 +18,6 @@ use chrono::DateTime;
 use chrono::NaiveDate;
 use chrono::Utc;
 use uuid::Uuid;
-
-/// The error of a cursor that does not decode into the key of its list.
-pub(crate) fn bad_cursor() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidCursor,
-        "the cursor is not one this API issued",
-    )
-}
 
 pub(crate) fn page_size(p: &PageParams) -> Result<(i64, usize), ApiError> {
     let limit = p.limit()?;
@@ -38,24 +30,23 @@ pub(crate) trait CursorPart: Sized {
     fn read(part: &str) -> Option<Self>;
 }
 
-impl CursorPart for Uuid {
-    fn write(&self) -> String {
-        self.to_string()
-    }
-    fn read(part: &str) -> Option<Self> {
-        Uuid::parse_str(part).ok()
-    }
+/// Parts written with `Display` and read with `FromStr` (a day as
+/// `%Y-%m-%d`, a uuid hyphenated).
+macro_rules! display_part {
+    ($($t:ty),*) => {$(
+        impl CursorPart for $t {
+            fn write(&self) -> String {
+                self.to_string()
+            }
+            fn read(part: &str) -> Option<Self> {
+                part.parse().ok()
+            }
+        }
+    )*};
 }
+display_part!(Uuid, NaiveDate, i32, i64, String);
 
-impl CursorPart for NaiveDate {
-    fn write(&self) -> String {
-        self.format("%Y-%m-%d").to_string()
-    }
-    fn read(part: &str) -> Option<Self> {
-        NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()
-    }
-}
-
+/// A timestamp as RFC 3339 with microseconds (its `Display` is not).
 impl CursorPart for DateTime<Utc> {
     fn write(&self) -> String {
         self.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -64,33 +55,6 @@ impl CursorPart for DateTime<Utc> {
         DateTime::parse_from_rfc3339(part)
             .ok()
             .map(|t| t.with_timezone(&Utc))
-    }
-}
-
-impl CursorPart for i32 {
-    fn write(&self) -> String {
-        self.to_string()
-    }
-    fn read(part: &str) -> Option<Self> {
-        part.parse().ok()
-    }
-}
-
-impl CursorPart for i64 {
-    fn write(&self) -> String {
-        self.to_string()
-    }
-    fn read(part: &str) -> Option<Self> {
-        part.parse().ok()
-    }
-}
-
-impl CursorPart for String {
-    fn write(&self) -> String {
-        self.clone()
-    }
-    fn read(part: &str) -> Option<Self> {
-        Some(part.to_owned())
     }
 }
 
@@ -144,6 +108,17 @@ pub(crate) fn cursor_key<K: CursorKey>(cursor: Option<&str>) -> Result<Option<K>
         .transpose()
 }
 
+/// The position of a list of versions (1, 2, ...), if the cursor names one.
+///
+/// # Errors
+/// `InvalidCursor`, for a version below 1 too.
+pub(crate) fn version_cursor(cursor: Option<&str>) -> Result<Option<i32>, ApiError> {
+    match cursor_key::<i32>(cursor)? {
+        Some(v) if v < 1 => Err(bad_cursor()),
+        after => Ok(after),
+    }
+}
+
 /// Limit, rows to show and position of a page of a list keyed by `K`.
 ///
 /// # Errors
@@ -164,10 +139,7 @@ pub(crate) fn next_page<T, K: CursorKey>(
     n: usize,
     key: impl Fn(&T) -> K,
 ) -> Option<String> {
-    let next = (rows.len() > n).then(|| {
-        let parts = key(&rows[n - 1]).write();
-        encode_cursor(&parts.iter().map(String::as_str).collect::<Vec<_>>())
-    });
+    let next = (rows.len() > n).then(|| encode_cursor(&key(&rows[n - 1]).write()));
     rows.truncate(n);
     next
 }
@@ -236,6 +208,7 @@ pub(crate) use list_params;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::error::ErrorCode;
 
     fn round_trip<K: CursorKey + PartialEq + std::fmt::Debug + Clone>(key: K) {
         let mut rows = vec![key.clone(), key.clone()];
@@ -278,5 +251,9 @@ mod tests {
         assert!(cursor_key::<(NaiveDate, Uuid)>(Some(&swapped)).is_err());
         assert!(cursor_key::<i32>(Some("not base64!")).is_err());
         assert_eq!(cursor_key::<Uuid>(None).expect("no cursor"), None);
+        let zero = encode_cursor(&["0"]);
+        assert!(version_cursor(Some(&zero)).is_err());
+        let two = encode_cursor(&["2"]);
+        assert_eq!(version_cursor(Some(&two)).expect("a version"), Some(2));
     }
 }

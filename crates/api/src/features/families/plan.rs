@@ -27,10 +27,9 @@ use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
 use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
-use crate::http::paging::bad_cursor;
-use crate::http::paging::cursor_key;
 use crate::http::paging::next_page;
 use crate::http::paging::page_size;
+use crate::http::paging::version_cursor;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -267,10 +266,7 @@ pub async fn family_plan_versions(
     only(&caller, STAFF)?;
     let family = id.into_inner();
     let (limit, n) = page_size(&p)?;
-    let after: Option<i32> = cursor_key(p.cursor.as_deref())?;
-    if after.is_some_and(|v| v < 1) {
-        return Err(bad_cursor());
-    }
+    let after = version_cursor(p.cursor.as_deref())?;
     let reach = reach_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     writable_family(&mut conn, &reach, family).await?;
