@@ -12,12 +12,10 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
-use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -63,12 +61,7 @@ pub async fn list_conflicts(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, ADMIN)?;
     let q = q.into_inner();
-    let p = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
-    let (limit, n) = page_size(&p)?;
-    let after = cursor_key(p.cursor.as_deref())?;
+    let (limit, n, after) = keyset_page(q.limit, q.cursor)?;
     let status = q.status.map(|s| match s {
         ConflictStatus::Open => "open",
         ConflictStatus::Resolved => "resolved",

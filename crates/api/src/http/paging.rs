@@ -127,9 +127,9 @@ pub(crate) fn keyset_page<K: CursorKey>(
     limit: Option<i64>,
     cursor: Option<String>,
 ) -> Result<(i64, usize, Option<K>), ApiError> {
-    let after = cursor_key(cursor.as_deref())?;
-    let (limit, n) = page_size(&PageParams { limit, cursor })?;
-    Ok((limit, n, after))
+    let page = PageParams { limit, cursor };
+    let (limit, n) = page_size(&page)?;
+    Ok((limit, n, cursor_key(page.cursor.as_deref())?))
 }
 
 /// Drops the look-ahead row of a page read with `limit + 1` and answers the

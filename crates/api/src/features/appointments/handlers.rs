@@ -21,11 +21,9 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
-use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
@@ -280,12 +278,7 @@ pub async fn list_appointments(
             "`to` must be after `from` and at most 31 days later",
         ));
     }
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = cursor_key(page.cursor.as_deref())?;
+    let (limit, n, after) = keyset_page(q.limit, q.cursor)?;
     let whose = whose(&caller, &state, q.worker_id.as_deref()).await?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::read::list(&mut conn, whose, q.from, q.to, after, limit + 1).await?;

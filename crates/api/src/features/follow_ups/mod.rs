@@ -30,12 +30,10 @@ use crate::http::error::ApiError;
 use crate::http::error::ErrorCode;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
 use crate::http::extract::RequestId;
-use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::respond::now_at;
 use crate::http::state::AppState;
 use crate::http::write::write;
@@ -120,11 +118,7 @@ pub async fn list_follow_ups(
 ) -> Result<HttpResponse, ApiError> {
     only(&caller, STAFF)?;
     let p = p.into_inner();
-    let (limit, n) = page_size(&PageParams {
-        limit: p.limit,
-        cursor: None,
-    })?;
-    let after = cursor_key(p.cursor.as_deref())?;
+    let (limit, n, after) = keyset_page(p.limit, p.cursor)?;
     let mut reach = reach_of(&caller, &state.db).await?;
     if let Some(z) = p.zone {
         reach = match reach {

@@ -18,11 +18,9 @@ use crate::http::error::ErrorCode;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
-use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -75,12 +73,7 @@ pub async fn list_schools(
     p: web::Query<SchoolListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after: Option<String> = cursor_key(page.cursor.as_deref())?;
+    let (limit, n, after) = keyset_page::<String>(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     // Schools and integration clients see their own schools only.
     let own = caller

@@ -13,13 +13,11 @@ use crate::http::docs::NotFound;
 use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
 use crate::http::paging::bad_cursor;
-use crate::http::paging::cursor_key;
+use crate::http::paging::keyset_page;
 use crate::http::paging::list_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::state::AppState;
 use crate::http::validate::validate;
 use crate::http::wire::wire_enum;
@@ -281,12 +279,7 @@ pub async fn list_notes(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(STAFF)?;
     let q = q.into_inner();
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after = cursor_key(page.cursor.as_deref())?;
+    let (limit, n, after) = keyset_page(q.limit, q.cursor)?;
     let scope = scope_of(&caller, &state.db).await?;
     let mut conn = state.db.conn().await?;
     let mut rows = repo::list(
@@ -353,13 +346,8 @@ pub async fn referral_chronology(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(STAFF)?;
     let q = q.into_inner();
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let after: Option<(NaiveDate, DateTime<Utc>, String, String)> =
-        cursor_key(page.cursor.as_deref())?;
+    let (limit, n, after) =
+        keyset_page::<(NaiveDate, DateTime<Utc>, String, String)>(q.limit, q.cursor)?;
     if after
         .as_ref()
         .is_some_and(|a| caseload::ChronologyKind::parse(&a.2).is_none() || a.3.is_empty())

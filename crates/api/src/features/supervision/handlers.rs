@@ -19,12 +19,9 @@ use crate::http::error::ApiError;
 use crate::http::error::FieldError;
 use crate::http::extract::IfMatch;
 use crate::http::extract::JsonBody;
-use crate::http::extract::PageParams;
-use crate::http::paging::cursor_key;
 use crate::http::paging::keyset_page;
 use crate::http::paging::list_params;
 use crate::http::paging::next_page;
-use crate::http::paging::page_size;
 use crate::http::respond::ok;
 use crate::http::respond::stale;
 use crate::http::state::AppState;
@@ -483,12 +480,7 @@ pub async fn list_practice_sessions(
 ) -> Result<HttpResponse, ApiError> {
     allow(&caller, DeliveryOp::Practice)?;
     let p = p.into_inner();
-    let page = PageParams {
-        limit: p.limit,
-        cursor: p.cursor,
-    };
-    let (limit, n) = page_size(&page)?;
-    let before = cursor_key(page.cursor.as_deref())?;
+    let (limit, n, before) = keyset_page(p.limit, p.cursor)?;
     let mut conn = state.db.conn().await?;
     let scope = zone_scope(&caller, &mut conn).await?;
     let Some(zone) = scope.listed(p.zone_id) else {
